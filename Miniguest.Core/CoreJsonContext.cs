@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace Miniguest.Core;
+
+/// <summary>Source-generated JSON for the files Miniguest reads and the output of <c>nix … --json</c>.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(GuestConfigJson))]
+[JsonSerializable(typeof(List<NixBuildResult>))]
+internal sealed partial class CoreJsonContext : JsonSerializerContext;

@@ -1,0 +1,24 @@
+namespace Miniguest.Core;
+
+/// <summary>A <c>nix</c> command failed; the message ends with what nix printed as its error.</summary>
+public sealed class NixException(IReadOnlyList<string> arguments, int exitCode, string standardError)
+    : Exception(Describe(arguments, exitCode, standardError))
+{
+    /// <summary>The arguments nix was run with.</summary>
+    public IReadOnlyList<string> Arguments { get; } = arguments;
+
+    /// <summary>nix's exit code.</summary>
+    public int ExitCode { get; } = exitCode;
+
+    /// <summary>Everything nix wrote to standard error.</summary>
+    public string StandardError { get; } = standardError;
+
+    private static string Describe(IReadOnlyList<string> arguments, int exitCode, string standardError)
+    {
+        var subcommand = arguments.FirstOrDefault(a => !a.StartsWith('-')) ?? "nix";
+        var error = standardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .LastOrDefault(l => l.StartsWith("error:", StringComparison.Ordinal))
+            ?? standardError.Trim().Split('\n').LastOrDefault() ?? "";
+        return $"nix {subcommand} failed (exit {exitCode}): {error}";
+    }
+}

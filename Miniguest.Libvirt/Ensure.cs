@@ -1,0 +1,25 @@
+using System.Runtime.InteropServices;
+
+namespace Miniguest.Libvirt;
+
+/// <summary>The one error path: checks what a libvirt call returned and, on failure, throws the calling
+/// thread's last libvirt error at once.</summary>
+internal static class Ensure
+{
+    internal static int Success(int result, string operation) =>
+        result >= 0 ? result : throw LibvirtException.FromLastError(operation);
+
+    internal static T Valid<T>(T handle, string operation) where T : SafeHandle
+    {
+        if (!handle.IsInvalid)
+        {
+            return handle;
+        }
+        var error = LibvirtException.FromLastError(operation);
+        handle.Dispose();
+        throw error;
+    }
+
+    internal static unsafe string OwnedString(byte* value, string operation) =>
+        Interop.TakeString(value) ?? throw LibvirtException.FromLastError(operation);
+}

@@ -1,0 +1,114 @@
+namespace Miniguest.Libvirt;
+
+/// <summary>Flags of <see cref="Connection.DefineDomain"/> (<c>virDomainDefineFlags</c>).</summary>
+[Flags]
+public enum DefineDomainFlags : uint
+{
+    /// <summary>No validation beyond parsing.</summary>
+    None = 0,
+
+    /// <summary>Validate the XML against libvirt's schema (<c>VIR_DOMAIN_DEFINE_VALIDATE</c>).</summary>
+    Validate = 1 << 0,
+}
+
+/// <summary>Flags of <see cref="Domain.Start"/> (<c>virDomainCreateFlags</c>).</summary>
+[Flags]
+public enum StartDomainFlags : uint
+{
+    /// <summary>Start running.</summary>
+    None = 0,
+
+    /// <summary>Start with the CPUs paused (<c>VIR_DOMAIN_START_PAUSED</c>).</summary>
+    Paused = 1 << 0,
+
+    /// <summary>Destroy the domain when the connection that started it closes (<c>VIR_DOMAIN_START_AUTODESTROY</c>).</summary>
+    AutoDestroy = 1 << 1,
+}
+
+/// <summary>Flags of <see cref="Domain.Undefine"/> (<c>virDomainUndefineFlagsValues</c>).</summary>
+[Flags]
+public enum UndefineDomainFlags : uint
+{
+    /// <summary>Plain undefine.</summary>
+    None = 0,
+
+    /// <summary>Also remove a managed save image (<c>VIR_DOMAIN_UNDEFINE_MANAGED_SAVE</c>).</summary>
+    ManagedSave = 1 << 0,
+
+    /// <summary>Also remove snapshot metadata (<c>VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA</c>).</summary>
+    SnapshotsMetadata = 1 << 1,
+
+    /// <summary>Also remove NVRAM files (<c>VIR_DOMAIN_UNDEFINE_NVRAM</c>).</summary>
+    Nvram = 1 << 2,
+
+    /// <summary>Keep NVRAM files (<c>VIR_DOMAIN_UNDEFINE_KEEP_NVRAM</c>).</summary>
+    KeepNvram = 1 << 3,
+
+    /// <summary>Also remove checkpoint metadata (<c>VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA</c>).</summary>
+    CheckpointsMetadata = 1 << 4,
+
+    /// <summary>Also remove TPM state (<c>VIR_DOMAIN_UNDEFINE_TPM</c>).</summary>
+    Tpm = 1 << 5,
+
+    /// <summary>Keep TPM state (<c>VIR_DOMAIN_UNDEFINE_KEEP_TPM</c>).</summary>
+    KeepTpm = 1 << 6,
+}
+
+/// <summary>Flags of <see cref="Domain.GetXml"/> (<c>virDomainXMLFlags</c>).</summary>
+[Flags]
+public enum DomainXmlFlags : uint
+{
+    /// <summary>The live description of a running domain, else the persistent one.</summary>
+    None = 0,
+
+    /// <summary>Include security-sensitive data (<c>VIR_DOMAIN_XML_SECURE</c>).</summary>
+    Secure = 1 << 0,
+
+    /// <summary>The persistent definition even while running (<c>VIR_DOMAIN_XML_INACTIVE</c>).</summary>
+    Inactive = 1 << 1,
+
+    /// <summary>Update guest CPU requirements from the host (<c>VIR_DOMAIN_XML_UPDATE_CPU</c>).</summary>
+    UpdateCpu = 1 << 2,
+
+    /// <summary>Suitable for migration (<c>VIR_DOMAIN_XML_MIGRATABLE</c>).</summary>
+    Migratable = 1 << 3,
+}
+
+/// <summary>Filters of <see cref="Connection.ListAllDomains"/> (<c>virConnectListAllDomainsFlags</c>);
+/// no flag in a group means no filter on it.</summary>
+[Flags]
+public enum ListDomainsFlags : uint
+{
+    /// <summary>Every domain.</summary>
+    None = 0,
+
+    /// <summary>Running or paused domains.</summary>
+    Active = 1 << 0,
+
+    /// <summary>Shut-off domains.</summary>
+    Inactive = 1 << 1,
+
+    /// <summary>Domains with a persistent definition.</summary>
+    Persistent = 1 << 2,
+
+    /// <summary>Domains that exist only while running.</summary>
+    Transient = 1 << 3,
+
+    /// <summary>Running domains.</summary>
+    Running = 1 << 4,
+
+    /// <summary>Paused domains.</summary>
+    Paused = 1 << 5,
+
+    /// <summary>Shut-off domains.</summary>
+    Shutoff = 1 << 6,
+
+    /// <summary>Domains in any other state.</summary>
+    Other = 1 << 7,
+
+    /// <summary>Domains marked to start with the host.</summary>
+    Autostart = 1 << 10,
+
+    /// <summary>Domains not marked to start with the host.</summary>
+    NoAutostart = 1 << 11,
+}

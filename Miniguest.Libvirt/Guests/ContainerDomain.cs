@@ -1,0 +1,33 @@
+namespace Miniguest.Libvirt.Guests;
+
+/// <summary>A libvirt-LXC container whose root is a per-guest directory, with the host's store and the
+/// guest's <c>boot</c> directory bound read-only, running the guest's init.</summary>
+public sealed record ContainerDomain
+{
+    /// <summary>The domain's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The domain's UUID; <see langword="null"/> lets libvirt choose one.</summary>
+    public Guid? Uuid { get; init; }
+
+    /// <summary>The host directory that becomes the container's <c>/</c>.</summary>
+    public required string RootDirectory { get; init; }
+
+    /// <summary>The host directory bound at <c>/boot</c>, normally <c>/etc/miniguests/NAME/boot</c>.</summary>
+    public required string BootSource { get; init; }
+
+    /// <summary>The host directory bound at <c>/nix/store</c>.</summary>
+    public string StoreSource { get; init; } = "/nix/store";
+
+    /// <summary>The program the container runs as its init.</summary>
+    public string Init { get; init; } = "/boot/init";
+
+    /// <summary>Memory limit in MiB.</summary>
+    public int MemoryMiB { get; init; } = 256;
+
+    /// <summary>Virtual CPUs.</summary>
+    public int VCpus { get; init; } = 1;
+
+    /// <summary>Miniguest's record of the guest, or <see langword="null"/> for an unmarked domain.</summary>
+    public GuestMetadata? Metadata { get; init; }
+}

@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.Xml.Linq;
+
+namespace Miniguest.Libvirt.Guests;
+
+/// <summary>Writes the libvirt XML of Miniguest's domains and reads it back.</summary>
+public static class DomainXml
+{
+    private static readonly XNamespace Ns = GuestMetadata.Namespace;
+
+    /// <summary>The share tags the guest mounts: the host's store and the guest's boot directory.</summary>
+    public const string StoreTag = "nix-store";
+
+    /// <inheritdoc cref="StoreTag"/>
+    public const string BootTag = "boot";
+
+    /// <summary>The libvirt XML of a VM.</summary>
+    public static string Write(VmDomain vm)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        var virtiofs = vm.StoreShare == StoreShareType.Virtiofs;
+        var domain = new XElement("domain", new XAttribute("type", vm.VirtType == VirtType.Kvm ? "kvm" : "qemu"),
+            Identity(vm.Name, vm.Uuid, vm.Metadata),
+            new XElement("memory", new XAttribute("unit", "MiB"), vm.MemoryMiB),
+            new XElement("vcpu", vm.VCpus),
+            new XElement("os",
+                new XElement("type", new XAttribute("arch", vm.Arch), new XAttribute("machine", vm.Machine), "hvm"),
+                new XElement("kernel", vm.Kernel),
+                new XElement("initrd", vm.Initrd),
+                new XElement("cmdline", vm.CommandLine)),
+            new XElement("features", new XElement("acpi")),
+            // virtiofsd maps guest memory: it must be shared.
+            virtiofs
+                ? new XElement("memoryBacking",
+                    new XElement("source", new XAttribute("type", "memfd")),
+                    new XElement("access", new XAttribute("mode", "shared")))
+                : null,
+            LifecycleActions(),
+            new XElement("devices",
+                VmShare(vm, vm.StoreSource, StoreTag),
+                VmShare(vm, vm.BootSource, BootTag),
+                vm.Network is null
+                    ? null
+                    : new XElement("interface", new XAttribute("type", "network"),
+                        new XElement("source", new XAttribute("network", vm.Network)),
+                        new XElement("model", new XAttribute("type", "virtio"))),
+                new XElement("serial", new XAttribute("type", "pty"),
+                    vm.ConsoleLog is null
+                        ? null
+                        : new XElement("log", new XAttribute("file", vm.ConsoleLog), new XAttribute("append", "off")),
+                    new XElement("target", new XAttribute("port", 0))),
+                new XElement("console", new XAttribute("type", "pty"),
+                    new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", 0))),
+                new XElement("memballoon", new XAttribute("model", "none"))));
+        return domain.ToString();
+    }
+
+    /// <summary>The libvirt XML of a container.</summary>
+    public static string Write(ContainerDomain container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        var domain = new XElement("domain", new XAttribute("type", "lxc"),
+            Identity(container.Name, container.Uuid, container.Metadata),
+            new XElement("memory", new XAttribute("unit", "MiB"), container.MemoryMiB),
+            new XElement("vcpu", container.VCpus),
+            new XElement("os", new XElement("type", "exe"), new XElement("init", container.Init)),
+            LifecycleActions(),
+            new XElement("devices",
+                Bind(container.RootDirectory, "/", readOnly: false),
+                Bind(container.StoreSource, "/nix/store", readOnly: true),
+                Bind(container.BootSource, "/boot", readOnly: true),
+                new XElement("console", new XAttribute("type", "pty"))));
+        return domain.ToString();
+    }
+
+    /// <summary>Reads a VM written by <see cref="Write(VmDomain)"/> (or libvirt's rendering of it).</summary>
+    /// <exception cref="FormatException">The XML is not such a VM.</exception>
+    public static VmDomain ReadVm(string xml)
+    {
+        var domain = Parse(xml);
+        var type = (string?)domain.Attribute("type");
+        var os = Required(domain, "os");
+        var osType = Required(os, "type");
+        var devices = Required(domain, "devices");
+        var shares = devices.Elements("filesystem")
+            .ToDictionary(f => (string?)f.Element("target")?.Attribute("dir") ?? "", StringComparer.Ordinal);
+        if (!shares.TryGetValue(StoreTag, out var store) || !shares.TryGetValue(BootTag, out var boot))
+        {
+            throw new FormatException($"the domain has no '{StoreTag}' and '{BootTag}' shares");
+        }
+        return new VmDomain
+        {
+            Name = RequiredValue(domain, "name"),
+            Uuid = ReadUuid(domain),
+            Metadata = ReadMetadata(domain),
+            VirtType = type switch
+            {
+                "kvm" => VirtType.Kvm,
+                "qemu" => VirtType.Qemu,
+                _ => throw new FormatException($"domain type '{type}' is not a Miniguest VM"),
+            },
+            MemoryMiB = ReadMemoryMiB(domain),
+            VCpus = (int)Required(domain, "vcpu"),
+            Arch = (string?)osType.Attribute("arch") ?? "x86_64",
+            Machine = (string?)osType.Attribute("machine") ?? "pc",
+            Kernel = RequiredValue(os, "kernel"),
+            Initrd = RequiredValue(os, "initrd"),
+            CommandLine = (string?)os.Element("cmdline") ?? "",
+            StoreSource = ShareSource(store),
+            BootSource = ShareSource(boot),
+            StoreShare = (string?)store.Element("driver")?.Attribute("type") == "virtiofs"
+                ? StoreShareType.Virtiofs
+                : StoreShareType.NineP,
+            VirtiofsdPath = (string?)store.Element("binary")?.Attribute("path"),
+            ConsoleLog = (string?)devices.Element("serial")?.Element("log")?.Attribute("file"),
+            Network = (string?)devices.Elements("interface")
+                .FirstOrDefault(i => (string?)i.Attribute("type") == "network")?.Element("source")?.Attribute("network"),
+        };
+    }
+
+    /// <summary>Reads a container written by <see cref="Write(ContainerDomain)"/> (or libvirt's rendering of it).</summary>
+    /// <exception cref="FormatException">The XML is not such a container.</exception>
+    public static ContainerDomain ReadContainer(string xml)
+    {
+        var domain = Parse(xml);
+        if ((string?)domain.Attribute("type") != "lxc")
+        {
+            throw new FormatException("the domain is not an LXC container");
+        }
+        var binds = Required(domain, "devices").Elements("filesystem")
+            .ToDictionary(f => (string?)f.Element("target")?.Attribute("dir") ?? "", ShareSource, StringComparer.Ordinal);
+        string Bound(string target) =>
+            binds.TryGetValue(target, out var source) ? source : throw new FormatException($"nothing is bound at {target}");
+        return new ContainerDomain
+        {
+            Name = RequiredValue(domain, "name"),
+            Uuid = ReadUuid(domain),
+            Metadata = ReadMetadata(domain),
+            MemoryMiB = ReadMemoryMiB(domain),
+            VCpus = (int)Required(domain, "vcpu"),
+            Init = RequiredValue(Required(domain, "os"), "init"),
+            RootDirectory = Bound("/"),
+            StoreSource = Bound("/nix/store"),
+            BootSource = Bound("/boot"),
+        };
+    }
+
+    /// <summary>Reads Miniguest's metadata from any domain's XML; <see langword="null"/> when it has none,
+    /// which means Miniguest did not define it and must not touch it.</summary>
+    public static GuestMetadata? ReadMetadata(string xml) => ReadMetadata(Parse(xml));
+
+    private static IEnumerable<XElement> Identity(string name, Guid? uuid, GuestMetadata? metadata)
+    {
+        yield return new XElement("name", name);
+        if (uuid is { } id)
+        {
+            yield return new XElement("uuid", id.ToString("D"));
+        }
+        if (metadata is not null)
+        {
+            yield return new XElement("metadata", MetadataElement(metadata));
+        }
+    }
+
+    /// <summary>The element Miniguest keeps under a domain's <c>&lt;metadata&gt;</c>.</summary>
+    public static XElement MetadataElement(GuestMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return new XElement(Ns + "guest", new XAttribute(XNamespace.Xmlns + "miniguest", Ns.NamespaceName),
+            new XAttribute("name", metadata.GuestName),
+            metadata.Generation is { } generation ? new XAttribute("generation", generation) : null,
+            metadata.StorePath is { } path ? new XAttribute("store-path", path) : null);
+    }
+
+    private static GuestMetadata? ReadMetadata(XElement domain)
+    {
+        var guest = domain.Element("metadata")?.Element(Ns + "guest");
+        if (guest is null)
+        {
+            return null;
+        }
+        var name = (string?)guest.Attribute("name") ?? throw new FormatException("Miniguest metadata without a guest name");
+        return new GuestMetadata(name, (int?)guest.Attribute("generation"), (string?)guest.Attribute("store-path"));
+    }
+
+    private static XElement[] LifecycleActions() =>
+    [
+        new XElement("on_poweroff", "destroy"),
+        new XElement("on_reboot", "restart"),
+        new XElement("on_crash", "destroy"),
+    ];
+
+    private static XElement VmShare(VmDomain vm, string source, string tag) =>
+        vm.StoreShare == StoreShareType.Virtiofs
+            ? new XElement("filesystem", new XAttribute("type", "mount"), new XAttribute("accessmode", "passthrough"),
+                new XElement("driver", new XAttribute("type", "virtiofs")),
+                vm.VirtiofsdPath is null ? null : new XElement("binary", new XAttribute("path", vm.VirtiofsdPath)),
+                new XElement("source", new XAttribute("dir", source)),
+                new XElement("target", new XAttribute("dir", tag)))
+            // 9p: QEMU refuses writes itself (readonly), and squash keeps guest root from owning host files.
+            : new XElement("filesystem", new XAttribute("type", "mount"), new XAttribute("accessmode", "squash"),
+                new XElement("source", new XAttribute("dir", source)),
+                new XElement("target", new XAttribute("dir", tag)),
+                new XElement("readonly"));
+
+    private static XElement Bind(string source, string target, bool readOnly) =>
+        new("filesystem", new XAttribute("type", "mount"),
+            new XElement("source", new XAttribute("dir", source)),
+            new XElement("target", new XAttribute("dir", target)),
+            readOnly ? new XElement("readonly") : null);
+
+    private static XElement Parse(string xml)
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        try
+        {
+            var root = XElement.Parse(xml);
+            return root.Name == "domain" ? root : throw new FormatException($"<{root.Name}> is not a <domain>");
+        }
+        catch (System.Xml.XmlException e)
+        {
+            throw new FormatException($"the domain XML does not parse: {e.Message}", e);
+        }
+    }
+
+    private static XElement Required(XElement parent, string name) =>
+        parent.Element(name) ?? throw new FormatException($"<{parent.Name}> has no <{name}>");
+
+    private static string RequiredValue(XElement parent, string name) => Required(parent, name).Value;
+
+    private static Guid? ReadUuid(XElement domain) =>
+        domain.Element("uuid") is { } uuid ? Guid.Parse(uuid.Value) : null;
+
+    private static string ShareSource(XElement filesystem) =>
+        (string?)filesystem.Element("source")?.Attribute("dir") ?? throw new FormatException("a filesystem without a source dir");
+
+    // libvirt renders memory in KiB whatever unit it was given.
+    private static int ReadMemoryMiB(XElement domain)
+    {
+        var memory = Required(domain, "memory");
+        var value = long.Parse(memory.Value, CultureInfo.InvariantCulture);
+        return (string?)memory.Attribute("unit") switch
+        {
+            "MiB" or "M" => (int)value,
+            "GiB" or "G" => (int)(value * 1024),
+            "b" or "bytes" => (int)(value / 1024 / 1024),
+            _ => (int)(value / 1024),
+        };
+    }
+}

@@ -1,0 +1,28 @@
+namespace Miniguest.Libvirt.Guests;
+
+/// <summary>Builds a guest's kernel command line from the parameters its system asks for.</summary>
+public static class KernelCommandLine
+{
+    /// <summary>The console every Miniguest VM's serial port is read from.</summary>
+    public const string SerialConsole = "console=ttyS0";
+
+    /// <summary>
+    /// The guest's own parameters, followed by <c>init=</c><paramref name="init"/> unless they name an init,
+    /// and by <see cref="SerialConsole"/> unless they choose a console.
+    /// </summary>
+    public static string Compose(string kernelParams, string init)
+    {
+        ArgumentNullException.ThrowIfNull(kernelParams);
+        ArgumentException.ThrowIfNullOrEmpty(init);
+        var parameters = kernelParams.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).ToList();
+        if (!parameters.Any(p => p.StartsWith("init=", StringComparison.Ordinal)))
+        {
+            parameters.Add("init=" + init);
+        }
+        if (!parameters.Any(p => p.StartsWith("console=", StringComparison.Ordinal)))
+        {
+            parameters.Add(SerialConsole);
+        }
+        return string.Join(' ', parameters);
+    }
+}

@@ -1,0 +1,57 @@
+namespace Miniguest.Libvirt.Guests;
+
+/// <summary>A VM that boots a guest's kernel and initrd directly and mounts the host's store and the
+/// guest's <c>boot</c> directory as shares tagged <c>nix-store</c> and <c>boot</c>.</summary>
+public sealed record VmDomain
+{
+    /// <summary>The domain's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The domain's UUID; <see langword="null"/> lets libvirt choose one.</summary>
+    public Guid? Uuid { get; init; }
+
+    /// <summary>The kernel image, normally <c>/etc/miniguests/NAME/kernel</c>.</summary>
+    public required string Kernel { get; init; }
+
+    /// <summary>The initrd, normally <c>/etc/miniguests/NAME/initrd</c>.</summary>
+    public required string Initrd { get; init; }
+
+    /// <summary>The kernel command line (see <see cref="KernelCommandLine"/>).</summary>
+    public required string CommandLine { get; init; }
+
+    /// <summary>The host directory shared as <c>boot</c>, normally <c>/etc/miniguests/NAME/boot</c>.</summary>
+    public required string BootSource { get; init; }
+
+    /// <summary>The host directory shared as <c>nix-store</c>.</summary>
+    public string StoreSource { get; init; } = "/nix/store";
+
+    /// <summary>How the shares reach the guest.</summary>
+    public StoreShareType StoreShare { get; init; } = StoreShareType.NineP;
+
+    /// <summary>The <c>virtiofsd</c> to run for virtiofs shares; <see langword="null"/> lets libvirt find one.</summary>
+    public string? VirtiofsdPath { get; init; }
+
+    /// <summary>Memory in MiB.</summary>
+    public int MemoryMiB { get; init; } = 512;
+
+    /// <summary>Virtual CPUs.</summary>
+    public int VCpus { get; init; } = 1;
+
+    /// <summary>Hardware or software virtualisation.</summary>
+    public VirtType VirtType { get; init; } = VirtType.Kvm;
+
+    /// <summary>The CPU architecture.</summary>
+    public string Arch { get; init; } = "x86_64";
+
+    /// <summary>The QEMU machine type.</summary>
+    public string Machine { get; init; } = "pc";
+
+    /// <summary>A file that receives everything the guest writes to its serial console, or <see langword="null"/>.</summary>
+    public string? ConsoleLog { get; init; }
+
+    /// <summary>The libvirt network to attach a virtio NIC to, or <see langword="null"/> for no network.</summary>
+    public string? Network { get; init; }
+
+    /// <summary>Miniguest's record of the guest, or <see langword="null"/> for an unmarked domain.</summary>
+    public GuestMetadata? Metadata { get; init; }
+}

@@ -1,0 +1,34 @@
+namespace Miniguest.Libvirt;
+
+/// <summary>Where the native libvirt library is loaded from.</summary>
+public static class LibvirtLibrary
+{
+    /// <summary>The environment variable that, when set, names the libvirt library to load.</summary>
+    public const string PathVariable = "MINIGUEST_LIBVIRT_LIBRARY";
+
+    private static string? _path = Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } fromEnvironment
+        ? fromEnvironment
+        : null;
+    private static volatile bool _loaded;
+
+    /// <summary>
+    /// The full path of <c>libvirt.so.0</c> for hosts that keep it outside the loader's search path (NixOS
+    /// has no <c>/usr/lib</c>). <see langword="null"/> uses the loader's search. Defaults to
+    /// <see cref="PathVariable"/>; set it before the first connection is opened.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">libvirt is already loaded.</exception>
+    public static string? Path
+    {
+        get => _path;
+        set
+        {
+            if (_loaded)
+            {
+                throw new InvalidOperationException("libvirt is already loaded; set LibvirtLibrary.Path before opening a connection");
+            }
+            _path = value;
+        }
+    }
+
+    internal static void MarkLoaded() => _loaded = true;
+}

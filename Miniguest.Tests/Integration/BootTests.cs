@@ -1,0 +1,88 @@
+using Miniguest.Core;
+using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Tests.Integration;
+
+/// <summary>The whole chain: Nix builds the test guest into the host's store, libvirt boots it with no disk
+/// image, and the guest runs from the shared store, unable to write to it.</summary>
+[TestFixture, Category(TestCategories.Integration)]
+public sealed class BootTests
+{
+    private const string Hello = "miniguest-test-guest: {0} is up";
+    private const string WriteRefused = "miniguest-test-guest: store-write=refused";
+
+    private string _scratch = "";
+
+    [SetUp]
+    public void CreateScratch() => _scratch = Directory.CreateTempSubdirectory("miniguest-boot-").FullName;
+
+    [TearDown]
+    public void RemoveScratch() => Directory.Delete(_scratch, recursive: true);
+
+    [Test]
+    public async Task Vm_boots_from_the_host_store_over_9p_and_cannot_write_to_it()
+    {
+        var guest = await TestGuestFlake.BuildAsync("vm");
+        Assert.That(guest.Config, Is.EqualTo(new GuestConfig(GuestType.Qemu, StoreShareType.NineP)));
+        var vm = new VmDomain
+        {
+            Name = UniqueName("vm"),
+            Kernel = guest.Kernel,
+            Initrd = guest.Initrd,
+            CommandLine = KernelCommandLine.Compose(guest.KernelParams, "/boot/init"),
+            BootSource = guest.BootDirectory,
+            VirtType = VirtType.Qemu, // KVM guests hang on the CI machines
+            MemoryMiB = 256,
+            ConsoleLog = Path.Combine(_scratch, "console.log"),
+            Metadata = new GuestMetadata("vm"),
+        };
+
+        using var connection = Connection.Open("qemu:///system");
+        var domain = connection.DefineDomain(DomainXml.Write(vm));
+        try
+        {
+            var console = await GuestRun.BootToPowerOffAsync(domain);
+
+            Assert.That(console, Has.Some.StartsWith(string.Format(Hello, "vm")));
+            Assert.That(console, Has.Some.EqualTo(WriteRefused));
+            Assert.That(File.Exists("/nix/store/miniguest-write-probe-vm"), Is.False, "the guest wrote into the host's store");
+            Assert.That(File.ReadAllText(vm.ConsoleLog), Does.Contain(string.Format(Hello, "vm")), "the console log file");
+        }
+        finally
+        {
+            GuestRun.Remove(domain);
+        }
+    }
+
+    [Test]
+    public async Task Container_runs_from_the_host_store_on_libvirt_lxc()
+    {
+        var guest = await TestGuestFlake.BuildAsync("container");
+        Assert.That(guest.Config.GuestType, Is.EqualTo(GuestType.Lxc));
+        var container = new ContainerDomain
+        {
+            Name = UniqueName("ct"),
+            RootDirectory = Directory.CreateDirectory(Path.Combine(_scratch, "root")).FullName,
+            BootSource = guest.BootDirectory,
+            Metadata = new GuestMetadata("container"),
+        };
+
+        using var connection = Connection.Open("lxc:///");
+        var domain = connection.DefineDomain(DomainXml.Write(container));
+        try
+        {
+            var console = await GuestRun.BootToPowerOffAsync(domain);
+
+            Assert.That(console, Has.Some.StartsWith(string.Format(Hello, "container")));
+            Assert.That(console, Has.Some.StartsWith("miniguest-test-guest: store-write="));
+        }
+        finally
+        {
+            GuestRun.Remove(domain);
+            File.Delete("/nix/store/miniguest-write-probe-container");
+        }
+    }
+
+    private static string UniqueName(string kind) => $"miniguest-test-{kind}-{Guid.NewGuid():N}"[..32];
+}

@@ -1,0 +1,98 @@
+# Miniguest's test guest: a guest with exactly the output layout of the NixOS module's
+# `system.build.miniguest`, built without nixpkgs from the host distribution's kernel and a static
+# busybox. The test fixture stages this directory together with `inputs/` (see README.md here):
+#   inputs/busybox/busybox          a static busybox
+#   inputs/vmlinuz                  a kernel
+#   inputs/modules/*.ko, load-order the virtio, 9p and virtiofs modules and the order to load them
+{
+  description = "Miniguest test guest (no nixpkgs)";
+
+  outputs = { self }:
+    let
+      system = "x86_64-linux";
+
+      # The busybox source directory holds only `busybox`, so that Nix runs it as `busybox`
+      # (argv[0] picks the applet).
+      busyboxBin = "${./inputs/busybox}/busybox";
+
+      # A derivation whose builder is a busybox shell script, with every applet on PATH.
+      run = name: env: script: derivation ({
+        inherit name system;
+        builder = busyboxBin;
+        args = [ "sh" "-euc" ''
+          busybox mkdir -p "$TMPDIR/bin"
+          busybox --install -s "$TMPDIR/bin"
+          export PATH="$TMPDIR/bin"
+          ${script}
+        '' ];
+      } // env);
+
+      busybox = run "busybox" { } ''
+        mkdir -p "$out/bin"
+        cp ${busyboxBin} "$out/bin/busybox"
+      '';
+
+      kernel = ./inputs/vmlinuz;
+
+      # Substitutes @name@ placeholders in a script and makes it executable.
+      script = name: file: substitutions: run name substitutions ''
+        cp ${file} "$out"
+        for var in ${builtins.concatStringsSep " " (builtins.attrNames substitutions)}; do
+          eval value=\"\$$var\"
+          sed -i "s|@$var@|$value|g" "$out"
+        done
+        chmod 555 "$out"
+      '';
+
+      # Stage 1: loads the modules, mounts the store and boot shares read-only over a tmpfs root,
+      # then runs the init named on the kernel command line.
+      initrd = fsType: run "initrd-${fsType}" { } ''
+        mkdir -p root/bin root/lib/modules
+        cp ${busyboxBin} root/bin/busybox
+        cp ${./inputs/modules}/* root/lib/modules/
+        cp ${script "initrd-init" ./initrd-init.sh { inherit fsType; }} root/init
+        cd root
+        find . | cpio -o -H newc -R 0:0 2>/dev/null | gzip -9 > "$out"
+      '';
+
+      # Stage 2: the guest system's init, the same for VMs and containers.
+      init = variant: script "init" ./guest-init.sh { inherit busybox variant; };
+
+      # The system's top level, as NixOS lays it out.
+      toplevel = { variant, fsType ? null }: run "test-guest-system-${variant}" { } (''
+        mkdir -p "$out"
+        ln -s ${init variant} "$out/init"
+      '' + (if fsType == null then "" else ''
+        ln -s ${kernel} "$out/kernel"
+        ln -s ${initrd fsType} "$out/initrd"
+        echo -n "console=ttyS0 panic=-1 loglevel=4 init=${init variant}" > "$out/kernel-params"
+      ''));
+
+      # The layout of `system.build.miniguest`.
+      miniguest = { variant, guestType, fsType ? "9p" }:
+        let
+          system = toplevel { inherit variant; fsType = if guestType == "qemu" then fsType else null; };
+          config = builtins.toJSON { enable = true; inherit guestType; qemu = { inherit fsType; }; };
+        in run "miniguest-${variant}" { inherit config; passAsFile = [ "config" ]; } (''
+          mkdir -p "$out/boot"
+          ln -s ${system}/init "$out/boot/init"
+          cp "$configPath" "$out/miniguest-config.json"
+        '' + (if guestType == "qemu" then ''
+          ln -s ${system}/kernel "$out/kernel"
+          ln -s ${system}/initrd "$out/initrd"
+          cp ${system}/kernel-params "$out/kernel-params"
+        '' else ""));
+
+      guests = {
+        vm = miniguest { variant = "vm"; guestType = "qemu"; fsType = "9p"; };
+        vm-virtiofs = miniguest { variant = "vm-virtiofs"; guestType = "qemu"; fsType = "virtiofs"; };
+        container = miniguest { variant = "container"; guestType = "lxc"; };
+      };
+    in
+    {
+      packages.${system} = guests // { default = guests.vm; };
+      # The attribute path miniguest builds: nixosConfigurations.<attr>.config.system.build.miniguest.
+      nixosConfigurations = builtins.mapAttrs (_: guest: { config.system.build.miniguest = guest; }) guests
+        // { default.config.system.build.miniguest = guests.vm; };
+    };
+}

@@ -1,0 +1,34 @@
+#!/bin/busybox sh
+# Stage 1 of the test guest: modules, then the nix-store and boot shares read-only over a tmpfs root,
+# then the init= of the kernel command line. Any failure powers the guest off so that no test hangs.
+/bin/busybox mkdir -p /proc /sys /dev /sysroot
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+fail() { echo "miniguest-initrd: error: $*"; poweroff -f; }
+
+for module in $(cat /lib/modules/load-order); do
+  insmod "/lib/modules/$module.ko" || fail "insmod $module"
+done
+
+init=
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in init=*) init="${arg#init=}" ;; esac
+done
+[ -n "$init" ] || fail "no init= on the kernel command line"
+
+mount -t tmpfs -o mode=755 root /sysroot || fail "tmpfs root"
+mkdir -p /sysroot/nix/store /sysroot/boot /sysroot/proc /sysroot/sys /sysroot/dev /sysroot/tmp
+case "@fsType@" in
+  9p) share() { mount -t 9p -o trans=virtio,version=9p2000.L,msize=65536,cache=loose,ro "$1" "$2"; } ;;
+  virtiofs) share() { mount -t virtiofs -o ro "$1" "$2"; } ;;
+esac
+share nix-store /sysroot/nix/store || fail "mount of the nix-store share"
+share boot /sysroot/boot || fail "mount of the boot share"
+[ -x "/sysroot$init" ] || fail "init $init is not executable in the guest"
+
+mount -t devtmpfs devtmpfs /sysroot/dev
+umount /sys /proc
+exec switch_root /sysroot "$init"
