@@ -26,7 +26,7 @@ public sealed class Connection : IDisposable
     public static Connection Open(string uri)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
-        return new Connection(Ensure.Valid(Interop.virConnectOpen(uri), $"opening {uri}"), uri);
+        return new Connection(Ensure.Valid(Interop.virConnectOpen(uri), "virConnectOpen"), uri);
     }
 
     /// <summary>Opens a read-only connection: enough to list and inspect, and allowed to more users.</summary>
@@ -34,7 +34,7 @@ public sealed class Connection : IDisposable
     public static Connection OpenReadOnly(string uri)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
-        return new Connection(Ensure.Valid(Interop.virConnectOpenReadOnly(uri), $"opening {uri} read-only"), uri);
+        return new Connection(Ensure.Valid(Interop.virConnectOpenReadOnly(uri), "virConnectOpenReadOnly"), uri);
     }
 
     /// <summary>The canonical URI of the driver that answered.</summary>
@@ -79,7 +79,7 @@ public sealed class Connection : IDisposable
     public Domain DefineDomain(string xml, DefineDomainFlags flags = DefineDomainFlags.Validate)
     {
         ArgumentNullException.ThrowIfNull(xml);
-        return new Domain(Ensure.Valid(Interop.virDomainDefineXMLFlags(_handle, xml, (uint)flags), "defining a domain"));
+        return new Domain(Ensure.Valid(Interop.virDomainDefineXMLFlags(_handle, xml, (uint)flags), "virDomainDefineXMLFlags"));
     }
 
     /// <summary>Looks a domain up by name.</summary>
@@ -87,7 +87,7 @@ public sealed class Connection : IDisposable
     public Domain GetDomain(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return new Domain(Ensure.Valid(Interop.virDomainLookupByName(_handle, name), $"looking up domain '{name}'"));
+        return new Domain(Ensure.Valid(Interop.virDomainLookupByName(_handle, name), "virDomainLookupByName"));
     }
 
     /// <summary>Looks a domain up by name; <see langword="false"/> when none has it. Other errors throw.</summary>
@@ -108,13 +108,13 @@ public sealed class Connection : IDisposable
     /// <summary>Looks a domain up by UUID.</summary>
     /// <exception cref="DomainNotFoundException">No domain has that UUID.</exception>
     public Domain GetDomain(Guid uuid) =>
-        new(Ensure.Valid(Interop.virDomainLookupByUUIDString(_handle, uuid.ToString("D")), $"looking up domain {uuid}"));
+        new(Ensure.Valid(Interop.virDomainLookupByUUIDString(_handle, uuid.ToString("D")), "virDomainLookupByUUIDString"));
 
     /// <summary>Every domain that matches <paramref name="flags"/> (all of them by default), in one call.</summary>
     public unsafe IReadOnlyList<Domain> ListAllDomains(ListDomainsFlags flags = ListDomainsFlags.None)
     {
         IntPtr* array = null;
-        var count = Ensure.Success(Interop.virConnectListAllDomains(_handle, &array, (uint)flags), "listing domains");
+        var count = Ensure.Success(Interop.virConnectListAllDomains(_handle, &array, (uint)flags), "virConnectListAllDomains");
         try
         {
             var domains = new Domain[count];

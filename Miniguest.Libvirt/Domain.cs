@@ -26,29 +26,29 @@ public sealed class Domain : IDisposable
     /// <summary>The domain's current state and its reason.</summary>
     public DomainStateInfo GetState()
     {
-        Ensure.Success(Interop.virDomainGetState(_handle, out var state, out var reason, 0), $"reading the state of '{Name}'");
+        Ensure.Success(Interop.virDomainGetState(_handle, out var state, out var reason, 0), "virDomainGetState");
         return new DomainStateInfo((DomainState)state, reason);
     }
 
     /// <summary>The domain's XML description.</summary>
     public unsafe string GetXml(DomainXmlFlags flags = DomainXmlFlags.None) =>
-        Ensure.OwnedString(Interop.virDomainGetXMLDesc(_handle, (uint)flags), $"reading the XML of '{Name}'");
+        Ensure.OwnedString(Interop.virDomainGetXMLDesc(_handle, (uint)flags), "virDomainGetXMLDesc");
 
     /// <summary>Starts the defined domain.</summary>
     /// <exception cref="OperationInvalidException">It is already running.</exception>
     public void Start(StartDomainFlags flags = StartDomainFlags.None) =>
-        Ensure.Success(Interop.virDomainCreateWithFlags(_handle, (uint)flags), $"starting '{Name}'");
+        Ensure.Success(Interop.virDomainCreateWithFlags(_handle, (uint)flags), "virDomainCreateWithFlags");
 
     /// <summary>Stops the domain at once, as pulling the plug would.</summary>
     /// <exception cref="OperationInvalidException">It is not running.</exception>
-    public void Destroy() => Ensure.Success(Interop.virDomainDestroy(_handle), $"destroying '{Name}'");
+    public void Destroy() => Ensure.Success(Interop.virDomainDestroy(_handle), "virDomainDestroy");
 
     /// <summary>Asks the guest to shut down; returns before it has.</summary>
-    public void Shutdown() => Ensure.Success(Interop.virDomainShutdown(_handle), $"shutting down '{Name}'");
+    public void Shutdown() => Ensure.Success(Interop.virDomainShutdown(_handle), "virDomainShutdown");
 
     /// <summary>Removes the persistent definition; a running domain keeps running as a transient one.</summary>
     public void Undefine(UndefineDomainFlags flags = UndefineDomainFlags.None) =>
-        Ensure.Success(Interop.virDomainUndefineFlags(_handle, (uint)flags), $"undefining '{Name}'");
+        Ensure.Success(Interop.virDomainUndefineFlags(_handle, (uint)flags), "virDomainUndefineFlags");
 
     /// <summary>Attaches to the domain's console (its first console, or <paramref name="device"/>).</summary>
     /// <param name="device">A console or serial alias, such as <c>serial0</c>; <see langword="null"/> for the first.</param>
@@ -61,7 +61,7 @@ public sealed class Domain : IDisposable
         {
             const uint ConsoleForce = 1 << 0;
             Ensure.Success(Interop.virDomainOpenConsole(_handle, device, stream, force ? ConsoleForce : 0),
-                $"opening the console of '{Name}'");
+                "virDomainOpenConsole");
             return new DomainConsole(stream);
         }
         catch

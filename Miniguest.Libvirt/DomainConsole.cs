@@ -35,7 +35,7 @@ public sealed class DomainConsole : Stream
         }
         fixed (byte* data = buffer)
         {
-            var read = Ensure.Success(Interop.virStreamRecv(_handle, data, (nuint)buffer.Length), "reading the console");
+            var read = Ensure.Success(Interop.virStreamRecv(_handle, data, (nuint)buffer.Length), "virStreamRecv");
             _finished |= read == 0;
             return read;
         }
@@ -62,7 +62,7 @@ public sealed class DomainConsole : Stream
             var sent = 0;
             while (sent < buffer.Length)
             {
-                sent += Ensure.Success(Interop.virStreamSend(_handle, data + sent, (nuint)(buffer.Length - sent)), "writing to the console");
+                sent += Ensure.Success(Interop.virStreamSend(_handle, data + sent, (nuint)(buffer.Length - sent)), "virStreamSend");
             }
         }
     }

@@ -2,8 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace Miniguest.Libvirt;
 
-/// <summary>The one error path: checks what a libvirt call returned and, on failure, throws the calling
-/// thread's last libvirt error at once.</summary>
+/// <summary>
+/// The one error path: checks what a libvirt call returned and, on failure, throws the calling thread's last
+/// libvirt error at once. Every libvirt call resets that error, so the operation named here must be a
+/// constant: computing it (a domain's name, say) after the failing call would call libvirt and lose the error.
+/// </summary>
 internal static class Ensure
 {
     internal static int Success(int result, string operation) =>

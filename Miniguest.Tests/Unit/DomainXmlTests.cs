@@ -1,0 +1,145 @@
+using System.Xml.Linq;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Tests.Unit;
+
+public sealed class DomainXmlTests
+{
+    private static readonly VmDomain Vm = new()
+    {
+        Name = "web",
+        Kernel = "/etc/miniguests/web/kernel",
+        Initrd = "/etc/miniguests/web/initrd",
+        CommandLine = "loglevel=4 init=/boot/init console=ttyS0",
+        BootSource = "/etc/miniguests/web/boot",
+        MemoryMiB = 1024,
+        VCpus = 2,
+        VirtType = VirtType.Qemu,
+        ConsoleLog = "/var/log/miniguest/web.log",
+        Metadata = new GuestMetadata("web", 3, "/nix/store/abc-miniguest"),
+    };
+
+    private static readonly ContainerDomain Container = new()
+    {
+        Name = "db",
+        RootDirectory = "/var/lib/miniguest/db",
+        BootSource = "/etc/miniguests/db/boot",
+        Metadata = new GuestMetadata("db"),
+    };
+
+    [Test]
+    public void Vm_boots_the_guests_kernel_directly_with_its_command_line()
+    {
+        var os = XElement.Parse(DomainXml.Write(Vm)).Element("os")!;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(os.Element("type")!.Value, Is.EqualTo("hvm"));
+            Assert.That(os.Element("kernel")!.Value, Is.EqualTo(Vm.Kernel));
+            Assert.That(os.Element("initrd")!.Value, Is.EqualTo(Vm.Initrd));
+            Assert.That(os.Element("cmdline")!.Value, Is.EqualTo(Vm.CommandLine));
+        }
+    }
+
+    [Test]
+    public void Vm_over_9p_shares_store_and_boot_read_only_with_squash()
+    {
+        var shares = XElement.Parse(DomainXml.Write(Vm)).Element("devices")!.Elements("filesystem").ToList();
+        Assert.That(shares.Select(s => s.Element("target")!.Attribute("dir")!.Value), Is.EqualTo(new[] { "nix-store", "boot" }));
+        Assert.That(shares, Has.All.Matches<XElement>(s =>
+            s.Attribute("accessmode")!.Value == "squash" && s.Element("readonly") is not null && s.Element("driver") is null));
+        Assert.That(shares[0].Element("source")!.Attribute("dir")!.Value, Is.EqualTo("/nix/store"));
+    }
+
+    [Test]
+    public void Vm_over_virtiofs_has_shared_memory_and_a_virtiofs_driver()
+    {
+        var domain = XElement.Parse(DomainXml.Write(Vm with { StoreShare = StoreShareType.Virtiofs, VirtiofsdPath = "/usr/lib/qemu/virtiofsd" }));
+        var shares = domain.Element("devices")!.Elements("filesystem").ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(domain.Element("memoryBacking")!.Element("access")!.Attribute("mode")!.Value, Is.EqualTo("shared"));
+            Assert.That(shares.Select(s => s.Element("driver")?.Attribute("type")?.Value), Has.All.EqualTo("virtiofs"));
+            Assert.That(shares.Select(s => s.Element("binary")?.Attribute("path")?.Value), Has.All.EqualTo("/usr/lib/qemu/virtiofsd"));
+        }
+    }
+
+    [Test]
+    public void Vm_type_follows_the_virtualisation_asked_for()
+    {
+        Assert.That(XElement.Parse(DomainXml.Write(Vm with { VirtType = VirtType.Kvm })).Attribute("type")!.Value, Is.EqualTo("kvm"));
+        Assert.That(XElement.Parse(DomainXml.Write(Vm)).Attribute("type")!.Value, Is.EqualTo("qemu"));
+    }
+
+    [Test]
+    public void Vm_without_a_network_has_no_interface_and_with_one_has_a_virtio_nic()
+    {
+        Assert.That(XElement.Parse(DomainXml.Write(Vm)).Element("devices")!.Element("interface"), Is.Null);
+        var nic = XElement.Parse(DomainXml.Write(Vm with { Network = "default" })).Element("devices")!.Element("interface")!;
+        Assert.That(nic.Element("source")!.Attribute("network")!.Value, Is.EqualTo("default"));
+    }
+
+    [Test]
+    public void Container_binds_root_writable_and_store_and_boot_read_only()
+    {
+        var domain = XElement.Parse(DomainXml.Write(Container));
+        var binds = domain.Element("devices")!.Elements("filesystem")
+            .ToDictionary(f => f.Element("target")!.Attribute("dir")!.Value, f => f.Element("readonly") is not null);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(domain.Attribute("type")!.Value, Is.EqualTo("lxc"));
+            Assert.That(domain.Element("os")!.Element("init")!.Value, Is.EqualTo("/boot/init"));
+            Assert.That(binds, Is.EqualTo(new Dictionary<string, bool> { ["/"] = false, ["/nix/store"] = true, ["/boot"] = true }));
+        }
+    }
+
+    [Test]
+    public void Metadata_lives_in_miniguests_namespace()
+    {
+        var guest = XElement.Parse(DomainXml.Write(Vm)).Element("metadata")!.Elements().Single();
+        Assert.That(guest.Name, Is.EqualTo(XName.Get("guest", GuestMetadata.Namespace)));
+        Assert.That(DomainXml.ReadMetadata(DomainXml.Write(Vm)), Is.EqualTo(Vm.Metadata));
+    }
+
+    [Test]
+    public void A_domain_without_miniguests_metadata_reads_as_unmarked()
+    {
+        Assert.That(DomainXml.ReadMetadata("<domain type='kvm'><name>other</name><metadata><x xmlns='urn:other'/></metadata></domain>"), Is.Null);
+    }
+
+    [TestCase("web & <db> \"quoted\" 'single'")]
+    [TestCase("/path with spaces/and ünïcödé/kernel")]
+    [TestCase("]]><!-- not a comment -->")]
+    public void Odd_names_and_paths_are_escaped_and_read_back_unchanged(string odd)
+    {
+        var vm = Vm with { Name = odd, Kernel = odd, CommandLine = odd, ConsoleLog = odd, Metadata = new GuestMetadata(odd, 1, odd) };
+        Assert.That(DomainXml.ReadVm(DomainXml.Write(vm)), Is.EqualTo(vm));
+        var container = Container with { Name = odd, RootDirectory = odd };
+        Assert.That(DomainXml.ReadContainer(DomainXml.Write(container)), Is.EqualTo(container));
+    }
+
+    [Test]
+    public void Every_vm_setting_survives_a_round_trip()
+    {
+        var vm = Vm with
+        {
+            Uuid = Guid.NewGuid(), StoreShare = StoreShareType.Virtiofs, VirtiofsdPath = "/run/virtiofsd",
+            StoreSource = "/run/miniguest/store", Network = "default", Machine = "q35", VirtType = VirtType.Kvm,
+        };
+        Assert.That(DomainXml.ReadVm(DomainXml.Write(vm)), Is.EqualTo(vm));
+    }
+
+    [Test]
+    public void Every_container_setting_survives_a_round_trip()
+    {
+        var container = Container with { Uuid = Guid.NewGuid(), Init = "/boot/other-init", MemoryMiB = 64, VCpus = 3, StoreSource = "/srv/store" };
+        Assert.That(DomainXml.ReadContainer(DomainXml.Write(container)), Is.EqualTo(container));
+    }
+
+    [TestCase("not xml")]
+    [TestCase("<network/>")]
+    [TestCase("<domain type='lxc'><name>x</name></domain>")]
+    public void Xml_that_is_not_a_miniguest_vm_is_a_format_error(string xml)
+    {
+        Assert.Throws<FormatException>(() => DomainXml.ReadVm(xml));
+    }
+}
