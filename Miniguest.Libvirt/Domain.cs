@@ -23,6 +23,26 @@ public sealed class Domain : IDisposable
         }
     }
 
+    /// <summary>Whether the domain runs (or is paused): it has a live process.</summary>
+    public bool IsActive => Ensure.Success(Interop.virDomainIsActive(_handle), "virDomainIsActive") == 1;
+
+    /// <summary>Whether the domain has a persistent definition (it is not transient).</summary>
+    public bool IsPersistent => Ensure.Success(Interop.virDomainIsPersistent(_handle), "virDomainIsPersistent") == 1;
+
+    /// <summary>The hypervisor's ID of the running domain, or <see langword="null"/> when it does not run.</summary>
+    public int? Id => Interop.virDomainGetID(_handle) is var id && id != uint.MaxValue ? (int)id : null;
+
+    /// <summary>Whether the domain starts when the host (libvirtd) starts.</summary>
+    public bool Autostart
+    {
+        get
+        {
+            Ensure.Success(Interop.virDomainGetAutostart(_handle, out var autostart), "virDomainGetAutostart");
+            return autostart != 0;
+        }
+        set => Ensure.Success(Interop.virDomainSetAutostart(_handle, value ? 1 : 0), "virDomainSetAutostart");
+    }
+
     /// <summary>The domain's current state and its reason.</summary>
     public DomainStateInfo GetState()
     {
@@ -45,6 +65,60 @@ public sealed class Domain : IDisposable
 
     /// <summary>Asks the guest to shut down; returns before it has.</summary>
     public void Shutdown() => Ensure.Success(Interop.virDomainShutdown(_handle), "virDomainShutdown");
+
+    /// <summary>
+    /// Asks the guest to shut down and waits until it has, polling its state. Returns <see langword="false"/>
+    /// if it still runs after <paramref name="timeout"/> (it is left running: destroy it if it must stop).
+    /// </summary>
+    public async Task<bool> ShutdownAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        Shutdown();
+        var deadline = DateTime.UtcNow + timeout;
+        while (IsActive)
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+            await Task.Delay(ShutdownPollInterval, cancellationToken).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    private static readonly TimeSpan ShutdownPollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Asks the guest to reboot.</summary>
+    public void Reboot() => Ensure.Success(Interop.virDomainReboot(_handle, 0), "virDomainReboot");
+
+    /// <summary>Pauses the domain's CPUs; it keeps its memory.</summary>
+    public void Suspend() => Ensure.Success(Interop.virDomainSuspend(_handle), "virDomainSuspend");
+
+    /// <summary>Resumes a suspended domain.</summary>
+    public void Resume() => Ensure.Success(Interop.virDomainResume(_handle), "virDomainResume");
+
+    /// <summary>The domain's metadata element in namespace <paramref name="namespaceUri"/>, as XML without that namespace, or
+    /// <see langword="null"/> if it has none.</summary>
+    public unsafe string? GetMetadata(string namespaceUri, DomainImpact impact = DomainImpact.Current)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(namespaceUri);
+        var xml = Interop.virDomainGetMetadata(_handle, Interop.VIR_DOMAIN_METADATA_ELEMENT, namespaceUri, (uint)impact);
+        if (xml != null)
+        {
+            return Interop.TakeString(xml);
+        }
+        var error = LibvirtException.FromLastError("virDomainGetMetadata");
+        return error.Code == ErrorCode.NoDomainMetadata ? null : throw error;
+    }
+
+    /// <summary>Sets the domain's metadata element in namespace <paramref name="namespaceUri"/> (its elements
+    /// written with <paramref name="prefix"/>), or removes it when <paramref name="xml"/> is <see langword="null"/>.</summary>
+    public void SetMetadata(string namespaceUri, string prefix, string? xml, DomainImpact impact = DomainImpact.Current)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(namespaceUri);
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        Ensure.Success(Interop.virDomainSetMetadata(_handle, Interop.VIR_DOMAIN_METADATA_ELEMENT, xml, xml is null ? null : prefix,
+            namespaceUri, (uint)impact), "virDomainSetMetadata");
+    }
 
     /// <summary>Removes the persistent definition; a running domain keeps running as a transient one.</summary>
     public void Undefine(UndefineDomainFlags flags = UndefineDomainFlags.None) =>

@@ -112,3 +112,17 @@ public enum ListDomainsFlags : uint
     /// <summary>Domains not marked to start with the host.</summary>
     NoAutostart = 1 << 11,
 }
+
+/// <summary>Which definition a change or a read applies to (<c>virDomainModificationImpact</c>).</summary>
+[Flags]
+public enum DomainImpact : uint
+{
+    /// <summary>The live state if the domain runs, else its persistent definition.</summary>
+    Current = 0,
+
+    /// <summary>The running domain.</summary>
+    Live = 1 << 0,
+
+    /// <summary>The persistent definition, used at the next start.</summary>
+    Config = 1 << 1,
+}

@@ -28,6 +28,9 @@ public sealed record ContainerDomain
     /// <summary>Virtual CPUs.</summary>
     public int VCpus { get; init; } = 1;
 
+    /// <summary>The user namespace the container runs in, or <see langword="null"/> to share the host's ids.</summary>
+    public UserNamespaceMapping? UserNamespace { get; init; }
+
     /// <summary>Miniguest's record of the guest, or <see langword="null"/> for an unmarked domain.</summary>
     public GuestMetadata? Metadata { get; init; }
 }

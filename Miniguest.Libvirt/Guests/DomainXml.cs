@@ -64,6 +64,11 @@ public static class DomainXml
             new XElement("memory", new XAttribute("unit", "MiB"), container.MemoryMiB),
             new XElement("vcpu", container.VCpus),
             new XElement("os", new XElement("type", "exe"), new XElement("init", container.Init)),
+            container.UserNamespace is { } ids
+                ? new XElement("idmap",
+                    new XElement("uid", new XAttribute("start", 0), new XAttribute("target", ids.UidTarget), new XAttribute("count", ids.Count)),
+                    new XElement("gid", new XAttribute("start", 0), new XAttribute("target", ids.GidTarget), new XAttribute("count", ids.Count)))
+                : null,
             LifecycleActions(),
             new XElement("devices",
                 Bind(container.RootDirectory, "/", readOnly: false),
@@ -139,6 +144,7 @@ public static class DomainXml
             MemoryMiB = ReadMemoryMiB(domain),
             VCpus = (int)Required(domain, "vcpu"),
             Init = RequiredValue(Required(domain, "os"), "init"),
+            UserNamespace = ReadUserNamespace(domain),
             RootDirectory = Bound("/"),
             StoreSource = Bound("/nix/store"),
             BootSource = Bound("/boot"),
@@ -158,15 +164,22 @@ public static class DomainXml
         }
         if (metadata is not null)
         {
-            yield return new XElement("metadata", MetadataElement(metadata));
+            yield return new XElement("metadata", MetadataElement(metadata, Ns));
         }
     }
 
-    /// <summary>The element Miniguest keeps under a domain's <c>&lt;metadata&gt;</c>.</summary>
-    public static XElement MetadataElement(GuestMetadata metadata)
+    /// <summary>The prefix of Miniguest's metadata namespace in domain XML.</summary>
+    public const string MetadataPrefix = "miniguest";
+
+    /// <summary>The XML to give <see cref="Domain.SetMetadata"/> (with <see cref="GuestMetadata.Namespace"/> and
+    /// <see cref="MetadataPrefix"/>) to mark a domain: the element without its namespace, which libvirt adds.</summary>
+    public static string MetadataForDomain(GuestMetadata metadata) => MetadataElement(metadata, XNamespace.None).ToString();
+
+    private static XElement MetadataElement(GuestMetadata metadata, XNamespace ns)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        return new XElement(Ns + "guest", new XAttribute(XNamespace.Xmlns + "miniguest", Ns.NamespaceName),
+        return new XElement(ns + "guest",
+            ns == XNamespace.None ? null : new XAttribute(XNamespace.Xmlns + MetadataPrefix, ns.NamespaceName),
             new XAttribute("name", metadata.GuestName),
             metadata.Generation is { } generation ? new XAttribute("generation", generation) : null,
             metadata.StorePath is { } path ? new XAttribute("store-path", path) : null);
@@ -214,7 +227,7 @@ public static class DomainXml
         ArgumentNullException.ThrowIfNull(xml);
         try
         {
-            var root = XElement.Parse(xml);
+            var root = XElement.Parse(xml, LoadOptions.PreserveWhitespace);
             return root.Name == "domain" ? root : throw new FormatException($"<{root.Name}> is not a <domain>");
         }
         catch (System.Xml.XmlException e)
@@ -227,6 +240,21 @@ public static class DomainXml
         parent.Element(name) ?? throw new FormatException($"<{parent.Name}> has no <{name}>");
 
     private static string RequiredValue(XElement parent, string name) => Required(parent, name).Value;
+
+    private static UserNamespaceMapping? ReadUserNamespace(XElement domain)
+    {
+        if (domain.Element("idmap") is not { } idmap)
+        {
+            return null;
+        }
+        var uid = Required(idmap, "uid");
+        var gid = Required(idmap, "gid");
+        if ((uint?)uid.Attribute("start") != 0 || (uint?)gid.Attribute("start") != 0 || (uint?)uid.Attribute("count") != (uint?)gid.Attribute("count"))
+        {
+            throw new FormatException("the idmap is not a Miniguest mapping (one range from id 0, same size for uids and gids)");
+        }
+        return new UserNamespaceMapping((uint)uid.Attribute("target")!, (uint)gid.Attribute("target")!, (uint)uid.Attribute("count")!);
+    }
 
     private static Guid? ReadUuid(XElement domain) =>
         domain.Element("uuid") is { } uuid ? Guid.Parse(uuid.Value) : null;

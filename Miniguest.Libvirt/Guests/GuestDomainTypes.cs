@@ -27,3 +27,7 @@ public sealed record GuestMetadata(string GuestName, int? Generation = null, str
     /// <summary>The XML namespace of Miniguest's domain metadata.</summary>
     public const string Namespace = "urn:miniguest:domain:1";
 }
+
+/// <summary>A container's user namespace: container uids and gids 0 to <see cref="Count"/> - 1 are host ids
+/// from <see cref="UidTarget"/> and <see cref="GidTarget"/> on, so container root is no one on the host.</summary>
+public sealed record UserNamespaceMapping(uint UidTarget, uint GidTarget, uint Count);

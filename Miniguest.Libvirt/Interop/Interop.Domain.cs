@@ -50,4 +50,41 @@ internal static unsafe partial class Interop
     /// <summary>Borrowed: the domain's connection, without a new reference.</summary>
     [LibraryImport(Libvirt)]
     internal static partial IntPtr virDomainGetConnect(DomainHandle domain);
+
+    [LibraryImport(Libvirt)]
+    internal static partial int virDomainReboot(DomainHandle domain, uint flags);
+
+    [LibraryImport(Libvirt)]
+    internal static partial int virDomainSuspend(DomainHandle domain);
+
+    [LibraryImport(Libvirt)]
+    internal static partial int virDomainResume(DomainHandle domain);
+
+    /// <summary>Returns 1 if running, 0 if not, -1 on error.</summary>
+    [LibraryImport(Libvirt)]
+    internal static partial int virDomainIsActive(DomainHandle domain);
+
+    /// <summary>Returns 1 if persistent, 0 if transient, -1 on error.</summary>
+    [LibraryImport(Libvirt)]
+    internal static partial int virDomainIsPersistent(DomainHandle domain);
+
+    /// <summary>The hypervisor's ID of a running domain; (unsigned)-1 when it does not run.</summary>
+    [LibraryImport(Libvirt)]
+    internal static partial uint virDomainGetID(DomainHandle domain);
+
+    [LibraryImport(Libvirt)]
+    internal static partial int virDomainGetAutostart(DomainHandle domain, out int autostart);
+
+    [LibraryImport(Libvirt)]
+    internal static partial int virDomainSetAutostart(DomainHandle domain, int autostart);
+
+    internal const int VIR_DOMAIN_METADATA_ELEMENT = 2;
+
+    /// <summary>Owned: the metadata element's XML, or null with VIR_ERR_NO_DOMAIN_METADATA when absent.</summary>
+    [LibraryImport(Libvirt, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial byte* virDomainGetMetadata(DomainHandle domain, int type, string? uri, uint flags);
+
+    [LibraryImport(Libvirt, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainSetMetadata(DomainHandle domain, int type, string? metadata, string? key,
+        string? uri, uint flags);
 }

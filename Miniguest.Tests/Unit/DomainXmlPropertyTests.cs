@@ -1,0 +1,54 @@
+using CsCheck;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Tests.Unit;
+
+/// <summary>Any valid model serialises to XML that reads back equal.</summary>
+public sealed class DomainXmlPropertyTests
+{
+    // Text libvirt accepts: printable characters, XML's special ones and non-ASCII included.
+    private static readonly Gen<string> Text =
+        Gen.String[Gen.Char[" abcxyzABC019-_./:=,~#@!?&<>\"']]>[]{}()*%$+;|\\üßéñйж漢字"], 1, 40];
+
+    private static readonly Gen<string?> OptionalText = Gen.Frequency((1, Gen.Const((string?)null)), (3, Text.Select(t => (string?)t)));
+
+    private static readonly Gen<GuestMetadata?> Metadata = Gen.Frequency(
+        (1, Gen.Const((GuestMetadata?)null)),
+        (3, Gen.Select(Text, Gen.Int[0, 10_000].Select(g => (int?)g), OptionalText, (name, generation, path) =>
+            (GuestMetadata?)new GuestMetadata(name, generation % 3 == 0 ? null : generation, path))));
+
+    private static readonly Gen<Guid?> Uuid = Gen.Frequency((1, Gen.Const((Guid?)null)), (1, Gen.Guid.Select(g => (Guid?)g)));
+
+    private static readonly Gen<VmDomain> Vms =
+        Gen.Select(Gen.Select(Text, Uuid, Text, Text, Text, Text, Text), Gen.Select(Gen.Enum<StoreShareType>(), OptionalText,
+                Gen.Int[16, 1 << 20], Gen.Int[1, 512], Gen.Enum<VirtType>(), Gen.OneOfConst("x86_64", "aarch64"), Gen.OneOfConst("pc", "q35", "virt")),
+            Gen.Select(OptionalText, OptionalText, Metadata),
+            (a, b, c) => new VmDomain
+            {
+                Name = a.Item1, Uuid = a.Item2, Kernel = a.Item3, Initrd = a.Item4, CommandLine = a.Item5, BootSource = a.Item6, StoreSource = a.Item7,
+                StoreShare = b.Item1, VirtiofsdPath = b.Item1 == StoreShareType.Virtiofs ? b.Item2 : null,
+                MemoryMiB = b.Item3, VCpus = b.Item4, VirtType = b.Item5, Arch = b.Item6, Machine = b.Item7,
+                ConsoleLog = c.Item1, Network = c.Item2, Metadata = c.Item3,
+            });
+
+    private static readonly Gen<UserNamespaceMapping?> UserNamespace = Gen.Frequency(
+        (1, Gen.Const((UserNamespaceMapping?)null)),
+        (2, Gen.Select(Gen.UInt[1, 1u << 30], Gen.UInt[1, 1u << 30], Gen.UInt[1, 1u << 16],
+            (uid, gid, count) => (UserNamespaceMapping?)new UserNamespaceMapping(uid, gid, count))));
+
+    private static readonly Gen<ContainerDomain> Containers =
+        Gen.Select(Gen.Select(Text, Uuid, Text, Text, Text, Text), Gen.Select(Gen.Int[16, 1 << 20], Gen.Int[1, 64], UserNamespace, Metadata),
+            (a, b) => new ContainerDomain
+            {
+                Name = a.Item1, Uuid = a.Item2, RootDirectory = a.Item3, BootSource = a.Item4, StoreSource = a.Item5, Init = a.Item6,
+                MemoryMiB = b.Item1, VCpus = b.Item2, UserNamespace = b.Item3, Metadata = b.Item4,
+            });
+
+    [Test]
+    public void Any_vm_reads_back_equal() =>
+        Vms.Sample(vm => Assert.That(DomainXml.ReadVm(DomainXml.Write(vm)), Is.EqualTo(vm)), iter: 2_000);
+
+    [Test]
+    public void Any_container_reads_back_equal() =>
+        Containers.Sample(container => Assert.That(DomainXml.ReadContainer(DomainXml.Write(container)), Is.EqualTo(container)), iter: 2_000);
+}
