@@ -64,15 +64,17 @@ public sealed class Domain : IDisposable
     public void Destroy() => Ensure.Success(Interop.virDomainDestroy(_handle), "virDomainDestroy");
 
     /// <summary>Asks the guest to shut down; returns before it has.</summary>
-    public void Shutdown() => Ensure.Success(Interop.virDomainShutdown(_handle), "virDomainShutdown");
+    public void Shutdown(ShutdownDomainFlags flags = ShutdownDomainFlags.Default) =>
+        Ensure.Success(Interop.virDomainShutdownFlags(_handle, (uint)flags), "virDomainShutdownFlags");
 
     /// <summary>
     /// Asks the guest to shut down and waits until it has, polling its state. Returns <see langword="false"/>
     /// if it still runs after <paramref name="timeout"/> (it is left running: destroy it if it must stop).
     /// </summary>
-    public async Task<bool> ShutdownAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<bool> ShutdownAsync(TimeSpan timeout, ShutdownDomainFlags flags = ShutdownDomainFlags.Default,
+        CancellationToken cancellationToken = default)
     {
-        Shutdown();
+        Shutdown(flags);
         var deadline = DateTime.UtcNow + timeout;
         while (IsActive)
         {

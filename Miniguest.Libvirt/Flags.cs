@@ -126,3 +126,27 @@ public enum DomainImpact : uint
     /// <summary>The persistent definition, used at the next start.</summary>
     Config = 1 << 1,
 }
+
+/// <summary>How <see cref="Domain.Shutdown"/> asks the guest to stop (<c>virDomainShutdownFlagValues</c>);
+/// several flags let the hypervisor pick among them.</summary>
+[Flags]
+public enum ShutdownDomainFlags : uint
+{
+    /// <summary>The hypervisor's choice (for LXC: initctl, then a signal if the container has no initctl).</summary>
+    Default = 0,
+
+    /// <summary>Press the VM's ACPI power button.</summary>
+    AcpiPowerButton = 1 << 0,
+
+    /// <summary>Ask the QEMU guest agent.</summary>
+    GuestAgent = 1 << 1,
+
+    /// <summary>Ask the container's init through <c>/dev/initctl</c> (systemd, sysvinit).</summary>
+    Initctl = 1 << 2,
+
+    /// <summary>Send the container's init SIGTERM.</summary>
+    Signal = 1 << 3,
+
+    /// <summary>Paravirtualised guest control.</summary>
+    Paravirt = 1 << 4,
+}

@@ -28,7 +28,7 @@ internal static unsafe partial class Interop
     internal static partial int virDomainDestroy(DomainHandle domain);
 
     [LibraryImport(Libvirt)]
-    internal static partial int virDomainShutdown(DomainHandle domain);
+    internal static partial int virDomainShutdownFlags(DomainHandle domain, uint flags);
 
     /// <summary>Borrowed: the string lives as long as the domain object and must not be freed.</summary>
     [LibraryImport(Libvirt)]

@@ -84,5 +84,36 @@ public sealed class BootTests
         }
     }
 
+    [Test]
+    public async Task Container_shuts_down_gracefully_when_asked()
+    {
+        var guest = await TestGuestFlake.BuildAsync("container");
+        var root = Directory.CreateDirectory(Path.Combine(_scratch, "root")).FullName;
+        File.WriteAllText(Path.Combine(root, "miniguest-test-wait"), "");
+        var container = new ContainerDomain { Name = UniqueName("ct"), RootDirectory = root, BootSource = guest.BootDirectory };
+
+        using var connection = Connection.Open("lxc:///");
+        var domain = connection.DefineDomain(DomainXml.Write(container));
+        try
+        {
+            domain.Start();
+            using var console = new GuestConsoleReader(domain);
+            await console.WaitForLineAsync("miniguest-test-guest: waiting for shutdown", GuestRun.BootTimeout);
+
+            // The test guest's init is a shell, not systemd: it has no initctl, so it is asked with SIGTERM.
+            var stopped = await domain.ShutdownAsync(TimeSpan.FromSeconds(30), ShutdownDomainFlags.Signal);
+
+            console.Print();
+            Assert.That(stopped, Is.True, "the container did not stop within 30 s of the shutdown request");
+            await console.Completion;
+            Assert.That(console.Lines, Has.Some.EqualTo("miniguest-test-guest: shutdown requested"));
+        }
+        finally
+        {
+            GuestRun.Remove(domain);
+            File.Delete("/nix/store/miniguest-write-probe-container");
+        }
+    }
+
     private static string UniqueName(string kind) => $"miniguest-test-{kind}-{Guid.NewGuid():N}"[..32];
 }

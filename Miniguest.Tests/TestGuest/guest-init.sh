@@ -1,6 +1,7 @@
 #!@busybox@/bin/busybox sh
 # The test guest's system init: announces itself on the console, tries as root to write to the
 # host's store (remounting it read-write first, as an attacker would), reports, and powers off.
+# A container whose root holds /miniguest-test-wait instead waits until it is asked to shut down.
 bb=@busybox@/bin/busybox
 $bb mkdir -p /proc
 $bb mount -t proc proc /proc 2>/dev/null
@@ -12,6 +13,11 @@ if $bb touch "$probe" 2>/dev/null; then
   echo "miniguest-test-guest: store-write=succeeded"
 else
   echo "miniguest-test-guest: store-write=refused"
+fi
+if [ -e /miniguest-test-wait ]; then
+  trap 'echo "miniguest-test-guest: shutdown requested"; $bb sync; exit 0' TERM INT
+  echo "miniguest-test-guest: waiting for shutdown"
+  while :; do $bb sleep 1 & wait $!; done
 fi
 echo "miniguest-test-guest: powering off"
 $bb sync
