@@ -26,6 +26,7 @@ public sealed class Connection : IDisposable
     public static Connection Open(string uri)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
+        EventLoop.EnsureStarted();
         return new Connection(Ensure.Valid(Interop.virConnectOpen(uri), "virConnectOpen"), uri);
     }
 
@@ -34,6 +35,7 @@ public sealed class Connection : IDisposable
     public static Connection OpenReadOnly(string uri)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
+        EventLoop.EnsureStarted();
         return new Connection(Ensure.Valid(Interop.virConnectOpenReadOnly(uri), "virConnectOpenReadOnly"), uri);
     }
 
