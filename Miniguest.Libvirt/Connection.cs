@@ -7,14 +7,17 @@ namespace Miniguest.Libvirt;
 /// <c>lxc:///</c>, <c>test:///default</c>, or a remote URI such as <c>qemu+ssh://host/system</c>.
 /// </summary>
 /// <remarks>Thread-safe: libvirt serialises calls on one connection, so it may be shared between threads.
-/// Domains obtained from it keep the underlying connection alive after this object is disposed.</remarks>
+/// Domains obtained from it keep the underlying connection alive after this object is disposed; its event
+/// subscriptions end with it.</remarks>
 public sealed class Connection : IDisposable
 {
     private readonly ConnectionHandle _handle;
+    private readonly LifecycleEventSource _lifecycleEvents;
 
     private Connection(ConnectionHandle handle, string requestedUri)
     {
         _handle = handle;
+        _lifecycleEvents = new LifecycleEventSource(handle);
         RequestedUri = requestedUri;
     }
 
@@ -132,10 +135,33 @@ public sealed class Connection : IDisposable
         }
     }
 
-    /// <summary>Closes this reference to the connection.</summary>
-    public void Dispose() => _handle.Dispose();
+    /// <summary>
+    /// Subscribes to the lifecycle events (defined, started, stopped, …) of <paramref name="domain"/>, or of every
+    /// domain when it is <see langword="null"/>. Subscribe before acting, then read: nothing raised in between is
+    /// missed (and an event raised just before subscribing may still arrive). It ends when disposed, or when this
+    /// connection is.
+    /// </summary>
+    public DomainLifecycleSubscription SubscribeLifecycleEvents(Domain? domain = null)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        return _lifecycleEvents.Subscribe(domain?.Uuid);
+    }
+
+    /// <summary>Ends the event subscriptions and closes this reference to the connection.</summary>
+    public void Dispose()
+    {
+        // libvirt's registration of the event callback holds a reference on the connection: without removing it,
+        // closing the handle would leave the connection open.
+        if (!_handle.IsClosed)
+        {
+            _lifecycleEvents.Close();
+        }
+        _handle.Dispose();
+    }
 
     internal ConnectionHandle Handle => _handle;
+
+    internal LifecycleEventSource LifecycleEvents => _lifecycleEvents;
 
     // libvirt encodes versions as major * 1,000,000 + minor * 1,000 + release.
     private static Version DecodeVersion(ulong encoded) =>
