@@ -7,14 +7,21 @@ namespace Miniguest.Libvirt;
 /// <c>lxc:///</c>, <c>test:///default</c>, or a remote URI such as <c>qemu+ssh://host/system</c>.
 /// </summary>
 /// <remarks>Thread-safe: libvirt serialises calls on one connection, so it may be shared between threads.
-/// Domains obtained from it keep the underlying connection alive after this object is disposed.</remarks>
+/// Domains obtained from it keep the underlying connection alive after this object is disposed; its event
+/// subscriptions end with it.</remarks>
 public sealed class Connection : IDisposable
 {
     private readonly ConnectionHandle _handle;
+    private readonly LifecycleEventSource _lifecycleEvents;
+    private readonly Lock _closeGate = new();
+    private ConnectionCloseCallback? _closeCallback;
+    private CancellationTokenSource? _lost;
+    private EventHandler<ConnectionClosedEventArgs>? _closed;
 
     private Connection(ConnectionHandle handle, string requestedUri)
     {
         _handle = handle;
+        _lifecycleEvents = new LifecycleEventSource(handle);
         RequestedUri = requestedUri;
     }
 
@@ -26,6 +33,7 @@ public sealed class Connection : IDisposable
     public static Connection Open(string uri)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
+        EventLoop.EnsureStarted();
         return new Connection(Ensure.Valid(Interop.virConnectOpen(uri), "virConnectOpen"), uri);
     }
 
@@ -34,6 +42,7 @@ public sealed class Connection : IDisposable
     public static Connection OpenReadOnly(string uri)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
+        EventLoop.EnsureStarted();
         return new Connection(Ensure.Valid(Interop.virConnectOpenReadOnly(uri), "virConnectOpenReadOnly"), uri);
     }
 
@@ -130,10 +139,133 @@ public sealed class Connection : IDisposable
         }
     }
 
-    /// <summary>Closes this reference to the connection.</summary>
-    public void Dispose() => _handle.Dispose();
+    /// <summary>Whether the connection is usable: always for local drivers, and for remote ones until the link to
+    /// the daemon closes.</summary>
+    public bool IsAlive => Ensure.Success(Interop.virConnectIsAlive(_handle), "virConnectIsAlive") == 1;
+
+    /// <summary>
+    /// Makes the client send a keep-alive message after <paramref name="interval"/> without traffic, and close the
+    /// connection (raising <see cref="Closed"/> with <see cref="ConnectionCloseReason.KeepAlive"/>) once
+    /// <paramref name="count"/> of them in a row went unanswered; with <paramref name="count"/> 0 it closes after
+    /// one silent <paramref name="interval"/>. <see cref="TimeSpan.Zero"/> sends none.
+    /// </summary>
+    /// <param name="interval">Whole seconds.</param>
+    /// <param name="count">Unanswered messages tolerated.</param>
+    /// <returns><see langword="false"/> when the daemon does not support keep-alive messages.</returns>
+    /// <exception cref="LibvirtException">With <see cref="ErrorCode.NoSupport"/>: the driver has no daemon to
+    /// keep alive (<c>test:///default</c>, for one).</exception>
+    public bool SetKeepAlive(TimeSpan interval, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(interval.Ticks % TimeSpan.TicksPerSecond, 0, nameof(interval));
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var seconds = checked((int)(interval.Ticks / TimeSpan.TicksPerSecond));
+        return Ensure.Success(Interop.virConnectSetKeepAlive(_handle, seconds, (uint)count), "virConnectSetKeepAlive") == 0;
+    }
+
+    /// <summary>
+    /// Raised once, on a thread-pool thread, when the driver loses its connection to the daemon: the daemon
+    /// stopped or restarted, the socket failed, or keep-alive gave up. Drivers without a daemon
+    /// (<c>test:///default</c>) never raise it. Not raised after <see cref="Dispose"/>.
+    /// </summary>
+    /// <remarks>The first handler or <see cref="ConnectionLost"/> registers libvirt's close callback; disposing the
+    /// connection removes it.</remarks>
+    public event EventHandler<ConnectionClosedEventArgs>? Closed
+    {
+        add
+        {
+            lock (_closeGate)
+            {
+                EnsureCloseCallback();
+                _closed += value;
+            }
+        }
+        remove
+        {
+            lock (_closeGate)
+            {
+                _closed -= value;
+            }
+        }
+    }
+
+    /// <summary>Cancelled, just before <see cref="Closed"/> is raised, when the driver loses its connection to the
+    /// daemon. Disposing the connection does not cancel it.</summary>
+    public CancellationToken ConnectionLost
+    {
+        get
+        {
+            lock (_closeGate)
+            {
+                return EnsureCloseCallback().Token;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Subscribes to the lifecycle events (defined, started, stopped, …) of <paramref name="domain"/>, or of every
+    /// domain when it is <see langword="null"/>. Subscribe before acting, then read: nothing raised in between is
+    /// missed (and an event raised just before subscribing may still arrive). It ends when disposed, or when this
+    /// connection is.
+    /// </summary>
+    public DomainLifecycleSubscription SubscribeLifecycleEvents(Domain? domain = null)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        return _lifecycleEvents.Subscribe(domain?.Uuid);
+    }
+
+    /// <summary>Ends the event subscriptions, removes the close callback, and closes this reference to the
+    /// connection.</summary>
+    public void Dispose()
+    {
+        lock (_closeGate)
+        {
+            // libvirt's registrations of callbacks hold references on the connection: without removing them,
+            // closing the handle would leave the connection open.
+            if (!_handle.IsClosed)
+            {
+                _lifecycleEvents.Close();
+                _closeCallback?.Unregister(_handle);
+                _closeCallback = null;
+            }
+            _handle.Dispose();
+        }
+    }
 
     internal ConnectionHandle Handle => _handle;
+
+    internal LifecycleEventSource LifecycleEvents => _lifecycleEvents;
+
+    // Caller holds _closeGate.
+    private CancellationTokenSource EnsureCloseCallback()
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        if (_closeCallback is null)
+        {
+            // OnClosed takes _closeGate, so it cannot run before _lost is set.
+            _closeCallback = ConnectionCloseCallback.Register(_handle, OnClosed);
+            _lost = new CancellationTokenSource();
+        }
+        return _lost!;
+    }
+
+    // On a thread-pool thread, from the close callback.
+    private void OnClosed(ConnectionCloseReason reason)
+    {
+        EventHandler<ConnectionClosedEventArgs>? handlers;
+        CancellationTokenSource? lost;
+        lock (_closeGate)
+        {
+            if (_handle.IsClosed)
+            {
+                return;
+            }
+            handlers = _closed;
+            lost = _lost;
+        }
+        lost?.Cancel();
+        handlers?.Invoke(this, new ConnectionClosedEventArgs(reason));
+    }
 
     // libvirt encodes versions as major * 1,000,000 + minor * 1,000 + release.
     private static Version DecodeVersion(ulong encoded) =>

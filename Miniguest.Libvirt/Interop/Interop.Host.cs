@@ -39,4 +39,26 @@ internal static unsafe partial class Interop
     /// <summary>Fills <paramref name="domains"/> with a malloc'ed array of owned domain pointers.</summary>
     [LibraryImport(Libvirt)]
     internal static partial int virConnectListAllDomains(ConnectionHandle conn, IntPtr** domains, uint flags);
+
+    /// <summary>Returns 1 when the connection is alive, 0 when it is not, -1 on error.</summary>
+    [LibraryImport(Libvirt)]
+    internal static partial int virConnectIsAlive(ConnectionHandle conn);
+
+    /// <summary>Returns 0 on success, 1 when the remote end does not support keep-alive messages, -1 on error
+    /// (drivers without a remote end, such as the test driver, report <c>VIR_ERR_NO_SUPPORT</c>).</summary>
+    [LibraryImport(Libvirt)]
+    internal static partial int virConnectSetKeepAlive(ConnectionHandle conn, int interval, uint count);
+
+    /// <summary>At most one per connection; the registration holds a reference on the connection until it is
+    /// unregistered. libvirt calls <paramref name="cb"/> with its lock on the registration held, then calls
+    /// <paramref name="freecb"/> and forgets the registration. Unregistering calls <paramref name="freecb"/> if it
+    /// has not run. Drivers without a persistent connection (the test driver) accept the registration and never
+    /// call either.</summary>
+    [LibraryImport(Libvirt)]
+    internal static partial int virConnectRegisterCloseCallback(ConnectionHandle conn,
+        delegate* unmanaged[Cdecl]<IntPtr, int, void*, void> cb, void* opaque, delegate* unmanaged[Cdecl]<void*, void> freecb);
+
+    [LibraryImport(Libvirt)]
+    internal static partial int virConnectUnregisterCloseCallback(ConnectionHandle conn,
+        delegate* unmanaged[Cdecl]<IntPtr, int, void*, void> cb);
 }
