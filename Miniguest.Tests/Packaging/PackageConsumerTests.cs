@@ -183,8 +183,10 @@ public sealed class PackageConsumerTests
         {
             startInfo.ArgumentList.Add(argument);
         }
-        // The test host's MSBuild settings belong to the build that made it, not to the builds started here.
-        foreach (var name in startInfo.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
+        // No compiler or MSBuild server outlives the test.
+        startInfo.ArgumentList.Add("--disable-build-servers");
+        // `dotnet test` points MSBuild at the SDK that built the tests; the commands started here pick their own.
+        foreach (var name in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly" })
         {
             startInfo.Environment.Remove(name);
         }
