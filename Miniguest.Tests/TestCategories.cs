@@ -8,4 +8,8 @@ internal static class TestCategories
 
     /// <summary>Against the real stack: Nix, libvirtd, QEMU, libvirt-LXC.</summary>
     public const string Integration = "Integration";
+
+    /// <summary>The NuGet package as a consumer gets it: runs <c>dotnet pack</c> and builds a project against the
+    /// package. Needs the .NET SDK, the NuGet feed the repository restores from, and libvirt.so.0; no daemon.</summary>
+    public const string Packaging = "Packaging";
 }
