@@ -32,7 +32,8 @@ public enum DomainState
 /// (<c>virDomainRunningReason</c>, <c>virDomainShutoffReason</c>, …).</summary>
 public readonly record struct DomainStateInfo(DomainState State, int Reason)
 {
-    /// <summary>Whether the domain is running, blocked or paused: it has a live process.</summary>
+    /// <summary>Whether the domain has a live process: running, blocked, paused, shutting down or suspended by
+    /// the guest.</summary>
     public bool IsActive => State is DomainState.Running or DomainState.Blocked or DomainState.Paused
         or DomainState.Shutdown or DomainState.PMSuspended;
 }

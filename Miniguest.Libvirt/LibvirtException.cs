@@ -42,6 +42,10 @@ public class LibvirtException : Exception
             ErrorCode.NoConnect or ErrorCode.InvalidConn or ErrorCode.AuthFailed or ErrorCode.AuthCancelled
                 or ErrorCode.AuthUnavailable or ErrorCode.Rpc
                 => new ConnectionFailedException(message, code, domain),
+            // A call on a connection whose daemon went away fails in the RPC layer ("client socket is closed").
+            ErrorCode.InternalError or ErrorCode.SystemError when domain == ErrorDomain.Rpc
+                => new ConnectionFailedException(message, code, domain),
+            ErrorCode.NoSupport => new OperationUnsupportedException(message, code, domain),
             _ => new LibvirtException(message, code, domain),
         };
     }
@@ -58,6 +62,10 @@ public sealed class DomainExistsException(string message, ErrorCode code, ErrorD
 /// <summary>The operation does not apply to the object in its current state, such as starting a running
 /// domain (<see cref="ErrorCode.OperationInvalid"/>).</summary>
 public sealed class OperationInvalidException(string message, ErrorCode code, ErrorDomain errorDomain)
+    : LibvirtException(message, code, errorDomain);
+
+/// <summary>The driver does not support the operation (<see cref="ErrorCode.NoSupport"/>).</summary>
+public sealed class OperationUnsupportedException(string message, ErrorCode code, ErrorDomain errorDomain)
     : LibvirtException(message, code, errorDomain);
 
 /// <summary>libvirt rejected an XML description.</summary>

@@ -95,10 +95,9 @@ public sealed class EventTests
             Assert.That(reason, Is.EqualTo(ConnectionCloseReason.EndOfFile));
             Assert.That(lost.IsCancellationRequested, Is.True);
             Assert.That(connection.IsAlive, Is.False);
-            // libvirt reports a call on the lost connection as an internal error ("client socket is closed"), which
-            // the binding does not map to ConnectionFailedException (yet).
-            Assert.That(() => connection.HostName, Throws.InstanceOf<LibvirtException>()
-                .With.Property(nameof(LibvirtException.Code)).EqualTo(ErrorCode.InternalError));
+            // libvirt reports a call on the lost connection as an internal error of its RPC layer.
+            Assert.That(() => connection.HostName, Throws.InstanceOf<ConnectionFailedException>()
+                .With.Property(nameof(LibvirtException.ErrorDomain)).EqualTo(ErrorDomain.Rpc));
         }
     }
 

@@ -20,7 +20,7 @@ public sealed class ConnectionHealthTests
     public void The_test_driver_does_not_support_keep_alive()
     {
         using var connection = Connection.Open(TestUri);
-        var error = Assert.Throws<LibvirtException>(() => connection.SetKeepAlive(TimeSpan.FromSeconds(5), 3));
+        var error = Assert.Throws<OperationUnsupportedException>(() => connection.SetKeepAlive(TimeSpan.FromSeconds(5), 3));
         using (Assert.EnterMultipleScope())
         {
             Assert.That(error.Code, Is.EqualTo(ErrorCode.NoSupport));
