@@ -51,7 +51,7 @@ public sealed class IntegrationEnvironment
         }
         try
         {
-            Nix.RunAsync(["--version"], CancellationToken.None).GetAwaiter().GetResult();
+            Nix.RunAsync(["--version"], null, CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is NixException or System.ComponentModel.Win32Exception)
         {

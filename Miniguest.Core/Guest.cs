@@ -1,0 +1,41 @@
+namespace Miniguest.Core;
+
+/// <summary>A guest on this host: its link under <c>/etc/miniguests</c> and, for guests installed with
+/// <c>miniguest install</c>, its profile. Declarative guests have a link straight into the store and no profile.</summary>
+public sealed class Guest
+{
+    private readonly MiniguestPaths _paths;
+
+    internal Guest(MiniguestPaths paths, string name)
+    {
+        _paths = paths;
+        Name = name;
+        Profile = new GuestProfile(paths, name);
+    }
+
+    /// <summary>The guest's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The guest's link, <c>/etc/miniguests/NAME</c>: its domains point here, so a new generation
+    /// needs only a reboot.</summary>
+    public string Link => _paths.Link(Name);
+
+    /// <summary>The guest's profile (it does not exist for declarative guests).</summary>
+    public GuestProfile Profile { get; }
+
+    /// <summary>Whether the guest was installed with <c>miniguest install</c> (it has a profile).</summary>
+    public bool IsImperative => Profile.Exists;
+
+    /// <summary>Where the guest was installed from, or <see langword="null"/> for a declarative guest.</summary>
+    /// <exception cref="GuestFileException">The profile's manifest is corrupt.</exception>
+    public FlakeSource? Source =>
+        IsImperative ? ProfileManifest.ReadSource(System.IO.Path.Combine(Profile.Path, ProfileManifest.FileName)) : null;
+
+    /// <summary>The store path the guest's link leads to now.</summary>
+    public string? StorePath =>
+        Directory.ResolveLinkTarget(Link, returnFinalTarget: true)?.FullName;
+
+    /// <summary>Reads the guest's system through its link.</summary>
+    /// <exception cref="GuestFileException">A file of the guest is missing or corrupt.</exception>
+    public GuestSystem LoadSystem() => GuestSystem.Load(Link);
+}

@@ -1,0 +1,164 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Miniguest.Core;
+
+/// <summary>What an upgrade did.</summary>
+public sealed record UpgradeResult(string Guest, UpgradeOutcome Outcome, Generation? Before, Generation? After,
+    IReadOnlyList<string> Changes);
+
+/// <summary>How an upgrade ended.</summary>
+public enum UpgradeOutcome
+{
+    /// <summary>A new generation was built.</summary>
+    Upgraded,
+
+    /// <summary>The flake still resolves to what was built: nothing was rebuilt.</summary>
+    Unchanged,
+
+    /// <summary>The guest was installed from a locked reference: upgrades leave it alone.</summary>
+    Locked,
+}
+
+/// <summary>
+/// Installs, upgrades, rolls back and removes guests' profiles and links. Each operation holds the guest's lock,
+/// and one that fails part-way leaves the host as it was: builds are staged in a profile of their own and only
+/// become a generation of the guest's profile once they succeeded.
+/// </summary>
+public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger = null)
+{
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
+    private MiniguestPaths Paths => store.Paths;
+
+    /// <summary>Builds <paramref name="reference"/> and installs it as guest <paramref name="name"/> (default: the
+    /// attribute's name). Without <paramref name="force"/>, an installed guest of that name is an error.</summary>
+    public async Task<Guest> InstallAsync(InstallableReference reference, string? name, bool force,
+        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        name = GuestName.Validate(name ?? reference.Attribute);
+        using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
+        var linkState = store.LinkState(name);
+        if (linkState is GuestLinkState.Foreign or GuestLinkState.Declarative)
+        {
+            throw new ForeignFileException(Paths.Link(name), $"it is not a link to {Paths.Profile(name)}");
+        }
+        var profile = new GuestProfile(Paths, name);
+        var existed = profile.Exists;
+        if ((existed || linkState == GuestLinkState.Profile) && !force)
+        {
+            throw new GuestStateException($"guest '{name}' is already installed; use --force to replace it");
+        }
+
+        Directory.CreateDirectory(Paths.Profiles);
+        try
+        {
+            var staged = await StageAsync(name, reference.Installable, progress, cancellationToken).ConfigureAwait(false);
+            await nix.SetProfileAsync(profile.Path, staged, cancellationToken).ConfigureAwait(false);
+            store.LinkToProfile(name);
+        }
+        catch when (!existed)
+        {
+            profile.Delete();
+            throw;
+        }
+        finally
+        {
+            Staging(name).Delete();
+        }
+        _logger.LogInformation("Installed '{Guest}' from {Reference}, generation {Generation}", name, reference.Installable,
+            profile.Current?.Number);
+        return store.Get(name);
+    }
+
+    /// <summary>Re-resolves the guest's flake reference and, if it moved, builds a new generation.</summary>
+    public async Task<UpgradeResult> UpgradeAsync(string name, IProgress<string>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
+        var guest = store.Get(name);
+        var source = guest.Source ?? throw new GuestStateException(
+            $"guest '{name}' is declarative: upgrade it through the host's NixOS configuration");
+        var before = guest.Profile.Current;
+        if (source.IsLocked)
+        {
+            return new UpgradeResult(name, UpgradeOutcome.Locked, before, before, []);
+        }
+        var resolved = await nix.ResolveFlakeAsync(source.OriginalUrl, cancellationToken).ConfigureAwait(false);
+        if (SameUrl(resolved, source.ResolvedUrl))
+        {
+            return new UpgradeResult(name, UpgradeOutcome.Unchanged, before, before, []);
+        }
+        try
+        {
+            var staged = await StageAsync(name, $"{source.OriginalUrl}#{source.AttrPath}", progress, cancellationToken).ConfigureAwait(false);
+            await nix.SetProfileAsync(guest.Profile.Path, staged, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Staging(name).Delete();
+        }
+        var after = guest.Profile.Current;
+        var changes = before is not null && after is not null
+            ? await nix.DiffClosuresAsync(before.StorePath, after.StorePath, cancellationToken).ConfigureAwait(false)
+            : [];
+        return new UpgradeResult(name, before?.StorePath == after?.StorePath ? UpgradeOutcome.Unchanged : UpgradeOutcome.Upgraded,
+            before, after, changes);
+    }
+
+    /// <summary>Points the guest at generation <paramref name="to"/>, or at the one before the current.</summary>
+    public async Task<Generation> RollbackAsync(string name, int? to, CancellationToken cancellationToken = default)
+    {
+        using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
+        var guest = store.Get(name);
+        if (!guest.IsImperative)
+        {
+            throw new GuestStateException($"guest '{name}' is declarative: roll back the host's NixOS configuration instead");
+        }
+        var current = guest.Profile.Current ?? throw new GuestStateException($"guest '{name}' has no current generation");
+        var target = to is { } number
+            ? guest.Profile.Generations.FirstOrDefault(g => g.Number == number)
+                ?? throw new GuestStateException($"guest '{name}' has no generation {number}")
+            : guest.Profile.Generations.LastOrDefault(g => g.Number < current.Number)
+                ?? throw new GuestStateException($"guest '{name}' has no generation before {current.Number}");
+        guest.Profile.SwitchTo(target.Number);
+        return target;
+    }
+
+    /// <summary>Deletes the guest's link, its profile and every generation, and its state (a container's root,
+    /// the console log), so that garbage collection frees it. The domain is the caller's business.</summary>
+    public async Task RemoveAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
+        var guest = store.Get(name);
+        if (!guest.IsImperative)
+        {
+            throw new GuestStateException($"guest '{name}' is declarative: remove it from the host's NixOS configuration");
+        }
+        store.Unlink(name);
+        guest.Profile.Delete();
+        if (Directory.Exists(Paths.GuestState(name)))
+        {
+            Directory.Delete(Paths.GuestState(name), recursive: true);
+        }
+    }
+
+    // Builds into a staging profile beside the guest's, a garbage-collector root until the caller deletes it once
+    // the guest's profile holds the build, and returns the profile's store path: manifest.json recording the
+    // flake, and the guest's files.
+    private async Task<string> StageAsync(string name, string installable, IProgress<string>? progress,
+        CancellationToken cancellationToken)
+    {
+        var staging = Staging(name);
+        staging.Delete(); // a crashed command's leftovers
+        await nix.ProfileInstallAsync(staging.Path, installable, progress, cancellationToken).ConfigureAwait(false);
+        return Directory.ResolveLinkTarget(staging.Path, returnFinalTarget: true)?.FullName
+            ?? throw new GuestStateException($"nix profile install made no profile at {staging.Path}");
+    }
+
+    private GuestProfile Staging(string name) => new(Paths, ".staging-" + name);
+
+    // Nix writes the same locked URL with different escaping across commands ("%2f" or "/").
+    private static bool SameUrl(string a, string b) =>
+        string.Equals(Uri.UnescapeDataString(a), Uri.UnescapeDataString(b), StringComparison.Ordinal);
+}

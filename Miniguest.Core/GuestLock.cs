@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging;
+
+namespace Miniguest.Core;
+
+/// <summary>An exclusive lock on one guest, held while a command changes it, so that two commands on the same
+/// guest take turns. It is an advisory file lock: the kernel releases it when the process dies.</summary>
+public sealed class GuestLock : IDisposable
+{
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(100);
+    private readonly FileStream _file;
+
+    private GuestLock(FileStream file) => _file = file;
+
+    /// <summary>Takes the lock on <paramref name="name"/>, waiting while another command holds it.</summary>
+    public static async Task<GuestLock> AcquireAsync(MiniguestPaths paths, string name, ILogger logger,
+        CancellationToken cancellationToken = default)
+    {
+        var path = paths.LockFile(GuestName.Validate(name));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var told = false;
+        while (true)
+        {
+            try
+            {
+                // FileShare.None takes flock(LOCK_EX | LOCK_NB) on Unix.
+                return new GuestLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            }
+            catch (IOException) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (!told)
+                {
+                    logger.LogInformation("Waiting for another miniguest command on '{Guest}' to finish", name);
+                    told = true;
+                }
+                await Task.Delay(RetryInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Releases the lock.</summary>
+    public void Dispose() => _file.Dispose();
+}

@@ -1,0 +1,125 @@
+namespace Miniguest.Core;
+
+/// <summary>What is at a guest's path under <c>/etc/miniguests</c>.</summary>
+public enum GuestLinkState
+{
+    /// <summary>Nothing.</summary>
+    Missing,
+
+    /// <summary>A link to the guest's profile: Miniguest's own.</summary>
+    Profile,
+
+    /// <summary>A link into the Nix store: a declarative guest, managed by the host's NixOS configuration.</summary>
+    Declarative,
+
+    /// <summary>Anything else: Miniguest never touches it.</summary>
+    Foreign,
+}
+
+/// <summary>The guests on this host, found from <c>/etc/miniguests</c> and the profiles directory.</summary>
+public sealed class GuestStore(MiniguestPaths paths)
+{
+    /// <summary>Where things are.</summary>
+    public MiniguestPaths Paths { get; } = paths;
+
+    /// <summary>The names of every guest, sorted.</summary>
+    public IReadOnlyList<string> Names()
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        if (Directory.Exists(Paths.Guests))
+        {
+            foreach (var entry in new DirectoryInfo(Paths.Guests).EnumerateFileSystemInfos())
+            {
+                if (GuestName.IsValid(entry.Name) && LinkState(entry.Name) is GuestLinkState.Profile or GuestLinkState.Declarative)
+                {
+                    names.Add(entry.Name);
+                }
+            }
+        }
+        if (Directory.Exists(Paths.Profiles))
+        {
+            foreach (var entry in new DirectoryInfo(Paths.Profiles).EnumerateFileSystemInfos())
+            {
+                if (GuestName.IsValid(entry.Name) && !entry.Name.EndsWith("-link", StringComparison.Ordinal) && entry.LinkTarget is not null)
+                {
+                    names.Add(entry.Name);
+                }
+            }
+        }
+        return [.. names];
+    }
+
+    /// <summary>The guest called <paramref name="name"/>.</summary>
+    /// <exception cref="InvalidGuestNameException">The name is not valid.</exception>
+    /// <exception cref="GuestNotFoundException">No such guest is installed.</exception>
+    public Guest Get(string name)
+    {
+        GuestName.Validate(name);
+        var guest = new Guest(Paths, name);
+        if (!guest.IsImperative && LinkState(name) != GuestLinkState.Declarative)
+        {
+            throw new GuestNotFoundException(name);
+        }
+        return guest;
+    }
+
+    /// <summary>What is at the guest's link path.</summary>
+    public GuestLinkState LinkState(string name)
+    {
+        var link = new FileInfo(Paths.Link(GuestName.Validate(name)));
+        if (link.LinkTarget is not { } target)
+        {
+            return link.Exists || Directory.Exists(link.FullName) ? GuestLinkState.Foreign : GuestLinkState.Missing;
+        }
+        if (target == Paths.Profile(name))
+        {
+            return GuestLinkState.Profile;
+        }
+        return target.StartsWith("/nix/store/", StringComparison.Ordinal) ? GuestLinkState.Declarative : GuestLinkState.Foreign;
+    }
+
+    /// <summary>Links <c>/etc/miniguests/NAME</c> to the guest's profile.</summary>
+    /// <exception cref="ForeignFileException">Something else is at the link's path.</exception>
+    internal void LinkToProfile(string name)
+    {
+        var state = LinkState(name);
+        if (state is GuestLinkState.Foreign or GuestLinkState.Declarative)
+        {
+            throw new ForeignFileException(Paths.Link(name), $"it is not a link to {Paths.Profile(name)}");
+        }
+        Directory.CreateDirectory(Paths.Guests);
+        Links.ReplaceSymbolicLink(Paths.Link(name), Paths.Profile(name));
+    }
+
+    /// <summary>Removes <c>/etc/miniguests/NAME</c> if it is the link to the guest's profile.</summary>
+    /// <exception cref="ForeignFileException">Something else is at the link's path.</exception>
+    internal void Unlink(string name)
+    {
+        switch (LinkState(name))
+        {
+            case GuestLinkState.Profile:
+                File.Delete(Paths.Link(name));
+                break;
+            case GuestLinkState.Foreign or GuestLinkState.Declarative:
+                throw new ForeignFileException(Paths.Link(name), $"it is not a link to {Paths.Profile(name)}");
+        }
+    }
+}
+
+/// <summary>No guest of that name is installed.</summary>
+public sealed class GuestNotFoundException(string name) : Exception($"no guest named '{name}' is installed")
+{
+    /// <summary>The name looked for.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>A path Miniguest would write is held by something it did not make; it is left alone.</summary>
+public sealed class ForeignFileException(string path, string problem)
+    : Exception($"{path}: {problem}; refusing to touch it")
+{
+    /// <summary>The path left alone.</summary>
+    public string Path { get; } = path;
+}
+
+/// <summary>A command cannot proceed in the guest's current state; the message says what to do instead.</summary>
+public sealed class GuestStateException(string message) : Exception(message);

@@ -1,0 +1,34 @@
+namespace Miniguest.Core;
+
+/// <summary>A guest as the user names it: <c>FLAKEREF#ATTR</c>, where ATTR (default <c>default</c>) names
+/// <c>nixosConfigurations.ATTR</c>, as in the original miniguest.</summary>
+public sealed record InstallableReference(string FlakeRef, string Attribute)
+{
+    /// <summary>The attribute a guest's build output is at, under <c>nixosConfigurations.ATTR</c>.</summary>
+    public const string BuildAttribute = "config.system.build.miniguest";
+
+    /// <summary>The attribute path built.</summary>
+    public string AttrPath => $"nixosConfigurations.{Attribute}.{BuildAttribute}";
+
+    /// <summary>What nix builds.</summary>
+    public string Installable => $"{FlakeRef}#{AttrPath}";
+
+    /// <summary>Parses <c>FLAKEREF[#ATTR]</c>.</summary>
+    /// <exception cref="FormatException">The reference or the attribute is empty.</exception>
+    public static InstallableReference Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var hash = text.IndexOf('#', StringComparison.Ordinal);
+        var flakeRef = hash < 0 ? text : text[..hash];
+        var attribute = hash < 0 ? "default" : text[(hash + 1)..];
+        if (flakeRef.Length == 0)
+        {
+            throw new FormatException($"'{text}' names no flake (expected FLAKEREF[#ATTR])");
+        }
+        if (attribute.Length == 0 || attribute.Contains('#'))
+        {
+            throw new FormatException($"'{text}' names no attribute after '#' (expected FLAKEREF[#ATTR])");
+        }
+        return new InstallableReference(flakeRef, attribute);
+    }
+}

@@ -1,0 +1,51 @@
+namespace Miniguest.Core;
+
+/// <summary>Where Miniguest keeps things on a host. The defaults are the original tool's; each can be moved
+/// (for tests, or unprivileged use) with an environment variable.</summary>
+public sealed record MiniguestPaths
+{
+    /// <summary>The directory of guest links, <c>/etc/miniguests</c> (<c>MINIGUEST_GUESTS_DIR</c>).</summary>
+    public string Guests { get; init; } = "/etc/miniguests";
+
+    /// <summary>The directory of guest profiles (<c>MINIGUEST_PROFILES_DIR</c>). Under
+    /// <c>/nix/var/nix/profiles</c> every profile is a garbage-collector root.</summary>
+    public string Profiles { get; init; } = "/nix/var/nix/profiles/miniguest-profiles";
+
+    /// <summary>Miniguest's own state: container roots, console logs, locks (<c>MINIGUEST_STATE_DIR</c>).</summary>
+    public string State { get; init; } = "/var/lib/miniguest";
+
+    /// <summary>The defaults, with any environment overrides applied.</summary>
+    public static MiniguestPaths FromEnvironment()
+    {
+        static string Pick(string variable, string fallback) =>
+            Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? Path.GetFullPath(value) : fallback;
+        var defaults = new MiniguestPaths();
+        return new MiniguestPaths
+        {
+            Guests = Pick("MINIGUEST_GUESTS_DIR", defaults.Guests),
+            Profiles = Pick("MINIGUEST_PROFILES_DIR", defaults.Profiles),
+            State = Pick("MINIGUEST_STATE_DIR", defaults.State),
+        };
+    }
+
+    /// <summary>The guest's link, <c>/etc/miniguests/NAME</c>.</summary>
+    public string Link(string name) => Path.Combine(Guests, name);
+
+    /// <summary>The guest's profile, whose generations are <c>NAME-N-link</c> beside it.</summary>
+    public string Profile(string name) => Path.Combine(Profiles, name);
+
+    /// <summary>The guest's own state directory.</summary>
+    public string GuestState(string name) => Path.Combine(State, "guests", name);
+
+    /// <summary>The file that receives the VM's serial console.</summary>
+    public string ConsoleLog(string name) => Path.Combine(GuestState(name), "console.log");
+
+    /// <summary>The container's root directory.</summary>
+    public string ContainerRoot(string name) => Path.Combine(GuestState(name), "root");
+
+    /// <summary>The libvirt URI the guest's domain was defined on.</summary>
+    public string ConnectionUriFile(string name) => Path.Combine(GuestState(name), "connection-uri");
+
+    /// <summary>The per-guest lock file.</summary>
+    public string LockFile(string name) => Path.Combine(State, "locks", name + ".lock");
+}
