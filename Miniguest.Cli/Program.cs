@@ -1,4 +1,15 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using Miniguest.Cli;
 
-var root = new RootCommand("Miniguest: low-footprint NixOS guests that boot from the host's Nix store through libvirt.");
-return root.Parse(args).Invoke();
+var parse = MiniguestCommand.Create().Parse(args);
+if (parse.Action is ParseErrorAction)
+{
+    foreach (var error in parse.Errors)
+    {
+        Console.Error.WriteLine("miniguest: " + error.Message);
+    }
+    Console.Error.WriteLine("Run 'miniguest --help' for usage.");
+    return CommandAction.Usage;
+}
+return await parse.InvokeAsync();

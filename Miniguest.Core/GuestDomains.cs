@@ -81,16 +81,26 @@ public sealed class GuestDomains(MiniguestPaths paths)
     /// given in <paramref name="options"/>).</summary>
     public Domain Define(Connection connection, Guest guest, DomainOptions options)
     {
-        var system = guest.LoadSystem();
-        var metadata = new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath);
-        using var existing = Find(connection, guest.Name);
-        var xml = system.Config.GuestType == GuestType.Lxc
-            ? DomainXml.Write(Container(guest, options, metadata, existing is null ? null : DomainXml.ReadContainer(existing.GetXml(DomainXmlFlags.Inactive))))
-            : DomainXml.Write(Vm(connection, guest, system, options, metadata, existing is null ? null : DomainXml.ReadVm(existing.GetXml(DomainXmlFlags.Inactive))));
+        var xml = BuildXml(connection, guest, options);
         Directory.CreateDirectory(paths.GuestState(guest.Name));
+        if (guest.LoadSystem().Config.GuestType == GuestType.Lxc)
+        {
+            Directory.CreateDirectory(paths.ContainerRoot(guest.Name));
+        }
         var domain = connection.DefineDomain(xml);
         File.WriteAllText(paths.ConnectionUriFile(guest.Name), connection.RequestedUri);
         return domain;
+    }
+
+    /// <summary>The XML <see cref="Define"/> would define, without defining it.</summary>
+    public string BuildXml(Connection connection, Guest guest, DomainOptions options)
+    {
+        var system = guest.LoadSystem();
+        var metadata = new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath);
+        using var existing = Find(connection, guest.Name);
+        return system.Config.GuestType == GuestType.Lxc
+            ? DomainXml.Write(Container(guest, options, metadata, existing is null ? null : DomainXml.ReadContainer(existing.GetXml(DomainXmlFlags.Inactive))))
+            : DomainXml.Write(Vm(connection, guest, system, options, metadata, existing is null ? null : DomainXml.ReadVm(existing.GetXml(DomainXmlFlags.Inactive))));
     }
 
     /// <summary>Updates the guest's domain, if it has one, to its current generation; <see langword="false"/> if
@@ -145,10 +155,8 @@ public sealed class GuestDomains(MiniguestPaths paths)
         Metadata = metadata,
     };
 
-    private ContainerDomain Container(Guest guest, DomainOptions options, GuestMetadata metadata, ContainerDomain? existing)
-    {
-        Directory.CreateDirectory(paths.ContainerRoot(guest.Name));
-        return new ContainerDomain
+    private ContainerDomain Container(Guest guest, DomainOptions options, GuestMetadata metadata, ContainerDomain? existing) =>
+        new()
         {
             Name = guest.Name,
             Uuid = existing?.Uuid,
@@ -158,7 +166,6 @@ public sealed class GuestDomains(MiniguestPaths paths)
             VCpus = options.VCpus ?? existing?.VCpus ?? 1,
             Metadata = metadata,
         };
-    }
 }
 
 /// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched.</summary>

@@ -66,7 +66,7 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         {
             Staging(name).Delete();
         }
-        _logger.LogInformation("Installed '{Guest}' from {Reference}, generation {Generation}", name, reference.Installable,
+        _logger.LogDebug("Installed '{Guest}' from {Reference}, generation {Generation}", name, reference.Installable,
             profile.Current?.Number);
         return store.Get(name);
     }

@@ -1,7 +1,9 @@
+using System.Runtime.InteropServices;
+
 namespace Miniguest.Core;
 
 /// <summary>Symbolic links changed without ever following them.</summary>
-internal static class Links
+internal static partial class Links
 {
     /// <summary>Makes <paramref name="path"/> a link to <paramref name="target"/>, replacing a link that is there
     /// atomically (a new link renamed over it), so a reader sees the old link or the new one, never none.</summary>
@@ -10,15 +12,15 @@ internal static class Links
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
         File.Delete(temporary);
         File.CreateSymbolicLink(temporary, target);
-        try
+        // rename(2) replaces the link itself, never what it points at. (File.Move refuses links to directories.)
+        if (rename(temporary, path) != 0)
         {
-            // rename(2) replaces the link itself, not what it points at.
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
+            var error = Marshal.GetLastPInvokeErrorMessage();
             File.Delete(temporary);
-            throw;
+            throw new IOException($"{path}: cannot replace the link: {error}");
         }
     }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int rename(string oldpath, string newpath);
 }

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Miniguest.Core;
+using Miniguest.Libvirt;
+
+namespace Miniguest.Cli;
+
+/// <summary>Runs a command's body with the context, and turns what can go wrong into one clear line on standard
+/// error and exit code 1 (the stack trace only with <c>-v</c>).</summary>
+internal static class CommandAction
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+
+    public static void Set(Command command, Func<CliContext, ParseResult, CancellationToken, Task<int>> body) =>
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var context = new CliContext(parse);
+            try
+            {
+                return await body(context, parse, cancellationToken);
+            }
+            catch (Exception e) when (IsExpected(e))
+            {
+                await Console.Error.WriteLineAsync("miniguest: error: " + OneLine(e.Message));
+                if (context.Verbose)
+                {
+                    await Console.Error.WriteLineAsync(e.ToString());
+                }
+                return Failure;
+            }
+            catch (OperationCanceledException)
+            {
+                await Console.Error.WriteLineAsync("miniguest: cancelled");
+                return Failure;
+            }
+            catch (Exception e)
+            {
+                await Console.Error.WriteLineAsync($"miniguest: internal error: {OneLine(e.Message)} (run with -v for details)");
+                if (context.Verbose)
+                {
+                    await Console.Error.WriteLineAsync(e.ToString());
+                }
+                return Failure;
+            }
+        });
+
+    private static bool IsExpected(Exception e) => e is GuestFileException or InvalidGuestNameException or GuestNotFoundException
+        or ForeignFileException or ForeignDomainException or GuestStateException or NixException or LibvirtException
+        or FormatException or IOException or UnauthorizedAccessException;
+
+    private static string OneLine(string message) =>
+        string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

@@ -1,0 +1,26 @@
+using System.CommandLine;
+using Miniguest.Core;
+
+namespace Miniguest.Cli.Commands;
+
+internal static class ConsoleCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("NAME") { Description = "The running guest" };
+        var command = new Command("console", "Attach to a guest's console (on a terminal: Ctrl+] leaves)") { name };
+        CommandAction.Set(command, async (context, parse, cancellationToken) =>
+        {
+            var guest = context.Store.Get(parse.GetRequiredValue(name));
+            using var connection = context.ConnectFor(guest);
+            using var domain = GuestDomains.Find(connection, guest.Name)
+                ?? throw new GuestStateException($"guest '{guest.Name}' has no domain");
+            if (!domain.IsActive)
+            {
+                throw new GuestStateException($"guest '{guest.Name}' is not running; start it with: miniguest start {guest.Name} --console");
+            }
+            return await ConsoleSession.RunAsync(domain, cancellationToken);
+        });
+        return command;
+    }
+}

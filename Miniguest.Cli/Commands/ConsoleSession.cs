@@ -1,0 +1,64 @@
+using Miniguest.Libvirt;
+
+namespace Miniguest.Cli.Commands;
+
+/// <summary>Connects the terminal to a guest's console. On a terminal it is interactive until Ctrl+] (told on
+/// entry); otherwise it copies the guest's output to standard output until the guest stops.</summary>
+internal static class ConsoleSession
+{
+    private const char Escape = '\u001d'; // Ctrl+]
+
+    public static async Task<int> RunAsync(Domain domain, CancellationToken cancellationToken)
+    {
+        using var console = domain.OpenConsole();
+        var output = Console.OpenStandardOutput();
+        var interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
+        if (interactive)
+        {
+            await Console.Error.WriteLineAsync($"Connected to the console of '{domain.Name}'. Press Ctrl+] to leave.");
+        }
+        var copyOut = Task.Factory.StartNew(() => CopyOut(console, output), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        if (!interactive)
+        {
+            await copyOut;
+            return CommandAction.Success;
+        }
+        var leave = Task.Factory.StartNew(() => CopyIn(console), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await Task.WhenAny(copyOut, leave);
+        await Console.Error.WriteLineAsync();
+        return CommandAction.Success;
+    }
+
+    private static void CopyOut(DomainConsole console, Stream output)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = console.Read(buffer)) > 0)
+            {
+                output.Write(buffer, 0, read);
+                output.Flush();
+            }
+        }
+        catch (LibvirtException)
+        {
+            // The console ends with an error rather than end-of-file when the domain is torn down.
+        }
+    }
+
+    // Keys go to the guest one by one, unechoed; Ctrl+] ends the session.
+    private static void CopyIn(DomainConsole console)
+    {
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.KeyChar == Escape)
+            {
+                return;
+            }
+            var text = key.Key == ConsoleKey.Enter ? "\r" : key.KeyChar.ToString();
+            console.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        }
+    }
+}

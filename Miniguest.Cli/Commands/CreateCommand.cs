@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Miniguest.Core;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Cli.Commands;
+
+internal static class CreateCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("NAME") { Description = "The installed guest" };
+        var memory = new Option<int?>("--memory") { Description = "Memory in MiB (default 1024 for VMs, 512 for containers)" };
+        var vcpus = new Option<int?>("--vcpus") { Description = "Virtual CPUs (default 1)" };
+        var virtType = new Option<string?>("--virt-type") { Description = "kvm or qemu (software emulation); default: kvm where the host offers it" };
+        virtType.AcceptOnlyFromAmong("kvm", "qemu");
+        var network = new Option<string?>("--network") { Description = "A libvirt network to attach, or none (default none)" };
+        var printXml = new Option<bool>("--print-xml") { Description = "Print the domain XML instead of defining it" };
+        var type = new Option<string?>("--type", "-t") { Description = "libvirt or lxc, as the original miniguest took; must match the guest's type" };
+        type.AcceptOnlyFromAmong("libvirt", "lxc");
+        var command = new Command("create", "Define the guest's libvirt domain (a VM or a container, from its guestType)")
+        {
+            name, memory, vcpus, virtType, network, printXml, type,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(memory) is < 16)
+            {
+                result.AddError("--memory must be at least 16 (MiB)");
+            }
+            if (result.GetValue(vcpus) is < 1)
+            {
+                result.AddError("--vcpus must be at least 1");
+            }
+        });
+        CommandAction.Set(command, async (context, parse, cancellationToken) =>
+        {
+            var guest = context.Store.Get(parse.GetRequiredValue(name));
+            var guestType = guest.LoadSystem().Config.GuestType;
+            if (parse.GetValue(type) is { } oldType && (oldType == "lxc") != (guestType == GuestType.Lxc))
+            {
+                throw new GuestStateException($"guest '{guest.Name}' is {(guestType == GuestType.Lxc ? "a container" : "a VM")}; -t {oldType} does not apply");
+            }
+            var options = new DomainOptions
+            {
+                MemoryMiB = parse.GetValue(memory),
+                VCpus = parse.GetValue(vcpus),
+                VirtType = parse.GetValue(virtType) switch { "kvm" => VirtType.Kvm, "qemu" => VirtType.Qemu, _ => null },
+                Network = parse.GetValue(network),
+            };
+            using var connection = context.ConnectFor(guest);
+            if (parse.GetValue(printXml))
+            {
+                await context.Out.WriteLineAsync(context.Domains.BuildXml(connection, guest, options));
+                return CommandAction.Success;
+            }
+            using var domain = context.Domains.Define(connection, guest, options);
+            await context.Out.WriteLineAsync($"defined '{guest.Name}' on {connection.RequestedUri}");
+            return CommandAction.Success;
+        });
+        return command;
+    }
+}

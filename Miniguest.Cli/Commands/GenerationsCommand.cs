@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Miniguest.Cli.Commands;
+
+internal static class GenerationsCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("NAME") { Description = "The guest" };
+        var json = GlobalOptions.Json();
+        var command = new Command("generations", "List a guest's generations") { name, json };
+        CommandAction.Set(command, async (context, parse, cancellationToken) =>
+        {
+            var guest = context.Store.Get(parse.GetRequiredValue(name));
+            var current = guest.Profile.Current?.Number;
+            var generations = guest.Profile.Generations
+                .Select(g => new GenerationJson(g.Number, g.StorePath, g.CreatedUtc, g.Number == current))
+                .ToList();
+            if (parse.GetValue(json))
+            {
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(generations, CliJsonContext.Output.ListGenerationJson));
+                return CommandAction.Success;
+            }
+            foreach (var g in generations)
+            {
+                await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{g.Number,5}  {g.Created:yyyy-MM-dd HH:mm:ss}  {g.StorePath}{(g.Current ? "  (current)" : "")}"));
+            }
+            return CommandAction.Success;
+        });
+        return command;
+    }
+}

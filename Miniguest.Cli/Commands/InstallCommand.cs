@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Miniguest.Core;
+
+namespace Miniguest.Cli.Commands;
+
+internal static class InstallCommand
+{
+    public static Command Create()
+    {
+        var reference = new Argument<string>("FLAKEREF") { Description = "The guest: FLAKEREF[#ATTR], building nixosConfigurations.ATTR (default: default)" };
+        var name = new Option<string?>("--name", "-n") { Description = "The guest's name (default: ATTR)" };
+        var force = new Option<bool>("--force", "-f") { Description = "Replace an installed guest of that name, and re-sync its domain" };
+        var command = new Command("install", "Build a guest into its own Nix profile and link it at /etc/miniguests/NAME") { reference, name, force };
+        CommandAction.Set(command, async (context, parse, cancellationToken) =>
+        {
+            var installable = InstallableReference.Parse(parse.GetRequiredValue(reference));
+            var guest = await context.Installer.InstallAsync(installable, parse.GetValue(name), parse.GetValue(force),
+                context.BuildProgress(), cancellationToken);
+            if (parse.GetValue(force))
+            {
+                DomainSync.Resync(context, guest);
+            }
+            await context.Out.WriteLineAsync($"installed '{guest.Name}', generation {guest.Profile.Current?.Number}: {guest.StorePath}");
+            return CommandAction.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Miniguest.Core;
+
+namespace Miniguest.Cli.Commands;
+
+internal static class RemoveCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("NAME") { Description = "The guest to remove" };
+        var keepDomain = new Option<bool>("--keep-domain") { Description = "Leave the guest's libvirt domain defined" };
+        var force = new Option<bool>("--force", "-f") { Description = "Stop a running guest first" };
+        var command = new Command("remove", "Undefine a guest's domain and delete its link, profile and generations") { name, keepDomain, force };
+        CommandAction.Set(command, async (context, parse, cancellationToken) =>
+        {
+            var guest = context.Store.Get(parse.GetRequiredValue(name));
+            if (!guest.IsImperative)
+            {
+                throw new GuestStateException($"guest '{guest.Name}' is declarative: remove it from the host's NixOS configuration");
+            }
+            if (!parse.GetValue(keepDomain) && (File.Exists(context.Paths.ConnectionUriFile(guest.Name)) || context.Connect is not null))
+            {
+                using var connection = context.ConnectFor(guest);
+                using var domain = GuestDomains.Find(connection, guest.Name);
+                if (domain is not null)
+                {
+                    if (domain.IsActive)
+                    {
+                        if (!parse.GetValue(force))
+                        {
+                            throw new GuestStateException($"guest '{guest.Name}' is running; stop it first or use --force");
+                        }
+                        domain.Destroy();
+                    }
+                    domain.Undefine();
+                }
+            }
+            await context.Installer.RemoveAsync(guest.Name, cancellationToken);
+            await context.Out.WriteLineAsync($"removed '{guest.Name}'");
+            return CommandAction.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,22 @@
+using System.CommandLine;
+
+namespace Miniguest.Cli.Commands;
+
+internal static class RollbackCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("NAME") { Description = "The guest to roll back" };
+        var to = new Option<int?>("--to") { Description = "The generation to go to (default: the one before the current)" };
+        var command = new Command("rollback", "Point a guest at an earlier generation") { name, to };
+        CommandAction.Set(command, async (context, parse, cancellationToken) =>
+        {
+            var guestName = parse.GetRequiredValue(name);
+            var generation = await context.Installer.RollbackAsync(guestName, parse.GetValue(to), cancellationToken);
+            await context.Out.WriteLineAsync($"'{guestName}': now at generation {generation.Number}");
+            DomainSync.Resync(context, context.Store.Get(guestName));
+            return CommandAction.Success;
+        });
+        return command;
+    }
+}
