@@ -39,8 +39,10 @@ internal sealed record DeclarativeGuest(string? Uri, int Memory, int Vcpus, stri
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>The context the CLI prints with.</summary>
-    public static CliJsonContext Output { get; } = new(new System.Text.Json.JsonSerializerOptions(Default.Options)
+    public static CliJsonContext Output { get; } = new(new System.Text.Json.JsonSerializerOptions
     {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 }
