@@ -22,6 +22,23 @@ internal static class TestGuestFlake
         return GuestSystem.Load(built.Single().Out);
     }
 
+    /// <summary>A copy of the staged flake that a test may change (to make an upgrade, say); the caller deletes it.</summary>
+    public static string CopyForEditing()
+    {
+        var copy = Directory.CreateTempSubdirectory("miniguest-test-guest-copy-").FullName;
+        foreach (var file in Directory.EnumerateFiles(StagedDirectory.Value, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(copy, Path.GetRelativePath(StagedDirectory.Value, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        return copy;
+    }
+
+    /// <summary>Changes the guest's init in a copy made by <see cref="CopyForEditing"/>, so that it builds anew.</summary>
+    public static void ChangeGuest(string copy, string mark) =>
+        File.AppendAllText(Path.Combine(copy, "guest-init.sh"), $"# {mark}\n");
+
     /// <summary>Removes the staged copy, if one was made.</summary>
     public static void DeleteStaging()
     {

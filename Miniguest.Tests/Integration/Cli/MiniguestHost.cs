@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using Miniguest.Core;
+using Miniguest.Libvirt;
+
+namespace Miniguest.Tests.Integration.Cli;
+
+/// <summary>What a run of the <c>miniguest</c> executable printed.</summary>
+internal sealed record CliResult(int ExitCode, string Out, string Error)
+{
+    public IReadOnlyList<string> ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Out}\nstderr:\n{Error}";
+}
+
+/// <summary>
+/// A host layout of its own (guest links, profiles, state under one temporary directory) on which the real
+/// <c>miniguest</c> executable runs against the real Nix and libvirtd. Domains it created are removed on disposal.
+/// </summary>
+internal sealed class MiniguestHost : IDisposable
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
+
+    public MiniguestHost()
+    {
+        Root = Directory.CreateTempSubdirectory("miniguest-host-").FullName;
+        Paths = new MiniguestPaths
+        {
+            Guests = Path.Combine(Root, "etc", "miniguests"),
+            Profiles = Path.Combine(Root, "profiles"),
+            State = Path.Combine(Root, "state"),
+        };
+    }
+
+    public string Root { get; }
+
+    public MiniguestPaths Paths { get; }
+
+    /// <summary>A guest name no other test (or anything else on libvirtd) uses.</summary>
+    public static string UniqueName(string kind) => $"mgt-{kind}-{Guid.NewGuid():N}"[..20];
+
+    public CliResult Run(params string[] arguments)
+    {
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "miniguest.dll"));
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        startInfo.Environment["MINIGUEST_GUESTS_DIR"] = Paths.Guests;
+        startInfo.Environment["MINIGUEST_PROFILES_DIR"] = Paths.Profiles;
+        startInfo.Environment["MINIGUEST_STATE_DIR"] = Paths.State;
+        // The tests build offline: no binary cache, no flake registry.
+        startInfo.Environment["NIX_CONFIG"] = "substituters =\nflake-registry =";
+        using var process = Process.Start(startInfo)!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(CommandTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"miniguest {string.Join(' ', arguments)} did not finish within {CommandTimeout}");
+        }
+        var result = new CliResult(process.ExitCode, output.Result, error.Result);
+        TestContext.Out.WriteLine($"$ miniguest {string.Join(' ', arguments)}\n{result}");
+        return result;
+    }
+
+    /// <summary>Runs a command that must succeed.</summary>
+    public CliResult Ok(params string[] arguments)
+    {
+        var result = Run(arguments);
+        Assert.That(result.ExitCode, Is.Zero, $"miniguest {string.Join(' ', arguments)} failed:\n{result}");
+        return result;
+    }
+
+    /// <summary>Every file, directory and link under the host layout, with link targets: to show that a failed
+    /// command left the host as it was.</summary>
+    public IReadOnlyList<string> Snapshot() =>
+        Directory.EnumerateFileSystemEntries(Root, "*", SearchOption.AllDirectories)
+            .Where(path => !path.Contains("/locks/", StringComparison.Ordinal)) // lock files outlive their commands by design
+            .Select(path => Path.GetRelativePath(Root, path) + (new FileInfo(path).LinkTarget is { } target ? " -> " + target : ""))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    public void Dispose()
+    {
+        var guests = Path.Combine(Paths.State, "guests");
+        if (Directory.Exists(guests))
+        {
+            foreach (var guest in Directory.GetDirectories(guests))
+            {
+                var uriFile = Path.Combine(guest, "connection-uri");
+                if (File.Exists(uriFile))
+                {
+                    RemoveDomain(File.ReadAllText(uriFile).Trim(), Path.GetFileName(guest));
+                }
+            }
+        }
+        Directory.Delete(Root, recursive: true);
+    }
+
+    private static void RemoveDomain(string uri, string name)
+    {
+        using var connection = Connection.Open(uri);
+        if (connection.TryGetDomain(name, out var domain))
+        {
+            GuestRun.Remove(domain);
+        }
+    }
+}
