@@ -1,0 +1,101 @@
+using System.Text.Json;
+
+namespace Miniguest.Tests.Integration.Cli;
+
+/// <summary>A guest's whole life through <c>miniguest</c>, on the real stack, for a VM and a container.</summary>
+[TestFixture, Category(TestCategories.Integration)]
+public sealed class GuestLifeTests
+{
+    private MiniguestHost _host = null!;
+    private string _flake = "";
+
+    [SetUp]
+    public void CreateHost()
+    {
+        _host = new MiniguestHost();
+        _flake = TestGuestFlake.CopyForEditing();
+    }
+
+    [TearDown]
+    public void RemoveHost()
+    {
+        _host.Dispose();
+        Directory.Delete(_flake, recursive: true);
+        File.Delete("/nix/store/miniguest-write-probe-container");
+    }
+
+    [Test]
+    public void Vm_install_create_start_upgrade_rollback_remove()
+    {
+        var name = MiniguestHost.UniqueName("vm");
+        _host.Ok("install", "-n", name, $"path:{_flake}#vm");
+        _host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
+
+        var boot = _host.Ok("start", name, "--console");
+        Assert.That(boot.Out, Does.Contain("miniguest-test-guest: vm is up").And.Contain("store-write=refused"));
+        var firstInit = InitOf(boot.Out);
+
+        TestGuestFlake.ChangeGuest(_flake, "upgrade 1");
+        var upgrade = _host.Ok("upgrade", name);
+        Assert.That(upgrade.Out, Does.Contain("generation 1 -> 2"));
+        Assert.That(_host.Ok("upgrade", name).Out, Does.Contain("up to date"), "a second upgrade finds nothing new");
+
+        var second = _host.Ok("start", name, "--console");
+        Assert.That(InitOf(second.Out), Is.Not.EqualTo(firstInit), "the re-synced domain boots the new generation's init");
+
+        Assert.That(_host.Ok("rollback", name).Out, Does.Contain("generation 1"));
+        var third = _host.Ok("start", name, "--console");
+        Assert.That(InitOf(third.Out), Is.EqualTo(firstInit), "after the rollback the first generation boots again");
+
+        Assert.That(Guest(name).GetProperty("consoleLog").GetString(), Is.EqualTo(_host.Paths.ConsoleLog(name)));
+        Assert.That(File.ReadAllText(_host.Paths.ConsoleLog(name)), Does.Contain("miniguest-test-guest: vm is up"));
+
+        _host.Ok("remove", name);
+        Assert.That(_host.Ok("list", "--json").Out.Trim(), Is.EqualTo("[]"));
+        using var connection = Miniguest.Libvirt.Connection.Open("qemu:///system");
+        Assert.That(connection.TryGetDomain(name, out _), Is.False, "remove undefines the domain");
+    }
+
+    [Test]
+    public void Container_runs_is_reported_outdated_after_an_upgrade_and_current_after_a_restart()
+    {
+        var name = MiniguestHost.UniqueName("ct");
+        _host.Ok("install", "-n", name, $"path:{_flake}#container");
+        _host.Ok("create", name);
+        Assert.That(Status(name), Is.EqualTo("stopped"));
+        // The test guest then waits for a shutdown request instead of powering off at once.
+        File.WriteAllText(Path.Combine(_host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
+
+        _host.Ok("start", name);
+        Assert.That(Status(name), Is.EqualTo("current"));
+
+        TestGuestFlake.ChangeGuest(_flake, "upgrade 1");
+        var upgrade = _host.Ok("upgrade", name);
+        Assert.That(upgrade.Error, Does.Contain("runs an older generation"));
+        Assert.That(Status(name), Is.EqualTo("outdated"));
+
+        // The test guest's init is a shell without initctl: after the timeout --force pulls the plug.
+        _host.Ok("restart", name, "--force", "--timeout", "2");
+        Assert.That(Status(name), Is.EqualTo("current"));
+
+        _host.Ok("rollback", name, "--to", "1");
+        Assert.That(Status(name), Is.EqualTo("outdated"));
+
+        var refused = _host.Run("remove", name);
+        Assert.That(refused.ExitCode, Is.EqualTo(1));
+        Assert.That(refused.Error, Does.Contain("--force"));
+        _host.Ok("remove", "--force", name);
+        Assert.That(Directory.Exists(_host.Paths.GuestState(name)), Is.False);
+    }
+
+    private JsonElement Guest(string name)
+    {
+        using var list = JsonDocument.Parse(_host.Ok("list", "--json").Out);
+        return list.RootElement.EnumerateArray().Single(g => g.GetProperty("name").GetString() == name).Clone();
+    }
+
+    private string? Status(string name) => Guest(name).GetProperty("status").GetString();
+
+    private static string InitOf(string console) =>
+        console.Split('\n').Single(l => l.Contains("is up (init ", StringComparison.Ordinal)).Trim();
+}
