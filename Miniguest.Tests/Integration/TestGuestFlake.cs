@@ -4,7 +4,8 @@ namespace Miniguest.Tests.Integration;
 
 /// <summary>
 /// The test guest flake (TestGuest/ beside the tests), staged once per run into a temporary directory
-/// together with the host's kernel, modules and busybox, and built with the real Nix.
+/// together with the host's kernel, modules and busybox and the repository's nix/lib.nix (the functions the
+/// NixOS module builds its output with), and built with the real Nix.
 /// </summary>
 internal static class TestGuestFlake
 {
@@ -38,6 +39,7 @@ internal static class TestGuestFlake
         {
             File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
         }
+        File.Copy(Repository.PathOf("nix/lib.nix"), Path.Combine(directory, "lib.nix"));
         var inputs = Directory.CreateDirectory(Path.Combine(directory, "inputs")).FullName;
         Directory.CreateDirectory(Path.Combine(inputs, "busybox"));
         File.Copy(IntegrationEnvironment.Busybox, Path.Combine(inputs, "busybox", "busybox"));
