@@ -12,11 +12,11 @@
 # A VM boots with the scripted stage 1 and with the systemd stage 1 (`boot.initrd.systemd.enable`): both
 # read `init=` from the kernel command line, and both mount the `nix-store` and `boot` shares, which are
 # ordinary `fileSystems` entries needed for boot.
-{ config, lib, pkgs, ... }:
+{ config, lib, options, pkgs, ... }:
 
 let
   miniguest = import ../lib.nix;
-  inherit (lib) mkDefault mkEnableOption mkIf mkMerge mkOption optionalString types;
+  inherit (lib) mkDefault mkEnableOption mkIf mkMerge mkOption optionalAttrs optionalString types;
 
   cfg = config.boot.miniguest;
   isVm = cfg.guestType == "qemu";
@@ -213,12 +213,15 @@ in
           };
         })
       ];
+    })
 
-      # Domains that the original miniguest's `create` printed have no `init=` on their command line:
-      # the scripted stage 1 then falls back to /init, which the original module redirected to
-      # /boot/init. Keep doing so for them. (The systemd stage 1 has no such hook and always needs
-      # `init=`, which Miniguest's domains carry.)
-      boot.initrd.postMountCommands = mkIf (!config.boot.initrd.systemd.enable) ''
+    # Domains that the original miniguest's `create` printed have no `init=` on their command line: the
+    # scripted stage 1 then falls back to /init, which the original module redirected to /boot/init.
+    # Keep doing so for them. The systemd stage 1 has no such hook (and refuses a definition of it); it
+    # always needs `init=`, which Miniguest's domains carry. Guarded for a NixOS without the scripted
+    # stage 1's option.
+    (optionalAttrs (options.boot.initrd ? postMountCommands) {
+      boot.initrd.postMountCommands = mkIf (isVm && !config.boot.initrd.systemd.enable) ''
         test "$stage2Init" = /init && stage2Init=/boot/init
       '';
     })
