@@ -63,7 +63,8 @@ let
       };
     };
 
-  vm9p = guest { };
+  # The scripted stage 1, explicitly: recent NixOS defaults to the systemd one.
+  vm9p = guest { boot.initrd.systemd.enable = false; };
   vmSystemdVirtiofs = guest { boot.initrd.systemd.enable = true; boot.miniguest.qemu.fsType = "virtiofs"; };
   vmWritableStore = guest { boot.initrd.systemd.enable = true; boot.miniguest.writableStore.enable = true; };
   container = guest { boot.miniguest.guestType = "lxc"; };
@@ -86,7 +87,7 @@ let
   };
 in
 {
-  eval-guest-vm-9p = evaluation "vm-9p"
+  eval-guest-vm-9p-scripted-stage-1 = evaluation "vm-9p-scripted-stage-1"
     (vmFacts { inherit (vm9p) config; fsType = "9p"; } // {
       "the stateless root" = { actual = vm9p.config.fileSystems."/".fsType; expected = "tmpfs"; };
       "the fallback to /boot/init" = {

@@ -25,7 +25,7 @@ let
       outputs = { nixpkgs, miniguest, ... }: {
         nixosConfigurations.vm = nixpkgs.lib.nixosSystem {
           system = "${system}";
-          modules = [ miniguest.nixosModules.default ./guest.nix ];
+          modules = [ miniguest.nixosModules.default ./guest.nix { boot.initrd.systemd.enable = false; } ];
         };
       };
     }
@@ -36,7 +36,7 @@ let
   # install inside it, which is offline, finds everything already built.
   installedGuest = nixpkgs.lib.nixosSystem {
     inherit system;
-    modules = [ self.nixosModules.default ./guest.nix ];
+    modules = [ self.nixosModules.default ./guest.nix { boot.initrd.systemd.enable = false; } ];
   };
 in
 pkgs.testers.runNixOSTest {
