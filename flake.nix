@@ -26,6 +26,7 @@
         default = {
           type = "app";
           program = "${self.packages.${pkgs.stdenv.hostPlatform.system}.default}/bin/miniguest";
+          meta.description = "The miniguest command";
         };
       });
 
