@@ -6,6 +6,10 @@ internal static class TestCategories
     /// <summary>Against libvirt's in-process test driver, <c>test:///default</c>: needs libvirt.so.0, no daemon.</summary>
     public const string Libvirt = "Libvirt";
 
+    /// <summary>The Nix side (nix/, template/, flake.nix) with the real <c>nix</c> and no nixpkgs: every file parses,
+    /// and nix/lib.nix computes what the C# side expects. Needs nix, no daemon, no network.</summary>
+    public const string Nix = "Nix";
+
     /// <summary>Against the real stack: Nix, libvirtd, QEMU, libvirt-LXC.</summary>
     public const string Integration = "Integration";
 

@@ -4,7 +4,8 @@ namespace Miniguest.Tests.Integration;
 
 /// <summary>
 /// The test guest flake (TestGuest/ beside the tests), staged once per run into a temporary directory
-/// together with the host's kernel, modules and busybox, and built with the real Nix.
+/// together with the host's kernel, modules and busybox and the repository's nix/lib.nix (the functions the
+/// NixOS module builds its output with), and built with the real Nix.
 /// </summary>
 internal static class TestGuestFlake
 {
@@ -48,21 +49,25 @@ internal static class TestGuestFlake
         }
     }
 
+    // scripts/stage-test-guest is the one way the test guest is staged: for the tests, the demo and the benchmarks.
     private static string Stage()
     {
         var directory = Directory.CreateTempSubdirectory("miniguest-test-guest-").FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "TestGuest")))
+        var startInfo = new System.Diagnostics.ProcessStartInfo(Repository.PathOf("scripts/stage-test-guest"))
         {
-            File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
-        }
-        var inputs = Directory.CreateDirectory(Path.Combine(directory, "inputs")).FullName;
-        Directory.CreateDirectory(Path.Combine(inputs, "busybox"));
-        File.Copy(IntegrationEnvironment.Busybox, Path.Combine(inputs, "busybox", "busybox"));
-        File.Copy(Path.Combine(IntegrationEnvironment.KernelDirectory, "vmlinuz"), Path.Combine(inputs, "vmlinuz"));
-        var modules = Directory.CreateDirectory(Path.Combine(inputs, "modules")).FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(IntegrationEnvironment.KernelDirectory, "modules")))
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        startInfo.ArgumentList.Add(directory);
+        startInfo.Environment["MINIGUEST_TEST_KERNEL_DIR"] = IntegrationEnvironment.KernelDirectory;
+        startInfo.Environment["MINIGUEST_TEST_BUSYBOX"] = IntegrationEnvironment.Busybox;
+        using var process = System.Diagnostics.Process.Start(startInfo)!;
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
         {
-            File.Copy(file, Path.Combine(modules, Path.GetFileName(file)));
+            throw new InvalidOperationException($"scripts/stage-test-guest failed: {error.Result.Trim()}");
         }
         return directory;
     }

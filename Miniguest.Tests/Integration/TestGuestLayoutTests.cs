@@ -7,8 +7,9 @@ namespace Miniguest.Tests.Integration;
 [TestFixture, Category(TestCategories.Integration)]
 public sealed class TestGuestLayoutTests
 {
-    private static readonly string[] VmFiles = ["boot/init", "initrd", "kernel", "kernel-params", "miniguest-config.json"];
-    private static readonly string[] ContainerFiles = ["boot/init", "miniguest-config.json"];
+    private static readonly string[] VmFiles =
+        ["boot/init", "boot/nix-path-registration", "initrd", "kernel", "kernel-params", "miniguest-config.json"];
+    private static readonly string[] ContainerFiles = ["boot/init", "boot/nix-path-registration", "miniguest-config.json"];
 
     [TestCase("vm", GuestType.Qemu, StoreShareType.NineP)]
     [TestCase("vm-virtiofs", GuestType.Qemu, StoreShareType.Virtiofs)]

@@ -1,6 +1,7 @@
 # Miniguest's test guest: a guest with exactly the output layout of the NixOS module's
 # `system.build.miniguest`, built without nixpkgs from the host distribution's kernel and a static
-# busybox. The test fixture stages this directory together with `inputs/` (see README.md here):
+# busybox. The test fixture stages this directory together with `inputs/` and with the repository's
+# nix/lib.nix as `lib.nix`, the functions the NixOS module computes its output with:
 #   inputs/busybox/busybox          a static busybox
 #   inputs/vmlinuz                  a kernel
 #   inputs/modules/*.ko, load-order the virtio, 9p and virtiofs modules and the order to load them
@@ -10,6 +11,7 @@
   outputs = { self }:
     let
       system = "x86_64-linux";
+      miniguest = import ./lib.nix;
 
       # The busybox source directory holds only `busybox`, so that Nix runs it as `busybox`
       # (argv[0] picks the applet).
@@ -58,6 +60,9 @@
       # Stage 2: the guest system's init, the same for VMs and containers.
       init = variant: script "init" ./guest-init.sh { inherit busybox variant; };
 
+      # The system's own kernel parameters (NixOS's `boot.kernelParams`).
+      systemKernelParams = [ "panic=-1" "loglevel=4" ];
+
       # The system's top level, as NixOS lays it out.
       toplevel = { variant, fsType ? null }: run "test-guest-system-${variant}" { } (''
         mkdir -p "$out"
@@ -65,28 +70,39 @@
       '' + (if fsType == null then "" else ''
         ln -s ${kernel} "$out/kernel"
         ln -s ${initrd fsType} "$out/initrd"
-        echo -n "console=ttyS0 panic=-1 loglevel=4 init=${init variant}" > "$out/kernel-params"
+        echo -n "${builtins.concatStringsSep " " systemKernelParams}" > "$out/kernel-params"
       ''));
 
-      # The layout of `system.build.miniguest`.
-      miniguest = { variant, guestType, fsType ? "9p" }:
+      # `system.build.miniguest`, made as the module makes it. The registration is the system's
+      # reference graph (the format of `nix-store --register-validity`; the test guest never loads it),
+      # and `init=` names the init itself rather than the top level's link to it: the busybox stage 1
+      # checks it under /sysroot, where an absolute link would not resolve.
+      build = { variant, guestType, fsType ? "9p" }:
         let
-          system = toplevel { inherit variant; fsType = if guestType == "qemu" then fsType else null; };
-          config = builtins.toJSON { enable = true; inherit guestType; qemu = { inherit fsType; }; };
-        in run "miniguest-${variant}" { inherit config; passAsFile = [ "config" ]; } (''
-          mkdir -p "$out/boot"
-          ln -s ${system}/init "$out/boot/init"
-          cp "$configPath" "$out/miniguest-config.json"
-        '' + (if guestType == "qemu" then ''
-          ln -s ${system}/kernel "$out/kernel"
-          ln -s ${system}/initrd "$out/initrd"
-          cp ${system}/kernel-params "$out/kernel-params"
-        '' else ""));
+          isVm = guestType == "qemu";
+          system = toplevel { inherit variant; fsType = if isVm then fsType else null; };
+        in run "miniguest-${variant}"
+          {
+            configJson = miniguest.configJson { inherit guestType fsType; };
+            kernelParams = miniguest.kernelParams { init = init variant; extraParams = systemKernelParams; };
+            passAsFile = [ "configJson" "kernelParams" ];
+            exportReferencesGraph = [ "closure" system ];
+          }
+          (''
+            mkdir -p "$out/boot"
+            ln -s ${system}/init "$out/boot/init"
+            cp closure "$out/boot/nix-path-registration"
+            cp "$configJsonPath" "$out/miniguest-config.json"
+          '' + (if isVm then ''
+            ln -s ${system}/kernel "$out/kernel"
+            ln -s ${system}/initrd "$out/initrd"
+            cp "$kernelParamsPath" "$out/kernel-params"
+          '' else ""));
 
       guests = {
-        vm = miniguest { variant = "vm"; guestType = "qemu"; fsType = "9p"; };
-        vm-virtiofs = miniguest { variant = "vm-virtiofs"; guestType = "qemu"; fsType = "virtiofs"; };
-        container = miniguest { variant = "container"; guestType = "lxc"; };
+        vm = build { variant = "vm"; guestType = "qemu"; fsType = "9p"; };
+        vm-virtiofs = build { variant = "vm-virtiofs"; guestType = "qemu"; fsType = "virtiofs"; };
+        container = build { variant = "container"; guestType = "lxc"; };
       };
     in
     {

@@ -1,0 +1,189 @@
+using System.Text.Json.Nodes;
+using Miniguest.Core;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Tests.Nix;
+
+/// <summary>
+/// nix/lib.nix, the functions the NixOS modules (and the test guest) decide with, evaluated by the real nix against
+/// what the C# side reads and writes: the domain's share tags, the kernel command line, miniguest-config.json, a
+/// guest's files, the declarative manifest.
+/// </summary>
+[TestFixture, Category(TestCategories.Nix)]
+public sealed class NixLibTests
+{
+    private const string Init = "/nix/store/00000000000000000000000000000000-nixos-system-vm/init";
+
+    private string _scratch = "";
+
+    [SetUp]
+    public void CreateScratch() => _scratch = Directory.CreateTempSubdirectory("miniguest-nix-lib-").FullName;
+
+    [TearDown]
+    public void RemoveScratch() => Directory.Delete(_scratch, recursive: true);
+
+    [Test]
+    public async Task The_share_tags_are_those_of_the_domain()
+    {
+        var tags = await NixLib.EvalAsync("lib.shareTags");
+        Assert.That(tags?.ToJsonString(), Is.EqualTo(new JsonObject
+        {
+            ["boot"] = DomainXml.BootTag,
+            ["store"] = DomainXml.StoreTag,
+        }.ToJsonString()));
+    }
+
+    [Test]
+    public async Task Kernel_params_are_the_serial_console_the_init_and_then_the_systems_own()
+    {
+        var kernelParams = await NixLib.EvalStringAsync(
+            $"lib.kernelParams {{ init = {NixLib.Literal(Init)}; extraParams = [ \"quiet\" \"console=hvc0\" ]; }}");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(kernelParams, Is.EqualTo($"console=ttyS0 init={Init} quiet console=hvc0"));
+            Assert.That(KernelCommandLine.Compose(kernelParams, "/boot/init"), Is.EqualTo(kernelParams),
+                "the CLI adds nothing to a command line that names its init and console");
+        }
+    }
+
+    [Test]
+    public async Task Kernel_params_without_the_serial_console_still_name_the_init()
+    {
+        var kernelParams = await NixLib.EvalStringAsync(
+            $"lib.kernelParams {{ init = {NixLib.Literal(Init)}; serialConsole = false; }}");
+        Assert.That(kernelParams, Is.EqualTo($"init={Init}"));
+    }
+
+    [TestCase("9p", new[] { "virtio_pci", "9p", "9pnet_virtio" })]
+    [TestCase("virtiofs", new[] { "virtio_pci", "virtiofs" })]
+    public async Task Stage_1_loads_the_modules_of_the_share_type(string fsType, string[] modules)
+    {
+        var loaded = await NixLib.EvalAsync($"lib.initrdKernelModules {NixLib.Literal(fsType)}");
+        Assert.That(Strings(loaded), Is.EqualTo(modules));
+    }
+
+    [Test]
+    public async Task A_9p_share_is_read_only_over_virtio_with_the_default_msize_and_loose_cache()
+    {
+        var options = await NixLib.EvalAsync("lib.shareMountOptions { fsType = \"9p\"; }");
+        Assert.That(Strings(options), Is.EqualTo(new[]
+        {
+            "trans=virtio", "version=9p2000.L", "msize=65536", "cache=loose",
+            "x-systemd.requires=modprobe@9pnet_virtio.service", "ro",
+        }));
+    }
+
+    [Test]
+    public async Task A_9p_share_takes_the_msize_and_cache_it_is_given()
+    {
+        var options = Strings(await NixLib.EvalAsync("lib.shareMountOptions { fsType = \"9p\"; msize = 262144; cache = \"none\"; }"));
+        Assert.That(options, Does.Contain("msize=262144").And.Contain("cache=none").And.Not.Contain("cache=loose"));
+    }
+
+    [Test]
+    public async Task A_virtiofs_share_is_read_only_and_ignores_the_9p_settings()
+    {
+        var options = await NixLib.EvalAsync("lib.shareMountOptions { fsType = \"virtiofs\"; msize = 262144; }");
+        Assert.That(Strings(options), Is.EqualTo(new[] { "ro" }));
+    }
+
+    [TestCase(false, "/nix/store")]
+    [TestCase(true, "/nix/.ro-store")]
+    public async Task The_store_share_is_mounted_below_the_overlay_of_a_writable_store(bool writable, string mountPoint)
+    {
+        var at = await NixLib.EvalStringAsync($"lib.storeMountPoint {{ writableStore = {(writable ? "true" : "false")}; }}");
+        Assert.That(at, Is.EqualTo(mountPoint));
+    }
+
+    [TestCase("qemu", "9p", """{"enable":true,"guestType":"qemu","qemu":{"fsType":"9p"}}""", GuestType.Qemu, StoreShareType.NineP)]
+    [TestCase("qemu", "virtiofs", """{"enable":true,"guestType":"qemu","qemu":{"fsType":"virtiofs"}}""", GuestType.Qemu, StoreShareType.Virtiofs)]
+    [TestCase("lxc", "9p", """{"enable":true,"guestType":"lxc","qemu":{"fsType":"9p"}}""", GuestType.Lxc, StoreShareType.NineP)]
+    public async Task The_config_json_has_the_originals_shape_and_loads_as_a_GuestConfig(
+        string guestType, string fsType, string json, GuestType type, StoreShareType share)
+    {
+        var text = await NixLib.EvalStringAsync(
+            $"lib.configJson {{ guestType = {NixLib.Literal(guestType)}; fsType = {NixLib.Literal(fsType)}; }}");
+        var file = Path.Combine(_scratch, GuestConfig.FileName);
+        await File.WriteAllTextAsync(file, text);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(text, Is.EqualTo(json));
+            Assert.That(GuestConfig.Load(file), Is.EqualTo(new GuestConfig(type, share)));
+        }
+    }
+
+    [TestCase("guestType = \"xen\";", "guestType is \"xen\"")]
+    [TestCase("guestType = \"qemu\"; fsType = \"nfs\";", "qemu.fsType is \"nfs\"")]
+    public void The_config_json_refuses_values_the_CLI_would_not_read(string arguments, string problem)
+    {
+        var error = Assert.ThrowsAsync<NixException>(() => NixLib.EvalStringAsync($"lib.configJson {{ {arguments} }}"));
+        Assert.That(error.Message, Does.Contain(problem));
+    }
+
+    [TestCase("qemu", new[] { "boot/init", "boot/nix-path-registration", "initrd", "kernel", "kernel-params", "miniguest-config.json" })]
+    [TestCase("lxc", new[] { "boot/init", "boot/nix-path-registration", "miniguest-config.json" })]
+    public async Task The_output_layout_lists_the_files_of_a_guest(string guestType, string[] files)
+    {
+        var layout = await NixLib.EvalAsync($"lib.outputLayout {{ guestType = {NixLib.Literal(guestType)}; }}");
+        Assert.That(Strings(layout), Is.EqualTo(files));
+    }
+
+    [TestCase("qemu", GuestType.Qemu)]
+    [TestCase("lxc", GuestType.Lxc)]
+    public async Task A_directory_with_the_layouts_files_loads_as_a_guest(string guestType, GuestType type)
+    {
+        var layout = Strings(await NixLib.EvalAsync($"lib.outputLayout {{ guestType = {NixLib.Literal(guestType)}; }}"));
+        var config = await NixLib.EvalStringAsync($"lib.configJson {{ guestType = {NixLib.Literal(guestType)}; }}");
+        foreach (var file in layout)
+        {
+            var path = Path.Combine(_scratch, file);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllTextAsync(path, file == GuestConfig.FileName ? config : file == "kernel-params" ? $"init={Init}" : "");
+        }
+
+        var guest = GuestSystem.Load(_scratch);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(guest.Config.GuestType, Is.EqualTo(type));
+            Assert.That(guest.KernelParams, Is.EqualTo(type == GuestType.Qemu ? $"init={Init}" : ""));
+        }
+    }
+
+    [Test]
+    public async Task The_declarative_manifest_holds_each_guests_libvirt_settings_and_nothing_else()
+    {
+        var manifest = await NixLib.EvalStringAsync("""
+            lib.declarativeManifest {
+              web = {
+                uri = null; memory = 1024; vcpus = 1; network = null; autostart = false; restartIfChanged = true;
+                configuration = { boot.miniguest.enable = true; }; system = "x86_64-linux";
+              };
+              db = {
+                uri = "lxc:///"; memory = 512; vcpus = 2; network = "default"; autostart = true; restartIfChanged = false;
+                configuration = { }; system = "aarch64-linux";
+              };
+            }
+            """);
+        var expected = JsonNode.Parse("""
+            {
+              "version": 1,
+              "guests": {
+                "web": { "uri": null, "memory": 1024, "vcpus": 1, "network": null, "autostart": false, "restartIfChanged": true },
+                "db": { "uri": "lxc:///", "memory": 512, "vcpus": 2, "network": "default", "autostart": true, "restartIfChanged": false }
+              }
+            }
+            """);
+        Assert.That(JsonNode.DeepEquals(JsonNode.Parse(manifest), expected), Is.True, manifest);
+    }
+
+    [Test]
+    public async Task The_declarative_manifest_of_no_guests_is_empty()
+    {
+        var manifest = await NixLib.EvalStringAsync("lib.declarativeManifest { }");
+        Assert.That(JsonNode.DeepEquals(JsonNode.Parse(manifest), JsonNode.Parse("""{"version":1,"guests":{}}""")), Is.True, manifest);
+    }
+
+    private static string[] Strings(JsonNode? node) =>
+        node?.AsArray().Select(item => item!.GetValue<string>()).ToArray() ?? throw new InvalidOperationException("null instead of a list");
+}

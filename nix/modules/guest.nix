@@ -1,0 +1,229 @@
+# The guest module (`nixosModules.default`, also `nixosModules.core`): turns a NixOS configuration into a
+# Miniguest guest that boots from the host's /nix/store. Its options are those of the original miniguest
+# (`boot.miniguest.enable`, `.guestType`, `.qemu.fsType`) plus the ones below, and its build output,
+# `system.build.miniguest`, has the original's layout plus `kernel-params`:
+#
+#   boot/init                   -> <toplevel>/init, the stage-2 init
+#   boot/nix-path-registration     the closure's registration, loaded into the guest's Nix database at boot
+#   miniguest-config.json          {"enable":true,"guestType":…,"qemu":{"fsType":…}}
+#   kernel, initrd              -> <toplevel>/kernel, <toplevel>/initrd          (VMs only)
+#   kernel-params                  console=ttyS0 init=<toplevel>/init <boot.kernelParams>   (VMs only)
+#
+# A VM boots with the scripted stage 1 and with the systemd stage 1 (`boot.initrd.systemd.enable`): both
+# read `init=` from the kernel command line, and both mount the `nix-store` and `boot` shares, which are
+# ordinary `fileSystems` entries needed for boot.
+{ config, lib, options, pkgs, ... }:
+
+let
+  miniguest = import ../lib.nix;
+  inherit (lib) mkDefault mkEnableOption mkIf mkMerge mkOption optionalAttrs optionalString types;
+
+  cfg = config.boot.miniguest;
+  isVm = cfg.guestType == "qemu";
+  toplevel = config.system.build.toplevel;
+
+  share = tag: {
+    device = tag;
+    inherit (cfg.qemu) fsType;
+    options = miniguest.shareMountOptions { inherit (cfg.qemu) fsType msize cache; };
+    neededForBoot = true;
+  };
+
+  # The paths of the system, registered in the guest's Nix database at boot (as NixOS's own VMs and
+  # container images do), so that Nix inside the guest knows what its store holds.
+  registration = pkgs.closureInfo { rootPaths = [ toplevel ]; };
+in
+{
+  options.boot.miniguest = {
+    enable = mkEnableOption "building this configuration as a Miniguest guest (`system.build.miniguest`)";
+
+    guestType = mkOption {
+      type = types.enum miniguest.guestTypes;
+      default = "qemu";
+      description = ''
+        What the guest runs as: `qemu`, a virtual machine booted by QEMU from its kernel and initrd; or
+        `lxc`, a libvirt-LXC container sharing the host's kernel.
+      '';
+    };
+
+    qemu = {
+      fsType = mkOption {
+        type = types.enum miniguest.fsTypes;
+        default = "9p";
+        description = ''
+          How a VM mounts the host's store and its boot directory. `9p` needs nothing on the host and
+          the host keeps the share read-only. `virtiofs` is faster, needs `virtiofsd` on the host and
+          shared memory for the VM, and the host's store must be mounted read-only for the guest not to
+          be able to write to it (NixOS hosts do this by default).
+        '';
+      };
+
+      msize = mkOption {
+        type = types.ints.positive;
+        default = miniguest.defaults.msize;
+        description = ''
+          The 9p message size in bytes (9p only). 65536, the default, is what microvm.nix uses and four
+          times what NixOS's test VMs use (16384): a larger message means fewer round trips to the host
+          when reading the store's large files, at the cost of guest memory for each request in flight.
+          The virtio transport caps it at about 500 KiB.
+        '';
+      };
+
+      cache = mkOption {
+        type = types.enum miniguest.cacheModes;
+        default = miniguest.defaults.cache;
+        description = ''
+          The 9p cache mode (9p only). `loose`, the default (as in NixOS's test VMs), lets the guest
+          cache files and their metadata without asking the host again: safe because what the guest
+          sees never changes under it (store paths are immutable, and the boot directory is a store
+          path resolved when the VM starts). `none` asks the host on every access and boots slower.
+        '';
+      };
+    };
+
+    serialConsole = mkOption {
+      type = types.bool;
+      default = true;
+      description = ''
+        Whether the kernel command line (`kernel-params`) starts with `console=ttyS0`, the serial port
+        that `miniguest start --console` and the domain's console log read. A `console=` in
+        `boot.kernelParams` comes after it and wins. VMs only.
+      '';
+    };
+
+    statelessRoot = mkOption {
+      type = types.bool;
+      default = true;
+      description = ''
+        Whether a VM's root file system is a tmpfs (mode 0755) unless the configuration defines
+        `fileSystems."/"` itself: the guest then starts from its configuration on every boot and keeps
+        nothing. The tmpfs is a default (`lib.mkDefault`), so any definition of `fileSystems."/"`
+        replaces it whole; set this to `false` to have no root file system defined by Miniguest at
+        all. Containers keep the root directory that libvirt gives them.
+      '';
+    };
+
+    writableStore = {
+      enable = mkOption {
+        type = types.bool;
+        default = false;
+        description = ''
+          Whether a VM's /nix/store is writable, for guests that build with Nix themselves: an overlay
+          whose lower layer is the host's store (the share, then mounted at /nix/.ro-store) and whose
+          upper layer is /nix/.rw-store, as in NixOS's own test VMs. What the guest adds never reaches
+          the host. Needs a NixOS that has `fileSystems.<name>.overlay`.
+        '';
+      };
+
+      tmpfs = mkOption {
+        type = types.bool;
+        default = true;
+        description = ''
+          Whether the overlay's upper layer, /nix/.rw-store, is a tmpfs (what the guest builds is lost
+          at shutdown and takes guest memory). Set to `false` and define `fileSystems."/nix/.rw-store"`
+          (with `neededForBoot = true`) on a volume to keep it.
+        '';
+      };
+    };
+  };
+
+  config = mkIf cfg.enable (mkMerge [
+    {
+      assertions = [
+        {
+          assertion = cfg.writableStore.enable -> isVm;
+          message = "boot.miniguest.writableStore is for VMs: a container's store is the host's, bound read-only.";
+        }
+      ];
+
+      system.build.miniguest = pkgs.runCommand "miniguest-${config.system.name}-${config.system.nixos.label}"
+        {
+          configJson = miniguest.configJson { inherit (cfg) guestType; inherit (cfg.qemu) fsType; };
+          kernelParams = miniguest.kernelParams {
+            init = "${toplevel}/init";
+            extraParams = config.boot.kernelParams;
+            inherit (cfg) serialConsole;
+          };
+          passAsFile = [ "configJson" "kernelParams" ];
+          preferLocalBuild = true;
+          allowSubstitutes = false;
+        }
+        (''
+          mkdir -p "$out/boot"
+          ln -s ${toplevel}/init "$out/boot/init"
+          cp ${registration}/registration "$out/boot/nix-path-registration"
+          cp "$configJsonPath" "$out/miniguest-config.json"
+        '' + optionalString isVm ''
+          ln -s ${toplevel}/kernel "$out/kernel"
+          ln -s ${toplevel}/initrd "$out/initrd"
+          cp "$kernelParamsPath" "$out/kernel-params"
+        '');
+
+      # Every boot (the root is usually fresh): register the system's paths in the Nix database, and
+      # point the system profile at the running system, as nixos-rebuild expects. Runs with both stage 1s
+      # and in containers (stage 2 runs these commands in all cases).
+      boot.postBootCommands = mkIf config.nix.enable ''
+        if [ -f /boot/nix-path-registration ]; then
+          ${config.nix.package.out}/bin/nix-store --load-db < /boot/nix-path-registration
+        fi
+        ${config.nix.package.out}/bin/nix-env -p /nix/var/nix/profiles/system --set /run/current-system
+      '';
+    }
+
+    (mkIf (cfg.guestType == "lxc") {
+      boot.isContainer = mkDefault true;
+    })
+
+    (mkIf isVm {
+      # libvirt boots the kernel and initrd directly: no boot loader.
+      boot.loader.grub.enable = mkDefault false;
+
+      # Loaded early in both stage 1s, so that the shares' virtio devices exist before the mounts.
+      boot.initrd.availableKernelModules = miniguest.initrdKernelModules cfg.qemu.fsType;
+      boot.initrd.kernelModules = miniguest.initrdKernelModules cfg.qemu.fsType;
+
+      fileSystems = mkMerge [
+        {
+          "/boot" = share miniguest.shareTags.boot;
+          ${miniguest.storeMountPoint { writableStore = cfg.writableStore.enable; }} = share miniguest.shareTags.store;
+        }
+
+        (mkIf cfg.statelessRoot {
+          "/" = mkDefault {
+            device = "tmpfs";
+            fsType = "tmpfs";
+            options = [ "mode=755" ];
+          };
+        })
+
+        (mkIf cfg.writableStore.enable {
+          "/nix/.rw-store" = mkIf cfg.writableStore.tmpfs {
+            device = "tmpfs";
+            fsType = "tmpfs";
+            options = [ "mode=0755" ];
+            neededForBoot = true;
+          };
+          "/nix/store" = {
+            overlay = {
+              lowerdir = [ "/nix/.ro-store" ];
+              upperdir = "/nix/.rw-store/upper";
+              workdir = "/nix/.rw-store/work";
+            };
+            neededForBoot = true;
+          };
+        })
+      ];
+    })
+
+    # Domains that the original miniguest's `create` printed have no `init=` on their command line: the
+    # scripted stage 1 then falls back to /init, which the original module redirected to /boot/init.
+    # Keep doing so for them. The systemd stage 1 has no such hook (and refuses a definition of it); it
+    # always needs `init=`, which Miniguest's domains carry. Guarded for a NixOS without the scripted
+    # stage 1's option.
+    (optionalAttrs (options.boot.initrd ? postMountCommands) {
+      boot.initrd.postMountCommands = mkIf (isVm && !config.boot.initrd.systemd.enable) ''
+        test "$stage2Init" = /init && stage2Init=/boot/init
+      '';
+    })
+  ]);
+}

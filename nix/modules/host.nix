@@ -1,0 +1,196 @@
+# The declarative host module (`nixosModules.declarative`): guests declared in the host's own NixOS
+# configuration as `miniguests.<name>`. Each is built with the host's nixpkgs together with the host
+# system and appears at /etc/miniguests/<name>, as with the original miniguest. In addition, the unit
+# miniguest-declarative.service hands the guests' libvirt settings to `miniguest apply`, which defines or
+# updates each guest's domain, undefines the domains of guests no longer declared, and restarts changed
+# running guests whose `restartIfChanged` is set.
+{ config, lib, options, pkgs, specialArgs, ... }:
+
+let
+  miniguest = import ../lib.nix;
+  inherit (lib) attrValues filterAttrs literalExpression mapAttrs mapAttrs' mkDefault mkIf mkMerge mkOption
+    nameValuePair optional optionalAttrs types;
+
+  guests = config.miniguests;
+  cfg = config.services.miniguest;
+
+  # A guest's NixOS system, evaluated with the host's nixpkgs. A guest for the host's platform reuses
+  # the host's package set (and so its overlays), as the original module did; a guest for another
+  # platform gets its own from the same nixpkgs.
+  evalGuest = name: guest: import "${pkgs.path}/nixos/lib/eval-config.nix" {
+    system = null;
+    inherit specialArgs;
+    modules = [
+      ./guest.nix
+      guest.configuration
+      {
+        boot.miniguest.enable = true;
+        networking.hostName = mkDefault name;
+      }
+      (if guest.system == pkgs.stdenv.hostPlatform.system
+        then { nixpkgs.pkgs = mkDefault pkgs; }
+        else { nixpkgs.hostPlatform = mkDefault guest.system; })
+    ];
+  };
+
+  systems = mapAttrs evalGuest guests;
+  outputs = mapAttrs (_: system: system.config.system.build.miniguest) systems;
+
+  manifest = pkgs.writeText "miniguest-manifest.json" (miniguest.declarativeManifest guests);
+
+  virtiofsGuests = attrValues (filterAttrs
+    (_: system: system.config.boot.miniguest.guestType == "qemu" && system.config.boot.miniguest.qemu.fsType == "virtiofs")
+    systems);
+
+  # Older NixOS releases have no vhost-user package list; libvirt then needs virtiofsd some other way.
+  libvirtQemuOptions = options.virtualisation.libvirtd.qemu or null;
+  hasVhostUserPackages =
+    libvirtQemuOptions != null
+    && (if libvirtQemuOptions ? type then libvirtQemuOptions.type.getSubOptions [ ] else libvirtQemuOptions) ? vhostUserPackages;
+
+  # A guest on virtiofs can write to whatever store the host shares with it, unless the host's
+  # /nix/store is itself mounted read-only (libvirt refuses <readonly/> on virtiofs, and virtiofsd then
+  # exports what it sees). NixOS hosts mount it read-only by default: keep it that way. Recent NixOS says
+  # so with `boot.nixStoreMountOpts` (default [ "ro" "nodev" "nosuid" ]), older ones with
+  # `boot.readOnlyNixStore` (default true).
+  hostStoreReadOnly =
+    if options.boot ? nixStoreMountOpts then builtins.elem "ro" config.boot.nixStoreMountOpts
+    else config.boot.readOnlyNixStore or true;
+in
+{
+  options = {
+    miniguests = mkOption {
+      description = "NixOS configurations built with the host and managed as Miniguest guests.";
+      default = { };
+      type = types.attrsOf (types.submodule {
+        options = {
+          configuration = mkOption {
+            type = types.deferredModule;
+            description = ''
+              The guest's NixOS configuration, as a module. `boot.miniguest.enable` is set for it and its
+              host name defaults to the guest's name; the rest (`boot.miniguest.guestType`, …) is its own.
+            '';
+          };
+
+          system = mkOption {
+            type = types.str;
+            default = pkgs.stdenv.hostPlatform.system;
+            defaultText = literalExpression "pkgs.stdenv.hostPlatform.system";
+            description = "The platform the guest is built for (the host's by default).";
+          };
+
+          autostart = mkOption {
+            type = types.bool;
+            default = false;
+            description = "Whether libvirt starts the guest when libvirtd starts (the domain's autostart flag).";
+          };
+
+          memory = mkOption {
+            type = types.ints.positive;
+            default = 1024;
+            description = "The guest's memory, in MiB.";
+          };
+
+          vcpus = mkOption {
+            type = types.ints.positive;
+            default = 1;
+            description = "The guest's number of virtual CPUs.";
+          };
+
+          network = mkOption {
+            type = types.nullOr types.str;
+            default = null;
+            example = "default";
+            description = "The libvirt network the guest's network interface joins; `null` for no interface.";
+          };
+
+          uri = mkOption {
+            type = types.nullOr types.str;
+            default = null;
+            example = "qemu:///system";
+            description = ''
+              The libvirt connection the guest's domain lives on. `null` leaves it to miniguest:
+              `qemu:///system` for VMs, `lxc:///` for containers.
+            '';
+          };
+
+          restartIfChanged = mkOption {
+            type = types.bool;
+            default = true;
+            description = ''
+              Whether a running guest is restarted when a new host configuration changes it, so that it
+              runs the new system at once. If not, it runs the new system from its next start.
+            '';
+          };
+        };
+      });
+    };
+
+    services.miniguest = {
+      enable = mkOption {
+        type = types.bool;
+        default = guests != { };
+        defaultText = literalExpression "config.miniguests != { }";
+        description = ''
+          Whether miniguest-declarative.service keeps libvirt's domains in line with `miniguests`. On
+          by default when guests are declared; set it to `true` to have the domains of the last removed
+          guests undefined too.
+        '';
+      };
+
+      package = mkOption {
+        type = types.package;
+        # Not `pkgs.miniguest`, which may be nixpkgs' package of the original tool.
+        default = pkgs.callPackage ../package.nix { };
+        defaultText = literalExpression "the miniguest package of this flake, built with the host's nixpkgs";
+        description = "The miniguest CLI that applies the declared guests.";
+      };
+    };
+  };
+
+  config = mkMerge [
+    (mkIf (guests != { }) {
+      environment.etc = mapAttrs' (name: output: nameValuePair "miniguests/${name}" { source = output; }) outputs;
+
+      assertions = [
+        {
+          assertion = virtiofsGuests == [ ] || hostStoreReadOnly;
+          message = ''
+            Miniguest guests on virtiofs could write to the host's /nix/store: keep "ro" in
+            boot.nixStoreMountOpts (or boot.readOnlyNixStore = true on older NixOS).
+          '';
+        }
+      ];
+
+      warnings = optional (virtiofsGuests != [ ] && !hasVhostUserPackages) ''
+        This NixOS has no virtualisation.libvirtd.qemu.vhostUserPackages: libvirt may not find virtiofsd
+        for the guests on virtiofs.
+      '';
+    })
+
+    (mkIf cfg.enable {
+      virtualisation.libvirtd = mkMerge [
+        { enable = mkDefault true; }
+        (optionalAttrs hasVhostUserPackages {
+          qemu.vhostUserPackages = mkIf (virtiofsGuests != [ ]) [ pkgs.virtiofsd ];
+        })
+      ];
+
+      environment.systemPackages = [ cfg.package ];
+
+      systemd.services.miniguest-declarative = {
+        description = "Miniguest: define, update and remove the declared guests";
+        wantedBy = [ "multi-user.target" ];
+        after = [ "libvirtd.service" ];
+        requires = [ "libvirtd.service" ];
+        # A new manifest, or a guest whose system changed (its /etc/miniguests link now points elsewhere).
+        restartTriggers = [ manifest ] ++ attrValues outputs;
+        serviceConfig = {
+          Type = "oneshot";
+          RemainAfterExit = true;
+          ExecStart = "${cfg.package}/bin/miniguest apply --manifest ${manifest}";
+        };
+      };
+    })
+  ];
+}

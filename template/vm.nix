@@ -1,0 +1,22 @@
+# A stateless virtual machine. It boots the kernel and initrd of this configuration and mounts the
+# host's /nix/store read-only; its root file system is a tmpfs, so every boot starts from this file and
+# nothing the guest writes survives a restart. To keep state, define `fileSystems."/"` (or only the
+# directories you need) on a disk you attach to the domain.
+{ ... }:
+
+{
+  boot.miniguest.enable = true;
+  boot.miniguest.guestType = "qemu"; # the default
+
+  # How the guest mounts the host's store: "9p" (the default) needs nothing more on the host;
+  # "virtiofs" is faster and needs virtiofsd there.
+  # boot.miniguest.qemu.fsType = "virtiofs";
+
+  # Log in as root on the serial console without a password: `miniguest start vm --console` takes you
+  # straight to a shell. Only the host's administrators can reach this console. Replace it with users
+  # and SSH keys before giving the guest a network.
+  services.getty.autologinUser = "root";
+
+  # The NixOS release this guest's state was first created with; leave it when you update nixpkgs.
+  system.stateVersion = "26.05";
+}
