@@ -75,7 +75,9 @@ public sealed class GuestStore(MiniguestPaths paths)
         {
             return GuestLinkState.Profile;
         }
-        return target.StartsWith("/nix/store/", StringComparison.Ordinal) ? GuestLinkState.Declarative : GuestLinkState.Foreign;
+        // A NixOS host links declared guests through /etc/static into the store.
+        var final = link.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? target;
+        return final.StartsWith("/nix/store/", StringComparison.Ordinal) ? GuestLinkState.Declarative : GuestLinkState.Foreign;
     }
 
     /// <summary>Links <c>/etc/miniguests/NAME</c> to the guest's profile.</summary>
