@@ -15,7 +15,6 @@ internal sealed record GuestJson
     public string? StorePath { get; init; }
     public string? Uri { get; init; }
     public string? DomainState { get; init; }
-    public bool? Autostart { get; init; }
     public required string Status { get; init; }
     public string? ConsoleLog { get; init; }
     public string? Error { get; init; }

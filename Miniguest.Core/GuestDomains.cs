@@ -117,19 +117,51 @@ public sealed class GuestDomains(MiniguestPaths paths)
     }
 
     /// <summary>Where the domain stands against the guest's installed generation.</summary>
-    public static GuestStatus Status(Domain? domain, Guest guest)
+    public static GuestStatus Status(Domain? domain, Guest guest) =>
+        Status(domain is null ? null : Describe(domain, domain.IsActive), guest);
+
+    /// <summary>Where a surveyed domain stands against the guest's installed generation.</summary>
+    public static GuestStatus Status(GuestDomainInfo? domain, Guest guest) => domain switch
     {
-        if (domain is null)
-        {
-            return GuestStatus.NotDefined;
-        }
-        if (!domain.IsActive)
-        {
-            return GuestStatus.Stopped;
-        }
+        null => GuestStatus.NotDefined,
+        { IsActive: false } => GuestStatus.Stopped,
         // The live XML keeps the metadata the domain was started with, even after a re-sync.
-        var running = DomainXml.ReadMetadata(domain.GetXml())?.StorePath;
-        return running == guest.StorePath ? GuestStatus.Current : GuestStatus.Outdated;
+        _ when domain.Metadata?.StorePath == guest.StorePath => GuestStatus.Current,
+        _ => GuestStatus.Outdated,
+    };
+
+    /// <summary>The domains of <paramref name="names"/> on a connection, in as few calls as libvirt allows: two
+    /// listings, then one XML description a domain. A domain without Miniguest's metadata for its name is
+    /// reported with <see cref="GuestDomainInfo.Metadata"/> <see langword="null"/>: it is not the guest's.</summary>
+    public static IReadOnlyDictionary<string, GuestDomainInfo> Survey(Connection connection, IReadOnlySet<string> names)
+    {
+        var active = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var domain in connection.ListAllDomains(ListDomainsFlags.Active))
+        {
+            using (domain)
+            {
+                active.Add(domain.Name);
+            }
+        }
+        var survey = new Dictionary<string, GuestDomainInfo>(StringComparer.Ordinal);
+        foreach (var domain in connection.ListAllDomains())
+        {
+            using (domain)
+            {
+                var name = domain.Name;
+                if (names.Contains(name))
+                {
+                    survey[name] = Describe(domain, active.Contains(name));
+                }
+            }
+        }
+        return survey;
+    }
+
+    private static GuestDomainInfo Describe(Domain domain, bool isActive)
+    {
+        var metadata = DomainXml.ReadMetadata(domain.GetXml());
+        return new GuestDomainInfo(isActive, metadata?.GuestName == domain.Name ? metadata : null);
     }
 
     private VmDomain Vm(Connection connection, Guest guest, GuestSystem system, DomainOptions options, GuestMetadata metadata,
@@ -167,6 +199,10 @@ public sealed class GuestDomains(MiniguestPaths paths)
             Metadata = metadata,
         };
 }
+
+/// <summary>What a survey found of a guest's domain: whether it runs, and Miniguest's metadata in its current
+/// description (the live one while it runs), <see langword="null"/> if it is not Miniguest's.</summary>
+public sealed record GuestDomainInfo(bool IsActive, GuestMetadata? Metadata);
 
 /// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched.</summary>
 public sealed class ForeignDomainException(string name, string uri)

@@ -14,21 +14,13 @@ internal static class ListCommand
         var command = new Command("list", "List the guests, their generations and the state of their domains") { json };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
+            var guests = context.Store.Names().Select(context.Store.Get).ToList();
             var rows = new List<GuestJson>();
-            var connections = new Dictionary<string, Connection?>(StringComparer.Ordinal);
-            try
+            var surveys = new Dictionary<string, IReadOnlyDictionary<string, GuestDomainInfo>?>(StringComparer.Ordinal);
+            var names = guests.Select(g => g.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var guest in guests)
             {
-                foreach (var name in context.Store.Names())
-                {
-                    rows.Add(Describe(context, context.Store.Get(name), connections));
-                }
-            }
-            finally
-            {
-                foreach (var connection in connections.Values)
-                {
-                    connection?.Dispose();
-                }
+                rows.Add(Describe(context, guest, uri => Survey(context, uri, names, surveys)));
             }
             if (parse.GetValue(json))
             {
@@ -46,7 +38,28 @@ internal static class ListCommand
         return command;
     }
 
-    private static GuestJson Describe(CliContext context, Guest guest, Dictionary<string, Connection?> connections)
+    // One survey a URI; null when libvirt cannot be reached there (a warning, and the guests still listed).
+    private static IReadOnlyDictionary<string, GuestDomainInfo>? Survey(CliContext context, string uri, IReadOnlySet<string> names,
+        Dictionary<string, IReadOnlyDictionary<string, GuestDomainInfo>?> surveys)
+    {
+        if (!surveys.TryGetValue(uri, out var survey))
+        {
+            try
+            {
+                using var connection = Connection.OpenReadOnly(uri);
+                survey = GuestDomains.Survey(connection, names);
+            }
+            catch (LibvirtException e)
+            {
+                context.Logger.LogWarning("Cannot reach {Uri}: {Message}", uri, e.Message);
+                survey = null;
+            }
+            surveys[uri] = survey;
+        }
+        return survey;
+    }
+
+    private static GuestJson Describe(CliContext context, Guest guest, Func<string, IReadOnlyDictionary<string, GuestDomainInfo>?> survey)
     {
         GuestSystem? system = null;
         FlakeSource? source = null;
@@ -78,45 +91,30 @@ internal static class ListCommand
             return row with { Status = "broken" };
         }
         var uri = context.Domains.UriFor(guest, context.Connect);
-        if (!connections.TryGetValue(uri, out var connection))
-        {
-            try
-            {
-                connection = Connection.OpenReadOnly(uri);
-            }
-            catch (LibvirtException e)
-            {
-                context.Logger.LogWarning("Cannot reach {Uri}: {Message}", uri, e.Message);
-                connection = null;
-            }
-            connections[uri] = connection;
-        }
-        if (connection is null)
+        if (survey(uri) is not { } domains)
         {
             return row with { Uri = uri, Status = "unknown" };
         }
-        try
+        if (!domains.TryGetValue(guest.Name, out var domain))
         {
-            using var domain = GuestDomains.Find(connection, guest.Name);
-            var status = GuestDomains.Status(domain, guest);
-            return row with
+            return row with { Uri = uri };
+        }
+        if (domain.Metadata is null)
+        {
+            return row with { Uri = uri, Status = "foreign", Error = $"domain '{guest.Name}' on {uri} was not defined by Miniguest" };
+        }
+        return row with
+        {
+            Uri = uri,
+            DomainState = domain.IsActive ? "running" : "shutoff",
+            Status = GuestDomains.Status(domain, guest) switch
             {
-                Uri = uri,
-                DomainState = domain?.GetState().State.ToString().ToLowerInvariant(),
-                Autostart = domain?.Autostart,
-                Status = status switch
-                {
-                    GuestStatus.NotDefined => "not defined",
-                    GuestStatus.Stopped => "stopped",
-                    GuestStatus.Current => "current",
-                    _ => "outdated",
-                },
-                ConsoleLog = system.Config.GuestType == GuestType.Qemu && domain is not null ? context.Paths.ConsoleLog(guest.Name) : null,
-            };
-        }
-        catch (ForeignDomainException e)
-        {
-            return row with { Uri = uri, Status = "foreign", Error = e.Message };
-        }
+                GuestStatus.NotDefined => "not defined",
+                GuestStatus.Stopped => "stopped",
+                GuestStatus.Current => "current",
+                _ => "outdated",
+            },
+            ConsoleLog = system.Config.GuestType == GuestType.Qemu ? context.Paths.ConsoleLog(guest.Name) : null,
+        };
     }
 }
