@@ -214,7 +214,7 @@ public static class DomainXml
         (ContainerCapabilities.SysAdmin, "sys_admin"),
     ];
 
-    // Only the capabilities this model knows; others, and a policy other than libvirt's default, are not Miniguest's.
+    // Reads the capabilities this model knows and ignores others; a policy other than libvirt's default is not Miniguest's.
     private static ContainerCapabilities ReadDroppedCapabilities(XElement domain)
     {
         if (domain.Element("features")?.Element("capabilities") is not { } capabilities)

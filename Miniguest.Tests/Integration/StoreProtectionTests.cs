@@ -45,9 +45,10 @@ public sealed class StoreProtectionTests
         var vm = Vm("vm", guest.Kernel, guest.Initrd, guest.KernelParams, guest.BootDirectory);
         Assert.That(StoreGuard.EnsureProtected(vm, MountTable.OfLibvirtd()), Is.EqualTo(StoreProtection.ReadOnly9pShare));
 
-        var console = await BootAsync("qemu:///system", DomainXml.Write(vm));
+        var (console, defined) = await BootAsync("qemu:///system", DomainXml.Write(vm));
 
         StoreProbe.AssertRefused(console, "vm");
+        Assert.That(StoreGuard.Of(DomainXml.ReadVm(defined), MountTable.OfLibvirtd()), Is.EqualTo(StoreProtection.ReadOnly9pShare));
     }
 
     [Test]
@@ -65,10 +66,11 @@ public sealed class StoreProtectionTests
         Assert.That(StoreGuard.EnsureProtected(vm, mounts), Is.EqualTo(store.Protection));
         TestContext.Out.WriteLine($"virtiofs shares {vm.StoreSource} and {vm.BootSource}: {store.Protection.Describe()} ({mounts.Owner})");
 
-        var console = await BootAsync("qemu:///system", DomainXml.Write(vm));
+        var (console, defined) = await BootAsync("qemu:///system", DomainXml.Write(vm));
 
         Assert.That(console, Has.Some.StartsWith("miniguest-test-guest: vm-virtiofs is up"));
         StoreProbe.AssertRefused(console, "vm-virtiofs");
+        Assert.That(StoreGuard.Of(DomainXml.ReadVm(defined), mounts), Is.EqualTo(store.Protection));
     }
 
     [Test]
@@ -80,10 +82,11 @@ public sealed class StoreProtectionTests
         ContainerRoot.Prepare(container.RootDirectory, container.UserNamespace);
         Assert.That(StoreGuard.EnsureProtected(container), Is.EqualTo(StoreProtection.UserNamespace));
 
-        var console = await BootAsync("lxc:///", DomainXml.Write(container));
+        var (console, defined) = await BootAsync("lxc:///", DomainXml.Write(container));
 
         Assert.That(console, Has.Some.StartsWith("miniguest-test-guest: container is up"));
         StoreProbe.AssertRefused(console, "container");
+        Assert.That(StoreGuard.Of(DomainXml.ReadContainer(defined)), Is.EqualTo(StoreProtection.UserNamespace));
     }
 
     [Test]
@@ -98,7 +101,7 @@ public sealed class StoreProtectionTests
         Directory.CreateDirectory(Path.Combine(container.RootDirectory, ".oldroot"));
         ContainerRoot.Prepare(container.RootDirectory, container.UserNamespace);
 
-        var console = await BootAsync("lxc:///", DomainXml.Write(container));
+        var (console, _) = await BootAsync("lxc:///", DomainXml.Write(container));
 
         StoreProbe.AssertRefused(console, "container");
     }
@@ -111,9 +114,10 @@ public sealed class StoreProtectionTests
         ContainerRoot.Prepare(container.RootDirectory, container.UserNamespace);
         Assert.That(StoreGuard.EnsureProtected(container), Is.EqualTo(StoreProtection.DroppedCapabilities));
 
-        var console = await BootAsync("lxc:///", DomainXml.Write(container));
+        var (console, defined) = await BootAsync("lxc:///", DomainXml.Write(container));
 
         StoreProbe.AssertRefused(console, "container");
+        Assert.That(StoreGuard.Of(DomainXml.ReadContainer(defined)), Is.EqualTo(StoreProtection.DroppedCapabilities));
     }
 
     private static VmDomain Vm(string variant, string kernel, string initrd, string kernelParams, string boot) => new()
@@ -136,13 +140,16 @@ public sealed class StoreProtectionTests
         Metadata = new GuestMetadata("container"),
     };
 
-    private static async Task<IReadOnlyList<string>> BootAsync(string uri, string xml)
+    /// <summary>Defines and boots the domain; returns what its console said and libvirt's XML of it, from which
+    /// the CLI reads the protection back.</summary>
+    private static async Task<(IReadOnlyList<string> Console, string DefinedXml)> BootAsync(string uri, string xml)
     {
         using var connection = Connection.Open(uri);
         var domain = connection.DefineDomain(xml);
         try
         {
-            return await GuestRun.BootToPowerOffAsync(domain);
+            var defined = domain.GetXml();
+            return (await GuestRun.BootToPowerOffAsync(domain), defined);
         }
         finally
         {
