@@ -28,8 +28,14 @@ public sealed record ContainerDomain
     /// <summary>Virtual CPUs.</summary>
     public int VCpus { get; init; } = 1;
 
-    /// <summary>The user namespace the container runs in, or <see langword="null"/> to share the host's ids.</summary>
+    /// <summary>The user namespace the container runs in, or <see langword="null"/> to share the host's ids. Its root
+    /// directory must then belong to the mapped root (see <see cref="ContainerRoot.Prepare"/>).</summary>
     public UserNamespaceMapping? UserNamespace { get; init; }
+
+    /// <summary>Capabilities the container's init starts without, beyond libvirt's defaults.
+    /// <see cref="ContainerCapabilities.StoreWriters"/> keeps a container without a user namespace from writing
+    /// to the host's store (see <see cref="StoreGuard"/>).</summary>
+    public ContainerCapabilities DropCapabilities { get; init; }
 
     /// <summary>Miniguest's record of the guest, or <see langword="null"/> for an unmarked domain.</summary>
     public GuestMetadata? Metadata { get; init; }

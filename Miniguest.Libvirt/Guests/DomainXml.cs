@@ -69,6 +69,12 @@ public static class DomainXml
                     new XElement("uid", new XAttribute("start", 0), new XAttribute("target", ids.UidTarget), new XAttribute("count", ids.Count)),
                     new XElement("gid", new XAttribute("start", 0), new XAttribute("target", ids.GidTarget), new XAttribute("count", ids.Count)))
                 : null,
+            container.DropCapabilities == ContainerCapabilities.None
+                ? null
+                : new XElement("features",
+                    new XElement("capabilities", new XAttribute("policy", "default"),
+                        DroppedCapabilities.Where(c => container.DropCapabilities.HasFlag(c.Flag))
+                            .Select(c => new XElement(c.Name, new XAttribute("state", "off"))))),
             LifecycleActions(),
             new XElement("devices",
                 Bind(container.RootDirectory, "/", readOnly: false),
@@ -145,6 +151,7 @@ public static class DomainXml
             VCpus = (int)Required(domain, "vcpu"),
             Init = RequiredValue(Required(domain, "os"), "init"),
             UserNamespace = ReadUserNamespace(domain),
+            DropCapabilities = ReadDroppedCapabilities(domain),
             RootDirectory = Bound("/"),
             StoreSource = Bound("/nix/store"),
             BootSource = Bound("/boot"),
@@ -182,7 +189,8 @@ public static class DomainXml
             ns == XNamespace.None ? null : new XAttribute(XNamespace.Xmlns + MetadataPrefix, ns.NamespaceName),
             new XAttribute("name", metadata.GuestName),
             metadata.Generation is { } generation ? new XAttribute("generation", generation) : null,
-            metadata.StorePath is { } path ? new XAttribute("store-path", path) : null);
+            metadata.StorePath is { } path ? new XAttribute("store-path", path) : null,
+            metadata.AllowWritableStore ? new XAttribute("allow-writable-store", "true") : null);
     }
 
     private static GuestMetadata? ReadMetadata(XElement domain)
@@ -193,7 +201,33 @@ public static class DomainXml
             return null;
         }
         var name = (string?)guest.Attribute("name") ?? throw new FormatException("Miniguest metadata without a guest name");
-        return new GuestMetadata(name, (int?)guest.Attribute("generation"), (string?)guest.Attribute("store-path"));
+        return new GuestMetadata(name, (int?)guest.Attribute("generation"), (string?)guest.Attribute("store-path"))
+        {
+            AllowWritableStore = (bool?)guest.Attribute("allow-writable-store") ?? false,
+        };
+    }
+
+    // libvirt's names of the capabilities a container may drop, in the order libvirt renders them.
+    private static readonly (ContainerCapabilities Flag, string Name)[] DroppedCapabilities =
+    [
+        (ContainerCapabilities.DacReadSearch, "dac_read_search"),
+        (ContainerCapabilities.SysAdmin, "sys_admin"),
+    ];
+
+    // Reads the capabilities this model knows and ignores others; a policy other than libvirt's default is not Miniguest's.
+    private static ContainerCapabilities ReadDroppedCapabilities(XElement domain)
+    {
+        if (domain.Element("features")?.Element("capabilities") is not { } capabilities)
+        {
+            return ContainerCapabilities.None;
+        }
+        if ((string?)capabilities.Attribute("policy") is { } policy && policy != "default")
+        {
+            throw new FormatException($"capabilities policy '{policy}' is not a Miniguest container's");
+        }
+        return DroppedCapabilities
+            .Where(c => (string?)capabilities.Element(c.Name)?.Attribute("state") == "off")
+            .Aggregate(ContainerCapabilities.None, (all, c) => all | c.Flag);
     }
 
     private static XElement[] LifecycleActions() =>

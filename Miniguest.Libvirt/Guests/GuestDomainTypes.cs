@@ -21,13 +21,42 @@ public enum StoreShareType
 }
 
 /// <summary>What Miniguest records in the domains it defines, in its own XML namespace: which guest the
-/// domain belongs to, and which profile generation and store path it was defined from.</summary>
+/// domain belongs to, which profile generation and store path it was defined from, and whether its admin
+/// accepted that the guest may write to the host's store.</summary>
 public sealed record GuestMetadata(string GuestName, int? Generation = null, string? StorePath = null)
 {
     /// <summary>The XML namespace of Miniguest's domain metadata.</summary>
     public const string Namespace = "urn:miniguest:domain:1";
+
+    /// <summary>
+    /// The opt-out of the store's protection: <see langword="true"/> lets <see cref="StoreGuard.EnsureProtected(VmDomain, MountTable)"/>
+    /// pass a guest that can write to the host's <c>/nix/store</c> (and so corrupt every other guest and the host).
+    /// Off unless an admin asked for it; recorded in the domain so that every later start knows it was asked for.
+    /// </summary>
+    public bool AllowWritableStore { get; init; }
 }
 
 /// <summary>A container's user namespace: container uids and gids 0 to <see cref="Count"/> - 1 are host ids
 /// from <see cref="UidTarget"/> and <see cref="GidTarget"/> on, so container root is no one on the host.</summary>
 public sealed record UserNamespaceMapping(uint UidTarget, uint GidTarget, uint Count);
+
+/// <summary>Capabilities a container's init can be started without (libvirt's <c>&lt;features&gt;&lt;capabilities&gt;</c>,
+/// on top of those libvirt drops by default: CAP_SYS_MODULE, CAP_SYS_TIME, CAP_MKNOD, CAP_AUDIT_CONTROL, CAP_MAC_ADMIN).</summary>
+[Flags]
+public enum ContainerCapabilities
+{
+    /// <summary>None beyond libvirt's defaults.</summary>
+    None = 0,
+
+    /// <summary>CAP_SYS_ADMIN: without it, container root cannot mount, and so cannot remount a read-only bind read-write.</summary>
+    SysAdmin = 1,
+
+    /// <summary>CAP_DAC_READ_SEARCH: without it, container root cannot open files by handle (<c>open_by_handle_at</c>),
+    /// which reaches any file of a file system through any mount of it, such as a writable container root on the
+    /// store's file system.</summary>
+    DacReadSearch = 2,
+
+    /// <summary>The capabilities a container whose root is host root must lose for its read-only binds of the
+    /// store to hold (see <see cref="StoreProtection.DroppedCapabilities"/>).</summary>
+    StoreWriters = SysAdmin | DacReadSearch,
+}

@@ -66,6 +66,7 @@ public sealed class BootTests
             RootDirectory = Directory.CreateDirectory(Path.Combine(_scratch, "root")).FullName,
             BootSource = guest.BootDirectory,
             Metadata = new GuestMetadata("container"),
+            DropCapabilities = ContainerCapabilities.StoreWriters, // StoreProtectionTests covers the user namespace
         };
 
         using var connection = Connection.Open("lxc:///");
@@ -75,7 +76,8 @@ public sealed class BootTests
             var console = await GuestRun.BootToPowerOffAsync(domain);
 
             Assert.That(console, Has.Some.StartsWith(string.Format(Hello, "container")));
-            Assert.That(console, Has.Some.StartsWith("miniguest-test-guest: store-write="));
+            Assert.That(console, Has.Some.EqualTo(WriteRefused));
+            Assert.That(File.Exists("/nix/store/miniguest-write-probe-container"), Is.False, "the guest wrote into the host's store");
         }
         finally
         {

@@ -14,8 +14,8 @@ public sealed class DomainXmlPropertyTests
 
     private static readonly Gen<GuestMetadata?> Metadata = Gen.Frequency(
         (1, Gen.Const((GuestMetadata?)null)),
-        (3, Gen.Select(Text, Gen.Int[0, 10_000].Select(g => (int?)g), OptionalText, (name, generation, path) =>
-            (GuestMetadata?)new GuestMetadata(name, generation % 3 == 0 ? null : generation, path))));
+        (3, Gen.Select(Text, Gen.Int[0, 10_000].Select(g => (int?)g), OptionalText, Gen.Bool, (name, generation, path, allowWritable) =>
+            (GuestMetadata?)new GuestMetadata(name, generation % 3 == 0 ? null : generation, path) { AllowWritableStore = allowWritable })));
 
     private static readonly Gen<Guid?> Uuid = Gen.Frequency((1, Gen.Const((Guid?)null)), (1, Gen.Guid.Select(g => (Guid?)g)));
 
@@ -37,11 +37,12 @@ public sealed class DomainXmlPropertyTests
             (uid, gid, count) => (UserNamespaceMapping?)new UserNamespaceMapping(uid, gid, count))));
 
     private static readonly Gen<ContainerDomain> Containers =
-        Gen.Select(Gen.Select(Text, Uuid, Text, Text, Text, Text), Gen.Select(Gen.Int[16, 1 << 20], Gen.Int[1, 64], UserNamespace, Metadata),
+        Gen.Select(Gen.Select(Text, Uuid, Text, Text, Text, Text),
+            Gen.Select(Gen.Int[16, 1 << 20], Gen.Int[1, 64], UserNamespace, Metadata, Gen.Int[0, 3].Select(c => (ContainerCapabilities)c)),
             (a, b) => new ContainerDomain
             {
                 Name = a.Item1, Uuid = a.Item2, RootDirectory = a.Item3, BootSource = a.Item4, StoreSource = a.Item5, Init = a.Item6,
-                MemoryMiB = b.Item1, VCpus = b.Item2, UserNamespace = b.Item3, Metadata = b.Item4,
+                MemoryMiB = b.Item1, VCpus = b.Item2, UserNamespace = b.Item3, Metadata = b.Item4, DropCapabilities = b.Item5,
             });
 
     [Test]

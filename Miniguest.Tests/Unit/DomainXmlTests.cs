@@ -93,6 +93,68 @@ public sealed class DomainXmlTests
     }
 
     [Test]
+    public void Container_without_the_store_writing_capabilities_says_so_in_its_features()
+    {
+        var capabilities = XElement.Parse(DomainXml.Write(Container with { DropCapabilities = ContainerCapabilities.StoreWriters }))
+            .Element("features")!.Element("capabilities")!;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(capabilities.Attribute("policy")!.Value, Is.EqualTo("default"));
+            Assert.That(capabilities.Elements().Select(c => c.Name.LocalName), Is.EquivalentTo(new[] { "sys_admin", "dac_read_search" }));
+            Assert.That(capabilities.Elements().Select(c => c.Attribute("state")!.Value), Has.All.EqualTo("off"));
+        }
+        Assert.That(XElement.Parse(DomainXml.Write(Container)).Element("features"), Is.Null);
+    }
+
+    [Test]
+    public void Container_in_a_user_namespace_maps_ids_from_zero()
+    {
+        var idmap = XElement.Parse(DomainXml.Write(Container with { UserNamespace = new UserNamespaceMapping(100_000, 200_000, 65_536) }))
+            .Element("idmap")!;
+        Assert.That(idmap.Element("uid")!.Attributes().Select(a => $"{a.Name}={a.Value}"), Is.EqualTo(new[] { "start=0", "target=100000", "count=65536" }));
+        Assert.That(idmap.Element("gid")!.Attribute("target")!.Value, Is.EqualTo("200000"));
+    }
+
+    [Test]
+    public void Dropped_capabilities_read_back_from_libvirts_rendering()
+    {
+        const string Xml = """
+            <domain type='lxc'>
+              <name>db</name><memory unit='KiB'>262144</memory><vcpu placement='static'>1</vcpu>
+              <os><type arch='x86_64'>exe</type><init>/boot/init</init></os>
+              <features>
+                <capabilities policy='default'>
+                  <dac_read_search state='off'/>
+                  <sys_admin state='off'/>
+                  <net_admin state='on'/>
+                </capabilities>
+              </features>
+              <devices>
+                <filesystem type='mount' accessmode='passthrough'><source dir='/r'/><target dir='/'/></filesystem>
+                <filesystem type='mount' accessmode='passthrough'><source dir='/nix/store'/><target dir='/nix/store'/><readonly/></filesystem>
+                <filesystem type='mount' accessmode='passthrough'><source dir='/b'/><target dir='/boot'/><readonly/></filesystem>
+              </devices>
+            </domain>
+            """;
+        Assert.That(DomainXml.ReadContainer(Xml).DropCapabilities, Is.EqualTo(ContainerCapabilities.StoreWriters));
+        Assert.Throws<FormatException>(() => DomainXml.ReadContainer(Xml.Replace("policy='default'", "policy='deny'", StringComparison.Ordinal)));
+    }
+
+    [Test]
+    public void The_writable_store_opt_out_is_recorded_in_the_metadata_only_when_asked_for()
+    {
+        var optedOut = new GuestMetadata("web") { AllowWritableStore = true };
+        var guest = XElement.Parse(DomainXml.Write(Vm with { Metadata = optedOut })).Element("metadata")!.Elements().Single();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(guest.Attribute("allow-writable-store")!.Value, Is.EqualTo("true"));
+            Assert.That(DomainXml.ReadMetadata(DomainXml.Write(Vm with { Metadata = optedOut })), Is.EqualTo(optedOut));
+            Assert.That(XElement.Parse(DomainXml.Write(Vm)).Element("metadata")!.Elements().Single().Attribute("allow-writable-store"), Is.Null);
+            Assert.That(DomainXml.MetadataForDomain(optedOut), Does.Contain("allow-writable-store=\"true\""));
+        }
+    }
+
+    [Test]
     public void Metadata_lives_in_miniguests_namespace()
     {
         var guest = XElement.Parse(DomainXml.Write(Vm)).Element("metadata")!.Elements().Single();
@@ -131,7 +193,12 @@ public sealed class DomainXmlTests
     [Test]
     public void Every_container_setting_survives_a_round_trip()
     {
-        var container = Container with { Uuid = Guid.NewGuid(), Init = "/boot/other-init", MemoryMiB = 64, VCpus = 3, StoreSource = "/srv/store" };
+        var container = Container with
+        {
+            Uuid = Guid.NewGuid(), Init = "/boot/other-init", MemoryMiB = 64, VCpus = 3, StoreSource = "/srv/store",
+            UserNamespace = new UserNamespaceMapping(100_000, 100_000, 65_536), DropCapabilities = ContainerCapabilities.StoreWriters,
+            Metadata = new GuestMetadata("db", 2, "/nix/store/abc-db") { AllowWritableStore = true },
+        };
         Assert.That(DomainXml.ReadContainer(DomainXml.Write(container)), Is.EqualTo(container));
     }
 

@@ -1,0 +1,49 @@
+namespace Miniguest.Libvirt.Guests;
+
+/// <summary>The host directory that becomes a container's <c>/</c>, made ready for libvirt-LXC.</summary>
+public static class ContainerRoot
+{
+    /// <summary>
+    /// Creates the container's root directory if needed and, for a container in the user namespace
+    /// <paramref name="ids"/>, makes it usable there (run as root):
+    /// <list type="bullet">
+    /// <item>the directory belongs to the mapped root (<see cref="UserNamespaceMapping.UidTarget"/>): libvirt-LXC sets
+    /// the container up as that user, who must create <c>.oldroot</c>, <c>/proc</c> and the like in it;</item>
+    /// <item>it holds <c>sys/fs/cgroup</c>: in a user namespace without a network namespace of its own the kernel
+    /// refuses a fresh sysfs, so libvirt 9 binds the directory's own <c>sys</c>, read-only, at <c>/sys</c> and then
+    /// creates <c>/sys/fs/cgroup</c> in it; a <c>sys</c> left by an earlier start without a user namespace lacks it,
+    /// and the container fails with "Unable to create directory /sys/fs/cgroup: Read-only file system".</item>
+    /// </list>
+    /// Files already in the directory keep their owners: files that host root owns are no one's inside the namespace.
+    /// </summary>
+    /// <exception cref="IOException">A directory above it is not searchable by others, so the mapped root could not reach
+    /// it; or changing owners failed (not root).</exception>
+    public static void Prepare(string directory, UserNamespaceMapping? ids)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("libvirt-LXC containers run on Linux only");
+        }
+        var root = Directory.CreateDirectory(directory).FullName;
+        if (ids is null)
+        {
+            return;
+        }
+        for (var above = Path.GetDirectoryName(LibC.RealPath(root)); above is not null; above = Path.GetDirectoryName(above))
+        {
+            var mode = File.GetUnixFileMode(above);
+            if (!mode.HasFlag(UnixFileMode.OtherExecute))
+            {
+                throw new IOException(
+                    $"{above} is not searchable by others (mode {Convert.ToString((int)mode, 8)}): the container's root, host uid " +
+                    $"{ids.UidTarget}, could not reach its root directory {root}");
+            }
+        }
+        var cgroup = Directory.CreateDirectory(Path.Combine(root, "sys", "fs", "cgroup")).FullName;
+        foreach (var path in new[] { root, Path.Combine(root, "sys"), Path.Combine(root, "sys", "fs"), cgroup })
+        {
+            LibC.ChangeOwner(path, ids.UidTarget, ids.GidTarget);
+        }
+    }
+}
