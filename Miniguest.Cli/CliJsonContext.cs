@@ -16,6 +16,8 @@ internal sealed record GuestJson
     public string? Uri { get; init; }
     public string? DomainState { get; init; }
     public required string Status { get; init; }
+    /// <summary>What keeps the guest from writing to the host's store (<c>StoreProtection</c>).</summary>
+    public string? StoreProtection { get; init; }
     public string? ConsoleLog { get; init; }
     public string? Error { get; init; }
 }

@@ -21,7 +21,15 @@ public sealed record DomainOptions
 
     /// <summary>The value of <see cref="Network"/> that means no network interface.</summary>
     public const string NoNetwork = "none";
+
+    /// <summary>Define the domain even where nothing keeps its guest from writing to the host's store (recorded
+    /// in the domain's metadata). Off unless given.</summary>
+    public bool? AllowWritableStore { get; init; }
 }
+
+/// <summary>A guest's domain as Miniguest would define it: its XML, and what keeps its guest from writing to the
+/// host's store.</summary>
+public sealed record GuestDomainDefinition(string Xml, StoreProtection Protection);
 
 /// <summary>Where a guest's domain stands against its installed generation.</summary>
 public enum GuestStatus
@@ -79,28 +87,70 @@ public sealed class GuestDomains(MiniguestPaths paths)
 
     /// <summary>Defines the guest's domain, or updates the one it has (keeping its UUID and the settings not
     /// given in <paramref name="options"/>).</summary>
+    /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
     public Domain Define(Connection connection, Guest guest, DomainOptions options)
     {
-        var xml = BuildXml(connection, guest, options);
+        var definition = Build(connection, guest, options);
         Directory.CreateDirectory(paths.GuestState(guest.Name));
         if (guest.LoadSystem().Config.GuestType == GuestType.Lxc)
         {
-            Directory.CreateDirectory(paths.ContainerRoot(guest.Name));
+            ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), DomainXml.ReadContainer(definition.Xml).UserNamespace);
         }
-        var domain = connection.DefineDomain(xml);
+        var domain = connection.DefineDomain(definition.Xml);
         File.WriteAllText(paths.ConnectionUriFile(guest.Name), connection.RequestedUri);
         return domain;
     }
 
-    /// <summary>The XML <see cref="Define"/> would define, without defining it.</summary>
-    public string BuildXml(Connection connection, Guest guest, DomainOptions options)
+    /// <summary>The domain <see cref="Define"/> would define, without defining it.</summary>
+    /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
+    public GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options)
     {
         var system = guest.LoadSystem();
-        var metadata = new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath);
         using var existing = Find(connection, guest.Name);
-        return system.Config.GuestType == GuestType.Lxc
-            ? DomainXml.Write(Container(guest, options, metadata, existing is null ? null : DomainXml.ReadContainer(existing.GetXml(DomainXmlFlags.Inactive))))
-            : DomainXml.Write(Vm(connection, guest, system, options, metadata, existing is null ? null : DomainXml.ReadVm(existing.GetXml(DomainXmlFlags.Inactive))));
+        var existingXml = existing?.GetXml(DomainXmlFlags.Inactive);
+        var metadata = new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath)
+        {
+            AllowWritableStore = options.AllowWritableStore ?? (existingXml is not null && DomainXml.ReadMetadata(existingXml)?.AllowWritableStore == true),
+        };
+        if (system.Config.GuestType == GuestType.Lxc)
+        {
+            var container = StoreGuard.Protect(Container(guest, options, metadata, existingXml is null ? null : DomainXml.ReadContainer(existingXml)),
+                UserNamespaceFor(guest.Name));
+            return new GuestDomainDefinition(DomainXml.Write(container), StoreGuard.EnsureProtected(container));
+        }
+        var vm = Vm(connection, guest, system, options, metadata, existingXml is null ? null : DomainXml.ReadVm(existingXml));
+        var mounts = MountTable.OfLibvirtd();
+        if (vm.StoreShare == StoreShareType.Virtiofs && StoreView.ForVirtiofs(mounts) is { IsAvailable: true } view)
+        {
+            // virtiofsd follows links: both shares go through the read-only view of the store.
+            vm = vm with { StoreSource = view.Directory!, BootSource = view.Translate(vm.BootSource) };
+        }
+        return new GuestDomainDefinition(DomainXml.Write(vm), StoreGuard.EnsureProtected(vm, mounts));
+    }
+
+    /// <summary>Refuses to start a domain whose guest could write to the host's store (the host may have changed
+    /// since it was defined: a read-only view gone, say), and says what protects it otherwise.</summary>
+    /// <exception cref="UnprotectedStoreException">Nothing keeps the guest from writing to the host's store.</exception>
+    public static StoreProtection EnsureProtected(Domain domain)
+    {
+        var xml = domain.GetXml(DomainXmlFlags.Inactive);
+        return System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc"
+            ? StoreGuard.EnsureProtected(DomainXml.ReadContainer(xml))
+            : StoreGuard.EnsureProtected(DomainXml.ReadVm(xml), MountTable.OfLibvirtd());
+    }
+
+    // Each container gets a range of 65536 host ids far above every user of the host, picked from its name (FNV-1a)
+    // so that it stays the same across re-definitions; two names may share a range, which the store does not mind.
+    private static UserNamespaceMapping UserNamespaceFor(string name)
+    {
+        const uint RangeSize = 65_536;
+        var hash = 2_166_136_261u;
+        foreach (var c in name)
+        {
+            hash = (hash ^ c) * 16_777_619u;
+        }
+        var first = (10 + hash % 60_000) * RangeSize; // from 655360 up to just below 2^32
+        return new UserNamespaceMapping(first, first, RangeSize);
     }
 
     /// <summary>Updates the guest's domain, if it has one, to its current generation; <see langword="false"/> if
@@ -118,7 +168,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
 
     /// <summary>Where the domain stands against the guest's installed generation.</summary>
     public static GuestStatus Status(Domain? domain, Guest guest) =>
-        Status(domain is null ? null : Describe(domain, domain.IsActive), guest);
+        Status(domain is null ? null : Describe(domain, domain.IsActive, mounts: null), guest);
 
     /// <summary>Where a surveyed domain stands against the guest's installed generation.</summary>
     public static GuestStatus Status(GuestDomainInfo? domain, Guest guest) => domain switch
@@ -144,6 +194,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
             }
         }
         var survey = new Dictionary<string, GuestDomainInfo>(StringComparer.Ordinal);
+        var mounts = MountTable.OfLibvirtd();
         foreach (var domain in connection.ListAllDomains())
         {
             using (domain)
@@ -151,17 +202,34 @@ public sealed class GuestDomains(MiniguestPaths paths)
                 var name = domain.Name;
                 if (names.Contains(name))
                 {
-                    survey[name] = Describe(domain, active.Contains(name));
+                    survey[name] = Describe(domain, active.Contains(name), mounts);
                 }
             }
         }
         return survey;
     }
 
-    private static GuestDomainInfo Describe(Domain domain, bool isActive)
+    private static GuestDomainInfo Describe(Domain domain, bool isActive, MountTable? mounts)
     {
-        var metadata = DomainXml.ReadMetadata(domain.GetXml());
-        return new GuestDomainInfo(isActive, metadata?.GuestName == domain.Name ? metadata : null);
+        var xml = domain.GetXml();
+        var metadata = DomainXml.ReadMetadata(xml);
+        return metadata?.GuestName == domain.Name
+            ? new GuestDomainInfo(isActive, metadata, mounts is null ? null : ProtectionOf(xml, mounts))
+            : new GuestDomainInfo(isActive, null, null);
+    }
+
+    private static StoreProtection? ProtectionOf(string xml, MountTable mounts)
+    {
+        try
+        {
+            return System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc"
+                ? StoreGuard.Of(DomainXml.ReadContainer(xml))
+                : StoreGuard.Of(DomainXml.ReadVm(xml), mounts);
+        }
+        catch (Exception e) when (e is FormatException or IOException)
+        {
+            return null; // not a shape Miniguest defines: nothing to say
+        }
     }
 
     private VmDomain Vm(Connection connection, Guest guest, GuestSystem system, DomainOptions options, GuestMetadata metadata,
@@ -200,9 +268,10 @@ public sealed class GuestDomains(MiniguestPaths paths)
         };
 }
 
-/// <summary>What a survey found of a guest's domain: whether it runs, and Miniguest's metadata in its current
-/// description (the live one while it runs), <see langword="null"/> if it is not Miniguest's.</summary>
-public sealed record GuestDomainInfo(bool IsActive, GuestMetadata? Metadata);
+/// <summary>What a survey found of a guest's domain: whether it runs, Miniguest's metadata in its current
+/// description (the live one while it runs), <see langword="null"/> if it is not Miniguest's, and what keeps its
+/// guest from writing to the host's store.</summary>
+public sealed record GuestDomainInfo(bool IsActive, GuestMetadata? Metadata, StoreProtection? Protection);
 
 /// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched.</summary>
 public sealed class ForeignDomainException(string name, string uri)

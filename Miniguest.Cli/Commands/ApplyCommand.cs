@@ -61,6 +61,7 @@ internal static class ApplyCommand
         {
             context.Logger.LogInformation("Restarting '{Guest}' on its new generation", guest.Name);
             await StopCommand.StopAsync(domain, guest.Name, 60, force: true, cancellationToken);
+            GuestDomains.EnsureProtected(domain);
             domain.Start();
         }
         await context.Out.WriteLineAsync($"'{guest.Name}': domain up to date on {connection.RequestedUri}");

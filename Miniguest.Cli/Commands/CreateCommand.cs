@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Miniguest.Core;
+using Microsoft.Extensions.Logging;
 using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Cli.Commands;
@@ -15,11 +16,15 @@ internal static class CreateCommand
         virtType.AcceptOnlyFromAmong("kvm", "qemu");
         var network = new Option<string?>("--network") { Description = "A libvirt network to attach, or none (default none)" };
         var printXml = new Option<bool>("--print-xml") { Description = "Print the domain XML instead of defining it" };
+        var allowWritableStore = new Option<bool>("--allow-writable-store")
+        {
+            Description = "DANGEROUS: define the domain even where nothing keeps the guest from writing to the host's Nix store",
+        };
         var type = new Option<string?>("--type", "-t") { Description = "libvirt or lxc, as the original miniguest took; must match the guest's type" };
         type.AcceptOnlyFromAmong("libvirt", "lxc");
         var command = new Command("create", "Define the guest's libvirt domain (a VM or a container, from its guestType)")
         {
-            name, memory, vcpus, virtType, network, printXml, type,
+            name, memory, vcpus, virtType, network, printXml, allowWritableStore, type,
         };
         command.Validators.Add(result =>
         {
@@ -46,11 +51,14 @@ internal static class CreateCommand
                 VCpus = parse.GetValue(vcpus),
                 VirtType = parse.GetValue(virtType) switch { "kvm" => VirtType.Kvm, "qemu" => VirtType.Qemu, _ => null },
                 Network = parse.GetValue(network),
+                AllowWritableStore = parse.GetValue(allowWritableStore) ? true : null,
             };
             using var connection = context.ConnectFor(guest);
+            var definition = context.Domains.Build(connection, guest, options);
+            context.Logger.LogInformation("Store protection: {Protection} ({Description})", definition.Protection, definition.Protection.Describe());
             if (parse.GetValue(printXml))
             {
-                await context.Out.WriteLineAsync(context.Domains.BuildXml(connection, guest, options));
+                await context.Out.WriteLineAsync(definition.Xml);
                 return CommandAction.Success;
             }
             using var domain = context.Domains.Define(connection, guest, options);

@@ -107,6 +107,7 @@ internal static class ListCommand
         {
             Uri = uri,
             DomainState = domain.IsActive ? "running" : "shutoff",
+            StoreProtection = domain.Protection?.ToString(),
             Status = GuestDomains.Status(domain, guest) switch
             {
                 GuestStatus.NotDefined => "not defined",

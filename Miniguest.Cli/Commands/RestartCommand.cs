@@ -21,6 +21,7 @@ internal static class RestartCommand
             {
                 await StopCommand.StopAsync(domain, guest.Name, parse.GetValue(timeout), parse.GetValue(force), cancellationToken);
             }
+            GuestDomains.EnsureProtected(domain);
             domain.Start();
             await context.Out.WriteLineAsync($"restarted '{guest.Name}'");
             return CommandAction.Success;

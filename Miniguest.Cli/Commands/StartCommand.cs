@@ -20,6 +20,7 @@ internal static class StartCommand
             {
                 throw new GuestStateException($"guest '{guest.Name}' is already running");
             }
+            GuestDomains.EnsureProtected(domain);
             domain.Start();
             if (parse.GetValue(console))
             {

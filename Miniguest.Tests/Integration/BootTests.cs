@@ -92,7 +92,13 @@ public sealed class BootTests
         var guest = await TestGuestFlake.BuildAsync("container");
         var root = Directory.CreateDirectory(Path.Combine(_scratch, "root")).FullName;
         File.WriteAllText(Path.Combine(root, "miniguest-test-wait"), "");
-        var container = new ContainerDomain { Name = UniqueName("ct"), RootDirectory = root, BootSource = guest.BootDirectory };
+        var container = new ContainerDomain
+        {
+            Name = UniqueName("ct"),
+            RootDirectory = root,
+            BootSource = guest.BootDirectory,
+            DropCapabilities = ContainerCapabilities.StoreWriters,
+        };
 
         using var connection = Connection.Open("lxc:///");
         var domain = connection.DefineDomain(DomainXml.Write(container));

@@ -48,6 +48,7 @@ public sealed class GuestLifeTests
         Assert.That(InitOf(third.Out), Is.EqualTo(firstInit), "after the rollback the first generation boots again");
 
         Assert.That(Guest(name).GetProperty("consoleLog").GetString(), Is.EqualTo(_host.Paths.ConsoleLog(name)));
+        Assert.That(Guest(name).GetProperty("storeProtection").GetString(), Is.EqualTo("ReadOnly9pShare"));
         Assert.That(File.ReadAllText(_host.Paths.ConsoleLog(name)), Does.Contain("miniguest-test-guest: vm is up"));
 
         _host.Ok("remove", name);
@@ -67,7 +68,11 @@ public sealed class GuestLifeTests
         File.WriteAllText(Path.Combine(_host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
 
         _host.Ok("start", name);
-        Assert.That(Status(name), Is.EqualTo("current"));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Status(name), Is.EqualTo("current"));
+            Assert.That(Guest(name).GetProperty("storeProtection").GetString(), Is.EqualTo("UserNamespace"));
+        }
 
         TestGuestFlake.ChangeGuest(_flake, "upgrade 1");
         var upgrade = _host.Ok("upgrade", name);

@@ -23,6 +23,13 @@ internal sealed class MiniguestHost : IDisposable
     public MiniguestHost()
     {
         Root = Directory.CreateTempSubdirectory("miniguest-host-").FullName;
+        // Like /var/lib: a container's mapped root must be able to reach its root directory below.
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("Miniguest runs on Linux");
+        }
+        File.SetUnixFileMode(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         Paths = new MiniguestPaths
         {
             Guests = Path.Combine(Root, "etc", "miniguests"),
