@@ -85,6 +85,12 @@ public sealed class GuestDomains(MiniguestPaths paths)
         return domain;
     }
 
+    /// <summary>The guest's domain.</summary>
+    /// <exception cref="GuestStateException">The guest has no domain; the message says how to define one.</exception>
+    /// <exception cref="ForeignDomainException">A domain of that name exists without Miniguest's metadata.</exception>
+    public static Domain Get(Connection connection, string name) =>
+        Find(connection, name) ?? throw new GuestStateException($"guest '{name}' has no domain; define it with: miniguest create {name}");
+
     /// <summary>Defines the guest's domain, or updates the one it has (keeping its UUID and the settings not
     /// given in <paramref name="options"/>).</summary>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>

@@ -14,8 +14,7 @@ internal static class StartCommand
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
             using var connection = context.ConnectFor(guest);
-            using var domain = GuestDomains.Find(connection, guest.Name)
-                ?? throw new GuestStateException($"guest '{guest.Name}' has no domain; define it with: miniguest create {guest.Name}");
+            using var domain = GuestDomains.Get(connection, guest.Name);
             if (domain.IsActive)
             {
                 throw new GuestStateException($"guest '{guest.Name}' is already running");

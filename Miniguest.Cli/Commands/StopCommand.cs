@@ -20,8 +20,7 @@ internal static class StopCommand
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
             using var connection = context.ConnectFor(guest);
-            using var domain = GuestDomains.Find(connection, guest.Name)
-                ?? throw new GuestStateException($"guest '{guest.Name}' has no domain");
+            using var domain = GuestDomains.Get(connection, guest.Name);
             if (!domain.IsActive)
             {
                 await context.Out.WriteLineAsync($"'{guest.Name}' is not running");

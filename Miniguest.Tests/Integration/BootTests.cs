@@ -25,18 +25,7 @@ public sealed class BootTests
     {
         var guest = await TestGuestFlake.BuildAsync("vm");
         Assert.That(guest.Config, Is.EqualTo(new GuestConfig(GuestType.Qemu, StoreShareType.NineP)));
-        var vm = new VmDomain
-        {
-            Name = UniqueName("vm"),
-            Kernel = guest.Kernel,
-            Initrd = guest.Initrd,
-            CommandLine = KernelCommandLine.Compose(guest.KernelParams, "/boot/init"),
-            BootSource = guest.BootDirectory,
-            VirtType = VirtType.Qemu, // KVM guests hang on the CI machines
-            MemoryMiB = 256,
-            ConsoleLog = Path.Combine(_scratch, "console.log"),
-            Metadata = new GuestMetadata("vm"),
-        };
+        var vm = TestDomains.Vm(guest, UniqueName("vm"), Path.Combine(_scratch, "console.log"));
 
         using var connection = Connection.Open("qemu:///system");
         var domain = connection.DefineDomain(DomainXml.Write(vm));
@@ -47,7 +36,7 @@ public sealed class BootTests
             Assert.That(console, Has.Some.StartsWith(string.Format(Hello, "vm")));
             Assert.That(console, Has.Some.EqualTo(WriteRefused));
             Assert.That(File.Exists("/nix/store/miniguest-write-probe-vm"), Is.False, "the guest wrote into the host's store");
-            Assert.That(File.ReadAllText(vm.ConsoleLog), Does.Contain(string.Format(Hello, "vm")), "the console log file");
+            Assert.That(File.ReadAllText(vm.ConsoleLog!), Does.Contain(string.Format(Hello, "vm")), "the console log file");
         }
         finally
         {
@@ -123,5 +112,5 @@ public sealed class BootTests
         }
     }
 
-    private static string UniqueName(string kind) => $"miniguest-test-{kind}-{Guid.NewGuid():N}"[..32];
+    private static string UniqueName(string kind) => TestDomains.UniqueName("miniguest-test", kind);
 }

@@ -28,18 +28,7 @@ public sealed class EventTests
     public async Task The_vm_guest_raises_started_then_stopped_as_it_boots_and_powers_itself_off()
     {
         var guest = await TestGuestFlake.BuildAsync("vm");
-        var vm = new VmDomain
-        {
-            Name = UniqueName("vm"),
-            Kernel = guest.Kernel,
-            Initrd = guest.Initrd,
-            CommandLine = KernelCommandLine.Compose(guest.KernelParams, "/boot/init"),
-            BootSource = guest.BootDirectory,
-            VirtType = VirtType.Qemu, // KVM guests hang on the CI machines
-            MemoryMiB = 256,
-            ConsoleLog = Path.Combine(_scratch, "console.log"),
-            Metadata = new GuestMetadata("vm"),
-        };
+        var vm = TestDomains.Vm(guest, UniqueName("vm"), Path.Combine(_scratch, "console.log"));
 
         using var connection = Connection.Open("qemu:///system");
         var domain = connection.DefineDomain(DomainXml.Write(vm));
@@ -136,5 +125,5 @@ public sealed class EventTests
         }
     }
 
-    private static string UniqueName(string kind) => $"mgevt-{kind}-{Guid.NewGuid():N}"[..32];
+    private static string UniqueName(string kind) => TestDomains.UniqueName("mgevt", kind);
 }

@@ -157,5 +157,5 @@ public sealed class StoreProtectionTests
         }
     }
 
-    private static string UniqueName(string kind) => $"mgsec-{kind}-{Guid.NewGuid():N}"[..32];
+    private static string UniqueName(string kind) => TestDomains.UniqueName("mgsec", kind);
 }
