@@ -187,9 +187,14 @@ public sealed class GuestDomains(MiniguestPaths paths)
     };
 
     /// <summary>The domains of <paramref name="names"/> on a connection, in as few calls as libvirt allows: two
-    /// listings, then one XML description a domain. A domain without Miniguest's metadata for its name is
+    /// listings, then one call a domain. A domain without Miniguest's metadata for its name is
     /// reported with <see cref="GuestDomainInfo.Metadata"/> <see langword="null"/>: it is not the guest's.</summary>
-    public static IReadOnlyDictionary<string, GuestDomainInfo> Survey(Connection connection, IReadOnlySet<string> names)
+    /// <param name="connection">The connection to survey.</param>
+    /// <param name="names">The guests' names.</param>
+    /// <param name="withProtection">Also assess each domain's store protection, from its full description (costlier:
+    /// without it, a survey reads only Miniguest's metadata element of each domain).</param>
+    public static IReadOnlyDictionary<string, GuestDomainInfo> Survey(Connection connection, IReadOnlySet<string> names,
+        bool withProtection)
     {
         var active = new HashSet<string>(StringComparer.Ordinal);
         foreach (var domain in connection.ListAllDomains(ListDomainsFlags.Active))
@@ -200,16 +205,23 @@ public sealed class GuestDomains(MiniguestPaths paths)
             }
         }
         var survey = new Dictionary<string, GuestDomainInfo>(StringComparer.Ordinal);
-        var mounts = MountTable.OfLibvirtd();
+        var mounts = withProtection ? MountTable.OfLibvirtd() : null;
         foreach (var domain in connection.ListAllDomains())
         {
             using (domain)
             {
                 var name = domain.Name;
-                if (names.Contains(name))
+                if (!names.Contains(name))
+                {
+                    continue;
+                }
+                if (withProtection)
                 {
                     survey[name] = Describe(domain, active.Contains(name), mounts);
+                    continue;
                 }
+                var metadata = DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace));
+                survey[name] = new GuestDomainInfo(active.Contains(name), metadata?.GuestName == name ? metadata : null, null);
             }
         }
         return survey;

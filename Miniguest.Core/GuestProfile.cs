@@ -41,14 +41,16 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
     {
         get
         {
+            // Read the one link rather than the whole directory: list asks this of every guest.
             var target = new FileInfo(Path).LinkTarget;
-            if (target is null)
+            var match = target is null ? null : GenerationPattern().Match(System.IO.Path.GetFileName(target));
+            if (match is not { Success: true })
             {
                 return null;
             }
-            var match = GenerationPattern().Match(System.IO.Path.GetFileName(target));
-            return match.Success
-                ? Generations.FirstOrDefault(g => g.Number == int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture))
+            var link = new FileInfo(System.IO.Path.Combine(paths.Profiles, System.IO.Path.GetFileName(target!)));
+            return link.LinkTarget is { } storePath
+                ? new Generation(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), storePath, link.LastWriteTimeUtc)
                 : null;
         }
     }

@@ -26,23 +26,25 @@ public sealed class GuestStore(MiniguestPaths paths)
     public IReadOnlyList<string> Names()
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
+        // Entry names only: enumerating FileSystemInfos would stat every link's target.
         if (Directory.Exists(Paths.Guests))
         {
-            foreach (var entry in new DirectoryInfo(Paths.Guests).EnumerateFileSystemInfos())
+            foreach (var name in Directory.EnumerateFileSystemEntries(Paths.Guests).Select(Path.GetFileName))
             {
-                if (GuestName.IsValid(entry.Name) && LinkState(entry.Name) is GuestLinkState.Profile or GuestLinkState.Declarative)
+                if (GuestName.IsValid(name) && LinkState(name!) is GuestLinkState.Profile or GuestLinkState.Declarative)
                 {
-                    names.Add(entry.Name);
+                    names.Add(name!);
                 }
             }
         }
         if (Directory.Exists(Paths.Profiles))
         {
-            foreach (var entry in new DirectoryInfo(Paths.Profiles).EnumerateFileSystemInfos())
+            foreach (var name in Directory.EnumerateFileSystemEntries(Paths.Profiles).Select(Path.GetFileName))
             {
-                if (GuestName.IsValid(entry.Name) && !entry.Name.EndsWith("-link", StringComparison.Ordinal) && entry.LinkTarget is not null)
+                if (GuestName.IsValid(name) && !name!.EndsWith("-link", StringComparison.Ordinal) && !names.Contains(name)
+                    && new FileInfo(Path.Combine(Paths.Profiles, name)).LinkTarget is not null)
                 {
-                    names.Add(entry.Name);
+                    names.Add(name);
                 }
             }
         }

@@ -20,7 +20,8 @@ internal static class ListCommand
             var names = guests.Select(g => g.Name).ToHashSet(StringComparer.Ordinal);
             foreach (var guest in guests)
             {
-                rows.Add(Describe(context, guest, uri => Survey(context, uri, names, surveys)));
+                // The table shows no store protection: only JSON pays for assessing it.
+                rows.Add(Describe(context, guest, uri => Survey(context, uri, names, parse.GetValue(json), surveys)));
             }
             if (parse.GetValue(json))
             {
@@ -40,14 +41,14 @@ internal static class ListCommand
 
     // One survey a URI; null when libvirt cannot be reached there (a warning, and the guests still listed).
     private static IReadOnlyDictionary<string, GuestDomainInfo>? Survey(CliContext context, string uri, IReadOnlySet<string> names,
-        Dictionary<string, IReadOnlyDictionary<string, GuestDomainInfo>?> surveys)
+        bool withProtection, Dictionary<string, IReadOnlyDictionary<string, GuestDomainInfo>?> surveys)
     {
         if (!surveys.TryGetValue(uri, out var survey))
         {
             try
             {
                 using var connection = Connection.OpenReadOnly(uri);
-                survey = GuestDomains.Survey(connection, names);
+                survey = GuestDomains.Survey(connection, names, withProtection);
             }
             catch (LibvirtException e)
             {

@@ -193,13 +193,31 @@ public static class DomainXml
             metadata.AllowWritableStore ? new XAttribute("allow-writable-store", "true") : null);
     }
 
-    private static GuestMetadata? ReadMetadata(XElement domain)
+    /// <summary>Reads Miniguest's metadata element as <see cref="Domain.GetMetadata"/> returns it (without its
+    /// namespace); <see langword="null"/> for <see langword="null"/>.</summary>
+    /// <exception cref="FormatException">It is not Miniguest's element.</exception>
+    public static GuestMetadata? ReadMetadataElement(string? xml)
     {
-        var guest = domain.Element("metadata")?.Element(Ns + "guest");
-        if (guest is null)
+        if (xml is null)
         {
             return null;
         }
+        try
+        {
+            var element = XElement.Parse(xml);
+            return element.Name.LocalName == "guest" ? ReadGuestElement(element) : throw new FormatException($"<{element.Name}> is not Miniguest's metadata");
+        }
+        catch (System.Xml.XmlException e)
+        {
+            throw new FormatException($"the metadata does not parse: {e.Message}", e);
+        }
+    }
+
+    private static GuestMetadata? ReadMetadata(XElement domain) =>
+        domain.Element("metadata")?.Element(Ns + "guest") is { } guest ? ReadGuestElement(guest) : null;
+
+    private static GuestMetadata ReadGuestElement(XElement guest)
+    {
         var name = (string?)guest.Attribute("name") ?? throw new FormatException("Miniguest metadata without a guest name");
         return new GuestMetadata(name, (int?)guest.Attribute("generation"), (string?)guest.Attribute("store-path"))
         {
