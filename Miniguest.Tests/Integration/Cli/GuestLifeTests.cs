@@ -22,6 +22,7 @@ public sealed class GuestLifeTests
         _host.Dispose();
         Directory.Delete(_flake, recursive: true);
         File.Delete("/nix/store/miniguest-write-probe-container");
+        File.Delete("/nix/store/miniguest-write-probe-vm-virtiofs");
     }
 
     [Test]
@@ -55,6 +56,24 @@ public sealed class GuestLifeTests
         Assert.That(_host.Ok("list", "--json").Out.Trim(), Is.EqualTo("[]"));
         using var connection = Miniguest.Libvirt.Connection.Open("qemu:///system");
         Assert.That(connection.TryGetDomain(name, out _), Is.False, "remove undefines the domain");
+    }
+
+    [Test]
+    public void Virtiofs_vm_shares_the_store_read_only_through_the_hosts_view()
+    {
+        var name = MiniguestHost.UniqueName("vfs");
+        _host.Ok("install", "-n", name, $"path:{_flake}#vm-virtiofs");
+        var created = _host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
+        Assert.That(created.Error, Does.Contain("ReadOnlyStoreView").Or.Contain("ReadOnlyHostStore"));
+
+        var boot = _host.Ok("start", name, "--console");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(boot.Out, Does.Contain("miniguest-test-guest: vm-virtiofs is up").And.Contain("store-write=refused"));
+            Assert.That(File.Exists("/nix/store/miniguest-write-probe-vm-virtiofs"), Is.False, "the guest wrote into the host's store");
+        }
+        _host.Ok("remove", name);
     }
 
     [Test]
