@@ -53,7 +53,9 @@ internal static class ConsoleSession
         while (true)
         {
             var key = Console.ReadKey(intercept: true);
-            if (key.KeyChar == Escape)
+            // Ctrl+] arrives as its control character, or decoded as Ctrl with ']' or (as .NET reads 0x1d) with '5'.
+            if (key.KeyChar == Escape
+                || (key.Modifiers.HasFlag(ConsoleModifiers.Control) && key.Key is ConsoleKey.Oem6 or ConsoleKey.D5))
             {
                 return;
             }
