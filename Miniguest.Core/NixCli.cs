@@ -73,6 +73,23 @@ public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(StripAnsi).ToList();
     }
 
+    /// <summary>Evaluates <paramref name="installable"/> (such as <c>path:/x#nixosConfigurations.a.config.boot.miniguest</c>)
+    /// and returns its value as JSON text.</summary>
+    public Task<string> EvalJsonAsync(string installable, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(installable);
+        return RunAsync(["eval", "--json", installable], null, cancellationToken);
+    }
+
+    /// <summary>Copies store paths and their closures to another store (<c>ssh://host</c>, <c>file:///dir</c>, …).</summary>
+    public Task CopyAsync(string destination, IReadOnlyList<string> storePaths, IProgress<string>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        ArgumentNullException.ThrowIfNull(storePaths);
+        return RunAsync(["copy", "--to", destination, .. storePaths], progress, cancellationToken);
+    }
+
     /// <summary>The size in bytes of a store path's closure.</summary>
     public async Task<long> ClosureSizeAsync(string storePath, CancellationToken cancellationToken = default)
     {
