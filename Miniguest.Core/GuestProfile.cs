@@ -10,6 +10,8 @@ public sealed record Generation(int Number, string StorePath, DateTime CreatedUt
 /// generation is a garbage-collector root for the guest's closure.</summary>
 public sealed class GuestProfile(MiniguestPaths paths, string name)
 {
+    private readonly Regex _generationPattern = new($"^{Regex.Escape(name)}-([0-9]+)-link$", RegexOptions.CultureInvariant);
+
     /// <summary>The profile link.</summary>
     public string Path { get; } = paths.Profile(name);
 
@@ -82,5 +84,5 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
 
     private string GenerationLinkName(int number) => $"{name}-{number.ToString(CultureInfo.InvariantCulture)}-link";
 
-    private Regex GenerationPattern() => new($"^{Regex.Escape(name)}-([0-9]+)-link$", RegexOptions.CultureInvariant);
+    private Regex GenerationPattern() => _generationPattern;
 }
