@@ -27,13 +27,26 @@ public sealed class IntegrationEnvironment
         Options = new Dictionary<string, string> { ["substituters"] = "", ["flake-registry"] = "" },
     });
 
+    /// <summary>Whether the tests run in CI (<c>CI</c> set), where nothing may be skipped.</summary>
+    public static bool InCi => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+
+    /// <summary>For a test that applies only to some hosts (one whose store is writable, say): elsewhere it is
+    /// inconclusive, but in CI, whose host is known, a host that does not fit is a failure with the reason.</summary>
+    public static void RequireHost(bool condition, string reason)
+    {
+        if (InCi)
+        {
+            Assert.That(condition, Is.True, "the CI host does not fit this test: " + reason);
+        }
+        Assume.That(condition, Is.True, reason);
+    }
+
     [OneTimeSetUp]
     public void CheckTheStack()
     {
-        var inCi = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
         if (Environment.GetEnvironmentVariable(SkipVariable) == "1")
         {
-            if (inCi)
+            if (InCi)
             {
                 Assert.Fail($"{SkipVariable}=1 is not honoured in CI: integration tests always run there");
             }

@@ -76,7 +76,7 @@ public sealed class StoreProtectionTests
     [Test]
     public async Task Container_in_a_user_namespace_cannot_write_to_the_host_store()
     {
-        Assume.That(StoreGuard.UserNamespacesAvailable(), Is.True, "this kernel offers no user namespaces");
+        IntegrationEnvironment.RequireHost(StoreGuard.UserNamespacesAvailable(), "this kernel offers no user namespaces");
         var guest = await TestGuestFlake.BuildAsync("container");
         var container = Container(guest.BootDirectory) with { UserNamespace = Unprivileged };
         ContainerRoot.Prepare(container.RootDirectory, container.UserNamespace);
@@ -92,7 +92,7 @@ public sealed class StoreProtectionTests
     [Test]
     public async Task Container_in_a_user_namespace_starts_in_a_root_left_by_a_container_without_one()
     {
-        Assume.That(StoreGuard.UserNamespacesAvailable(), Is.True, "this kernel offers no user namespaces");
+        IntegrationEnvironment.RequireHost(StoreGuard.UserNamespacesAvailable(), "this kernel offers no user namespaces");
         var guest = await TestGuestFlake.BuildAsync("container");
         var container = Container(guest.BootDirectory) with { UserNamespace = Unprivileged };
         // A start without a user namespace mounts sysfs on the root's sys/ and leaves the directory behind, empty and

@@ -17,7 +17,7 @@ public sealed class VirtiofsRefusalTests
     public void CreateScratch()
     {
         _scratch = Directory.CreateTempSubdirectory("miniguest-view-").FullName;
-        Assume.That(MountTable.OfThisProcess().Containing(StoreView.StorePath)!.IsReadOnly, Is.False,
+        IntegrationEnvironment.RequireHost(!MountTable.OfThisProcess().Containing(StoreView.StorePath)!.IsReadOnly,
             "this host mounts its store read-only: every virtiofs share of it is safe, and there is nothing to refuse");
     }
 
@@ -43,7 +43,7 @@ public sealed class VirtiofsRefusalTests
     public void A_virtiofs_vm_sharing_the_writable_store_is_refused_before_anything_is_defined()
     {
         var mounts = MountTable.OfLibvirtd();
-        Assume.That(mounts.Containing(StoreView.StorePath)!.IsReadOnly, Is.False, $"the store is read-only for {mounts.Owner}");
+        IntegrationEnvironment.RequireHost(!mounts.Containing(StoreView.StorePath)!.IsReadOnly, $"the store is read-only for {mounts.Owner}");
         var vm = new VmDomain
         {
             Name = "mgsec-refused",
@@ -97,10 +97,10 @@ public sealed class VirtiofsRefusalTests
     public void A_read_only_view_made_after_libvirtd_started_in_its_own_namespace_is_refused()
     {
         var libvirtd = MountTable.OfLibvirtd();
-        Assume.That(libvirtd.Owner, Does.Not.StartWith("this process"), "no libvirtd mount table to read");
+        IntegrationEnvironment.RequireHost(!libvirtd.Owner.StartsWith("this process", StringComparison.Ordinal), "no libvirtd mount table to read");
         var pid = libvirtd.Owner.Split("pid ")[1].TrimEnd(')');
-        Assume.That(File.ResolveLinkTarget($"/proc/{pid}/ns/mnt", false)!.ToString(),
-            Is.Not.EqualTo(File.ResolveLinkTarget("/proc/self/ns/mnt", false)!.ToString()),
+        IntegrationEnvironment.RequireHost(
+            File.ResolveLinkTarget($"/proc/{pid}/ns/mnt", false)!.ToString() != File.ResolveLinkTarget("/proc/self/ns/mnt", false)!.ToString(),
             "libvirtd shares this process's mount namespace");
         var candidate = Bind(StoreView.StorePath, "view", readOnly: true);
 
