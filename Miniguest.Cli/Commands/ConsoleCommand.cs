@@ -18,7 +18,7 @@ internal static class ConsoleCommand
             {
                 throw new GuestStateException($"guest '{guest.Name}' is not running; start it with: miniguest start {guest.Name} --console");
             }
-            return await ConsoleSession.RunAsync(domain, cancellationToken);
+            return await ConsoleSession.RunAsync(domain, attached: null, cancellationToken);
         });
         return command;
     }

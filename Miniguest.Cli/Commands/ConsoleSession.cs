@@ -8,9 +8,14 @@ internal static class ConsoleSession
 {
     private const char Escape = '\u001d'; // Ctrl+]
 
-    public static async Task<int> RunAsync(Domain domain, CancellationToken cancellationToken)
+    /// <param name="domain">The running (or paused) domain.</param>
+    /// <param name="attached">Runs once the console is open: resuming a domain started paused, so that not a
+    /// line of its boot is missed.</param>
+    /// <param name="cancellationToken">Stops the session.</param>
+    public static async Task<int> RunAsync(Domain domain, Action? attached, CancellationToken cancellationToken)
     {
         using var console = domain.OpenConsole();
+        attached?.Invoke();
         var output = Console.OpenStandardOutput();
         var interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
         if (interactive)

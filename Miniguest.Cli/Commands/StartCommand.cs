@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Miniguest.Core;
+using Miniguest.Libvirt;
 
 namespace Miniguest.Cli.Commands;
 
@@ -20,11 +21,15 @@ internal static class StartCommand
                 throw new GuestStateException($"guest '{guest.Name}' is already running");
             }
             GuestDomains.EnsureProtected(domain);
-            domain.Start();
             if (parse.GetValue(console))
             {
-                return await ConsoleSession.RunAsync(domain, cancellationToken);
+                // A VM starts paused and runs once the console is attached, so its first lines are not lost.
+                // libvirt-LXC cannot start paused: a container that finishes within milliseconds may outrun it.
+                var vm = guest.LoadSystem().Config.GuestType == GuestType.Qemu;
+                domain.Start(vm ? StartDomainFlags.Paused : StartDomainFlags.None);
+                return await ConsoleSession.RunAsync(domain, vm ? domain.Resume : null, cancellationToken);
             }
+            domain.Start();
             await context.Out.WriteLineAsync($"started '{guest.Name}'");
             return CommandAction.Success;
         });
