@@ -26,12 +26,24 @@ internal static class ConsoleSession
         if (!interactive)
         {
             await copyOut;
+            await SettleAsync(domain, cancellationToken);
             return CommandAction.Success;
         }
         var leave = Task.Factory.StartNew(() => CopyIn(console), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         await Task.WhenAny(copyOut, leave);
         await Console.Error.WriteLineAsync();
         return CommandAction.Success;
+    }
+
+    // The console closes as the guest powers off, a moment before libvirt reports the domain stopped: wait for
+    // that, so that whatever runs next (a list, a start) sees the guest as it is.
+    private static async Task SettleAsync(Domain domain, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (domain.IsActive && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, cancellationToken);
+        }
     }
 
     private static void CopyOut(DomainConsole console, Stream output)
