@@ -25,8 +25,13 @@ internal static class ConsoleSession
         var copyOut = Task.Factory.StartNew(() => CopyOut(console, output), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (!interactive)
         {
-            await copyOut;
+            var error = await copyOut;
             await SettleAsync(domain, cancellationToken);
+            // A console torn down with its domain ends with an error rather than end-of-file: that is no failure.
+            if (error is not null && domain.IsActive)
+            {
+                throw error;
+            }
             return CommandAction.Success;
         }
         var leave = Task.Factory.StartNew(() => CopyIn(console), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -46,7 +51,8 @@ internal static class ConsoleSession
         }
     }
 
-    private static void CopyOut(DomainConsole console, Stream output)
+    // Returns the error the console ended with, if it did not simply close.
+    private static LibvirtException? CopyOut(DomainConsole console, Stream output)
     {
         var buffer = new byte[4096];
         try
@@ -57,10 +63,11 @@ internal static class ConsoleSession
                 output.Write(buffer, 0, read);
                 output.Flush();
             }
+            return null;
         }
-        catch (LibvirtException)
+        catch (LibvirtException e)
         {
-            // The console ends with an error rather than end-of-file when the domain is torn down.
+            return e;
         }
     }
 
