@@ -18,8 +18,8 @@ public sealed partial class LeakTests
     public void Ten_thousand_define_look_up_undefine_cycles_leave_memory_flat()
     {
         using var connection = Connection.Open("test:///default");
-        // Warm-up as long as the measurement: the JIT and the GC's budgets settle, libvirt fills its caches.
-        RunCycles(connection, Cycles);
+        // Warm-up twice as long as the measurement: the JIT and the GC's budgets settle, libvirt fills its caches.
+        RunCycles(connection, 2 * Cycles);
         var residentBefore = ResidentBytes();
         var nativeBefore = NativeHeapInUse();
 
