@@ -1,7 +1,7 @@
 # Miniguest: the `miniguest` CLI and the NixOS modules that make guests of NixOS configurations.
 #
-# No flake.lock is committed yet: the machines Miniguest is developed on have no network access to
-# GitHub. The first `nix flake lock` (or any command on this flake) on a connected machine writes it.
+# No flake.lock is committed: the first `nix flake lock` (or any command on this flake) writes one that
+# pins nixpkgs.
 {
   description = "Miniguest: low-footprint NixOS guests that boot from the host's Nix store through libvirt";
 
