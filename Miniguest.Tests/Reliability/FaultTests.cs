@@ -120,15 +120,17 @@ public sealed class FaultTests
     [Test]
     public void Remove_killed_at_a_random_moment_completes_when_run_again()
     {
-        var usual = TimeSpan.Zero;
-        for (var run = -1; run < RemoveRuns; run++)
+        // The shorter of two undisturbed removes: the first one is slower (it warms libvirtd's caches).
+        var usual = TimeSpan.MaxValue;
+        for (var run = -2; run < RemoveRuns; run++)
         {
             var name = Name("rm");
             _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
             _host.Ok("create", name, "--virt-type", "qemu", "--memory", "64");
             if (run < 0)
             {
-                usual = Timed(() => _host.Ok("remove", name));
+                var time = Timed(() => _host.Ok("remove", name));
+                usual = time < usual ? time : usual;
                 continue;
             }
             Figures.Case(Groups.Kill, () =>
