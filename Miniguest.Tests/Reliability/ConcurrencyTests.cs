@@ -8,6 +8,7 @@ namespace Miniguest.Tests.Integration.Reliability;
 [TestFixture, Category(TestCategories.Reliability)]
 public sealed class ConcurrencyTests
 {
+    private const string Prefix = ReliabilitySuite.Prefix + "-conc";
     private MiniguestHost _host = null!;
 
     [SetUp]
@@ -21,7 +22,7 @@ public sealed class ConcurrencyTests
     [Test]
     public void Ten_installs_of_different_guests_at_once_all_succeed()
     {
-        var names = Enumerable.Range(0, 10).Select(i => MiniguestHost.UniqueName($"p{i}", ReliabilitySuite.Prefix)).ToList();
+        var names = Enumerable.Range(0, 10).Select(i => MiniguestHost.UniqueName($"p{i}", Prefix)).ToList();
 
         var results = RunAtOnce(names.Select(name => new[] { "install", "-n", name, Vm }));
 
@@ -39,7 +40,7 @@ public sealed class ConcurrencyTests
     [Test]
     public void Five_installs_of_the_same_guest_at_once_one_succeeds_without_force_and_all_with_force()
     {
-        var name = MiniguestHost.UniqueName("same", ReliabilitySuite.Prefix);
+        var name = MiniguestHost.UniqueName("same", Prefix);
 
         var unforced = RunAtOnce(Enumerable.Repeat(new[] { "install", "-n", name, Vm }, 5));
         Figures.Case(Groups.Concurrency, () =>
@@ -89,7 +90,7 @@ public sealed class ConcurrencyTests
 
     private void RecordLeftovers()
     {
-        var problems = HostState.Problems(_host, ReliabilitySuite.Prefix);
+        var problems = HostState.Problems(_host, Prefix);
         Figures.Leftovers(Groups.Concurrency, problems.Count);
         Assert.That(problems, Is.Empty);
     }

@@ -25,6 +25,7 @@ public sealed class EnvironmentFaultTests
             Run("umount", _mount);
             _mount = null;
         }
+        HostState.RemoveDomains(ReliabilitySuite.Prefix + "-cut");
         _host.Dispose();
     }
 

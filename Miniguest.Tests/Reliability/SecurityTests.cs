@@ -22,6 +22,8 @@ public sealed class SecurityTests
     [TearDown]
     public void RemoveHost()
     {
+        // A guest that start --console left running (see LoadTests) would otherwise race the host's clean-up.
+        HostState.RemoveDomains(ReliabilitySuite.Prefix + "-s");
         _host.Dispose();
         Directory.Delete(_outside, recursive: true);
         File.Delete("/nix/store/miniguest-write-probe-vm");
