@@ -69,6 +69,10 @@ public sealed class BadInputCorpusTests
             {
                 var result = host.Run(arguments);
                 var lines = result.ErrorLines.Where(l => l != HelpHint).ToList();
+                if (badInput.Bug is { } bug && (result.ExitCode != badInput.Exit || lines.Count != 1 || result.Error.Contains("   at ", StringComparison.Ordinal)))
+                {
+                    Assert.Fail($"product bug: {bug}\n{result}");
+                }
                 using (Assert.EnterMultipleScope())
                 {
                     Assert.That(result.ExitCode, Is.EqualTo(badInput.Exit), "exit code");
@@ -84,10 +88,6 @@ public sealed class BadInputCorpusTests
                         Assert.That(HostState.Files(host.Root), Is.EqualTo(files), "the host's files are as they were");
                     }
                     Assert.That(HostState.Domains(ReliabilitySuite.Prefix), Is.EqualTo(domains), "libvirt's domains are as they were");
-                }
-                if (badInput.Bug is { } bug && (result.ExitCode != badInput.Exit || lines.Count != 1))
-                {
-                    Assert.Fail($"product bug: {bug}");
                 }
             });
         }
