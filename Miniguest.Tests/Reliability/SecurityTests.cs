@@ -22,10 +22,10 @@ public sealed class SecurityTests
     [TearDown]
     public void RemoveHost()
     {
+        Directory.Delete(_outside, recursive: true);
         // A guest that start --console left running (see LoadTests) would otherwise race the host's clean-up.
         HostState.RemoveDomains(ReliabilitySuite.Prefix + "-s");
         _host.Dispose();
-        Directory.Delete(_outside, recursive: true);
         File.Delete("/nix/store/miniguest-write-probe-vm");
         File.Delete("/nix/store/miniguest-write-probe-container");
     }
