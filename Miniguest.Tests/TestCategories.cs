@@ -16,4 +16,8 @@ internal static class TestCategories
     /// <summary>The NuGet package as a consumer gets it: runs <c>dotnet pack</c> and builds a project against the
     /// package. Needs the .NET SDK, the NuGet feed the repository restores from, and libvirt.so.0; no daemon.</summary>
     public const string Packaging = "Packaging";
+
+    /// <summary>The fault, bad-input, concurrency, security and load suite on the real stack (issue 6); it writes
+    /// docs/RELIABILITY.md from its run. Needs what <see cref="Integration"/> needs, and root (it mounts a tmpfs).</summary>
+    public const string Reliability = "Reliability";
 }

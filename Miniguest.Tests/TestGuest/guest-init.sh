@@ -14,6 +14,7 @@ if $bb touch "$probe" 2>/dev/null; then
 else
   echo "miniguest-test-guest: store-write=refused"
 fi
+read -r uid_in uid_out uid_count < /proc/self/uid_map; echo "miniguest-test-guest: uid_map=$uid_in $uid_out $uid_count"
 if [ -e /miniguest-test-wait ]; then
   trap 'echo "miniguest-test-guest: shutdown requested"; $bb sync; exit 0' TERM INT
   echo "miniguest-test-guest: waiting for shutdown"

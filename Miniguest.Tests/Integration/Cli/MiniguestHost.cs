@@ -42,10 +42,28 @@ internal sealed class MiniguestHost : IDisposable
 
     public MiniguestPaths Paths { get; }
 
-    /// <summary>A guest name no other test (or anything else on libvirtd) uses.</summary>
-    public static string UniqueName(string kind) => $"mgt-{kind}-{Guid.NewGuid():N}"[..20];
+    /// <summary>A guest name no other test (or anything else on libvirtd) uses; <paramref name="prefix"/> tells
+    /// one suite's domains from another's.</summary>
+    public static string UniqueName(string kind, string prefix = "mgt") => $"{prefix}-{kind}-{Guid.NewGuid():N}"[..(prefix.Length + 17)];
 
     public CliResult Run(params string[] arguments)
+    {
+        using var process = Start(arguments);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(CommandTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"miniguest {string.Join(' ', arguments)} did not finish within {CommandTimeout}");
+        }
+        var result = new CliResult(process.ExitCode, output.Result, error.Result);
+        TestContext.Out.WriteLine($"$ miniguest {string.Join(' ', arguments)}\n{result}");
+        return result;
+    }
+
+    /// <summary>Starts <c>miniguest</c> on this host layout with its standard input closed and its output
+    /// redirected; the caller reads the output and waits (or kills it).</summary>
+    public Process Start(params string[] arguments)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -64,18 +82,9 @@ internal sealed class MiniguestHost : IDisposable
         startInfo.Environment["MINIGUEST_STATE_DIR"] = Paths.State;
         // The tests build offline: no binary cache, no flake registry.
         startInfo.Environment["NIX_CONFIG"] = "substituters =\nflake-registry =";
-        using var process = Process.Start(startInfo)!;
+        var process = Process.Start(startInfo)!;
         process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(CommandTimeout))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"miniguest {string.Join(' ', arguments)} did not finish within {CommandTimeout}");
-        }
-        var result = new CliResult(process.ExitCode, output.Result, error.Result);
-        TestContext.Out.WriteLine($"$ miniguest {string.Join(' ', arguments)}\n{result}");
-        return result;
+        return process;
     }
 
     /// <summary>Runs a command that must succeed.</summary>

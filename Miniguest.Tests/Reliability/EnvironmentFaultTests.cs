@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using Miniguest.Libvirt;
+using Miniguest.Tests.Integration.Cli;
+
+namespace Miniguest.Tests.Integration.Reliability;
+
+/// <summary>Faults around the command: libvirtd going away while it runs (its connection cut through a private relay:
+/// the shared daemon stays up for the other suites), and a full file system under the profiles or guests
+/// directory.</summary>
+[TestFixture, Category(TestCategories.Reliability)]
+public sealed class EnvironmentFaultTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+    private MiniguestHost _host = null!;
+    private string? _mount;
+
+    [SetUp]
+    public void CreateHost() => _host = new MiniguestHost();
+
+    [TearDown]
+    public void RemoveHost()
+    {
+        if (_mount is not null)
+        {
+            Run("umount", _mount);
+            _mount = null;
+        }
+        HostState.RemoveDomains(ReliabilitySuite.Prefix + "-cut");
+        _host.Dispose();
+    }
+
+    [Test]
+    public async Task Libvirt_going_away_during_start_console_is_one_line_and_the_retry_succeeds()
+    {
+        var name = MiniguestHost.UniqueName("cut", ReliabilitySuite.Prefix);
+        _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
+        _host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
+        using var connection = Connection.Open("qemu:///system");
+        using var domain = connection.GetDomain(name);
+        string? cutFailure = null;
+
+        await using (var relay = new DaemonSocketRelay())
+        {
+            using var process = _host.Start("start", name, "--console", "-c", relay.Uri);
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow + Patience;
+            while (!domain.IsActive && !process.HasExited && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+            await Task.Delay(500); // the console is attached by now
+            relay.Cut();
+            var exited = process.WaitForExit(TimeSpan.FromSeconds(60));
+            if (!exited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            var result = new CliResult(exited ? process.ExitCode : -1, await output, await error);
+            TestContext.Out.WriteLine($"$ miniguest start --console (relay cut)\n{result}");
+            try
+            {
+                Figures.Case(Groups.ConnectionLost, () =>
+                {
+                    using (Assert.EnterMultipleScope())
+                    {
+                        Assert.That(exited, Is.True, "the command ends when its connection is lost");
+                        Assert.That(result.ExitCode, Is.EqualTo(1));
+                        Assert.That(result.ErrorLines, Has.Count.EqualTo(1), "one line on stderr");
+                        Assert.That(result.Error, Does.Not.Contain("   at "), "no stack trace");
+                    }
+                });
+            }
+            catch (ResultStateException) when (result.ExitCode == 0 && result.Error.Length == 0)
+            {
+                // Recorded as a failure already; the retry below still runs.
+                cutFailure = "product bug: when libvirt's connection is lost during 'start --console', miniguest exits 0 "
+                    + "and prints nothing, as if the guest had stopped";
+            }
+        }
+
+        // The VM powers itself off after its probe; then the same command, on a new connection, works.
+        var until = DateTime.UtcNow + Patience;
+        while (domain.IsActive && DateTime.UtcNow < until)
+        {
+            await Task.Delay(200);
+        }
+        await using (var relay = new DaemonSocketRelay())
+        {
+            Figures.Case(Groups.ConnectionLost, () =>
+            {
+                var retry = _host.Ok("start", name, "--console", "-c", relay.Uri);
+                Assert.That(retry.Out, Does.Contain("miniguest-test-guest: vm is up"));
+            });
+        }
+        Figures.Leftovers(Groups.ConnectionLost, HostState.Problems(_host, name).Count);
+        if (cutFailure is not null)
+        {
+            Assert.Fail(cutFailure);
+        }
+    }
+
+    [Test]
+    public async Task Libvirt_going_away_during_list_is_reported_and_the_retry_succeeds()
+    {
+        var name = MiniguestHost.UniqueName("cutl", ReliabilitySuite.Prefix);
+        _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
+        _host.Ok("create", name, "--virt-type", "qemu", "--memory", "64");
+        await using (var relay = new DaemonSocketRelay())
+        {
+            relay.Swallow(); // libvirtd hears the client but never answers: list waits on it…
+            using var process = _host.Start("list", "-c", relay.Uri);
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            await Task.Delay(1000);
+            relay.Cut(); // …until the daemon goes away.
+            var exited = process.WaitForExit(TimeSpan.FromSeconds(60));
+            if (!exited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            var result = new CliResult(exited ? process.ExitCode : -1, await output, await error);
+            TestContext.Out.WriteLine($"$ miniguest list (relay silent, then cut)\n{result}");
+            Figures.Case(Groups.ConnectionLost, () =>
+            {
+                using (Assert.EnterMultipleScope())
+                {
+                    Assert.That(exited, Is.True, "the command ends when its connection is lost");
+                    Assert.That(result.ErrorLines, Has.Count.EqualTo(1), "one line on stderr");
+                    Assert.That(result.Error, Does.Not.Contain("   at "), "no stack trace");
+                    // list surveys: an unreachable connection is a warning, the guests are still listed.
+                    Assert.That(result.Out, Does.Contain(name));
+                }
+            });
+        }
+        await using (var relay = new DaemonSocketRelay())
+        {
+            Figures.Case(Groups.ConnectionLost, () =>
+            {
+                var retry = _host.Ok("list", "-c", relay.Uri);
+                Assert.That(retry.Out, Does.Contain(name).And.Contain("stopped"));
+            });
+        }
+    }
+
+    [TestCase("profiles")]
+    [TestCase("guests")]
+    public void Install_onto_a_full_file_system_fails_cleanly_and_succeeds_once_there_is_room(string which)
+    {
+        var name = MiniguestHost.UniqueName("full", ReliabilitySuite.Prefix);
+        var directory = which == "profiles" ? _host.Paths.Profiles : _host.Paths.Guests;
+        foreach (var layout in new[] { _host.Paths.Guests, _host.Paths.Profiles, Path.Combine(_host.Paths.State, "locks") })
+        {
+            Directory.CreateDirectory(layout);
+        }
+        Run("mount", "-t", "tmpfs", "-o", "size=64k,nr_inodes=64,mode=755", "tmpfs", directory);
+        _mount = directory;
+        var filler = Fill(directory);
+        var before = HostState.Files(_host.Root);
+
+        Figures.Case(Groups.FullDisk, () =>
+        {
+            var result = _host.Run("install", "-n", name, TestGuestFlake.Reference + "#vm");
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(result.ExitCode, Is.EqualTo(1));
+                Assert.That(result.ErrorLines, Has.Count.EqualTo(1), "one line on stderr");
+                Assert.That(result.Error, Does.Not.Contain("   at "), "no stack trace");
+                Assert.That(HostState.Files(_host.Root), Is.EqualTo(before), "nothing half-written");
+            }
+        });
+
+        Directory.Delete(filler, recursive: true);
+        Figures.Case(Groups.FullDisk, () =>
+        {
+            _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
+            var problems = HostState.Problems(_host, name);
+            Figures.Leftovers(Groups.FullDisk, problems.Count);
+            Assert.That(problems, Is.Empty);
+        });
+    }
+
+    // Fills the file system at directory, bytes and inodes, with a directory of files; returns that directory.
+    private static string Fill(string directory)
+    {
+        var filler = Directory.CreateDirectory(Path.Combine(directory, "filler")).FullName;
+        try
+        {
+            using var file = File.OpenWrite(Path.Combine(filler, "bytes"));
+            var block = new byte[4096];
+            while (true)
+            {
+                file.Write(block);
+                file.Flush();
+            }
+        }
+        catch (IOException)
+        {
+            // Full.
+        }
+        try
+        {
+            for (var i = 0; ; i++)
+            {
+                File.CreateSymbolicLink(Path.Combine(filler, $"inode-{i}"), "x");
+            }
+        }
+        catch (IOException)
+        {
+            // No inode left.
+        }
+        return filler;
+    }
+
+    private static void Run(string program, params string[] arguments)
+    {
+        var startInfo = new ProcessStartInfo(program) { RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(startInfo)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.That(process.ExitCode, Is.Zero, $"{program} {string.Join(' ', arguments)}: {error}");
+    }
+}

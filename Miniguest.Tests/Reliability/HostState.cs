@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Miniguest.Core;
+using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
+using Miniguest.Tests.Integration.Cli;
+
+namespace Miniguest.Tests.Integration.Reliability;
+
+/// <summary>What a command may change on a host: the files of a <see cref="MiniguestHost"/> layout, byte for byte, and
+/// this suite's domains on libvirtd; and the checks that the host is consistent after a command.</summary>
+internal static class HostState
+{
+    public static readonly string[] Uris = ["qemu:///system", "lxc:///"];
+
+    /// <summary>Every entry under <paramref name="root"/> (lock files aside: they outlive their commands by design)
+    /// with its type, owner, mode, link target and, for a file, a hash of its bytes.</summary>
+    public static IReadOnlyList<string> Files(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            return [];
+        }
+        return Find(root)
+            .Where(line => !line.Contains("/locks/", StringComparison.Ordinal))
+            .Select(line =>
+            {
+                var path = line[(line.IndexOf('/', StringComparison.Ordinal))..];
+                return File.Exists(path) && new FileInfo(path).LinkTarget is null
+                    ? line + " sha256=" + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)))
+                    : line;
+            })
+            .Select(line => line.Replace(root, "ROOT", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary><c>find -printf</c> of the tree: type, owner uid, mode, path, link target (of the entry itself,
+    /// never followed).</summary>
+    public static IReadOnlyList<string> Find(string root)
+    {
+        var startInfo = new ProcessStartInfo("find") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { root, "-mindepth", "1", "-printf", "%y %U:%G %m %p -> %l\n" })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        using var find = Process.Start(startInfo)!;
+        var output = find.StandardOutput.ReadToEnd();
+        find.WaitForExit();
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>The domains on both drivers whose names start with <paramref name="prefix"/>: name, UUID and
+    /// persistent XML, so that a changed definition shows.</summary>
+    public static IReadOnlyList<string> Domains(string prefix)
+    {
+        var domains = new List<string>();
+        foreach (var uri in Uris)
+        {
+            using var connection = Connection.Open(uri);
+            foreach (var domain in connection.ListAllDomains())
+            {
+                using (domain)
+                {
+                    try
+                    {
+                        if (domain.Name.StartsWith(prefix, StringComparison.Ordinal))
+                        {
+                            domains.Add($"{uri} {domain.Name} {domain.Uuid} active={domain.IsActive}\n{domain.GetXml(DomainXmlFlags.Inactive)}");
+                        }
+                    }
+                    catch (LibvirtException)
+                    {
+                        // Another suite's transient domain went away while we looked.
+                    }
+                }
+            }
+        }
+        domains.Sort(StringComparer.Ordinal);
+        return domains;
+    }
+
+    /// <summary>What is inconsistent on <paramref name="host"/>: links that do not lead through the guest's profile
+    /// to an existing generation, generations without a profile, staging profiles left behind, and domains of
+    /// Miniguest named <paramref name="prefix"/>… that belong to no guest. Empty when all is well.</summary>
+    public static IReadOnlyList<string> Problems(MiniguestHost host, string prefix)
+    {
+        var problems = new List<string>();
+        var paths = host.Paths;
+        var guests = new GuestStore(paths).Names();
+        if (Directory.Exists(paths.Guests))
+        {
+            foreach (var link in new DirectoryInfo(paths.Guests).EnumerateFileSystemInfos())
+            {
+                if (link.LinkTarget != paths.Profile(link.Name))
+                {
+                    problems.Add($"{link.Name}: link points at {link.LinkTarget ?? "(not a link)"}, not its profile");
+                }
+                else if (new FileInfo(paths.Profile(link.Name)).LinkTarget is not { } generation)
+                {
+                    problems.Add($"{link.Name}: link to a missing profile");
+                }
+                else if (!Directory.Exists(Path.Combine(paths.Profiles, generation)) || !File.Exists(Path.Combine(link.FullName, "manifest.json")))
+                {
+                    problems.Add($"{link.Name}: profile points at {generation}, which does not lead to a built guest");
+                }
+            }
+        }
+        if (Directory.Exists(paths.Profiles))
+        {
+            foreach (var entry in new DirectoryInfo(paths.Profiles).EnumerateFileSystemInfos())
+            {
+                if (entry.Name.StartsWith(".staging-", StringComparison.Ordinal))
+                {
+                    problems.Add($"staging profile left behind: {entry.Name}");
+                }
+                else if (entry.Name.EndsWith("-link", StringComparison.Ordinal))
+                {
+                    var owner = entry.Name[..entry.Name.LastIndexOf('-', entry.Name.Length - "-link".Length - 1)];
+                    if (!File.Exists(paths.Profile(owner)) && !Directory.Exists(paths.Profile(owner)))
+                    {
+                        problems.Add($"generation {entry.Name} of no profile");
+                    }
+                    if (!Directory.Exists(entry.FullName))
+                    {
+                        problems.Add($"generation {entry.Name} points at a missing store path");
+                    }
+                }
+                else if (!Directory.Exists(entry.FullName))
+                {
+                    problems.Add($"profile {entry.Name} points at a missing generation");
+                }
+            }
+        }
+        foreach (var domain in Domains(prefix))
+        {
+            var head = domain[..domain.IndexOf('\n', StringComparison.Ordinal)].Split(' ');
+            if (domain.Contains(GuestMetadata.Namespace, StringComparison.Ordinal) && !guests.Contains(head[1]))
+            {
+                problems.Add($"domain {head[1]} on {head[0]} belongs to no guest");
+            }
+        }
+        foreach (var problem in problems)
+        {
+            TestContext.Out.WriteLine("inconsistent: " + problem);
+        }
+        return problems;
+    }
+
+    /// <summary>Defines a minimal QEMU domain without Miniguest's metadata, as another tool would.</summary>
+    public static Domain DefineForeignDomain(Connection connection, string name) =>
+        connection.DefineDomain(
+            $"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>");
+
+    /// <summary>Destroys and undefines every domain named <paramref name="prefix"/>… on both drivers: the suite's
+    /// clean-up after a case that may have left one.</summary>
+    public static void RemoveDomains(string prefix)
+    {
+        foreach (var uri in Uris)
+        {
+            using var connection = Connection.Open(uri);
+            foreach (var domain in connection.ListAllDomains())
+            {
+                try
+                {
+                    if (domain.Name.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        GuestRun.Remove(domain);
+                        continue;
+                    }
+                }
+                catch (LibvirtException)
+                {
+                    // Gone meanwhile.
+                }
+                domain.Dispose();
+            }
+        }
+    }
+}

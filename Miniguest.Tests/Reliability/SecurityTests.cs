@@ -1,0 +1,258 @@
+using System.Globalization;
+using Miniguest.Libvirt;
+using Miniguest.Tests.Integration.Cli;
+
+namespace Miniguest.Tests.Integration.Reliability;
+
+/// <summary>What a guest, another tool's domain, a planted link or a crafted argument can do to the host through
+/// <c>miniguest</c>: nothing.</summary>
+[TestFixture, Category(TestCategories.Reliability)]
+public sealed class SecurityTests
+{
+    private MiniguestHost _host = null!;
+    private string _outside = "";
+
+    [SetUp]
+    public void CreateHost()
+    {
+        _host = new MiniguestHost();
+        _outside = Directory.CreateTempSubdirectory("mgrel-outside-").FullName;
+    }
+
+    [TearDown]
+    public void RemoveHost()
+    {
+        Directory.Delete(_outside, recursive: true);
+        // A guest that start --console left running (see LoadTests) would otherwise race the host's clean-up.
+        HostState.RemoveDomains(ReliabilitySuite.Prefix + "-s");
+        _host.Dispose();
+        File.Delete("/nix/store/miniguest-write-probe-vm");
+        File.Delete("/nix/store/miniguest-write-probe-container");
+    }
+
+    // What the guest printed: start --console's output or, as that comes back empty now and then (LoadTests counts
+    // how often), the console log libvirt keeps of a VM.
+    private string WhatTheGuestPrinted(string name, CliResult start)
+    {
+        if (start.Out.Contains("powering off", StringComparison.Ordinal))
+        {
+            return start.Out;
+        }
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var log = "";
+        while (DateTime.UtcNow < deadline && !(log = File.Exists(_host.Paths.ConsoleLog(name)) ? File.ReadAllText(_host.Paths.ConsoleLog(name)) : "").Contains("powering off", StringComparison.Ordinal))
+        {
+            Thread.Sleep(100);
+        }
+        TestContext.Out.WriteLine($"console log of {name}:\n{log}");
+        return log;
+    }
+
+    private static string Name(string kind) => MiniguestHost.UniqueName(kind, ReliabilitySuite.Prefix);
+
+    [Test]
+    public void A_vm_made_by_the_cli_cannot_write_to_the_store()
+    {
+        var name = Name("sv");
+        _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
+        _host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
+
+        var boot = WhatTheGuestPrinted(name, _host.Ok("start", name, "--console"));
+
+        Figures.Case(Groups.Security, () =>
+        {
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(boot, Does.Contain("miniguest-test-guest: vm is up"));
+                Assert.That(boot, Does.Contain("miniguest-test-guest: store-write=refused"));
+                Assert.That(File.Exists("/nix/store/miniguest-write-probe-vm"), Is.False, "nothing in the host's store");
+            }
+        });
+    }
+
+    [Test]
+    public void A_container_made_by_the_cli_is_uid_mapped_and_cannot_write_to_the_store()
+    {
+        var name = Name("sc");
+        _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#container");
+        _host.Ok("create", name);
+        using var connection = Connection.Open("lxc:///");
+        using var domain = connection.GetDomain(name);
+        var xml = domain.GetXml(DomainXmlFlags.Inactive);
+
+        var boot = WhatTheGuestPrinted(name, _host.Ok("start", name, "--console"));
+
+        var uidMap = boot.Split('\n').SingleOrDefault(l => l.StartsWith("miniguest-test-guest: uid_map=", StringComparison.Ordinal));
+        TestContext.Out.WriteLine($"inside the container: {uidMap}");
+        Figures.Case(Groups.Security, () =>
+        {
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(boot, Does.Contain("miniguest-test-guest: container is up"));
+                Assert.That(boot, Does.Contain("miniguest-test-guest: store-write=refused"));
+                Assert.That(File.Exists("/nix/store/miniguest-write-probe-container"), Is.False, "nothing in the host's store");
+            }
+        });
+        Figures.Case(Groups.Security, () =>
+        {
+            Assert.That(xml, Does.Contain("<idmap>"), "the domain maps its ids");
+            Assert.That(uidMap, Is.Not.Null, "the guest printed its uid_map");
+            var ids = uidMap!["miniguest-test-guest: uid_map=".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(ids[0], Is.EqualTo("0"), "container root…");
+                Assert.That(long.Parse(ids[1], CultureInfo.InvariantCulture), Is.Not.Zero, "…is not host root");
+                Assert.That(long.Parse(ids[2], CultureInfo.InvariantCulture), Is.LessThan(uint.MaxValue), "only a range of ids is mapped");
+            }
+        });
+    }
+
+    [Test]
+    public void A_domain_without_miniguest_metadata_is_never_modified_or_undefined_even_with_force()
+    {
+        var name = Name("sf");
+        using var connection = Connection.Open("qemu:///system");
+        using var foreign = HostState.DefineForeignDomain(connection, name);
+        try
+        {
+            var before = foreign.GetXml(DomainXmlFlags.Inactive);
+            _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
+            string[][] commands =
+            [
+                ["install", "--force", "-n", name, TestGuestFlake.Reference + "#vm-virtiofs"], ["create", name, "--virt-type", "qemu"],
+                ["start", name], ["stop", "--force", name], ["restart", "--force", "--timeout", "1", name], ["autostart", name, "on"],
+                ["rollback", name], ["remove", "--force", name],
+            ];
+            foreach (var command in commands)
+            {
+                Figures.Case(Groups.Security, () =>
+                {
+                    _host.Run(command);
+                    using (Assert.EnterMultipleScope())
+                    {
+                        Assert.That(connection.TryGetDomain(name, out var still), Is.True, $"{command[0]} left the domain defined");
+                        Assert.That(still?.GetXml(DomainXmlFlags.Inactive), Is.EqualTo(before), $"{command[0]} left the domain as it was");
+                        Assert.That(still?.IsActive, Is.False, $"{command[0]} did not start it");
+                        Assert.That(still?.Autostart, Is.False, $"{command[0]} did not mark it for autostart");
+                        still?.Dispose();
+                    }
+                });
+            }
+        }
+        finally
+        {
+            foreign.Undefine();
+        }
+    }
+
+    [Test]
+    public void A_link_planted_at_the_guests_path_is_never_followed()
+    {
+        var name = Name("sl");
+        var target = Path.Combine(_outside, "precious");
+        File.WriteAllText(target, "not miniguest's");
+        Directory.CreateDirectory(_host.Paths.Guests);
+        File.CreateSymbolicLink(_host.Paths.Link(name), target);
+        var outside = HostState.Files(_outside);
+
+        foreach (var command in new[] { new[] { "install", "-n", name, TestGuestFlake.Reference + "#vm" },
+                     ["install", "--force", "-n", name, TestGuestFlake.Reference + "#vm"], ["rollback", name], ["remove", "--force", name] })
+        {
+            Figures.Case(Groups.Security, () =>
+            {
+                var result = _host.Run(command);
+                using (Assert.EnterMultipleScope())
+                {
+                    Assert.That(result.ExitCode, Is.EqualTo(1), $"{command[0]} refuses");
+                    Assert.That(new FileInfo(_host.Paths.Link(name)).LinkTarget, Is.EqualTo(target), "the planted link stays");
+                    Assert.That(HostState.Files(_outside), Is.EqualTo(outside), "its target is unchanged");
+                }
+            });
+        }
+    }
+
+    [TestCase(".staging-{0}")]
+    [TestCase(".staging-{0}-1-link")]
+    [TestCase("{0}")]
+    [TestCase("{0}-1-link")]
+    public void A_link_planted_in_the_profiles_directory_is_never_followed_to_write_elsewhere(string planted)
+    {
+        var name = Name("sp");
+        File.WriteAllText(Path.Combine(_outside, "precious"), "not miniguest's");
+        Directory.CreateDirectory(Path.Combine(_outside, "subdirectory"));
+        Directory.CreateDirectory(_host.Paths.Profiles);
+        File.CreateSymbolicLink(Path.Combine(_host.Paths.Profiles, string.Format(CultureInfo.InvariantCulture, planted, name)), _outside);
+        var outside = HostState.Files(_outside);
+
+        foreach (var command in new[] { new[] { "install", "-n", name, TestGuestFlake.Reference + "#vm" },
+                     ["install", "--force", "-n", name, TestGuestFlake.Reference + "#vm-virtiofs"], ["rollback", name],
+                     ["remove", name] })
+        {
+            Figures.Case(Groups.Security, () =>
+            {
+                _host.Run(command);
+                Assert.That(HostState.Files(_outside), Is.EqualTo(outside), $"{command[0]}: what the planted link points at is unchanged");
+            });
+        }
+    }
+
+    [Test]
+    public void No_argument_reaches_a_shell()
+    {
+        var marker = Path.Combine(_outside, "pwned");
+        var name = Name("ss");
+        _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
+        string[] payloads = [$"$(touch {marker})", $"`touch {marker}`", $";touch {marker}", $"|touch {marker}", $"&&touch {marker}", $"\ntouch {marker}"];
+        foreach (var payload in payloads)
+        {
+            Figures.Case(Groups.Security, () =>
+            {
+                _host.Run("install", "-n", "a" + payload, TestGuestFlake.Reference + "#vm");
+                _host.Run("install", "-n", name + "x", "path:" + _outside + "/" + payload + "#vm");
+                _host.Run("install", "-n", name + "x", TestGuestFlake.Reference + "#vm" + payload);
+                _host.Run("create", name, "--network", payload, "--print-xml");
+                _host.Run("create", name, "-c", "qemu:///system?socket=" + payload, "--print-xml");
+                _host.Run("start", name + payload);
+                Assert.That(File.Exists(marker), Is.False, $"no shell ran {payload.Trim()}");
+            });
+        }
+    }
+
+    [Test]
+    public void Files_and_links_belong_to_root_and_none_is_world_writable()
+    {
+        var vm = Name("so");
+        var container = Name("so");
+        _host.Ok("install", "-n", vm, TestGuestFlake.Reference + "#vm");
+        _host.Ok("create", vm, "--virt-type", "qemu", "--memory", "64");
+        _host.Ok("install", "-n", container, TestGuestFlake.Reference + "#container");
+        _host.Ok("create", container);
+        _host.Ok("start", container, "--console");
+        var containerRoot = _host.Paths.ContainerRoot(container);
+
+        var entries = HostState.Find(_host.Root);
+        TestContext.Out.WriteLine(string.Join('\n', entries));
+        Figures.Case(Groups.Security, () =>
+        {
+            using (Assert.EnterMultipleScope())
+            {
+                foreach (var entry in entries)
+                {
+                    // "%y %U:%G %m %p -> %l"
+                    var fields = entry.Split(' ', 5);
+                    var (type, owner, mode, path) = (fields[0], fields[1], Convert.ToInt32(fields[2], 8), fields[3]);
+                    if (path.StartsWith(containerRoot + "/", StringComparison.Ordinal))
+                    {
+                        continue; // the container's own files, written by its mapped root
+                    }
+                    Assert.That(owner, path == containerRoot ? Is.Not.EqualTo("0:0") : Is.EqualTo("0:0"),
+                        $"{path}: root's, but for the container's root directory, its mapped root's");
+                    if (type != "l")
+                    {
+                        Assert.That(mode & 0b000_010_010, Is.Zero, $"{path} ({fields[2]}): writable by its owner only");
+                    }
+                }
+            }
+        });
+    }
+}
