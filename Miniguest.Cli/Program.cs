@@ -5,10 +5,11 @@ using Miniguest.Cli;
 var parse = MiniguestCommand.Create().Parse(args);
 if (parse.Action is ParseErrorAction)
 {
-    foreach (var error in parse.Errors)
-    {
-        Console.Error.WriteLine("miniguest: " + error.Message);
-    }
+    // One line: the first error, flattened (a list of allowed values spans several).
+    // A missing command is reported beside the word that should have been one: name that word.
+    var first = parse.Errors.OrderBy(e => e.Message.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0).First();
+    var message = string.Join(" ", first.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    Console.Error.WriteLine("miniguest: " + message);
     Console.Error.WriteLine("Run 'miniguest --help' for usage.");
     return CommandAction.Usage;
 }

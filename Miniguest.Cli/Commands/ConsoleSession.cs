@@ -14,7 +14,22 @@ internal static class ConsoleSession
     /// <param name="cancellationToken">Stops the session.</param>
     public static async Task<int> RunAsync(Domain domain, Action? attached, CancellationToken cancellationToken)
     {
-        using var console = domain.OpenConsole();
+        DomainConsole console;
+        try
+        {
+            console = domain.OpenConsole();
+        }
+        catch (LibvirtException)
+        {
+            // A container that finishes within milliseconds can stop before its console is attached.
+            if (!await StoppedAsync(domain, cancellationToken))
+            {
+                throw;
+            }
+            await Console.Error.WriteLineAsync($"miniguest: warning: '{domain.Name}' stopped before its console could be attached");
+            return CommandAction.Success;
+        }
+        using var _ = console;
         attached?.Invoke();
         var output = Console.OpenStandardOutput();
         var interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
@@ -38,6 +53,12 @@ internal static class ConsoleSession
         await Task.WhenAny(copyOut, leave);
         await Console.Error.WriteLineAsync();
         return CommandAction.Success;
+    }
+
+    private static async Task<bool> StoppedAsync(Domain domain, CancellationToken cancellationToken)
+    {
+        await SettleAsync(domain, cancellationToken);
+        return !domain.IsActive;
     }
 
     // The console closes as the guest powers off, a moment before libvirt reports the domain stopped: wait for

@@ -10,8 +10,12 @@ internal static class CreateCommand
     public static Command Create()
     {
         var name = new Argument<string>("NAME") { Description = "The installed guest" };
-        var memory = new Option<int?>("--memory") { Description = "Memory in MiB (default 1024 for VMs, 512 for containers)" };
-        var vcpus = new Option<int?>("--vcpus") { Description = "Virtual CPUs (default 1)" };
+        var memory = new Option<int?>("--memory")
+        {
+            Description = "Memory in MiB (default 1024 for VMs, 512 for containers)",
+            CustomParser = result => AtLeast(result, 16, "MiB"),
+        };
+        var vcpus = new Option<int?>("--vcpus") { Description = "Virtual CPUs (default 1)", CustomParser = result => AtLeast(result, 1, "") };
         var virtType = new Option<string?>("--virt-type") { Description = "kvm or qemu (software emulation); default: kvm where the host offers it" };
         virtType.AcceptOnlyFromAmong("kvm", "qemu");
         var network = new Option<string?>("--network") { Description = "A libvirt network to attach, or none (default none)" };
@@ -26,17 +30,6 @@ internal static class CreateCommand
         {
             name, memory, vcpus, virtType, network, printXml, allowWritableStore, type,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(memory) is < 16)
-            {
-                result.AddError("--memory must be at least 16 (MiB)");
-            }
-            if (result.GetValue(vcpus) is < 1)
-            {
-                result.AddError("--vcpus must be at least 1");
-            }
-        });
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
@@ -66,5 +59,18 @@ internal static class CreateCommand
             return CommandAction.Success;
         });
         return command;
+    }
+
+    // A whole number of at least minimum; anything else is a usage error that names the option.
+    private static int? AtLeast(System.CommandLine.Parsing.ArgumentResult result, int minimum, string unit)
+    {
+        var option = ((System.CommandLine.Parsing.OptionResult)result.Parent!).Option.Name;
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= minimum)
+        {
+            return value;
+        }
+        result.AddError($"{option} must be a whole number of at least {minimum}{(unit.Length > 0 ? " " + unit : "")}, not '{text}'");
+        return null;
     }
 }
