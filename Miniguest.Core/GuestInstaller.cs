@@ -135,12 +135,14 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         {
             throw new GuestStateException($"guest '{name}' is declarative: remove it from the host's NixOS configuration");
         }
+        // The profile goes last: until it does, the guest is still found, so a remove cut short (a crash, a kill)
+        // completes when it is run again.
         store.Unlink(name);
-        guest.Profile.Delete();
         if (Directory.Exists(Paths.GuestState(name)))
         {
             Directory.Delete(Paths.GuestState(name), recursive: true);
         }
+        guest.Profile.Delete();
     }
 
     // Builds into a staging profile beside the guest's, a garbage-collector root until the caller deletes it once

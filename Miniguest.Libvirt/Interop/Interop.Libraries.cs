@@ -18,7 +18,32 @@ internal static unsafe partial class Interop
             throw new LibvirtException("libvirt failed to initialise", ErrorCode.InternalError, ErrorDomain.None);
         }
         virSetErrorFunc(null, &IgnoreError);
+        SilenceLibxml2();
         LibvirtLibrary.MarkLoaded();
+    }
+
+    // libvirt parses XML with libxml2, whose default handler prints its own warnings to stderr ("I/O warning :
+    // failed to load external entity …") beside the error libvirt reports: silence it, for this thread and for
+    // threads made from now on. Where libxml2 cannot be found by its usual name, its default stays.
+    private static void SilenceLibxml2()
+    {
+        if (!NativeLibrary.TryLoad("libxml2.so.2", typeof(Interop).Assembly, null, out var libxml2))
+        {
+            return;
+        }
+        foreach (var setter in new[] { "xmlSetGenericErrorFunc", "xmlThrDefSetGenericErrorFunc" })
+        {
+            if (NativeLibrary.TryGetExport(libxml2, setter, out var address))
+            {
+                ((delegate* unmanaged[Cdecl]<void*, delegate* unmanaged[Cdecl]<void*, byte*, void>, void>)address)(null, &IgnoreXmlMessage);
+            }
+        }
+    }
+
+    // libxml2 declares the handler variadic; the arguments after the format are never read.
+    [UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    private static void IgnoreXmlMessage(void* context, byte* format)
+    {
     }
 
     private static IntPtr ResolveLibrary(string name, Assembly assembly, DllImportSearchPath? searchPath)
