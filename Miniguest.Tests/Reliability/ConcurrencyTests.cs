@@ -6,16 +6,9 @@ namespace Miniguest.Tests.Integration.Reliability;
 /// <summary>Commands at once: on different guests they all succeed; on the same guest they take turns, and exactly the
 /// ones that should succeed do.</summary>
 [TestFixture, Category(TestCategories.Reliability)]
-public sealed class ConcurrencyTests
+public sealed class ConcurrencyTests : HostFixture
 {
     private const string Prefix = ReliabilitySuite.Prefix + "-conc";
-    private MiniguestHost _host = null!;
-
-    [SetUp]
-    public void CreateHost() => _host = new MiniguestHost();
-
-    [TearDown]
-    public void RemoveHost() => _host.Dispose();
 
     private static string Vm => TestGuestFlake.Reference + "#vm";
 
@@ -68,7 +61,7 @@ public sealed class ConcurrencyTests
 
     private List<CliResult> RunAtOnce(IEnumerable<string[]> commands)
     {
-        var runs = commands.Select(arguments => Task.Run(() => _host.Run(arguments))).ToArray();
+        var runs = commands.Select(arguments => Task.Run(() => Host.Run(arguments))).ToArray();
         Task.WaitAll(runs);
         return [.. runs.Select(r => r.Result)];
     }
@@ -78,19 +71,19 @@ public sealed class ConcurrencyTests
     {
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(new FileInfo(_host.Paths.Link(name)).LinkTarget, Is.EqualTo(_host.Paths.Profile(name)));
-            var generation = new FileInfo(_host.Paths.Profile(name)).LinkTarget;
+            Assert.That(new FileInfo(Host.Paths.Link(name)).LinkTarget, Is.EqualTo(Host.Paths.Profile(name)));
+            var generation = new FileInfo(Host.Paths.Profile(name)).LinkTarget;
             Assert.That(generation, Does.Match($"^{name}-[0-9]+-link$"));
-            Assert.That(Directory.Exists(Path.Combine(_host.Paths.Profiles, generation ?? "")), Is.True, "the generation exists");
-            Assert.That(File.Exists(Path.Combine(_host.Paths.Link(name), "miniguest-config.json")), Is.True);
-            using var list = JsonDocument.Parse(_host.Ok("list", "--json").Out);
+            Assert.That(Directory.Exists(Path.Combine(Host.Paths.Profiles, generation ?? "")), Is.True, "the generation exists");
+            Assert.That(File.Exists(Path.Combine(Host.Paths.Link(name), "miniguest-config.json")), Is.True);
+            using var list = JsonDocument.Parse(Host.Ok("list", "--json").Out);
             Assert.That(list.RootElement.EnumerateArray().Select(g => g.GetProperty("name").GetString()), Does.Contain(name));
         }
     }
 
     private void RecordLeftovers()
     {
-        var problems = HostState.Problems(_host, Prefix);
+        var problems = HostState.Problems(Host, Prefix);
         Figures.Leftovers(Groups.Concurrency, problems.Count);
         Assert.That(problems, Is.Empty);
     }

@@ -8,7 +8,7 @@ namespace Miniguest.Tests.Integration.Reliability;
 /// <summary>Many guests, many cycles: list copes with 200 defined guests, and 100 start/stop cycles of a container
 /// leave no process, file descriptor or domain behind.</summary>
 [TestFixture, Category(TestCategories.Reliability)]
-public sealed class LoadTests
+public sealed class LoadTests : HostFixture
 {
     private const int Guests = 200;
     private const int Cycles = 100;
@@ -16,13 +16,6 @@ public sealed class LoadTests
     private const int Workers = 4;
     private const int FdNoise = 5;
 
-    private MiniguestHost _host = null!;
-
-    [SetUp]
-    public void CreateHost() => _host = new MiniguestHost();
-
-    [TearDown]
-    public void RemoveHost() => _host.Dispose();
 
     [Test]
     public void List_shows_200_installed_and_defined_guests()
@@ -33,8 +26,8 @@ public sealed class LoadTests
         var failures = 0;
         Parallel.ForEach(names, new ParallelOptions { MaxDegreeOfParallelism = Workers }, name =>
         {
-            if (_host.Run("install", "-q", "-n", name, TestGuestFlake.Reference + "#vm").ExitCode != 0
-                || _host.Run("create", name, "--virt-type", "qemu", "--memory", "64").ExitCode != 0)
+            if (Host.Run("install", "-q", "-n", name, TestGuestFlake.Reference + "#vm").ExitCode != 0
+                || Host.Run("create", name, "--virt-type", "qemu", "--memory", "64").ExitCode != 0)
             {
                 Interlocked.Increment(ref failures);
             }
@@ -42,7 +35,7 @@ public sealed class LoadTests
         Figures.Note($"load: {Guests} guests installed and defined in {clock.Elapsed.TotalSeconds:F0} s ({Workers} at a time)");
 
         Figures.Case(Groups.Load, () => Assert.That(failures, Is.Zero, "every install and create succeeded"));
-        var list = MedianOfThree(() => _host.Run("list"), out var listResult);
+        var list = MedianOfThree(() => Host.Run("list"), out var listResult);
         var virsh = MedianOfThree(() => Virsh("list", "--all"), out _);
         Figures.Note(string.Create(CultureInfo.InvariantCulture,
             $"load: `miniguest list` of {Guests} defined guests took {list.TotalMilliseconds:F0} ms (median of 3), `virsh list --all` on the same libvirtd {virsh.TotalMilliseconds:F0} ms: {list / virsh:F2}× (the 1.2× target belongs to the benchmark)"));
@@ -56,7 +49,7 @@ public sealed class LoadTests
                 Assert.That(rows, Has.All.Contains("stopped"), "each one defined and stopped");
             }
         });
-        var problems = HostState.Problems(_host, prefix);
+        var problems = HostState.Problems(Host, prefix);
         Figures.Leftovers(Groups.Load, problems.Count);
         Assert.That(problems, Is.Empty);
     }
@@ -65,11 +58,11 @@ public sealed class LoadTests
     public async Task Start_stop_cycles_of_a_container_leave_no_process_descriptor_or_domain()
     {
         var name = MiniguestHost.UniqueName("cyc", ReliabilitySuite.Prefix);
-        _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#container");
-        _host.Ok("create", name);
+        Host.Ok("install", "-n", name, TestGuestFlake.Reference + "#container");
+        Host.Ok("create", name);
         // The test guest then waits to be stopped; its shell init ignores a graceful shutdown, so stop pulls the plug
         // at once (--force --timeout 0): the fastest whole cycle.
-        File.WriteAllText(Path.Combine(_host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
         using var connection = Connection.Open("lxc:///");
         using var domain = connection.GetDomain(name);
         Cycle(name); // the first start warms libvirtd up
@@ -108,7 +101,7 @@ public sealed class LoadTests
         });
         Figures.Case(Groups.Load, () =>
         {
-            _host.Ok("remove", name);
+            Host.Ok("remove", name);
             var left = connection.TryGetDomain(name, out var stray);
             stray?.Dispose();
             Figures.Leftovers(Groups.Load, left ? 1 : 0);
@@ -120,8 +113,8 @@ public sealed class LoadTests
     public async Task Start_console_of_a_container_that_powers_off_at_once_succeeds_and_shows_its_output()
     {
         var name = MiniguestHost.UniqueName("con", ReliabilitySuite.Prefix);
-        _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#container");
-        _host.Ok("create", name);
+        Host.Ok("install", "-n", name, TestGuestFlake.Reference + "#container");
+        Host.Ok("create", name);
         using var connection = Connection.Open("lxc:///");
         using var domain = connection.GetDomain(name);
         var failed = new List<string>();
@@ -129,7 +122,7 @@ public sealed class LoadTests
         for (var cycle = 0; cycle < ConsoleCycles; cycle++)
         {
             // Without miniguest-test-wait the container prints and powers itself off in about 0.4 s.
-            var result = _host.Run("start", name, "--console");
+            var result = Host.Run("start", name, "--console");
             if (result.ExitCode != 0)
             {
                 failed.Add(result.ErrorLines.LastOrDefault() ?? $"exit {result.ExitCode}");
@@ -162,7 +155,7 @@ public sealed class LoadTests
 
     // start, then stop pulling the plug; 1 if either failed.
     private int Cycle(string name) =>
-        _host.Run("start", name).ExitCode == 0 && _host.Run("stop", name, "--force", "--timeout", "0").ExitCode == 0 ? 0 : 1;
+        Host.Run("start", name).ExitCode == 0 && Host.Run("stop", name, "--force", "--timeout", "0").ExitCode == 0 ? 0 : 1;
 
     private static int ContainerProcesses(string name) =>
         Directory.EnumerateDirectories("/proc")

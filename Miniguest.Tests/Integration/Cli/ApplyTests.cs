@@ -5,15 +5,8 @@ namespace Miniguest.Tests.Integration.Cli;
 /// <summary><c>miniguest apply</c>, as the NixOS host module runs it: declared guests are links straight into
 /// the store, their settings come in a manifest.</summary>
 [TestFixture, Category(TestCategories.Integration)]
-public sealed class ApplyTests
+public sealed class ApplyTests : HostFixture
 {
-    private MiniguestHost _host = null!;
-
-    [SetUp]
-    public void CreateHost() => _host = new MiniguestHost();
-
-    [TearDown]
-    public void RemoveHost() => _host.Dispose();
 
     [Test]
     public async Task Apply_defines_declared_guests_and_undefines_those_no_longer_declared_but_never_an_installed_one()
@@ -21,15 +14,15 @@ public sealed class ApplyTests
         var declared = MiniguestHost.UniqueName("decl");
         var installed = MiniguestHost.UniqueName("inst");
         var guest = await TestGuestFlake.BuildAsync("vm");
-        Directory.CreateDirectory(_host.Paths.Guests);
-        File.CreateSymbolicLink(_host.Paths.Link(declared), Directory.ResolveLinkTarget(guest.Directory, true)?.FullName ?? guest.Directory);
-        _host.Ok("install", "-n", installed, TestGuestFlake.Reference + "#vm");
-        _host.Ok("create", installed, "--virt-type", "qemu", "--memory", "128");
+        Directory.CreateDirectory(Host.Paths.Guests);
+        File.CreateSymbolicLink(Host.Paths.Link(declared), Directory.ResolveLinkTarget(guest.Directory, true)?.FullName ?? guest.Directory);
+        Host.Ok("install", "-n", installed, TestGuestFlake.Reference + "#vm");
+        Host.Ok("create", installed, "--virt-type", "qemu", "--memory", "128");
 
-        var manifest = Path.Combine(_host.Root, "manifest.json");
+        var manifest = Path.Combine(Host.Root, "manifest.json");
         File.WriteAllText(manifest, """{"version":1,"guests":{"NAME":{"autostart":true,"memory":192,"network":null,"restartIfChanged":true,"uri":null,"vcpus":2}}}"""
             .Replace("NAME", declared, StringComparison.Ordinal));
-        _host.Ok("apply", "--manifest", manifest);
+        Host.Ok("apply", "--manifest", manifest);
 
         using var connection = Connection.Open("qemu:///system");
         using (var domain = connection.GetDomain(declared))
@@ -43,10 +36,10 @@ public sealed class ApplyTests
                 Assert.That(vm.Metadata?.GuestName, Is.EqualTo(declared));
             }
         }
-        Assert.That(_host.Ok("list", "--json").Out, Does.Contain("\"declarative\": true"));
+        Assert.That(Host.Ok("list", "--json").Out, Does.Contain("\"declarative\": true"));
 
         File.WriteAllText(manifest, """{"version":1,"guests":{}}""");
-        _host.Ok("apply", "--manifest", manifest);
+        Host.Ok("apply", "--manifest", manifest);
 
         using (Assert.EnterMultipleScope())
         {
@@ -59,9 +52,9 @@ public sealed class ApplyTests
     [Test]
     public void A_manifest_of_another_version_is_refused_in_one_line()
     {
-        var manifest = Path.Combine(_host.Root, "manifest.json");
+        var manifest = Path.Combine(Host.Root, "manifest.json");
         File.WriteAllText(manifest, """{"version":2,"guests":{}}""");
-        var result = _host.Run("apply", "--manifest", manifest);
+        var result = Host.Run("apply", "--manifest", manifest);
         Assert.That(result.ExitCode, Is.EqualTo(1));
         Assert.That(result.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains("version 2"));
     }

@@ -2,15 +2,8 @@ namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary>Bad input gives one clear line on standard error, a non-zero exit, and leaves nothing behind.</summary>
 [TestFixture, Category(TestCategories.Integration)]
-public sealed class BadInputTests
+public sealed class BadInputTests : HostFixture
 {
-    private MiniguestHost _host = null!;
-
-    [SetUp]
-    public void CreateHost() => _host = new MiniguestHost();
-
-    [TearDown]
-    public void RemoveHost() => _host.Dispose();
 
     private static readonly string[] OddNames =
     [
@@ -21,7 +14,7 @@ public sealed class BadInputTests
     [TestCaseSource(nameof(OddNames))]
     public void An_odd_name_is_refused_before_anything_is_written(string name)
     {
-        var result = _host.Run("install", "-n", name, TestGuestFlake.Reference + "#vm");
+        var result = Host.Run("install", "-n", name, TestGuestFlake.Reference + "#vm");
         AssertCleanFailure(result);
         Assert.That(result.Error, Does.Contain("invalid guest name"));
     }
@@ -29,15 +22,15 @@ public sealed class BadInputTests
     [Test]
     public void A_name_starting_with_a_dash_is_a_usage_error()
     {
-        var result = _host.Run("install", "-n", "-x", TestGuestFlake.Reference + "#vm");
+        var result = Host.Run("install", "-n", "-x", TestGuestFlake.Reference + "#vm");
         Assert.That(result.ExitCode, Is.Not.Zero);
-        Assert.That(_host.Snapshot(), Is.Empty);
+        Assert.That(Host.Snapshot(), Is.Empty);
     }
 
     [Test]
     public void A_missing_flake_is_one_clear_line()
     {
-        var result = _host.Run("install", "path:/nonexistent/flake#vm");
+        var result = Host.Run("install", "path:/nonexistent/flake#vm");
         AssertCleanFailure(result);
         Assert.That(result.Error, Does.Contain("/nonexistent/flake"));
     }
@@ -51,7 +44,7 @@ public sealed class BadInputTests
             // A busybox applet that does not exist makes the init's build fail.
             var nix = Path.Combine(flake, "flake.nix");
             File.WriteAllText(nix, File.ReadAllText(nix).Replace("chmod 555 \"$out\"", "chmod 555 \"$out\"; no-such-command"));
-            var result = _host.Run("install", "-q", $"path:{flake}#vm");
+            var result = Host.Run("install", "-q", $"path:{flake}#vm");
             AssertCleanFailure(result);
             Assert.That(result.Error, Does.Contain("failed"));
         }
@@ -65,36 +58,36 @@ public sealed class BadInputTests
     public void A_corrupt_guest_config_is_an_error_naming_the_file()
     {
         // A guest whose build output holds a broken miniguest-config.json (the store holds none, so fake one).
-        var output = Directory.CreateDirectory(Path.Combine(_host.Root, "fake-output")).FullName;
+        var output = Directory.CreateDirectory(Path.Combine(Host.Root, "fake-output")).FullName;
         File.WriteAllText(Path.Combine(output, "miniguest-config.json"), "{ not json");
         File.WriteAllText(Path.Combine(output, "manifest.json"),
             """{"version":2,"elements":[{"active":true,"attrPath":"x","originalUrl":"path:/x","url":"path:/x","storePaths":[]}]}""");
-        Directory.CreateDirectory(_host.Paths.Profiles);
-        Directory.CreateDirectory(_host.Paths.Guests);
-        File.CreateSymbolicLink(Path.Combine(_host.Paths.Profiles, "broken-1-link"), output);
-        File.CreateSymbolicLink(_host.Paths.Profile("broken"), "broken-1-link");
-        File.CreateSymbolicLink(_host.Paths.Link("broken"), _host.Paths.Profile("broken"));
-        var before = _host.Snapshot();
+        Directory.CreateDirectory(Host.Paths.Profiles);
+        Directory.CreateDirectory(Host.Paths.Guests);
+        File.CreateSymbolicLink(Path.Combine(Host.Paths.Profiles, "broken-1-link"), output);
+        File.CreateSymbolicLink(Host.Paths.Profile("broken"), "broken-1-link");
+        File.CreateSymbolicLink(Host.Paths.Link("broken"), Host.Paths.Profile("broken"));
+        var before = Host.Snapshot();
 
-        var result = _host.Run("create", "broken", "--virt-type", "qemu");
+        var result = Host.Run("create", "broken", "--virt-type", "qemu");
 
         AssertOneLineFailure(result);
         Assert.That(result.Error, Does.Contain("miniguest-config.json").And.Contain("not valid JSON"));
-        Assert.That(_host.Snapshot(), Is.EqualTo(before));
-        Assert.That(_host.Ok("list").Out, Does.Contain("broken"), "list still shows the guest, as broken");
+        Assert.That(Host.Snapshot(), Is.EqualTo(before));
+        Assert.That(Host.Ok("list").Out, Does.Contain("broken"), "list still shows the guest, as broken");
     }
 
     [Test]
     public void An_unreachable_libvirt_is_one_clear_line()
     {
-        _host.Ok("install", TestGuestFlake.Reference + "#vm");
-        var before = _host.Snapshot();
+        Host.Ok("install", TestGuestFlake.Reference + "#vm");
+        var before = Host.Snapshot();
 
-        var result = _host.Run("create", "vm", "-c", "qemu+unix:///system?socket=/nonexistent/libvirt-sock");
+        var result = Host.Run("create", "vm", "-c", "qemu+unix:///system?socket=/nonexistent/libvirt-sock");
 
         AssertOneLineFailure(result);
         Assert.That(result.Error, Does.Contain("/nonexistent/libvirt-sock"));
-        Assert.That(_host.Snapshot(), Is.EqualTo(before));
+        Assert.That(Host.Snapshot(), Is.EqualTo(before));
     }
 
     [Test]
@@ -106,17 +99,17 @@ public sealed class BadInputTests
             $"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>");
         try
         {
-            _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
+            Host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
             var before = foreign.GetXml(Miniguest.Libvirt.DomainXmlFlags.Inactive);
 
             foreach (var command in new[] { new[] { "create", name }, ["start", name], ["stop", "--force", name] })
             {
-                var result = _host.Run(command);
+                var result = Host.Run(command);
                 AssertOneLineFailure(result);
                 Assert.That(result.Error, Does.Contain("not defined by Miniguest"));
             }
             // Removing the guest removes Miniguest's files; the domain, never Miniguest's, stays as it was.
-            _host.Ok("remove", "--force", name);
+            Host.Ok("remove", "--force", name);
             Assert.That(foreign.GetXml(Miniguest.Libvirt.DomainXmlFlags.Inactive), Is.EqualTo(before));
         }
         finally
@@ -128,16 +121,16 @@ public sealed class BadInputTests
     [Test]
     public void Usage_errors_exit_with_2()
     {
-        Assert.That(_host.Run("no-such-command").ExitCode, Is.EqualTo(2));
-        Assert.That(_host.Run("install").ExitCode, Is.EqualTo(2));
-        Assert.That(_host.Run("create", "x", "--virt-type", "xen").ExitCode, Is.EqualTo(2));
-        Assert.That(_host.Run("upgrade").ExitCode, Is.EqualTo(2), "neither NAME nor --all");
+        Assert.That(Host.Run("no-such-command").ExitCode, Is.EqualTo(2));
+        Assert.That(Host.Run("install").ExitCode, Is.EqualTo(2));
+        Assert.That(Host.Run("create", "x", "--virt-type", "xen").ExitCode, Is.EqualTo(2));
+        Assert.That(Host.Run("upgrade").ExitCode, Is.EqualTo(2), "neither NAME nor --all");
     }
 
     private void AssertCleanFailure(CliResult result)
     {
         AssertOneLineFailure(result);
-        Assert.That(_host.Snapshot().Where(e => !e.StartsWith("state", StringComparison.Ordinal) && e != "profiles"), Is.Empty,
+        Assert.That(Host.Snapshot().Where(e => !e.StartsWith("state", StringComparison.Ordinal) && e != "profiles"), Is.Empty,
             "nothing left behind");
     }
 

@@ -1,34 +1,27 @@
 namespace Miniguest.Tests.Integration.Cli;
 
 [TestFixture, Category(TestCategories.Integration)]
-public sealed class CompletionTests
+public sealed class CompletionTests : HostFixture
 {
-    private MiniguestHost _host = null!;
-
-    [SetUp]
-    public void CreateHost() => _host = new MiniguestHost();
-
-    [TearDown]
-    public void RemoveHost() => _host.Dispose();
 
     [TestCase("bash", "complete -o default -F _miniguest miniguest")]
     [TestCase("zsh", "compdef _miniguest miniguest")]
     [TestCase("fish", "complete -c miniguest")]
     public void Each_shell_gets_a_script_that_asks_miniguest(string shell, string registration)
     {
-        var script = _host.Ok("completions", shell).Out;
+        var script = Host.Ok("completions", shell).Out;
         Assert.That(script, Does.Contain(registration).And.Contain("[suggest:"));
     }
 
     [Test]
     public void The_suggest_directive_completes_commands_and_installed_guest_names()
     {
-        Assert.That(_host.Ok("[suggest:13]", "miniguest gen").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+        Assert.That(Host.Ok("[suggest:13]", "miniguest gen").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries),
             Is.EqualTo(new[] { "generations" }));
 
-        _host.Ok("install", "-n", "alpha", TestGuestFlake.Reference + "#vm");
-        _host.Ok("install", "-n", "beta", TestGuestFlake.Reference + "#vm");
-        Assert.That(_host.Ok("[suggest:16]", "miniguest start ").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+        Host.Ok("install", "-n", "alpha", TestGuestFlake.Reference + "#vm");
+        Host.Ok("install", "-n", "beta", TestGuestFlake.Reference + "#vm");
+        Assert.That(Host.Ok("[suggest:16]", "miniguest start ").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries),
             Does.Contain("alpha").And.Contain("beta"));
     }
 }

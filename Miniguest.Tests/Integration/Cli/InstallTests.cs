@@ -2,66 +2,59 @@ namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary>The original miniguest's imperative checks, on the real Nix store.</summary>
 [TestFixture, Category(TestCategories.Integration)]
-public sealed class InstallTests
+public sealed class InstallTests : HostFixture
 {
-    private MiniguestHost _host = null!;
-
-    [SetUp]
-    public void CreateHost() => _host = new MiniguestHost();
-
-    [TearDown]
-    public void RemoveHost() => _host.Dispose();
 
     private string Vm => TestGuestFlake.Reference + "#vm";
 
     [Test]
     public void Install_links_the_guest_to_its_own_profile()
     {
-        _host.Ok("install", Vm);
+        Host.Ok("install", Vm);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(new FileInfo(_host.Paths.Link("vm")).LinkTarget, Is.EqualTo(_host.Paths.Profile("vm")));
-            Assert.That(new FileInfo(_host.Paths.Profile("vm")).LinkTarget, Is.EqualTo("vm-1-link"));
-            Assert.That(File.ReadAllText(Path.Combine(_host.Paths.Link("vm"), "miniguest-config.json")), Does.Contain("\"guestType\":\"qemu\""));
-            Assert.That(File.ReadAllText(Path.Combine(_host.Paths.Link("vm"), "manifest.json")), Does.Contain("nixosConfigurations.vm.config.system.build.miniguest"));
+            Assert.That(new FileInfo(Host.Paths.Link("vm")).LinkTarget, Is.EqualTo(Host.Paths.Profile("vm")));
+            Assert.That(new FileInfo(Host.Paths.Profile("vm")).LinkTarget, Is.EqualTo("vm-1-link"));
+            Assert.That(File.ReadAllText(Path.Combine(Host.Paths.Link("vm"), "miniguest-config.json")), Does.Contain("\"guestType\":\"qemu\""));
+            Assert.That(File.ReadAllText(Path.Combine(Host.Paths.Link("vm"), "manifest.json")), Does.Contain("nixosConfigurations.vm.config.system.build.miniguest"));
         }
     }
 
     [Test]
     public void Install_without_attribute_builds_the_default_configuration()
     {
-        _host.Ok("install", TestGuestFlake.Reference);
-        Assert.That(Directory.Exists(Path.Combine(_host.Paths.Link("default"), "boot")), Is.True);
+        Host.Ok("install", TestGuestFlake.Reference);
+        Assert.That(Directory.Exists(Path.Combine(Host.Paths.Link("default"), "boot")), Is.True);
     }
 
     [Test]
     public void Install_of_existing_guest_without_force_fails_and_names_force()
     {
-        _host.Ok("install", Vm);
-        var before = _host.Snapshot();
+        Host.Ok("install", Vm);
+        var before = Host.Snapshot();
 
-        var second = _host.Run("install", Vm);
+        var second = Host.Run("install", Vm);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(second.ExitCode, Is.EqualTo(1));
             Assert.That(second.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains("--force"));
-            Assert.That(_host.Snapshot(), Is.EqualTo(before));
+            Assert.That(Host.Snapshot(), Is.EqualTo(before));
         }
     }
 
     [Test]
     public void Install_with_force_replaces_the_guest_and_twice_is_fine()
     {
-        _host.Ok("install", Vm);
-        _host.Ok("install", "--force", TestGuestFlake.Reference + "#vm-virtiofs", "-n", "vm");
-        _host.Ok("install", "-f", TestGuestFlake.Reference + "#vm-virtiofs", "-n", "vm");
+        Host.Ok("install", Vm);
+        Host.Ok("install", "--force", TestGuestFlake.Reference + "#vm-virtiofs", "-n", "vm");
+        Host.Ok("install", "-f", TestGuestFlake.Reference + "#vm-virtiofs", "-n", "vm");
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(File.ReadAllText(Path.Combine(_host.Paths.Link("vm"), "miniguest-config.json")), Does.Contain("virtiofs"));
-            Assert.That(Directory.GetFileSystemEntries(_host.Paths.Profiles, "vm-*-link"), Has.Length.EqualTo(2),
+            Assert.That(File.ReadAllText(Path.Combine(Host.Paths.Link("vm"), "miniguest-config.json")), Does.Contain("virtiofs"));
+            Assert.That(Directory.GetFileSystemEntries(Host.Paths.Profiles, "vm-*-link"), Has.Length.EqualTo(2),
                 "the replacement is one new generation; installing the same build again adds none");
         }
     }
@@ -69,25 +62,25 @@ public sealed class InstallTests
     [Test]
     public void Install_under_another_name_links_that_names_profile()
     {
-        _host.Ok("install", "-n", "web", Vm);
+        Host.Ok("install", "-n", "web", Vm);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(new FileInfo(_host.Paths.Link("web")).LinkTarget, Is.EqualTo(_host.Paths.Profile("web")));
-            Assert.That(File.Exists(_host.Paths.Link("vm")), Is.False);
+            Assert.That(new FileInfo(Host.Paths.Link("web")).LinkTarget, Is.EqualTo(Host.Paths.Profile("web")));
+            Assert.That(File.Exists(Host.Paths.Link("vm")), Is.False);
         }
     }
 
     [Test]
     public void Install_of_a_missing_attribute_fails_and_leaves_no_link_and_no_profile()
     {
-        var result = _host.Run("install", TestGuestFlake.Reference + "#no-such-guest");
+        var result = Host.Run("install", TestGuestFlake.Reference + "#no-such-guest");
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(result.ExitCode, Is.EqualTo(1));
             Assert.That(result.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains("no-such-guest"));
-            Assert.That(_host.Snapshot().Where(e => !e.StartsWith("state", StringComparison.Ordinal)),
+            Assert.That(Host.Snapshot().Where(e => !e.StartsWith("state", StringComparison.Ordinal)),
                 Is.EqualTo(new[] { "profiles" }), "nothing but the (empty) profiles directory");
         }
     }
@@ -95,30 +88,30 @@ public sealed class InstallTests
     [Test]
     public void Remove_leaves_no_link_and_no_profile()
     {
-        _host.Ok("install", Vm);
-        _host.Ok("remove", "vm");
+        Host.Ok("install", Vm);
+        Host.Ok("remove", "vm");
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(new FileInfo(_host.Paths.Link("vm")).LinkTarget, Is.Null);
-            Assert.That(Directory.GetFileSystemEntries(_host.Paths.Profiles), Is.Empty);
+            Assert.That(new FileInfo(Host.Paths.Link("vm")).LinkTarget, Is.Null);
+            Assert.That(Directory.GetFileSystemEntries(Host.Paths.Profiles), Is.Empty);
         }
     }
 
     [Test]
     public void A_path_at_the_link_that_miniguest_did_not_make_is_never_touched()
     {
-        Directory.CreateDirectory(_host.Paths.Guests);
-        File.WriteAllText(_host.Paths.Link("vm"), "someone else's file");
+        Directory.CreateDirectory(Host.Paths.Guests);
+        File.WriteAllText(Host.Paths.Link("vm"), "someone else's file");
 
-        var result = _host.Run("install", "--force", Vm);
+        var result = Host.Run("install", "--force", Vm);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(result.ExitCode, Is.EqualTo(1));
             Assert.That(result.Error, Does.Contain("refusing to touch it"));
-            Assert.That(File.ReadAllText(_host.Paths.Link("vm")), Is.EqualTo("someone else's file"));
-            Assert.That(Directory.Exists(_host.Paths.Profiles) ? Directory.GetFileSystemEntries(_host.Paths.Profiles) : [], Is.Empty);
+            Assert.That(File.ReadAllText(Host.Paths.Link("vm")), Is.EqualTo("someone else's file"));
+            Assert.That(Directory.Exists(Host.Paths.Profiles) ? Directory.GetFileSystemEntries(Host.Paths.Profiles) : [], Is.Empty);
         }
     }
 }
