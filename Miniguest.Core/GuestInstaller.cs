@@ -152,7 +152,10 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         CancellationToken cancellationToken)
     {
         var staging = Staging(name);
-        staging.Delete(); // a crashed command's leftovers
+        // A crashed or killed command's leftovers: the staging profile and Nix's half-made links.
+        staging.Delete();
+        staging.DeleteTemporaryLinks();
+        new GuestProfile(Paths, name).DeleteTemporaryLinks();
         await nix.ProfileInstallAsync(staging.Path, installable, progress, cancellationToken).ConfigureAwait(false);
         return Directory.ResolveLinkTarget(staging.Path, returnFinalTarget: true)?.FullName
             ?? throw new GuestStateException($"nix profile install made no profile at {staging.Path}");

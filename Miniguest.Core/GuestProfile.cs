@@ -82,6 +82,24 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
         }
     }
 
+    /// <summary>Deletes the temporary links Nix makes beside a profile while it switches it (<c>.N_NAME</c>), which a
+    /// Nix killed at that moment leaves behind.</summary>
+    public void DeleteTemporaryLinks()
+    {
+        if (!Directory.Exists(paths.Profiles))
+        {
+            return;
+        }
+        var temporary = new Regex($"^\\.[0-9]+_{Regex.Escape(name)}$", RegexOptions.CultureInvariant);
+        foreach (var entry in Directory.EnumerateFileSystemEntries(paths.Profiles, "." + "*_" + name))
+        {
+            if (temporary.IsMatch(System.IO.Path.GetFileName(entry)) && new FileInfo(entry).LinkTarget is not null)
+            {
+                File.Delete(entry);
+            }
+        }
+    }
+
     private string GenerationLinkName(int number) => $"{name}-{number.ToString(CultureInfo.InvariantCulture)}-link";
 
     private Regex GenerationPattern() => _generationPattern;

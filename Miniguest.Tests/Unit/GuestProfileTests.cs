@@ -1,0 +1,43 @@
+using Miniguest.Core;
+
+namespace Miniguest.Tests.Unit;
+
+public sealed class GuestProfileTests
+{
+    private string _profiles = "";
+
+    [SetUp]
+    public void CreateDirectory() => _profiles = Directory.CreateTempSubdirectory("miniguest-profiles-").FullName;
+
+    [TearDown]
+    public void DeleteDirectory() => Directory.Delete(_profiles, recursive: true);
+
+    [Test]
+    public void Nixs_temporary_links_of_a_profile_are_deleted_and_nothing_else()
+    {
+        foreach (var link in new[] { "vm", "vm-1-link", ".0_vm", ".12_vm", ".0_vm2", ".0_.staging-vm", "x.0_vm" })
+        {
+            File.CreateSymbolicLink(Path.Combine(_profiles, link), "/nix/store/none");
+        }
+
+        new GuestProfile(new MiniguestPaths { Profiles = _profiles }, "vm").DeleteTemporaryLinks();
+
+        Assert.That(Directory.GetFileSystemEntries(_profiles).Select(Path.GetFileName).Order(StringComparer.Ordinal),
+            Is.EqualTo(new[] { ".0_.staging-vm", ".0_vm2", "vm", "vm-1-link", "x.0_vm" }));
+    }
+
+    [Test]
+    public void Current_generation_is_read_from_the_profile_link()
+    {
+        File.CreateSymbolicLink(Path.Combine(_profiles, "vm-1-link"), "/nix/store/aaa-profile");
+        File.CreateSymbolicLink(Path.Combine(_profiles, "vm-2-link"), "/nix/store/bbb-profile");
+        File.CreateSymbolicLink(Path.Combine(_profiles, "vm"), "vm-2-link");
+        var profile = new GuestProfile(new MiniguestPaths { Profiles = _profiles }, "vm");
+
+        Assert.That(profile.Current?.Number, Is.EqualTo(2));
+        Assert.That(profile.Current?.StorePath, Is.EqualTo("/nix/store/bbb-profile"));
+        profile.SwitchTo(1);
+        Assert.That(profile.Current?.Number, Is.EqualTo(1));
+        Assert.That(profile.Generations.Select(g => g.Number), Is.EqualTo(new[] { 1, 2 }));
+    }
+}
