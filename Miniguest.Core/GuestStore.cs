@@ -26,26 +26,19 @@ public sealed class GuestStore(MiniguestPaths paths)
     public IReadOnlyList<string> Names()
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
-        // Entry names only: enumerating FileSystemInfos would stat every link's target.
-        if (Directory.Exists(Paths.Guests))
+        foreach (var name in DirectoryNames.Read(Paths.Guests))
         {
-            foreach (var name in Directory.EnumerateFileSystemEntries(Paths.Guests).Select(Path.GetFileName))
+            if (GuestName.IsValid(name) && LinkState(name) is GuestLinkState.Profile or GuestLinkState.Declarative)
             {
-                if (GuestName.IsValid(name) && LinkState(name!) is GuestLinkState.Profile or GuestLinkState.Declarative)
-                {
-                    names.Add(name!);
-                }
+                names.Add(name);
             }
         }
-        if (Directory.Exists(Paths.Profiles))
+        foreach (var name in DirectoryNames.Read(Paths.Profiles))
         {
-            foreach (var name in Directory.EnumerateFileSystemEntries(Paths.Profiles).Select(Path.GetFileName))
+            if (GuestName.IsValid(name) && !name.EndsWith("-link", StringComparison.Ordinal) && !names.Contains(name)
+                && new FileInfo(Path.Combine(Paths.Profiles, name)).LinkTarget is not null)
             {
-                if (GuestName.IsValid(name) && !name!.EndsWith("-link", StringComparison.Ordinal) && !names.Contains(name)
-                    && new FileInfo(Path.Combine(Paths.Profiles, name)).LinkTarget is not null)
-                {
-                    names.Add(name);
-                }
+                names.Add(name);
             }
         }
         return [.. names];
