@@ -10,8 +10,6 @@ public sealed record Generation(int Number, string StorePath, DateTime CreatedUt
 /// generation is a garbage-collector root for the guest's closure.</summary>
 public sealed class GuestProfile(MiniguestPaths paths, string name)
 {
-    private readonly Regex _generationPattern = new($"^{Regex.Escape(name)}-([0-9]+)-link$", RegexOptions.CultureInvariant);
-
     /// <summary>The profile link.</summary>
     public string Path { get; } = paths.Profile(name);
 
@@ -27,12 +25,10 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
             {
                 return [];
             }
-            var pattern = GenerationPattern();
             return new DirectoryInfo(paths.Profiles).EnumerateFileSystemInfos(name + "-*-link")
-                .Select(link => (link, match: pattern.Match(link.Name)))
-                .Where(x => x.match.Success && x.link.LinkTarget is not null)
-                .Select(x => new Generation(int.Parse(x.match.Groups[1].Value, CultureInfo.InvariantCulture),
-                    x.link.LinkTarget!, x.link.LastWriteTimeUtc))
+                .Select(link => (link, number: GenerationOf(link.Name)))
+                .Where(x => x.number is not null && x.link.LinkTarget is not null)
+                .Select(x => new Generation(x.number!.Value, x.link.LinkTarget!, x.link.LastWriteTimeUtc))
                 .OrderBy(g => g.Number)
                 .ToList();
         }
@@ -45,15 +41,12 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
         {
             // Read the one link rather than the whole directory: list asks this of every guest.
             var target = new FileInfo(Path).LinkTarget;
-            var match = target is null ? null : GenerationPattern().Match(System.IO.Path.GetFileName(target));
-            if (match is not { Success: true })
+            if (target is null || GenerationOf(System.IO.Path.GetFileName(target)) is not { } number)
             {
                 return null;
             }
-            var link = new FileInfo(System.IO.Path.Combine(paths.Profiles, System.IO.Path.GetFileName(target!)));
-            return link.LinkTarget is { } storePath
-                ? new Generation(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), storePath, link.LastWriteTimeUtc)
-                : null;
+            var link = new FileInfo(System.IO.Path.Combine(paths.Profiles, System.IO.Path.GetFileName(target)));
+            return link.LinkTarget is { } storePath ? new Generation(number, storePath, link.LastWriteTimeUtc) : null;
         }
     }
 
@@ -102,5 +95,17 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
 
     private string GenerationLinkName(int number) => $"{name}-{number.ToString(CultureInfo.InvariantCulture)}-link";
 
-    private Regex GenerationPattern() => _generationPattern;
+    // The number of the generation link called NAME-N-link; null for any other name.
+    private int? GenerationOf(string fileName)
+    {
+        const string suffix = "-link";
+        var prefixLength = name.Length + 1;
+        if (fileName.Length <= prefixLength + suffix.Length || !fileName.StartsWith(name, StringComparison.Ordinal)
+            || fileName[name.Length] != '-' || !fileName.EndsWith(suffix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var digits = fileName.AsSpan(prefixLength, fileName.Length - prefixLength - suffix.Length);
+        return int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : null;
+    }
 }

@@ -40,4 +40,27 @@ public sealed class GuestProfileTests
         Assert.That(profile.Current?.Number, Is.EqualTo(1));
         Assert.That(profile.Generations.Select(g => g.Number), Is.EqualTo(new[] { 1, 2 }));
     }
+
+    [Test]
+    public void Generations_are_the_links_named_after_the_guest_and_a_number_and_nothing_else()
+    {
+        // Links of a guest whose name starts the same, and look-alikes of generation links.
+        foreach (var link in new[] { "vm-1-link", "vm-12-link", "vm-2-1-link", "vm--3-link", "vm-+4-link", "vm- 5-link", "vm-link", "vm-x-link", "vmm-6-link" })
+        {
+            File.CreateSymbolicLink(Path.Combine(_profiles, link), "/nix/store/" + link);
+        }
+
+        var profile = new GuestProfile(new MiniguestPaths { Profiles = _profiles }, "vm");
+
+        Assert.That(profile.Generations.Select(g => g.Number), Is.EqualTo(new[] { 1, 12 }));
+    }
+
+    [Test]
+    public void A_profile_pointing_at_a_link_that_is_not_a_generation_has_no_current_generation()
+    {
+        File.CreateSymbolicLink(Path.Combine(_profiles, "vm-2-1-link"), "/nix/store/aaa-profile");
+        File.CreateSymbolicLink(Path.Combine(_profiles, "vm"), "vm-2-1-link");
+
+        Assert.That(new GuestProfile(new MiniguestPaths { Profiles = _profiles }, "vm").Current, Is.Null);
+    }
 }
