@@ -35,6 +35,11 @@ public sealed class Guest
     public string? StorePath =>
         Directory.ResolveLinkTarget(Link, returnFinalTarget: true)?.FullName;
 
+    /// <summary>Reads the guest's <c>miniguest-config.json</c> through its link: what kind of guest it is, without
+    /// checking the rest of its build output as <see cref="LoadSystem"/> does.</summary>
+    /// <exception cref="GuestFileException">The file is missing or corrupt.</exception>
+    public GuestConfig LoadConfig() => GuestConfig.Load(System.IO.Path.Combine(Link, GuestConfig.FileName));
+
     /// <summary>Reads the guest's system through its link.</summary>
     /// <exception cref="GuestFileException">A file of the guest is missing or corrupt.</exception>
     public GuestSystem LoadSystem() => GuestSystem.Load(Link);

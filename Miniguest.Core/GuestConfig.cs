@@ -25,8 +25,7 @@ public sealed record GuestConfig(GuestType GuestType, StoreShareType StoreShare)
         GuestConfigJson? json;
         try
         {
-            using var stream = File.OpenRead(path);
-            json = System.Text.Json.JsonSerializer.Deserialize(stream, CoreJsonContext.Default.GuestConfigJson);
+            json = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllBytes(path), CoreJsonContext.Default.GuestConfigJson);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -29,7 +29,7 @@ public sealed record GuestSystem(string Directory, GuestConfig Config, string Ke
             Require(Path.Combine(directory, "initrd"));
             // Guests built by the original module have no kernel-params: they boot with the defaults.
             var paramsFile = Path.Combine(directory, "kernel-params");
-            kernelParams = File.Exists(paramsFile) ? File.ReadAllText(paramsFile).Trim() : "";
+            kernelParams = File.Exists(paramsFile) ? SmallFile.ReadText(paramsFile).Trim() : "";
         }
         return new GuestSystem(directory, config, kernelParams);
     }

@@ -49,7 +49,7 @@ internal static class ApplyCommand
 
     private static async Task ApplyGuestAsync(CliContext context, Guest guest, DeclarativeGuest settings, CancellationToken cancellationToken)
     {
-        using var connection = Connection.Open(settings.Uri ?? GuestDomains.DefaultUri(guest.LoadSystem().Config.GuestType));
+        using var connection = Connection.Open(settings.Uri ?? GuestDomains.DefaultUri(guest.LoadConfig().GuestType));
         using var domain = context.Domains.Define(connection, guest, new DomainOptions
         {
             MemoryMiB = settings.Memory,

@@ -33,7 +33,7 @@ internal static class CreateCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
-            var guestType = guest.LoadSystem().Config.GuestType;
+            var guestType = guest.LoadConfig().GuestType;
             if (parse.GetValue(type) is { } oldType && (oldType == "lxc") != (guestType == GuestType.Lxc))
             {
                 throw new GuestStateException($"guest '{guest.Name}' is {(guestType == GuestType.Lxc ? "a container" : "a VM")}; -t {oldType} does not apply");
