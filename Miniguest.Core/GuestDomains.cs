@@ -66,7 +66,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
             return requested;
         }
         var recorded = paths.ConnectionUriFile(guest.Name);
-        return File.Exists(recorded) ? File.ReadAllText(recorded).Trim() : DefaultUri(guest.LoadSystem().Config.GuestType);
+        return File.Exists(recorded) ? SmallFile.ReadText(recorded).Trim() : DefaultUri(guest.LoadConfig().GuestType);
     }
 
     /// <summary>The guest's domain, or <see langword="null"/> if none is defined.</summary>
@@ -98,7 +98,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
     {
         var definition = Build(connection, guest, options);
         Directory.CreateDirectory(paths.GuestState(guest.Name));
-        if (guest.LoadSystem().Config.GuestType == GuestType.Lxc)
+        if (guest.LoadConfig().GuestType == GuestType.Lxc)
         {
             ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), DomainXml.ReadContainer(definition.Xml).UserNamespace);
         }
@@ -174,21 +174,23 @@ public sealed class GuestDomains(MiniguestPaths paths)
 
     /// <summary>Where the domain stands against the guest's installed generation.</summary>
     public static GuestStatus Status(Domain? domain, Guest guest) =>
-        Status(domain is null ? null : Describe(domain, domain.IsActive, mounts: null), guest);
+        Status(domain is null ? null : Describe(domain, domain.IsActive, mounts: null), guest.StorePath);
 
-    /// <summary>Where a surveyed domain stands against the guest's installed generation.</summary>
-    public static GuestStatus Status(GuestDomainInfo? domain, Guest guest) => domain switch
+    /// <summary>Where a surveyed domain stands against the generation installed now.</summary>
+    /// <param name="domain">The domain, from <see cref="Survey"/>; <see langword="null"/> if none is defined.</param>
+    /// <param name="installedStorePath">The store path the guest's link leads to (<see cref="Guest.StorePath"/>).</param>
+    public static GuestStatus Status(GuestDomainInfo? domain, string? installedStorePath) => domain switch
     {
         null => GuestStatus.NotDefined,
         { IsActive: false } => GuestStatus.Stopped,
         // The live XML keeps the metadata the domain was started with, even after a re-sync.
-        _ when domain.Metadata?.StorePath == guest.StorePath => GuestStatus.Current,
+        _ when domain.Metadata?.StorePath == installedStorePath => GuestStatus.Current,
         _ => GuestStatus.Outdated,
     };
 
-    /// <summary>The domains of <paramref name="names"/> on a connection, in as few calls as libvirt allows: two
-    /// listings, then one call a domain. A domain without Miniguest's metadata for its name is
-    /// reported with <see cref="GuestDomainInfo.Metadata"/> <see langword="null"/>: it is not the guest's.</summary>
+    /// <summary>The domains of <paramref name="names"/> on a connection, in as few calls as libvirt allows: one
+    /// listing, then one call a domain. A domain without Miniguest's metadata for its name
+    /// is reported with <see cref="GuestDomainInfo.Metadata"/> <see langword="null"/>: it is not the guest's.</summary>
     /// <param name="connection">The connection to survey.</param>
     /// <param name="names">The guests' names.</param>
     /// <param name="withProtection">Also assess each domain's store protection, from its full description (costlier:
@@ -196,35 +198,40 @@ public sealed class GuestDomains(MiniguestPaths paths)
     public static IReadOnlyDictionary<string, GuestDomainInfo> Survey(Connection connection, IReadOnlySet<string> names,
         bool withProtection)
     {
-        var active = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var domain in connection.ListAllDomains(ListDomainsFlags.Active))
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(names);
+        var listed = connection.ListAllDomains();
+        try
         {
-            using (domain)
+            var guests = listed.Where(domain => names.Contains(domain.Name)).ToList();
+            var mounts = withProtection ? MountTable.OfLibvirtd() : null;
+            var survey = new Dictionary<string, GuestDomainInfo>(guests.Count, StringComparer.Ordinal);
+            foreach (var domain in guests)
             {
-                active.Add(domain.Name);
+                survey[domain.Name] = SurveyOne(domain, mounts);
+            }
+            return survey;
+        }
+        finally
+        {
+            foreach (var domain in listed)
+            {
+                domain.Dispose();
             }
         }
-        var survey = new Dictionary<string, GuestDomainInfo>(StringComparer.Ordinal);
-        var mounts = withProtection ? MountTable.OfLibvirtd() : null;
-        foreach (var domain in connection.ListAllDomains())
+    }
+
+    private static GuestDomainInfo SurveyOne(Domain domain, MountTable? mounts)
+    {
+        // A listed domain has an id while it runs: no call needed to tell.
+        var isActive = domain.Id is not null;
+        if (mounts is not null)
         {
-            using (domain)
-            {
-                var name = domain.Name;
-                if (!names.Contains(name))
-                {
-                    continue;
-                }
-                if (withProtection)
-                {
-                    survey[name] = Describe(domain, active.Contains(name), mounts);
-                    continue;
-                }
-                var metadata = DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace));
-                survey[name] = new GuestDomainInfo(active.Contains(name), metadata?.GuestName == name ? metadata : null, null);
-            }
+            return Describe(domain, isActive, mounts);
         }
-        return survey;
+        // Nothing to assess: Miniguest's metadata element is enough, and far smaller than the domain's XML.
+        var metadata = DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace));
+        return new GuestDomainInfo(isActive, metadata?.GuestName == domain.Name ? metadata : null, null);
     }
 
     private static GuestDomainInfo Describe(Domain domain, bool isActive, MountTable? mounts)

@@ -30,5 +30,13 @@ public static class LibvirtLibrary
         }
     }
 
+    /// <summary>
+    /// Loads libvirt and starts its event loop now rather than when the first connection opens. Loading libvirt and
+    /// the libraries it needs takes several milliseconds: a program with other work to do first can call this on
+    /// another thread, and its first connection finds libvirt ready.
+    /// </summary>
+    /// <exception cref="LibvirtException">libvirt failed to initialise.</exception>
+    public static void Load() => EventLoop.EnsureStarted();
+
     internal static void MarkLoaded() => _loaded = true;
 }

@@ -14,16 +14,36 @@ internal static class ListCommand
         var command = new Command("list", "List the guests, their generations and the state of their domains") { json };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
-            var guests = context.Store.Names().Select(context.Store.Get).ToList();
-            var rows = new List<GuestJson>();
-            var surveys = new Dictionary<string, IReadOnlyDictionary<string, GuestDomainInfo>?>(StringComparer.Ordinal);
-            var names = guests.Select(g => g.Name).ToHashSet(StringComparer.Ordinal);
-            foreach (var guest in guests)
+            var names = context.Store.Names();
+            if (names.Count > 0)
             {
-                // The table shows no store protection: only JSON pays for assessing it.
-                rows.Add(Describe(context, guest, uri => Survey(context, uri, names, parse.GetValue(json), surveys)));
+                // Loading libvirt takes longer than reading the guests' files: start it now, on another thread. A
+                // failure shows again, and is reported, when the survey connects.
+                _ = Task.Run(LibvirtLibrary.Load, cancellationToken);
             }
-            if (parse.GetValue(json))
+            var guests = names.Select(context.Store.Get).ToList();
+            var guestNames = names.ToHashSet(StringComparer.Ordinal);
+            // The table shows no store protection: only JSON pays for assessing it.
+            var withProtection = parse.GetValue(json);
+            // Each URI is surveyed on a thread of its own from the moment the first guest on it is read: loading
+            // libvirt and asking libvirtd take longer than reading the guests' files, which goes on meanwhile.
+            var surveys = new Dictionary<string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>>(StringComparer.Ordinal);
+            Task<IReadOnlyDictionary<string, GuestDomainInfo>?> SurveyOf(string uri)
+            {
+                if (!surveys.TryGetValue(uri, out var survey))
+                {
+                    survey = Task.Run(() => Survey(context, uri, guestNames, withProtection), cancellationToken);
+                    surveys[uri] = survey;
+                }
+                return survey;
+            }
+            var read = guests.Select(guest => Read(context, guest, SurveyOf)).ToList();
+            var rows = new List<GuestJson>(read.Count);
+            foreach (var (row, survey) in read)
+            {
+                rows.Add(survey is null ? row : WithDomain(context, row, await survey));
+            }
+            if (withProtection)
             {
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows, CliJsonContext.Output.ListGuestJson));
                 return CommandAction.Success;
@@ -39,36 +59,34 @@ internal static class ListCommand
         return command;
     }
 
-    // One survey a URI; null when libvirt cannot be reached there (a warning, and the guests still listed).
+    // One URI's survey; null when libvirt cannot be reached there (a warning, and the guests still listed).
     private static IReadOnlyDictionary<string, GuestDomainInfo>? Survey(CliContext context, string uri, IReadOnlySet<string> names,
-        bool withProtection, Dictionary<string, IReadOnlyDictionary<string, GuestDomainInfo>?> surveys)
+        bool withProtection)
     {
-        if (!surveys.TryGetValue(uri, out var survey))
+        try
         {
-            try
-            {
-                using var connection = Connection.OpenReadOnly(uri);
-                survey = GuestDomains.Survey(connection, names, withProtection);
-            }
-            catch (LibvirtException e)
-            {
-                context.Logger.LogWarning("Cannot reach {Uri}: {Message}", uri, e.Message);
-                survey = null;
-            }
-            surveys[uri] = survey;
+            using var connection = Connection.OpenReadOnly(uri);
+            return GuestDomains.Survey(connection, names, withProtection);
         }
-        return survey;
+        catch (LibvirtException e)
+        {
+            context.Logger.LogWarning("Cannot reach {Uri}: {Message}", uri, e.Message);
+            return null;
+        }
     }
 
-    private static GuestJson Describe(CliContext context, Guest guest, Func<string, IReadOnlyDictionary<string, GuestDomainInfo>?> survey)
+    // What the guest's files say, and the survey of the URI its domain lives on (none for a broken guest).
+    private static (GuestJson Row, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>? Survey) Read(CliContext context,
+        Guest guest, Func<string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>> surveyOf)
     {
-        GuestSystem? system = null;
+        GuestConfig? config = null;
         FlakeSource? source = null;
         string? error = null;
         try
         {
             source = guest.Source;
-            system = guest.LoadSystem();
+            // The configuration says all list shows; create and start check the rest of the build output.
+            config = guest.LoadConfig();
         }
         catch (GuestFileException e)
         {
@@ -83,40 +101,45 @@ internal static class ListCommand
             AttrPath = source?.AttrPath,
             Generation = guest.Profile.Current?.Number,
             StorePath = guest.StorePath,
-            GuestType = system?.Config.GuestType switch { GuestType.Qemu => "vm", GuestType.Lxc => "container", _ => null },
-            Status = "not defined",
+            GuestType = config?.GuestType switch { GuestType.Qemu => "vm", GuestType.Lxc => "container", _ => null },
+            Status = config is null ? "broken" : "not defined",
             Error = error,
         };
-        if (system is null)
+        if (config is null)
         {
-            return row with { Status = "broken" };
+            return (row, null);
         }
         var uri = context.Domains.UriFor(guest, context.Connect);
-        if (survey(uri) is not { } domains)
+        return (row with { Uri = uri }, surveyOf(uri));
+    }
+
+    // The row completed with what the survey found of the guest's domain.
+    private static GuestJson WithDomain(CliContext context, GuestJson row, IReadOnlyDictionary<string, GuestDomainInfo>? domains)
+    {
+        if (domains is null)
         {
-            return row with { Uri = uri, Status = "unknown" };
+            return row with { Status = "unknown" };
         }
-        if (!domains.TryGetValue(guest.Name, out var domain))
+        if (!domains.TryGetValue(row.Name, out var domain))
         {
-            return row with { Uri = uri };
+            return row;
         }
         if (domain.Metadata is null)
         {
-            return row with { Uri = uri, Status = "foreign", Error = $"domain '{guest.Name}' on {uri} was not defined by Miniguest" };
+            return row with { Status = "foreign", Error = $"domain '{row.Name}' on {row.Uri} was not defined by Miniguest" };
         }
         return row with
         {
-            Uri = uri,
             DomainState = domain.IsActive ? "running" : "shutoff",
             StoreProtection = domain.Protection?.ToString(),
-            Status = GuestDomains.Status(domain, guest) switch
+            ConsoleLog = row.GuestType == "vm" ? context.Paths.ConsoleLog(row.Name) : null,
+            Status = GuestDomains.Status(domain, row.StorePath) switch
             {
                 GuestStatus.NotDefined => "not defined",
                 GuestStatus.Stopped => "stopped",
                 GuestStatus.Current => "current",
                 _ => "outdated",
             },
-            ConsoleLog = system.Config.GuestType == GuestType.Qemu ? context.Paths.ConsoleLog(guest.Name) : null,
         };
     }
 }
