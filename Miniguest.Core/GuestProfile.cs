@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace Miniguest.Core;
 
@@ -83,10 +82,9 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
         {
             return;
         }
-        var temporary = new Regex($"^\\.[0-9]+_{Regex.Escape(name)}$", RegexOptions.CultureInvariant);
         foreach (var entry in Directory.EnumerateFileSystemEntries(paths.Profiles, "." + "*_" + name))
         {
-            if (temporary.IsMatch(System.IO.Path.GetFileName(entry)) && new FileInfo(entry).LinkTarget is not null)
+            if (IsTemporaryLink(System.IO.Path.GetFileName(entry)) && new FileInfo(entry).LinkTarget is not null)
             {
                 File.Delete(entry);
             }
@@ -94,6 +92,14 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
     }
 
     private string GenerationLinkName(int number) => $"{name}-{number.ToString(CultureInfo.InvariantCulture)}-link";
+
+    // Whether the name is .N_NAME: a number, then the profile's name.
+    private bool IsTemporaryLink(string fileName)
+    {
+        var digits = fileName.Length - name.Length - 2;
+        return digits > 0 && fileName[0] == '.' && fileName.EndsWith("_" + name, StringComparison.Ordinal)
+            && !fileName.AsSpan(1, digits).ContainsAnyExceptInRange('0', '9');
+    }
 
     // The number of the generation link called NAME-N-link; null for any other name.
     private int? GenerationOf(string fileName)

@@ -4,12 +4,16 @@ namespace Miniguest.Core;
 
 /// <summary>Where a guest was installed from: the flake reference as given (<c>originalUrl</c>), as it resolved
 /// (<c>url</c>, locked), and the attribute path built.</summary>
-public sealed record FlakeSource(string OriginalUrl, string ResolvedUrl, string AttrPath)
+public sealed partial record FlakeSource(string OriginalUrl, string ResolvedUrl, string AttrPath)
 {
     /// <summary>Whether the reference as given pins one revision or content hash: upgrades leave it alone.</summary>
     public bool IsLocked =>
         OriginalUrl.Contains("rev=", StringComparison.Ordinal) || OriginalUrl.Contains("narHash=", StringComparison.Ordinal)
-        || System.Text.RegularExpressions.Regex.IsMatch(OriginalUrl, "^(github|gitlab|sourcehut):[^/]+/[^/]+/[0-9a-f]{40}");
+        || PinnedForgeReference().IsMatch(OriginalUrl);
+
+    // github:OWNER/REPO/REV with a full commit hash.
+    [System.Text.RegularExpressions.GeneratedRegex("^(github|gitlab|sourcehut):[^/]+/[^/]+/[0-9a-f]{40}")]
+    private static partial System.Text.RegularExpressions.Regex PinnedForgeReference();
 }
 
 /// <summary>The <c>manifest.json</c> of a <c>nix profile</c> profile, as Nix 2.8 to current Nix and Lix write it
