@@ -104,6 +104,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         }
         var domain = connection.DefineDomain(definition.Xml);
         File.WriteAllText(paths.ConnectionUriFile(guest.Name), connection.RequestedUri);
+        File.WriteAllText(paths.DomainUuidFile(guest.Name), domain.Uuid.ToString("D"));
         return domain;
     }
 
@@ -189,13 +190,13 @@ public sealed class GuestDomains(MiniguestPaths paths)
     };
 
     /// <summary>The domains of <paramref name="names"/> on a connection, in as few calls as libvirt allows: one
-    /// listing, then one call a domain. A domain without Miniguest's metadata for its name
-    /// is reported with <see cref="GuestDomainInfo.Metadata"/> <see langword="null"/>: it is not the guest's.</summary>
+    /// listing, then one call for each domain that runs (for the generation it runs) or that Miniguest has no record of
+    /// defining (for its metadata, to tell whether it is Miniguest's).</summary>
     /// <param name="connection">The connection to survey.</param>
     /// <param name="names">The guests' names.</param>
     /// <param name="withProtection">Also assess each domain's store protection, from its full description (costlier:
     /// without it, a survey reads only Miniguest's metadata element of each domain).</param>
-    public static IReadOnlyDictionary<string, GuestDomainInfo> Survey(Connection connection, IReadOnlySet<string> names,
+    public IReadOnlyDictionary<string, GuestDomainInfo> Survey(Connection connection, IReadOnlySet<string> names,
         bool withProtection)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -221,7 +222,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         }
     }
 
-    private static GuestDomainInfo SurveyOne(Domain domain, MountTable? mounts)
+    private GuestDomainInfo SurveyOne(Domain domain, MountTable? mounts)
     {
         // A listed domain has an id while it runs: no call needed to tell.
         var isActive = domain.Id is not null;
@@ -229,9 +230,23 @@ public sealed class GuestDomains(MiniguestPaths paths)
         {
             return Describe(domain, isActive, mounts);
         }
-        // Nothing to assess: Miniguest's metadata element is enough, and far smaller than the domain's XML.
+        // A stopped domain with the UUID Miniguest recorded when it defined the guest's domain is that domain: the
+        // listing gave its UUID, so no call is needed. (Commands that change a domain still check its metadata.)
+        if (!isActive && RecordedUuid(domain.Name) == domain.Uuid)
+        {
+            return new GuestDomainInfo(IsActive: false, DefinedByMiniguest: true, Metadata: null, Protection: null);
+        }
+        // Otherwise Miniguest's metadata element is enough, and far smaller than the domain's XML.
         var metadata = DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace));
-        return new GuestDomainInfo(isActive, metadata?.GuestName == domain.Name ? metadata : null, null);
+        return metadata?.GuestName == domain.Name
+            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, Protection: null)
+            : new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
+    }
+
+    private Guid? RecordedUuid(string name)
+    {
+        var file = paths.DomainUuidFile(name);
+        return File.Exists(file) && Guid.TryParse(SmallFile.ReadText(file).Trim(), out var uuid) ? uuid : null;
     }
 
     private static GuestDomainInfo Describe(Domain domain, bool isActive, MountTable? mounts)
@@ -239,8 +254,8 @@ public sealed class GuestDomains(MiniguestPaths paths)
         var xml = domain.GetXml();
         var metadata = DomainXml.ReadMetadata(xml);
         return metadata?.GuestName == domain.Name
-            ? new GuestDomainInfo(isActive, metadata, mounts is null ? null : ProtectionOf(xml, mounts))
-            : new GuestDomainInfo(isActive, null, null);
+            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(xml, mounts))
+            : new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
     }
 
     private static StoreProtection? ProtectionOf(string xml, MountTable mounts)
@@ -293,10 +308,13 @@ public sealed class GuestDomains(MiniguestPaths paths)
         };
 }
 
-/// <summary>What a survey found of a guest's domain: whether it runs, Miniguest's metadata in its current
-/// description (the live one while it runs), <see langword="null"/> if it is not Miniguest's, and what keeps its
-/// guest from writing to the host's store.</summary>
-public sealed record GuestDomainInfo(bool IsActive, GuestMetadata? Metadata, StoreProtection? Protection);
+/// <summary>What a survey found of a guest's domain.</summary>
+/// <param name="IsActive">Whether it runs.</param>
+/// <param name="DefinedByMiniguest">Whether it is the guest's domain; if not, Miniguest leaves it alone.</param>
+/// <param name="Metadata">Miniguest's metadata in its current description (the live one while it runs), when the survey
+/// read it: always for a running domain of Miniguest's.</param>
+/// <param name="Protection">What keeps its guest from writing to the host's store, when the survey assessed it.</param>
+public sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection);
 
 /// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched.</summary>
 public sealed class ForeignDomainException(string name, string uri)

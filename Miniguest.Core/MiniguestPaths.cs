@@ -46,6 +46,9 @@ public sealed record MiniguestPaths
     /// <summary>The libvirt URI the guest's domain was defined on.</summary>
     public string ConnectionUriFile(string name) => Path.Combine(GuestState(name), "connection-uri");
 
+    /// <summary>The UUID of the domain Miniguest defined for the guest.</summary>
+    public string DomainUuidFile(string name) => Path.Combine(GuestState(name), "domain-uuid");
+
     /// <summary>The per-guest lock file.</summary>
     public string LockFile(string name) => Path.Combine(State, "locks", name + ".lock");
 }

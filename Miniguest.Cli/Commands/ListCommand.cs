@@ -66,7 +66,7 @@ internal static class ListCommand
         try
         {
             using var connection = Connection.OpenReadOnly(uri);
-            return GuestDomains.Survey(connection, names, withProtection);
+            return context.Domains.Survey(connection, names, withProtection);
         }
         catch (LibvirtException e)
         {
@@ -124,7 +124,7 @@ internal static class ListCommand
         {
             return row;
         }
-        if (domain.Metadata is null)
+        if (!domain.DefinedByMiniguest)
         {
             return row with { Status = "foreign", Error = $"domain '{row.Name}' on {row.Uri} was not defined by Miniguest" };
         }

@@ -119,6 +119,40 @@ public sealed class BadInputTests : HostFixture
     }
 
     [Test]
+    public void A_domain_put_in_place_of_the_guests_own_is_listed_as_foreign()
+    {
+        var name = MiniguestHost.UniqueName("swapped");
+        Host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
+        Host.Ok("create", name, "--virt-type", "qemu", "--memory", "64");
+        Assert.That(ListedStatus(name), Is.EqualTo("stopped"), "the domain Miniguest defined");
+
+        // Miniguest recorded the UUID of the domain it defined; the newcomer has another.
+        using var connection = Miniguest.Libvirt.Connection.Open("qemu:///system");
+        using (var own = connection.GetDomain(name))
+        {
+            own.Undefine();
+        }
+        using var foreign = connection.DefineDomain(
+            $"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>");
+        try
+        {
+            Assert.That(ListedStatus(name), Is.EqualTo("foreign"), "the table");
+            using var json = System.Text.Json.JsonDocument.Parse(Host.Ok("list", "--json").Out);
+            Assert.That(json.RootElement.EnumerateArray().Single(g => g.GetProperty("name").GetString() == name)
+                .GetProperty("status").GetString(), Is.EqualTo("foreign"), "list --json");
+        }
+        finally
+        {
+            foreign.Undefine();
+        }
+    }
+
+    // The STATUS column of the guest's row in the table list prints.
+    private string ListedStatus(string name) =>
+        Host.Ok("list").Out.Split('\n').Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Single(columns => columns.Length > 0 && columns[0] == name)[4];
+
+    [Test]
     public void Usage_errors_exit_with_2()
     {
         Assert.That(Host.Run("no-such-command").ExitCode, Is.EqualTo(2));
