@@ -23,8 +23,7 @@ internal static class ListCommand
             }
             var guests = names.Select(context.Store.Get).ToList();
             var guestNames = names.ToHashSet(StringComparer.Ordinal);
-            // The table shows no store protection: only JSON pays for assessing it.
-            var withProtection = parse.GetValue(json);
+            var asJson = parse.GetValue(json);
             // Each URI is surveyed on a thread of its own from the moment the first guest on it is read: loading
             // libvirt and asking libvirtd take longer than reading the guests' files, which goes on meanwhile.
             var surveys = new Dictionary<string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>>(StringComparer.Ordinal);
@@ -32,7 +31,8 @@ internal static class ListCommand
             {
                 if (!surveys.TryGetValue(uri, out var survey))
                 {
-                    survey = Task.Run(() => Survey(context, uri, guestNames, withProtection), cancellationToken);
+                    // The table shows no store protection: only JSON pays for assessing it.
+                    survey = Task.Run(() => Survey(context, uri, guestNames, withProtection: asJson), cancellationToken);
                     surveys[uri] = survey;
                 }
                 return survey;
@@ -43,7 +43,7 @@ internal static class ListCommand
             {
                 rows.Add(survey is null ? row : WithDomain(context, row, await survey));
             }
-            if (withProtection)
+            if (asJson)
             {
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows, CliJsonContext.Output.ListGuestJson));
                 return CommandAction.Success;
