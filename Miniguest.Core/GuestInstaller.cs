@@ -38,6 +38,7 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
     {
         name = GuestName.Validate(name ?? reference.Attribute);
         using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
+        RemoveLeftovers(name);
         var linkState = store.LinkState(name);
         if (linkState is GuestLinkState.Foreign or GuestLinkState.Declarative)
         {
@@ -76,6 +77,7 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         CancellationToken cancellationToken = default)
     {
         using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
+        RemoveLeftovers(name);
         var guest = store.Get(name);
         var source = guest.Source ?? throw new GuestStateException(
             $"guest '{name}' is declarative: upgrade it through the host's NixOS configuration");
@@ -110,6 +112,7 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
     public async Task<Generation> RollbackAsync(string name, int? to, CancellationToken cancellationToken = default)
     {
         using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
+        RemoveLeftovers(name);
         var guest = store.Get(name);
         if (!guest.IsImperative)
         {
@@ -130,6 +133,7 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
     public async Task RemoveAsync(string name, CancellationToken cancellationToken = default)
     {
         using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
+        RemoveLeftovers(name);
         var guest = store.Get(name);
         if (!guest.IsImperative)
         {
@@ -152,16 +156,23 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         CancellationToken cancellationToken)
     {
         var staging = Staging(name);
-        // A crashed or killed command's leftovers: the staging profile and Nix's half-made links.
-        staging.Delete();
-        staging.DeleteTemporaryLinks();
-        new GuestProfile(Paths, name).DeleteTemporaryLinks();
         await nix.ProfileInstallAsync(staging.Path, installable, progress, cancellationToken).ConfigureAwait(false);
         return Directory.ResolveLinkTarget(staging.Path, returnFinalTarget: true)?.FullName
             ?? throw new GuestStateException($"nix profile install made no profile at {staging.Path}");
     }
 
     private GuestProfile Staging(string name) => new(Paths, ".staging-" + name);
+
+    // What a command killed while it held the guest's lock leaves behind: the staging profile and the links Nix
+    // makes while it switches a profile. Every command that takes the lock clears them first, whether or not it
+    // goes on to build.
+    private void RemoveLeftovers(string name)
+    {
+        var staging = Staging(name);
+        staging.Delete();
+        staging.DeleteTemporaryLinks();
+        new GuestProfile(Paths, name).DeleteTemporaryLinks();
+    }
 
     // Nix writes the same locked URL with different escaping across commands ("%2f" or "/").
     private static bool SameUrl(string a, string b) =>

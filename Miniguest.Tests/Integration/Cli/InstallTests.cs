@@ -98,6 +98,22 @@ public sealed class InstallTests : HostFixture
         }
     }
 
+    [TestCase("upgrade", new[] { "vm", "vm-1-link" })]
+    [TestCase("remove", new string[0])]
+    public void What_a_killed_command_left_behind_goes_with_the_next_command_on_the_guest(string command, string[] remaining)
+    {
+        Host.Ok("install", Vm);
+        var storePath = Directory.ResolveLinkTarget(Host.Paths.Link("vm"), returnFinalTarget: true)!.FullName;
+        // A staging profile, and the temporary link of a nix killed while it switched the guest's profile.
+        File.CreateSymbolicLink(Path.Combine(Host.Paths.Profiles, ".staging-vm-1-link"), storePath);
+        File.CreateSymbolicLink(Path.Combine(Host.Paths.Profiles, ".staging-vm"), ".staging-vm-1-link");
+        File.CreateSymbolicLink(Path.Combine(Host.Paths.Profiles, ".7_vm"), storePath);
+
+        Host.Ok(command, "vm"); // the upgrade has nothing to build
+
+        Assert.That(Directory.GetFileSystemEntries(Host.Paths.Profiles).Select(Path.GetFileName), Is.EquivalentTo(remaining));
+    }
+
     [Test]
     public void A_path_at_the_link_that_miniguest_did_not_make_is_never_touched()
     {
