@@ -23,9 +23,7 @@ internal static class DirectoryNames
         if (stream == 0)
         {
             var error = Marshal.GetLastPInvokeError();
-            return error is NoSuchFile or NotADirectory
-                ? []
-                : throw new IOException($"{directory}: cannot read the directory: {Marshal.GetPInvokeErrorMessage(error)}");
+            return error is NoSuchFile or NotADirectory ? [] : throw CannotRead(directory, error);
         }
         try
         {
@@ -41,7 +39,7 @@ internal static class DirectoryNames
             // readdir(3) returns NULL at the end and on an error; only an error sets errno.
             if (Marshal.GetLastPInvokeError() is var error and not 0)
             {
-                throw new IOException($"{directory}: cannot read the directory: {Marshal.GetPInvokeErrorMessage(error)}");
+                throw CannotRead(directory, error);
             }
             return names;
         }
@@ -50,4 +48,7 @@ internal static class DirectoryNames
             _ = LibC.closedir(stream);
         }
     }
+
+    private static IOException CannotRead(string directory, int error) =>
+        new($"{directory}: cannot read the directory: {Marshal.GetPInvokeErrorMessage(error)}");
 }
