@@ -25,6 +25,13 @@ internal static class DirectoryNames
             var error = Marshal.GetLastPInvokeError();
             return error is NoSuchFile or NotADirectory ? [] : throw CannotRead(directory, error);
         }
+        return ReadStream(stream, directory);
+    }
+
+    /// <summary>Every name a directory stream gives but <c>.</c> and <c>..</c>; closes the stream.</summary>
+    /// <exception cref="IOException">The directory cannot be read.</exception>
+    public static IReadOnlyList<string> ReadStream(nint stream, string directory)
+    {
         try
         {
             var names = new List<string>();

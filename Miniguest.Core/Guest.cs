@@ -37,10 +37,10 @@ public sealed class Guest
 
     /// <summary>Reads the guest's <c>miniguest-config.json</c> through its link: what kind of guest it is, without
     /// checking the rest of its build output as <see cref="LoadSystem"/> does.</summary>
-    /// <exception cref="GuestFileException">The file is missing or corrupt.</exception>
-    public GuestConfig LoadConfig() => GuestConfig.Load(System.IO.Path.Combine(Link, GuestConfig.FileName));
+    /// <exception cref="GuestFileException">The file is missing, corrupt or outside the Nix store.</exception>
+    public GuestConfig LoadConfig() => GuestConfig.Load(NixStore.Resolve(System.IO.Path.Combine(Link, GuestConfig.FileName)));
 
     /// <summary>Reads the guest's system through its link.</summary>
-    /// <exception cref="GuestFileException">A file of the guest is missing or corrupt.</exception>
+    /// <exception cref="GuestFileException">A file of the guest is missing, corrupt or outside the Nix store.</exception>
     public GuestSystem LoadSystem() => GuestSystem.Load(Link);
 }

@@ -49,8 +49,9 @@ public enum GuestStatus
 
 /// <summary>
 /// A guest's libvirt domain: defines it from the guest's files (a VM or a container from its
-/// <c>guestType</c>), re-syncs it after an upgrade, and finds it again. Only domains that carry Miniguest's
-/// metadata are ever changed; a domain of the same name without it belongs to someone else.
+/// <c>guestType</c>), re-syncs it after an upgrade, and finds it again. Only the domain Miniguest defined for the guest
+/// is ever changed: the one whose UUID it recorded then, and that carries its metadata. Any other domain of the same
+/// name belongs to someone else, even one with a copy of that metadata.
 /// </summary>
 public sealed class GuestDomains(MiniguestPaths paths)
 {
@@ -70,14 +71,14 @@ public sealed class GuestDomains(MiniguestPaths paths)
     }
 
     /// <summary>The guest's domain, or <see langword="null"/> if none is defined.</summary>
-    /// <exception cref="ForeignDomainException">A domain of that name exists without Miniguest's metadata.</exception>
-    public static Domain? Find(Connection connection, string name)
+    /// <exception cref="ForeignDomainException">A domain of that name exists that Miniguest did not define for the guest.</exception>
+    public Domain? Find(Connection connection, string name)
     {
         if (!connection.TryGetDomain(name, out var domain))
         {
             return null;
         }
-        if (DomainXml.ReadMetadata(domain.GetXml(DomainXmlFlags.Inactive))?.GuestName != name)
+        if (RecordedUuid(name) != domain.Uuid || DomainXml.ReadMetadata(domain.GetXml(DomainXmlFlags.Inactive))?.GuestName != name)
         {
             domain.Dispose();
             throw new ForeignDomainException(name, connection.RequestedUri);
@@ -87,8 +88,8 @@ public sealed class GuestDomains(MiniguestPaths paths)
 
     /// <summary>The guest's domain.</summary>
     /// <exception cref="GuestStateException">The guest has no domain; the message says how to define one.</exception>
-    /// <exception cref="ForeignDomainException">A domain of that name exists without Miniguest's metadata.</exception>
-    public static Domain Get(Connection connection, string name) =>
+    /// <exception cref="ForeignDomainException">A domain of that name exists that Miniguest did not define for the guest.</exception>
+    public Domain Get(Connection connection, string name) =>
         Find(connection, name) ?? throw new GuestStateException($"guest '{name}' has no domain; define it with: miniguest create {name}");
 
     /// <summary>Defines the guest's domain, or updates the one it has (keeping its UUID and the settings not
@@ -97,14 +98,14 @@ public sealed class GuestDomains(MiniguestPaths paths)
     public Domain Define(Connection connection, Guest guest, DomainOptions options)
     {
         var definition = Build(connection, guest, options);
-        Directory.CreateDirectory(paths.GuestState(guest.Name));
+        var state = new GuestStateDirectory(paths, guest.Name);
         if (guest.LoadConfig().GuestType == GuestType.Lxc)
         {
             ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), DomainXml.ReadContainer(definition.Xml).UserNamespace);
         }
         var domain = connection.DefineDomain(definition.Xml);
-        File.WriteAllText(paths.ConnectionUriFile(guest.Name), connection.RequestedUri);
-        File.WriteAllText(paths.DomainUuidFile(guest.Name), domain.Uuid.ToString("D"));
+        state.Write(paths.ConnectionUriFile(guest.Name), connection.RequestedUri);
+        state.Write(paths.DomainUuidFile(guest.Name), domain.Uuid.ToString("D"));
         return domain;
     }
 
@@ -121,7 +122,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         };
         if (system.Config.GuestType == GuestType.Lxc)
         {
-            var container = StoreGuard.Protect(Container(guest, options, metadata, existingXml is null ? null : DomainXml.ReadContainer(existingXml)),
+            var container = StoreGuard.Protect(Container(guest, system, options, metadata, existingXml is null ? null : DomainXml.ReadContainer(existingXml)),
                 UserNamespaceFor(guest.Name));
             return new GuestDomainDefinition(DomainXml.Write(container), StoreGuard.EnsureProtected(container));
         }
@@ -136,15 +137,31 @@ public sealed class GuestDomains(MiniguestPaths paths)
     }
 
     /// <summary>Refuses to start a domain whose guest could write to the host's store (the host may have changed
-    /// since it was defined: a read-only view gone, say), and says what protects it otherwise.</summary>
+    /// since it was defined: a read-only view gone, say), or whose kernel, initrd or <c>boot</c> share lead out of the
+    /// store (a domain defined by an older Miniguest names them through the guest's links); says what protects the
+    /// store otherwise.</summary>
     /// <exception cref="UnprotectedStoreException">Nothing keeps the guest from writing to the host's store.</exception>
-    public static StoreProtection EnsureProtected(Domain domain)
+    /// <exception cref="GuestFileException">A file the domain boots from lies outside the store.</exception>
+    public static StoreProtection EnsureSafeToStart(Domain domain)
     {
         var xml = domain.GetXml(DomainXmlFlags.Inactive);
-        return System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc"
-            ? StoreGuard.EnsureProtected(DomainXml.ReadContainer(xml))
-            : StoreGuard.EnsureProtected(DomainXml.ReadVm(xml), MountTable.OfLibvirtd());
+        if (System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc")
+        {
+            var container = DomainXml.ReadContainer(xml);
+            RequireInStore(container.BootSource);
+            return StoreGuard.EnsureProtected(container);
+        }
+        var vm = DomainXml.ReadVm(xml);
+        var mounts = MountTable.OfLibvirtd();
+        RequireInStore(vm.Kernel);
+        RequireInStore(vm.Initrd);
+        // virtiofs shares boot through the read-only view of the store, where the view is what protects it.
+        RequireInStore(vm.BootSource, StoreView.ForVirtiofs(mounts) is { Protection: StoreProtection.ReadOnlyStoreView, Directory: { } view }
+            && vm.StoreShare == StoreShareType.Virtiofs ? view : NixStore.DefaultDirectory);
+        return StoreGuard.EnsureProtected(vm, mounts);
     }
+
+    private static void RequireInStore(string path, string store = NixStore.DefaultDirectory) => NixStore.Resolve(path, store);
 
     // Each container gets a range of 65536 host ids far above every user of the host, picked from its name (FNV-1a)
     // so that it stays the same across re-definitions; two names may share a range, which the store does not mind.
@@ -174,7 +191,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
     }
 
     /// <summary>Where the domain stands against the guest's installed generation.</summary>
-    public static GuestStatus Status(Domain? domain, Guest guest) =>
+    public GuestStatus Status(Domain? domain, Guest guest) =>
         Status(domain is null ? null : Describe(domain, domain.IsActive, mounts: null), guest.StorePath);
 
     /// <summary>Where a surveyed domain stands against the generation installed now.</summary>
@@ -230,13 +247,17 @@ public sealed class GuestDomains(MiniguestPaths paths)
         {
             return Describe(domain, isActive, mounts);
         }
-        // A stopped domain with the UUID Miniguest recorded when it defined the guest's domain is that domain: the
-        // listing gave its UUID, so no call is needed. (Commands that change a domain still check its metadata.)
-        if (!isActive && RecordedUuid(domain.Name) == domain.Uuid)
+        // Only the domain whose UUID Miniguest recorded when it defined the guest's domain is the guest's: the listing
+        // gave its UUID, so a stopped one needs no call. (Commands that change a domain also check its metadata.)
+        if (RecordedUuid(domain.Name) != domain.Uuid)
+        {
+            return new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
+        }
+        if (!isActive)
         {
             return new GuestDomainInfo(IsActive: false, DefinedByMiniguest: true, Metadata: null, Protection: null);
         }
-        // Otherwise Miniguest's metadata element is enough, and far smaller than the domain's XML.
+        // A running one is asked for the generation it runs: Miniguest's metadata element, far smaller than its XML.
         var metadata = DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace));
         return metadata?.GuestName == domain.Name
             ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, Protection: null)
@@ -249,11 +270,11 @@ public sealed class GuestDomains(MiniguestPaths paths)
         return File.Exists(file) && Guid.TryParse(SmallFile.ReadText(file).Trim(), out var uuid) ? uuid : null;
     }
 
-    private static GuestDomainInfo Describe(Domain domain, bool isActive, MountTable? mounts)
+    private GuestDomainInfo Describe(Domain domain, bool isActive, MountTable? mounts)
     {
         var xml = domain.GetXml();
         var metadata = DomainXml.ReadMetadata(xml);
-        return metadata?.GuestName == domain.Name
+        return metadata?.GuestName == domain.Name && RecordedUuid(domain.Name) == domain.Uuid
             ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(xml, mounts))
             : new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
     }
@@ -277,10 +298,12 @@ public sealed class GuestDomains(MiniguestPaths paths)
     {
         Name = guest.Name,
         Uuid = existing?.Uuid,
-        Kernel = Path.Combine(guest.Link, "kernel"),
-        Initrd = Path.Combine(guest.Link, "initrd"),
+        // The files where they really are in the store, checked there: the build output's own links are not the
+        // domain's to follow (an upgrade or a rollback defines the domain again).
+        Kernel = system.Kernel!,
+        Initrd = system.Initrd!,
         CommandLine = KernelCommandLine.Compose(system.KernelParams, "/boot/init"),
-        BootSource = Path.Combine(guest.Link, "boot"),
+        BootSource = system.BootDirectory,
         StoreShare = system.Config.StoreShare,
         MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 1024,
         VCpus = options.VCpus ?? existing?.VCpus ?? 1,
@@ -295,13 +318,14 @@ public sealed class GuestDomains(MiniguestPaths paths)
         Metadata = metadata,
     };
 
-    private ContainerDomain Container(Guest guest, DomainOptions options, GuestMetadata metadata, ContainerDomain? existing) =>
+    private ContainerDomain Container(Guest guest, GuestSystem system, DomainOptions options, GuestMetadata metadata,
+        ContainerDomain? existing) =>
         new()
         {
             Name = guest.Name,
             Uuid = existing?.Uuid,
             RootDirectory = paths.ContainerRoot(guest.Name),
-            BootSource = Path.Combine(guest.Link, "boot"),
+            BootSource = system.BootDirectory,
             MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 512,
             VCpus = options.VCpus ?? existing?.VCpus ?? 1,
             Metadata = metadata,

@@ -51,7 +51,7 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
             throw new GuestStateException($"guest '{name}' is already installed; use --force to replace it");
         }
 
-        Directory.CreateDirectory(Paths.Profiles);
+        DirectoryHandle.OpenOrCreate(Paths.Profiles, GuestStateDirectory.DirectoryMode).Dispose();
         try
         {
             var staged = await StageAsync(name, reference.Installable, progress, cancellationToken).ConfigureAwait(false);
@@ -129,7 +129,8 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
     }
 
     /// <summary>Deletes the guest's link, its profile and every generation, and its state (a container's root,
-    /// the console log), so that garbage collection frees it. The domain is the caller's business.</summary>
+    /// the console log), so that garbage collection frees it. The domain is the caller's business: it must not run,
+    /// since its files go.</summary>
     public async Task RemoveAsync(string name, CancellationToken cancellationToken = default)
     {
         using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
@@ -142,10 +143,7 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         // The profile goes last: until it does, the guest is still found, so a remove cut short (a crash, a kill)
         // completes when it is run again.
         store.Unlink(name);
-        if (Directory.Exists(Paths.GuestState(name)))
-        {
-            Directory.Delete(Paths.GuestState(name), recursive: true);
-        }
+        new GuestStateDirectory(Paths, name).Delete();
         guest.Profile.Delete();
     }
 
@@ -163,15 +161,21 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
 
     private GuestProfile Staging(string name) => new(Paths, ".staging-" + name);
 
-    // What a command killed while it held the guest's lock leaves behind: the staging profile and the links Nix
-    // makes while it switches a profile. Every command that takes the lock clears them first, whether or not it
-    // goes on to build.
+    // What a command killed while it held the guest's lock leaves behind: the staging profile, the links Nix
+    // makes while it switches a profile, and Miniguest's own temporary links and state files. Every command that
+    // takes the lock clears them first, whether or not it goes on to build.
     private void RemoveLeftovers(string name)
     {
         var staging = Staging(name);
         staging.Delete();
         staging.DeleteTemporaryLinks();
         new GuestProfile(Paths, name).DeleteTemporaryLinks();
+        foreach (var directory in new[] { Paths.Guests, Paths.Profiles })
+        {
+            using var handle = DirectoryHandle.TryOpen(directory);
+            handle?.Delete(DirectoryHandle.TemporaryName(name));
+        }
+        new GuestStateDirectory(Paths, name).DeleteTemporaryFiles();
     }
 
     // Nix writes the same locked URL with different escaping across commands ("%2f" or "/").

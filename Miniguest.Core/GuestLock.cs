@@ -7,6 +7,9 @@ namespace Miniguest.Core;
 public sealed class GuestLock : IDisposable
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(100);
+
+    // rw-------: a lock file only root opens, so no one else can hold a guest's lock.
+    private const UnixFileMode LockFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private readonly FileStream _file;
 
     private GuestLock(FileStream file) => _file = file;
@@ -16,14 +19,19 @@ public sealed class GuestLock : IDisposable
         CancellationToken cancellationToken = default)
     {
         var path = paths.LockFile(GuestName.Validate(name));
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        DirectoryHandle.OpenOrCreate(Path.GetDirectoryName(path)!, GuestStateDirectory.DirectoryMode).Dispose();
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = LockFileMode;
+        }
         var told = false;
         while (true)
         {
             try
             {
                 // FileShare.None takes flock(LOCK_EX | LOCK_NB) on Unix.
-                return new GuestLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+                return new GuestLock(new FileStream(path, options));
             }
             catch (IOException) when (!cancellationToken.IsCancellationRequested)
             {

@@ -1,11 +1,9 @@
-using System.Text.RegularExpressions;
-
 namespace Miniguest.Core;
 
 /// <summary>The rules for guest names, checked before anything is written. A name becomes a file name under
 /// <c>/etc/miniguests</c>, a Nix profile name, a store path name and a libvirt domain name, so it keeps to the
-/// characters all four accept.</summary>
-public static partial class GuestName
+/// characters all four accept; and it never takes a name that Nix or Miniguest give to other files beside it.</summary>
+public static class GuestName
 {
     /// <summary>The longest name accepted.</summary>
     public const int MaxLength = 64;
@@ -22,15 +20,25 @@ public static partial class GuestName
     {
         null or "" => "it is empty",
         { Length: > MaxLength } => $"it is longer than {MaxLength} characters",
-        "." or ".." => "it is a relative directory name",
-        _ when name.Contains('/') => "it contains '/'",
-        _ when !Allowed().IsMatch(name) =>
+        // Every character, to the very end: no trailing newline slips through.
+        _ when !char.IsAsciiLetterOrDigit(name[0]) || name.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('.' or '_' or '-')) =>
             "it may hold only ASCII letters, digits, '.', '_' and '-', and must start with a letter or digit",
+        // NAME-N-link is generation N of the profile NAME: a guest of that name would be another guest's generation.
+        _ when IsGenerationLinkName(name) => "it ends in -N-link, the name of a generation of another guest's profile",
         _ => null,
     };
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-    private static partial Regex Allowed();
+    private static bool IsGenerationLinkName(string name)
+    {
+        const string suffix = "-link";
+        if (!name.EndsWith(suffix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var rest = name.AsSpan(0, name.Length - suffix.Length);
+        var digits = rest.Length - 1 - rest.LastIndexOf('-');
+        return digits > 0 && digits < rest.Length - 1 && !rest[^digits..].ContainsAnyExceptInRange('0', '9');
+    }
 }
 
 /// <summary>A guest name breaks the naming rules.</summary>

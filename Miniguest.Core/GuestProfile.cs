@@ -49,7 +49,7 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
         }
     }
 
-    /// <summary>Points the profile at generation <paramref name="number"/>, atomically.</summary>
+    /// <summary>Points the profile at generation <paramref name="number"/>, atomically (a new link renamed over it).</summary>
     /// <exception cref="ArgumentOutOfRangeException">No such generation.</exception>
     public void SwitchTo(int number)
     {
@@ -57,7 +57,8 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
         {
             throw new ArgumentOutOfRangeException(nameof(number), number, $"guest '{name}' has no generation {number}");
         }
-        Links.ReplaceSymbolicLink(Path, GenerationLinkName(number));
+        using var profiles = DirectoryHandle.Open(paths.Profiles);
+        profiles.ReplaceLink(name, GenerationLinkName(number));
     }
 
     /// <summary>Deletes the profile link and every generation link (never what they point at), so that garbage

@@ -35,7 +35,7 @@ public sealed class GuestStore(MiniguestPaths paths)
         }
         foreach (var name in DirectoryNames.Read(Paths.Profiles))
         {
-            if (GuestName.IsValid(name) && !name.EndsWith("-link", StringComparison.Ordinal) && !names.Contains(name)
+            if (GuestName.IsValid(name) && !names.Contains(name)
                 && new FileInfo(Path.Combine(Paths.Profiles, name)).LinkTarget is not null)
             {
                 names.Add(name);
@@ -84,8 +84,8 @@ public sealed class GuestStore(MiniguestPaths paths)
         {
             throw new ForeignFileException(Paths.Link(name), $"it is not a link to {Paths.Profile(name)}");
         }
-        Directory.CreateDirectory(Paths.Guests);
-        Links.ReplaceSymbolicLink(Paths.Link(name), Paths.Profile(name));
+        using var guests = DirectoryHandle.OpenOrCreate(Paths.Guests, GuestStateDirectory.DirectoryMode);
+        guests.ReplaceLink(name, Paths.Profile(name));
     }
 
     /// <summary>Removes <c>/etc/miniguests/NAME</c> if it is the link to the guest's profile.</summary>

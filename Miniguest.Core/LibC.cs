@@ -2,21 +2,43 @@ using System.Runtime.InteropServices;
 
 namespace Miniguest.Core;
 
-/// <summary>The few C library calls that .NET has no API for.</summary>
+/// <summary>The few C library calls that .NET has no API for: directory streams, and the calls relative to a
+/// directory descriptor that never follow a symbolic link (<see cref="DirectoryHandle"/>).</summary>
 internal static partial class LibC
 {
     // glibc's soname, which the loader finds among the libraries already loaded; "libc" would send .NET probing
     // fifty paths first.
     private const string Name = "libc.so.6";
 
-    /// <summary>Renames a file, replacing <paramref name="newpath"/> (a link itself, never what it points at); 0, or -1
-    /// with errno set.</summary>
-    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int rename(string oldpath, string newpath);
+    public const int AtFdCwd = -100;
+    public const int AtSymlinkNoFollow = 0x100;
+    public const int AtRemoveDir = 0x200;
+
+    public const int ReadOnly = 0;
+    public const int WriteOnly = 1;
+    public const int Create = 0x40;
+    public const int Exclusive = 0x80;
+    public const int CloseOnExec = 0x80000;
+    public const int PathOnly = 0x200000;
+
+    // O_DIRECTORY and O_NOFOLLOW are the only open flags used here whose values differ between x86-64 and AArch64.
+    public static readonly int DirectoryOnly = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
+    public static readonly int NoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
+
+    public const int ENOENT = 2;
+    public const int EEXIST = 17;
+    public const int ENOTDIR = 20;
+    public const int EISDIR = 21;
+    public const int ENOTEMPTY = 39;
+    public const int ELOOP = 40;
 
     /// <summary>Opens a directory stream; 0 with errno set.</summary>
     [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint opendir(string name);
+
+    /// <summary>A directory stream over a descriptor, which the stream then owns; 0 with errno set.</summary>
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial nint fdopendir(int fd);
 
     /// <summary>The next entry of a directory stream; 0 at the end, and on an error with errno set.</summary>
     [LibraryImport(Name, SetLastError = true)]
@@ -25,4 +47,28 @@ internal static partial class LibC
     /// <summary>Closes a directory stream.</summary>
     [LibraryImport(Name)]
     internal static partial int closedir(nint stream);
+
+    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int openat(int dirfd, string path, int flags, uint mode);
+
+    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int mkdirat(int dirfd, string path, uint mode);
+
+    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int unlinkat(int dirfd, string path, int flags);
+
+    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int renameat(int olddirfd, string oldpath, int newdirfd, string newpath);
+
+    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int symlinkat(string target, int newdirfd, string linkpath);
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int fchown(int fd, uint owner, uint group);
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int fchmod(int fd, uint mode);
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int close(int fd);
 }

@@ -40,8 +40,9 @@ internal static class ApplyCommand
             {
                 Prune(context, gone);
             }
-            Directory.CreateDirectory(context.Paths.State);
-            await File.WriteAllTextAsync(appliedFile, JsonSerializer.Serialize(declared.Guests.Keys.Order().ToList(), CliJsonContext.Default.ListString), cancellationToken);
+            using var state = DirectoryHandle.OpenOrCreate(context.Paths.State, GuestStateDirectory.DirectoryMode);
+            state.WriteFile(Path.GetFileName(appliedFile), JsonSerializer.Serialize(declared.Guests.Keys.Order().ToList(), CliJsonContext.Default.ListString),
+                GuestStateDirectory.FileMode);
             return CommandAction.Success;
         });
         return command;
@@ -57,11 +58,11 @@ internal static class ApplyCommand
             Network = settings.Network ?? DomainOptions.NoNetwork,
         });
         domain.Autostart = settings.Autostart;
-        if (settings.RestartIfChanged && GuestDomains.Status(domain, guest) == GuestStatus.Outdated)
+        if (settings.RestartIfChanged && context.Domains.Status(domain, guest) == GuestStatus.Outdated)
         {
             context.Logger.LogInformation("Restarting '{Guest}' on its new generation", guest.Name);
             await StopCommand.StopAsync(domain, guest.Name, 60, force: true, cancellationToken);
-            GuestDomains.EnsureProtected(domain);
+            GuestDomains.EnsureSafeToStart(domain);
             domain.Start();
         }
         await context.Out.WriteLineAsync($"'{guest.Name}': domain up to date on {connection.RequestedUri}");
@@ -75,7 +76,7 @@ internal static class ApplyCommand
             return;
         }
         using var connection = Connection.Open(File.ReadAllText(uriFile).Trim());
-        using var domain = GuestDomains.Find(connection, name);
+        using var domain = context.Domains.Find(connection, name);
         if (domain is not null)
         {
             if (domain.IsActive)
@@ -85,7 +86,7 @@ internal static class ApplyCommand
             domain.Undefine();
             context.Logger.LogInformation("Undefined the domain of '{Guest}', no longer declared", name);
         }
-        Directory.Delete(context.Paths.GuestState(name), recursive: true);
+        new GuestStateDirectory(context.Paths, name).Delete();
     }
 
     private static IEnumerable<string> ReadApplied(string file) =>

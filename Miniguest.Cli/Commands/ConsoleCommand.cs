@@ -13,7 +13,7 @@ internal static class ConsoleCommand
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
             using var connection = context.ConnectFor(guest);
-            using var domain = GuestDomains.Get(connection, guest.Name);
+            using var domain = context.Domains.Get(connection, guest.Name);
             if (!domain.IsActive)
             {
                 throw new GuestStateException($"guest '{guest.Name}' is not running; start it with: miniguest start {guest.Name} --console");

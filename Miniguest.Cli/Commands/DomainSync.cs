@@ -19,8 +19,8 @@ internal static class DomainSync
             return;
         }
         context.Logger.LogInformation("Updated the domain of '{Guest}'", guest.Name);
-        using var domain = GuestDomains.Find(connection, guest.Name);
-        if (GuestDomains.Status(domain, guest) == GuestStatus.Outdated)
+        using var domain = context.Domains.Find(connection, guest.Name);
+        if (context.Domains.Status(domain, guest) == GuestStatus.Outdated)
         {
             context.Logger.LogWarning("'{Guest}' runs an older generation: restart it to run the new one (miniguest restart {Guest})",
                 guest.Name, guest.Name);

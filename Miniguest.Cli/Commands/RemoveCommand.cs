@@ -9,7 +9,7 @@ internal static class RemoveCommand
     {
         var name = new Argument<string>("NAME") { Description = "The guest to remove" };
         var keepDomain = new Option<bool>("--keep-domain") { Description = "Leave the guest's libvirt domain defined" };
-        var force = new Option<bool>("--force", "-f") { Description = "Stop a running guest first" };
+        var force = new Option<bool>("--force", "-f") { Description = "Stop a running guest first (with --keep-domain too)" };
         var command = new Command("remove", "Undefine a guest's domain and delete its link, profile and generations") { name, keepDomain, force };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
@@ -18,10 +18,12 @@ internal static class RemoveCommand
             {
                 throw new GuestStateException($"guest '{guest.Name}' is declarative: remove it from the host's NixOS configuration");
             }
-            if (!parse.GetValue(keepDomain) && (File.Exists(context.Paths.ConnectionUriFile(guest.Name)) || context.Connect is not null))
+            // Even with --keep-domain: a running guest's files are never deleted (a container owns its root and could
+            // swap what is about to be deleted).
+            if (File.Exists(context.Paths.ConnectionUriFile(guest.Name)) || context.Connect is not null)
             {
                 using var connection = context.ConnectFor(guest);
-                using var domain = GuestDomains.Find(connection, guest.Name);
+                using var domain = context.Domains.Find(connection, guest.Name);
                 if (domain is not null)
                 {
                     if (domain.IsActive)
@@ -32,7 +34,10 @@ internal static class RemoveCommand
                         }
                         domain.Destroy();
                     }
-                    domain.Undefine();
+                    if (!parse.GetValue(keepDomain))
+                    {
+                        domain.Undefine();
+                    }
                 }
             }
             await context.Installer.RemoveAsync(guest.Name, cancellationToken);

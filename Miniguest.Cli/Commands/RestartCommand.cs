@@ -15,12 +15,12 @@ internal static class RestartCommand
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
             using var connection = context.ConnectFor(guest);
-            using var domain = GuestDomains.Get(connection, guest.Name);
+            using var domain = context.Domains.Get(connection, guest.Name);
             if (domain.IsActive)
             {
                 await StopCommand.StopAsync(domain, guest.Name, parse.GetValue(timeout), parse.GetValue(force), cancellationToken);
             }
-            GuestDomains.EnsureProtected(domain);
+            GuestDomains.EnsureSafeToStart(domain);
             domain.Start();
             await context.Out.WriteLineAsync($"restarted '{guest.Name}'");
             return CommandAction.Success;

@@ -15,12 +15,12 @@ internal static class StartCommand
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
             using var connection = context.ConnectFor(guest);
-            using var domain = GuestDomains.Get(connection, guest.Name);
+            using var domain = context.Domains.Get(connection, guest.Name);
             if (domain.IsActive)
             {
                 throw new GuestStateException($"guest '{guest.Name}' is already running");
             }
-            GuestDomains.EnsureProtected(domain);
+            GuestDomains.EnsureSafeToStart(domain);
             if (parse.GetValue(console))
             {
                 // A VM starts paused and runs once the console is attached, so its first lines are not lost.

@@ -20,7 +20,7 @@ internal static class StopCommand
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
             using var connection = context.ConnectFor(guest);
-            using var domain = GuestDomains.Get(connection, guest.Name);
+            using var domain = context.Domains.Get(connection, guest.Name);
             if (!domain.IsActive)
             {
                 await context.Out.WriteLineAsync($"'{guest.Name}' is not running");

@@ -29,7 +29,7 @@ public sealed record ContainerDomain
     public int VCpus { get; init; } = 1;
 
     /// <summary>The user namespace the container runs in, or <see langword="null"/> to share the host's ids. Its root
-    /// directory must then belong to the mapped root (see <see cref="ContainerRoot.Prepare"/>).</summary>
+    /// directory must then belong to the mapped root (Miniguest.Core's <c>ContainerRoot.Prepare</c> does that).</summary>
     public UserNamespaceMapping? UserNamespace { get; init; }
 
     /// <summary>Capabilities the container's init starts without, beyond libvirt's defaults.

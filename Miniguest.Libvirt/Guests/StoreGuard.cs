@@ -54,7 +54,7 @@ public static class StoreGuard
     /// <paramref name="container"/> with the best protection this host offers: the user namespace
     /// <paramref name="ids"/> where the kernel offers user namespaces (<see cref="UserNamespacesAvailable"/>), else
     /// without <see cref="ContainerCapabilities.StoreWriters"/>. A user namespace needs the container's root directory
-    /// prepared for it: <see cref="ContainerRoot.Prepare"/>.
+    /// prepared for it: Miniguest.Core's <c>ContainerRoot.Prepare</c>.
     /// </summary>
     public static ContainerDomain Protect(ContainerDomain container, UserNamespaceMapping ids) =>
         Protect(container, ids, UserNamespacesAvailable());

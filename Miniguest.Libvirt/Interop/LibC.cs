@@ -8,10 +8,6 @@ internal static unsafe partial class LibC
 {
     private const string Name = "libc.so.6";
 
-    /// <summary>Changes the owner of a file (not following a final symbolic link); 0, or -1 with errno set.</summary>
-    [LibraryImport(Name, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    internal static partial int lchown(string path, uint owner, uint group);
-
     /// <summary>The canonical absolute path, in a buffer the caller frees; null with errno set.</summary>
     [LibraryImport(Name, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     internal static partial byte* realpath(string path, byte* resolved);
@@ -32,16 +28,6 @@ internal static unsafe partial class LibC
         finally
         {
             NativeMemory.Free(resolved);
-        }
-    }
-
-    /// <summary>Makes <paramref name="owner"/> and <paramref name="group"/> own the file.</summary>
-    /// <exception cref="IOException">The change failed (changing owners needs root).</exception>
-    internal static void ChangeOwner(string path, uint owner, uint group)
-    {
-        if (lchown(path, owner, group) != 0)
-        {
-            throw new IOException($"cannot make {owner}:{group} own {path}: {Marshal.GetLastPInvokeErrorMessage()}");
         }
     }
 }

@@ -20,7 +20,7 @@ public sealed class NixCliTests
     public async Task Closure_size_counts_the_kernel_and_more()
     {
         var guest = await TestGuestFlake.BuildAsync("vm");
-        var kernelBytes = new FileInfo(guest.Kernel).Length;
+        var kernelBytes = new FileInfo(guest.Kernel!).Length;
         var size = await Nix.ClosureSizeAsync(Directory.ResolveLinkTarget(guest.Directory, true)?.FullName ?? guest.Directory);
         Assert.That(size, Is.GreaterThan(kernelBytes));
     }

@@ -1,3 +1,4 @@
+using Miniguest.Core;
 using Miniguest.Libvirt;
 using Miniguest.Libvirt.Guests;
 
@@ -42,7 +43,7 @@ public sealed class StoreProtectionTests
     public async Task Vm_over_9p_cannot_write_to_the_host_store()
     {
         var guest = await TestGuestFlake.BuildAsync("vm");
-        var vm = Vm("vm", guest.Kernel, guest.Initrd, guest.KernelParams, guest.BootDirectory);
+        var vm = Vm("vm", guest.Kernel!, guest.Initrd!, guest.KernelParams, guest.BootDirectory);
         Assert.That(StoreGuard.EnsureProtected(vm, MountTable.OfLibvirtd()), Is.EqualTo(StoreProtection.ReadOnly9pShare));
 
         var (console, defined) = await BootAsync("qemu:///system", DomainXml.Write(vm));
@@ -58,7 +59,7 @@ public sealed class StoreProtectionTests
         var mounts = MountTable.OfLibvirtd();
         var store = StoreView.ForVirtiofs(mounts);
         Assert.That(store.IsAvailable, Is.True, store.Problem);
-        var vm = Vm("vm-virtiofs", guest.Kernel, guest.Initrd, guest.KernelParams, store.Translate(guest.BootDirectory)) with
+        var vm = Vm("vm-virtiofs", guest.Kernel!, guest.Initrd!, guest.KernelParams, store.Translate(guest.BootDirectory)) with
         {
             StoreShare = StoreShareType.Virtiofs,
             StoreSource = store.RequireDirectory(),

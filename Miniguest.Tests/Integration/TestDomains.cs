@@ -14,8 +14,8 @@ internal static class TestDomains
     public static VmDomain Vm(GuestSystem guest, string name, string consoleLog) => new()
     {
         Name = name,
-        Kernel = guest.Kernel,
-        Initrd = guest.Initrd,
+        Kernel = guest.Kernel!,
+        Initrd = guest.Initrd!,
         CommandLine = KernelCommandLine.Compose(guest.KernelParams, "/boot/init"),
         BootSource = guest.BootDirectory,
         StoreShare = guest.Config.StoreShare,

@@ -141,7 +141,7 @@ public sealed class NixLibTests
             await File.WriteAllTextAsync(path, file == GuestConfig.FileName ? config : file == "kernel-params" ? $"init={Init}" : "");
         }
 
-        var guest = GuestSystem.Load(_scratch);
+        var guest = GuestSystem.Load(_scratch, store: _scratch);
 
         using (Assert.EnterMultipleScope())
         {

@@ -1,8 +1,14 @@
-namespace Miniguest.Libvirt.Guests;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Core;
 
 /// <summary>The host directory that becomes a container's <c>/</c>, made ready for libvirt-LXC.</summary>
+/// <remarks>The running container owns that directory and may swap any name in it for a link at any moment, so
+/// everything here goes through <see cref="DirectoryHandle"/>: a link is refused, never followed.</remarks>
 public static class ContainerRoot
 {
+    private const UnixFileMode DirectoryMode = (UnixFileMode)0b111_101_101; // 0755
+
     /// <summary>
     /// Creates the container's root directory if needed and, for a container in the user namespace
     /// <paramref name="ids"/>, makes it usable there (run as root):
@@ -17,7 +23,8 @@ public static class ContainerRoot
     /// Files already in the directory keep their owners: files that host root owns are no one's inside the namespace.
     /// </summary>
     /// <exception cref="IOException">A directory above it is not searchable by others, so the mapped root could not reach
-    /// it; or changing owners failed (not root).</exception>
+    /// it; the container made <c>sys</c>, <c>sys/fs</c> or <c>sys/fs/cgroup</c> something other than a directory (a
+    /// link is never followed); or changing owners failed (not root).</exception>
     public static void Prepare(string directory, UserNamespaceMapping? ids)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -25,25 +32,28 @@ public static class ContainerRoot
         {
             throw new PlatformNotSupportedException("libvirt-LXC containers run on Linux only");
         }
-        var root = Directory.CreateDirectory(directory).FullName;
+        using var root = DirectoryHandle.OpenOrCreate(directory, DirectoryMode);
         if (ids is null)
         {
             return;
         }
-        for (var above = Path.GetDirectoryName(LibC.RealPath(root)); above is not null; above = Path.GetDirectoryName(above))
+        var real = root.RealPath;
+        for (var above = Path.GetDirectoryName(real); above is not null; above = Path.GetDirectoryName(above))
         {
             var mode = File.GetUnixFileMode(above);
             if (!mode.HasFlag(UnixFileMode.OtherExecute))
             {
                 throw new IOException(
                     $"{above} is not searchable by others (mode {Convert.ToString((int)mode, 8)}): the container's root, host uid " +
-                    $"{ids.UidTarget}, could not reach its root directory {root}");
+                    $"{ids.UidTarget}, could not reach its root directory {real}");
             }
         }
-        var cgroup = Directory.CreateDirectory(Path.Combine(root, "sys", "fs", "cgroup")).FullName;
-        foreach (var path in new[] { root, Path.Combine(root, "sys"), Path.Combine(root, "sys", "fs"), cgroup })
+        using var sys = root.CreateDirectory("sys", DirectoryMode);
+        using var fs = sys.CreateDirectory("fs", DirectoryMode);
+        using var cgroup = fs.CreateDirectory("cgroup", DirectoryMode);
+        foreach (var owned in new[] { root, sys, fs, cgroup })
         {
-            LibC.ChangeOwner(path, ids.UidTarget, ids.GidTarget);
+            owned.ChangeOwner(ids.UidTarget, ids.GidTarget);
         }
     }
 }

@@ -1,0 +1,40 @@
+namespace Miniguest.Core;
+
+/// <summary>A guest's own directory in Miniguest's state (<c>/var/lib/miniguest/guests/NAME</c>): the records of the
+/// domain Miniguest defined for it, a VM's console log, a container's root. Root's, but for the container's root,
+/// which the running container owns: so it is only ever written and deleted through <see cref="DirectoryHandle"/>.</summary>
+public sealed class GuestStateDirectory(MiniguestPaths paths, string name)
+{
+    /// <summary>rwxr-xr-x: the mapped root of a container must be able to reach its root directory below.</summary>
+    public const UnixFileMode DirectoryMode = (UnixFileMode)0b111_101_101;
+
+    /// <summary>rw-r--r--.</summary>
+    public const UnixFileMode FileMode = (UnixFileMode)0b110_100_100;
+
+    /// <summary>Writes one of the guest's state files (a file name in <see cref="MiniguestPaths"/>), whole or not at all.</summary>
+    public void Write(string file, string text)
+    {
+        using var directory = DirectoryHandle.OpenOrCreate(paths.GuestState(name), DirectoryMode);
+        directory.WriteFile(Path.GetFileName(file), text, FileMode);
+    }
+
+    /// <summary>Deletes the directory and everything in it, following no link in it.</summary>
+    public void Delete()
+    {
+        using var guests = DirectoryHandle.TryOpen(Path.GetDirectoryName(paths.GuestState(name))!);
+        guests?.Delete(name);
+    }
+
+    /// <summary>Deletes what a command killed while writing a state file left (<see cref="DirectoryHandle.TemporaryName"/>).</summary>
+    public void DeleteTemporaryFiles()
+    {
+        using var directory = DirectoryHandle.TryOpen(paths.GuestState(name));
+        foreach (var entry in directory?.Names() ?? [])
+        {
+            if (DirectoryHandle.IsTemporaryName(entry))
+            {
+                directory!.Delete(entry);
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Runtime.InteropServices;
+
+namespace Miniguest.Core;
+
+/// <summary>The host's Nix store as Miniguest trusts it: the only place a build output's links may lead. A build output
+/// is the work of whoever wrote the flake, and its <c>kernel</c>, <c>initrd</c> or <c>boot</c> may be a link to any
+/// file of the host; QEMU and libvirtd, as root, would hand that file to the guest.</summary>
+public static class NixStore
+{
+    /// <summary>Where the store is.</summary>
+    public const string DefaultDirectory = "/nix/store";
+
+    /// <summary>Where <paramref name="path"/> really is, every link on the way resolved by the kernel, provided that is
+    /// inside <paramref name="store"/>; <see langword="null"/> where nothing is there.</summary>
+    /// <exception cref="GuestFileException">It leads out of the store.</exception>
+    public static string? TryResolve(string path, string store = DefaultDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var real = RealPath(path);
+        if (real is null)
+        {
+            return null;
+        }
+        var inside = store.TrimEnd('/') + "/";
+        return real.StartsWith(inside, StringComparison.Ordinal) && real.Length > inside.Length
+            ? real
+            : throw new GuestFileException(path, $"leads to {real}, outside the Nix store {store}: a guest's files must lie in the store");
+    }
+
+    /// <summary>Where <paramref name="path"/> really is, which must be inside <paramref name="store"/>.</summary>
+    /// <exception cref="GuestFileException">Nothing is there, or it leads out of the store.</exception>
+    public static string Resolve(string path, string store = DefaultDirectory) =>
+        TryResolve(path, store) ?? throw new GuestFileException(path, "missing, or a link that leads nowhere");
+
+    // The kernel resolves the path as it opens it (O_PATH: nothing is read, no permission is needed on the file
+    // itself), and tells where it landed.
+    private static string? RealPath(string path)
+    {
+        var descriptor = LibC.openat(LibC.AtFdCwd, path, LibC.PathOnly | LibC.CloseOnExec, 0);
+        if (descriptor < 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            return error is LibC.ENOENT or LibC.ENOTDIR
+                ? null
+                : throw new GuestFileException(path, $"cannot be opened: {Marshal.GetPInvokeErrorMessage(error)}");
+        }
+        try
+        {
+            return File.ResolveLinkTarget($"/proc/self/fd/{descriptor}", returnFinalTarget: false)?.FullName;
+        }
+        finally
+        {
+            _ = LibC.close(descriptor);
+        }
+    }
+}
