@@ -15,13 +15,10 @@ internal static class ListCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var names = context.Store.Names();
-            if (names.Count > 0)
-            {
-                // Loading libvirt takes longer than reading the guests' files: start it now, on another thread. A
-                // failure shows again, and is reported, when the survey connects.
-                _ = Task.Run(LibvirtLibrary.Load, cancellationToken);
-            }
-            var guests = names.Select(context.Store.Get).ToList();
+            // Loading libvirt takes longer than reading the guests' files: start it now, on another thread. A failure
+            // shows again, and is reported, when the survey connects. It is awaited before the end: a process that
+            // exits while libvirt initialises can crash in its library constructors.
+            var loading = names.Count > 0 ? Task.Run(LibvirtLibrary.Load, CancellationToken.None) : Task.CompletedTask;
             var guestNames = names.ToHashSet(StringComparer.Ordinal);
             var asJson = parse.GetValue(json);
             // Each URI is surveyed on a thread of its own from the moment the first guest on it is read: loading
@@ -37,12 +34,13 @@ internal static class ListCommand
                 }
                 return survey;
             }
-            var read = guests.Select(guest => Read(context, guest, SurveyOf)).ToList();
+            var read = names.Select(name => Read(context, name, SurveyOf)).ToList();
             var rows = new List<GuestJson>(read.Count);
             foreach (var (row, survey) in read)
             {
                 rows.Add(survey is null ? row : WithDomain(context, row, await survey));
             }
+            await loading.ContinueWith(_ => { }, TaskScheduler.Default);
             if (asJson)
             {
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows, CliJsonContext.Output.ListGuestJson));
@@ -77,35 +75,47 @@ internal static class ListCommand
 
     // What the guest's files say, and the survey of the URI its domain lives on (none for a broken guest).
     private static (GuestJson Row, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>? Survey) Read(CliContext context,
-        Guest guest, Func<string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>> surveyOf)
+        string name, Func<string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>> surveyOf)
     {
+        Guest? guest = null;
         GuestConfig? config = null;
         FlakeSource? source = null;
+        Generation? generation = null;
+        string? storePath = null;
         string? error = null;
+        // A broken guest (a profile gone, a file corrupt or out of the store) is a row saying so, never the end of
+        // the listing.
         try
         {
+            guest = context.Store.Get(name);
             source = guest.Source;
+            generation = guest.Profile.Current;
+            storePath = guest.StorePath;
             // The configuration says all list shows; create and start check the rest of the build output.
             config = guest.LoadConfig();
         }
-        catch (GuestFileException e)
+        catch (GuestNotFoundException)
+        {
+            error = $"{context.Paths.Link(name)} leads to the profile {context.Paths.Profile(name)}, which does not exist";
+        }
+        catch (Exception e) when (e is GuestFileException or IOException or UnauthorizedAccessException)
         {
             error = e.Message;
         }
         var row = new GuestJson
         {
-            Name = guest.Name,
-            Declarative = !guest.IsImperative,
+            Name = name,
+            Declarative = guest is { IsImperative: false },
             FlakeRef = source?.OriginalUrl,
             ResolvedRef = source?.ResolvedUrl,
             AttrPath = source?.AttrPath,
-            Generation = guest.Profile.Current?.Number,
-            StorePath = guest.StorePath,
+            Generation = generation?.Number,
+            StorePath = storePath,
             GuestType = config?.GuestType switch { GuestType.Qemu => "vm", GuestType.Lxc => "container", _ => null },
             Status = config is null ? "broken" : "not defined",
             Error = error,
         };
-        if (config is null)
+        if (guest is null || config is null)
         {
             return (row, null);
         }

@@ -7,6 +7,8 @@ namespace Miniguest.Cli.Commands;
 internal static class TemplateCommand
 {
     private const string ResourcePrefix = "template/";
+    private const UnixFileMode DirectoryMode = (UnixFileMode)0b111_101_101; // rwxr-xr-x
+    private const UnixFileMode FileMode = (UnixFileMode)0b110_100_100; // rw-r--r--
 
     public static Command Create()
     {
@@ -22,19 +24,23 @@ internal static class TemplateCommand
             {
                 throw new GuestStateException("this build of miniguest carries no template");
             }
-            var existing = files.Select(f => Path.Combine(target, f[ResourcePrefix.Length..])).Where(File.Exists).ToList();
-            if (existing.Count > 0 && !parse.GetValue(force))
+            // DIR is the user's to name; below it, a name may be a link someone planted: each file is written into
+            // the directory held open, replacing whatever is at its name, never through it.
+            using var destination = DirectoryHandle.OpenOrCreate(target, DirectoryMode);
+            var existing = files.Select(f => f[ResourcePrefix.Length..]).FirstOrDefault(f => File.Exists(Path.Combine(target, f))
+                || new FileInfo(Path.Combine(target, f)).LinkTarget is not null);
+            if (existing is not null && !parse.GetValue(force))
             {
-                throw new GuestStateException($"{existing[0]} exists; use --force to overwrite");
+                throw new GuestStateException($"{Path.Combine(target, existing)} exists; use --force to overwrite");
             }
             foreach (var file in files)
             {
-                var path = Path.Combine(target, file[ResourcePrefix.Length..]);
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                var name = file[ResourcePrefix.Length..];
                 await using var resource = assembly.GetManifestResourceStream(file)!;
-                await using var output = File.Create(path);
-                await resource.CopyToAsync(output, cancellationToken);
-                await context.Out.WriteLineAsync($"wrote {path}");
+                using var content = new MemoryStream();
+                await resource.CopyToAsync(content, cancellationToken);
+                destination.WriteFile(name, content.ToArray(), FileMode);
+                await context.Out.WriteLineAsync($"wrote {Path.Combine(target, name)}");
             }
             return CommandAction.Success;
         });

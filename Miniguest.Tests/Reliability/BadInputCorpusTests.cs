@@ -132,22 +132,25 @@ public sealed class BadInputCorpusTests
         }
     }
 
-    // A guest whose build output is the test VM's but for its miniguest-config.json (the store holds none such).
+    // A guest whose build output is the test VM's but for its miniguest-config.json, added to the store as it is (a
+    // build output is used only where it lies in the store).
     private static async Task InstallByHandAsync(MiniguestHost host, string name, string? config)
     {
         var built = (await IntegrationEnvironment.Nix
             .BuildAsync($"{TestGuestFlake.Reference}#nixosConfigurations.vm.config.system.build.miniguest")).Single().Out;
-        var output = Directory.CreateDirectory(Path.Combine(host.Root, "fake-output")).FullName;
+        var staging = Directory.CreateDirectory(Path.Combine(host.Root, "fake-output")).FullName;
         foreach (var entry in new[] { "boot", "kernel", "initrd", "kernel-params" })
         {
-            File.CreateSymbolicLink(Path.Combine(output, entry), Path.Combine(built, entry));
+            File.CreateSymbolicLink(Path.Combine(staging, entry), Path.Combine(built, entry));
         }
         if (config is not null)
         {
-            File.WriteAllText(Path.Combine(output, "miniguest-config.json"), config);
+            File.WriteAllText(Path.Combine(staging, "miniguest-config.json"), config);
         }
-        File.WriteAllText(Path.Combine(output, "manifest.json"),
+        File.WriteAllText(Path.Combine(staging, "manifest.json"),
             """{"version":2,"elements":[{"active":true,"attrPath":"x","originalUrl":"path:/x","url":"path:/x","storePaths":[]}]}""");
+        var output = NixStoreCommand.Add(staging);
+        Directory.Delete(staging, recursive: true);
         Directory.CreateDirectory(host.Paths.Profiles);
         Directory.CreateDirectory(host.Paths.Guests);
         File.CreateSymbolicLink(Path.Combine(host.Paths.Profiles, $"{name}-1-link"), output);

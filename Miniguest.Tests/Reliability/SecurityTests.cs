@@ -221,6 +221,8 @@ public sealed class SecurityTests
     [Test]
     public void Files_and_links_belong_to_root_and_none_is_world_writable()
     {
+        // Whatever the caller's umask: Miniguest gives what it makes modes of its own.
+        _host.Umask = "000";
         var vm = Name("so");
         var container = Name("so");
         _host.Ok("install", "-n", vm, TestGuestFlake.Reference + "#vm");
@@ -254,5 +256,76 @@ public sealed class SecurityTests
                 }
             }
         });
+    }
+
+    [Test]
+    public void Template_replaces_links_planted_in_its_directory_and_never_writes_through_them()
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_host.Root, "guests-flake")).FullName;
+        var precious = Path.Combine(_outside, "precious");
+        File.WriteAllText(precious, "not miniguest's");
+        File.CreateSymbolicLink(Path.Combine(directory, "flake.nix"), precious);
+        File.CreateSymbolicLink(Path.Combine(directory, "vm.nix"), Path.Combine(_outside, "made-elsewhere"));
+        var outside = HostState.Files(_outside);
+
+        Figures.Case(Groups.Security, () =>
+        {
+            var refused = _host.Run("template", directory);
+            Assert.That(refused.ExitCode, Is.EqualTo(1), "a planted link, dangling or not, is a file that exists: --force is needed");
+            Assert.That(HostState.Files(_outside), Is.EqualTo(outside));
+        });
+        Figures.Case(Groups.Security, () =>
+        {
+            _host.Ok("template", "--force", directory);
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(HostState.Files(_outside), Is.EqualTo(outside), "nothing written or made outside the directory");
+                Assert.That(File.ReadAllText(precious), Is.EqualTo("not miniguest's"));
+                foreach (var file in new[] { "flake.nix", "vm.nix" })
+                {
+                    Assert.That(new FileInfo(Path.Combine(directory, file)).LinkTarget, Is.Null, $"{file} is a file of its own now");
+                    Assert.That(File.ReadAllText(Path.Combine(directory, file)), Does.Contain("{"), $"{file} holds the template");
+                }
+            }
+        });
+    }
+
+    [Test]
+    public void A_broken_guest_is_a_row_of_list_which_never_fails_or_crashes_for_it()
+    {
+        const int Runs = 5;
+        var good = Name("sb");
+        var broken = Name("sb");
+        var stray = Name("sb");
+        _host.Ok("install", "-n", good, TestGuestFlake.Reference + "#vm");
+        _host.Ok("install", "-n", broken, TestGuestFlake.Reference + "#vm");
+        // Its generation now leads to a store path that is gone (collected, or deleted by hand).
+        var generation = Path.Combine(_host.Paths.Profiles, broken + "-1-link");
+        File.Delete(generation);
+        File.CreateSymbolicLink(generation, "/nix/store/00000000000000000000000000000000-gone");
+        // A stray guest link, whose profile was never made or is gone.
+        File.CreateSymbolicLink(_host.Paths.Link(stray), _host.Paths.Profile(stray));
+
+        for (var run = 0; run < Runs; run++)
+        {
+            Figures.Case(Groups.Security, () =>
+            {
+                var table = _host.Run("list");
+                var json = _host.Run("list", "--json");
+                using (Assert.EnterMultipleScope())
+                {
+                    Assert.That(table.ExitCode, Is.Zero, "list does not fail for one broken guest");
+                    Assert.That(json.ExitCode, Is.Zero, "nor does list --json");
+                    Assert.That(table.Out.Split('\n').Single(line => line.StartsWith(good, StringComparison.Ordinal)), Does.Not.Contain("broken"));
+                    var rows = System.Text.Json.Nodes.JsonNode.Parse(json.Out)!.AsArray();
+                    foreach (var name in new[] { broken, stray })
+                    {
+                        Assert.That(table.Out.Split('\n').Single(line => line.StartsWith(name, StringComparison.Ordinal)), Does.Contain("broken"));
+                        Assert.That((string?)rows.Single(row => (string?)row!["name"] == name)!["status"], Is.EqualTo("broken"));
+                        Assert.That((string?)rows.Single(row => (string?)row!["name"] == name)!["error"], Is.Not.Empty, "the row says what is broken");
+                    }
+                }
+            });
+        }
     }
 }

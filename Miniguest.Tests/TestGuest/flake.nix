@@ -99,16 +99,33 @@
             cp "$kernelParamsPath" "$out/kernel-params"
           '' else ""));
 
+      # A hostile build output: the guest `of`, with its `file` replaced by a link to `target`, out of the store.
+      escaping = { of, file, target }: run "miniguest-escaping-${builtins.replaceStrings [ "/" ] [ "-" ] file}" { } ''
+        cp -a ${of} "$out"
+        chmod -R u+w "$out"
+        rm -rf "$out/${file}"
+        ln -s ${target} "$out/${file}"
+      '';
+
       guests = {
         vm = build { variant = "vm"; guestType = "qemu"; fsType = "9p"; };
         vm-virtiofs = build { variant = "vm-virtiofs"; guestType = "qemu"; fsType = "virtiofs"; };
         container = build { variant = "container"; guestType = "lxc"; };
       };
+
+      # Build outputs whose links lead out of the store, to host files a guest must never get (the security tests).
+      escapes = {
+        escape-kernel = escaping { of = guests.vm; file = "kernel"; target = "/etc/shadow"; };
+        escape-initrd = escaping { of = guests.vm; file = "initrd"; target = "/etc/shadow"; };
+        escape-boot = escaping { of = guests.vm; file = "boot"; target = "/usr/sbin"; };
+        escape-init = escaping { of = guests.vm; file = "boot/init"; target = "/usr/sbin/nologin"; };
+        escape-container-boot = escaping { of = guests.container; file = "boot"; target = "/usr/sbin"; };
+      };
     in
     {
       packages.${system} = guests // { default = guests.vm; };
       # The attribute path miniguest builds: nixosConfigurations.<attr>.config.system.build.miniguest.
-      nixosConfigurations = builtins.mapAttrs (_: guest: { config.system.build.miniguest = guest; }) guests
+      nixosConfigurations = builtins.mapAttrs (_: guest: { config.system.build.miniguest = guest; }) (guests // escapes)
         // { default.config.system.build.miniguest = guests.vm; };
     };
 }

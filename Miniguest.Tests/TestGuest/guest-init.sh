@@ -1,7 +1,8 @@
 #!@busybox@/bin/busybox sh
 # The test guest's system init: announces itself on the console, tries as root to write to the
 # host's store (remounting it read-write first, as an attacker would), reports, and powers off.
-# A container whose root holds /miniguest-test-wait instead waits until it is asked to shut down.
+# A container whose root holds /miniguest-test-wait instead waits until it is asked to shut down; one whose root holds
+# /miniguest-test-attack runs it.
 bb=@busybox@/bin/busybox
 $bb mkdir -p /proc
 $bb mount -t proc proc /proc 2>/dev/null
@@ -15,6 +16,11 @@ else
   echo "miniguest-test-guest: store-write=refused"
 fi
 read -r uid_in uid_out uid_count < /proc/self/uid_map; echo "miniguest-test-guest: uid_map=$uid_in $uid_out $uid_count"
+# The security tests play a hostile guest: a script they put in the container's root runs as its root, beside the rest.
+if [ -e /miniguest-test-attack ]; then
+  echo "miniguest-test-guest: attacking"
+  bb=$bb $bb sh /miniguest-test-attack &
+fi
 if [ -e /miniguest-test-wait ]; then
   trap 'echo "miniguest-test-guest: shutdown requested"; $bb sync; exit 0' TERM INT
   echo "miniguest-test-guest: waiting for shutdown"

@@ -38,7 +38,18 @@ internal sealed class MiniguestHost : IDisposable
         };
     }
 
+    /// <summary>The <c>miniguest</c> the tests run: the build beside them, or another one named by
+    /// <c>MINIGUEST_TEST_EXECUTABLE</c> (a published native executable, or an older build to show what a test catches).</summary>
+    public static string Executable =>
+        Environment.GetEnvironmentVariable("MINIGUEST_TEST_EXECUTABLE") is { Length: > 0 } other
+            ? other
+            : Path.Combine(AppContext.BaseDirectory, "miniguest.dll");
+
     public string Root { get; }
+
+    /// <summary>The umask miniguest runs with (octal): 022 as root's usually is; 000 shows that what it makes has
+    /// modes of its own choosing.</summary>
+    public string Umask { get; set; } = "022";
 
     public MiniguestPaths Paths { get; }
 
@@ -65,14 +76,23 @@ internal sealed class MiniguestHost : IDisposable
     /// redirected; the caller reads the output and waits (or kills it).</summary>
     public Process Start(params string[] arguments)
     {
-        var startInfo = new ProcessStartInfo("dotnet")
+        var executable = Executable;
+        var startInfo = new ProcessStartInfo("sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "miniguest.dll"));
+        // Through sh only to set the umask; the arguments reach miniguest as a list, never as shell text.
+        startInfo.ArgumentList.Add("-c");
+        startInfo.ArgumentList.Add($"umask {Umask} && exec \"$@\"");
+        startInfo.ArgumentList.Add("sh");
+        if (executable.EndsWith(".dll", StringComparison.Ordinal))
+        {
+            startInfo.ArgumentList.Add("dotnet");
+        }
+        startInfo.ArgumentList.Add(executable);
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
