@@ -16,8 +16,8 @@ public sealed class Guest
     /// <summary>The guest's name.</summary>
     public string Name { get; }
 
-    /// <summary>The guest's link, <c>/etc/miniguests/NAME</c>: its domains point here, so a new generation
-    /// needs only a reboot.</summary>
+    /// <summary>The guest's link, <c>/etc/miniguests/NAME</c>: the guest's current generation, whose files its domain
+    /// is defined with (where they really are in the store; a new generation defines the domain again).</summary>
     public string Link => _paths.Link(Name);
 
     /// <summary>The guest's profile (it does not exist for declarative guests).</summary>

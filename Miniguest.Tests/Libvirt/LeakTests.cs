@@ -14,20 +14,29 @@ public sealed partial class LeakTests
     // A leak of 26 bytes a cycle (a UUID string, say) shows here; the resident set is too coarse for that.
     private const long AllowedNativeHeapGrowth = 256 * 1024;
 
+    // A leak grows memory in every round; other threads of the test process (libvirt's event loop, finalizers) now and
+    // then allocate in one: the smallest growth of a few rounds is the binding's own.
+    private const int Rounds = 3;
+
     [Test]
     public void Ten_thousand_define_look_up_undefine_cycles_leave_memory_flat()
     {
         using var connection = Connection.Open("test:///default");
-        // Warm-up twice as long as the measurement: the JIT and the GC's budgets settle, libvirt fills its caches.
+        // Warm-up twice as long as a round: the JIT and the GC's budgets settle, libvirt fills its caches.
         RunCycles(connection, 2 * Cycles);
-        var residentBefore = ResidentBytes();
-        var nativeBefore = NativeHeapInUse();
-
-        RunCycles(connection, Cycles);
-
-        var residentGrowth = ResidentBytes() - residentBefore;
-        var nativeGrowth = NativeHeapInUse() - nativeBefore;
-        TestContext.Out.WriteLine($"over {Cycles} cycles: resident memory +{residentGrowth / 1024} KiB, native heap in use +{nativeGrowth / 1024} KiB");
+        var residentGrowth = long.MaxValue;
+        var nativeGrowth = long.MaxValue;
+        for (var round = 0; round < Rounds; round++)
+        {
+            var residentBefore = ResidentBytes();
+            var nativeBefore = NativeHeapInUse();
+            RunCycles(connection, Cycles);
+            var resident = ResidentBytes() - residentBefore;
+            var native = NativeHeapInUse() - nativeBefore;
+            TestContext.Out.WriteLine($"round {round + 1}, {Cycles} cycles: resident memory +{resident / 1024} KiB, native heap in use +{native / 1024} KiB");
+            residentGrowth = Math.Min(residentGrowth, resident);
+            nativeGrowth = Math.Min(nativeGrowth, native);
+        }
         using (Assert.EnterMultipleScope())
         {
             Assert.That(residentGrowth, Is.LessThan(AllowedResidentGrowth));

@@ -110,7 +110,7 @@ public sealed class LoadTests : HostFixture
     }
 
     [Test]
-    public async Task Start_console_of_a_container_that_powers_off_at_once_succeeds_and_shows_its_output()
+    public async Task Start_console_of_a_container_that_powers_off_at_once_succeeds_and_shows_its_output_or_says_it_missed_it()
     {
         var name = MiniguestHost.UniqueName("con", ReliabilitySuite.Prefix);
         Host.Ok("install", "-n", name, TestGuestFlake.Reference + "#container");
@@ -119,6 +119,7 @@ public sealed class LoadTests : HostFixture
         using var domain = connection.GetDomain(name);
         var failed = new List<string>();
         var silent = 0;
+        var missed = 0;
         for (var cycle = 0; cycle < ConsoleCycles; cycle++)
         {
             // Without miniguest-test-wait the container prints and powers itself off in about 0.4 s.
@@ -126,6 +127,10 @@ public sealed class LoadTests : HostFixture
             if (result.ExitCode != 0)
             {
                 failed.Add(result.ErrorLines.LastOrDefault() ?? $"exit {result.ExitCode}");
+            }
+            else if (result.Error.Contains("stopped before its console could be attached", StringComparison.Ordinal))
+            {
+                missed++;
             }
             else if (!result.Out.Contains("container is up", StringComparison.Ordinal))
             {
@@ -137,7 +142,8 @@ public sealed class LoadTests : HostFixture
                 await Task.Delay(20);
             }
         }
-        Figures.Note($"load: {ConsoleCycles} start --console of a container that powers off at once: {failed.Count} failed ({string.Join("; ", failed.Distinct())}), {silent} succeeded without the guest's output");
+        Figures.Note($"load: {ConsoleCycles} start --console of a container that powers off at once: {failed.Count} failed ({string.Join("; ", failed.Distinct())}), "
+            + $"{missed} said the container stopped before its console was attached, {silent} succeeded without the guest's output and without saying so");
         Figures.Case(Groups.Load, () =>
         {
             Figures.Leftovers(Groups.Load, ContainerProcesses(name));
@@ -145,10 +151,12 @@ public sealed class LoadTests : HostFixture
         });
         Figures.Case(Groups.Load, () =>
         {
+            // libvirt-LXC cannot start a container paused, and returns from the start only after its init ran: a container
+            // done within a fraction of a second can be gone before its console can be opened. That is said, never hidden.
             if (failed.Count > 0 || silent > 0)
             {
-                Assert.Fail($"product bug: start --console races a guest that stops quickly: {failed.Count} of {ConsoleCycles} runs failed "
-                    + $"({string.Join("; ", failed.Distinct())}) and {silent} exited 0 without the guest's output");
+                Assert.Fail($"start --console races a guest that stops quickly: {failed.Count} of {ConsoleCycles} runs failed "
+                    + $"({string.Join("; ", failed.Distinct())}) and {silent} exited 0 without the guest's output and without saying so");
             }
         });
     }

@@ -57,11 +57,13 @@ public sealed class BadInputTests : HostFixture
     [Test]
     public void A_corrupt_guest_config_is_an_error_naming_the_file()
     {
-        // A guest whose build output holds a broken miniguest-config.json (the store holds none, so fake one).
-        var output = Directory.CreateDirectory(Path.Combine(Host.Root, "fake-output")).FullName;
-        File.WriteAllText(Path.Combine(output, "miniguest-config.json"), "{ not json");
-        File.WriteAllText(Path.Combine(output, "manifest.json"),
+        // A guest whose build output holds a broken miniguest-config.json (no build makes one: add it to the store).
+        var staging = Directory.CreateDirectory(Path.Combine(Host.Root, "fake-output")).FullName;
+        File.WriteAllText(Path.Combine(staging, "miniguest-config.json"), "{ not json");
+        File.WriteAllText(Path.Combine(staging, "manifest.json"),
             """{"version":2,"elements":[{"active":true,"attrPath":"x","originalUrl":"path:/x","url":"path:/x","storePaths":[]}]}""");
+        var output = NixStoreCommand.Add(staging);
+        Directory.Delete(staging, recursive: true);
         Directory.CreateDirectory(Host.Paths.Profiles);
         Directory.CreateDirectory(Host.Paths.Guests);
         File.CreateSymbolicLink(Path.Combine(Host.Paths.Profiles, "broken-1-link"), output);
