@@ -163,6 +163,7 @@ public sealed class DirectoryHandle : IDisposable
                 RandomAccess.Write(file, content, fileOffset: 0);
                 RandomAccess.FlushToDisk(file);
             }
+            CrashPoint.Reach(CrashPoint.TemporaryMade);
             Rename(temporary, name);
         }
         catch
@@ -189,6 +190,7 @@ public sealed class DirectoryHandle : IDisposable
         }
         try
         {
+            CrashPoint.Reach(CrashPoint.TemporaryMade);
             Rename(temporary, name);
         }
         catch

@@ -29,7 +29,7 @@ public sealed record DomainOptions
 
 /// <summary>A guest's domain as Miniguest would define it: its XML, and what keeps its guest from writing to the
 /// host's store.</summary>
-public sealed record GuestDomainDefinition(string Xml, StoreProtection Protection);
+public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtection Protection);
 
 /// <summary>Where a guest's domain stands against its installed generation.</summary>
 public enum GuestStatus
@@ -101,12 +101,16 @@ public sealed class GuestDomains(MiniguestPaths paths)
         var state = new GuestStateDirectory(paths, guest.Name);
         if (guest.LoadConfig().GuestType == GuestType.Lxc)
         {
+            CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
             ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), DomainXml.ReadContainer(definition.Xml).UserNamespace);
         }
-        var domain = connection.DefineDomain(definition.Xml);
+        // Recorded first: a domain defined but not recorded would be no one's (foreign) after a crash between the two,
+        // while a record of a domain not yet defined is only a record.
+        CrashPoint.Reach(CrashPoint.RecordDomain);
         state.Write(paths.ConnectionUriFile(guest.Name), connection.RequestedUri);
-        state.Write(paths.DomainUuidFile(guest.Name), domain.Uuid.ToString("D"));
-        return domain;
+        state.Write(paths.DomainUuidFile(guest.Name), definition.Uuid.ToString("D"));
+        CrashPoint.Reach(CrashPoint.DefineDomain);
+        return connection.DefineDomain(definition.Xml);
     }
 
     /// <summary>The domain <see cref="Define"/> would define, without defining it.</summary>
@@ -124,7 +128,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         {
             var container = StoreGuard.Protect(Container(guest, system, options, metadata, existingXml is null ? null : DomainXml.ReadContainer(existingXml)),
                 UserNamespaceFor(guest.Name));
-            return new GuestDomainDefinition(DomainXml.Write(container), StoreGuard.EnsureProtected(container));
+            return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container));
         }
         var vm = Vm(connection, guest, system, options, metadata, existingXml is null ? null : DomainXml.ReadVm(existingXml));
         var mounts = MountTable.OfLibvirtd();
@@ -133,7 +137,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
             // virtiofsd follows links: both shares go through the read-only view of the store.
             vm = vm with { StoreSource = view.Directory!, BootSource = view.Translate(vm.BootSource) };
         }
-        return new GuestDomainDefinition(DomainXml.Write(vm), StoreGuard.EnsureProtected(vm, mounts));
+        return new GuestDomainDefinition(DomainXml.Write(vm), vm.Uuid!.Value, StoreGuard.EnsureProtected(vm, mounts));
     }
 
     /// <summary>Refuses to start a domain whose guest could write to the host's store (the host may have changed
@@ -177,17 +181,18 @@ public sealed class GuestDomains(MiniguestPaths paths)
         return new UserNamespaceMapping(first, first, RangeSize);
     }
 
-    /// <summary>Updates the guest's domain, if it has one, to its current generation; <see langword="false"/> if
-    /// it has none.</summary>
-    public bool Resync(Connection connection, Guest guest)
+    /// <summary>Updates the guest's domain, if it has one, to its current generation (a command cut short may have
+    /// left it behind, so it is checked whether or not anything was built).</summary>
+    public ResyncOutcome Resync(Connection connection, Guest guest)
     {
         using var existing = Find(connection, guest.Name);
         if (existing is null)
         {
-            return false;
+            return ResyncOutcome.NoDomain;
         }
-        Define(connection, guest, new DomainOptions()).Dispose();
-        return true;
+        var before = existing.GetXml(DomainXmlFlags.Inactive);
+        using var updated = Define(connection, guest, new DomainOptions());
+        return updated.GetXml(DomainXmlFlags.Inactive) == before ? ResyncOutcome.Unchanged : ResyncOutcome.Updated;
     }
 
     /// <summary>Where the domain stands against the guest's installed generation.</summary>
@@ -297,7 +302,8 @@ public sealed class GuestDomains(MiniguestPaths paths)
         VmDomain? existing) => new()
     {
         Name = guest.Name,
-        Uuid = existing?.Uuid,
+        // A new domain's UUID is chosen here, so that it is recorded before the domain is defined.
+        Uuid = existing?.Uuid ?? Guid.NewGuid(),
         // The files where they really are in the store, checked there: the build output's own links are not the
         // domain's to follow (an upgrade or a rollback defines the domain again).
         Kernel = system.Kernel!,
@@ -323,13 +329,26 @@ public sealed class GuestDomains(MiniguestPaths paths)
         new()
         {
             Name = guest.Name,
-            Uuid = existing?.Uuid,
+            Uuid = existing?.Uuid ?? Guid.NewGuid(),
             RootDirectory = paths.ContainerRoot(guest.Name),
             BootSource = system.BootDirectory,
             MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 512,
             VCpus = options.VCpus ?? existing?.VCpus ?? 1,
             Metadata = metadata,
         };
+}
+
+/// <summary>What a re-sync did to a guest's domain.</summary>
+public enum ResyncOutcome
+{
+    /// <summary>The guest has no domain.</summary>
+    NoDomain,
+
+    /// <summary>The domain was already defined with the guest's current generation.</summary>
+    Unchanged,
+
+    /// <summary>The domain was defined again, with the guest's current generation.</summary>
+    Updated,
 }
 
 /// <summary>What a survey found of a guest's domain.</summary>

@@ -46,7 +46,8 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         }
         var profile = new GuestProfile(Paths, name);
         var existed = profile.Exists;
-        if ((existed || linkState == GuestLinkState.Profile) && !force)
+        // A profile without its link is an install cut short before the link was made: this one completes it.
+        if (linkState == GuestLinkState.Profile && !force)
         {
             throw new GuestStateException($"guest '{name}' is already installed; use --force to replace it");
         }
@@ -55,7 +56,9 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         try
         {
             var staged = await StageAsync(name, reference.Installable, progress, cancellationToken).ConfigureAwait(false);
+            CrashPoint.Reach(CrashPoint.SetProfile);
             await nix.SetProfileAsync(profile.Path, staged, cancellationToken).ConfigureAwait(false);
+            CrashPoint.Reach(CrashPoint.LinkGuest);
             store.LinkToProfile(name);
         }
         catch when (!existed)
@@ -65,7 +68,7 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         }
         finally
         {
-            Staging(name).Delete();
+            DropStaging(name);
         }
         _logger.LogDebug("Installed '{Guest}' from {Reference}, generation {Generation}", name, reference.Installable,
             profile.Current?.Number);
@@ -94,11 +97,12 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         try
         {
             var staged = await StageAsync(name, $"{source.OriginalUrl}#{source.AttrPath}", progress, cancellationToken).ConfigureAwait(false);
+            CrashPoint.Reach(CrashPoint.SetProfile);
             await nix.SetProfileAsync(guest.Profile.Path, staged, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            Staging(name).Delete();
+            DropStaging(name);
         }
         var after = guest.Profile.Current;
         var changes = before is not null && after is not null
@@ -124,6 +128,7 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
                 ?? throw new GuestStateException($"guest '{name}' has no generation {number}")
             : guest.Profile.Generations.LastOrDefault(g => g.Number < current.Number)
                 ?? throw new GuestStateException($"guest '{name}' has no generation before {current.Number}");
+        CrashPoint.Reach(CrashPoint.SwitchGeneration);
         guest.Profile.SwitchTo(target.Number);
         return target;
     }
@@ -142,8 +147,11 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         }
         // The profile goes last: until it does, the guest is still found, so a remove cut short (a crash, a kill)
         // completes when it is run again.
+        CrashPoint.Reach(CrashPoint.Unlink);
         store.Unlink(name);
+        CrashPoint.Reach(CrashPoint.DeleteState);
         new GuestStateDirectory(Paths, name).Delete();
+        CrashPoint.Reach(CrashPoint.DeleteProfile);
         guest.Profile.Delete();
     }
 
@@ -154,12 +162,19 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         CancellationToken cancellationToken)
     {
         var staging = Staging(name);
+        CrashPoint.Reach(CrashPoint.Stage);
         await nix.ProfileInstallAsync(staging.Path, installable, progress, cancellationToken).ConfigureAwait(false);
         return Directory.ResolveLinkTarget(staging.Path, returnFinalTarget: true)?.FullName
             ?? throw new GuestStateException($"nix profile install made no profile at {staging.Path}");
     }
 
     private GuestProfile Staging(string name) => new(Paths, ".staging-" + name);
+
+    private void DropStaging(string name)
+    {
+        CrashPoint.Reach(CrashPoint.DropStaging);
+        Staging(name).Delete();
+    }
 
     // What a command killed while it held the guest's lock leaves behind: the staging profile, the links Nix
     // makes while it switches a profile, and Miniguest's own temporary links and state files. Every command that

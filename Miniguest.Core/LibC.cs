@@ -32,6 +32,8 @@ internal static partial class LibC
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
 
+    public const int SIGKILL = 9;
+
     /// <summary>Opens a directory stream; 0 with errno set.</summary>
     [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint opendir(string name);
@@ -71,4 +73,7 @@ internal static partial class LibC
 
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int close(int fd);
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int kill(int pid, int signal);
 }

@@ -40,6 +40,7 @@ internal static class ApplyCommand
             {
                 Prune(context, gone);
             }
+            CrashPoint.Reach(CrashPoint.RecordDeclared);
             using var state = DirectoryHandle.OpenOrCreate(context.Paths.State, GuestStateDirectory.DirectoryMode);
             state.WriteFile(Path.GetFileName(appliedFile), JsonSerializer.Serialize(declared.Guests.Keys.Order().ToList(), CliJsonContext.Default.ListString),
                 GuestStateDirectory.FileMode);
@@ -57,12 +58,14 @@ internal static class ApplyCommand
             VCpus = settings.Vcpus,
             Network = settings.Network ?? DomainOptions.NoNetwork,
         });
+        CrashPoint.Reach(CrashPoint.SetAutostart);
         domain.Autostart = settings.Autostart;
         if (settings.RestartIfChanged && context.Domains.Status(domain, guest) == GuestStatus.Outdated)
         {
             context.Logger.LogInformation("Restarting '{Guest}' on its new generation", guest.Name);
             await StopCommand.StopAsync(domain, guest.Name, 60, force: true, cancellationToken);
             GuestDomains.EnsureSafeToStart(domain);
+            CrashPoint.Reach(CrashPoint.StartDomain);
             domain.Start();
         }
         await context.Out.WriteLineAsync($"'{guest.Name}': domain up to date on {connection.RequestedUri}");
@@ -81,11 +84,14 @@ internal static class ApplyCommand
         {
             if (domain.IsActive)
             {
+                CrashPoint.Reach(CrashPoint.StopDomain);
                 domain.Destroy();
             }
+            CrashPoint.Reach(CrashPoint.UndefineDomain);
             domain.Undefine();
             context.Logger.LogInformation("Undefined the domain of '{Guest}', no longer declared", name);
         }
+        CrashPoint.Reach(CrashPoint.DeleteState);
         new GuestStateDirectory(context.Paths, name).Delete();
     }
 

@@ -16,6 +16,7 @@ internal static class AutostartCommand
             var guest = context.Store.Get(parse.GetRequiredValue(name));
             using var connection = context.ConnectFor(guest);
             using var domain = context.Domains.Get(connection, guest.Name);
+            CrashPoint.Reach(CrashPoint.SetAutostart);
             domain.Autostart = parse.GetRequiredValue(state) == "on";
             await context.Out.WriteLineAsync($"autostart of '{guest.Name}' is {(domain.Autostart ? "on" : "off")}");
             return CommandAction.Success;

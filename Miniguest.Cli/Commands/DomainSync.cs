@@ -14,11 +14,14 @@ internal static class DomainSync
             return; // never created: nothing to re-sync, and no daemon to bother
         }
         using var connection = context.ConnectFor(guest);
-        if (!context.Domains.Resync(connection, guest))
+        switch (context.Domains.Resync(connection, guest))
         {
-            return;
+            case ResyncOutcome.NoDomain:
+                return;
+            case ResyncOutcome.Updated:
+                context.Logger.LogInformation("Updated the domain of '{Guest}'", guest.Name);
+                break;
         }
-        context.Logger.LogInformation("Updated the domain of '{Guest}'", guest.Name);
         using var domain = context.Domains.Find(connection, guest.Name);
         if (context.Domains.Status(domain, guest) == GuestStatus.Outdated)
         {

@@ -32,10 +32,12 @@ internal static class RemoveCommand
                         {
                             throw new GuestStateException($"guest '{guest.Name}' is running; stop it first or use --force");
                         }
+                        CrashPoint.Reach(CrashPoint.StopDomain);
                         domain.Destroy();
                     }
                     if (!parse.GetValue(keepDomain))
                     {
+                        CrashPoint.Reach(CrashPoint.UndefineDomain);
                         domain.Undefine();
                     }
                 }

@@ -26,9 +26,11 @@ internal static class StartCommand
                 // A VM starts paused and runs once the console is attached, so its first lines are not lost.
                 // libvirt-LXC cannot start paused: a container that finishes within milliseconds may outrun it.
                 var vm = guest.LoadConfig().GuestType == GuestType.Qemu;
+                CrashPoint.Reach(CrashPoint.StartDomain);
                 domain.Start(vm ? StartDomainFlags.Paused : StartDomainFlags.None);
                 return await ConsoleSession.RunAsync(domain, vm ? domain.Resume : null, cancellationToken);
             }
+            CrashPoint.Reach(CrashPoint.StartDomain);
             domain.Start();
             await context.Out.WriteLineAsync($"started '{guest.Name}'");
             return CommandAction.Success;

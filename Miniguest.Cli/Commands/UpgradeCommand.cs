@@ -32,6 +32,8 @@ internal static class UpgradeCommand
                         break;
                     case UpgradeOutcome.Unchanged:
                         await context.Out.WriteLineAsync($"'{guestName}': up to date (generation {result.After?.Number})");
+                        // An upgrade cut short after its build may have left the domain behind.
+                        DomainSync.Resync(context, context.Store.Get(guestName));
                         break;
                     case UpgradeOutcome.Upgraded:
                         await context.Out.WriteLineAsync($"'{guestName}': generation {result.Before?.Number} -> {result.After?.Number}");

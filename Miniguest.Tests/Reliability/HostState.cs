@@ -81,17 +81,26 @@ internal static class HostState
     }
 
     /// <summary>What is inconsistent on <paramref name="host"/>: links that do not lead through the guest's profile
-    /// to an existing generation, generations without a profile, staging profiles left behind, and domains of
-    /// Miniguest named <paramref name="prefix"/>… that belong to no guest. Empty when all is well.</summary>
-    public static IReadOnlyList<string> Problems(MiniguestHost host, string prefix)
+    /// to an existing generation, generations without a profile, and domains of Miniguest named
+    /// <paramref name="prefix"/>… that belong to no guest; and, unless <paramref name="leftoversAllowed"/>, what a
+    /// command cut short leaves for the next one to clear (<see cref="Leftovers"/>). Empty when all is well.</summary>
+    public static IReadOnlyList<string> Problems(MiniguestHost host, string prefix, bool leftoversAllowed = false)
     {
-        var problems = new List<string>();
+        var problems = leftoversAllowed ? [] : Leftovers(host).Select(leftover => "left behind: " + leftover).ToList();
         var paths = host.Paths;
         var guests = new GuestStore(paths).Names();
         if (Directory.Exists(paths.Guests))
         {
             foreach (var link in new DirectoryInfo(paths.Guests).EnumerateFileSystemInfos())
             {
+                if (DirectoryHandle.IsTemporaryName(link.Name))
+                {
+                    continue; // a leftover, counted above
+                }
+                if (link.LinkTarget?.StartsWith("/nix/store/", StringComparison.Ordinal) == true)
+                {
+                    continue; // a guest a NixOS host declares, linked straight into the store
+                }
                 if (link.LinkTarget != paths.Profile(link.Name))
                 {
                     problems.Add($"{link.Name}: link points at {link.LinkTarget ?? "(not a link)"}, not its profile");
@@ -110,11 +119,11 @@ internal static class HostState
         {
             foreach (var entry in new DirectoryInfo(paths.Profiles).EnumerateFileSystemInfos())
             {
-                if (entry.Name.StartsWith(".staging-", StringComparison.Ordinal))
+                if (entry.Name.StartsWith('.'))
                 {
-                    problems.Add($"staging profile left behind: {entry.Name}");
+                    continue; // staging profiles and temporary links: leftovers, counted above
                 }
-                else if (entry.Name.EndsWith("-link", StringComparison.Ordinal))
+                if (entry.Name.EndsWith("-link", StringComparison.Ordinal))
                 {
                     var owner = entry.Name[..entry.Name.LastIndexOf('-', entry.Name.Length - "-link".Length - 1)];
                     if (!File.Exists(paths.Profile(owner)) && !Directory.Exists(paths.Profile(owner)))
@@ -145,6 +154,51 @@ internal static class HostState
             TestContext.Out.WriteLine("inconsistent: " + problem);
         }
         return problems;
+    }
+
+    /// <summary>What a command cut short leaves and the next command on the guest clears: staging profiles and their
+    /// generations, the links Nix makes while it switches a profile (<c>.N_NAME</c>), and Miniguest's temporary files
+    /// and links (<c>.NAME.tmp</c>) among the guest links, profiles and guests' state.</summary>
+    public static IReadOnlyList<string> Leftovers(MiniguestHost host)
+    {
+        var paths = host.Paths;
+        var stateDirectories = Directory.Exists(Path.Combine(paths.State, "guests")) ? Directory.GetDirectories(Path.Combine(paths.State, "guests")) : [];
+        return new[] { paths.Guests, paths.Profiles }.Concat(stateDirectories)
+            .Where(Directory.Exists)
+            .SelectMany(directory => new DirectoryInfo(directory).EnumerateFileSystemInfos())
+            .Where(entry => entry.Name.StartsWith('.'))
+            .Select(entry => Path.GetRelativePath(host.Root, entry.FullName))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>The guests whose domain is not defined with their current generation (Miniguest's metadata names
+    /// another store path): what a command that changed a generation must never leave, once it completed.</summary>
+    public static IReadOnlyList<string> DomainsBehind(MiniguestHost host)
+    {
+        var behind = new List<string>();
+        var store = new GuestStore(host.Paths);
+        foreach (var name in store.Names())
+        {
+            var uriFile = host.Paths.ConnectionUriFile(name);
+            if (!File.Exists(uriFile))
+            {
+                continue;
+            }
+            using var connection = Connection.Open(File.ReadAllText(uriFile).Trim());
+            if (connection.TryGetDomain(name, out var domain))
+            {
+                using (domain)
+                {
+                    var defined = DomainXml.ReadMetadata(domain.GetXml(DomainXmlFlags.Inactive))?.StorePath;
+                    if (defined != store.Get(name).StorePath)
+                    {
+                        behind.Add($"{name}: its domain is defined with {defined}, its link leads to {store.Get(name).StorePath}");
+                    }
+                }
+            }
+        }
+        return behind;
     }
 
     /// <summary>Defines a minimal QEMU domain without Miniguest's metadata, as another tool would.</summary>

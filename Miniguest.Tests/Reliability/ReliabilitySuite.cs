@@ -13,13 +13,14 @@ internal static class Groups
 {
     public const string BadInput = "Bad input";
     public const string Kill = "Faults: SIGKILL mid-command";
+    public const string CrashPoints = "Faults: killed at every step";
     public const string ConnectionLost = "Faults: libvirt connection lost";
     public const string FullDisk = "Faults: full file system";
     public const string Concurrency = "Concurrency";
     public const string Security = "Security";
     public const string Load = "Load";
 
-    public static readonly string[] All = [BadInput, Kill, ConnectionLost, FullDisk, Concurrency, Security, Load];
+    public static readonly string[] All = [BadInput, Kill, CrashPoints, ConnectionLost, FullDisk, Concurrency, Security, Load];
 }
 
 /// <summary>Counts what the suite tried, what passed and what it found left behind, and figures worth recording
@@ -35,6 +36,7 @@ internal static class Figures
 
     private static readonly ConcurrentDictionary<string, Counts> ByGroup = new();
     private static readonly ConcurrentQueue<string> Notes = new();
+    private static readonly ConcurrentQueue<(string Command, IReadOnlyList<string> Steps, int Passed)> Crashes = new();
 
     public static bool Any => !ByGroup.IsEmpty;
 
@@ -74,9 +76,26 @@ internal static class Figures
     }
 
     public static IEnumerable<string> AllNotes => Notes;
+
+    /// <summary>Records a command killed at each of its <paramref name="steps"/>, and how many of those cases passed.</summary>
+    public static void CrashPoints(string command, IReadOnlyList<string> steps, int passed) => Crashes.Enqueue((command, steps, passed));
+
+    public static string CrashPointTable()
+    {
+        var table = new StringBuilder();
+        table.AppendLine("| command | crash points | passed | steps, in order |");
+        table.AppendLine("|---|---:|---:|---|");
+        foreach (var (command, steps, passed) in Crashes.OrderBy(crash => crash.Command, StringComparer.Ordinal))
+        {
+            table.AppendLine(CultureInfo.InvariantCulture, $"| `{command}` | {steps.Count} | {passed} | {string.Join(", ", steps)} |");
+        }
+        return table.ToString();
+    }
 }
 
-/// <summary>Times the suite and writes docs/RELIABILITY.md from its figures once every test in it ran.</summary>
+/// <summary>Times the suite and writes its figures once every test in it ran: to the test results
+/// (<c>reliability-figures.md</c>, attached to the run), or where <c>MINIGUEST_RELIABILITY_FIGURES</c> says
+/// (<c>scripts/reliability-figures</c> points it at docs/RELIABILITY.md). A test run never changes the repository.</summary>
 [SetUpFixture]
 public sealed class ReliabilitySuite
 {
@@ -100,14 +119,21 @@ public sealed class ReliabilitySuite
         report.AppendLine("# Reliability figures");
         report.AppendLine();
         report.AppendLine("Written by the `Reliability` tests (`Miniguest.Tests/Reliability/`) from their own run: do not edit, run");
-        report.AppendLine("`dotnet test --filter Category=Reliability` as root on a host set up by `scripts/setup-host`. A case passes");
-        report.AppendLine("when the command behaved as issue 6 asks and left the host consistent; leftovers are things found behind");
-        report.AppendLine("a command (stray links, staging profiles, processes, domains) and must be zero.");
+        report.AppendLine("`scripts/reliability-figures` as root on a host set up by `scripts/setup-host`. A case passes when the command");
+        report.AppendLine("behaved as it must and left the host consistent; leftovers are things found behind a command once it or the next");
+        report.AppendLine("command on the guest finished (stray links, staging profiles, temporary files, processes, domains) and must be zero.");
         report.AppendLine();
         report.AppendLine(CultureInfo.InvariantCulture, $"Run on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores; {Versions()}.");
         report.AppendLine(CultureInfo.InvariantCulture, $"The suite took {_time.Elapsed.TotalSeconds:F0} s.");
         report.AppendLine();
         report.Append(Figures.Table());
+        report.AppendLine();
+        report.AppendLine("## Crash points");
+        report.AppendLine();
+        report.AppendLine("Each command killed with SIGKILL at each step it goes through (`Miniguest.Core/CrashPoint.cs`), on a host set up");
+        report.AppendLine("afresh each time; then the host checked, the command run again, and the host checked for anything left behind.");
+        report.AppendLine();
+        report.Append(Figures.CrashPointTable());
         report.AppendLine();
         report.AppendLine("## Notes from the run");
         report.AppendLine();
@@ -115,9 +141,12 @@ public sealed class ReliabilitySuite
         {
             report.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
         }
-        var path = Repository.PathOf("docs/RELIABILITY.md");
+        var path = Environment.GetEnvironmentVariable("MINIGUEST_RELIABILITY_FIGURES") is { Length: > 0 } wanted
+            ? Path.GetFullPath(wanted)
+            : Path.Combine(TestContext.CurrentContext.WorkDirectory, "reliability-figures.md");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, report.ToString());
+        TestContext.AddTestAttachment(path, "The reliability suite's figures");
         TestContext.Out.WriteLine(report.ToString());
     }
 

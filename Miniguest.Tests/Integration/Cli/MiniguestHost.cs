@@ -41,7 +41,7 @@ internal sealed class MiniguestHost : IDisposable
     /// <summary>The <c>miniguest</c> the tests run: the build beside them, or another one named by
     /// <c>MINIGUEST_TEST_EXECUTABLE</c> (a published native executable, or an older build to show what a test catches).</summary>
     public static string Executable =>
-        Environment.GetEnvironmentVariable("MINIGUEST_TEST_EXECUTABLE") is { Length: > 0 } other
+        System.Environment.GetEnvironmentVariable("MINIGUEST_TEST_EXECUTABLE") is { Length: > 0 } other
             ? other
             : Path.Combine(AppContext.BaseDirectory, "miniguest.dll");
 
@@ -50,6 +50,9 @@ internal sealed class MiniguestHost : IDisposable
     /// <summary>The umask miniguest runs with (octal): 022 as root's usually is; 000 shows that what it makes has
     /// modes of its own choosing.</summary>
     public string Umask { get; set; } = "022";
+
+    /// <summary>More environment for the commands run from now on (the crash points' switches, say).</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
 
     public MiniguestPaths Paths { get; }
 
@@ -102,6 +105,10 @@ internal sealed class MiniguestHost : IDisposable
         startInfo.Environment["MINIGUEST_STATE_DIR"] = Paths.State;
         // The tests build offline: no binary cache, no flake registry.
         startInfo.Environment["NIX_CONFIG"] = "substituters =\nflake-registry =";
+        foreach (var (variable, value) in Environment)
+        {
+            startInfo.Environment[variable] = value;
+        }
         var process = Process.Start(startInfo)!;
         process.StandardInput.Close();
         return process;
