@@ -48,7 +48,7 @@ internal static class CommandAction
     private static bool IsExpected(Exception e) => e is GuestFileException or InvalidGuestNameException or GuestNotFoundException
         or ForeignFileException or ForeignDomainException or GuestStateException or NixException or LibvirtException
         or FormatException or IOException or UnauthorizedAccessException
-        or Miniguest.Libvirt.Guests.UnprotectedStoreException;
+        or UnprotectedStoreException;
 
     private static string OneLine(string message) =>
         string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

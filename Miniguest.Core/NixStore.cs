@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Miniguest.Core;
 
 /// <summary>The host's Nix store as Miniguest trusts it: the only place a build output's links may lead. A build output
@@ -16,7 +14,15 @@ public static class NixStore
     public static string? TryResolve(string path, string store = DefaultDirectory)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var real = RealPath(path);
+        string? real;
+        try
+        {
+            real = RealPath.Of(path);
+        }
+        catch (IOException e)
+        {
+            throw new GuestFileException(path, e.Message, e);
+        }
         if (real is null)
         {
             return null;
@@ -31,26 +37,4 @@ public static class NixStore
     /// <exception cref="GuestFileException">Nothing is there, or it leads out of the store.</exception>
     public static string Resolve(string path, string store = DefaultDirectory) =>
         TryResolve(path, store) ?? throw new GuestFileException(path, "missing, or a link that leads nowhere");
-
-    // The kernel resolves the path as it opens it (O_PATH: nothing is read, no permission is needed on the file
-    // itself), and tells where it landed.
-    private static string? RealPath(string path)
-    {
-        var descriptor = LibC.openat(LibC.AtFdCwd, path, LibC.PathOnly | LibC.CloseOnExec, 0);
-        if (descriptor < 0)
-        {
-            var error = Marshal.GetLastPInvokeError();
-            return error is LibC.ENOENT or LibC.ENOTDIR
-                ? null
-                : throw new GuestFileException(path, $"cannot be opened: {Marshal.GetPInvokeErrorMessage(error)}");
-        }
-        try
-        {
-            return File.ResolveLinkTarget($"/proc/self/fd/{descriptor}", returnFinalTarget: false)?.FullName;
-        }
-        finally
-        {
-            _ = LibC.close(descriptor);
-        }
-    }
 }

@@ -34,7 +34,7 @@ public sealed record ContainerDomain
 
     /// <summary>Capabilities the container's init starts without, beyond libvirt's defaults.
     /// <see cref="ContainerCapabilities.StoreWriters"/> keeps a container without a user namespace from writing
-    /// to the host's store (see <see cref="StoreGuard"/>).</summary>
+    /// to the host's store (Miniguest.Core's <c>StoreGuard</c> decides which).</summary>
     public ContainerCapabilities DropCapabilities { get; init; }
 
     /// <summary>Miniguest's record of the guest, or <see langword="null"/> for an unmarked domain.</summary>

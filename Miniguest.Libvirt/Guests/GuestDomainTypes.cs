@@ -29,7 +29,7 @@ public sealed record GuestMetadata(string GuestName, int? Generation = null, str
     public const string Namespace = "urn:miniguest:domain:1";
 
     /// <summary>
-    /// The opt-out of the store's protection: <see langword="true"/> lets <see cref="StoreGuard.EnsureProtected(VmDomain, MountTable)"/>
+    /// The opt-out of the store's protection: <see langword="true"/> lets a store guard (Miniguest.Core's <c>StoreGuard.EnsureProtected</c>)
     /// pass a guest that can write to the host's <c>/nix/store</c> (and so corrupt every other guest and the host).
     /// Off unless an admin asked for it; recorded in the domain so that every later start knows it was asked for.
     /// </summary>
@@ -57,6 +57,6 @@ public enum ContainerCapabilities
     DacReadSearch = 2,
 
     /// <summary>The capabilities a container whose root is host root must lose for its read-only binds of the
-    /// store to hold (see <see cref="StoreProtection.DroppedCapabilities"/>).</summary>
+    /// store to hold (Miniguest.Core's <c>StoreProtection.DroppedCapabilities</c>).</summary>
     StoreWriters = SysAdmin | DacReadSearch,
 }

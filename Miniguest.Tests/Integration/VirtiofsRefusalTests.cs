@@ -1,3 +1,4 @@
+using Miniguest.Core;
 using System.Diagnostics;
 using Miniguest.Libvirt.Guests;
 

@@ -1,3 +1,4 @@
+using Miniguest.Core;
 using System.Text.Json;
 
 namespace Miniguest.Tests.Integration.Cli;

@@ -1,6 +1,8 @@
 using System.Globalization;
+using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
 
-namespace Miniguest.Libvirt.Guests;
+namespace Miniguest.Core;
 
 /// <summary>
 /// Which protection keeps a guest from writing to the host's <c>/nix/store</c> (<see cref="StoreProtection"/>), a
@@ -130,7 +132,7 @@ public static class StoreGuard
     {
         try
         {
-            return LibC.RealPath(path);
+            return RealPath.Require(path);
         }
         catch (IOException)
         {

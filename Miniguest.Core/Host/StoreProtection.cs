@@ -1,4 +1,7 @@
-namespace Miniguest.Libvirt.Guests;
+using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Core;
 
 /// <summary>
 /// What keeps a guest, running as root, from writing to the host's <c>/nix/store</c>. A read-only mount option

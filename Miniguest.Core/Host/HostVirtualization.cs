@@ -1,6 +1,8 @@
 using System.Xml.Linq;
+using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
 
-namespace Miniguest.Libvirt.Guests;
+namespace Miniguest.Core;
 
 /// <summary>Which virtualisation a host offers its VMs.</summary>
 public static class HostVirtualization

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
 
-namespace Miniguest.Libvirt.Guests;
+namespace Miniguest.Core;
 
 /// <summary>One line of <c>/proc/PID/mountinfo</c> (see proc(5)).</summary>
 /// <param name="Id">The mount's ID.</param>

@@ -1,4 +1,7 @@
-namespace Miniguest.Libvirt.Guests;
+using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Core;
 
 /// <summary>
 /// Which host directory a virtiofs VM can share as its store without letting the guest write to the host's
@@ -115,7 +118,7 @@ public sealed record VirtiofsStoreSource(string? Directory, StoreProtection Prot
         {
             return hostPath;
         }
-        var real = LibC.RealPath(hostPath);
+        var real = RealPath.Require(hostPath);
         return StoreView.IsInside(real, StoreView.StorePath)
             ? directory.TrimEnd('/') + real[StoreView.StorePath.Length..]
             : real;

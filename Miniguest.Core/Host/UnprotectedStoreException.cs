@@ -1,4 +1,7 @@
-namespace Miniguest.Libvirt.Guests;
+using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Core;
 
 /// <summary>A guest would be able to write to the host's <c>/nix/store</c>, and nobody opted out of the protection
 /// (<see cref="GuestMetadata.AllowWritableStore"/>). The message says why, and what to change.</summary>
