@@ -45,10 +45,8 @@ internal static class CommandAction
             }
         });
 
-    private static bool IsExpected(Exception e) => e is GuestFileException or InvalidGuestNameException or GuestNotFoundException
-        or ForeignFileException or ForeignDomainException or GuestStateException or NixException or LibvirtException
-        or FormatException or IOException or UnauthorizedAccessException
-        or UnprotectedStoreException;
+    private static bool IsExpected(Exception e) => e is MiniguestException or LibvirtException
+        or FormatException or IOException or UnauthorizedAccessException;
 
     private static string OneLine(string message) =>
         string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

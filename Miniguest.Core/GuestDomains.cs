@@ -361,7 +361,7 @@ public sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, Gue
 
 /// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched.</summary>
 public sealed class ForeignDomainException(string name, string uri)
-    : Exception($"domain '{name}' on {uri} was not defined by Miniguest (it has no Miniguest metadata); refusing to touch it")
+    : MiniguestException($"domain '{name}' on {uri} was not defined by Miniguest (it has no Miniguest metadata); refusing to touch it")
 {
     /// <summary>The domain's name.</summary>
     public string Name { get; } = name;

@@ -43,7 +43,7 @@ public static class GuestName
 
 /// <summary>A guest name breaks the naming rules.</summary>
 public sealed class InvalidGuestNameException(string name, string problem)
-    : Exception($"invalid guest name '{Printable(name)}': {problem}")
+    : MiniguestException($"invalid guest name '{Printable(name)}': {problem}")
 {
     /// <summary>The name as given.</summary>
     public string Name { get; } = name;

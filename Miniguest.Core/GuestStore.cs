@@ -104,7 +104,7 @@ public sealed class GuestStore(MiniguestPaths paths)
 }
 
 /// <summary>No guest of that name is installed.</summary>
-public sealed class GuestNotFoundException(string name) : Exception($"no guest named '{name}' is installed")
+public sealed class GuestNotFoundException(string name) : MiniguestException($"no guest named '{name}' is installed")
 {
     /// <summary>The name looked for.</summary>
     public string Name { get; } = name;
@@ -112,11 +112,11 @@ public sealed class GuestNotFoundException(string name) : Exception($"no guest n
 
 /// <summary>A path Miniguest would write is held by something it did not make; it is left alone.</summary>
 public sealed class ForeignFileException(string path, string problem)
-    : Exception($"{path}: {problem}; refusing to touch it")
+    : MiniguestException($"{path}: {problem}; refusing to touch it")
 {
     /// <summary>The path left alone.</summary>
     public string Path { get; } = path;
 }
 
 /// <summary>A command cannot proceed in the guest's current state; the message says what to do instead.</summary>
-public sealed class GuestStateException(string message) : Exception(message);
+public sealed class GuestStateException(string message) : MiniguestException(message);

@@ -102,8 +102,21 @@ public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>
         return info.GetProperty("closureSize").GetInt64();
     }
 
+    private Process Start(ProcessStartInfo startInfo)
+    {
+        try
+        {
+            return Process.Start(startInfo) ?? throw new NixNotFoundException(_settings.Executable, "it did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new NixNotFoundException(_settings.Executable, System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(e.NativeErrorCode), e);
+        }
+    }
+
     /// <summary>Runs nix with <paramref name="arguments"/> and returns its standard output.</summary>
     /// <exception cref="NixException">nix exited with a non-zero code.</exception>
+    /// <exception cref="NixNotFoundException">nix cannot be run at all.</exception>
     internal async Task<string> RunAsync(IReadOnlyList<string> arguments, IProgress<string>? progress,
         CancellationToken cancellationToken)
     {
@@ -130,8 +143,7 @@ public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>
         }
 
         _logger.LogDebug("Running nix {Arguments}", string.Join(' ', arguments));
-        using var process = Process.Start(startInfo)
-            ?? throw new InvalidOperationException($"could not start {_settings.Executable}");
+        using var process = Start(startInfo);
         process.StandardInput.Close();
         var errors = new StringBuilder();
         var logPump = Task.Run(async () =>

@@ -26,6 +26,7 @@ internal static class EventLoop
             {
                 return;
             }
+            LibvirtLibrary.EnsureLoadable();
             Ensure.Success(Interop.virEventRegisterDefaultImpl(), "virEventRegisterDefaultImpl");
             var thread = new Thread(Run) { Name = "libvirt event loop", IsBackground = true };
             thread.Start();

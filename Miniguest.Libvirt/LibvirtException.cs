@@ -5,7 +5,13 @@ public class LibvirtException : Exception
 {
     /// <summary>Creates an exception for a libvirt error.</summary>
     public LibvirtException(string message, ErrorCode code, ErrorDomain errorDomain)
-        : base(message)
+        : this(message, code, errorDomain, null)
+    {
+    }
+
+    /// <summary>Creates an exception for a libvirt error that another caused.</summary>
+    public LibvirtException(string message, ErrorCode code, ErrorDomain errorDomain, Exception? inner)
+        : base(message, inner)
     {
         Code = code;
         ErrorDomain = errorDomain;
@@ -75,3 +81,18 @@ public sealed class InvalidXmlException(string message, ErrorCode code, ErrorDom
 /// <summary>The connection to the hypervisor could not be made, or was lost.</summary>
 public sealed class ConnectionFailedException(string message, ErrorCode code, ErrorDomain errorDomain)
     : LibvirtException(message, code, errorDomain);
+
+/// <summary>libvirt's client library cannot be loaded: libvirt is not installed (Debian and Ubuntu: <c>libvirt0</c>),
+/// or <see cref="LibvirtLibrary.Path"/> names something that is not there.</summary>
+public sealed class LibvirtLibraryNotFoundException(string library, Exception inner)
+    : LibvirtException($"cannot load libvirt's client library {library}: {LoaderReason(inner.Message)}", ErrorCode.InternalError, ErrorDomain.None, inner)
+{
+    // .NET wraps the dynamic loader's own words (after "...environment variable: ") in advice of its own.
+    private static string LoaderReason(string message) =>
+        message.LastIndexOf("environment variable: ", StringComparison.Ordinal) is var at and >= 0
+            ? message[(at + "environment variable: ".Length)..]
+            : message;
+
+    /// <summary>The library that was tried.</summary>
+    public string Library { get; } = library;
+}

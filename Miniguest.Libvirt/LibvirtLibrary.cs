@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Miniguest.Libvirt;
 
 /// <summary>Where the native libvirt library is loaded from.</summary>
@@ -35,8 +37,24 @@ public static class LibvirtLibrary
     /// the libraries it needs takes several milliseconds: a program with other work to do first can call this on
     /// another thread, and its first connection finds libvirt ready.
     /// </summary>
+    /// <exception cref="LibvirtLibraryNotFoundException">The library cannot be loaded.</exception>
     /// <exception cref="LibvirtException">libvirt failed to initialise.</exception>
     public static void Load() => EventLoop.EnsureStarted();
+
+    // Loaded before the first call into libvirt, so that a missing library is a clear error of its own rather than a
+    // type initializer's failure. It stays loaded: the calls that follow find it so, at no further cost.
+    internal static void EnsureLoadable()
+    {
+        var name = _path ?? Interop.Libvirt;
+        try
+        {
+            _ = NativeLibrary.Load(name);
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new LibvirtLibraryNotFoundException(name, e);
+        }
+    }
 
     internal static void MarkLoaded() => _loaded = true;
 }

@@ -15,6 +15,11 @@ internal static class ListCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var names = context.Store.Names();
+            if (names.Count == 0 && context.Connect is not null)
+            {
+                // Nothing to survey, but a URI given is still checked: a wrong one is an error, not an empty table.
+                using var _ = Connection.OpenReadOnly(context.Connect);
+            }
             // Loading libvirt takes longer than reading the guests' files: start it now, on another thread. A failure
             // shows again, and is reported, when the survey connects. It is awaited before the end: a process that
             // exits while libvirt initialises can crash in its library constructors.

@@ -170,6 +170,37 @@ public sealed class BadInputTests : HostFixture
             "nothing left behind");
     }
 
+    [Test]
+    public void A_nix_that_cannot_be_run_is_one_clear_line_and_no_internal_error()
+    {
+        Host.Environment["MINIGUEST_NIX"] = Path.Combine(Host.Root, "no-nix-here");
+
+        var result = Host.Run("install", "-n", MiniguestHost.UniqueName("nonix"), TestGuestFlake.Reference + "#vm");
+
+        AssertOneLineFailure(result);
+        Assert.That(result.Error, Does.Contain("cannot run Nix").And.Contain("No such file or directory").And.Not.Contain("internal error"));
+    }
+
+    [Test]
+    public void A_libvirt_library_that_cannot_be_loaded_is_one_clear_line_and_no_internal_error()
+    {
+        Host.Environment["MINIGUEST_LIBVIRT_LIBRARY"] = Path.Combine(Host.Root, "libvirt.so.0");
+
+        var result = Host.Run("-c", "qemu:///system", "list");
+
+        AssertOneLineFailure(result);
+        Assert.That(result.Error, Does.Contain("cannot load libvirt's client library").And.Not.Contain("internal error"));
+    }
+
+    [Test]
+    public void A_uri_given_to_list_is_checked_even_with_no_guest_installed()
+    {
+        var result = Host.Run("-c", "not a uri", "list");
+
+        AssertOneLineFailure(result);
+        Assert.That(result.Error, Does.Contain("not a uri"));
+    }
+
     private static void AssertOneLineFailure(CliResult result)
     {
         using (Assert.EnterMultipleScope())
