@@ -19,11 +19,12 @@ internal sealed class CliContext : IDisposable
         _loggers = new LoggerFactory([new StderrLoggerProvider(level, Console.Error)], new LoggerFilterOptions { MinLevel = level });
         Logger = _loggers.CreateLogger("miniguest");
         Connect = parse.GetValue(GlobalOptions.Connect);
-        Paths = MiniguestPaths.FromEnvironment();
-        Store = new GuestStore(Paths);
-        Nix = new NixCli(NixSettingsFromEnvironment(), _loggers.CreateLogger<NixCli>());
-        Installer = new GuestInstaller(Store, Nix, Logger);
-        Domains = new GuestDomains(Paths);
+        Host = new GuestHost(new GuestHostOptions
+        {
+            Paths = MiniguestPaths.FromEnvironment(),
+            Uri = Connect,
+            Nix = NixSettingsFromEnvironment(),
+        }, _loggers);
     }
 
     public bool Verbose { get; }
@@ -33,20 +34,16 @@ internal sealed class CliContext : IDisposable
 
     public ILogger Logger { get; }
 
-    public MiniguestPaths Paths { get; }
+    /// <summary>The door to everything a command does to a guest.</summary>
+    public GuestHost Host { get; }
 
-    public GuestStore Store { get; }
+    public MiniguestPaths Paths => Host.Paths;
 
-    public NixCli Nix { get; }
+    public GuestStore Store => Host.Store;
 
-    public GuestInstaller Installer { get; }
-
-    public GuestDomains Domains { get; }
+    public GuestDomains Domains => Host.Domains;
 
     public TextWriter Out => Console.Out;
-
-    /// <summary>Opens the connection the guest's domain lives on.</summary>
-    public Connection ConnectFor(Guest guest) => Connection.Open(Domains.UriFor(guest, Connect));
 
     /// <summary>Build progress: one line rewritten in place on a terminal, log lines otherwise.</summary>
     public IProgress<string> BuildProgress() =>

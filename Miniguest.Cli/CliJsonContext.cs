@@ -25,18 +25,10 @@ internal sealed record GuestJson
 /// <summary>A generation as <c>generations --json</c> prints it.</summary>
 internal sealed record GenerationJson(int Number, string StorePath, DateTime Created, bool Current);
 
-/// <summary>The declarative manifest the NixOS host module writes for <c>apply</c>.</summary>
-internal sealed record DeclarativeManifest(int Version, Dictionary<string, DeclarativeGuest> Guests);
-
-/// <summary>One guest of the declarative manifest.</summary>
-internal sealed record DeclarativeGuest(string? Uri, int Memory, int Vcpus, string? Network, bool Autostart, bool RestartIfChanged);
-
 // Guest paths and flake URLs are printed as they are ('&', '+' unescaped): the output is for people and jq, not HTML.
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(List<GuestJson>))]
 [JsonSerializable(typeof(List<GenerationJson>))]
-[JsonSerializable(typeof(DeclarativeManifest))]
-[JsonSerializable(typeof(List<string>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>The context the CLI prints with.</summary>

@@ -6,4 +6,6 @@ namespace Miniguest.Core;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(GuestConfigJson))]
 [JsonSerializable(typeof(List<NixBuildResult>))]
+[JsonSerializable(typeof(DeclarativeManifest))]
+[JsonSerializable(typeof(List<string>))]
 internal sealed partial class CoreJsonContext : JsonSerializerContext;

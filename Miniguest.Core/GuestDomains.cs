@@ -95,9 +95,16 @@ public sealed class GuestDomains(MiniguestPaths paths)
     /// <summary>Defines the guest's domain, or updates the one it has (keeping its UUID and the settings not
     /// given in <paramref name="options"/>).</summary>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
-    public Domain Define(Connection connection, Guest guest, DomainOptions options)
+    public Domain Define(Connection connection, Guest guest, DomainOptions options) =>
+        Define(connection, guest, Build(connection, guest, options));
+
+    /// <summary>Defines <paramref name="definition"/>, built by <see cref="Build"/>, as the guest's domain: a container's
+    /// root made ready first, the domain's URI and UUID recorded.</summary>
+    public Domain Define(Connection connection, Guest guest, GuestDomainDefinition definition)
     {
-        var definition = Build(connection, guest, options);
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(guest);
+        ArgumentNullException.ThrowIfNull(definition);
         var state = new GuestStateDirectory(paths, guest.Name);
         if (guest.LoadConfig().GuestType == GuestType.Lxc)
         {
@@ -113,7 +120,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         return connection.DefineDomain(definition.Xml);
     }
 
-    /// <summary>The domain <see cref="Define"/> would define, without defining it.</summary>
+    /// <summary>The domain <see cref="Define(Connection, Guest, DomainOptions)"/> would define, without defining it.</summary>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
     public GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options)
     {

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-
 namespace Miniguest.Core;
 
 /// <summary>What an upgrade did.</summary>
@@ -21,24 +18,20 @@ public enum UpgradeOutcome
 }
 
 /// <summary>
-/// Installs, upgrades, rolls back and removes guests' profiles and links. Each operation holds the guest's lock,
-/// and one that fails part-way leaves the host as it was: builds are staged in a profile of their own and only
-/// become a generation of the guest's profile once they succeeded.
+/// Installs, upgrades, rolls back and removes guests' profiles and links, for <see cref="GuestHost"/>, which holds
+/// the guest's lock and has cleared what a command cut short left (<see cref="RemoveLeftovers"/>) before it calls one.
+/// One that fails part-way leaves the host as it was: builds are staged in a profile of their own and only become a
+/// generation of the guest's profile once they succeeded.
 /// </summary>
-public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger = null)
+internal sealed class GuestInstaller(GuestStore store, NixCli nix)
 {
-    private readonly ILogger _logger = logger ?? NullLogger.Instance;
-
     private MiniguestPaths Paths => store.Paths;
 
     /// <summary>Builds <paramref name="reference"/> and installs it as guest <paramref name="name"/> (default: the
     /// attribute's name). Without <paramref name="force"/>, an installed guest of that name is an error.</summary>
-    public async Task<Guest> InstallAsync(InstallableReference reference, string? name, bool force,
-        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<Guest> InstallAsync(InstallableReference reference, string name, bool force,
+        IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        name = GuestName.Validate(name ?? reference.Attribute);
-        using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
-        RemoveLeftovers(name);
         var linkState = store.LinkState(name);
         if (linkState is GuestLinkState.Foreign or GuestLinkState.Declarative)
         {
@@ -70,17 +63,12 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
         {
             DropStaging(name);
         }
-        _logger.LogDebug("Installed '{Guest}' from {Reference}, generation {Generation}", name, reference.Installable,
-            profile.Current?.Number);
         return store.Get(name);
     }
 
     /// <summary>Re-resolves the guest's flake reference and, if it moved, builds a new generation.</summary>
-    public async Task<UpgradeResult> UpgradeAsync(string name, IProgress<string>? progress = null,
-        CancellationToken cancellationToken = default)
+    public async Task<UpgradeResult> UpgradeAsync(string name, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
-        RemoveLeftovers(name);
         var guest = store.Get(name);
         var source = guest.Source ?? throw new GuestStateException(
             $"guest '{name}' is declarative: upgrade it through the host's NixOS configuration");
@@ -113,10 +101,8 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
     }
 
     /// <summary>Points the guest at generation <paramref name="to"/>, or at the one before the current.</summary>
-    public async Task<Generation> RollbackAsync(string name, int? to, CancellationToken cancellationToken = default)
+    public Generation Rollback(string name, int? to)
     {
-        using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
-        RemoveLeftovers(name);
         var guest = store.Get(name);
         if (!guest.IsImperative)
         {
@@ -136,10 +122,8 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
     /// <summary>Deletes the guest's link, its profile and every generation, and its state (a container's root,
     /// the console log), so that garbage collection frees it. The domain is the caller's business: it must not run,
     /// since its files go.</summary>
-    public async Task RemoveAsync(string name, CancellationToken cancellationToken = default)
+    public void Remove(string name)
     {
-        using var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
-        RemoveLeftovers(name);
         var guest = store.Get(name);
         if (!guest.IsImperative)
         {
@@ -179,7 +163,7 @@ public sealed class GuestInstaller(GuestStore store, NixCli nix, ILogger? logger
     // What a command killed while it held the guest's lock leaves behind: the staging profile, the links Nix
     // makes while it switches a profile, and Miniguest's own temporary links and state files. Every command that
     // takes the lock clears them first, whether or not it goes on to build.
-    private void RemoveLeftovers(string name)
+    public void RemoveLeftovers(string name)
     {
         var staging = Staging(name);
         staging.Delete();

@@ -13,12 +13,9 @@ internal static class AutostartCommand
         var command = new Command("autostart", "Start a guest when the host starts, or stop doing so") { name, state };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
-            var guest = context.Store.Get(parse.GetRequiredValue(name));
-            using var connection = context.ConnectFor(guest);
-            using var domain = context.Domains.Get(connection, guest.Name);
-            CrashPoint.Reach(CrashPoint.SetAutostart);
-            domain.Autostart = parse.GetRequiredValue(state) == "on";
-            await context.Out.WriteLineAsync($"autostart of '{guest.Name}' is {(domain.Autostart ? "on" : "off")}");
+            var guest = parse.GetRequiredValue(name);
+            var on = context.Host.SetAutostart(guest, parse.GetRequiredValue(state) == "on");
+            await context.Out.WriteLineAsync($"autostart of '{guest}' is {(on ? "on" : "off")}");
             return CommandAction.Success;
         });
         return command;

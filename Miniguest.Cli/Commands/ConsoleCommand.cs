@@ -11,12 +11,11 @@ internal static class ConsoleCommand
         var command = new Command("console", "Attach to a guest's console (on a terminal: Ctrl+] leaves)") { name };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
-            var guest = context.Store.Get(parse.GetRequiredValue(name));
-            using var connection = context.ConnectFor(guest);
-            using var domain = context.Domains.Get(connection, guest.Name);
+            var guest = parse.GetRequiredValue(name);
+            using var domain = context.Host.OpenDomain(guest);
             if (!domain.IsActive)
             {
-                throw new GuestStateException($"guest '{guest.Name}' is not running; start it with: miniguest start {guest.Name} --console");
+                throw new GuestStateException($"guest '{guest}' is not running; start it with: miniguest start {guest} --console");
             }
             return await ConsoleSession.RunAsync(domain, attached: null, cancellationToken);
         });

@@ -46,20 +46,24 @@ internal static class CreateCommand
                 Network = parse.GetValue(network),
                 AllowWritableStore = parse.GetValue(allowWritableStore) ? true : null,
             };
-            using var connection = context.ConnectFor(guest);
-            var definition = context.Domains.Build(connection, guest, options);
-            context.Logger.LogInformation("Store protection: {Protection} ({Description})", definition.Protection, definition.Protection.Describe());
             if (parse.GetValue(printXml))
             {
+                var definition = context.Host.BuildDefinition(guest.Name, options);
+                LogProtection(context, definition.Protection);
                 await context.Out.WriteLineAsync(definition.Xml);
                 return CommandAction.Success;
             }
-            using var domain = context.Domains.Define(connection, guest, options);
-            await context.Out.WriteLineAsync($"defined '{guest.Name}' on {connection.RequestedUri}");
+            var defined = await context.Host.DefineAsync(guest.Name, options, cancellationToken);
+            using var domain = defined.Domain;
+            LogProtection(context, defined.Definition.Protection);
+            await context.Out.WriteLineAsync($"defined '{guest.Name}' on {defined.Uri}");
             return CommandAction.Success;
         });
         return command;
     }
+
+    private static void LogProtection(CliContext context, StoreProtection protection) =>
+        context.Logger.LogInformation("Store protection: {Protection} ({Description})", protection, protection.Describe());
 
     // A whole number of at least minimum; anything else is a usage error that names the option.
     private static int? AtLeast(System.CommandLine.Parsing.ArgumentResult result, int minimum, string unit)

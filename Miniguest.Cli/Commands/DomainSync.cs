@@ -3,30 +3,19 @@ using Miniguest.Core;
 
 namespace Miniguest.Cli.Commands;
 
-/// <summary>After a guest's files changed: updates its domain, if it has one, and says whether a running guest
-/// now runs an older generation.</summary>
+/// <summary>Tells what became of a guest's domain after its generation changed.</summary>
 internal static class DomainSync
 {
-    public static void Resync(CliContext context, Guest guest)
+    public static void Report(CliContext context, string guest, DomainResync? domain)
     {
-        if (!File.Exists(context.Paths.ConnectionUriFile(guest.Name)) && context.Connect is null)
+        if (domain?.Outcome == ResyncOutcome.Updated)
         {
-            return; // never created: nothing to re-sync, and no daemon to bother
+            context.Logger.LogInformation("Updated the domain of '{Guest}'", guest);
         }
-        using var connection = context.ConnectFor(guest);
-        switch (context.Domains.Resync(connection, guest))
-        {
-            case ResyncOutcome.NoDomain:
-                return;
-            case ResyncOutcome.Updated:
-                context.Logger.LogInformation("Updated the domain of '{Guest}'", guest.Name);
-                break;
-        }
-        using var domain = context.Domains.Find(connection, guest.Name);
-        if (context.Domains.Status(domain, guest) == GuestStatus.Outdated)
+        if (domain?.RunsOlderGeneration == true)
         {
             context.Logger.LogWarning("'{Guest}' runs an older generation: restart it to run the new one (miniguest restart {Guest})",
-                guest.Name, guest.Name);
+                guest, guest);
         }
     }
 }

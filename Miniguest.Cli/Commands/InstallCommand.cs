@@ -14,12 +14,9 @@ internal static class InstallCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var installable = InstallableReference.Parse(parse.GetRequiredValue(reference));
-            var guest = await context.Installer.InstallAsync(installable, parse.GetValue(name), parse.GetValue(force),
+            var (guest, domain) = await context.Host.InstallAsync(installable, parse.GetValue(name), parse.GetValue(force),
                 context.BuildProgress(), cancellationToken);
-            if (parse.GetValue(force))
-            {
-                DomainSync.Resync(context, guest);
-            }
+            DomainSync.Report(context, guest.Name, domain);
             await context.Out.WriteLineAsync($"installed '{guest.Name}', generation {guest.Profile.Current?.Number}: {guest.StorePath}");
             return CommandAction.Success;
         });

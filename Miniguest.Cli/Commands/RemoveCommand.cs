@@ -13,37 +13,16 @@ internal static class RemoveCommand
         var command = new Command("remove", "Undefine a guest's domain and delete its link, profile and generations") { name, keepDomain, force };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
-            var guest = context.Store.Get(parse.GetRequiredValue(name));
-            if (!guest.IsImperative)
+            var guest = parse.GetRequiredValue(name);
+            try
             {
-                throw new GuestStateException($"guest '{guest.Name}' is declarative: remove it from the host's NixOS configuration");
+                await context.Host.RemoveAsync(guest, parse.GetValue(keepDomain), parse.GetValue(force), cancellationToken);
             }
-            // Even with --keep-domain: a running guest's files are never deleted (a container owns its root and could
-            // swap what is about to be deleted).
-            if (File.Exists(context.Paths.ConnectionUriFile(guest.Name)) || context.Connect is not null)
+            catch (GuestRunningException e)
             {
-                using var connection = context.ConnectFor(guest);
-                using var domain = context.Domains.Find(connection, guest.Name);
-                if (domain is not null)
-                {
-                    if (domain.IsActive)
-                    {
-                        if (!parse.GetValue(force))
-                        {
-                            throw new GuestStateException($"guest '{guest.Name}' is running; stop it first or use --force");
-                        }
-                        CrashPoint.Reach(CrashPoint.StopDomain);
-                        domain.Destroy();
-                    }
-                    if (!parse.GetValue(keepDomain))
-                    {
-                        CrashPoint.Reach(CrashPoint.UndefineDomain);
-                        domain.Undefine();
-                    }
-                }
+                throw new GuestStateException(e.Message + " or use --force");
             }
-            await context.Installer.RemoveAsync(guest.Name, cancellationToken);
-            await context.Out.WriteLineAsync($"removed '{guest.Name}'");
+            await context.Out.WriteLineAsync($"removed '{guest}'");
             return CommandAction.Success;
         });
         return command;

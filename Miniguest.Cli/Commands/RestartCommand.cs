@@ -13,16 +13,13 @@ internal static class RestartCommand
         var command = new Command("restart", "Shut a guest down and start it again, on its current generation") { name, force, timeout };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
-            var guest = context.Store.Get(parse.GetRequiredValue(name));
-            using var connection = context.ConnectFor(guest);
-            using var domain = context.Domains.Get(connection, guest.Name);
-            if (domain.IsActive)
+            var guest = parse.GetRequiredValue(name);
+            await StopCommand.WithHintAsync(async () =>
             {
-                await StopCommand.StopAsync(domain, guest.Name, parse.GetValue(timeout), parse.GetValue(force), cancellationToken);
-            }
-            GuestDomains.EnsureSafeToStart(domain);
-            domain.Start();
-            await context.Out.WriteLineAsync($"restarted '{guest.Name}'");
+                await context.Host.RestartAsync(guest, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), cancellationToken);
+                return true;
+            });
+            await context.Out.WriteLineAsync($"restarted '{guest}'");
             return CommandAction.Success;
         });
         return command;

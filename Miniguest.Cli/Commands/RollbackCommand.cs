@@ -12,9 +12,9 @@ internal static class RollbackCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guestName = parse.GetRequiredValue(name);
-            var generation = await context.Installer.RollbackAsync(guestName, parse.GetValue(to), cancellationToken);
+            var (generation, domain) = await context.Host.RollbackAsync(guestName, parse.GetValue(to), cancellationToken);
             await context.Out.WriteLineAsync($"'{guestName}': now at generation {generation.Number}");
-            DomainSync.Resync(context, context.Store.Get(guestName));
+            DomainSync.Report(context, guestName, domain);
             return CommandAction.Success;
         });
         return command;

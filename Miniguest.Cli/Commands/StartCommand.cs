@@ -14,24 +14,15 @@ internal static class StartCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
-            using var connection = context.ConnectFor(guest);
-            using var domain = context.Domains.Get(connection, guest.Name);
-            if (domain.IsActive)
-            {
-                throw new GuestStateException($"guest '{guest.Name}' is already running");
-            }
-            GuestDomains.EnsureSafeToStart(domain);
             if (parse.GetValue(console))
             {
                 // A VM starts paused and runs once the console is attached, so its first lines are not lost.
                 // libvirt-LXC cannot start paused: a container that finishes within milliseconds may outrun it.
                 var vm = guest.LoadConfig().GuestType == GuestType.Qemu;
-                CrashPoint.Reach(CrashPoint.StartDomain);
-                domain.Start(vm ? StartDomainFlags.Paused : StartDomainFlags.None);
-                return await ConsoleSession.RunAsync(domain, vm ? domain.Resume : null, cancellationToken);
+                using var paused = context.Host.Start(guest.Name, paused: vm);
+                return await ConsoleSession.RunAsync(paused, vm ? paused.Resume : null, cancellationToken);
             }
-            CrashPoint.Reach(CrashPoint.StartDomain);
-            domain.Start();
+            using var domain = context.Host.Start(guest.Name);
             await context.Out.WriteLineAsync($"started '{guest.Name}'");
             return CommandAction.Success;
         });

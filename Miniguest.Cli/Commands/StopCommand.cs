@@ -18,32 +18,25 @@ internal static class StopCommand
         var command = new Command("stop", "Shut a guest down gracefully") { name, force, timeout };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
-            var guest = context.Store.Get(parse.GetRequiredValue(name));
-            using var connection = context.ConnectFor(guest);
-            using var domain = context.Domains.Get(connection, guest.Name);
-            if (!domain.IsActive)
-            {
-                await context.Out.WriteLineAsync($"'{guest.Name}' is not running");
-                return CommandAction.Success;
-            }
-            await StopAsync(domain, guest.Name, parse.GetValue(timeout), parse.GetValue(force), cancellationToken);
-            await context.Out.WriteLineAsync($"stopped '{guest.Name}'");
+            var guest = parse.GetRequiredValue(name);
+            var stopped = await WithHintAsync(() => context.Host.StopAsync(guest, TimeSpan.FromSeconds(parse.GetValue(timeout)),
+                parse.GetValue(force), cancellationToken));
+            await context.Out.WriteLineAsync(stopped ? $"stopped '{guest}'" : $"'{guest}' is not running");
             return CommandAction.Success;
         });
         return command;
     }
 
-    /// <summary>Shuts the domain down gracefully; after the timeout destroys it with <paramref name="force"/>, or fails.</summary>
-    public static async Task StopAsync(Domain domain, string name, int timeoutSeconds, bool force, CancellationToken cancellationToken)
+    /// <summary>Runs a stop, and tells how to pull the plug on a guest that did not stop in time.</summary>
+    public static async Task<T> WithHintAsync<T>(Func<Task<T>> stop)
     {
-        if (await domain.ShutdownAsync(TimeSpan.FromSeconds(timeoutSeconds), ShutdownDomainFlags.Default, cancellationToken))
+        try
         {
-            return;
+            return await stop();
         }
-        if (!force)
+        catch (GuestStopTimeoutException e)
         {
-            throw new GuestStateException($"'{name}' did not stop within {timeoutSeconds} s; use --force to pull the plug");
+            throw new GuestStateException(e.Message + "; use --force to pull the plug");
         }
-        domain.Destroy();
     }
 }

@@ -24,7 +24,7 @@ internal static class UpgradeCommand
                 : [parse.GetValue(name)!];
             foreach (var guestName in names)
             {
-                var result = await context.Installer.UpgradeAsync(guestName, context.BuildProgress(), cancellationToken);
+                var (result, domain) = await context.Host.UpgradeAsync(guestName, context.BuildProgress(), cancellationToken);
                 switch (result.Outcome)
                 {
                     case UpgradeOutcome.Locked:
@@ -32,8 +32,6 @@ internal static class UpgradeCommand
                         break;
                     case UpgradeOutcome.Unchanged:
                         await context.Out.WriteLineAsync($"'{guestName}': up to date (generation {result.After?.Number})");
-                        // An upgrade cut short after its build may have left the domain behind.
-                        DomainSync.Resync(context, context.Store.Get(guestName));
                         break;
                     case UpgradeOutcome.Upgraded:
                         await context.Out.WriteLineAsync($"'{guestName}': generation {result.Before?.Number} -> {result.After?.Number}");
@@ -41,9 +39,9 @@ internal static class UpgradeCommand
                         {
                             await context.Out.WriteLineAsync("  " + change);
                         }
-                        DomainSync.Resync(context, context.Store.Get(guestName));
                         break;
                 }
+                DomainSync.Report(context, guestName, domain);
             }
             return CommandAction.Success;
         });

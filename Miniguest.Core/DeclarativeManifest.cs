@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace Miniguest.Core;
+
+/// <summary>The guests a NixOS host declares, with their libvirt settings: the manifest its host module writes for
+/// <see cref="GuestHost.ApplyAsync"/>.</summary>
+/// <param name="Version">The manifest's format; 1 is the one read here.</param>
+/// <param name="Guests">Each declared guest's settings, by name.</param>
+public sealed record DeclarativeManifest(int Version, Dictionary<string, DeclarativeGuest> Guests)
+{
+    /// <summary>Reads the manifest at <paramref name="path"/>.</summary>
+    /// <exception cref="GuestFileException">It is missing, not a manifest, or of another version.</exception>
+    public static DeclarativeManifest Load(string path)
+    {
+        DeclarativeManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize(File.ReadAllBytes(path), CoreJsonContext.Default.DeclarativeManifest);
+        }
+        catch (JsonException e)
+        {
+            throw new GuestFileException(path, $"not a valid manifest ({e.Message})", e);
+        }
+        catch (IOException e)
+        {
+            throw new GuestFileException(path, e.Message, e);
+        }
+        if (manifest is null)
+        {
+            throw new GuestFileException(path, "holds null");
+        }
+        return manifest.Version == 1
+            ? manifest
+            : throw new GuestFileException(path, $"manifest version {manifest.Version} is not supported (expected 1)");
+    }
+
+    // The names of the guests applied last time, which apply prunes when the host no longer declares them.
+    internal static IReadOnlyList<string> ReadApplied(string file) =>
+        File.Exists(file) ? JsonSerializer.Deserialize(File.ReadAllBytes(file), CoreJsonContext.Default.ListString) ?? [] : [];
+
+    internal static string WriteApplied(IEnumerable<string> names) =>
+        JsonSerializer.Serialize(names.Order(StringComparer.Ordinal).ToList(), CoreJsonContext.Default.ListString);
+}
+
+/// <summary>One guest of the declarative manifest.</summary>
+/// <param name="Uri">The libvirt URI of its domain; <see langword="null"/> for the default of its type.</param>
+/// <param name="Memory">Memory in MiB.</param>
+/// <param name="Vcpus">Virtual CPUs.</param>
+/// <param name="Network">A libvirt network to attach, or <see langword="null"/> for none.</param>
+/// <param name="Autostart">Whether it starts with the host.</param>
+/// <param name="RestartIfChanged">Whether a running guest restarts on a new generation.</param>
+public sealed record DeclarativeGuest(string? Uri, int Memory, int Vcpus, string? Network, bool Autostart, bool RestartIfChanged);

@@ -1,0 +1,372 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Miniguest.Libvirt;
+
+namespace Miniguest.Core;
+
+/// <summary>Where a <see cref="GuestHost"/> keeps things and how it reaches Nix and libvirt.</summary>
+public sealed record GuestHostOptions
+{
+    /// <summary>Where guests' links, profiles and state are (default: the standard locations).</summary>
+    public MiniguestPaths Paths { get; init; } = new();
+
+    /// <summary>The libvirt URI of every guest's domain; <see langword="null"/> (the default) uses the one each guest's
+    /// domain was defined on, else the default for its type (<c>qemu:///system</c> or <c>lxc:///</c>).</summary>
+    public string? Uri { get; init; }
+
+    /// <summary>How Nix is run.</summary>
+    public NixSettings Nix { get; init; } = new();
+}
+
+/// <summary>What became of a guest's domain after its generation changed.</summary>
+/// <param name="Outcome">Whether it had one, and whether it was defined again.</param>
+/// <param name="RunsOlderGeneration">Whether it runs and runs an older generation: a restart runs the new one.</param>
+public sealed record DomainResync(ResyncOutcome Outcome, bool RunsOlderGeneration);
+
+/// <summary>What an install did: the guest, and its domain brought up to date where it has one.</summary>
+public sealed record InstallResult(Guest Guest, DomainResync Domain);
+
+/// <summary>What a rollback did: the generation the guest is now at, and its domain.</summary>
+public sealed record RollbackResult(Generation Generation, DomainResync Domain);
+
+/// <summary>A guest's domain as <see cref="GuestHost.DefineAsync"/> defined it.</summary>
+/// <param name="Domain">The domain; the caller disposes of it.</param>
+/// <param name="Definition">Its XML and what keeps its guest from writing to the host's store.</param>
+/// <param name="Uri">The libvirt URI it is defined on.</param>
+public sealed record DefinedDomain(Domain Domain, GuestDomainDefinition Definition, string Uri);
+
+/// <summary>
+/// Everything a user does to the guests of a host, one method per action, each safe on its own: it takes the guest's
+/// lock where it changes the guest, clears what a command cut short left, and keeps every rule of the host (a domain
+/// starts only with the store protected, a guest is removed with its domain, a running guest's files are never
+/// deleted). The command line is one caller; a .NET tool embedding Miniguest is another.
+/// </summary>
+public sealed class GuestHost
+{
+    private readonly GuestHostOptions _options;
+    private readonly GuestInstaller _installer;
+    private readonly ILogger _logger;
+
+    /// <summary>A host with <paramref name="options"/> (default: the standard locations), logging to
+    /// <paramref name="loggers"/>.</summary>
+    public GuestHost(GuestHostOptions? options = null, ILoggerFactory? loggers = null)
+    {
+        _options = options ?? new GuestHostOptions();
+        loggers ??= NullLoggerFactory.Instance;
+        _logger = loggers.CreateLogger<GuestHost>();
+        Store = new GuestStore(_options.Paths);
+        Nix = new NixCli(_options.Nix, loggers.CreateLogger<NixCli>());
+        Domains = new GuestDomains(_options.Paths);
+        _installer = new GuestInstaller(Store, Nix);
+    }
+
+    /// <summary>Where things are.</summary>
+    public MiniguestPaths Paths => _options.Paths;
+
+    /// <summary>The guests installed: their names, and each guest's files.</summary>
+    public GuestStore Store { get; }
+
+    /// <summary>The guests' domains: finding one, surveying them.</summary>
+    public GuestDomains Domains { get; }
+
+    /// <summary>The Nix this host runs.</summary>
+    public NixCli Nix { get; }
+
+    /// <summary>Opens the connection the guest's domain lives on.</summary>
+    public Connection Connect(Guest guest) => Connection.Open(Domains.UriFor(guest, _options.Uri));
+
+    /// <summary>Builds <paramref name="reference"/> and installs it as guest <paramref name="name"/> (default: the
+    /// attribute's name); with <paramref name="force"/> it replaces an installed one and brings its domain up to date.</summary>
+    public async Task<InstallResult> InstallAsync(InstallableReference reference, string? name = null, bool force = false,
+        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        name = GuestName.Validate(name ?? reference.Attribute);
+        using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        var guest = await _installer.InstallAsync(reference, name, force, progress, cancellationToken).ConfigureAwait(false);
+        return new InstallResult(guest, force ? Resync(guest) : new DomainResync(ResyncOutcome.NoDomain, false));
+    }
+
+    /// <summary>Re-resolves the guest's flake reference and, if it moved, builds a new generation; then brings the
+    /// domain up to date (also when nothing was built: an upgrade cut short may have left it behind).</summary>
+    public async Task<(UpgradeResult Upgrade, DomainResync? Domain)> UpgradeAsync(string name, IProgress<string>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        var result = await _installer.UpgradeAsync(name, progress, cancellationToken).ConfigureAwait(false);
+        return (result, result.Outcome == UpgradeOutcome.Locked ? null : Resync(Store.Get(name)));
+    }
+
+    /// <summary>Points the guest at generation <paramref name="to"/>, or at the one before the current, and brings its
+    /// domain up to date.</summary>
+    public async Task<RollbackResult> RollbackAsync(string name, int? to = null, CancellationToken cancellationToken = default)
+    {
+        using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        var generation = _installer.Rollback(name, to);
+        return new RollbackResult(generation, Resync(Store.Get(name)));
+    }
+
+    /// <summary>Removes the guest: its domain (unless <paramref name="keepDomain"/>), its link, profile, generations and
+    /// state. A running guest is stopped first with <paramref name="force"/>, else refused: its files are never deleted
+    /// while it runs.</summary>
+    /// <exception cref="GuestRunningException">It runs, and <paramref name="force"/> is not given.</exception>
+    public async Task RemoveAsync(string name, bool keepDomain = false, bool force = false, CancellationToken cancellationToken = default)
+    {
+        using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        var guest = Store.Get(name);
+        if (!guest.IsImperative)
+        {
+            throw new GuestStateException($"guest '{name}' is declarative: remove it from the host's NixOS configuration");
+        }
+        if (HasDomainRecord(guest))
+        {
+            using var connection = Connect(guest);
+            using var domain = Domains.Find(connection, name);
+            if (domain is not null)
+            {
+                if (domain.IsActive)
+                {
+                    if (!force)
+                    {
+                        throw new GuestRunningException(name);
+                    }
+                    CrashPoint.Reach(CrashPoint.StopDomain);
+                    domain.Destroy();
+                }
+                if (!keepDomain)
+                {
+                    CrashPoint.Reach(CrashPoint.UndefineDomain);
+                    domain.Undefine();
+                }
+            }
+        }
+        _installer.Remove(name);
+    }
+
+    /// <summary>The domain <see cref="DefineAsync"/> would define, without defining it.</summary>
+    public GuestDomainDefinition BuildDefinition(string name, DomainOptions options)
+    {
+        var guest = Store.Get(name);
+        using var connection = Connect(guest);
+        return Domains.Build(connection, guest, options);
+    }
+
+    /// <summary>Defines the guest's domain, or updates the one it has (keeping its UUID and the settings not given).</summary>
+    /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
+    public async Task<DefinedDomain> DefineAsync(string name, DomainOptions options, CancellationToken cancellationToken = default)
+    {
+        using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        var guest = Store.Get(name);
+        using var connection = Connect(guest);
+        var definition = Domains.Build(connection, guest, options);
+        return new DefinedDomain(Domains.Define(connection, guest, definition), definition, connection.RequestedUri);
+    }
+
+    /// <summary>Starts the guest's domain, paused if asked (to attach its console first), once the store is known to
+    /// be protected and its boot files to lie in the store. The caller disposes of the domain returned.</summary>
+    /// <exception cref="UnprotectedStoreException">Nothing keeps the guest from writing to the host's store.</exception>
+    /// <exception cref="GuestFileException">A file the domain boots from lies outside the store.</exception>
+    public Domain Start(string name, bool paused = false)
+    {
+        var domain = OpenDomain(name);
+        try
+        {
+            if (domain.IsActive)
+            {
+                throw new GuestStateException($"guest '{name}' is already running");
+            }
+            StartChecked(domain, paused);
+            return domain;
+        }
+        catch
+        {
+            domain.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Shuts the guest down, waiting up to <paramref name="timeout"/>; then pulls the plug with
+    /// <paramref name="force"/>, or fails. <see langword="false"/> if it was not running.</summary>
+    public async Task<bool> StopAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default)
+    {
+        using var domain = OpenDomain(name);
+        if (!domain.IsActive)
+        {
+            return false;
+        }
+        await StopAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Shuts the guest down (as <see cref="StopAsync(string, TimeSpan, bool, CancellationToken)"/>) if it runs,
+    /// and starts it again, on its current generation.</summary>
+    public async Task RestartAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default)
+    {
+        using var domain = OpenDomain(name);
+        if (domain.IsActive)
+        {
+            await StopAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
+        }
+        StartChecked(domain, paused: false);
+    }
+
+    /// <summary>Starts the guest with the host, or stops doing so; returns the setting now in force.</summary>
+    public bool SetAutostart(string name, bool on)
+    {
+        using var domain = OpenDomain(name);
+        CrashPoint.Reach(CrashPoint.SetAutostart);
+        domain.Autostart = on;
+        return domain.Autostart;
+    }
+
+    /// <summary>The guest's domain; the caller disposes of it.</summary>
+    /// <exception cref="GuestStateException">The guest has no domain.</exception>
+    /// <exception cref="ForeignDomainException">A domain of its name exists that Miniguest did not define for it.</exception>
+    public Domain OpenDomain(string name)
+    {
+        var guest = Store.Get(name);
+        using var connection = Connect(guest);
+        return Domains.Get(connection, guest.Name);
+    }
+
+    /// <summary>Brings the domains of the guests a NixOS host declares in line with <paramref name="manifest"/>: defines
+    /// or updates each, sets its autostart, restarts a changed running one that asks for it, and undefines the domains
+    /// of guests declared before and no longer. Returns each declared guest's URI.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ApplyAsync(DeclarativeManifest manifest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var applied = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, settings) in manifest.Guests)
+        {
+            using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+            applied[name] = await ApplyGuestAsync(Store.Get(name), settings, cancellationToken).ConfigureAwait(false);
+        }
+        var appliedFile = Path.Combine(Paths.State, DeclaredGuestsFile);
+        foreach (var gone in DeclarativeManifest.ReadApplied(appliedFile).Except(manifest.Guests.Keys))
+        {
+            using var guestLock = await LockAsync(gone, cancellationToken).ConfigureAwait(false);
+            Prune(gone);
+        }
+        CrashPoint.Reach(CrashPoint.RecordDeclared);
+        using var state = DirectoryHandle.OpenOrCreate(Paths.State, GuestStateDirectory.DirectoryMode);
+        state.WriteFile(DeclaredGuestsFile, DeclarativeManifest.WriteApplied(manifest.Guests.Keys), GuestStateDirectory.FileMode);
+        return applied;
+    }
+
+    private const string DeclaredGuestsFile = "declarative-guests.json";
+
+    private async Task<string> ApplyGuestAsync(Guest guest, DeclarativeGuest settings, CancellationToken cancellationToken)
+    {
+        using var connection = Connection.Open(settings.Uri ?? GuestDomains.DefaultUri(guest.LoadConfig().GuestType));
+        using var domain = Domains.Define(connection, guest, new DomainOptions
+        {
+            MemoryMiB = settings.Memory,
+            VCpus = settings.Vcpus,
+            Network = settings.Network ?? DomainOptions.NoNetwork,
+        });
+        CrashPoint.Reach(CrashPoint.SetAutostart);
+        domain.Autostart = settings.Autostart;
+        if (settings.RestartIfChanged && Domains.Status(domain, guest) == GuestStatus.Outdated)
+        {
+            _logger.LogInformation("Restarting '{Guest}' on its new generation", guest.Name);
+            await StopAsync(domain, guest.Name, TimeSpan.FromSeconds(60), force: true, cancellationToken).ConfigureAwait(false);
+            StartChecked(domain, paused: false);
+        }
+        return connection.RequestedUri;
+    }
+
+    private void Prune(string name)
+    {
+        var uriFile = Paths.ConnectionUriFile(name);
+        if (!File.Exists(uriFile))
+        {
+            return;
+        }
+        using var connection = Connection.Open(SmallFile.ReadText(uriFile).Trim());
+        using var domain = Domains.Find(connection, name);
+        if (domain is not null)
+        {
+            if (domain.IsActive)
+            {
+                CrashPoint.Reach(CrashPoint.StopDomain);
+                domain.Destroy();
+            }
+            CrashPoint.Reach(CrashPoint.UndefineDomain);
+            domain.Undefine();
+            _logger.LogInformation("Undefined the domain of '{Guest}', no longer declared", name);
+        }
+        CrashPoint.Reach(CrashPoint.DeleteState);
+        new GuestStateDirectory(Paths, name).Delete();
+    }
+
+    private static void StartChecked(Domain domain, bool paused)
+    {
+        GuestDomains.EnsureSafeToStart(domain);
+        CrashPoint.Reach(CrashPoint.StartDomain);
+        domain.Start(paused ? StartDomainFlags.Paused : StartDomainFlags.None);
+    }
+
+    private static async Task StopAsync(Domain domain, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    {
+        if (await domain.ShutdownAsync(timeout, ShutdownDomainFlags.Default, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+        if (!force)
+        {
+            throw new GuestStopTimeoutException(name, timeout);
+        }
+        CrashPoint.Reach(CrashPoint.StopDomain);
+        domain.Destroy();
+    }
+
+    // The guest's domain brought up to date with its current generation, where it has one.
+    private DomainResync Resync(Guest guest)
+    {
+        if (!HasDomainRecord(guest))
+        {
+            return new DomainResync(ResyncOutcome.NoDomain, false); // never created: no daemon to bother
+        }
+        using var connection = Connect(guest);
+        var outcome = Domains.Resync(connection, guest);
+        if (outcome == ResyncOutcome.NoDomain)
+        {
+            return new DomainResync(outcome, false);
+        }
+        using var domain = Domains.Find(connection, guest.Name);
+        return new DomainResync(outcome, Domains.Status(domain, guest) == GuestStatus.Outdated);
+    }
+
+    private bool HasDomainRecord(Guest guest) => _options.Uri is not null || File.Exists(Paths.ConnectionUriFile(guest.Name));
+
+    // The guest's lock, and what a command killed while it held the lock left behind cleared.
+    private async Task<GuestLock> LockAsync(string name, CancellationToken cancellationToken)
+    {
+        var guestLock = await GuestLock.AcquireAsync(Paths, name, _logger, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _installer.RemoveLeftovers(name);
+            return guestLock;
+        }
+        catch
+        {
+            guestLock.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>A guest runs, and the action would take its files from under it.</summary>
+public sealed class GuestRunningException(string name) : MiniguestException($"guest '{name}' is running; stop it first")
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>A guest did not shut down in the time given.</summary>
+public sealed class GuestStopTimeoutException(string name, TimeSpan timeout)
+    : MiniguestException($"'{name}' did not stop within {timeout.TotalSeconds:0} s")
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
+}
