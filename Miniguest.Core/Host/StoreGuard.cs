@@ -101,7 +101,10 @@ public static class StoreGuard
         ArgumentNullException.ThrowIfNull(mounts);
         if (vm.StoreShare == StoreShareType.NineP)
         {
-            return (StoreProtection.ReadOnly9pShare, null);
+            return vm.ReadOnly9pShares
+                ? (StoreProtection.ReadOnly9pShare, null)
+                : (StoreProtection.None, $"VM '{vm.Name}' would let its guest write to the host's store over 9p: its shares are not " +
+                    "read-only (<readonly/>), so QEMU would write to the store for it. Define the domain again.");
         }
         var store = Share(vm.StoreSource, mounts);
         var boot = Share(vm.BootSource, mounts);

@@ -122,6 +122,9 @@ public static class DomainXml
             StoreShare = (string?)store.Element("driver")?.Attribute("type") == "virtiofs"
                 ? StoreShareType.Virtiofs
                 : StoreShareType.NineP,
+            // Only 9p shares can be read-only in libvirt; virtiofs ones are guarded on the host (Miniguest.Core's StoreView).
+            ReadOnly9pShares = (string?)store.Element("driver")?.Attribute("type") == "virtiofs"
+                || (store.Element("readonly") is not null && boot.Element("readonly") is not null),
             VirtiofsdPath = (string?)store.Element("binary")?.Attribute("path"),
             ConsoleLog = (string?)devices.Element("serial")?.Element("log")?.Attribute("file"),
             Network = (string?)devices.Elements("interface")
@@ -266,7 +269,7 @@ public static class DomainXml
             : new XElement("filesystem", new XAttribute("type", "mount"), new XAttribute("accessmode", "squash"),
                 new XElement("source", new XAttribute("dir", source)),
                 new XElement("target", new XAttribute("dir", tag)),
-                new XElement("readonly"));
+                vm.ReadOnly9pShares ? new XElement("readonly") : null);
 
     private static XElement Bind(string source, string target, bool readOnly) =>
         new("filesystem", new XAttribute("type", "mount"),

@@ -28,6 +28,11 @@ public sealed record VmDomain
     /// <summary>How the shares reach the guest.</summary>
     public StoreShareType StoreShare { get; init; } = StoreShareType.NineP;
 
+    /// <summary>Whether 9p shares are read-only (<c>&lt;readonly/&gt;</c>: QEMU refuses the guest's writes). Written so
+    /// unless set otherwise; read back as the domain has it, so that a domain edited since shows. (Meaningless for
+    /// virtiofs, which libvirt cannot make read-only.)</summary>
+    public bool ReadOnly9pShares { get; init; } = true;
+
     /// <summary>The <c>virtiofsd</c> to run for virtiofs shares; <see langword="null"/> lets libvirt find one.</summary>
     public string? VirtiofsdPath { get; init; }
 

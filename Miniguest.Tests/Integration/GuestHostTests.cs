@@ -1,0 +1,77 @@
+using System.Xml.Linq;
+using Miniguest.Core;
+using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
+using Miniguest.Tests.Integration.Cli;
+
+namespace Miniguest.Tests.Integration;
+
+/// <summary>Core's door to a guest's life, called as a .NET tool that embeds Miniguest calls it: the rules hold without
+/// the command line.</summary>
+[TestFixture, Category(TestCategories.Integration)]
+public sealed class GuestHostTests : HostFixture
+{
+    private GuestHost Guests => new(new GuestHostOptions
+    {
+        Paths = Host.Paths,
+        Nix = new NixSettings { Options = new Dictionary<string, string> { ["substituters"] = "", ["flake-registry"] = "" } },
+    });
+
+    [Test]
+    public async Task Remove_through_the_library_undefines_the_domain_with_the_guest()
+    {
+        var name = MiniguestHost.UniqueName("lib");
+        var guests = Guests;
+        await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#vm"), name);
+        (await guests.DefineAsync(name, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 })).Domain.Dispose();
+
+        await guests.RemoveAsync(name);
+
+        using var connection = Connection.Open("qemu:///system");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(connection.TryGetDomain(name, out _), Is.False, "the domain went with the guest");
+            Assert.That(guests.Store.Names(), Does.Not.Contain(name));
+            Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False);
+        }
+    }
+
+    [Test]
+    public async Task Remove_through_the_library_refuses_a_running_guest_even_keeping_its_domain()
+    {
+        var name = MiniguestHost.UniqueName("lib");
+        var guests = Guests;
+        await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#container"), name);
+        (await guests.DefineAsync(name, new DomainOptions())).Domain.Dispose();
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
+        using var running = guests.Start(name);
+
+        Assert.ThrowsAsync<GuestRunningException>(() => guests.RemoveAsync(name, keepDomain: true));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(running.IsActive, Is.True, "still running");
+            Assert.That(File.Exists(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait")), Is.True, "its files are there");
+            Assert.That(guests.Store.Names(), Does.Contain(name));
+        }
+    }
+
+    [Test]
+    public async Task Start_through_the_library_refuses_a_domain_whose_guest_could_write_the_store()
+    {
+        var name = MiniguestHost.UniqueName("lib");
+        var guests = Guests;
+        await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#vm"), name);
+        (await guests.DefineAsync(name, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 })).Domain.Dispose();
+        // Someone edits the domain: its 9p shares lose <readonly/>, so QEMU would export the store writable.
+        using var connection = Connection.Open("qemu:///system");
+        var xml = XElement.Parse(connection.GetDomain(name).GetXml(DomainXmlFlags.Inactive));
+        xml.Descendants("filesystem").Elements("readonly").Remove();
+        using var edited = connection.DefineDomain(xml.ToString());
+
+        var refused = Assert.Throws<UnprotectedStoreException>(() => guests.Start(name).Dispose());
+
+        Assert.That(refused!.Message, Does.Contain("<readonly/>"));
+        Assert.That(edited.IsActive, Is.False, "not started");
+    }
+}
