@@ -72,6 +72,12 @@ public sealed class GuestHost
     /// <summary>The Nix this host runs.</summary>
     public NixCli Nix { get; }
 
+    /// <summary>Every guest of the host, broken ones too, with its domain where it has one; with
+    /// <paramref name="withProtection"/> also what keeps each from writing to the host's store (costlier: each domain's
+    /// whole description is read).</summary>
+    public Task<IReadOnlyList<GuestListing>> ListAsync(bool withProtection = false, CancellationToken cancellationToken = default) =>
+        new GuestLister(Store, Domains, _options.Uri, _logger).ListAsync(withProtection, cancellationToken);
+
     /// <summary>Opens the connection the guest's domain lives on.</summary>
     public Connection Connect(Guest guest) => Connection.Open(Domains.UriFor(guest, _options.Uri));
 

@@ -74,4 +74,26 @@ public sealed class GuestHostTests : HostFixture
         Assert.That(refused!.Message, Does.Contain("<readonly/>"));
         Assert.That(edited.IsActive, Is.False, "not started");
     }
+
+    [Test]
+    public async Task The_library_lists_each_guest_with_a_status_of_its_model_broken_ones_too()
+    {
+        var defined = MiniguestHost.UniqueName("lib");
+        var stray = MiniguestHost.UniqueName("lib");
+        var guests = Guests;
+        await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#vm"), defined);
+        (await guests.DefineAsync(defined, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 })).Domain.Dispose();
+        File.CreateSymbolicLink(Host.Paths.Link(stray), Host.Paths.Profile(stray));
+
+        var listing = (await guests.ListAsync(withProtection: true)).ToDictionary(guest => guest.Name);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(listing[defined].Status, Is.EqualTo(GuestListStatus.Stopped));
+            Assert.That(listing[defined].StoreProtection, Is.EqualTo(StoreProtection.ReadOnly9pShare));
+            Assert.That(listing[defined].Running, Is.False);
+            Assert.That(listing[stray].Status, Is.EqualTo(GuestListStatus.Broken));
+            Assert.That(listing[stray].Problem, Does.Contain("does not exist"));
+        }
+    }
 }

@@ -1,0 +1,198 @@
+using Microsoft.Extensions.Logging;
+using Miniguest.Libvirt;
+
+namespace Miniguest.Core;
+
+/// <summary>Where a guest stands, as a listing shows it.</summary>
+public enum GuestListStatus
+{
+    /// <summary>Its files are missing or corrupt (<see cref="GuestListing.Problem"/> says which): it is listed, not read.</summary>
+    Broken,
+
+    /// <summary>libvirt could not be reached on its URI.</summary>
+    Unknown,
+
+    /// <summary>A domain of its name exists that Miniguest did not define for it: it is left alone.</summary>
+    Foreign,
+
+    /// <summary>No domain is defined for it.</summary>
+    NotDefined,
+
+    /// <summary>Its domain is defined and not running.</summary>
+    Stopped,
+
+    /// <summary>Its domain runs its current generation.</summary>
+    Current,
+
+    /// <summary>Its domain runs an older generation: a restart runs the current one.</summary>
+    Outdated,
+}
+
+/// <summary>One guest of a listing: what its files say and, where it has one, what its domain does.</summary>
+public sealed record GuestListing
+{
+    /// <summary>The guest's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Where it stands.</summary>
+    public required GuestListStatus Status { get; init; }
+
+    /// <summary>Whether a NixOS host declares it (it has no profile of its own).</summary>
+    public bool Declarative { get; init; }
+
+    /// <summary>A VM or a container; <see langword="null"/> for a broken guest.</summary>
+    public GuestType? Type { get; init; }
+
+    /// <summary>Where it was installed from; <see langword="null"/> for a declarative or broken guest.</summary>
+    public FlakeSource? Source { get; init; }
+
+    /// <summary>Its current generation.</summary>
+    public int? Generation { get; init; }
+
+    /// <summary>The store path its link leads to.</summary>
+    public string? StorePath { get; init; }
+
+    /// <summary>The libvirt URI of its domain.</summary>
+    public string? Uri { get; init; }
+
+    /// <summary>Whether its domain runs; <see langword="null"/> without a domain of its own.</summary>
+    public bool? Running { get; init; }
+
+    /// <summary>What keeps it from writing to the host's store, where the listing assessed it.</summary>
+    public StoreProtection? StoreProtection { get; init; }
+
+    /// <summary>The file its serial console is logged to (VMs).</summary>
+    public string? ConsoleLog { get; init; }
+
+    /// <summary>What is wrong, for a broken or foreign guest.</summary>
+    public string? Problem { get; init; }
+}
+
+/// <summary>Lists a host's guests fast: the guests' files are read while libvirt loads and each URI is surveyed on a
+/// thread of its own (loading libvirt and asking libvirtd take longer than reading the files).</summary>
+internal sealed class GuestLister(GuestStore store, GuestDomains domains, string? uri, ILogger logger)
+{
+    public async Task<IReadOnlyList<GuestListing>> ListAsync(bool withProtection, CancellationToken cancellationToken)
+    {
+        var names = store.Names();
+        if (names.Count == 0 && uri is not null)
+        {
+            // Nothing to survey, but a URI given is still checked: a wrong one is an error, not an empty listing.
+            using var _ = Connection.OpenReadOnly(uri);
+        }
+        // A failure to load shows again, and is reported, when a survey connects. The load is awaited before the end: a
+        // process that exits while libvirt initialises can crash in its library constructors.
+        var loading = names.Count > 0 ? Task.Run(LibvirtLibrary.Load, CancellationToken.None) : Task.CompletedTask;
+        var guestNames = names.ToHashSet(StringComparer.Ordinal);
+        var surveys = new Dictionary<string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>>(StringComparer.Ordinal);
+        Task<IReadOnlyDictionary<string, GuestDomainInfo>?> SurveyOf(string domainUri)
+        {
+            if (!surveys.TryGetValue(domainUri, out var survey))
+            {
+                survey = Task.Run(() => Survey(domainUri, guestNames, withProtection), cancellationToken);
+                surveys[domainUri] = survey;
+            }
+            return survey;
+        }
+        var read = names.Select(name => Read(name, SurveyOf)).ToList();
+        var listing = new List<GuestListing>(read.Count);
+        foreach (var (guest, survey) in read)
+        {
+            listing.Add(survey is null ? guest : WithDomain(guest, await survey.ConfigureAwait(false)));
+        }
+        await loading.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        return listing;
+    }
+
+    // One URI's survey; null when libvirt cannot be reached there (a warning, and the guests still listed).
+    private IReadOnlyDictionary<string, GuestDomainInfo>? Survey(string domainUri, IReadOnlySet<string> names, bool withProtection)
+    {
+        try
+        {
+            using var connection = Connection.OpenReadOnly(domainUri);
+            return domains.Survey(connection, names, withProtection);
+        }
+        catch (LibvirtException e)
+        {
+            logger.LogWarning("Cannot reach {Uri}: {Message}", domainUri, e.Message);
+            return null;
+        }
+    }
+
+    // What the guest's files say, and the survey of the URI its domain lives on (none for a broken guest). A broken
+    // guest (a profile gone, a file corrupt or out of the store) is listed as such, never the end of the listing.
+    private (GuestListing Guest, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>? Survey) Read(string name,
+        Func<string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>> surveyOf)
+    {
+        Guest? guest = null;
+        GuestConfig? config = null;
+        FlakeSource? source = null;
+        Generation? generation = null;
+        string? storePath = null;
+        string? problem = null;
+        try
+        {
+            guest = store.Get(name);
+            source = guest.Source;
+            generation = guest.Profile.Current;
+            storePath = guest.StorePath;
+            // The configuration says all a listing shows; defining and starting check the rest of the build output.
+            config = guest.LoadConfig();
+        }
+        catch (GuestNotFoundException)
+        {
+            problem = $"{store.Paths.Link(name)} leads to the profile {store.Paths.Profile(name)}, which does not exist";
+        }
+        catch (Exception e) when (e is GuestFileException or IOException or UnauthorizedAccessException)
+        {
+            problem = e.Message;
+        }
+        var listed = new GuestListing
+        {
+            Name = name,
+            Status = config is null ? GuestListStatus.Broken : GuestListStatus.NotDefined,
+            Declarative = guest is { IsImperative: false },
+            Type = config?.GuestType,
+            Source = source,
+            Generation = generation?.Number,
+            StorePath = storePath,
+            Problem = problem,
+        };
+        if (guest is null || config is null)
+        {
+            return (listed, null);
+        }
+        var domainUri = domains.UriFor(guest, uri);
+        return (listed with { Uri = domainUri }, surveyOf(domainUri));
+    }
+
+    // The guest completed with what the survey found of its domain.
+    private GuestListing WithDomain(GuestListing guest, IReadOnlyDictionary<string, GuestDomainInfo>? survey)
+    {
+        if (survey is null)
+        {
+            return guest with { Status = GuestListStatus.Unknown };
+        }
+        if (!survey.TryGetValue(guest.Name, out var domain))
+        {
+            return guest;
+        }
+        if (!domain.DefinedByMiniguest)
+        {
+            return guest with { Status = GuestListStatus.Foreign, Problem = $"domain '{guest.Name}' on {guest.Uri} was not defined by Miniguest" };
+        }
+        return guest with
+        {
+            Running = domain.IsActive,
+            StoreProtection = domain.Protection,
+            ConsoleLog = guest.Type == GuestType.Qemu ? store.Paths.ConsoleLog(guest.Name) : null,
+            Status = GuestDomains.Status(domain, guest.StorePath) switch
+            {
+                GuestStatus.NotDefined => GuestListStatus.NotDefined,
+                GuestStatus.Stopped => GuestListStatus.Stopped,
+                GuestStatus.Current => GuestListStatus.Current,
+                _ => GuestListStatus.Outdated,
+            },
+        };
+    }
+}
