@@ -8,13 +8,13 @@ internal static class RestartCommand
     public static Command Create()
     {
         var name = new Argument<string>("NAME") { Description = "The guest to restart" };
-        var force = StopCommand.Force();
-        var timeout = StopCommand.Timeout();
+        var force = Shutdown.Force();
+        var timeout = Shutdown.Timeout();
         var command = new Command("restart", "Shut a guest down and start it again, on its current generation") { name, force, timeout };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            await StopCommand.WithHintAsync(async () =>
+            await Shutdown.WithHintAsync(async () =>
             {
                 await context.Host.RestartAsync(guest, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), cancellationToken);
                 return true;
