@@ -120,31 +120,18 @@ public sealed class GuestDomains(MiniguestPaths paths)
         return connection.DefineDomain(definition.Xml);
     }
 
-    /// <summary>The domain <see cref="Define(Connection, Guest, DomainOptions)"/> would define, without defining it.</summary>
+    /// <summary>The domain <see cref="Define(Connection, Guest, DomainOptions)"/> would define, without defining it, from
+    /// what the host offers now (<see cref="GuestDomainBuilder"/>).</summary>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
     public GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options)
     {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(guest);
         var system = guest.LoadSystem();
         using var existing = Find(connection, guest.Name);
-        var existingXml = existing?.GetXml(DomainXmlFlags.Inactive);
-        var metadata = new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath)
-        {
-            AllowWritableStore = options.AllowWritableStore ?? (existingXml is not null && DomainXml.ReadMetadata(existingXml)?.AllowWritableStore == true),
-        };
-        if (system.Config.GuestType == GuestType.Lxc)
-        {
-            var container = StoreGuard.Protect(Container(guest, system, options, metadata, existingXml is null ? null : DomainXml.ReadContainer(existingXml)),
-                UserNamespaceFor(guest.Name));
-            return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container));
-        }
-        var vm = Vm(connection, guest, system, options, metadata, existingXml is null ? null : DomainXml.ReadVm(existingXml));
-        var mounts = MountTable.OfLibvirtd();
-        if (vm.StoreShare == StoreShareType.Virtiofs && StoreView.ForVirtiofs(mounts) is { IsAvailable: true } view)
-        {
-            // virtiofsd follows links: both shares go through the read-only view of the store.
-            vm = vm with { StoreSource = view.Directory!, BootSource = view.Translate(vm.BootSource) };
-        }
-        return new GuestDomainDefinition(DomainXml.Write(vm), vm.Uuid!.Value, StoreGuard.EnsureProtected(vm, mounts));
+        var host = new HostFacts(MountTable.OfLibvirtd(), HostVirtualization.Choose(connection), StoreGuard.UserNamespacesAvailable());
+        return GuestDomainBuilder.Build(guest.Name, system, new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath),
+            options, existing?.GetXml(DomainXmlFlags.Inactive), paths, host);
     }
 
     /// <summary>Refuses to start a domain whose guest could write to the host's store (the host may have changed
@@ -174,20 +161,6 @@ public sealed class GuestDomains(MiniguestPaths paths)
 
     private static void RequireInStore(string path, string store = NixStore.DefaultDirectory) => NixStore.Resolve(path, store);
 
-    // Each container gets a range of 65536 host ids far above every user of the host, picked from its name (FNV-1a)
-    // so that it stays the same across re-definitions; two names may share a range, which the store does not mind.
-    private static UserNamespaceMapping UserNamespaceFor(string name)
-    {
-        const uint RangeSize = 65_536;
-        var hash = 2_166_136_261u;
-        foreach (var c in name)
-        {
-            hash = (hash ^ c) * 16_777_619u;
-        }
-        var first = (10 + hash % 60_000) * RangeSize; // from 655360 up to just below 2^32
-        return new UserNamespaceMapping(first, first, RangeSize);
-    }
-
     /// <summary>Updates the guest's domain, if it has one, to its current generation (a command cut short may have
     /// left it behind, so it is checked whether or not anything was built).</summary>
     public ResyncOutcome Resync(Connection connection, Guest guest)
@@ -204,145 +177,10 @@ public sealed class GuestDomains(MiniguestPaths paths)
 
     /// <summary>Where the domain stands against the guest's installed generation.</summary>
     public GuestStatus Status(Domain? domain, Guest guest) =>
-        Status(domain is null ? null : Describe(domain, domain.IsActive, mounts: null), guest.StorePath);
+        GuestDomainSurvey.Status(domain is null ? null : new GuestDomainSurvey(paths).Describe(domain, domain.IsActive, mounts: null), guest.StorePath);
 
-    /// <summary>Where a surveyed domain stands against the generation installed now.</summary>
-    /// <param name="domain">The domain, from <see cref="Survey"/>; <see langword="null"/> if none is defined.</param>
-    /// <param name="installedStorePath">The store path the guest's link leads to (<see cref="Guest.StorePath"/>).</param>
-    public static GuestStatus Status(GuestDomainInfo? domain, string? installedStorePath) => domain switch
-    {
-        null => GuestStatus.NotDefined,
-        { IsActive: false } => GuestStatus.Stopped,
-        // The live XML keeps the metadata the domain was started with, even after a re-sync.
-        _ when domain.Metadata?.StorePath == installedStorePath => GuestStatus.Current,
-        _ => GuestStatus.Outdated,
-    };
+    private Guid? RecordedUuid(string name) => new GuestStateDirectory(paths, name).RecordedDomainUuid();
 
-    /// <summary>The domains of <paramref name="names"/> on a connection, in as few calls as libvirt allows: one
-    /// listing, then one call for each domain that runs (for the generation it runs) or that Miniguest has no record of
-    /// defining (for its metadata, to tell whether it is Miniguest's).</summary>
-    /// <param name="connection">The connection to survey.</param>
-    /// <param name="names">The guests' names.</param>
-    /// <param name="withProtection">Also assess each domain's store protection, from its full description (costlier:
-    /// without it, a survey reads only Miniguest's metadata element of each domain).</param>
-    public IReadOnlyDictionary<string, GuestDomainInfo> Survey(Connection connection, IReadOnlySet<string> names,
-        bool withProtection)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(names);
-        var listed = connection.ListAllDomains();
-        try
-        {
-            var guests = listed.Where(domain => names.Contains(domain.Name)).ToList();
-            var mounts = withProtection ? MountTable.OfLibvirtd() : null;
-            var survey = new Dictionary<string, GuestDomainInfo>(guests.Count, StringComparer.Ordinal);
-            foreach (var domain in guests)
-            {
-                survey[domain.Name] = SurveyOne(domain, mounts);
-            }
-            return survey;
-        }
-        finally
-        {
-            foreach (var domain in listed)
-            {
-                domain.Dispose();
-            }
-        }
-    }
-
-    private GuestDomainInfo SurveyOne(Domain domain, MountTable? mounts)
-    {
-        // A listed domain has an id while it runs: no call needed to tell.
-        var isActive = domain.Id is not null;
-        if (mounts is not null)
-        {
-            return Describe(domain, isActive, mounts);
-        }
-        // Only the domain whose UUID Miniguest recorded when it defined the guest's domain is the guest's: the listing
-        // gave its UUID, so a stopped one needs no call. (Commands that change a domain also check its metadata.)
-        if (RecordedUuid(domain.Name) != domain.Uuid)
-        {
-            return new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
-        }
-        if (!isActive)
-        {
-            return new GuestDomainInfo(IsActive: false, DefinedByMiniguest: true, Metadata: null, Protection: null);
-        }
-        // A running one is asked for the generation it runs: Miniguest's metadata element, far smaller than its XML.
-        var metadata = DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace));
-        return metadata?.GuestName == domain.Name
-            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, Protection: null)
-            : new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
-    }
-
-    private Guid? RecordedUuid(string name)
-    {
-        var file = paths.DomainUuidFile(name);
-        return File.Exists(file) && Guid.TryParse(SmallFile.ReadText(file).Trim(), out var uuid) ? uuid : null;
-    }
-
-    private GuestDomainInfo Describe(Domain domain, bool isActive, MountTable? mounts)
-    {
-        var xml = domain.GetXml();
-        var metadata = DomainXml.ReadMetadata(xml);
-        return metadata?.GuestName == domain.Name && RecordedUuid(domain.Name) == domain.Uuid
-            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(xml, mounts))
-            : new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
-    }
-
-    private static StoreProtection? ProtectionOf(string xml, MountTable mounts)
-    {
-        try
-        {
-            return System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc"
-                ? StoreGuard.Of(DomainXml.ReadContainer(xml))
-                : StoreGuard.Of(DomainXml.ReadVm(xml), mounts);
-        }
-        catch (Exception e) when (e is FormatException or IOException)
-        {
-            return null; // not a shape Miniguest defines: nothing to say
-        }
-    }
-
-    private VmDomain Vm(Connection connection, Guest guest, GuestSystem system, DomainOptions options, GuestMetadata metadata,
-        VmDomain? existing) => new()
-    {
-        Name = guest.Name,
-        // A new domain's UUID is chosen here, so that it is recorded before the domain is defined.
-        Uuid = existing?.Uuid ?? Guid.NewGuid(),
-        // The files where they really are in the store, checked there: the build output's own links are not the
-        // domain's to follow (an upgrade or a rollback defines the domain again).
-        Kernel = system.Kernel!,
-        Initrd = system.Initrd!,
-        CommandLine = KernelCommandLine.Compose(system.KernelParams, "/boot/init"),
-        BootSource = system.BootDirectory,
-        StoreShare = system.Config.StoreShare,
-        MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 1024,
-        VCpus = options.VCpus ?? existing?.VCpus ?? 1,
-        VirtType = options.VirtType ?? existing?.VirtType ?? HostVirtualization.Choose(connection),
-        Network = options.Network switch
-        {
-            null => existing?.Network,
-            DomainOptions.NoNetwork => null,
-            var network => network,
-        },
-        ConsoleLog = paths.ConsoleLog(guest.Name),
-        Metadata = metadata,
-    };
-
-    private ContainerDomain Container(Guest guest, GuestSystem system, DomainOptions options, GuestMetadata metadata,
-        ContainerDomain? existing) =>
-        new()
-        {
-            Name = guest.Name,
-            Uuid = existing?.Uuid ?? Guid.NewGuid(),
-            RootDirectory = paths.ContainerRoot(guest.Name),
-            BootSource = system.BootDirectory,
-            MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 512,
-            VCpus = options.VCpus ?? existing?.VCpus ?? 1,
-            Metadata = metadata,
-        };
 }
 
 /// <summary>What a re-sync did to a guest's domain.</summary>
@@ -364,7 +202,7 @@ public enum ResyncOutcome
 /// <param name="Metadata">Miniguest's metadata in its current description (the live one while it runs), when the survey
 /// read it: always for a running domain of Miniguest's.</param>
 /// <param name="Protection">What keeps its guest from writing to the host's store, when the survey assessed it.</param>
-public sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection);
+internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection);
 
 /// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched.</summary>
 public sealed class ForeignDomainException(string name, string uri)

@@ -110,7 +110,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         try
         {
             using var connection = Connection.OpenReadOnly(domainUri);
-            return domains.Survey(connection, names, withProtection);
+            return new GuestDomainSurvey(store.Paths).Survey(connection, names, withProtection);
         }
         catch (LibvirtException e)
         {
@@ -186,7 +186,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             Running = domain.IsActive,
             StoreProtection = domain.Protection,
             ConsoleLog = guest.Type == GuestType.Qemu ? store.Paths.ConsoleLog(guest.Name) : null,
-            Status = GuestDomains.Status(domain, guest.StorePath) switch
+            Status = GuestDomainSurvey.Status(domain, guest.StorePath) switch
             {
                 GuestStatus.NotDefined => GuestListStatus.NotDefined,
                 GuestStatus.Stopped => GuestListStatus.Stopped,

@@ -18,6 +18,13 @@ public sealed class GuestStateDirectory(MiniguestPaths paths, string name)
         directory.WriteFile(Path.GetFileName(file), text, FileMode);
     }
 
+    /// <summary>The UUID of the domain Miniguest recorded when it defined the guest's, if any.</summary>
+    public Guid? RecordedDomainUuid()
+    {
+        var file = paths.DomainUuidFile(name);
+        return File.Exists(file) && Guid.TryParse(SmallFile.ReadText(file).Trim(), out var uuid) ? uuid : null;
+    }
+
     /// <summary>Deletes the directory and everything in it, following no link in it.</summary>
     public void Delete()
     {

@@ -1,0 +1,101 @@
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Core;
+
+/// <summary>What the host offers a guest's domain, as the caller found it: the building itself inspects nothing.</summary>
+/// <param name="Mounts">The mount table of libvirtd's namespace (<see cref="MountTable.OfLibvirtd"/>).</param>
+/// <param name="Virtualization">What a VM runs on when nothing asks otherwise (<see cref="HostVirtualization.Choose(Miniguest.Libvirt.Connection, string)"/>).</param>
+/// <param name="UserNamespaces">Whether the kernel offers containers user namespaces (<see cref="StoreGuard.UserNamespacesAvailable"/>).</param>
+public sealed record HostFacts(MountTable Mounts, VirtType Virtualization, bool UserNamespaces);
+
+/// <summary>
+/// The domain Miniguest defines for a guest, from the guest's system, the settings asked for, the domain it has now (its
+/// UUID and the settings not asked for are kept) and the host's facts; with what keeps the guest from writing to the
+/// host's store, or the refusal when nothing would. Pure: it reads no file and calls no daemon.
+/// </summary>
+public static class GuestDomainBuilder
+{
+    /// <summary>The domain of guest <paramref name="name"/>.</summary>
+    /// <param name="name">The guest's name.</param>
+    /// <param name="system">Its system, read from its link (<see cref="Guest.LoadSystem"/>).</param>
+    /// <param name="metadata">What the domain records of the guest (its generation and store path); the opt-out of the
+    /// store's protection is taken from <paramref name="options"/>, else kept from <paramref name="existingXml"/>.</param>
+    /// <param name="options">The settings asked for.</param>
+    /// <param name="existingXml">The domain's present description, or <see langword="null"/> for a new one.</param>
+    /// <param name="paths">Where the guest's console log and container root are.</param>
+    /// <param name="host">What the host offers.</param>
+    /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
+    public static GuestDomainDefinition Build(string name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
+        string? existingXml, MiniguestPaths paths, HostFacts host)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(host);
+        metadata = metadata with
+        {
+            AllowWritableStore = options.AllowWritableStore ?? (existingXml is not null && DomainXml.ReadMetadata(existingXml)?.AllowWritableStore == true),
+        };
+        if (system.Config.GuestType == GuestType.Lxc)
+        {
+            var existing = existingXml is null ? null : DomainXml.ReadContainer(existingXml);
+            var container = StoreGuard.Protect(new ContainerDomain
+            {
+                Name = name,
+                // A new domain's UUID is chosen here, so that it is recorded before the domain is defined.
+                Uuid = existing?.Uuid ?? Guid.NewGuid(),
+                RootDirectory = paths.ContainerRoot(name),
+                BootSource = system.BootDirectory,
+                MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 512,
+                VCpus = options.VCpus ?? existing?.VCpus ?? 1,
+                Metadata = metadata,
+            }, UserNamespaceFor(name), host.UserNamespaces);
+            return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container));
+        }
+        var existingVm = existingXml is null ? null : DomainXml.ReadVm(existingXml);
+        var vm = new VmDomain
+        {
+            Name = name,
+            Uuid = existingVm?.Uuid ?? Guid.NewGuid(),
+            // The files where they really are in the store, checked there: the build output's own links are not the
+            // domain's to follow (an upgrade or a rollback defines the domain again).
+            Kernel = system.Kernel!,
+            Initrd = system.Initrd!,
+            CommandLine = KernelCommandLine.Compose(system.KernelParams, "/boot/init"),
+            BootSource = system.BootDirectory,
+            StoreShare = system.Config.StoreShare,
+            MemoryMiB = options.MemoryMiB ?? existingVm?.MemoryMiB ?? 1024,
+            VCpus = options.VCpus ?? existingVm?.VCpus ?? 1,
+            VirtType = options.VirtType ?? existingVm?.VirtType ?? host.Virtualization,
+            Network = options.Network switch
+            {
+                null => existingVm?.Network,
+                DomainOptions.NoNetwork => null,
+                var network => network,
+            },
+            ConsoleLog = paths.ConsoleLog(name),
+            Metadata = metadata,
+        };
+        if (vm.StoreShare == StoreShareType.Virtiofs && StoreView.ForVirtiofs(host.Mounts) is { IsAvailable: true } view)
+        {
+            // virtiofsd follows links: both shares go through the read-only view of the store.
+            vm = vm with { StoreSource = view.Directory!, BootSource = view.Translate(vm.BootSource) };
+        }
+        return new GuestDomainDefinition(DomainXml.Write(vm), vm.Uuid!.Value, StoreGuard.EnsureProtected(vm, host.Mounts));
+    }
+
+    // Each container gets a range of 65536 host ids far above every user of the host, picked from its name (FNV-1a)
+    // so that it stays the same across re-definitions; two names may share a range, which the store does not mind.
+    internal static UserNamespaceMapping UserNamespaceFor(string name)
+    {
+        const uint RangeSize = 65_536;
+        var hash = 2_166_136_261u;
+        foreach (var c in name)
+        {
+            hash = (hash ^ c) * 16_777_619u;
+        }
+        var first = (10 + hash % 60_000) * RangeSize; // from 655360 up to just below 2^32
+        return new UserNamespaceMapping(first, first, RangeSize);
+    }
+}

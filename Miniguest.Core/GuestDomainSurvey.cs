@@ -1,0 +1,105 @@
+using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Core;
+
+/// <summary>Surveys the guests' domains on a connection in as few calls as libvirt allows, and tells where each stands
+/// against its guest's installed generation.</summary>
+internal sealed class GuestDomainSurvey(MiniguestPaths paths)
+{
+    /// <summary>Where a surveyed domain stands against the generation installed now.</summary>
+    /// <param name="domain">The domain, from <see cref="Survey"/>; <see langword="null"/> if none is defined.</param>
+    /// <param name="installedStorePath">The store path the guest's link leads to (<see cref="Guest.StorePath"/>).</param>
+    public static GuestStatus Status(GuestDomainInfo? domain, string? installedStorePath) => domain switch
+    {
+        null => GuestStatus.NotDefined,
+        { IsActive: false } => GuestStatus.Stopped,
+        // The live XML keeps the metadata the domain was started with, even after a re-sync.
+        _ when domain.Metadata?.StorePath == installedStorePath => GuestStatus.Current,
+        _ => GuestStatus.Outdated,
+    };
+
+    /// <summary>The domains of <paramref name="names"/> on a connection, in as few calls as libvirt allows: one
+    /// listing, then one call for each domain that runs (for the generation it runs) or that Miniguest has no record of
+    /// defining (for its metadata, to tell whether it is Miniguest's).</summary>
+    /// <param name="connection">The connection to survey.</param>
+    /// <param name="names">The guests' names.</param>
+    /// <param name="withProtection">Also assess each domain's store protection, from its full description (costlier:
+    /// without it, a survey reads only Miniguest's metadata element of each domain).</param>
+    public IReadOnlyDictionary<string, GuestDomainInfo> Survey(Connection connection, IReadOnlySet<string> names,
+        bool withProtection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(names);
+        var listed = connection.ListAllDomains();
+        try
+        {
+            var guests = listed.Where(domain => names.Contains(domain.Name)).ToList();
+            var mounts = withProtection ? MountTable.OfLibvirtd() : null;
+            var survey = new Dictionary<string, GuestDomainInfo>(guests.Count, StringComparer.Ordinal);
+            foreach (var domain in guests)
+            {
+                survey[domain.Name] = SurveyOne(domain, mounts);
+            }
+            return survey;
+        }
+        finally
+        {
+            foreach (var domain in listed)
+            {
+                domain.Dispose();
+            }
+        }
+    }
+
+    private GuestDomainInfo SurveyOne(Domain domain, MountTable? mounts)
+    {
+        // A listed domain has an id while it runs: no call needed to tell.
+        var isActive = domain.Id is not null;
+        if (mounts is not null)
+        {
+            return Describe(domain, isActive, mounts);
+        }
+        // Only the domain whose UUID Miniguest recorded when it defined the guest's domain is the guest's: the listing
+        // gave its UUID, so a stopped one needs no call. (Commands that change a domain also check its metadata.)
+        if (RecordedUuid(domain.Name) != domain.Uuid)
+        {
+            return new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
+        }
+        if (!isActive)
+        {
+            return new GuestDomainInfo(IsActive: false, DefinedByMiniguest: true, Metadata: null, Protection: null);
+        }
+        // A running one is asked for the generation it runs: Miniguest's metadata element, far smaller than its XML.
+        var metadata = DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace));
+        return metadata?.GuestName == domain.Name
+            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, Protection: null)
+            : new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
+    }
+
+    private Guid? RecordedUuid(string name) => new GuestStateDirectory(paths, name).RecordedDomainUuid();
+
+    /// <summary>What the domain is, read from its whole description; its store protection with <paramref name="mounts"/>.</summary>
+    public GuestDomainInfo Describe(Domain domain, bool isActive, MountTable? mounts)
+    {
+        var xml = domain.GetXml();
+        var metadata = DomainXml.ReadMetadata(xml);
+        return metadata?.GuestName == domain.Name && RecordedUuid(domain.Name) == domain.Uuid
+            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(xml, mounts))
+            : new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
+    }
+
+    private static StoreProtection? ProtectionOf(string xml, MountTable mounts)
+    {
+        try
+        {
+            return System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc"
+                ? StoreGuard.Of(DomainXml.ReadContainer(xml))
+                : StoreGuard.Of(DomainXml.ReadVm(xml), mounts);
+        }
+        catch (Exception e) when (e is FormatException or IOException)
+        {
+            return null; // not a shape Miniguest defines: nothing to say
+        }
+    }
+}
