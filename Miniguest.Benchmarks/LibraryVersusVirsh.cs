@@ -45,7 +45,7 @@ public class LibraryVersusVirsh
         Open();
         for (var i = 0; i < ListedDomains; i++)
         {
-            _connection.DefineDomain(DomainXml($"{Prefix}{i:D3}"), DefineDomainFlags.None).Dispose();
+            _connection.DefineDomain(DomainXml($"{Prefix}{i:D3}"), DomainDefineFlags.None).Dispose();
         }
         // Both sides must list the 200 (the daemon may hold other domains too), or the comparison means nothing.
         var ours = Enumerable.Range(0, ListedDomains).Select(i => $"{Prefix}{i:D3}").ToList();
@@ -70,11 +70,11 @@ public class LibraryVersusVirsh
         }
     }
 
-    // Plain define, as `virsh define` does by default: no schema validation (DefineDomainFlags.Validate).
+    // Plain define, as `virsh define` does by default: no schema validation (DomainDefineFlags.Validate).
     [Benchmark(Baseline = true), BenchmarkCategory(DefineUndefine)]
     public void Library_define_undefine()
     {
-        using var domain = _connection.DefineDomain(LibraryCycleXml, DefineDomainFlags.None);
+        using var domain = _connection.DefineDomain(LibraryCycleXml, DomainDefineFlags.None);
         domain.Undefine();
     }
 

@@ -309,12 +309,12 @@ public sealed class GuestHost
     {
         GuestDomains.EnsureSafeToStart(domain);
         CrashPoint.Reach(CrashPoint.StartDomain);
-        domain.Start(paused ? StartDomainFlags.Paused : StartDomainFlags.None);
+        domain.Start(paused ? DomainCreateFlags.Paused : DomainCreateFlags.None);
     }
 
     private static async Task StopAsync(Domain domain, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
-        if (await domain.ShutdownAsync(timeout, ShutdownDomainFlags.Default, cancellationToken).ConfigureAwait(false))
+        if (await domain.ShutdownAsync(timeout, DomainShutdownFlags.Default, cancellationToken).ConfigureAwait(false))
         {
             return;
         }

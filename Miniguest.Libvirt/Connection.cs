@@ -85,7 +85,7 @@ public sealed class Connection : IDisposable
 
     /// <summary>Defines (or redefines) a persistent domain from its XML.</summary>
     /// <exception cref="InvalidXmlException">The XML is malformed or, with validation, breaks libvirt's schema.</exception>
-    public Domain DefineDomain(string xml, DefineDomainFlags flags = DefineDomainFlags.Validate)
+    public Domain DefineDomain(string xml, DomainDefineFlags flags = DomainDefineFlags.Validate)
     {
         ArgumentNullException.ThrowIfNull(xml);
         return new Domain(Ensure.Valid(Interop.virDomainDefineXMLFlags(_handle, xml, (uint)flags), "virDomainDefineXMLFlags"));
@@ -120,7 +120,7 @@ public sealed class Connection : IDisposable
         new(Ensure.Valid(Interop.virDomainLookupByUUIDString(_handle, uuid.ToString("D")), "virDomainLookupByUUIDString"));
 
     /// <summary>Every domain that matches <paramref name="flags"/> (all of them by default), in one call.</summary>
-    public unsafe IReadOnlyList<Domain> ListAllDomains(ListDomainsFlags flags = ListDomainsFlags.None)
+    public unsafe IReadOnlyList<Domain> ListAllDomains(ConnectListAllDomainsFlags flags = ConnectListAllDomainsFlags.None)
     {
         IntPtr* array = null;
         var count = Ensure.Success(Interop.virConnectListAllDomains(_handle, &array, (uint)flags), "virConnectListAllDomains");

@@ -56,7 +56,7 @@ public sealed class Domain : IDisposable
 
     /// <summary>Starts the defined domain.</summary>
     /// <exception cref="OperationInvalidException">It is already running.</exception>
-    public void Start(StartDomainFlags flags = StartDomainFlags.None) =>
+    public void Start(DomainCreateFlags flags = DomainCreateFlags.None) =>
         Ensure.Success(Interop.virDomainCreateWithFlags(_handle, (uint)flags), "virDomainCreateWithFlags");
 
     /// <summary>Stops the domain at once, as pulling the plug would.</summary>
@@ -64,14 +64,14 @@ public sealed class Domain : IDisposable
     public void Destroy() => Ensure.Success(Interop.virDomainDestroy(_handle), "virDomainDestroy");
 
     /// <summary>Asks the guest to shut down; returns before it has.</summary>
-    public void Shutdown(ShutdownDomainFlags flags = ShutdownDomainFlags.Default) =>
+    public void Shutdown(DomainShutdownFlags flags = DomainShutdownFlags.Default) =>
         Ensure.Success(Interop.virDomainShutdownFlags(_handle, (uint)flags), "virDomainShutdownFlags");
 
     /// <summary>
     /// Asks the guest to shut down and waits until it has, polling its state. Returns <see langword="false"/>
     /// if it still runs after <paramref name="timeout"/> (it is left running: destroy it if it must stop).
     /// </summary>
-    public async Task<bool> ShutdownAsync(TimeSpan timeout, ShutdownDomainFlags flags = ShutdownDomainFlags.Default,
+    public async Task<bool> ShutdownAsync(TimeSpan timeout, DomainShutdownFlags flags = DomainShutdownFlags.Default,
         CancellationToken cancellationToken = default)
     {
         Shutdown(flags);
@@ -100,7 +100,7 @@ public sealed class Domain : IDisposable
 
     /// <summary>The domain's metadata element in namespace <paramref name="namespaceUri"/>, as XML without that namespace, or
     /// <see langword="null"/> if it has none.</summary>
-    public unsafe string? GetMetadata(string namespaceUri, DomainImpact impact = DomainImpact.Current)
+    public unsafe string? GetMetadata(string namespaceUri, DomainModificationImpact impact = DomainModificationImpact.Current)
     {
         ArgumentException.ThrowIfNullOrEmpty(namespaceUri);
         var xml = Interop.virDomainGetMetadata(_handle, Interop.VIR_DOMAIN_METADATA_ELEMENT, namespaceUri, (uint)impact);
@@ -114,7 +114,7 @@ public sealed class Domain : IDisposable
 
     /// <summary>Sets the domain's metadata element in namespace <paramref name="namespaceUri"/> (its elements
     /// written with <paramref name="prefix"/>), or removes it when <paramref name="xml"/> is <see langword="null"/>.</summary>
-    public void SetMetadata(string namespaceUri, string prefix, string? xml, DomainImpact impact = DomainImpact.Current)
+    public void SetMetadata(string namespaceUri, string prefix, string? xml, DomainModificationImpact impact = DomainModificationImpact.Current)
     {
         ArgumentException.ThrowIfNullOrEmpty(namespaceUri);
         ArgumentException.ThrowIfNullOrEmpty(prefix);
@@ -123,20 +123,19 @@ public sealed class Domain : IDisposable
     }
 
     /// <summary>Removes the persistent definition; a running domain keeps running as a transient one.</summary>
-    public void Undefine(UndefineDomainFlags flags = UndefineDomainFlags.None) =>
+    public void Undefine(DomainUndefineFlags flags = DomainUndefineFlags.None) =>
         Ensure.Success(Interop.virDomainUndefineFlags(_handle, (uint)flags), "virDomainUndefineFlags");
 
     /// <summary>Attaches to the domain's console (its first console, or <paramref name="device"/>).</summary>
     /// <param name="device">A console or serial alias, such as <c>serial0</c>; <see langword="null"/> for the first.</param>
-    /// <param name="force">Take the console over from another client that holds it.</param>
-    public DomainConsole OpenConsole(string? device = null, bool force = false)
+    /// <param name="flags">Whether to take the console over from another client that holds it, or refuse to.</param>
+    public DomainConsole OpenConsole(string? device = null, DomainConsoleFlags flags = DomainConsoleFlags.None)
     {
         using var connection = OwningConnection();
         var stream = Ensure.Valid(Interop.virStreamNew(connection, 0), "virStreamNew");
         try
         {
-            const uint ConsoleForce = 1 << 0;
-            Ensure.Success(Interop.virDomainOpenConsole(_handle, device, stream, force ? ConsoleForce : 0),
+            Ensure.Success(Interop.virDomainOpenConsole(_handle, device, stream, (uint)flags),
                 "virDomainOpenConsole");
             return new DomainConsole(stream);
         }

@@ -2,7 +2,7 @@ namespace Miniguest.Libvirt;
 
 /// <summary>Flags of <see cref="Connection.DefineDomain"/> (<c>virDomainDefineFlags</c>).</summary>
 [Flags]
-public enum DefineDomainFlags : uint
+public enum DomainDefineFlags : uint
 {
     /// <summary>No validation beyond parsing.</summary>
     None = 0,
@@ -13,7 +13,7 @@ public enum DefineDomainFlags : uint
 
 /// <summary>Flags of <see cref="Domain.Start"/> (<c>virDomainCreateFlags</c>).</summary>
 [Flags]
-public enum StartDomainFlags : uint
+public enum DomainCreateFlags : uint
 {
     /// <summary>Start running.</summary>
     None = 0,
@@ -27,7 +27,7 @@ public enum StartDomainFlags : uint
 
 /// <summary>Flags of <see cref="Domain.Undefine"/> (<c>virDomainUndefineFlagsValues</c>).</summary>
 [Flags]
-public enum UndefineDomainFlags : uint
+public enum DomainUndefineFlags : uint
 {
     /// <summary>Plain undefine.</summary>
     None = 0,
@@ -77,7 +77,7 @@ public enum DomainXmlFlags : uint
 /// <summary>Filters of <see cref="Connection.ListAllDomains"/> (<c>virConnectListAllDomainsFlags</c>);
 /// no flag in a group means no filter on it.</summary>
 [Flags]
-public enum ListDomainsFlags : uint
+public enum ConnectListAllDomainsFlags : uint
 {
     /// <summary>Every domain.</summary>
     None = 0,
@@ -115,7 +115,7 @@ public enum ListDomainsFlags : uint
 
 /// <summary>Which definition a change or a read applies to (<c>virDomainModificationImpact</c>).</summary>
 [Flags]
-public enum DomainImpact : uint
+public enum DomainModificationImpact : uint
 {
     /// <summary>The live state if the domain runs, else its persistent definition.</summary>
     Current = 0,
@@ -130,7 +130,7 @@ public enum DomainImpact : uint
 /// <summary>How <see cref="Domain.Shutdown"/> asks the guest to stop (<c>virDomainShutdownFlagValues</c>);
 /// several flags let the hypervisor pick among them.</summary>
 [Flags]
-public enum ShutdownDomainFlags : uint
+public enum DomainShutdownFlags : uint
 {
     /// <summary>The hypervisor's choice (for LXC: initctl, then a signal if the container has no initctl).</summary>
     Default = 0,
@@ -149,4 +149,18 @@ public enum ShutdownDomainFlags : uint
 
     /// <summary>Paravirtualised guest control.</summary>
     Paravirt = 1 << 4,
+}
+
+/// <summary>How a console is opened (<c>virDomainConsoleFlags</c>).</summary>
+[Flags]
+public enum DomainConsoleFlags : uint
+{
+    /// <summary>Fail when another client holds the console.</summary>
+    None = 0,
+
+    /// <summary>Take the console over from another client that holds it (<c>VIR_DOMAIN_CONSOLE_FORCE</c>).</summary>
+    Force = 1 << 0,
+
+    /// <summary>Open it only where the driver can tell that the console is in use safely (<c>VIR_DOMAIN_CONSOLE_SAFE</c>).</summary>
+    Safe = 1 << 1,
 }

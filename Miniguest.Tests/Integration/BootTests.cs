@@ -98,7 +98,7 @@ public sealed class BootTests
             await console.WaitForLineAsync("miniguest-test-guest: waiting for shutdown", GuestRun.BootTimeout);
 
             // The test guest's init is a shell, not systemd: it has no initctl, so it is asked with SIGTERM.
-            var stopped = await domain.ShutdownAsync(TimeSpan.FromSeconds(30), ShutdownDomainFlags.Signal);
+            var stopped = await domain.ShutdownAsync(TimeSpan.FromSeconds(30), DomainShutdownFlags.Signal);
 
             console.Print();
             Assert.That(stopped, Is.True, "the container did not stop within 30 s of the shutdown request");

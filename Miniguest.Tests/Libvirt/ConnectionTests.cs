@@ -52,7 +52,7 @@ public sealed class ConnectionTests
         using var connection = Connection.Open(TestUri);
         using var defined = connection.DefineDomain(MinimalDomainXml("beta"));
         var all = connection.ListAllDomains();
-        var inactive = connection.ListAllDomains(ListDomainsFlags.Inactive);
+        var inactive = connection.ListAllDomains(ConnectListAllDomainsFlags.Inactive);
         using (Assert.EnterMultipleScope())
         {
             Assert.That(all.Select(d => d.Name), Is.EquivalentTo(new[] { "test", "beta" }));
@@ -84,7 +84,7 @@ public sealed class ConnectionTests
         using var connection = Connection.Open(TestUri);
         var container = new ContainerDomain { Name = "gamma", RootDirectory = "/tmp", BootSource = "/tmp", Metadata = new GuestMetadata("gamma", 2, "/nix/store/x") };
         // The test driver accepts any domain type; metadata and shares must come back as written.
-        using var domain = connection.DefineDomain(DomainXml.Write(container).Replace("type=\"lxc\"", "type=\"test\""), DefineDomainFlags.None);
+        using var domain = connection.DefineDomain(DomainXml.Write(container).Replace("type=\"lxc\"", "type=\"test\""), DomainDefineFlags.None);
         var xml = domain.GetXml(DomainXmlFlags.Inactive);
         Assert.That(DomainXml.ReadMetadata(xml), Is.EqualTo(container.Metadata));
     }
@@ -117,8 +117,8 @@ public sealed class ConnectionTests
     {
         using var connection = Connection.Open(TestUri);
         var xml = "<domain type='test'><name>delta</name><memory>64</memory><os><type>hvm</type></os><bogus/></domain>";
-        Assert.Throws<InvalidXmlException>(() => connection.DefineDomain(xml, DefineDomainFlags.Validate));
-        using var domain = connection.DefineDomain(xml, DefineDomainFlags.None);
+        Assert.Throws<InvalidXmlException>(() => connection.DefineDomain(xml, DomainDefineFlags.Validate));
+        using var domain = connection.DefineDomain(xml, DomainDefineFlags.None);
         Assert.That(domain.Name, Is.EqualTo("delta"));
     }
 

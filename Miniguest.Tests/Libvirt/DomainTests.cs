@@ -84,7 +84,7 @@ public sealed class DomainTests
         Assert.That(_domain.Autostart, Is.False);
         _domain.Autostart = true;
         Assert.That(_domain.Autostart, Is.True);
-        var autostarting = _connection.ListAllDomains(ListDomainsFlags.Autostart);
+        var autostarting = _connection.ListAllDomains(ConnectListAllDomainsFlags.Autostart);
         Assert.That(autostarting.Select(d => d.Name), Does.Contain(_name));
         foreach (var domain in autostarting)
         {

@@ -52,7 +52,7 @@ public sealed partial class LeakTests
             // Schema validation costs milliseconds in libxml2 and tests nothing of the binding: plain define.
             using var defined = connection.DefineDomain(
                 $"<domain type='test'><name>{name}</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>",
-                DefineDomainFlags.None);
+                DomainDefineFlags.None);
             using var found = connection.GetDomain(name);
             _ = found.Name;
             _ = found.Uuid;
