@@ -1,6 +1,10 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using Miniguest.Cli;
+using Miniguest.Libvirt;
+
+// miniguest reports libvirt's errors itself, one line each: libxml2's own warnings beside them would only confuse.
+LibvirtLibrary.SilenceXmlErrors = true;
 
 var parse = MiniguestCommand.Create().Parse(args);
 if (parse.Action is ParseErrorAction)

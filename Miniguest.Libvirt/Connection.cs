@@ -33,7 +33,7 @@ public sealed class Connection : IDisposable
     public static Connection Open(string uri)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
-        EventLoop.EnsureStarted();
+        LibvirtLibrary.Load();
         return new Connection(Ensure.Valid(Interop.virConnectOpen(uri), "virConnectOpen"), uri);
     }
 
@@ -42,7 +42,7 @@ public sealed class Connection : IDisposable
     public static Connection OpenReadOnly(string uri)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
-        EventLoop.EnsureStarted();
+        LibvirtLibrary.Load();
         return new Connection(Ensure.Valid(Interop.virConnectOpenReadOnly(uri), "virConnectOpenReadOnly"), uri);
     }
 

@@ -1,16 +1,20 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace Miniguest.Libvirt;
 
-/// <summary>Where the native libvirt library is loaded from.</summary>
-public static class LibvirtLibrary
+/// <summary>Where the native libvirt library is loaded from, and its loading: libvirt is loaded and initialised, and its
+/// event loop started, by <see cref="Load"/>, which opening a connection calls.</summary>
+public static unsafe class LibvirtLibrary
 {
     /// <summary>The environment variable that, when set, names the libvirt library to load.</summary>
     public const string PathVariable = "MINIGUEST_LIBVIRT_LIBRARY";
 
+    private static readonly Lock Gate = new();
     private static string? _path = Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } fromEnvironment
         ? fromEnvironment
         : null;
+    private static nint _library;
     private static volatile bool _loaded;
 
     /// <summary>
@@ -24,37 +28,90 @@ public static class LibvirtLibrary
         get => _path;
         set
         {
-            if (_loaded)
+            lock (Gate)
             {
-                throw new InvalidOperationException("libvirt is already loaded; set LibvirtLibrary.Path before opening a connection");
+                if (_loaded)
+                {
+                    throw new InvalidOperationException("libvirt is already loaded; set LibvirtLibrary.Path before opening a connection");
+                }
+                _path = value;
             }
-            _path = value;
         }
     }
 
     /// <summary>
-    /// Loads libvirt and starts its event loop now rather than when the first connection opens. Loading libvirt and
-    /// the libraries it needs takes several milliseconds: a program with other work to do first can call this on
-    /// another thread, and its first connection finds libvirt ready.
+    /// Whether <see cref="Load"/> also silences libxml2's own printing of errors. libvirt parses XML with libxml2, whose
+    /// default handler prints warnings to stderr ("I/O warning : failed to load external entity …") beside the error
+    /// libvirt reports. Off unless set: it changes the whole process (this thread and threads made from then on); a
+    /// command-line tool that reports libvirt's errors itself sets it before the first connection.
+    /// </summary>
+    public static bool SilenceXmlErrors { get; set; }
+
+    /// <summary>
+    /// Loads and initialises libvirt, stops it from printing errors (they reach callers as exceptions), and starts its
+    /// event loop, once; opening a connection does so first. Loading libvirt and the libraries it needs takes several
+    /// milliseconds: a program with other work to do first can call this on another thread, and its first connection
+    /// finds libvirt ready.
     /// </summary>
     /// <exception cref="LibvirtLibraryNotFoundException">The library cannot be loaded.</exception>
     /// <exception cref="LibvirtException">libvirt failed to initialise.</exception>
-    public static void Load() => EventLoop.EnsureStarted();
-
-    // Loaded before the first call into libvirt, so that a missing library is a clear error of its own rather than a
-    // type initializer's failure. It stays loaded: the calls that follow find it so, at no further cost.
-    internal static void EnsureLoadable()
+    public static void Load()
     {
-        var name = _path ?? Interop.Libvirt;
-        try
+        if (_loaded)
         {
-            _ = NativeLibrary.Load(name);
+            return;
         }
-        catch (DllNotFoundException e)
+        lock (Gate)
         {
-            throw new LibvirtLibraryNotFoundException(name, e);
+            if (_loaded)
+            {
+                return;
+            }
+            var name = _path ?? Interop.Libvirt;
+            try
+            {
+                // Loaded here, before any call into it, so that a missing library is a clear error of its own.
+                _library = NativeLibrary.Load(name);
+            }
+            catch (DllNotFoundException e)
+            {
+                throw new LibvirtLibraryNotFoundException(name, e);
+            }
+            NativeLibrary.SetDllImportResolver(typeof(LibvirtLibrary).Assembly, Resolve);
+            Ensure.Success(Interop.virInitialize(), "virInitialize");
+            Interop.virSetErrorFunc(null, &Interop.IgnoreError);
+            if (SilenceXmlErrors)
+            {
+                SilenceLibxml2();
+            }
+            EventLoop.Start();
+            _loaded = true;
         }
     }
 
-    internal static void MarkLoaded() => _loaded = true;
+    // Every call of this assembly into libvirt goes to the library Load loaded.
+    private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
+        name == Interop.Libvirt ? _library : 0;
+
+    // Where libxml2 cannot be found by its usual name, its default stays.
+    private static void SilenceLibxml2()
+    {
+        if (!NativeLibrary.TryLoad(Interop.Libxml2, typeof(LibvirtLibrary).Assembly, null, out var libxml2))
+        {
+            return;
+        }
+        foreach (var setter in new[] { "xmlSetGenericErrorFunc", "xmlThrDefSetGenericErrorFunc" })
+        {
+            if (NativeLibrary.TryGetExport(libxml2, setter, out var address))
+            {
+                ((delegate* unmanaged[Cdecl]<void*, delegate* unmanaged[Cdecl]<void*, byte*, void>, void>)address)(null, &IgnoreXmlMessage);
+            }
+        }
+    }
+
+    // libxml2 declares the handler variadic; the arguments after the format are never read.
+    [UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    private static void IgnoreXmlMessage(void* context, byte* format)
+    {
+    }
 }

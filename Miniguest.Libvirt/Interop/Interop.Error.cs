@@ -34,4 +34,10 @@ internal static unsafe partial class Interop
 
     [LibraryImport(Libvirt)]
     internal static partial void virSetErrorFunc(void* userData, delegate* unmanaged[Cdecl]<void*, virError*, void> handler);
+
+    /// <summary>The error handler that prints nothing: errors reach callers as exceptions instead.</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    internal static void IgnoreError(void* userData, virError* error)
+    {
+    }
 }
