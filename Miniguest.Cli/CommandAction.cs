@@ -22,7 +22,7 @@ internal static class CommandAction
             }
             catch (Exception e) when (IsExpected(e))
             {
-                await Console.Error.WriteLineAsync("miniguest: error: " + OneLine(e.Message));
+                await Console.Error.WriteLineAsync("miniguest: error: " + OneLine(e.Message) + Hint(e));
                 if (context.Verbose)
                 {
                     await Console.Error.WriteLineAsync(e.ToString());
@@ -47,6 +47,16 @@ internal static class CommandAction
 
     private static bool IsExpected(Exception e) => e is MiniguestException or LibvirtException
         or FormatException or IOException or UnauthorizedAccessException;
+
+    // How to go on, in the command line's words: Core's messages say only what is wrong.
+    private static string Hint(Exception e) => e switch
+    {
+        GuestAlreadyInstalledException => "; use --force to replace it",
+        GuestHasNoDomainException noDomain => $"; define it with: miniguest create {noDomain.Name}",
+        GuestRunningException => " or use --force",
+        GuestStopTimeoutException => "; use --force to pull the plug",
+        _ => "",
+    };
 
     private static string OneLine(string message) =>
         string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

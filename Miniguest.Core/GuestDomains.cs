@@ -87,10 +87,10 @@ public sealed class GuestDomains(MiniguestPaths paths)
     }
 
     /// <summary>The guest's domain.</summary>
-    /// <exception cref="GuestStateException">The guest has no domain; the message says how to define one.</exception>
+    /// <exception cref="GuestHasNoDomainException">The guest has no domain.</exception>
     /// <exception cref="ForeignDomainException">A domain of that name exists that Miniguest did not define for the guest.</exception>
     public Domain Get(Connection connection, string name) =>
-        Find(connection, name) ?? throw new GuestStateException($"guest '{name}' has no domain; define it with: miniguest create {name}");
+        Find(connection, name) ?? throw new GuestHasNoDomainException(name);
 
     /// <summary>Defines the guest's domain, or updates the one it has (keeping its UUID and the settings not
     /// given in <paramref name="options"/>).</summary>

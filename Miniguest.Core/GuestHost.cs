@@ -361,18 +361,3 @@ public sealed class GuestHost
         }
     }
 }
-
-/// <summary>A guest runs, and the action would take its files from under it.</summary>
-public sealed class GuestRunningException(string name) : MiniguestException($"guest '{name}' is running; stop it first")
-{
-    /// <summary>The guest.</summary>
-    public string Name { get; } = name;
-}
-
-/// <summary>A guest did not shut down in the time given.</summary>
-public sealed class GuestStopTimeoutException(string name, TimeSpan timeout)
-    : MiniguestException($"'{name}' did not stop within {timeout.TotalSeconds:0} s")
-{
-    /// <summary>The guest.</summary>
-    public string Name { get; } = name;
-}

@@ -42,7 +42,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         // A profile without its link is an install cut short before the link was made: this one completes it.
         if (linkState == GuestLinkState.Profile && !force)
         {
-            throw new GuestStateException($"guest '{name}' is already installed; use --force to replace it");
+            throw new GuestAlreadyInstalledException(name);
         }
 
         DirectoryHandle.OpenOrCreate(Paths.Profiles, GuestStateDirectory.DirectoryMode).Dispose();

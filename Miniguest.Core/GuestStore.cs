@@ -117,6 +117,3 @@ public sealed class ForeignFileException(string path, string problem)
     /// <summary>The path left alone.</summary>
     public string Path { get; } = path;
 }
-
-/// <summary>A command cannot proceed in the guest's current state; the message says what to do instead.</summary>
-public sealed class GuestStateException(string message) : MiniguestException(message);

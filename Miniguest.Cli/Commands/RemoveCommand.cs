@@ -14,14 +14,7 @@ internal static class RemoveCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            try
-            {
-                await context.Host.RemoveAsync(guest, parse.GetValue(keepDomain), parse.GetValue(force), cancellationToken);
-            }
-            catch (GuestRunningException e)
-            {
-                throw new GuestStateException(e.Message + " or use --force");
-            }
+            await context.Host.RemoveAsync(guest, parse.GetValue(keepDomain), parse.GetValue(force), cancellationToken);
             await context.Out.WriteLineAsync($"removed '{guest}'");
             return CommandAction.Success;
         });

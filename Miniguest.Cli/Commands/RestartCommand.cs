@@ -14,11 +14,7 @@ internal static class RestartCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            await Shutdown.WithHintAsync(async () =>
-            {
-                await context.Host.RestartAsync(guest, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), cancellationToken);
-                return true;
-            });
+            await context.Host.RestartAsync(guest, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), cancellationToken);
             await context.Out.WriteLineAsync($"restarted '{guest}'");
             return CommandAction.Success;
         });

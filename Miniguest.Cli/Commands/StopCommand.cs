@@ -14,8 +14,7 @@ internal static class StopCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            var stopped = await Shutdown.WithHintAsync(() => context.Host.StopAsync(guest, TimeSpan.FromSeconds(parse.GetValue(timeout)),
-                parse.GetValue(force), cancellationToken));
+            var stopped = await context.Host.StopAsync(guest, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), cancellationToken);
             await context.Out.WriteLineAsync(stopped ? $"stopped '{guest}'" : $"'{guest}' is not running");
             return CommandAction.Success;
         });

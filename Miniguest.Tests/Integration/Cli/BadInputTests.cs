@@ -171,6 +171,24 @@ public sealed class BadInputTests : HostFixture
     }
 
     [Test]
+    public void A_second_install_and_a_start_without_a_domain_say_what_is_wrong_and_how_to_go_on()
+    {
+        var name = MiniguestHost.UniqueName("hint");
+        Host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
+
+        var again = Host.Run("install", "-n", name, TestGuestFlake.Reference + "#vm");
+        var start = Host.Run("start", name);
+
+        AssertOneLineFailure(again);
+        AssertOneLineFailure(start);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(again.Error, Does.Contain($"guest '{name}' is already installed; use --force to replace it"));
+            Assert.That(start.Error, Does.Contain($"guest '{name}' has no domain; define it with: miniguest create {name}"));
+        }
+    }
+
+    [Test]
     public void A_nix_that_cannot_be_run_is_one_clear_line_and_no_internal_error()
     {
         Host.Environment["MINIGUEST_NIX"] = Path.Combine(Host.Root, "no-nix-here");

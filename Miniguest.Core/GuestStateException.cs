@@ -1,0 +1,34 @@
+namespace Miniguest.Core;
+
+/// <summary>An action cannot proceed in the guest's present state; the message says why, in the library's words (a
+/// command line adds how to go on). The subclasses are the states callers act on.</summary>
+public class GuestStateException(string message) : MiniguestException(message);
+
+/// <summary>A guest of that name is installed already; installing it again replaces it only when asked to.</summary>
+public sealed class GuestAlreadyInstalledException(string name) : GuestStateException($"guest '{name}' is already installed")
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>The guest has no domain yet.</summary>
+public sealed class GuestHasNoDomainException(string name) : GuestStateException($"guest '{name}' has no domain")
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>A guest runs, and the action would take its files from under it.</summary>
+public sealed class GuestRunningException(string name) : GuestStateException($"guest '{name}' is running; stop it first")
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>A guest did not shut down in the time given.</summary>
+public sealed class GuestStopTimeoutException(string name, TimeSpan timeout)
+    : GuestStateException($"'{name}' did not stop within {timeout.TotalSeconds:0} s")
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
+}
