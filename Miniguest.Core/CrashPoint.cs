@@ -67,13 +67,6 @@ internal static class CrashPoint
         int.TryParse(Environment.GetEnvironmentVariable("MINIGUEST_CRASH_AT"), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
     private static int _reached;
 
-    /// <summary>Every step's name.</summary>
-    public static IReadOnlyList<string> All { get; } =
-    [
-        Stage, SetProfile, LinkGuest, DropStaging, SwitchGeneration, TemporaryMade, Unlink, DeleteState, DeleteProfile,
-        PrepareContainerRoot, DefineDomain, RecordDomain, StopDomain, UndefineDomain, StartDomain, SetAutostart, RecordDeclared,
-    ];
-
     /// <summary>The command reaches <paramref name="step"/>, about to make the change it names.</summary>
     [Conditional("MINIGUEST_CRASH_POINTS")]
     public static void Reach(string step)

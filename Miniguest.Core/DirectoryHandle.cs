@@ -30,8 +30,7 @@ public sealed class DirectoryHandle : IDisposable
 
     /// <summary>Where the directory really is now, read back from the kernel (<c>/proc/self/fd</c>).</summary>
     public string RealPath =>
-        File.ResolveLinkTarget($"/proc/self/fd/{Descriptor}", returnFinalTarget: false)?.FullName
-            ?? throw new IOException($"{Path}: cannot tell where the directory is");
+        Core.RealPath.OfDescriptor(Descriptor) ?? throw new IOException($"{Path}: cannot tell where the directory is");
 
     private int Descriptor => (int)_descriptor.DangerousGetHandle();
 

@@ -20,13 +20,17 @@ internal static class RealPath
         }
         try
         {
-            return File.ResolveLinkTarget($"/proc/self/fd/{descriptor}", returnFinalTarget: false)?.FullName;
+            return OfDescriptor(descriptor);
         }
         finally
         {
             _ = LibC.close(descriptor);
         }
     }
+
+    /// <summary>Where the file open as <paramref name="descriptor"/> is now, as the kernel tells it.</summary>
+    public static string? OfDescriptor(int descriptor) =>
+        File.ResolveLinkTarget($"/proc/self/fd/{descriptor}", returnFinalTarget: false)?.FullName;
 
     /// <summary>The real path of <paramref name="path"/>, which must exist.</summary>
     /// <exception cref="IOException">Nothing is there, or it cannot be opened.</exception>
