@@ -46,6 +46,8 @@ public static class GuestDomainBuilder
                 // A new domain's UUID is chosen here, so that it is recorded before the domain is defined.
                 Uuid = existing?.Uuid ?? Guid.NewGuid(),
                 RootDirectory = paths.ContainerRoot(name),
+                StoreSource = NixStore.DefaultDirectory,
+                StoreTarget = NixStore.DefaultDirectory,
                 BootSource = system.BootDirectory,
                 MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 512,
                 VCpus = options.VCpus ?? existing?.VCpus ?? 1,
@@ -63,6 +65,7 @@ public static class GuestDomainBuilder
             Kernel = system.Kernel!,
             Initrd = system.Initrd!,
             CommandLine = KernelCommandLine.Compose(system.KernelParams, "/boot/init"),
+            StoreSource = NixStore.DefaultDirectory,
             BootSource = system.BootDirectory,
             StoreShare = system.Config.StoreShare,
             MemoryMiB = options.MemoryMiB ?? existingVm?.MemoryMiB ?? 1024,

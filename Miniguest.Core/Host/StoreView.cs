@@ -19,9 +19,6 @@ public static class StoreView
     /// runtime state that must be made again at every boot, before libvirtd starts.</summary>
     public const string DefaultPath = "/run/miniguest/store";
 
-    /// <summary>The host's store.</summary>
-    public const string StorePath = "/nix/store";
-
     /// <summary>
     /// The directory a virtiofs VM may share as its store, given the mounts of libvirtd's namespace
     /// (<see cref="MountTable.OfLibvirtd"/>), or why there is none. Use the answer's
@@ -30,9 +27,9 @@ public static class StoreView
     public static VirtiofsStoreSource ForVirtiofs(MountTable mounts, string viewPath = DefaultPath)
     {
         ArgumentNullException.ThrowIfNull(mounts);
-        if (mounts.Containing(StorePath) is { IsReadOnly: true })
+        if (mounts.Containing(NixStore.DefaultDirectory) is { IsReadOnly: true })
         {
-            return new VirtiofsStoreSource(StorePath, StoreProtection.ReadOnlyHostStore, null);
+            return new VirtiofsStoreSource(NixStore.DefaultDirectory, StoreProtection.ReadOnlyHostStore, null);
         }
         var problem = ViewProblem(mounts, viewPath);
         if (problem is null)
@@ -40,14 +37,14 @@ public static class StoreView
             return new VirtiofsStoreSource(viewPath, StoreProtection.ReadOnlyStoreView, null);
         }
         return new VirtiofsStoreSource(null, StoreProtection.None,
-            $"virtiofs would share a writable store: {StorePath} is writable in the mount namespace of {mounts.Owner}, " +
+            $"virtiofs would share a writable store: {NixStore.DefaultDirectory} is writable in the mount namespace of {mounts.Owner}, " +
             $"and {problem}. A guest could change the host's store. " + HowToFix(viewPath));
     }
 
     /// <summary>What the admin can do about a host without a read-only store for virtiofs.</summary>
     public static string HowToFix(string viewPath = DefaultPath) =>
         "Fix the host: on NixOS keep boot.readOnlyNixStore = true (the default); elsewhere run scripts/setup-host " +
-        $"as root, or make the view before libvirtd starts: mkdir -p {viewPath} && mount --bind {StorePath} {viewPath} " +
+        $"as root, or make the view before libvirtd starts: mkdir -p {viewPath} && mount --bind {NixStore.DefaultDirectory} {viewPath} " +
         $"&& mount -o remount,bind,ro {viewPath} (a libvirtd already running must then be restarted). " +
         "Or share the store over 9p, which QEMU exports read-only.";
 
@@ -63,7 +60,7 @@ public static class StoreView
         {
             return StoreProtection.None;
         }
-        return IsInside(directory, StorePath) ? StoreProtection.ReadOnlyHostStore : StoreProtection.ReadOnlyStoreView;
+        return IsInside(directory, NixStore.DefaultDirectory) ? StoreProtection.ReadOnlyHostStore : StoreProtection.ReadOnlyStoreView;
     }
 
     /// <summary>Why <paramref name="viewPath"/> is not a read-only view of the store in <paramref name="mounts"/>,
@@ -76,11 +73,11 @@ public static class StoreView
             return $"{viewPath} is not a mount point there (a mount made after libvirtd started in a mount namespace " +
                 "of its own never reaches it)";
         }
-        if (mounts.Locate(viewPath) != mounts.Locate(StorePath))
+        if (mounts.Locate(viewPath) != mounts.Locate(NixStore.DefaultDirectory))
         {
-            return $"{viewPath} is a mount of {view.Source} {view.Root}, not of {StorePath}";
+            return $"{viewPath} is a mount of {view.Source} {view.Root}, not of {NixStore.DefaultDirectory}";
         }
-        return view.IsReadOnly ? null : $"{viewPath} is a bind mount of {StorePath} but read-write there";
+        return view.IsReadOnly ? null : $"{viewPath} is a bind mount of {NixStore.DefaultDirectory} but read-write there";
     }
 
     internal static bool IsInside(string path, string directory) =>
@@ -119,8 +116,8 @@ public sealed record VirtiofsStoreSource(string? Directory, StoreProtection Prot
             return hostPath;
         }
         var real = RealPath.Require(hostPath);
-        return StoreView.IsInside(real, StoreView.StorePath)
-            ? directory.TrimEnd('/') + real[StoreView.StorePath.Length..]
+        return StoreView.IsInside(real, NixStore.DefaultDirectory)
+            ? directory.TrimEnd('/') + real[NixStore.DefaultDirectory.Length..]
             : real;
     }
 }

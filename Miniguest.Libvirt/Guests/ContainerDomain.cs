@@ -1,6 +1,6 @@
 namespace Miniguest.Libvirt.Guests;
 
-/// <summary>A libvirt-LXC container whose root is a per-guest directory, with the host's store and the
+/// <summary>A libvirt-LXC container whose root is a per-guest directory, with the host's Nix store and the
 /// guest's <c>boot</c> directory bound read-only, running the guest's init.</summary>
 public sealed record ContainerDomain
 {
@@ -16,8 +16,12 @@ public sealed record ContainerDomain
     /// <summary>The host directory bound at <c>/boot</c>, normally <c>/etc/miniguests/NAME/boot</c>.</summary>
     public required string BootSource { get; init; }
 
-    /// <summary>The host directory bound at <c>/nix/store</c>.</summary>
-    public string StoreSource { get; init; } = "/nix/store";
+    /// <summary>The host directory holding the Nix store the guest was built from, bound read-only at
+    /// <see cref="StoreTarget"/>.</summary>
+    public required string StoreSource { get; init; }
+
+    /// <summary>Where the store is inside the container: the store directory the guest's system refers to.</summary>
+    public required string StoreTarget { get; init; }
 
     /// <summary>The program the container runs as its init.</summary>
     public string Init { get; init; } = "/boot/init";

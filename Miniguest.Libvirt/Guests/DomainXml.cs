@@ -78,7 +78,7 @@ public static class DomainXml
             LifecycleActions(),
             new XElement("devices",
                 Bind(container.RootDirectory, "/", readOnly: false),
-                Bind(container.StoreSource, "/nix/store", readOnly: true),
+                Bind(container.StoreSource, container.StoreTarget, readOnly: true),
                 Bind(container.BootSource, "/boot", readOnly: true),
                 new XElement("console", new XAttribute("type", "pty"))));
         return domain.ToString();
@@ -145,6 +145,12 @@ public static class DomainXml
             .ToDictionary(f => (string?)f.Element("target")?.Attribute("dir") ?? "", ShareSource, StringComparer.Ordinal);
         string Bound(string target) =>
             binds.TryGetValue(target, out var source) ? source : throw new FormatException($"nothing is bound at {target}");
+        // The store is the one bind besides the root and /boot, wherever the guest's store directory is.
+        var storeTargets = binds.Keys.Where(target => target is not ("/" or "/boot")).ToList();
+        if (storeTargets.Count != 1)
+        {
+            throw new FormatException($"the container binds {storeTargets.Count} directories besides / and /boot, not one store");
+        }
         return new ContainerDomain
         {
             Name = RequiredValue(domain, "name"),
@@ -156,7 +162,8 @@ public static class DomainXml
             UserNamespace = ReadUserNamespace(domain),
             DropCapabilities = ReadDroppedCapabilities(domain),
             RootDirectory = Bound("/"),
-            StoreSource = Bound("/nix/store"),
+            StoreSource = Bound(storeTargets[0]),
+            StoreTarget = storeTargets[0],
             BootSource = Bound("/boot"),
         };
     }

@@ -30,7 +30,7 @@ public sealed record GuestMetadata(string GuestName, int? Generation = null, str
 
     /// <summary>
     /// The opt-out of the store's protection: <see langword="true"/> lets a store guard (Miniguest.Core's <c>StoreGuard.EnsureProtected</c>)
-    /// pass a guest that can write to the host's <c>/nix/store</c> (and so corrupt every other guest and the host).
+    /// pass a guest that can write to the host's Nix store (and so corrupt every other guest and the host).
     /// Off unless an admin asked for it; recorded in the domain so that every later start knows it was asked for.
     /// </summary>
     public bool AllowWritableStore { get; init; }

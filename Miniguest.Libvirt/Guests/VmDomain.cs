@@ -22,8 +22,8 @@ public sealed record VmDomain
     /// <summary>The host directory shared as <c>boot</c>, normally <c>/etc/miniguests/NAME/boot</c>.</summary>
     public required string BootSource { get; init; }
 
-    /// <summary>The host directory shared as <c>nix-store</c>.</summary>
-    public string StoreSource { get; init; } = "/nix/store";
+    /// <summary>The host directory holding the Nix store the guest was built from, shared as <c>nix-store</c>.</summary>
+    public required string StoreSource { get; init; }
 
     /// <summary>How the shares reach the guest.</summary>
     public StoreShareType StoreShare { get; init; } = StoreShareType.NineP;

@@ -54,6 +54,8 @@ public sealed class BootTests
             Name = UniqueName("ct"),
             RootDirectory = Directory.CreateDirectory(Path.Combine(_scratch, "root")).FullName,
             BootSource = guest.BootDirectory,
+            StoreSource = "/nix/store",
+            StoreTarget = "/nix/store",
             Metadata = new GuestMetadata("container"),
             DropCapabilities = ContainerCapabilities.StoreWriters, // StoreProtectionTests covers the user namespace
         };
@@ -86,6 +88,8 @@ public sealed class BootTests
             Name = UniqueName("ct"),
             RootDirectory = root,
             BootSource = guest.BootDirectory,
+            StoreSource = "/nix/store",
+            StoreTarget = "/nix/store",
             DropCapabilities = ContainerCapabilities.StoreWriters,
         };
 

@@ -128,6 +128,7 @@ public sealed class StoreProtectionTests
         Initrd = initrd,
         CommandLine = KernelCommandLine.Compose(kernelParams, "/boot/init"),
         BootSource = boot,
+        StoreSource = "/nix/store",
         VirtType = VirtType.Qemu, // KVM guests hang on the CI machines
         MemoryMiB = 256,
         Metadata = new GuestMetadata(variant),
@@ -138,6 +139,8 @@ public sealed class StoreProtectionTests
         Name = UniqueName("ct"),
         RootDirectory = Path.Combine(_scratch, "root"),
         BootSource = boot,
+        StoreSource = "/nix/store",
+        StoreTarget = "/nix/store",
         Metadata = new GuestMetadata("container"),
     };
 

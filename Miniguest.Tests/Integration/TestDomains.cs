@@ -18,6 +18,7 @@ internal static class TestDomains
         Initrd = guest.Initrd!,
         CommandLine = KernelCommandLine.Compose(guest.KernelParams, "/boot/init"),
         BootSource = guest.BootDirectory,
+        StoreSource = "/nix/store",
         StoreShare = guest.Config.StoreShare,
         VirtType = VirtType.Qemu,
         MemoryMiB = 256,

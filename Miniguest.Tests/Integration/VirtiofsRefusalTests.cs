@@ -18,7 +18,7 @@ public sealed class VirtiofsRefusalTests
     public void CreateScratch()
     {
         _scratch = Directory.CreateTempSubdirectory("miniguest-view-").FullName;
-        IntegrationEnvironment.RequireHost(!MountTable.OfThisProcess().Containing(StoreView.StorePath)!.IsReadOnly,
+        IntegrationEnvironment.RequireHost(!MountTable.OfThisProcess().Containing(NixStore.DefaultDirectory)!.IsReadOnly,
             "this host mounts its store read-only: every virtiofs share of it is safe, and there is nothing to refuse");
     }
 
@@ -44,7 +44,7 @@ public sealed class VirtiofsRefusalTests
     public void A_virtiofs_vm_sharing_the_writable_store_is_refused_before_anything_is_defined()
     {
         var mounts = MountTable.OfLibvirtd();
-        IntegrationEnvironment.RequireHost(!mounts.Containing(StoreView.StorePath)!.IsReadOnly, $"the store is read-only for {mounts.Owner}");
+        IntegrationEnvironment.RequireHost(!mounts.Containing(NixStore.DefaultDirectory)!.IsReadOnly, $"the store is read-only for {mounts.Owner}");
         var vm = new VmDomain
         {
             Name = "mgsec-refused",
@@ -52,6 +52,7 @@ public sealed class VirtiofsRefusalTests
             Initrd = "/i",
             CommandLine = "",
             BootSource = "/nix/store",
+            StoreSource = "/nix/store",
             StoreShare = StoreShareType.Virtiofs,
         };
 
@@ -76,7 +77,7 @@ public sealed class VirtiofsRefusalTests
     [Test]
     public void A_writable_bind_mount_of_the_store_is_refused()
     {
-        var candidate = Bind(StoreView.StorePath, "view", readOnly: false);
+        var candidate = Bind(NixStore.DefaultDirectory, "view", readOnly: false);
 
         var source = StoreView.ForVirtiofs(MountTable.OfThisProcess(), candidate);
 
@@ -103,7 +104,7 @@ public sealed class VirtiofsRefusalTests
         IntegrationEnvironment.RequireHost(
             File.ResolveLinkTarget($"/proc/{pid}/ns/mnt", false)!.ToString() != File.ResolveLinkTarget("/proc/self/ns/mnt", false)!.ToString(),
             "libvirtd shares this process's mount namespace");
-        var candidate = Bind(StoreView.StorePath, "view", readOnly: true);
+        var candidate = Bind(NixStore.DefaultDirectory, "view", readOnly: true);
 
         var here = StoreView.ForVirtiofs(MountTable.OfThisProcess(), candidate);
         var there = StoreView.ForVirtiofs(MountTable.OfLibvirtd(), candidate);

@@ -82,7 +82,7 @@ public sealed class ConnectionTests
     public void Our_xml_round_trips_through_libvirt()
     {
         using var connection = Connection.Open(TestUri);
-        var container = new ContainerDomain { Name = "gamma", RootDirectory = "/tmp", BootSource = "/tmp", Metadata = new GuestMetadata("gamma", 2, "/nix/store/x") };
+        var container = new ContainerDomain { Name = "gamma", RootDirectory = "/tmp", BootSource = "/tmp", StoreSource = "/nix/store", StoreTarget = "/nix/store", Metadata = new GuestMetadata("gamma", 2, "/nix/store/x") };
         // The test driver accepts any domain type; metadata and shares must come back as written.
         using var domain = connection.DefineDomain(DomainXml.Write(container).Replace("type=\"lxc\"", "type=\"test\""), DomainDefineFlags.None);
         var xml = domain.GetXml(DomainXmlFlags.Inactive);

@@ -178,7 +178,7 @@ public sealed class HostileGuestTests
         using var connection = Connection.Open("qemu:///system");
         using var domain = connection.DefineDomain(DomainXml.Write(new VmDomain
         {
-            Name = name, Kernel = Path.Combine(link, "kernel"), Initrd = Path.Combine(link, "initrd"), BootSource = Path.Combine(link, "boot"),
+            Name = name, Kernel = Path.Combine(link, "kernel"), Initrd = Path.Combine(link, "initrd"), BootSource = Path.Combine(link, "boot"), StoreSource = "/nix/store",
             CommandLine = "init=/boot/init console=ttyS0", VirtType = VirtType.Qemu, MemoryMiB = 64, Metadata = new GuestMetadata(name),
         }));
         Directory.CreateDirectory(_host.Paths.GuestState(name));
@@ -236,7 +236,7 @@ public sealed class HostileGuestTests
         using var connection = Connection.Open("qemu:///system");
         using var copied = connection.DefineDomain(DomainXml.Write(new VmDomain
         {
-            Name = name, Kernel = "/nonexistent/kernel", Initrd = "/nonexistent/initrd", BootSource = "/nonexistent/boot",
+            Name = name, Kernel = "/nonexistent/kernel", Initrd = "/nonexistent/initrd", BootSource = "/nonexistent/boot", StoreSource = "/nix/store",
             CommandLine = "", VirtType = VirtType.Qemu, MemoryMiB = 64, Metadata = new GuestMetadata(name),
         }));
         var before = copied.GetXml(DomainXmlFlags.Inactive);

@@ -38,11 +38,12 @@ public sealed class DomainXmlPropertyTests
 
     private static readonly Gen<ContainerDomain> Containers =
         Gen.Select(Gen.Select(Text, Uuid, Text, Text, Text, Text),
-            Gen.Select(Gen.Int[16, 1 << 20], Gen.Int[1, 64], UserNamespace, Metadata, Gen.Int[0, 3].Select(c => (ContainerCapabilities)c)),
+            Gen.Select(Gen.Int[16, 1 << 20], Gen.Int[1, 64], UserNamespace, Metadata, Gen.Int[0, 3].Select(c => (ContainerCapabilities)c),
+                Gen.OneOfConst("/nix/store", "/gnu/store", "/opt/nix/store")),
             (a, b) => new ContainerDomain
             {
                 Name = a.Item1, Uuid = a.Item2, RootDirectory = a.Item3, BootSource = a.Item4, StoreSource = a.Item5, Init = a.Item6,
-                MemoryMiB = b.Item1, VCpus = b.Item2, UserNamespace = b.Item3, Metadata = b.Item4, DropCapabilities = b.Item5,
+                MemoryMiB = b.Item1, VCpus = b.Item2, UserNamespace = b.Item3, Metadata = b.Item4, DropCapabilities = b.Item5, StoreTarget = b.Item6,
             });
 
     [Test]

@@ -12,6 +12,7 @@ public sealed class DomainXmlTests
         Initrd = "/etc/miniguests/web/initrd",
         CommandLine = "loglevel=4 init=/boot/init console=ttyS0",
         BootSource = "/etc/miniguests/web/boot",
+        StoreSource = "/nix/store",
         MemoryMiB = 1024,
         VCpus = 2,
         VirtType = VirtType.Qemu,
@@ -24,6 +25,8 @@ public sealed class DomainXmlTests
         Name = "db",
         RootDirectory = "/var/lib/miniguest/db",
         BootSource = "/etc/miniguests/db/boot",
+        StoreSource = "/nix/store",
+        StoreTarget = "/nix/store",
         Metadata = new GuestMetadata("db"),
     };
 

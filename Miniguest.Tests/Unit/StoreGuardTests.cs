@@ -15,6 +15,7 @@ public sealed class StoreGuardTests
         Initrd = "/etc/miniguests/web/initrd",
         CommandLine = "init=/boot/init",
         BootSource = "/etc/miniguests/web/boot",
+        StoreSource = "/nix/store",
         Metadata = new GuestMetadata("web"),
     };
 
@@ -30,6 +31,8 @@ public sealed class StoreGuardTests
         Name = "db",
         RootDirectory = "/var/lib/miniguest/db",
         BootSource = "/etc/miniguests/db/boot",
+        StoreSource = "/nix/store",
+        StoreTarget = "/nix/store",
         Metadata = new GuestMetadata("db"),
     };
 
