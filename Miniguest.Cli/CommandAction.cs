@@ -54,6 +54,7 @@ internal static class CommandAction
         GuestAlreadyInstalledException => "; use --force to replace it",
         GuestHasNoDomainException noDomain => $"; define it with: miniguest create {noDomain.Name}",
         GuestRunningException => " or use --force",
+        GuestNotRunningException notRunning => $"; start it with: miniguest start {notRunning.Name} --console",
         GuestStopTimeoutException => "; use --force to pull the plug",
         _ => "",
     };

@@ -191,6 +191,36 @@ public sealed class GuestHost
         }
     }
 
+    /// <summary>Starts the guest (as <see cref="Start"/>) with its console attached from its first line: a VM starts
+    /// paused and runs once the console is open. libvirt-LXC cannot start a container paused, so a container that
+    /// finishes within milliseconds may stop first: then the answer is <see langword="null"/>.</summary>
+    public async Task<GuestConsole?> StartWithConsoleAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var vm = Store.Get(name).LoadConfig().GuestType == GuestType.Qemu;
+        var domain = Start(name, paused: vm);
+        return await GuestConsole.AttachAsync(name, domain, vm ? domain.Resume : null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Attaches to the running guest's console; <see langword="null"/> if it stopped meanwhile.</summary>
+    /// <exception cref="GuestNotRunningException">The guest is not running.</exception>
+    public async Task<GuestConsole?> OpenConsoleAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var domain = OpenDomain(name);
+        try
+        {
+            if (!domain.IsActive)
+            {
+                throw new GuestNotRunningException(name);
+            }
+        }
+        catch
+        {
+            domain.Dispose();
+            throw;
+        }
+        return await GuestConsole.AttachAsync(name, domain, attached: null, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Shuts the guest down, waiting up to <paramref name="timeout"/>; then pulls the plug with
     /// <paramref name="force"/>, or fails. <see langword="false"/> if it was not running.</summary>
     public async Task<bool> StopAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default)

@@ -25,6 +25,13 @@ public sealed class GuestRunningException(string name) : GuestStateException($"g
     public string Name { get; } = name;
 }
 
+/// <summary>The guest is not running, and the action needs it to.</summary>
+public sealed class GuestNotRunningException(string name) : GuestStateException($"guest '{name}' is not running")
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
+}
+
 /// <summary>A guest did not shut down in the time given.</summary>
 public sealed class GuestStopTimeoutException(string name, TimeSpan timeout)
     : GuestStateException($"'{name}' did not stop within {timeout.TotalSeconds:0} s")

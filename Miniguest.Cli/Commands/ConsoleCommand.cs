@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Miniguest.Core;
 
 namespace Miniguest.Cli.Commands;
 
@@ -12,12 +11,7 @@ internal static class ConsoleCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            using var domain = context.Host.OpenDomain(guest);
-            if (!domain.IsActive)
-            {
-                throw new GuestStateException($"guest '{guest}' is not running; start it with: miniguest start {guest} --console");
-            }
-            return await ConsoleSession.RunAsync(domain, attached: null, cancellationToken);
+            return await ConsoleSession.RunAsync(context.Host.OpenConsoleAsync(guest, cancellationToken), guest, cancellationToken);
         });
         return command;
     }

@@ -1,3 +1,5 @@
+using System.Text;
+using Miniguest.Core;
 using Miniguest.Libvirt;
 
 namespace Miniguest.Cli.Commands;
@@ -8,72 +10,43 @@ internal static class ConsoleSession
 {
     private const char Escape = '\u001d'; // Ctrl+]
 
-    /// <param name="domain">The running (or paused) domain.</param>
-    /// <param name="attached">Runs once the console is open: resuming a domain started paused, so that not a
-    /// line of its boot is missed.</param>
+    /// <param name="opening">Attaches the console; <see langword="null"/> from it means the guest stopped first.</param>
+    /// <param name="name">The guest.</param>
     /// <param name="cancellationToken">Stops the session.</param>
-    public static async Task<int> RunAsync(Domain domain, Action? attached, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(Task<GuestConsole?> opening, string name, CancellationToken cancellationToken)
     {
-        DomainConsole console;
-        try
+        using var console = await opening;
+        if (console is null)
         {
-            console = domain.OpenConsole();
-        }
-        catch (LibvirtException)
-        {
-            // A container that finishes within milliseconds can stop before its console is attached.
-            if (!await StoppedAsync(domain, cancellationToken))
-            {
-                throw;
-            }
-            await Console.Error.WriteLineAsync($"miniguest: warning: '{domain.Name}' stopped before its console could be attached");
+            await Console.Error.WriteLineAsync($"miniguest: warning: '{name}' stopped before its console could be attached");
             return CommandAction.Success;
         }
-        using var _ = console;
-        attached?.Invoke();
         var output = Console.OpenStandardOutput();
         var interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
         if (interactive)
         {
-            await Console.Error.WriteLineAsync($"Connected to the console of '{domain.Name}'. Press Ctrl+] to leave.");
+            await Console.Error.WriteLineAsync($"Connected to the console of '{name}'. Press Ctrl+] to leave.");
         }
-        var copyOut = Task.Factory.StartNew(() => CopyOut(console, output), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var copyOut = Task.Factory.StartNew(() => CopyOut(console.Stream, output), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (!interactive)
         {
             var error = await copyOut;
-            await SettleAsync(domain, cancellationToken);
+            await console.WaitUntilStoppedAsync(cancellationToken);
             // A console torn down with its domain ends with an error rather than end-of-file: that is no failure.
-            if (error is not null && domain.IsActive)
+            if (error is not null && console.IsRunning)
             {
                 throw error;
             }
             return CommandAction.Success;
         }
-        var leave = Task.Factory.StartNew(() => CopyIn(console), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var leave = Task.Factory.StartNew(() => CopyIn(console.Stream), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         await Task.WhenAny(copyOut, leave);
         await Console.Error.WriteLineAsync();
         return CommandAction.Success;
     }
 
-    private static async Task<bool> StoppedAsync(Domain domain, CancellationToken cancellationToken)
-    {
-        await SettleAsync(domain, cancellationToken);
-        return !domain.IsActive;
-    }
-
-    // The console closes as the guest powers off, a moment before libvirt reports the domain stopped: wait for
-    // that, so that whatever runs next (a list, a start) sees the guest as it is.
-    private static async Task SettleAsync(Domain domain, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (domain.IsActive && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50, cancellationToken);
-        }
-    }
-
     // Returns the error the console ended with, if it did not simply close.
-    private static LibvirtException? CopyOut(DomainConsole console, Stream output)
+    private static LibvirtException? CopyOut(Stream console, Stream output)
     {
         var buffer = new byte[4096];
         try
@@ -93,7 +66,7 @@ internal static class ConsoleSession
     }
 
     // Keys go to the guest one by one, unechoed; Ctrl+] ends the session.
-    private static void CopyIn(DomainConsole console)
+    private static void CopyIn(Stream console)
     {
         while (true)
         {
@@ -105,7 +78,7 @@ internal static class ConsoleSession
                 return;
             }
             var text = key.Key == ConsoleKey.Enter ? "\r" : key.KeyChar.ToString();
-            console.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            console.Write(Encoding.UTF8.GetBytes(text));
         }
     }
 }

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Miniguest.Core;
-using Miniguest.Libvirt;
 
 namespace Miniguest.Cli.Commands;
 
@@ -13,17 +11,13 @@ internal static class StartCommand
         var command = new Command("start", "Start a guest's domain") { name, console };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
-            var guest = context.Store.Get(parse.GetRequiredValue(name));
+            var guest = parse.GetRequiredValue(name);
             if (parse.GetValue(console))
             {
-                // A VM starts paused and runs once the console is attached, so its first lines are not lost.
-                // libvirt-LXC cannot start paused: a container that finishes within milliseconds may outrun it.
-                var vm = guest.LoadConfig().GuestType == GuestType.Qemu;
-                using var paused = context.Host.Start(guest.Name, paused: vm);
-                return await ConsoleSession.RunAsync(paused, vm ? paused.Resume : null, cancellationToken);
+                return await ConsoleSession.RunAsync(context.Host.StartWithConsoleAsync(guest, cancellationToken), guest, cancellationToken);
             }
-            using var domain = context.Host.Start(guest.Name);
-            await context.Out.WriteLineAsync($"started '{guest.Name}'");
+            using var domain = context.Host.Start(guest);
+            await context.Out.WriteLineAsync($"started '{guest}'");
             return CommandAction.Success;
         });
         return command;

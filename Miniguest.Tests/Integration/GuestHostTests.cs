@@ -76,6 +76,50 @@ public sealed class GuestHostTests : HostFixture
     }
 
     [Test]
+    public async Task Start_with_console_through_the_library_reads_the_guest_from_its_first_line()
+    {
+        var name = MiniguestHost.UniqueName("lib");
+        var guests = Guests;
+        await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#vm"), name);
+        (await guests.DefineAsync(name, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 256 })).Domain.Dispose();
+
+        var lines = new List<string>();
+        using (var console = await guests.StartWithConsoleAsync(name))
+        {
+            Assert.That(console, Is.Not.Null, "a VM starts paused, so it cannot stop before its console is attached");
+            using var reader = new StreamReader(console!.Stream);
+            // The test guest powers off once it has said what it found.
+            while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(3)) is { } line)
+            {
+                lines.Add(line.TrimEnd('\r'));
+            }
+            await console.WaitUntilStoppedAsync();
+            Assert.That(console.IsRunning, Is.False);
+        }
+
+        // QEMU writes the serial log from the guest's first instruction on: the console missed nothing before it.
+        var logged = File.ReadAllLines(Host.Paths.ConsoleLog(name)).Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(lines, Has.Some.StartsWith("miniguest-test-guest: vm is up"));
+            Assert.That(lines.Where(l => l.Length > 0).Take(5), Is.EqualTo(logged.Take(5)));
+        }
+    }
+
+    [Test]
+    public async Task The_console_of_a_guest_that_is_not_running_is_refused_with_its_state()
+    {
+        var name = MiniguestHost.UniqueName("lib");
+        var guests = Guests;
+        await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#vm"), name);
+        (await guests.DefineAsync(name, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 })).Domain.Dispose();
+
+        var refused = Assert.ThrowsAsync<GuestNotRunningException>(() => guests.OpenConsoleAsync(name));
+
+        Assert.That(refused!.Name, Is.EqualTo(name));
+    }
+
+    [Test]
     public async Task The_library_lists_each_guest_with_a_status_of_its_model_broken_ones_too()
     {
         var defined = MiniguestHost.UniqueName("lib");

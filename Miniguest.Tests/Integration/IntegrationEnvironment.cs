@@ -86,7 +86,4 @@ public sealed class IntegrationEnvironment
             Assert.Fail("The real stack is not ready (run scripts/setup-host as root): " + string.Join("; ", missing));
         }
     }
-
-    [OneTimeTearDown]
-    public void RemoveStagedGuest() => TestGuestFlake.DeleteStaging();
 }

@@ -3,6 +3,8 @@ using System.IO.Compression;
 using System.Text;
 using System.Xml.Linq;
 using Miniguest.Libvirt;
+using Miniguest.Tests.Integration;
+using Miniguest.Tests.Integration.Cli;
 
 namespace Miniguest.Tests.Packaging;
 
@@ -16,21 +18,29 @@ namespace Miniguest.Tests.Packaging;
 public sealed class PackageConsumerTests
 {
     private const string PackageId = "Miniguest.Libvirt";
+    private const string CorePackageId = "Miniguest.Core";
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(3);
 
     private string _work = null!;
     private string _package = null!;
+    private string _corePackage = null!;
 
     [OneTimeSetUp]
     public void Pack()
     {
         _work = Directory.CreateTempSubdirectory("mgpack-").FullName;
-        var project = Path.Combine(RepositoryRoot(), PackageId, PackageId + ".csproj");
         var feed = Path.Combine(_work, "feed");
-        RunDotNet(_work, nugetPackages: null, "pack", project, "-c", "Release", "-o", feed, "--artifacts-path", Path.Combine(_work, "artifacts"));
+        foreach (var id in new[] { PackageId, CorePackageId })
+        {
+            var project = Repository.PathOf($"{id}/{id}.csproj");
+            RunDotNet(_work, nugetPackages: null, environment: null, "pack", project, "-c", "Release", "-o", feed,
+                "--artifacts-path", Path.Combine(_work, "artifacts"));
+        }
         var packages = Directory.GetFiles(feed, "*.nupkg");
-        Assert.That(packages, Has.Length.EqualTo(1), "dotnet pack should make exactly one package");
-        _package = packages[0];
+        Assert.That(packages.Select(Path.GetFileName).ToArray(), Has.Length.EqualTo(2).And.Some.StartsWith(CorePackageId + "."),
+            "dotnet pack should make one package per library");
+        _package = packages.Single(p => Path.GetFileName(p).StartsWith(PackageId + ".", StringComparison.Ordinal));
+        _corePackage = packages.Single(p => Path.GetFileName(p).StartsWith(CorePackageId + ".", StringComparison.Ordinal));
     }
 
     [OneTimeTearDown]
@@ -72,56 +82,29 @@ public sealed class PackageConsumerTests
     }
 
     [Test]
-    public void A_console_project_built_against_the_package_lists_the_test_drivers_domains()
+    public void The_core_package_holds_its_own_readme_and_depends_on_the_binding_of_its_version()
     {
-        string version;
-        using (var archive = ZipFile.OpenRead(_package))
-        {
-            version = ReadNuspec(archive).Descendants().Single(e => e.Name.LocalName == "version").Value;
-        }
-        var consumer = Directory.CreateDirectory(Path.Combine(_work, "consumer")).FullName;
-        WriteConsumer(consumer, version);
+        using var archive = ZipFile.OpenRead(_corePackage);
+        var entries = archive.Entries.Select(e => e.FullName).ToList();
+        var nuspec = ReadNuspec(archive);
+        var dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency")
+            .ToDictionary(e => (string)e.Attribute("id")!, e => (string?)e.Attribute("version"));
+        using var readme = new StreamReader(archive.GetEntry("README.md")!.Open());
+        var readmeText = readme.ReadToEnd();
 
-        var output = RunDotNet(consumer, Path.Combine(_work, "packages"), "run", "--project", consumer);
-
-        using var connection = Connection.Open("test:///default");
-        var lines = output.Split('\n', StringSplitOptions.TrimEntries);
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(lines, Does.Contain($"libvirt {connection.LibraryVersion}"));
-            Assert.That(lines, Does.Contain("domain test Running"));
-            Assert.That(lines, Does.Contain("domain consumer Shutoff"));
-            Assert.That(lines, Does.Contain("missing: NoDomain"));
+            Assert.That(entries, Does.Contain($"lib/net10.0/{CorePackageId}.dll").And.Contain($"lib/net10.0/{CorePackageId}.xml"));
+            Assert.That(dependencies, Does.ContainKey(PackageId));
+            Assert.That(dependencies.GetValueOrDefault(PackageId), Does.Contain(VersionOf(_package)));
+            Assert.That(readmeText, Does.StartWith("# Miniguest.Core").And.Contain("GuestHost").And.Contain("StartWithConsoleAsync"));
         }
     }
 
-    private static void WriteConsumer(string directory, string version)
+    [Test]
+    public void A_console_project_built_against_the_package_lists_the_test_drivers_domains()
     {
-        // Empty build files stop MSBuild from looking further up for a Directory.Build.props; the local feed
-        // comes first, and the machine's own sources stay for everything else.
-        File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />\n");
-        File.WriteAllText(Path.Combine(directory, "nuget.config"), """
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="miniguest-local" value="../feed" />
-              </packageSources>
-            </configuration>
-            """);
-        File.WriteAllText(Path.Combine(directory, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="{PackageId}" Version="[{version}]" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(directory, "Program.cs"), """
+        var consumer = WriteConsumer("consumer", PackageId, VersionOf(_package), """
             using Miniguest.Libvirt;
 
             using var connection = Connection.Open("test:///default");
@@ -144,31 +127,112 @@ public sealed class PackageConsumerTests
                 Console.WriteLine($"missing: {e.Code}");
             }
             """);
+
+        var output = RunDotNet(consumer, Path.Combine(_work, "packages"), environment: null, "run", "--project", consumer);
+
+        using var connection = Connection.Open("test:///default");
+        var lines = output.Split('\n', StringSplitOptions.TrimEntries);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(lines, Does.Contain($"libvirt {connection.LibraryVersion}"));
+            Assert.That(lines, Does.Contain("domain test Running"));
+            Assert.That(lines, Does.Contain("domain consumer Shutoff"));
+            Assert.That(lines, Does.Contain("missing: NoDomain"));
+        }
+    }
+
+    [Test]
+    public void The_readmes_embedding_example_built_from_the_packages_runs_a_guest_from_install_to_remove()
+    {
+        IntegrationEnvironment.RequireHost(Environment.UserName == "root", "the example installs and boots a guest: it needs root");
+        var program = EmbeddingExample();
+        Assert.That(program.Split('\n').Count(line => line.Trim().Length > 0 && !line.TrimStart().StartsWith("//", StringComparison.Ordinal)),
+            Is.LessThanOrEqualTo(30), "the embedding example stays short");
+        var consumer = WriteConsumer("embedding", CorePackageId, VersionOf(_corePackage), program);
+        using var host = new MiniguestHost();
+        var name = MiniguestHost.UniqueName("emb");
+        var environment = new Dictionary<string, string>
+        {
+            ["MINIGUEST_GUESTS_DIR"] = host.Paths.Guests,
+            ["MINIGUEST_PROFILES_DIR"] = host.Paths.Profiles,
+            ["MINIGUEST_STATE_DIR"] = host.Paths.State,
+            ["NIX_CONFIG"] = "substituters =\nflake-registry =", // offline, as every test builds
+        };
+
+        var output = RunDotNet(consumer, Path.Combine(_work, "packages"), environment,
+            "run", "--project", consumer, "--", TestGuestFlake.Reference + "#vm", name, "miniguest-test-guest: vm is up");
+
+        using var connection = Connection.Open("qemu:///system");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(output, Does.Contain("miniguest-test-guest: vm is up"), "the program read the guest's console");
+            Assert.That(connection.TryGetDomain(name, out _), Is.False, "the program removed the guest's domain");
+            Assert.That(Directory.Exists(host.Paths.GuestState(name)), Is.False, "the program removed the guest");
+            Assert.That(File.Exists(host.Paths.Link(name)), Is.False);
+        }
+    }
+
+    /// <summary>The program the README shows as the embedding example: the C# block after its marker comment.</summary>
+    private static string EmbeddingExample()
+    {
+        const string Marker = "<!-- The embedding example: the Packaging tests build and run this program. -->";
+        var readme = File.ReadAllText(Repository.PathOf("README.md"));
+        var at = readme.IndexOf(Marker, StringComparison.Ordinal);
+        Assert.That(at, Is.GreaterThanOrEqualTo(0), "the README has no embedding example");
+        var start = readme.IndexOf("```csharp\n", at, StringComparison.Ordinal) + "```csharp\n".Length;
+        return readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
+    }
+
+    private static string VersionOf(string package)
+    {
+        using var archive = ZipFile.OpenRead(package);
+        return ReadNuspec(archive).Descendants().Single(e => e.Name.LocalName == "version").Value;
+    }
+
+    /// <summary>A console project outside the repository that references <paramref name="packageId"/> from the local
+    /// feed; returns its directory.</summary>
+    private string WriteConsumer(string name, string packageId, string version, string program)
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_work, name)).FullName;
+        // Empty build files stop MSBuild from looking further up for a Directory.Build.props; the local feed
+        // comes first, and the machine's own sources stay for everything else.
+        File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />\n");
+        File.WriteAllText(Path.Combine(directory, "nuget.config"), """
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="miniguest-local" value="../feed" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(directory, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="{packageId}" Version="[{version}]" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(directory, "Program.cs"), program);
+        return directory;
     }
 
     private static XDocument ReadNuspec(ZipArchive archive)
     {
-        using var nuspec = archive.Entries.Single(e => e.FullName == PackageId + ".nuspec").Open();
+        using var nuspec = archive.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open();
         return XDocument.Load(nuspec);
-    }
-
-    /// <summary>The checkout: the nearest directory above the test assembly that holds Miniguest.sln.</summary>
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Miniguest.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no Miniguest.sln above {AppContext.BaseDirectory}");
     }
 
     /// <summary>Runs the dotnet CLI and returns its standard output; fails the test with everything it printed
     /// when it exits non-zero or takes longer than <see cref="CommandTimeout"/>. A <paramref name="nugetPackages"/>
-    /// folder replaces the machine's NuGet cache for that command.</summary>
-    private static string RunDotNet(string workingDirectory, string? nugetPackages, params string[] arguments)
+    /// folder replaces the machine's NuGet cache for that command; <paramref name="environment"/> adds to its environment.</summary>
+    private static string RunDotNet(string workingDirectory, string? nugetPackages, IReadOnlyDictionary<string, string>? environment,
+        params string[] arguments)
     {
         // DOTNET_HOST_PATH is the dotnet that runs these tests; outside `dotnet test`, the one on PATH.
         var startInfo = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
@@ -193,6 +257,10 @@ public sealed class PackageConsumerTests
         if (nugetPackages is not null)
         {
             startInfo.Environment["NUGET_PACKAGES"] = nugetPackages;
+        }
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[variable] = value;
         }
         startInfo.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         startInfo.Environment["DOTNET_NOLOGO"] = "1";
