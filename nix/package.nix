@@ -36,6 +36,8 @@ buildDotnetModule {
   dotnet-sdk = dotnet "sdk_10_0";
   dotnet-runtime = dotnet "runtime_10_0";
   executables = [ "miniguest" ];
+  # nixpkgs runs the framework-dependent build under its own .NET runtime; the native build is the NuGet tool's.
+  dotnetFlags = [ "-p:PublishAot=false" ];
 
   # libvirt is loaded at run time by path (NixOS has no /usr/lib for the loader to search); the
   # variable is Miniguest.Libvirt's LibvirtLibrary.PathVariable. nix comes after the PATH the user

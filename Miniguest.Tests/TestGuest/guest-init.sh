@@ -3,30 +3,33 @@
 # host's store (remounting it read-write first, as an attacker would), reports, and powers off.
 # A container whose root holds /miniguest-test-wait instead waits until it is asked to shut down; one whose root holds
 # /miniguest-test-attack runs it.
+# Each report line goes to the console and to /miniguest-test-report: a container's root is the host's to read, and a
+# container can finish before a console is attached to it (libvirt-LXC cannot start one paused).
 bb=@busybox@/bin/busybox
+say() { echo "miniguest-test-guest: $1"; echo "miniguest-test-guest: $1" >>/miniguest-test-report 2>/dev/null; }
 $bb mkdir -p /proc
 $bb mount -t proc proc /proc 2>/dev/null
-echo "miniguest-test-guest: @variant@ is up (init $0)"
+say "@variant@ is up (init $0)"
 
 probe=/nix/store/miniguest-write-probe-@variant@
 $bb mount -o remount,rw /nix/store 2>/dev/null
 if $bb touch "$probe" 2>/dev/null; then
-  echo "miniguest-test-guest: store-write=succeeded"
+  say "store-write=succeeded"
 else
-  echo "miniguest-test-guest: store-write=refused"
+  say "store-write=refused"
 fi
-read -r uid_in uid_out uid_count < /proc/self/uid_map; echo "miniguest-test-guest: uid_map=$uid_in $uid_out $uid_count"
+read -r uid_in uid_out uid_count < /proc/self/uid_map; say "uid_map=$uid_in $uid_out $uid_count"
 # The security tests play a hostile guest: a script they put in the container's root runs as its root, beside the rest.
 if [ -e /miniguest-test-attack ]; then
-  echo "miniguest-test-guest: attacking"
+  say "attacking"
   bb=$bb $bb sh /miniguest-test-attack &
 fi
 if [ -e /miniguest-test-wait ]; then
-  trap 'echo "miniguest-test-guest: shutdown requested"; $bb sync; exit 0' TERM INT
-  echo "miniguest-test-guest: waiting for shutdown"
+  trap 'say "shutdown requested"; $bb sync; exit 0' TERM INT
+  say "waiting for shutdown"
   while :; do $bb sleep 1 & wait $!; done
 fi
-echo "miniguest-test-guest: powering off"
+say "powering off"
 $bb sync
 $bb poweroff -f
 exit 0
