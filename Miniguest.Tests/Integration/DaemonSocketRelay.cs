@@ -17,6 +17,7 @@ internal sealed class DaemonSocketRelay : IAsyncDisposable
     private readonly Socket _daemon = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _relay;
+    private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _client;
     private volatile bool _swallowing;
 
@@ -33,9 +34,13 @@ internal sealed class DaemonSocketRelay : IAsyncDisposable
     /// <summary>The system QEMU driver, reached through the relay.</summary>
     public string Uri { get; }
 
-    /// <summary>Closes both ends: the client reads end-of-file.</summary>
+    /// <summary>Completes once a client is connected through to the daemon.</summary>
+    public Task Connected => _connected.Task;
+
+    /// <summary>Closes both ends, and takes no client after: the client reads end-of-file.</summary>
     public void Cut()
     {
+        _listener.Dispose();
         _client?.Dispose();
         _daemon.Dispose();
     }
@@ -46,7 +51,6 @@ internal sealed class DaemonSocketRelay : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _listener.Dispose();
         Cut();
         await _relay;
         _stop.Dispose();
@@ -59,6 +63,7 @@ internal sealed class DaemonSocketRelay : IAsyncDisposable
         {
             _client = await _listener.AcceptAsync(_stop.Token);
             await _daemon.ConnectAsync(new UnixDomainSocketEndPoint(DaemonSocket), _stop.Token);
+            _connected.TrySetResult();
             await Task.WhenAll(PumpAsync(_client, _daemon), PumpAsync(_daemon, _client));
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)

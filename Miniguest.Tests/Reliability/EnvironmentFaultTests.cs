@@ -44,12 +44,12 @@ public sealed class EnvironmentFaultTests
             using var process = _host.Start("start", name, "--console", "-c", relay.Uri);
             var output = process.StandardOutput.ReadToEndAsync();
             var error = process.StandardError.ReadToEndAsync();
+            // The VM starts paused and runs once its console is attached: cut when it runs.
             var deadline = DateTime.UtcNow + Patience;
-            while (!domain.IsActive && !process.HasExited && DateTime.UtcNow < deadline)
+            while (!(domain.IsActive && domain.GetState().State == DomainState.Running) && !process.HasExited && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);
             }
-            await Task.Delay(500); // the console is attached by now
             relay.Cut();
             var exited = process.WaitForExit(TimeSpan.FromSeconds(60));
             if (!exited)
@@ -112,7 +112,7 @@ public sealed class EnvironmentFaultTests
             using var process = _host.Start("list", "-c", relay.Uri);
             var output = process.StandardOutput.ReadToEndAsync();
             var error = process.StandardError.ReadToEndAsync();
-            await Task.Delay(1000);
+            await relay.Connected.WaitAsync(Patience);
             relay.Cut(); // …until the daemon goes away.
             var exited = process.WaitForExit(TimeSpan.FromSeconds(60));
             if (!exited)
