@@ -344,16 +344,23 @@ public sealed class GuestHost
 
     private static async Task StopAsync(Domain domain, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
-        if (await domain.ShutdownAsync(timeout, DomainShutdownFlags.Default, cancellationToken).ConfigureAwait(false))
+        try
         {
-            return;
+            if (await domain.ShutdownAsync(timeout, DomainShutdownFlags.Default, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+            if (!force)
+            {
+                throw new GuestStopTimeoutException(name, timeout);
+            }
+            CrashPoint.Reach(CrashPoint.StopDomain);
+            domain.Destroy();
         }
-        if (!force)
+        catch (OperationInvalidException) when (!domain.IsActive)
         {
-            throw new GuestStopTimeoutException(name, timeout);
+            // The guest powered itself off between a look at its state and the request: it stopped, as asked.
         }
-        CrashPoint.Reach(CrashPoint.StopDomain);
-        domain.Destroy();
     }
 
     // The guest's domain brought up to date with its current generation, where it has one.
