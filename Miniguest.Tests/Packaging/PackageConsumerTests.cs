@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Xml.Linq;
 using Miniguest.Libvirt;
@@ -172,6 +173,49 @@ public sealed class PackageConsumerTests
         }
     }
 
+    [Test]
+    public void The_tool_installs_as_the_native_executable_of_this_platform()
+    {
+        var rid = RuntimeInformation.RuntimeIdentifier; // linux-x64 or linux-arm64: each has its package
+        var feed = Path.Combine(_work, "tool-feed");
+        var project = Repository.PathOf("Miniguest.Cli/Miniguest.Cli.csproj");
+        var artifacts = Path.Combine(_work, "tool-artifacts");
+        RunDotNet(_work, nugetPackages: null, environment: null, "pack", project, "-c", "Release", "-o", feed, "--artifacts-path", artifacts);
+        RunDotNet(_work, nugetPackages: null, environment: null, "pack", project, "-c", "Release", "-r", rid, "-o", feed, "--artifacts-path", artifacts);
+        var tools = Path.Combine(_work, "tools");
+
+        RunDotNet(_work, Path.Combine(_work, "tool-packages"), environment: null,
+            "tool", "install", "Miniguest.Cli", "--tool-path", tools, "--add-source", feed, "--version", VersionOf(_package));
+
+        var command = Path.Combine(tools, "miniguest");
+        var magic = new byte[4];
+        using (var executable = File.OpenRead(command))
+        {
+            executable.ReadExactly(magic);
+        }
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(new FileInfo(command).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? command, Does.Contain(rid),
+                "the package of this platform was installed");
+            Assert.That(magic, Is.EqualTo("\u007fELF"u8.ToArray()), "the command is a native executable, not a launcher of a .dll");
+            Assert.That(Run(command, "--version"), Does.StartWith(VersionOf(_package)));
+        }
+    }
+
+    private static string Run(string program, params string[] arguments)
+    {
+        var startInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(startInfo)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.That(process.ExitCode, Is.Zero, $"{program} {string.Join(' ', arguments)}");
+        return output;
+    }
+
     /// <summary>The program the README shows as the embedding example: the C# block after its marker comment.</summary>
     private static string EmbeddingExample()
     {
@@ -247,8 +291,11 @@ public sealed class PackageConsumerTests
         {
             startInfo.ArgumentList.Add(argument);
         }
-        // No compiler or MSBuild server outlives the test.
-        startInfo.ArgumentList.Add("--disable-build-servers");
+        // No compiler or MSBuild server outlives the test (the option goes to dotnet, before a program's own arguments).
+        if (arguments[0] is "pack" or "run")
+        {
+            startInfo.ArgumentList.Insert(1, "--disable-build-servers");
+        }
         // `dotnet test` points MSBuild at the SDK that built the tests; the commands started here pick their own.
         foreach (var name in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly" })
         {
