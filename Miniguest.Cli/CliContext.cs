@@ -23,7 +23,7 @@ internal sealed class CliContext : IDisposable
         {
             Paths = MiniguestPaths.FromEnvironment(),
             Uri = Connect,
-            Nix = NixSettingsFromEnvironment(),
+            Nix = NixSettingsFromEnvironment() with { ShowTrace = Verbose },
         }, _loggers);
     }
 
@@ -45,23 +45,12 @@ internal sealed class CliContext : IDisposable
 
     public TextWriter Out => Console.Out;
 
-    /// <summary>Build progress: one line rewritten in place on a terminal, log lines otherwise.</summary>
-    public IProgress<string> BuildProgress() =>
-        Console.IsErrorRedirected ? new Progress<string>(text => Logger.LogInformation("{Activity}", text)) : new TerminalProgress();
+    /// <summary>A display of build progress for one build; dispose of it before printing anything else.</summary>
+    public BuildProgress BuildProgress() => new(Logger, Verbose);
 
     public void Dispose() => _loggers.Dispose();
 
     // MINIGUEST_NIX names another nix executable (a wrapper, Lix, a test build).
     private static NixSettings NixSettingsFromEnvironment() =>
         Environment.GetEnvironmentVariable("MINIGUEST_NIX") is { Length: > 0 } nix ? new NixSettings { Executable = nix } : new NixSettings();
-
-    private sealed class TerminalProgress : IProgress<string>
-    {
-        public void Report(string value)
-        {
-            var width = Math.Max(20, Console.WindowWidth - 1);
-            var line = value.Length > width ? value[..(width - 1)] + "…" : value;
-            Console.Error.Write("\r\x1b[K" + line);
-        }
-    }
 }

@@ -22,7 +22,10 @@ internal static class CommandAction
             }
             catch (Exception e) when (IsExpected(e))
             {
-                await Console.Error.WriteLineAsync("miniguest: error: " + OneLine(e.Message) + Hint(e));
+                await Console.Error.WriteLineAsync(e is NixException nix && nix.Error.Contains('\n', StringComparison.Ordinal)
+                    // Nix's error is shown whole, as Nix prints it: its location and snippet, a build's last log lines.
+                    ? $"miniguest: error: {nix.Command} failed (exit {nix.ExitCode}):\n{nix.Error}"
+                    : "miniguest: error: " + OneLine(e.Message) + Hint(e));
                 if (context.Verbose)
                 {
                     await Console.Error.WriteLineAsync(e.ToString());

@@ -84,7 +84,7 @@ public sealed class GuestHost
     /// <summary>Builds <paramref name="reference"/> and installs it as guest <paramref name="name"/> (default: the
     /// attribute's name); with <paramref name="force"/> it replaces an installed one and brings its domain up to date.</summary>
     public async Task<InstallResult> InstallAsync(InstallableReference reference, string? name = null, bool force = false,
-        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reference);
         name = GuestName.Validate(name ?? reference.Attribute);
@@ -95,7 +95,7 @@ public sealed class GuestHost
 
     /// <summary>Re-resolves the guest's flake reference and, if it moved, builds a new generation; then brings the
     /// domain up to date (also when nothing was built: an upgrade cut short may have left it behind).</summary>
-    public async Task<(UpgradeResult Upgrade, DomainResync? Domain)> UpgradeAsync(string name, IProgress<string>? progress = null,
+    public async Task<(UpgradeResult Upgrade, DomainResync? Domain)> UpgradeAsync(string name, IProgress<NixProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);

@@ -30,7 +30,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     /// <summary>Builds <paramref name="reference"/> and installs it as guest <paramref name="name"/> (default: the
     /// attribute's name). Without <paramref name="force"/>, an installed guest of that name is an error.</summary>
     public async Task<Guest> InstallAsync(InstallableReference reference, string name, bool force,
-        IProgress<string>? progress, CancellationToken cancellationToken)
+        IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         var linkState = store.LinkState(name);
         if (linkState is GuestLinkState.Foreign or GuestLinkState.Declarative)
@@ -67,7 +67,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     }
 
     /// <summary>Re-resolves the guest's flake reference and, if it moved, builds a new generation.</summary>
-    public async Task<UpgradeResult> UpgradeAsync(string name, IProgress<string>? progress, CancellationToken cancellationToken)
+    public async Task<UpgradeResult> UpgradeAsync(string name, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         var guest = store.Get(name);
         var source = guest.Source ?? throw new GuestStateException(
@@ -142,7 +142,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     // Builds into a staging profile beside the guest's, a garbage-collector root until the caller deletes it once
     // the guest's profile holds the build, and returns the profile's store path: manifest.json recording the
     // flake, and the guest's files.
-    private async Task<string> StageAsync(string name, string installable, IProgress<string>? progress,
+    private async Task<string> StageAsync(string name, string installable, IProgress<NixProgress>? progress,
         CancellationToken cancellationToken)
     {
         var staging = Staging(name);

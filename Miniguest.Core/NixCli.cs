@@ -15,15 +15,18 @@ public sealed record NixSettings
     /// <summary>Extra Nix settings passed as <c>--option NAME VALUE</c>, for example an empty
     /// <c>substituters</c> to build offline.</summary>
     public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Whether evaluation errors carry Nix's whole trace (<c>--show-trace</c>).</summary>
+    public bool ShowTrace { get; init; }
 }
 
 /// <summary>
 /// A typed API over the <c>nix</c> command, run as a process with an argument list (never a shell). Works
 /// with Nix 2.8 and later and with Lix: it enables the experimental features it needs on every call. Nix
-/// logs as JSON (<c>--log-format internal-json</c>): what it starts is reported as progress, its error
-/// messages go into <see cref="NixException"/>, everything else to the debug log.
+/// logs as JSON (<c>--log-format internal-json</c>), read by <see cref="NixLog"/>: what it builds is reported as
+/// <see cref="NixProgress"/>, its warnings are logged, and its whole error goes into <see cref="NixException"/>.
 /// </summary>
-public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger = null)
+public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger = null)
 {
     private static readonly string[] CommonArguments =
         ["--extra-experimental-features", "nix-command flakes", "--log-format", "internal-json"];
@@ -34,7 +37,7 @@ public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>
     /// <summary>Builds an installable (such as <c>path:/x#nixosConfigurations.a.config.system.build.miniguest</c>)
     /// without creating a <c>result</c> link, and returns what was built.</summary>
     /// <exception cref="NixException">Evaluation or the build failed.</exception>
-    public async Task<IReadOnlyList<NixBuildResult>> BuildAsync(string installable, IProgress<string>? progress = null,
+    public async Task<IReadOnlyList<NixBuildResult>> BuildAsync(string installable, IProgress<NixProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(installable);
@@ -47,7 +50,7 @@ public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>
     /// <summary>Evaluates and builds <paramref name="installable"/> and installs it into the <c>nix profile</c>
     /// profile at <paramref name="profile"/>, recording the flake reference for later upgrades.</summary>
     /// <exception cref="NixException">Evaluation or the build failed; the profile is unchanged.</exception>
-    public Task ProfileInstallAsync(string profile, string installable, IProgress<string>? progress = null,
+    public Task ProfileInstallAsync(string profile, string installable, IProgress<NixProgress>? progress = null,
         CancellationToken cancellationToken = default) =>
         RunAsync(["profile", "install", "--profile", profile, installable], progress, cancellationToken);
 
@@ -70,7 +73,7 @@ public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>
     public async Task<IReadOnlyList<string>> DiffClosuresAsync(string before, string after, CancellationToken cancellationToken = default)
     {
         var output = await RunAsync(["store", "diff-closures", before, after], null, cancellationToken).ConfigureAwait(false);
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(StripAnsi).ToList();
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(NixLog.StripAnsi).ToList();
     }
 
     /// <summary>Evaluates <paramref name="installable"/> (such as <c>path:/x#nixosConfigurations.a.config.boot.miniguest</c>)
@@ -82,7 +85,7 @@ public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>
     }
 
     /// <summary>Copies store paths and their closures to another store (<c>ssh://host</c>, <c>file:///dir</c>, …).</summary>
-    public Task CopyAsync(string destination, IReadOnlyList<string> storePaths, IProgress<string>? progress = null,
+    public Task CopyAsync(string destination, IReadOnlyList<string> storePaths, IProgress<NixProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(destination);
@@ -117,7 +120,7 @@ public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>
     /// <summary>Runs nix with <paramref name="arguments"/> and returns its standard output.</summary>
     /// <exception cref="NixException">nix exited with a non-zero code.</exception>
     /// <exception cref="NixNotFoundException">nix cannot be run at all.</exception>
-    internal async Task<string> RunAsync(IReadOnlyList<string> arguments, IProgress<string>? progress,
+    internal async Task<string> RunAsync(IReadOnlyList<string> arguments, IProgress<NixProgress>? progress,
         CancellationToken cancellationToken)
     {
         var startInfo = new ProcessStartInfo(_settings.Executable)
@@ -130,6 +133,10 @@ public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>
         foreach (var argument in CommonArguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+        if (_settings.ShowTrace)
+        {
+            startInfo.ArgumentList.Add("--show-trace");
         }
         foreach (var (name, value) in _settings.Options)
         {
@@ -145,12 +152,12 @@ public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>
         _logger.LogDebug("Running nix {Arguments}", string.Join(' ', arguments));
         using var process = Start(startInfo);
         process.StandardInput.Close();
-        var errors = new StringBuilder();
+        var log = new NixLog(_logger, progress);
         var logPump = Task.Run(async () =>
         {
             while (await process.StandardError.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
             {
-                HandleLogLine(line, errors, progress);
+                log.Read(line);
             }
         }, CancellationToken.None);
         try
@@ -160,7 +167,7 @@ public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>
             await logPump.ConfigureAwait(false);
             return process.ExitCode == 0
                 ? standardOutput
-                : throw new NixException(arguments, process.ExitCode, errors.ToString());
+                : throw new NixException(arguments, process.ExitCode, log.Error);
         }
         catch (OperationCanceledException)
         {
@@ -168,48 +175,4 @@ public sealed partial class NixCli(NixSettings? settings = null, ILogger<NixCli>
             throw;
         }
     }
-
-    private void HandleLogLine(string line, StringBuilder errors, IProgress<string>? progress)
-    {
-        const string Prefix = "@nix ";
-        if (!line.StartsWith(Prefix, StringComparison.Ordinal))
-        {
-            // Older tools and wrappers may print plain text: keep it for the error message.
-            errors.AppendLine(StripAnsi(line));
-            _logger.LogDebug("nix: {Line}", line);
-            return;
-        }
-        try
-        {
-            using var entry = JsonDocument.Parse(line.AsMemory(Prefix.Length));
-            var root = entry.RootElement;
-            var action = root.TryGetProperty("action", out var a) ? a.GetString() : null;
-            var level = root.TryGetProperty("level", out var l) && l.TryGetInt32(out var n) ? n : 0;
-            switch (action)
-            {
-                case "msg" when root.TryGetProperty("msg", out var message):
-                    var text = StripAnsi(message.GetString() ?? "");
-                    if (level <= 1)
-                    {
-                        errors.AppendLine(text); // errors and warnings
-                    }
-                    _logger.LogDebug("nix: {Message}", text);
-                    break;
-                // Levels: 0 error … 3 info; deeper levels are chatter.
-                case "start" when level <= 3 && root.TryGetProperty("text", out var activity) && activity.GetString() is { Length: > 0 } started:
-                    progress?.Report(StripAnsi(started));
-                    _logger.LogDebug("nix: {Activity}", started);
-                    break;
-            }
-        }
-        catch (JsonException)
-        {
-            errors.AppendLine(line);
-        }
-    }
-
-    private static string StripAnsi(string text) => AnsiEscape().Replace(text, "");
-
-    [System.Text.RegularExpressions.GeneratedRegex("\\x1b\\[[0-9;]*[A-Za-z]")]
-    private static partial System.Text.RegularExpressions.Regex AnsiEscape();
 }

@@ -1,8 +1,9 @@
 namespace Miniguest.Core;
 
-/// <summary>A <c>nix</c> command failed; the message ends with what nix printed as its error.</summary>
-public sealed class NixException(IReadOnlyList<string> arguments, int exitCode, string standardError)
-    : MiniguestException(Describe(arguments, exitCode, standardError))
+/// <summary>A <c>nix</c> command failed. The message names the command and the first line of Nix's error;
+/// <see cref="Error"/> is the whole of it.</summary>
+public sealed class NixException(IReadOnlyList<string> arguments, int exitCode, string error)
+    : MiniguestException(Describe(arguments, exitCode, error))
 {
     /// <summary>The arguments nix was run with.</summary>
     public IReadOnlyList<string> Arguments { get; } = arguments;
@@ -10,16 +11,18 @@ public sealed class NixException(IReadOnlyList<string> arguments, int exitCode, 
     /// <summary>nix's exit code.</summary>
     public int ExitCode { get; } = exitCode;
 
-    /// <summary>Everything nix wrote to standard error.</summary>
-    public string StandardError { get; } = standardError;
+    /// <summary>What Nix said went wrong, whole, as it prints it: an evaluation error with its location and snippet,
+    /// a failed build with the last lines of its log and the <c>nix log</c> command that shows the rest.</summary>
+    public string Error { get; } = error;
 
-    private static string Describe(IReadOnlyList<string> arguments, int exitCode, string standardError)
+    /// <summary>The command that failed, such as <c>nix build</c>.</summary>
+    public string Command => "nix " + (Arguments.FirstOrDefault(a => !a.StartsWith('-')) ?? "");
+
+    private static string Describe(IReadOnlyList<string> arguments, int exitCode, string error)
     {
         var subcommand = arguments.FirstOrDefault(a => !a.StartsWith('-')) ?? "nix";
-        var error = standardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .LastOrDefault(l => l.StartsWith("error:", StringComparison.Ordinal))
-            ?? standardError.Trim().Split('\n').LastOrDefault() ?? "";
-        return $"nix {subcommand} failed (exit {exitCode}): {error}";
+        var first = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        return $"nix {subcommand} failed (exit {exitCode}): {first}";
     }
 }
 

@@ -14,8 +14,12 @@ internal static class InstallCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var installable = InstallableReference.Parse(parse.GetRequiredValue(reference));
-            var (guest, domain) = await context.Host.InstallAsync(installable, parse.GetValue(name), parse.GetValue(force),
-                context.BuildProgress(), cancellationToken);
+            InstallResult installed;
+            using (var progress = context.BuildProgress())
+            {
+                installed = await context.Host.InstallAsync(installable, parse.GetValue(name), parse.GetValue(force), progress, cancellationToken);
+            }
+            var (guest, domain) = installed;
             DomainSync.Report(context, guest.Name, domain);
             await context.Out.WriteLineAsync($"installed '{guest.Name}', generation {guest.Profile.Current?.Number}: {guest.StorePath}");
             return CommandAction.Success;

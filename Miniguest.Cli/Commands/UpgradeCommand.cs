@@ -24,7 +24,12 @@ internal static class UpgradeCommand
                 : [parse.GetValue(name)!];
             foreach (var guestName in names)
             {
-                var (result, domain) = await context.Host.UpgradeAsync(guestName, context.BuildProgress(), cancellationToken);
+                (UpgradeResult, DomainResync?) upgraded;
+                using (var progress = context.BuildProgress())
+                {
+                    upgraded = await context.Host.UpgradeAsync(guestName, progress, cancellationToken);
+                }
+                var (result, domain) = upgraded;
                 switch (result.Outcome)
                 {
                     case UpgradeOutcome.Locked:

@@ -69,6 +69,94 @@ public sealed class NixCliTests
     }
 
     [Test]
+    public void A_failed_build_brings_the_last_lines_of_its_log_and_how_to_read_the_rest()
+    {
+        var nonce = Guid.NewGuid().ToString("N");
+        var expression = $"derivation {{ name = \"miniguest-fail-{nonce}\"; system = builtins.currentSystem; builder = \"/bin/sh\"; "
+            + "args = [ \"-c\" \"echo building; echo 'error: frobnicator.conf: line 3: bad' >&2; exit 1\" ]; }";
+
+        var error = Assert.ThrowsAsync<NixException>(() => Nix.RunAsync(["build", "--no-link", "--impure", "--expr", expression], null, CancellationToken.None));
+
+        var lines = error!.Error.Split('\n');
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(lines[0], Does.Match($"^error: builder for '/nix/store/[a-z0-9]{{32}}-miniguest-fail-{nonce}.drv' failed"));
+            Assert.That(lines, Does.Contain("       last 2 log lines:"));
+            Assert.That(lines, Does.Contain("       > error: frobnicator.conf: line 3: bad"));
+            Assert.That(lines[^1], Does.Match($"For full logs, run 'nix log /nix/store/[a-z0-9]{{32}}-miniguest-fail-{nonce}.drv'"));
+            Assert.That(error.Message, Does.StartWith("nix build failed (exit 1): error: builder for"), "the message is its first line");
+        }
+    }
+
+    [Test]
+    public void An_evaluation_error_keeps_its_location_and_snippet_and_the_trace_comes_when_asked()
+    {
+        var flake = Directory.CreateTempSubdirectory("miniguest-eval-error-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(flake, "flake.nix"), """
+                {
+                  outputs = { self }: {
+                    value = let add = x: 1 + x; in add "a";
+                  };
+                }
+                """);
+            var plain = Assert.ThrowsAsync<NixException>(() => Nix.EvalJsonAsync($"path:{flake}#value"));
+            var traced = Assert.ThrowsAsync<NixException>(() =>
+                new NixCli(new NixSettings { Options = new Dictionary<string, string> { ["substituters"] = "" }, ShowTrace = true })
+                    .EvalJsonAsync($"path:{flake}#value"));
+
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(plain!.Error, Does.StartWith("error: cannot add a string to an integer"));
+                Assert.That(plain.Error, Does.Match(@"at /nix/store/[a-z0-9]{32}-source/flake\.nix:3:"), "where");
+                Assert.That(plain.Error, Does.Contain("3|     value = let add = x: 1 + x; in add \"a\";"), "the snippet");
+                Assert.That(plain.Error, Does.Not.Contain("while evaluating 'add'"));
+                Assert.That(traced!.Error, Does.Contain("… while evaluating 'add'"), "the trace, when asked for");
+            }
+        }
+        finally
+        {
+            Directory.Delete(flake, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task A_build_reports_what_it_builds_with_a_count_and_its_log_lines()
+    {
+        var nonce = Guid.NewGuid().ToString("N");
+        var expression = $"let dep = derivation {{ name = \"miniguest-dep-{nonce}\"; system = builtins.currentSystem; builder = \"/bin/sh\"; "
+            + "args = [ \"-c\" \"echo dep-says-hello; echo > $out\" ]; }; in "
+            + $"derivation {{ name = \"miniguest-top-{nonce}\"; system = builtins.currentSystem; builder = \"/bin/sh\"; "
+            + "args = [ \"-c\" \"echo top-says-hello; echo > $out\" ]; inherit dep; }";
+        var reports = new List<NixProgress>();
+        var progress = new SynchronousProgress(reports);
+
+        await Nix.RunAsync(["build", "--no-link", "--impure", "--expr", expression], progress, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(reports, Has.Some.Matches<NixProgress>(p => p.Activity == $"miniguest-dep-{nonce}" && p.LogLine == "dep-says-hello"));
+            Assert.That(reports, Has.Some.Matches<NixProgress>(p => p.Activity == $"miniguest-top-{nonce}" && p.LogLine == "top-says-hello"));
+            Assert.That(reports.Where(p => p.Activity == $"miniguest-top-{nonce}").Select(p => p.BuildsDone), Has.Some.EqualTo(1),
+                "the second build starts with the first counted");
+            Assert.That(reports.Select(p => p.BuildsExpected), Has.Some.EqualTo(2));
+        }
+    }
+
+    // Progress<T> reports on the thread pool, after the fact; the test wants every report, in order, when the call returns.
+    private sealed class SynchronousProgress(List<NixProgress> reports) : IProgress<NixProgress>
+    {
+        public void Report(NixProgress value)
+        {
+            lock (reports)
+            {
+                reports.Add(value);
+            }
+        }
+    }
+
+    [Test]
     public void Cancellation_stops_nix_and_its_build()
     {
         // A build that would take a minute, cancelled after half a second.

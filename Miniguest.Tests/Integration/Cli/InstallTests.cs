@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary>The original miniguest's imperative checks, on the real Nix store.</summary>
@@ -84,6 +86,52 @@ public sealed class InstallTests : HostFixture
                 Is.EqualTo(new[] { "profiles" }), "nothing but the (empty) profiles directory");
         }
     }
+
+    [Test]
+    public void A_failed_build_shows_nixs_whole_error_with_the_builds_last_log_lines()
+    {
+        var flake = Directory.CreateTempSubdirectory("miniguest-broken-guest-").FullName;
+        try
+        {
+            // A guest whose build fails the way a package's does: its builder prints, then exits non-zero.
+            var nonce = Guid.NewGuid().ToString("N");
+            File.WriteAllText(Path.Combine(flake, "flake.nix"), $$"""
+                {
+                  outputs = { self }: {
+                    nixosConfigurations.broken.config.system.build.miniguest = derivation {
+                      name = "broken-guest-{{nonce}}";
+                      system = "{{NixSystem}}";
+                      builder = "/bin/sh";
+                      args = [ "-c" "echo configuring; echo 'error: frobnicator.conf: line 3: unknown key' >&2; exit 1" ];
+                    };
+                  };
+                }
+                """);
+
+            var result = Host.Run("install", $"path:{flake}#broken");
+
+            // Off a terminal, the build's progress comes first as plain lines; then the error, whole.
+            var lines = result.ErrorLines.ToList();
+            var error = lines.IndexOf("miniguest: error: nix profile failed (exit 1):");
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(result.ExitCode, Is.EqualTo(1));
+                Assert.That(result.Out, Is.Empty);
+                Assert.That(lines[0], Is.EqualTo($"miniguest: [0/1 built] broken-guest-{nonce}"), "what it built");
+                Assert.That(error, Is.Positive, "the error's first line");
+                Assert.That(lines.ElementAtOrDefault(error + 1), Does.Match($"^error: builder for '/nix/store/[a-z0-9]{{32}}-broken-guest-{nonce}.drv' failed"));
+                Assert.That(lines.Skip(error), Does.Contain("       > error: frobnicator.conf: line 3: unknown key"));
+                Assert.That(lines[^1], Does.Contain("For full logs, run 'nix log /nix/store/"));
+                Assert.That(File.Exists(Host.Paths.Link("broken")), Is.False);
+            }
+        }
+        finally
+        {
+            Directory.Delete(flake, recursive: true);
+        }
+    }
+
+    private static string NixSystem => RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "aarch64-linux" : "x86_64-linux";
 
     [Test]
     public void Remove_leaves_no_link_and_no_profile()
