@@ -13,7 +13,8 @@ internal sealed class CliContext : IDisposable
     public CliContext(ParseResult parse)
     {
         Verbose = parse.GetValue(GlobalOptions.Verbose);
-        var level = Verbose ? LogLevel.Debug : parse.GetValue(GlobalOptions.Quiet) ? LogLevel.Warning : LogLevel.Information;
+        Quiet = parse.GetValue(GlobalOptions.Quiet);
+        var level = Verbose ? LogLevel.Debug : Quiet ? LogLevel.Warning : LogLevel.Information;
         // Built directly rather than through LoggerFactory.Create: its service container costs every command
         // milliseconds of start-up, and there is only the one provider.
         _loggers = new LoggerFactory([new StderrLoggerProvider(level, Console.Error)], new LoggerFilterOptions { MinLevel = level });
@@ -28,6 +29,9 @@ internal sealed class CliContext : IDisposable
     }
 
     public bool Verbose { get; }
+
+    /// <summary>With <c>-q</c>: silent on success, so only errors and warnings are printed.</summary>
+    public bool Quiet { get; }
 
     /// <summary>The libvirt URI given with <c>-c</c>, if any.</summary>
     public string? Connect { get; }
@@ -44,6 +48,10 @@ internal sealed class CliContext : IDisposable
     public GuestDomains Domains => Host.Domains;
 
     public TextWriter Out => Console.Out;
+
+    /// <summary>Says what a command did (<c>started 'web'</c>), unless <c>-q</c> asked for silence; what a command is
+    /// for (a listing, generated text) goes to <see cref="Out"/> regardless.</summary>
+    public Task ReportAsync(string line) => Quiet ? Task.CompletedTask : Out.WriteLineAsync(line);
 
     /// <summary>A display of build progress for one build; dispose of it before printing anything else.</summary>
     public BuildProgress BuildProgress() => new(Logger, Verbose);

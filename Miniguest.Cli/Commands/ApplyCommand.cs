@@ -16,7 +16,7 @@ internal static class ApplyCommand
             var applied = await context.Host.ApplyAsync(DeclarativeManifest.Load(parse.GetRequiredValue(manifest)), cancellationToken);
             foreach (var (guest, uri) in applied)
             {
-                await context.Out.WriteLineAsync($"'{guest}': domain up to date on {uri}");
+                await context.ReportAsync($"'{guest}': domain up to date on {uri}");
             }
             return CommandAction.Success;
         });

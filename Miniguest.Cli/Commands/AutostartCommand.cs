@@ -15,7 +15,7 @@ internal static class AutostartCommand
         {
             var guest = parse.GetRequiredValue(name);
             var on = context.Host.SetAutostart(guest, parse.GetRequiredValue(state) == "on");
-            await context.Out.WriteLineAsync($"autostart of '{guest}' is {(on ? "on" : "off")}");
+            await context.ReportAsync($"autostart of '{guest}' is {(on ? "on" : "off")}");
             return CommandAction.Success;
         });
         return command;

@@ -56,7 +56,7 @@ internal static class CreateCommand
             var defined = await context.Host.DefineAsync(guest.Name, options, cancellationToken);
             using var domain = defined.Domain;
             LogProtection(context, defined.Definition.Protection);
-            await context.Out.WriteLineAsync($"defined '{guest.Name}' on {defined.Uri}");
+            await context.ReportAsync($"defined '{guest.Name}' on {defined.Uri}");
             return CommandAction.Success;
         });
         return command;

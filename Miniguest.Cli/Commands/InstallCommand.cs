@@ -21,7 +21,7 @@ internal static class InstallCommand
             }
             var (guest, domain) = installed;
             DomainSync.Report(context, guest.Name, domain);
-            await context.Out.WriteLineAsync($"installed '{guest.Name}', generation {guest.Profile.Current?.Number}: {guest.StorePath}");
+            await context.ReportAsync($"installed '{guest.Name}', generation {guest.Profile.Current?.Number}: {guest.StorePath}");
             return CommandAction.Success;
         });
         return command;

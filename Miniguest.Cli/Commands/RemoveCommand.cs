@@ -15,7 +15,7 @@ internal static class RemoveCommand
         {
             var guest = parse.GetRequiredValue(name);
             await context.Host.RemoveAsync(guest, parse.GetValue(keepDomain), parse.GetValue(force), cancellationToken);
-            await context.Out.WriteLineAsync($"removed '{guest}'");
+            await context.ReportAsync($"removed '{guest}'");
             return CommandAction.Success;
         });
         return command;

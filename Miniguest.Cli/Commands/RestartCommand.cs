@@ -15,7 +15,7 @@ internal static class RestartCommand
         {
             var guest = parse.GetRequiredValue(name);
             await context.Host.RestartAsync(guest, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), cancellationToken);
-            await context.Out.WriteLineAsync($"restarted '{guest}'");
+            await context.ReportAsync($"restarted '{guest}'");
             return CommandAction.Success;
         });
         return command;

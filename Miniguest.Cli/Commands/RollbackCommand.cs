@@ -13,7 +13,7 @@ internal static class RollbackCommand
         {
             var guestName = parse.GetRequiredValue(name);
             var (generation, domain) = await context.Host.RollbackAsync(guestName, parse.GetValue(to), cancellationToken);
-            await context.Out.WriteLineAsync($"'{guestName}': now at generation {generation.Number}");
+            await context.ReportAsync($"'{guestName}': now at generation {generation.Number}");
             DomainSync.Report(context, guestName, domain);
             return CommandAction.Success;
         });

@@ -17,7 +17,7 @@ internal static class StartCommand
                 return await ConsoleSession.RunAsync(context.Host.StartWithConsoleAsync(guest, cancellationToken), guest, cancellationToken);
             }
             using var domain = context.Host.Start(guest);
-            await context.Out.WriteLineAsync($"started '{guest}'");
+            await context.ReportAsync($"started '{guest}'");
             return CommandAction.Success;
         });
         return command;

@@ -15,7 +15,7 @@ internal static class StopCommand
         {
             var guest = parse.GetRequiredValue(name);
             var stopped = await context.Host.StopAsync(guest, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), cancellationToken);
-            await context.Out.WriteLineAsync(stopped ? $"stopped '{guest}'" : $"'{guest}' is not running");
+            await context.ReportAsync(stopped ? $"stopped '{guest}'" : $"'{guest}' is not running");
             return CommandAction.Success;
         });
         return command;

@@ -40,7 +40,7 @@ internal static class TemplateCommand
                 using var content = new MemoryStream();
                 await resource.CopyToAsync(content, cancellationToken);
                 destination.WriteFile(name, content.ToArray(), FileMode);
-                await context.Out.WriteLineAsync($"wrote {Path.Combine(target, name)}");
+                await context.ReportAsync($"wrote {Path.Combine(target, name)}");
             }
             return CommandAction.Success;
         });

@@ -33,16 +33,16 @@ internal static class UpgradeCommand
                 switch (result.Outcome)
                 {
                     case UpgradeOutcome.Locked:
-                        await context.Out.WriteLineAsync($"'{guestName}': installed from a locked reference; left as it is");
+                        await context.ReportAsync($"'{guestName}': installed from a locked reference; left as it is");
                         break;
                     case UpgradeOutcome.Unchanged:
-                        await context.Out.WriteLineAsync($"'{guestName}': up to date (generation {result.After?.Number})");
+                        await context.ReportAsync($"'{guestName}': up to date (generation {result.After?.Number})");
                         break;
                     case UpgradeOutcome.Upgraded:
-                        await context.Out.WriteLineAsync($"'{guestName}': generation {result.Before?.Number} -> {result.After?.Number}");
+                        await context.ReportAsync($"'{guestName}': generation {result.Before?.Number} -> {result.After?.Number}");
                         foreach (var change in result.Changes)
                         {
-                            await context.Out.WriteLineAsync("  " + change);
+                            await context.ReportAsync("  " + change);
                         }
                         break;
                 }

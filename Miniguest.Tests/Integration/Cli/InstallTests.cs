@@ -134,6 +134,22 @@ public sealed class InstallTests : HostFixture
     private static string NixSystem => RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "aarch64-linux" : "x86_64-linux";
 
     [Test]
+    public void Quiet_commands_print_nothing_when_they_succeed()
+    {
+        string[][] commands =
+        [
+            ["-q", "install", Vm], ["-q", "install", "--force", "-n", "vm", TestGuestFlake.Reference + "#vm-virtiofs"], ["-q", "create", "vm", "--virt-type", "qemu", "--memory", "64"],
+            ["-q", "autostart", "vm", "on"], ["-q", "stop", "vm"], ["-q", "rollback", "vm"], ["-q", "remove", "vm"],
+        ];
+        foreach (var command in commands)
+        {
+            var result = Host.Ok(command);
+            Assert.That(result.Out + result.Error, Is.Empty, $"miniguest {string.Join(' ', command)}");
+        }
+        Assert.That(Host.Run("install", Vm).Out, Does.StartWith("installed 'vm'"), "without -q, the command says what it did");
+    }
+
+    [Test]
     public void Remove_leaves_no_link_and_no_profile()
     {
         Host.Ok("install", Vm);
