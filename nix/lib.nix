@@ -96,7 +96,9 @@ rec {
   # 1775, when it opens it and finds otherwise, and fails when it cannot: the guest's store is the host's,
   # read-only, and shows its owner as the host has it (another group id on a host that is not NixOS, the
   # overflow id in a user-namespaced container). An empty `build-users-group` keeps both commands off
-  # the store's ownership; neither of them builds.
+  # the store's ownership; neither of them builds. Before that, Nix as root remounts a read-only store
+  # writable in a mount namespace of its own; a user-namespaced container may not (the read-only bind is
+  # locked there), and these commands fail in it whatever their options.
   bootCommands = nix: ''
     if [ -f /boot/nix-path-registration ]; then
       ${nix}/bin/nix-store --option build-users-group "" --load-db < /boot/nix-path-registration
