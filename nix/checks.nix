@@ -17,57 +17,30 @@ let
     ];
   };
 
-  # Fails the evaluation, naming the check and the fact, unless every fact holds.
-  expect = name: facts:
-    let failed = lib.filterAttrs (_: fact: fact.actual != fact.expected) facts;
-    in if failed == { } then true
-    else throw "check ${name}: ${lib.concatStringsSep "; " (lib.mapAttrsToList
-      (fact: { actual, expected }: "${fact} is ${builtins.toJSON actual}, expected ${builtins.toJSON expected}") failed)}";
+  facts = import ./facts.nix;
+
+  # Fails the evaluation, naming the check and the facts, unless every fact holds (see facts.nix).
+  expect = name: facts':
+    let failed = facts.failures facts'; in
+    if failed == [ ] then true else throw "check ${name}: ${lib.concatStringsSep "; " failed}";
 
   # A derivation whose only content is the evaluated facts: building it needs the evaluation only.
-  evaluation = name: facts: drvs:
-    assert expect name facts;
+  evaluation = name: facts': drvs:
+    assert expect name facts';
     pkgs.writeText "miniguest-check-${name}" (builtins.toJSON (map (drv: builtins.unsafeDiscardStringContext drv.drvPath) drvs));
 
-  vmFacts = { config, fsType, storeAt ? "/nix/store" }:
-    let
-      cfg = config.boot.miniguest;
-      build = config.system.build;
-    in
-    {
-      "the store share" = {
-        actual = { inherit (config.fileSystems.${storeAt}) device fsType neededForBoot options; };
-        expected = {
-          device = "nix-store";
-          inherit fsType;
-          neededForBoot = true;
-          options = miniguest.shareMountOptions { inherit fsType; inherit (cfg.qemu) msize cache; };
-        };
-      };
-      "the boot share" = {
-        actual = { inherit (config.fileSystems."/boot") device fsType neededForBoot; };
-        expected = { device = "boot"; inherit fsType; neededForBoot = true; };
-      };
-      "the stage 1 modules" = {
-        actual = lib.all (m: builtins.elem m config.boot.initrd.kernelModules) (miniguest.initrdKernelModules fsType);
-        expected = true;
-      };
-      "the boot loader" = { actual = config.boot.loader.grub.enable; expected = false; };
-      "kernel-params" = {
-        actual = build.miniguest.kernelParams;
-        expected = miniguest.kernelParams { init = "${build.toplevel}/init"; extraParams = config.boot.kernelParams; };
-      };
-      "miniguest-config.json" = {
-        actual = build.miniguest.configJson;
-        expected = miniguest.configJson { guestType = "qemu"; inherit fsType; };
-      };
-    };
-
-  # The scripted stage 1, explicitly: recent NixOS defaults to the systemd one.
+  # Both stage 1s explicitly: NixOS (25.05, 25.11) still defaults to the scripted one, and may change.
   vm9p = guest { boot.initrd.systemd.enable = false; };
   vmSystemdVirtiofs = guest { boot.initrd.systemd.enable = true; boot.miniguest.qemu.fsType = "virtiofs"; };
   vmWritableStore = guest { boot.initrd.systemd.enable = true; boot.miniguest.writableStore.enable = true; };
   container = guest { boot.miniguest.guestType = "lxc"; };
+
+  # A guest of the other platform the flake offers, evaluated only: its serial console is its own.
+  otherSystem = if system == "x86_64-linux" then "aarch64-linux" else "x86_64-linux";
+  vmOtherPlatform = nixpkgs.lib.nixosSystem {
+    system = otherSystem;
+    modules = [ self.nixosModules.default { boot.miniguest.enable = true; system.stateVersion = "26.05"; } ];
+  };
 
   host = nixpkgs.lib.nixosSystem {
     inherit system;
@@ -82,13 +55,15 @@ let
           configuration.boot.miniguest.guestType = "lxc";
           autostart = true;
         };
+        # NixOS refuses `nixpkgs.config` next to a package set given from outside: this guest gets its own.
+        miniguests.configured.configuration.nixpkgs.config.allowUnfree = true;
       }
     ];
   };
 in
 {
   eval-guest-vm-9p-scripted-stage-1 = evaluation "vm-9p-scripted-stage-1"
-    (vmFacts { inherit (vm9p) config; fsType = "9p"; } // {
+    (facts.vmFacts { inherit (vm9p) config; inherit system; fsType = "9p"; } // {
       "the stateless root" = { actual = vm9p.config.fileSystems."/".fsType; expected = "tmpfs"; };
       "the fallback to /boot/init" = {
         actual = lib.hasInfix "stage2Init=/boot/init" vm9p.config.boot.initrd.postMountCommands;
@@ -98,13 +73,13 @@ in
     [ vm9p.config.system.build.miniguest ];
 
   eval-guest-vm-systemd-stage-1-virtiofs = evaluation "vm-systemd-stage-1-virtiofs"
-    (vmFacts { inherit (vmSystemdVirtiofs) config; fsType = "virtiofs"; } // {
+    (facts.vmFacts { inherit (vmSystemdVirtiofs) config; inherit system; fsType = "virtiofs"; } // {
       "the systemd stage 1" = { actual = vmSystemdVirtiofs.config.boot.initrd.systemd.enable; expected = true; };
     })
     [ vmSystemdVirtiofs.config.system.build.miniguest ];
 
   eval-guest-vm-writable-store = evaluation "vm-writable-store"
-    (vmFacts { inherit (vmWritableStore) config; fsType = "9p"; storeAt = "/nix/.ro-store"; } // {
+    (facts.vmFacts { inherit (vmWritableStore) config; inherit system; fsType = "9p"; storeAt = "/nix/.ro-store"; } // {
       "the overlay" = {
         actual = vmWritableStore.config.fileSystems."/nix/store".overlay.lowerdir;
         expected = [ "/nix/.ro-store" ];
@@ -113,20 +88,32 @@ in
     [ vmWritableStore.config.system.build.miniguest ];
 
   eval-guest-container = evaluation "container"
+    (facts.containerFacts { inherit (container) config; })
+    [ container.config.system.build.miniguest ];
+
+  eval-guest-vm-other-platform = evaluation "vm-other-platform"
     {
-      "boot.isContainer" = { actual = container.config.boot.isContainer; expected = true; };
-      "miniguest-config.json" = {
-        actual = container.config.system.build.miniguest.configJson;
-        expected = miniguest.configJson { guestType = "lxc"; };
+      "kernel-params" = {
+        actual = vmOtherPlatform.config.system.build.miniguest.kernelParams;
+        expected = miniguest.kernelParams {
+          init = "${vmOtherPlatform.config.system.build.toplevel}/init";
+          extraParams = vmOtherPlatform.config.boot.kernelParams;
+          system = otherSystem;
+        };
       };
     }
-    [ container.config.system.build.miniguest ];
+    [ vmOtherPlatform.config.system.build.miniguest ];
 
   eval-host-declarative = evaluation "host-declarative"
     {
       "the declared guests" = {
         actual = lib.sort lib.lessThan (builtins.filter (lib.hasPrefix "miniguests/") (builtins.attrNames host.config.environment.etc));
-        expected = [ "miniguests/container" "miniguests/vm" ];
+        expected = [ "miniguests/configured" "miniguests/container" "miniguests/vm" ];
+      };
+      # Evaluating the guest's derivation checks its assertions, NixOS's on `nixpkgs.config` among them.
+      "a guest that sets nixpkgs.config" = {
+        actual = lib.isString host.config.environment.etc."miniguests/configured".source.drvPath;
+        expected = true;
       };
       "libvirtd" = { actual = host.config.virtualisation.libvirtd.enable; expected = true; };
       "virtiofsd for libvirt" = {

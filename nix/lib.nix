@@ -6,7 +6,7 @@
 #
 # Exported by the flake as `lib`.
 let
-  inherit (builtins) concatStringsSep elem mapAttrs toJSON;
+  inherit (builtins) concatStringsSep elem head mapAttrs match toJSON;
 
   oneOf = what: allowed: value:
     if elem value allowed then value
@@ -47,26 +47,83 @@ rec {
     }.${oneOf "qemu.fsType" fsTypes fsType};
 
   # The mount options of a VM's two shares. Both are read-only in the guest (the host decides whether
-  # the guest can really write: see the README). For 9p: the virtio transport, the 9P2000.L dialect,
-  # the message size and cache mode, and, for the systemd stage 1, an ordering after the virtio
-  # transport's module is loaded (9p cannot load it by itself early enough; as NixOS's qemu-vm.nix does).
-  # virtiofs has no client-side knobs: its cache is virtiofsd's business on the host.
+  # the guest can really write: see the README). Every share is ordered after systemd-modules-load, which
+  # loads the stage 1's modules (`initrdKernelModules`): without it the systemd stage 1 can mount
+  # /sysroot's shares before the virtio transport is there ("virtio-fs: tag <…> not found", then the
+  # emergency shell; microvm.nix issue 114). An ordering, not `x-systemd.requires=`: a requirement
+  # keeps systemd-modules-load running into stage 2, which then does not load its own modules, and stops
+  # or restarts the share with it (microvm.nix issue 478). For 9p also the virtio transport's own
+  # modprobe, as NixOS's qemu-vm.nix does. The scripted stage 1 ignores the `x-systemd.` options.
+  # 9p: the virtio transport, the 9P2000.L dialect, the message size and cache mode. virtiofs has no
+  # client-side knobs: its cache is virtiofsd's business on the host.
   shareMountOptions = { fsType, msize ? defaults.msize, cache ? defaults.cache }:
-    if oneOf "qemu.fsType" fsTypes fsType == "9p" then [
+    (if oneOf "qemu.fsType" fsTypes fsType == "9p" then [
       "trans=virtio"
       "version=9p2000.L"
       "msize=${toString msize}"
       "cache=${oneOf "qemu.cache" cacheModes cache}"
       "x-systemd.requires=modprobe@9pnet_virtio.service"
-      "ro"
-    ] else [ "ro" ];
+    ] else [ ])
+    ++ [ moduleLoaderOrdering "ro" ];
 
-  # The text of a VM's `kernel-params`: the serial console the CLI reads (unless turned off), the
-  # system's stage-2 init as a store path (both stage 1s accept it: the systemd one resolves it under
-  # /sysroot, where the store is mounted), then the system's own parameters (`boot.kernelParams`), so
-  # that a `console=` of the guest's own comes last and wins.
-  kernelParams = { init, extraParams ? [ ], serialConsole ? true }:
-    concatStringsSep " " ((if serialConsole then [ "console=ttyS0" ] else [ ]) ++ [ "init=${init}" ] ++ extraParams);
+  # The share option that orders a mount after the stage 1's modules are loaded.
+  moduleLoaderOrdering = "x-systemd.after=systemd-modules-load.service";
+
+  # The mount points a VM's store lives on: the share, and with a writable store the overlay's layers.
+  # They stay mounted until the very end of a shutdown: systemd would otherwise unmount them in the
+  # ordinary shutdown order, while it and everything still running come from the store, and QEMU could
+  # hang there (microvm.nix issues 170 and 464). `/nix/.rw-store` is one only where the guest defines it.
+  storeMounts = { writableStore ? false }:
+    if writableStore then [ "/nix/.ro-store" "/nix/.rw-store" "/nix/store" ] else [ "/nix/store" ];
+
+  # The serial console of a VM of the given platform (a Nix system such as "x86_64-linux"), as libvirt
+  # gives it: the PC's 16550 UART (ttyS0), or the PL011 of the `virt` machine on ARM (ttyAMA0).
+  serialConsoleFor = system:
+    let cpu = head (match "([^-]*).*" system);
+    in if cpu == "aarch64" || cpu == "armv7l" || cpu == "armv6l" then "ttyAMA0" else "ttyS0";
+
+  # The text of a VM's `kernel-params`: the serial console of the guest's platform, which the CLI reads
+  # (unless turned off), the system's stage-2 init as a store path (both stage 1s accept it: the systemd
+  # one resolves it under /sysroot, where the store is mounted), then the system's own parameters
+  # (`boot.kernelParams`), so that a `console=` of the guest's own comes last and wins.
+  kernelParams = { init, extraParams ? [ ], serialConsole ? true, system ? "x86_64-linux" }:
+    concatStringsSep " " ((if serialConsole then [ "console=${serialConsoleFor system}" ] else [ ]) ++ [ "init=${init}" ] ++ extraParams);
+
+  # The commands stage 2 runs at every boot (the root is usually fresh), with the guest's `nix`: register
+  # the system's paths in the Nix database, so that Nix inside the guest knows what its store holds, and
+  # point the system profile at the running system, as nixos-rebuild expects. Run as root with
+  # `build-users-group` set (NixOS sets it), Nix's local store makes the store root:<that group>, mode
+  # 1775, when it opens it and finds otherwise, and fails when it cannot: the guest's store is the host's,
+  # read-only, and shows its owner as the host has it (another group id on a host that is not NixOS, the
+  # overflow id in a user-namespaced container). An empty `build-users-group` keeps both commands off
+  # the store's ownership; neither of them builds. Before that, Nix as root remounts a read-only store
+  # writable in a mount namespace of its own; a user-namespaced container may not (the read-only bind is
+  # locked there), and these commands fail in it whatever their options.
+  bootCommands = nix: ''
+    if [ -f /boot/nix-path-registration ]; then
+      ${nix}/bin/nix-store --option build-users-group "" --load-db < /boot/nix-path-registration
+    fi
+    ${nix}/bin/nix-env --option build-users-group "" -p /nix/var/nix/profiles/system --set /run/current-system
+  '';
+
+  # What a libvirt-LXC container sets where `boot.isContainer` assumes a systemd-nspawn container of a
+  # NixOS host (NixOS's container-config.nix):
+  # - `useHostResolvConf`: nspawn brings the host's /etc/resolv.conf, libvirt-LXC brings none, so the
+  #   guest makes its own from its network configuration, as a VM does;
+  # - `nixRemote`: nspawn containers reach the host's nix-daemon through a bound socket, libvirt-LXC
+  #   binds none; `auto` is Nix's own default, as in a VM: root opens the local store, other users talk
+  #   to the guest's own nix-daemon.
+  containerSettings = {
+    useHostResolvConf = false;
+    nixRemote = "auto";
+  };
+
+  # Whether a guest declared on a host (`miniguests.<name>`) is built with the host's package set, with
+  # its overlays. Only for the host's platform, and only when the guest configures no nixpkgs itself:
+  # NixOS refuses `nixpkgs.config` next to a package set given from outside. Otherwise the guest gets
+  # its own package set from the host's nixpkgs.
+  usesHostPkgs = { hostSystem, guestSystem, guestConfiguresNixpkgs }:
+    hostSystem == guestSystem && !guestConfiguresNixpkgs;
 
   # The text of `miniguest-config.json`: exactly the three options of the original module, in its shape.
   configJson = { guestType, fsType ? "9p" }:

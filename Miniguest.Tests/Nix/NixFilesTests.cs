@@ -27,6 +27,14 @@ public sealed class NixFilesTests
         }));
     }
 
+    // "${pkgs.path}/…" copies nixpkgs into the store on a host whose nixpkgs is a channel; `pkgs.path + "/…"` does not.
+    [TestCaseSource(nameof(NixFiles))]
+    public void Does_not_interpolate_nixpkgs_path_into_a_string(string relativePath)
+    {
+        var text = File.ReadAllText(Repository.PathOf(relativePath));
+        Assert.That(text, Does.Not.Match(@"""\$\{[^}]*\.path\}/"));
+    }
+
     [TestCaseSource(nameof(NixFiles))]
     public void Parses(string relativePath)
     {

@@ -25,6 +25,9 @@ internal static class NixLib
         return JsonNode.Parse(output);
     }
 
+    /// <summary>A Nix expression that imports the repository's file <paramref name="relativePath"/>.</summary>
+    public static string Import(string relativePath) => $"(import {Literal(Repository.PathOf(relativePath))})";
+
     /// <summary>The string <paramref name="expression"/> evaluates to.</summary>
     public static async Task<string> EvalStringAsync(string expression) =>
         (await EvalAsync(expression).ConfigureAwait(false))?.GetValue<string>()

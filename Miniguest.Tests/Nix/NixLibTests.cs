@@ -46,6 +46,20 @@ public sealed class NixLibTests
         }
     }
 
+    [TestCase("x86_64-linux", "ttyS0")]
+    [TestCase("aarch64-linux", "ttyAMA0")]
+    public async Task Kernel_params_start_with_the_serial_console_of_the_guests_platform(string system, string console)
+    {
+        var kernelParams = await NixLib.EvalStringAsync(
+            $"lib.kernelParams {{ init = {NixLib.Literal(Init)}; system = {NixLib.Literal(system)}; }}");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(kernelParams, Is.EqualTo($"console={console} init={Init}"));
+            Assert.That(KernelCommandLine.Compose(kernelParams, "/boot/init"), Is.EqualTo(kernelParams),
+                "the CLI adds no console of its own to a command line that chooses one");
+        }
+    }
+
     [Test]
     public async Task Kernel_params_without_the_serial_console_still_name_the_init()
     {
@@ -69,7 +83,7 @@ public sealed class NixLibTests
         Assert.That(Strings(options), Is.EqualTo(new[]
         {
             "trans=virtio", "version=9p2000.L", "msize=65536", "cache=loose",
-            "x-systemd.requires=modprobe@9pnet_virtio.service", "ro",
+            "x-systemd.requires=modprobe@9pnet_virtio.service", "x-systemd.after=systemd-modules-load.service", "ro",
         }));
     }
 
@@ -84,7 +98,68 @@ public sealed class NixLibTests
     public async Task A_virtiofs_share_is_read_only_and_ignores_the_9p_settings()
     {
         var options = await NixLib.EvalAsync("lib.shareMountOptions { fsType = \"virtiofs\"; msize = 262144; }");
-        Assert.That(Strings(options), Is.EqualTo(new[] { "ro" }));
+        Assert.That(Strings(options), Is.EqualTo(new[] { "x-systemd.after=systemd-modules-load.service", "ro" }));
+    }
+
+    // The shares' options are the same for both stage 1s: the scripted one ignores the x-systemd. options.
+    [TestCase("9p")]
+    [TestCase("virtiofs")]
+    public async Task Every_share_is_ordered_after_the_module_loader_without_requiring_it(string fsType)
+    {
+        var options = Strings(await NixLib.EvalAsync($"lib.shareMountOptions {{ fsType = {NixLib.Literal(fsType)}; }}"));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(options, Does.Contain("x-systemd.after=systemd-modules-load.service"));
+            Assert.That(options, Has.None.StartsWith("x-systemd.requires=systemd-modules-load"),
+                "a requirement would keep the module loader running into stage 2");
+        }
+    }
+
+    [TestCase(false, new[] { "/nix/store" })]
+    [TestCase(true, new[] { "/nix/.ro-store", "/nix/.rw-store", "/nix/store" })]
+    public async Task The_mounts_kept_to_the_end_of_a_shutdown_are_those_the_store_lives_on(bool writable, string[] mounts)
+    {
+        var kept = await NixLib.EvalAsync($"lib.storeMounts {{ writableStore = {(writable ? "true" : "false")}; }}");
+        var storeAt = await NixLib.EvalStringAsync($"lib.storeMountPoint {{ writableStore = {(writable ? "true" : "false")}; }}");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Strings(kept), Is.EqualTo(mounts));
+            Assert.That(Strings(kept), Does.Contain(storeAt), "the store share itself");
+        }
+    }
+
+    [Test]
+    public async Task The_boot_commands_keep_nix_off_the_read_only_stores_ownership()
+    {
+        var commands = await NixLib.EvalStringAsync("lib.bootCommands \"/nix/store/00000000000000000000000000000000-nix\"");
+        var nixCommands = commands.Split('\n').Where(line => line.Contains("/bin/nix", StringComparison.Ordinal)).ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(nixCommands, Has.Some.Contains("/bin/nix-store ").And.Contains("--load-db < /boot/nix-path-registration"));
+            Assert.That(nixCommands, Has.Some.Contains("/bin/nix-env ").And.Contains("--set /run/current-system"));
+            Assert.That(nixCommands, Has.Count.EqualTo(2).And.All.Contains("--option build-users-group \"\" "));
+        }
+    }
+
+    [Test]
+    public async Task A_container_makes_its_own_resolver_and_uses_its_own_store_and_nix_daemon()
+    {
+        var settings = await NixLib.EvalAsync("lib.containerSettings");
+        Assert.That(JsonNode.DeepEquals(settings, JsonNode.Parse("""{"useHostResolvConf":false,"nixRemote":"auto"}""")), Is.True,
+            settings?.ToJsonString());
+    }
+
+    [TestCase("x86_64-linux", false, true)]
+    [TestCase("x86_64-linux", true, false)]
+    [TestCase("aarch64-linux", false, false)]
+    [TestCase("aarch64-linux", true, false)]
+    public async Task A_declared_guest_uses_the_hosts_packages_only_on_its_platform_and_without_nixpkgs_config(
+        string guestSystem, bool configuresNixpkgs, bool usesHostPkgs)
+    {
+        var uses = await NixLib.EvalAsync(
+            $"lib.usesHostPkgs {{ hostSystem = \"x86_64-linux\"; guestSystem = {NixLib.Literal(guestSystem)}; " +
+            $"guestConfiguresNixpkgs = {(configuresNixpkgs ? "true" : "false")}; }}");
+        Assert.That(uses?.GetValue<bool>(), Is.EqualTo(usesHostPkgs));
     }
 
     [TestCase(false, "/nix/store")]

@@ -7,7 +7,9 @@
 #   boot/nix-path-registration     the closure's registration, loaded into the guest's Nix database at boot
 #   miniguest-config.json          {"enable":true,"guestType":…,"qemu":{"fsType":…}}
 #   kernel, initrd              -> <toplevel>/kernel, <toplevel>/initrd          (VMs only)
-#   kernel-params                  console=ttyS0 init=<toplevel>/init <boot.kernelParams>   (VMs only)
+#   kernel-params                  console=<serial> init=<toplevel>/init <boot.kernelParams>   (VMs only)
+#
+# <serial> is the serial port of the guest's platform: ttyS0, or ttyAMA0 on ARM.
 #
 # A VM boots with the scripted stage 1 and with the systemd stage 1 (`boot.initrd.systemd.enable`): both
 # read `init=` from the kernel command line, and both mount the `nix-store` and `boot` shares, which are
@@ -16,11 +18,12 @@
 
 let
   miniguest = import ../lib.nix;
-  inherit (lib) mkDefault mkEnableOption mkIf mkMerge mkOption optionalAttrs optionalString types;
+  inherit (lib) filter mkDefault mkEnableOption mkIf mkMerge mkOption mkOverride optionalAttrs optionalString types;
 
   cfg = config.boot.miniguest;
   isVm = cfg.guestType == "qemu";
   toplevel = config.system.build.toplevel;
+  inherit (pkgs.stdenv.hostPlatform) system;
 
   share = tag: {
     device = tag;
@@ -85,8 +88,9 @@ in
       type = types.bool;
       default = true;
       description = ''
-        Whether the kernel command line (`kernel-params`) starts with `console=ttyS0`, the serial port
-        that `miniguest start --console` and the domain's console log read. A `console=` in
+        Whether the kernel command line (`kernel-params`) starts with the serial console of the guest's
+        platform (`console=ttyS0`; `console=ttyAMA0` on ARM), the serial port that
+        `miniguest start --console` and the domain's console log read. A `console=` in
         `boot.kernelParams` comes after it and wins. VMs only.
       '';
     };
@@ -143,6 +147,7 @@ in
             init = "${toplevel}/init";
             extraParams = config.boot.kernelParams;
             inherit (cfg) serialConsole;
+            inherit system;
           };
           passAsFile = [ "configJson" "kernelParams" ];
           preferLocalBuild = true;
@@ -159,19 +164,29 @@ in
           cp "$kernelParamsPath" "$out/kernel-params"
         '');
 
-      # Every boot (the root is usually fresh): register the system's paths in the Nix database, and
-      # point the system profile at the running system, as nixos-rebuild expects. Runs with both stage 1s
-      # and in containers (stage 2 runs these commands in all cases).
-      boot.postBootCommands = mkIf config.nix.enable ''
-        if [ -f /boot/nix-path-registration ]; then
-          ${config.nix.package.out}/bin/nix-store --load-db < /boot/nix-path-registration
-        fi
-        ${config.nix.package.out}/bin/nix-env -p /nix/var/nix/profiles/system --set /run/current-system
-      '';
+      # Every boot: register the system's paths in the Nix database and set the system profile (see
+      # `bootCommands` in lib.nix, which also keeps Nix off the read-only store's ownership). Runs with
+      # both stage 1s and in containers (stage 2 runs these commands in all cases).
+      #
+      # nix-daemon, which the guest runs as usual, opens the same store as root with NixOS's
+      # `build-users-group` (nixbld) for every client: where the store does not show as root:nixbld,
+      # mode 1775 (NixOS hosts' stores do, with the same group id as the guest's nixbld; other hosts'
+      # and user-namespaced containers' do not), it tries to change that, fails on the read-only store,
+      # and the client's command fails with "changing ownership of path '/nix/store'". Queries that open
+      # the store themselves as root (NIX_REMOTE=local, or root's default `auto`) get the same unless
+      # given `--option build-users-group ""`. Nothing can be built into a read-only store anyway; a
+      # guest that builds wants `writableStore`, whose overlay the daemon can change.
+      boot.postBootCommands = mkIf config.nix.enable (miniguest.bootCommands config.nix.package.out);
     }
 
     (mkIf (cfg.guestType == "lxc") {
       boot.isContainer = mkDefault true;
+
+      # `boot.isContainer` assumes a systemd-nspawn container of a NixOS host (see `containerSettings` in
+      # lib.nix). Above its `mkDefault` for the resolver; above its plain definition of NIX_REMOTE, and
+      # still below `mkForce` for a guest of its own mind.
+      networking.useHostResolvConf = mkOverride 900 miniguest.containerSettings.useHostResolvConf;
+      environment.variables.NIX_REMOTE = mkOverride 90 miniguest.containerSettings.nixRemote;
     })
 
     (mkIf isVm {
@@ -181,6 +196,18 @@ in
       # Loaded early in both stage 1s, so that the shares' virtio devices exist before the mounts.
       boot.initrd.availableKernelModules = miniguest.initrdKernelModules cfg.qemu.fsType;
       boot.initrd.kernelModules = miniguest.initrdKernelModules cfg.qemu.fsType;
+
+      # Keep the store mounted to the end of a shutdown (see `storeMounts` in lib.nix): without the
+      # default dependencies, its mount units are not stopped with umount.target, and systemd-shutdown
+      # deals with them last. A drop-in on the units that systemd makes of /etc/fstab.
+      systemd.mounts = map
+        (where: {
+          inherit where;
+          what = config.fileSystems.${where}.device;
+          overrideStrategy = "asDropin";
+          unitConfig.DefaultDependencies = false;
+        })
+        (filter (where: config.fileSystems ? ${where}) (miniguest.storeMounts { writableStore = cfg.writableStore.enable; }));
 
       fileSystems = mkMerge [
         {

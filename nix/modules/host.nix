@@ -9,15 +9,18 @@
 let
   miniguest = import ../lib.nix;
   inherit (lib) attrValues filterAttrs literalExpression mapAttrs mapAttrs' mkDefault mkIf mkMerge mkOption
-    nameValuePair optional optionalAttrs types;
+    mkOptionDefault nameValuePair optional optionalAttrs types;
 
   guests = config.miniguests;
   cfg = config.services.miniguest;
 
-  # A guest's NixOS system, evaluated with the host's nixpkgs. A guest for the host's platform reuses
-  # the host's package set (and so its overlays), as the original module did; a guest for another
-  # platform gets its own from the same nixpkgs.
-  evalGuest = name: guest: import "${pkgs.path}/nixos/lib/eval-config.nix" {
+  # A guest's NixOS system, evaluated with the host's nixpkgs (a path, not a string: on a host whose
+  # nixpkgs is a channel, interpolating it would copy nixpkgs into the store). A guest for the host's
+  # platform reuses the host's package set (and so its overlays), as the original module did, unless it
+  # sets `nixpkgs.config` (see `usesHostPkgs` in lib.nix); any other guest gets its own package set
+  # from the same nixpkgs. Whether the guest sets `nixpkgs.config` is read from the option's priority,
+  # which looks at no definition's value.
+  evalGuest = name: guest: import (pkgs.path + "/nixos/lib/eval-config.nix") {
     system = null;
     inherit specialArgs;
     modules = [
@@ -27,9 +30,18 @@ let
         boot.miniguest.enable = true;
         networking.hostName = mkDefault name;
       }
-      (if guest.system == pkgs.stdenv.hostPlatform.system
-        then { nixpkgs.pkgs = mkDefault pkgs; }
-        else { nixpkgs.hostPlatform = mkDefault guest.system; })
+      ({ options, ... }:
+        let
+          hostPkgs = miniguest.usesHostPkgs {
+            hostSystem = pkgs.stdenv.hostPlatform.system;
+            guestSystem = guest.system;
+            guestConfiguresNixpkgs = options.nixpkgs.config.highestPrio < (mkOptionDefault { }).priority;
+          };
+        in
+        {
+          nixpkgs.pkgs = mkIf hostPkgs (mkDefault pkgs);
+          nixpkgs.hostPlatform = mkIf (!hostPkgs) (mkDefault guest.system);
+        })
     ];
   };
 
@@ -69,6 +81,10 @@ in
             description = ''
               The guest's NixOS configuration, as a module. `boot.miniguest.enable` is set for it and its
               host name defaults to the guest's name; the rest (`boot.miniguest.guestType`, …) is its own.
+              A guest for the host's platform is built with the host's package set (`pkgs`, overlays
+              included) unless it sets `nixpkgs.config`; then, like a guest for another platform, it
+              gets a package set of its own from the host's nixpkgs, made with its `nixpkgs.config` and
+              `nixpkgs.overlays` (the host's overlays do not apply to it).
             '';
           };
 

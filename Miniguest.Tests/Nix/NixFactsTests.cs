@@ -1,0 +1,113 @@
+using System.Text.Json.Nodes;
+
+namespace Miniguest.Tests.Nix;
+
+/// <summary>
+/// nix/facts.nix, what the flake's checks hold evaluated guests to, evaluated by the real nix against file-system entries
+/// and settings shaped as NixOS completes them (NixOS adds <c>x-initrd.mount</c> to every file system needed for boot),
+/// so that a comparison too strict for a real NixOS evaluation, or too loose to notice a missing option, fails here.
+/// </summary>
+[TestFixture, Category(TestCategories.Nix)]
+public sealed class NixFactsTests
+{
+    private static readonly string Facts = NixLib.Import("nix/facts.nix");
+
+    // The three VM guests of nix/checks.nix: 9p with the scripted stage 1, virtiofs with the systemd one, and a writable
+    // store, whose share is mounted below the overlay.
+    private static IEnumerable<TestCaseData> Guests() =>
+    [
+        new TestCaseData("9p", "/nix/store").SetArgDisplayNames("9p, scripted stage 1"),
+        new TestCaseData("virtiofs", "/nix/store").SetArgDisplayNames("virtiofs, systemd stage 1"),
+        new TestCaseData("9p", "/nix/.ro-store").SetArgDisplayNames("writable store"),
+    ];
+
+    [TestCaseSource(nameof(Guests))]
+    public async Task The_share_facts_hold_for_shares_as_NixOS_completes_them(string fsType, string storeAt)
+    {
+        var failures = await ShareFailuresAsync(fsType, storeAt, "options: [ \"x-initrd.mount\" ] ++ options");
+        Assert.That(failures, Is.Empty);
+    }
+
+    [TestCase("x-systemd.after=systemd-modules-load.service")]
+    [TestCase("ro")]
+    public async Task A_share_without_one_of_the_modules_options_fails_its_fact(string missing)
+    {
+        var failures = await ShareFailuresAsync("virtiofs", "/nix/store",
+            $"options: [ \"x-initrd.mount\" ] ++ builtins.filter (option: option != {NixLib.Literal(missing)}) options");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(failures, Has.Some.StartsWith("the /nix/store share's options"));
+            Assert.That(failures, Has.Some.StartsWith("the /boot share's options"));
+        }
+    }
+
+    [Test]
+    public async Task A_share_of_the_other_type_fails_its_fact()
+    {
+        var failures = await ShareFailuresAsync("9p", "/nix/store", "options: options", mountedAs: "virtiofs");
+        Assert.That(failures, Has.Some.StartsWith("the /nix/store share is"));
+    }
+
+    [Test]
+    public async Task The_container_facts_hold_for_the_modules_settings_and_fail_for_nspawns()
+    {
+        var ours = await ContainerFailuresAsync("lib.containerSettings.useHostResolvConf", "lib.containerSettings.nixRemote");
+        var nspawns = await ContainerFailuresAsync("true", "\"daemon\"");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ours, Is.Empty);
+            Assert.That(nspawns, Has.Some.StartsWith("the resolver").And.Some.StartsWith("NIX_REMOTE"));
+        }
+    }
+
+    /// <summary>
+    /// The failed facts of a VM's two shares, each an entry as the guest module defines it (tag, type, needed for boot,
+    /// options from nix/lib.nix) passed through <paramref name="complete"/>, a Nix function of the options.
+    /// </summary>
+    private static async Task<string[]> ShareFailuresAsync(string fsType, string storeAt, string complete, string? mountedAs = null)
+    {
+        var expression = $$"""
+            let
+              facts = {{Facts}};
+              fsType = {{NixLib.Literal(fsType)}};
+              complete = {{complete}};
+              share = tag: {
+                device = tag;
+                fsType = {{NixLib.Literal(mountedAs ?? fsType)}};
+                neededForBoot = true;
+                options = complete (lib.shareMountOptions { inherit fsType; });
+              };
+              config = {
+                boot.miniguest.qemu = { inherit (lib.defaults) msize cache; };
+                fileSystems = {
+                  {{NixLib.Literal(storeAt)}} = share lib.shareTags.store;
+                  "/boot" = share lib.shareTags.boot;
+                };
+              };
+            in
+            facts.failures (
+              facts.shareFacts { what = {{NixLib.Literal(storeAt)}}; inherit config fsType; tag = lib.shareTags.store; }
+              // facts.shareFacts { what = "/boot"; inherit config fsType; tag = lib.shareTags.boot; })
+            """;
+        return Strings(await NixLib.EvalAsync(expression));
+    }
+
+    private static async Task<string[]> ContainerFailuresAsync(string useHostResolvConf, string nixRemote)
+    {
+        var expression = $$"""
+            let facts = {{Facts}}; in
+            facts.failures (facts.containerFacts {
+              config = {
+                boot.isContainer = true;
+                networking.useHostResolvConf = {{useHostResolvConf}};
+                environment.variables.NIX_REMOTE = {{nixRemote}};
+                system.build.miniguest.configJson = lib.configJson { guestType = "lxc"; };
+              };
+            })
+            """;
+        return Strings(await NixLib.EvalAsync(expression));
+    }
+
+    private static string[] Strings(JsonNode? node) =>
+        node?.AsArray().Select(item => item!.GetValue<string>()).ToArray() ?? throw new InvalidOperationException("null instead of a list");
+}

@@ -1,0 +1,78 @@
+# The facts the flake's checks (checks.nix) hold evaluated guests to, as plain functions over builtins, so
+# that the tests evaluate them without nixpkgs against file-system entries shaped as NixOS completes them.
+#
+# A fact is `{ actual, expected }`, which holds when the two are equal, or `{ actual, includes }`, which
+# holds when the list `actual` has every element of `includes`: NixOS adds options of its own to the
+# file systems (`x-initrd.mount` to every one needed for boot, for instance), so a share's options are
+# compared by what the guest module must have put there, not as a whole list.
+let
+  inherit (builtins) all attrNames elem filter toJSON;
+  miniguest = import ./lib.nix;
+in
+rec {
+  holds = fact: if fact ? includes then all (option: elem option fact.actual) fact.includes else fact.actual == fact.expected;
+
+  # The names of the facts that do not hold, each with what was found.
+  failures = facts:
+    map
+      (name:
+        let fact = facts.${name}; in
+        "${name} is ${toJSON fact.actual}, expected ${if fact ? includes then "to include ${toJSON fact.includes}" else toJSON fact.expected}")
+      (filter (name: !holds facts.${name}) (attrNames facts));
+
+  # The facts of a share: where it comes from and how it is mounted.
+  shareFacts = { what, config, tag, fsType }:
+    let cfg = config.boot.miniguest; entry = config.fileSystems.${what}; in
+    {
+      "the ${what} share" = {
+        actual = { inherit (entry) device fsType neededForBoot; };
+        expected = { device = tag; inherit fsType; neededForBoot = true; };
+      };
+      "the ${what} share's options" = {
+        actual = entry.options;
+        includes = miniguest.shareMountOptions { inherit fsType; inherit (cfg.qemu) msize cache; };
+      };
+    };
+
+  # The facts of a VM guest. `system` is the guest's platform.
+  vmFacts = { config, fsType, system, storeAt ? "/nix/store" }:
+    let build = config.system.build; in
+    shareFacts { what = storeAt; inherit config fsType; tag = miniguest.shareTags.store; }
+    // shareFacts { what = "/boot"; inherit config fsType; tag = miniguest.shareTags.boot; }
+    // {
+      "the stage 1 modules" = {
+        actual = config.boot.initrd.kernelModules;
+        includes = miniguest.initrdKernelModules fsType;
+      };
+      "the boot loader" = { actual = config.boot.loader.grub.enable; expected = false; };
+      "kernel-params" = {
+        actual = build.miniguest.kernelParams;
+        expected = miniguest.kernelParams { init = "${build.toplevel}/init"; extraParams = config.boot.kernelParams; inherit system; };
+      };
+      "miniguest-config.json" = {
+        actual = build.miniguest.configJson;
+        expected = miniguest.configJson { guestType = "qemu"; inherit fsType; };
+      };
+      "the store's mounts kept to the end of a shutdown" = {
+        actual = map (mount: mount.where) (filter (mount: mount.unitConfig.DefaultDependencies or true == false) config.systemd.mounts);
+        includes = filter (where: config.fileSystems ? ${where}) (miniguest.storeMounts { writableStore = storeAt != "/nix/store"; });
+      };
+    };
+
+  # The facts of a container guest.
+  containerFacts = { config }: {
+    "boot.isContainer" = { actual = config.boot.isContainer; expected = true; };
+    "the resolver" = {
+      actual = config.networking.useHostResolvConf;
+      expected = miniguest.containerSettings.useHostResolvConf;
+    };
+    "NIX_REMOTE" = {
+      actual = config.environment.variables.NIX_REMOTE;
+      expected = miniguest.containerSettings.nixRemote;
+    };
+    "miniguest-config.json" = {
+      actual = config.system.build.miniguest.configJson;
+      expected = miniguest.configJson { guestType = "lxc"; };
+    };
+  };
+}
