@@ -13,6 +13,7 @@ public sealed class EventTests
     // The detail codes (virDomainEvent*DetailType).
     private const int ResumedUnpaused = 0;
     private const int StartedBooted = 0;
+    private const int SuspendedPaused = 0;
     private const int ShutdownGuest = 1;
     private const int StoppedShutdown = 0;
 
@@ -50,12 +51,13 @@ public sealed class EventTests
                 TestContext.Out.WriteLine(lifecycleEvent);
             }
 
-            // QEMU starts with its CPUs paused: libvirt 9.0 reports their resumption just before the start itself.
-            // The guest's own power-off is a shutdown "by the guest", then a stop "by shutdown".
+            // Started paused (its console is attached before it runs, as start --console does), then resumed. The
+            // guest's own power-off is a shutdown "by the guest", then a stop "by shutdown".
             Assert.That(seen, Is.EqualTo(new[]
             {
-                new DomainLifecycleEvent(vm.Name, uuid, DomainEventType.Resumed, ResumedUnpaused),
                 new DomainLifecycleEvent(vm.Name, uuid, DomainEventType.Started, StartedBooted),
+                new DomainLifecycleEvent(vm.Name, uuid, DomainEventType.Suspended, SuspendedPaused),
+                new DomainLifecycleEvent(vm.Name, uuid, DomainEventType.Resumed, ResumedUnpaused),
                 new DomainLifecycleEvent(vm.Name, uuid, DomainEventType.Shutdown, ShutdownGuest),
                 new DomainLifecycleEvent(vm.Name, uuid, DomainEventType.Stopped, StoppedShutdown),
             }));

@@ -18,11 +18,16 @@ internal static class GuestRun
         var report = (string?)System.Xml.Linq.XElement.Parse(xml).Attribute("type") == "lxc"
             ? Path.Combine(DomainXml.ReadContainer(xml).RootDirectory, "miniguest-test-report")
             : null;
-        domain.Start();
+        // A VM starts paused and runs once its console is attached, so that not a line is missed.
+        domain.Start(report is null ? DomainCreateFlags.Paused : DomainCreateFlags.None);
         GuestConsoleReader console;
         try
         {
             console = new GuestConsoleReader(domain);
+            if (report is null)
+            {
+                domain.Resume();
+            }
         }
         catch (LibvirtException) when (report is not null)
         {
