@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using Miniguest.Core;
 
 namespace Miniguest.Cli.Commands;
@@ -12,16 +13,19 @@ internal static class UpgradeCommand
         var command = new Command("upgrade", "Rebuild a guest from its flake if the flake changed, as a new generation") { name, all };
         command.Validators.Add(result =>
         {
-            if ((result.GetValue(name) is null) == !result.GetValue(all))
+            var named = result.GetValue(name) is not null;
+            if (named == result.GetValue(all))
             {
-                result.AddError("give a guest NAME or --all, not both");
+                result.AddError(named ? "give a guest NAME or --all, not both" : "give a guest NAME or --all");
             }
         });
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
-            var names = parse.GetValue(all)
-                ? context.Store.Names().Where(n => context.Store.Get(n).IsImperative).ToList()
-                : [parse.GetValue(name)!];
+            var names = parse.GetValue(all) ? await InstalledGuestsAsync(context, cancellationToken) : [parse.GetValue(name)!];
+            if (parse.GetValue(all))
+            {
+                await context.ReportAsync(names.Count == 0 ? "no guest installed with miniguest install" : "upgrading: " + string.Join(", ", names));
+            }
             foreach (var guestName in names)
             {
                 (UpgradeResult, DomainResync?) upgraded;
@@ -51,5 +55,24 @@ internal static class UpgradeCommand
             return CommandAction.Success;
         });
         return command;
+    }
+
+    // The guests miniguest install made (a NixOS host's declared ones are the host's to upgrade); a broken one is
+    // skipped with what is wrong with it, as the listing says, so that one stray link does not stop the others.
+    private static async Task<List<string>> InstalledGuestsAsync(CliContext context, CancellationToken cancellationToken)
+    {
+        var guests = new List<string>();
+        foreach (var guest in await context.Host.ListAsync(cancellationToken: cancellationToken))
+        {
+            if (guest.Status == GuestListStatus.Broken)
+            {
+                context.Logger.LogWarning("skipping '{Guest}': {Problem}", guest.Name, guest.Problem);
+            }
+            else if (!guest.Declarative)
+            {
+                guests.Add(guest.Name);
+            }
+        }
+        return guests;
     }
 }

@@ -150,6 +150,29 @@ public sealed class InstallTests : HostFixture
     }
 
     [Test]
+    public void A_stray_link_is_a_broken_row_in_list_and_upgrade_all_skips_it_saying_why()
+    {
+        Host.Ok("install", Vm);
+        Directory.CreateDirectory(Host.Paths.Guests);
+        File.CreateSymbolicLink(Host.Paths.Link("stray"), Host.Paths.Profile("stray"));
+
+        var list = Host.Ok("list");
+        var upgrade = Host.Ok("upgrade", "--all");
+        var neither = Host.Run("upgrade");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(list.Out.Split('\n'), Has.Some.Match(@"^stray\s.*\bbroken\b.*which does not exist"));
+            Assert.That(list.Out.Split('\n'), Has.Some.Match(@"^vm\s"));
+            Assert.That(upgrade.Out, Does.StartWith("upgrading: vm\n"), "what --all touches, first");
+            Assert.That(upgrade.Out, Does.Contain("'vm': up to date"));
+            Assert.That(upgrade.ErrorLines, Has.Some.StartsWith("miniguest: warning: skipping 'stray': ").And.Some.Contains("which does not exist"));
+            Assert.That(neither.ExitCode, Is.EqualTo(2));
+            Assert.That(neither.ErrorLines[0], Is.EqualTo("miniguest: give a guest NAME or --all"));
+        }
+    }
+
+    [Test]
     public void Remove_leaves_no_link_and_no_profile()
     {
         Host.Ok("install", Vm);
