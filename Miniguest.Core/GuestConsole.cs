@@ -34,16 +34,18 @@ public sealed class GuestConsole : IDisposable
     /// Opens the console of <paramref name="domain"/>, then runs <paramref name="attached"/> (which resumes a domain
     /// started paused, so that not a line of its boot is missed). Takes ownership of the domain. Returns
     /// <see langword="null"/> (and disposes of the domain) when the guest stopped before its console could be
-    /// attached, as a container that finishes within milliseconds can.
+    /// attached, as a container that finishes within milliseconds can. With <paramref name="takeOver"/>, a console
+    /// another client holds is taken from it.
     /// </summary>
-    internal static async Task<GuestConsole?> AttachAsync(string guestName, Domain domain, Action? attached, CancellationToken cancellationToken)
+    internal static async Task<GuestConsole?> AttachAsync(string guestName, Domain domain, Action? attached, bool takeOver,
+        CancellationToken cancellationToken)
     {
         try
         {
             DomainConsole console;
             try
             {
-                console = domain.OpenConsole();
+                console = domain.OpenConsole(flags: takeOver ? DomainConsoleFlags.Force : DomainConsoleFlags.None);
             }
             catch (LibvirtException)
             {

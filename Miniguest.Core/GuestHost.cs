@@ -198,12 +198,13 @@ public sealed class GuestHost
     {
         var vm = Store.Get(name).LoadConfig().GuestType == GuestType.Qemu;
         var domain = Start(name, paused: vm);
-        return await GuestConsole.AttachAsync(name, domain, vm ? domain.Resume : null, cancellationToken).ConfigureAwait(false);
+        return await GuestConsole.AttachAsync(name, domain, vm ? domain.Resume : null, takeOver: false, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Attaches to the running guest's console; <see langword="null"/> if it stopped meanwhile.</summary>
+    /// <summary>Attaches to the running guest's console; <see langword="null"/> if it stopped meanwhile. With
+    /// <paramref name="takeOver"/>, a console another client holds is taken from it.</summary>
     /// <exception cref="GuestNotRunningException">The guest is not running.</exception>
-    public async Task<GuestConsole?> OpenConsoleAsync(string name, CancellationToken cancellationToken = default)
+    public async Task<GuestConsole?> OpenConsoleAsync(string name, bool takeOver = false, CancellationToken cancellationToken = default)
     {
         var domain = OpenDomain(name);
         try
@@ -218,7 +219,7 @@ public sealed class GuestHost
             domain.Dispose();
             throw;
         }
-        return await GuestConsole.AttachAsync(name, domain, attached: null, cancellationToken).ConfigureAwait(false);
+        return await GuestConsole.AttachAsync(name, domain, attached: null, takeOver, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Shuts the guest down, waiting up to <paramref name="timeout"/>; then pulls the plug with

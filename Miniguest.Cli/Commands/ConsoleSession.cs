@@ -1,4 +1,3 @@
-using System.Text;
 using Miniguest.Core;
 using Miniguest.Libvirt;
 
@@ -8,7 +7,7 @@ namespace Miniguest.Cli.Commands;
 /// entry); otherwise it copies the guest's output to standard output until the guest stops.</summary>
 internal static class ConsoleSession
 {
-    private const char Escape = '\u001d'; // Ctrl+]
+    private const byte Escape = 0x1d; // Ctrl+]
 
     /// <param name="opening">Attaches the console; <see langword="null"/> from it means the guest stopped first.</param>
     /// <param name="name">The guest.</param>
@@ -39,8 +38,11 @@ internal static class ConsoleSession
             }
             return CommandAction.Success;
         }
-        var leave = Task.Factory.StartNew(() => CopyIn(console.Stream), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        await Task.WhenAny(copyOut, leave);
+        using (RawTerminal.Enter())
+        {
+            var leave = Task.Factory.StartNew(() => CopyIn(console.Stream), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            await Task.WhenAny(copyOut, leave);
+        }
         await Console.Error.WriteLineAsync();
         return CommandAction.Success;
     }
@@ -65,20 +67,20 @@ internal static class ConsoleSession
         }
     }
 
-    // Keys go to the guest one by one, unechoed; Ctrl+] ends the session.
+    // What is typed goes to the guest byte for byte, as it comes; Ctrl+] (or the end of input) ends the session.
     private static void CopyIn(Stream console)
     {
-        while (true)
+        var buffer = new byte[1024];
+        int read;
+        while ((read = RawTerminal.Read(buffer)) > 0)
         {
-            var key = Console.ReadKey(intercept: true);
-            // Ctrl+] arrives as its control character, or decoded as Ctrl with ']' or (as .NET reads 0x1d) with '5'.
-            if (key.KeyChar == Escape
-                || (key.Modifiers.HasFlag(ConsoleModifiers.Control) && key.Key is ConsoleKey.Oem6 or ConsoleKey.D5))
+            var typed = buffer.AsSpan(0, read);
+            var escape = typed.IndexOf(Escape);
+            console.Write(escape < 0 ? typed : typed[..escape]);
+            if (escape >= 0)
             {
                 return;
             }
-            var text = key.Key == ConsoleKey.Enter ? "\r" : key.KeyChar.ToString();
-            console.Write(Encoding.UTF8.GetBytes(text));
         }
     }
 }

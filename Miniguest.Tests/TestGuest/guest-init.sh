@@ -2,7 +2,7 @@
 # The test guest's system init: announces itself on the console, tries as root to write to the
 # host's store (remounting it read-write first, as an attacker would), reports, and powers off.
 # A container whose root holds /miniguest-test-wait instead waits until it is asked to shut down; one whose root holds
-# /miniguest-test-attack runs it.
+# /miniguest-test-attack runs it; one whose root holds /miniguest-test-echo echoes its console's bytes.
 # Each report line goes to the console and to /miniguest-test-report: a container's root is the host's to read, and a
 # container can finish before a console is attached to it (libvirt-LXC cannot start one paused).
 bb=@busybox@/bin/busybox
@@ -23,6 +23,12 @@ read -r uid_in uid_out uid_count < /proc/self/uid_map; say "uid_map=$uid_in $uid
 if [ -e /miniguest-test-attack ]; then
   say "attacking"
   bb=$bb $bb sh /miniguest-test-attack &
+fi
+# One whose root holds /miniguest-test-echo reads its console raw and says each byte it gets, in hex.
+if [ -e /miniguest-test-echo ]; then
+  $bb stty raw -echo
+  say "echoing"
+  while :; do say "byte$($bb dd bs=1 count=1 2>/dev/null | $bb od -An -tx1)"; done
 fi
 if [ -e /miniguest-test-wait ]; then
   trap 'say "shutdown requested"; $bb sync; exit 0' TERM INT

@@ -100,6 +100,36 @@ internal sealed class MiniguestHost : IDisposable
         {
             startInfo.ArgumentList.Add(argument);
         }
+        SetEnvironment(startInfo);
+        var process = Process.Start(startInfo)!;
+        process.StandardInput.Close();
+        return process;
+    }
+
+    /// <summary>Starts <c>miniguest</c> on a pseudo-terminal of its own (util-linux's <c>script</c>): its standard input,
+    /// output and error are that terminal; what the test writes to the process's standard input is typed on it, and
+    /// the process's standard output is what the terminal shows.</summary>
+    public Process StartOnTerminal(params string[] arguments)
+    {
+        var executable = Executable;
+        IEnumerable<string> words = executable.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", executable] : [executable];
+        var command = $"umask {Umask} && exec " + string.Join(' ', words.Concat(arguments).Select(word => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        var startInfo = new ProcessStartInfo("script")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "--quiet", "--flush", "--return", "--command", command, "/dev/null" })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        SetEnvironment(startInfo);
+        return Process.Start(startInfo)!;
+    }
+
+    private void SetEnvironment(ProcessStartInfo startInfo)
+    {
         startInfo.Environment["MINIGUEST_GUESTS_DIR"] = Paths.Guests;
         startInfo.Environment["MINIGUEST_PROFILES_DIR"] = Paths.Profiles;
         startInfo.Environment["MINIGUEST_STATE_DIR"] = Paths.State;
@@ -109,9 +139,6 @@ internal sealed class MiniguestHost : IDisposable
         {
             startInfo.Environment[variable] = value;
         }
-        var process = Process.Start(startInfo)!;
-        process.StandardInput.Close();
-        return process;
     }
 
     /// <summary>Runs a command that must succeed.</summary>

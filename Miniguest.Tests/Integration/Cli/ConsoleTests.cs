@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Text;
+using Miniguest.Libvirt;
+
+namespace Miniguest.Tests.Integration.Cli;
+
+/// <summary>
+/// <c>miniguest console</c> on a real terminal, as an admin types into it: a pseudo-terminal runs the command, and a
+/// container guest that reads its console raw says each byte it gets.
+/// </summary>
+[TestFixture, Category(TestCategories.Integration)]
+public sealed class ConsoleTests : HostFixture
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Test]
+    public async Task Every_byte_typed_reaches_the_guest_and_only_ctrl_bracket_leaves()
+    {
+        var name = StartEchoingGuest();
+        using var session = new TerminalSession(Host.StartOnTerminal("console", name));
+        await session.WaitForAsync("Press Ctrl+] to leave.");
+
+        // x, Ctrl+C, the Left arrow's escape sequence, Ctrl+Z: a cooked terminal would have signalled or mangled three.
+        session.Type(0x78, 0x03, 0x1b, 0x5b, 0x44, 0x1a);
+        foreach (var hex in new[] { "78", "03", "1b", "5b", "44", "1a" })
+        {
+            await session.WaitForAsync($"miniguest-test-guest: byte {hex}");
+        }
+        session.Type(0x1d);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(session.WaitForExit(), Is.Zero, "Ctrl+] leaves, successfully");
+            Assert.That(IsRunning(name), Is.True, "leaving the console leaves the guest running");
+        }
+        Host.Ok("stop", "--force", name);
+    }
+
+    // A running container whose test guest reads its console raw and reports each byte.
+    private string StartEchoingGuest()
+    {
+        var name = MiniguestHost.UniqueName("con");
+        Host.Ok("install", "-n", name, TestGuestFlake.Reference + "#container");
+        Host.Ok("create", name);
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-echo"), "");
+        Host.Ok("start", name);
+        var report = Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-report");
+        var deadline = DateTime.UtcNow + Patience;
+        while (!(File.Exists(report) && File.ReadAllText(report).Contains("echoing", StringComparison.Ordinal)))
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"'{name}' never began to echo its console");
+            Thread.Sleep(100);
+        }
+        return name;
+    }
+
+    private static bool IsRunning(string name)
+    {
+        using var connection = Connection.Open("lxc:///");
+        using var domain = connection.GetDomain(name);
+        return domain.IsActive;
+    }
+
+    /// <summary>A command on a pseudo-terminal: what it shows is collected; keys are typed into it.</summary>
+    private sealed class TerminalSession : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _screen = new();
+        private readonly Task _reader;
+
+        public TerminalSession(Process process)
+        {
+            _process = process;
+            _reader = Task.Run(async () =>
+            {
+                var buffer = new char[1024];
+                int read;
+                while ((read = await process.StandardOutput.ReadAsync(buffer)) > 0)
+                {
+                    lock (_screen)
+                    {
+                        _screen.Append(buffer, 0, read);
+                    }
+                }
+            });
+        }
+
+        private string Screen
+        {
+            get
+            {
+                lock (_screen)
+                {
+                    return _screen.ToString();
+                }
+            }
+        }
+
+        public void Type(params byte[] keys)
+        {
+            _process.StandardInput.BaseStream.Write(keys);
+            _process.StandardInput.BaseStream.Flush();
+        }
+
+        public async Task WaitForAsync(string text)
+        {
+            var deadline = DateTime.UtcNow + Patience;
+            while (!Screen.Contains(text, StringComparison.Ordinal))
+            {
+                if (_process.HasExited || DateTime.UtcNow > deadline)
+                {
+                    await Task.WhenAny(_reader, Task.Delay(1000));
+                    Assert.Fail($"the terminal never showed \"{text}\"; it showed:\n{Screen}");
+                }
+                await Task.Delay(50);
+            }
+        }
+
+        /// <summary>The command's exit code; fails the test if it does not end within ten seconds.</summary>
+        public int WaitForExit()
+        {
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
+            {
+                Assert.Fail($"the command did not end; the terminal showed:\n{Screen}");
+            }
+            _process.WaitForExit();
+            return _process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            TestContext.Out.WriteLine($"the terminal showed:\n{Screen}");
+            _process.Dispose();
+        }
+    }
+}
