@@ -35,6 +35,19 @@ public sealed record RollbackResult(Generation Generation, DomainResync Domain);
 /// <param name="Uri">The libvirt URI it is defined on.</param>
 public sealed record DefinedDomain(Domain Domain, GuestDomainDefinition Definition, string Uri);
 
+/// <summary>How <see cref="GuestHost.StopAsync(string, TimeSpan, bool, CancellationToken)"/> stopped a guest.</summary>
+public enum StopOutcome
+{
+    /// <summary>It was not running.</summary>
+    NotRunning,
+
+    /// <summary>It shut down when asked.</summary>
+    ShutDown,
+
+    /// <summary>It did not shut down in time and was pulled off, as asked.</summary>
+    ForcedOff,
+}
+
 /// <summary>
 /// Everything a user does to the guests of a host, one method per action, each safe on its own: it takes the guest's
 /// lock where it changes the guest, clears what a command cut short left, and keeps every rule of the host (a domain
@@ -179,7 +192,7 @@ public sealed class GuestHost
         {
             if (domain.IsActive)
             {
-                throw new GuestStateException($"guest '{name}' is already running");
+                throw new GuestAlreadyRunningException(name);
             }
             StartChecked(domain, paused);
             return domain;
@@ -223,16 +236,16 @@ public sealed class GuestHost
     }
 
     /// <summary>Shuts the guest down, waiting up to <paramref name="timeout"/>; then pulls the plug with
-    /// <paramref name="force"/>, or fails. <see langword="false"/> if it was not running.</summary>
-    public async Task<bool> StopAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default)
+    /// <paramref name="force"/>, or fails. The answer says which it took, or that it was not running.</summary>
+    /// <exception cref="GuestStopTimeoutException">It did not shut down in time, and <paramref name="force"/> was not given.</exception>
+    public async Task<StopOutcome> StopAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default)
     {
         using var domain = OpenDomain(name);
         if (!domain.IsActive)
         {
-            return false;
+            return StopOutcome.NotRunning;
         }
-        await StopAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
-        return true;
+        return await StopAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Shuts the guest down (as <see cref="StopAsync(string, TimeSpan, bool, CancellationToken)"/>) if it runs,
@@ -343,13 +356,13 @@ public sealed class GuestHost
         domain.Start(paused ? DomainCreateFlags.Paused : DomainCreateFlags.None);
     }
 
-    private static async Task StopAsync(Domain domain, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    private static async Task<StopOutcome> StopAsync(Domain domain, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
         try
         {
             if (await domain.ShutdownAsync(timeout, DomainShutdownFlags.Default, cancellationToken).ConfigureAwait(false))
             {
-                return;
+                return StopOutcome.ShutDown;
             }
             if (!force)
             {
@@ -357,10 +370,12 @@ public sealed class GuestHost
             }
             CrashPoint.Reach(CrashPoint.StopDomain);
             domain.Destroy();
+            return StopOutcome.ForcedOff;
         }
         catch (OperationInvalidException) when (!domain.IsActive)
         {
             // The guest powered itself off between a look at its state and the request: it stopped, as asked.
+            return StopOutcome.ShutDown;
         }
     }
 

@@ -25,6 +25,13 @@ public sealed class GuestRunningException(string name) : GuestStateException($"g
     public string Name { get; } = name;
 }
 
+/// <summary>The guest runs already.</summary>
+public sealed class GuestAlreadyRunningException(string name) : GuestStateException($"guest '{name}' is already running")
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
+}
+
 /// <summary>The guest is not running, and the action needs it to.</summary>
 public sealed class GuestNotRunningException(string name) : GuestStateException($"guest '{name}' is not running")
 {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Miniguest.Core;
 
 namespace Miniguest.Cli.Commands;
 
@@ -12,12 +13,24 @@ internal static class StartCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            if (parse.GetValue(console))
+            // A running guest is what start asks for: said so (as stop says of a stopped one), or its console attached.
+            try
             {
-                return await ConsoleSession.RunAsync(context.Host.StartWithConsoleAsync(guest, cancellationToken), guest, cancellationToken);
+                if (parse.GetValue(console))
+                {
+                    return await ConsoleSession.RunAsync(context.Host.StartWithConsoleAsync(guest, cancellationToken), guest, cancellationToken);
+                }
+                using var domain = context.Host.Start(guest);
+                await context.ReportAsync($"started '{guest}'");
             }
-            using var domain = context.Host.Start(guest);
-            await context.ReportAsync($"started '{guest}'");
+            catch (GuestAlreadyRunningException)
+            {
+                if (parse.GetValue(console))
+                {
+                    return await ConsoleSession.RunAsync(context.Host.OpenConsoleAsync(guest, cancellationToken: cancellationToken), guest, cancellationToken);
+                }
+                await context.ReportAsync($"'{guest}' is already running");
+            }
             return CommandAction.Success;
         });
         return command;

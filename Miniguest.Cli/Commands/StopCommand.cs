@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using Miniguest.Core;
 
 namespace Miniguest.Cli.Commands;
@@ -14,8 +15,21 @@ internal static class StopCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            var stopped = await context.Host.StopAsync(guest, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), cancellationToken);
-            await context.ReportAsync(stopped ? $"stopped '{guest}'" : $"'{guest}' is not running");
+            var seconds = parse.GetValue(timeout);
+            using (var domain = context.Host.OpenDomain(guest))
+            {
+                if (domain.IsActive)
+                {
+                    context.Logger.LogInformation("Waiting up to {Seconds} s for '{Guest}' to shut down", seconds, guest);
+                }
+            }
+            var outcome = await context.Host.StopAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken);
+            await context.ReportAsync(outcome switch
+            {
+                StopOutcome.ShutDown => $"stopped '{guest}'",
+                StopOutcome.ForcedOff => $"'{guest}' did not shut down within {seconds} s: forced it off",
+                _ => $"'{guest}' is not running",
+            });
             return CommandAction.Success;
         });
         return command;

@@ -78,6 +78,31 @@ public sealed class GuestLifeTests
     }
 
     [Test]
+    public void Start_and_stop_succeed_on_a_guest_already_as_asked_and_say_what_they_did()
+    {
+        var name = MiniguestHost.UniqueName("ct");
+        _host.Ok("install", "-n", name, $"path:{_flake}#container");
+        _host.Ok("create", name);
+        File.WriteAllText(Path.Combine(_host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
+
+        var started = _host.Ok("start", name);
+        var again = _host.Ok("start", name);
+        // The test guest's init is a shell without initctl: it ignores the shutdown request, and --force pulls the plug.
+        var stopped = _host.Ok("stop", name, "--force", "--timeout", "2");
+        var stoppedAgain = _host.Ok("stop", name);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(started.Out.Trim(), Is.EqualTo($"started '{name}'"));
+            Assert.That(again.Out.Trim(), Is.EqualTo($"'{name}' is already running"));
+            Assert.That(stopped.Error, Does.Contain($"Waiting up to 2 s for '{name}' to shut down"));
+            Assert.That(stopped.Out.Trim(), Is.EqualTo($"'{name}' did not shut down within 2 s: forced it off"));
+            Assert.That(stoppedAgain.Out.Trim(), Is.EqualTo($"'{name}' is not running"));
+            Assert.That(stoppedAgain.Error, Is.Empty, "nothing to wait for");
+        }
+    }
+
+    [Test]
     public void Container_runs_is_reported_outdated_after_an_upgrade_and_current_after_a_restart()
     {
         var name = MiniguestHost.UniqueName("ct");
