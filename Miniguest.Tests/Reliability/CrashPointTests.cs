@@ -82,7 +82,7 @@ public sealed class CrashPointTests
             host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
             host.Ok("create", name, "--virt-type", "qemu", "--memory", "64");
             return ["start", name];
-        }, (host, name) => Assert.That(Domain(host, name, domain => domain.IsActive), Is.True, "running"), DoneAlready: "already running"),
+        }, (host, name) => Assert.That(Domain(host, name, domain => domain.IsActive), Is.True, "running")),
         new("autostart", (host, name) =>
         {
             host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
