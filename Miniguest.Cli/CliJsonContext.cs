@@ -12,9 +12,12 @@ internal sealed record GuestJson
     public string? ResolvedRef { get; init; }
     public string? AttrPath { get; init; }
     public int? Generation { get; init; }
+    /// <summary>The generation the running domain was started on (older than <see cref="Generation"/> when outdated).</summary>
+    public int? RunningGeneration { get; init; }
     public string? StorePath { get; init; }
     public string? Uri { get; init; }
     public string? DomainState { get; init; }
+    public bool? Autostart { get; init; }
     public required string Status { get; init; }
     /// <summary>What keeps the guest from writing to the host's store (<c>StoreProtection</c>).</summary>
     public string? StoreProtection { get; init; }
@@ -23,7 +26,7 @@ internal sealed record GuestJson
 }
 
 /// <summary>A generation as <c>generations --json</c> prints it.</summary>
-internal sealed record GenerationJson(int Number, string StorePath, DateTime Created, bool Current);
+internal sealed record GenerationJson(int Number, string StorePath, DateTime Created, bool Current, bool Running);
 
 // Guest paths and flake URLs are printed as they are ('&', '+' unescaped): the output is for people and jq, not HTML.
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]

@@ -41,6 +41,17 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
             {
                 survey[domain.Name] = SurveyOne(domain, mounts);
             }
+            // Which start with the host: one more listing, filtered by libvirt, rather than a call per domain.
+            foreach (var domain in connection.ListAllDomains(ConnectListAllDomainsFlags.Autostart))
+            {
+                using (domain)
+                {
+                    if (survey.TryGetValue(domain.Name, out var info))
+                    {
+                        survey[domain.Name] = info with { Autostart = true };
+                    }
+                }
+            }
             return survey;
         }
         finally

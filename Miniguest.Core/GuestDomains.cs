@@ -58,16 +58,22 @@ public sealed class GuestDomains(MiniguestPaths paths)
     /// <summary>The libvirt URI for a guest type when none is given: <c>qemu:///system</c> or <c>lxc:///</c>.</summary>
     public static string DefaultUri(GuestType type) => type == GuestType.Lxc ? "lxc:///" : "qemu:///system";
 
-    /// <summary>The URI to reach the guest's domain on: <paramref name="requested"/>, else the one it was
-    /// created on, else the default for its type.</summary>
+    /// <summary>The URI the guest's domain was defined on, or <see langword="null"/> if it never was.</summary>
+    public string? RecordedUri(Guest guest)
+    {
+        var recorded = paths.ConnectionUriFile(guest.Name);
+        return File.Exists(recorded) ? SmallFile.ReadText(recorded).Trim() : null;
+    }
+
+    /// <summary>The URI to act on <paramref name="guest"/> at: <paramref name="requested"/> if given, else the one its
+    /// domain was defined on, else the default for its type.</summary>
     public string UriFor(Guest guest, string? requested)
     {
         if (requested is not null)
         {
             return requested;
         }
-        var recorded = paths.ConnectionUriFile(guest.Name);
-        return File.Exists(recorded) ? SmallFile.ReadText(recorded).Trim() : DefaultUri(guest.LoadConfig().GuestType);
+        return RecordedUri(guest) ?? DefaultUri(guest.LoadConfig().GuestType);
     }
 
     /// <summary>The guest's domain, or <see langword="null"/> if none is defined.</summary>
@@ -202,7 +208,9 @@ public enum ResyncOutcome
 /// <param name="Metadata">Miniguest's metadata in its current description (the live one while it runs), when the survey
 /// read it: always for a running domain of Miniguest's.</param>
 /// <param name="Protection">What keeps its guest from writing to the host's store, when the survey assessed it.</param>
-internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection);
+/// <param name="Autostart">Whether it starts with the host.</param>
+internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection,
+    bool Autostart = false);
 
 /// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched.</summary>
 public sealed class ForeignDomainException(string name, string uri)

@@ -58,6 +58,12 @@ public sealed record GuestListing
     /// <summary>Whether its domain runs; <see langword="null"/> without a domain of its own.</summary>
     public bool? Running { get; init; }
 
+    /// <summary>The generation its running domain was started on; <see langword="null"/> when it does not run.</summary>
+    public int? RunningGeneration { get; init; }
+
+    /// <summary>Whether its domain starts with the host; <see langword="null"/> without a domain of its own.</summary>
+    public bool? Autostart { get; init; }
+
     /// <summary>What keeps it from writing to the host's store, where the listing assessed it.</summary>
     public StoreProtection? StoreProtection { get; init; }
 
@@ -162,7 +168,8 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         {
             return (listed, null);
         }
-        var domainUri = domains.UriFor(guest, uri);
+        // A guest whose domain was defined is surveyed where it was: -c names where the others would be defined.
+        var domainUri = domains.RecordedUri(guest) ?? domains.UriFor(guest, uri);
         return (listed with { Uri = domainUri }, surveyOf(domainUri));
     }
 
@@ -184,6 +191,8 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         return guest with
         {
             Running = domain.IsActive,
+            RunningGeneration = domain.IsActive ? domain.Metadata?.Generation : null,
+            Autostart = domain.Autostart,
             StoreProtection = domain.Protection,
             ConsoleLog = guest.Type == GuestType.Qemu ? store.Paths.ConsoleLog(guest.Name) : null,
             Status = GuestDomainSurvey.Status(domain, guest.StorePath) switch

@@ -15,8 +15,10 @@ internal static class GenerationsCommand
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
             var current = guest.Profile.Current?.Number;
+            var running = (await context.Host.ListAsync(cancellationToken: cancellationToken))
+                .FirstOrDefault(listed => listed.Name == guest.Name)?.RunningGeneration;
             var generations = guest.Profile.Generations
-                .Select(g => new GenerationJson(g.Number, g.StorePath, g.CreatedUtc, g.Number == current))
+                .Select(g => new GenerationJson(g.Number, g.StorePath, g.CreatedUtc, g.Number == current, g.Number == running))
                 .ToList();
             if (parse.GetValue(json))
             {
@@ -26,7 +28,7 @@ internal static class GenerationsCommand
             foreach (var g in generations)
             {
                 await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{g.Number,5}  {g.Created:yyyy-MM-dd HH:mm:ss}  {g.StorePath}{(g.Current ? "  (current)" : "")}"));
+                    $"{g.Number,5}  {g.Created:yyyy-MM-dd HH:mm:ss}  {g.StorePath}{(g.Current ? "  (current)" : "")}{(g.Running ? "  (running)" : "")}"));
             }
             return CommandAction.Success;
         });

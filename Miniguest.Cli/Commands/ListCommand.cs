@@ -22,15 +22,37 @@ internal static class ListCommand
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows, CliJsonContext.Output.ListGuestJson));
                 return CommandAction.Success;
             }
-            await context.Out.WriteLineAsync($"{"NAME",-20} {"TYPE",-9} {"GEN",4} {"DOMAIN",-9} {"STATUS",-12} SOURCE");
-            foreach (var row in rows)
+            // Each column as wide as its longest entry, so that long names and sources never shift the others.
+            string[] header = ["NAME", "TYPE", "GEN", "RUNS", "DOMAIN", "AUTO", "STATUS", "SOURCE"];
+            var table = rows.Select(row => new[]
             {
-                await context.Out.WriteLineAsync(
-                    $"{row.Name,-20} {row.GuestType ?? "?",-9} {row.Generation?.ToString(CultureInfo.InvariantCulture) ?? "-",4} {row.DomainState ?? "-",-9} {row.Status,-12} {row.FlakeRef ?? row.Error ?? (row.Declarative ? "(declarative)" : "")}");
+                row.Name, row.GuestType ?? "?", Number(row.Generation), Number(row.RunningGeneration), row.DomainState ?? "-",
+                row.Autostart switch { true => "yes", false => "no", null => "-" }, row.Status, Source(row),
+            }).Prepend(header).ToList();
+            var widths = Enumerable.Range(0, header.Length).Select(column => table.Max(cells => cells[column].Length)).ToArray();
+            foreach (var cells in table)
+            {
+                await context.Out.WriteLineAsync(string.Join(' ', cells.Select((cell, column) =>
+                    column == cells.Length - 1 ? cell : column is 2 or 3 ? cell.PadLeft(widths[column]) : cell.PadRight(widths[column]))).TrimEnd());
             }
             return CommandAction.Success;
         });
         return command;
+    }
+
+    private static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
+
+    // FLAKEREF#ATTR as it was given to install, what is wrong with a broken guest, or where a declared one comes from.
+    private static string Source(GuestJson row) =>
+        row.FlakeRef is { } flake ? flake + AttributeOf(row.AttrPath) : row.Error ?? (row.Declarative ? "(declarative)" : "");
+
+    // nixosConfigurations.ATTR.config.system.build.miniguest -> #ATTR
+    private static string AttributeOf(string? attrPath)
+    {
+        const string Prefix = "nixosConfigurations.", Suffix = ".config.system.build.miniguest";
+        return attrPath is not null && attrPath.StartsWith(Prefix, StringComparison.Ordinal) && attrPath.EndsWith(Suffix, StringComparison.Ordinal)
+            ? "#" + attrPath[Prefix.Length..^Suffix.Length]
+            : attrPath is null ? "" : "#" + attrPath;
     }
 
     private static GuestJson Row(GuestListing guest) => new()
@@ -42,6 +64,8 @@ internal static class ListCommand
         ResolvedRef = guest.Source?.ResolvedUrl,
         AttrPath = guest.Source?.AttrPath,
         Generation = guest.Generation,
+        RunningGeneration = guest.RunningGeneration,
+        Autostart = guest.Autostart,
         StorePath = guest.StorePath,
         Uri = guest.Uri,
         DomainState = guest.Running switch { true => "running", false => "shutoff", null => null },

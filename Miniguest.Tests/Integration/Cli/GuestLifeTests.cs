@@ -123,6 +123,19 @@ public sealed class GuestLifeTests
         var upgrade = _host.Ok("upgrade", name);
         Assert.That(upgrade.Error, Does.Contain("runs an older generation"));
         Assert.That(Status(name), Is.EqualTo("outdated"));
+        _host.Ok("autostart", name, "on");
+        var table = _host.Ok("list").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var generations = _host.Ok("generations", name).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Guest(name).GetProperty("generation").GetInt32(), Is.EqualTo(2));
+            Assert.That(Guest(name).GetProperty("runningGeneration").GetInt32(), Is.EqualTo(1), "it runs the generation it started on");
+            Assert.That(Guest(name).GetProperty("autostart").GetBoolean(), Is.True);
+            Assert.That(table[0], Does.Match(@"^NAME +TYPE +GEN +RUNS +DOMAIN +AUTO +STATUS +SOURCE$"));
+            Assert.That(table, Has.Some.Match($@"^{name} +container +2 +1 +running +yes +outdated +path:.*#container$"));
+            Assert.That(generations, Has.Some.Match(@"^ +1 .*\(running\)$").And.Some.Match(@"^ +2 .*\(current\)$"));
+        }
+        _host.Ok("autostart", name, "off");
 
         // The test guest's init is a shell without initctl: after the timeout --force pulls the plug.
         _host.Ok("restart", name, "--force", "--timeout", "2");

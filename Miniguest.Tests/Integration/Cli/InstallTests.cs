@@ -173,6 +173,22 @@ public sealed class InstallTests : HostFixture
     }
 
     [Test]
+    public void List_on_another_uri_still_surveys_a_guest_where_its_domain_was_defined()
+    {
+        Host.Ok("install", Vm);
+        Host.Ok("create", "vm", "--virt-type", "qemu", "--memory", "64");
+
+        using var listed = System.Text.Json.JsonDocument.Parse(Host.Ok("-c", "lxc:///", "list", "--json").Out);
+
+        var vm = listed.RootElement.EnumerateArray().Single(guest => guest.GetProperty("name").GetString() == "vm");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(vm.GetProperty("status").GetString(), Is.EqualTo("stopped"), "not \"not defined\"");
+            Assert.That(vm.GetProperty("uri").GetString(), Is.EqualTo("qemu:///system"));
+        }
+    }
+
+    [Test]
     public void Remove_leaves_no_link_and_no_profile()
     {
         Host.Ok("install", Vm);
