@@ -100,11 +100,24 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             }
             return survey;
         }
-        var read = names.Select(name => Read(name, SurveyOf)).ToList();
-        var listing = new List<GuestListing>(read.Count);
-        foreach (var (guest, survey) in read)
+        var reads = names.Select(name => Read(name, SurveyOf)).ToList();
+        var listing = new List<GuestListing>(reads.Count);
+        foreach (var (read, survey, recorded) in reads)
         {
-            listing.Add(survey is null ? guest : WithDomain(guest, await survey.ConfigureAwait(false)));
+            var guest = read;
+            if (survey is null)
+            {
+                listing.Add(guest);
+                continue;
+            }
+            var found = await survey.ConfigureAwait(false);
+            // A guest not on the URI given with -c is looked for where its domain was defined, not called "not defined".
+            if (recorded is not null && found?.ContainsKey(guest.Name) != true)
+            {
+                found = await recorded.Value.Survey.ConfigureAwait(false);
+                guest = guest with { Uri = recorded.Value.Uri };
+            }
+            listing.Add(WithDomain(guest, found));
         }
         await loading.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
         return listing;
@@ -127,7 +140,8 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
 
     // What the guest's files say, and the survey of the URI its domain lives on (none for a broken guest). A broken
     // guest (a profile gone, a file corrupt or out of the store) is listed as such, never the end of the listing.
-    private (GuestListing Guest, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>? Survey) Read(string name,
+    private (GuestListing Guest, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>? Survey,
+        (string Uri, Task<IReadOnlyDictionary<string, GuestDomainInfo>?> Survey)? Recorded) Read(string name,
         Func<string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>> surveyOf)
     {
         Guest? guest = null;
@@ -166,11 +180,12 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         };
         if (guest is null || config is null)
         {
-            return (listed, null);
+            return (listed, null, null);
         }
-        // A guest whose domain was defined is surveyed where it was: -c names where the others would be defined.
-        var domainUri = domains.RecordedUri(guest) ?? domains.UriFor(guest, uri);
-        return (listed with { Uri = domainUri }, surveyOf(domainUri));
+        var domainUri = domains.UriFor(guest, uri);
+        var defined = domains.RecordedUri(guest);
+        var recorded = defined is not null && defined != domainUri ? (defined, surveyOf(defined)) : ((string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>)?)null;
+        return (listed with { Uri = domainUri }, surveyOf(domainUri), recorded);
     }
 
     // The guest completed with what the survey found of its domain.

@@ -120,20 +120,13 @@ public sealed class VirtiofsRefusalTests
     private string Bind(string source, string name, bool readOnly)
     {
         var target = Directory.CreateDirectory(Path.Combine(_scratch, name)).FullName;
-        Run("mount", "--bind", source, target);
+        ExternalCommand.Run("mount", "--bind", source, target);
         _mounts.Add(target);
         if (readOnly)
         {
-            Run("mount", "-o", "remount,bind,ro", target);
+            ExternalCommand.Run("mount", "-o", "remount,bind,ro", target);
         }
         return target;
     }
 
-    private static void Run(string program, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardError = true })!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.That(process.ExitCode, Is.Zero, $"{program} {string.Join(' ', arguments)}: {error}");
-    }
 }

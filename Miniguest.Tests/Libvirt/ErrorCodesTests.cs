@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Miniguest.Tests.Libvirt;
@@ -22,7 +21,7 @@ public sealed partial class ErrorCodesTests
         var generated = Path.Combine(Directory.CreateTempSubdirectory("mgerrors-").FullName, "ErrorCodes.cs");
         try
         {
-            Generate(generated);
+            ExternalCommand.Run(Repository.PathOf("scripts/generate-error-codes"), generated, Headers);
             var committedText = File.ReadAllText(Repository.PathOf(Committed));
             var generatedText = File.ReadAllText(generated);
             if (VersionOf(committedText) == VersionOf(generatedText))
@@ -43,20 +42,6 @@ public sealed partial class ErrorCodesTests
         }
     }
 
-    private static void Generate(string output)
-    {
-        var startInfo = new ProcessStartInfo(Repository.PathOf("scripts/generate-error-codes"))
-        {
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        startInfo.ArgumentList.Add(output);
-        startInfo.ArgumentList.Add(Headers);
-        using var process = Process.Start(startInfo)!;
-        var errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.That(process.ExitCode, Is.Zero, errors);
-    }
 
     private static string VersionOf(string source) => VersionLine().Match(source) is { Success: true } match
         ? match.Groups[1].Value

@@ -198,22 +198,8 @@ public sealed class PackageConsumerTests
             Assert.That(new FileInfo(command).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? command, Does.Contain(rid),
                 "the package of this platform was installed");
             Assert.That(magic, Is.EqualTo("\u007fELF"u8.ToArray()), "the command is a native executable, not a launcher of a .dll");
-            Assert.That(Run(command, "--version"), Does.StartWith(VersionOf(_package)));
+            Assert.That(ExternalCommand.Run(command, "--version"), Does.StartWith(VersionOf(_package)));
         }
-    }
-
-    private static string Run(string program, params string[] arguments)
-    {
-        var startInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(startInfo)!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.That(process.ExitCode, Is.Zero, $"{program} {string.Join(' ', arguments)}");
-        return output;
     }
 
     /// <summary>The program the README shows as the embedding example: the C# block after its marker comment.</summary>

@@ -22,7 +22,7 @@ public sealed class EnvironmentFaultTests
     {
         if (_mount is not null)
         {
-            Run("umount", _mount);
+            ExternalCommand.Run("umount", _mount);
             _mount = null;
         }
         HostState.RemoveDomains(ReliabilitySuite.Prefix + "-cut");
@@ -153,7 +153,7 @@ public sealed class EnvironmentFaultTests
         {
             Directory.CreateDirectory(layout);
         }
-        Run("mount", "-t", "tmpfs", "-o", "size=64k,nr_inodes=64,mode=755", "tmpfs", directory);
+        ExternalCommand.Run("mount", "-t", "tmpfs", "-o", "size=64k,nr_inodes=64,mode=755", "tmpfs", directory);
         _mount = directory;
         var filler = Fill(directory);
         var before = HostState.Files(_host.Root);
@@ -212,16 +212,4 @@ public sealed class EnvironmentFaultTests
         return filler;
     }
 
-    private static void Run(string program, params string[] arguments)
-    {
-        var startInfo = new ProcessStartInfo(program) { RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(startInfo)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.That(process.ExitCode, Is.Zero, $"{program} {string.Join(' ', arguments)}: {error}");
-    }
 }
