@@ -22,10 +22,7 @@ internal static class CommandAction
             }
             catch (Exception e) when (IsExpected(e))
             {
-                await Console.Error.WriteLineAsync(e is NixException nix && nix.Error.Contains('\n', StringComparison.Ordinal)
-                    // Nix's error is shown whole, as Nix prints it: its location and snippet, a build's last log lines.
-                    ? $"miniguest: error: {nix.Command} failed (exit {nix.ExitCode}):\n{nix.Error}"
-                    : "miniguest: error: " + OneLine(e.Message) + Hint(e));
+                await Console.Error.WriteLineAsync(e is NixException nix ? NixError(nix) : "miniguest: error: " + OneLine(e.Message) + Hint(e));
                 if (context.Verbose)
                 {
                     await Console.Error.WriteLineAsync(e.ToString());
@@ -61,6 +58,19 @@ internal static class CommandAction
         GuestStopTimeoutException => "; use --force to pull the plug",
         _ => "",
     };
+
+    // Nix's error is shown whole, as Nix prints it (its location and snippet, a build's last log lines), on the line of
+    // the command when it is one line; Nix's hint at its --show-trace becomes -v, which passes it.
+    private static string NixError(NixException nix)
+    {
+        const string TraceHint = "(use '--show-trace' to show detailed location information)";
+        var lines = nix.Error.Split('\n').Where(line => line.Trim() != TraceHint).ToList();
+        var hint = lines.Count < nix.Error.Split('\n').Length ? " (-v shows Nix's trace)" : "";
+        var header = $"miniguest: error: {nix.Command} failed (exit {nix.ExitCode}):";
+        return lines.Count(line => line.Length > 0) <= 1
+            ? $"{header} {string.Concat(lines).Trim()}{hint}"
+            : $"{header}\n{string.Join('\n', lines).TrimEnd()}{hint}";
+    }
 
     private static string OneLine(string message) =>
         string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

@@ -134,10 +134,34 @@ public sealed class GuestDomains(MiniguestPaths paths)
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(guest);
         var system = guest.LoadSystem();
+        CheckOptions(connection, guest.Name, system.Config.GuestType, options);
         using var existing = Find(connection, guest.Name);
         var host = new HostFacts(MountTable.OfLibvirtd(), HostVirtualization.Choose(connection), StoreGuard.UserNamespacesAvailable());
         return GuestDomainBuilder.Build(guest.Name, system, new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath),
             options, existing?.GetXml(DomainXmlFlags.Inactive), paths, host);
+    }
+
+    // What was asked must fit the guest and the host, so that create refuses it rather than a later start.
+    private static void CheckOptions(Connection connection, string name, GuestType type, DomainOptions options)
+    {
+        var network = options.Network is { } given && given != DomainOptions.NoNetwork ? given : null;
+        if (type == GuestType.Lxc && options.VirtType is not null)
+        {
+            throw new InvalidDomainOptionsException($"'{name}' is a container: a virtualisation type (kvm or qemu) applies to VMs only");
+        }
+        if (type == GuestType.Lxc && network is not null)
+        {
+            throw new InvalidDomainOptionsException($"'{name}' is a container: a network is attached to VMs only");
+        }
+        if (network is not null && !connection.TryGetNetwork(network, out _))
+        {
+            throw new InvalidDomainOptionsException($"there is no libvirt network '{network}' on {connection.RequestedUri}");
+        }
+        if (options.MemoryMiB is { } memory && (ulong)memory * 1024 > connection.GetNodeInfo().MemoryKiB)
+        {
+            throw new InvalidDomainOptionsException(
+                $"{memory} MiB of memory is more than the host has ({connection.GetNodeInfo().MemoryKiB / 1024} MiB)");
+        }
     }
 
     /// <summary>Refuses to start a domain whose guest could write to the host's store (the host may have changed
@@ -211,6 +235,10 @@ public enum ResyncOutcome
 /// <param name="Autostart">Whether it starts with the host.</param>
 internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection,
     bool Autostart = false);
+
+/// <summary>Domain settings that do not fit the guest (a virtualisation type for a container) or the host (a network it
+/// does not have, more memory than it has).</summary>
+public sealed class InvalidDomainOptionsException(string message) : MiniguestException(message);
 
 /// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched.</summary>
 public sealed class ForeignDomainException(string name, string uri)

@@ -114,6 +114,39 @@ public sealed class Connection : IDisposable
         }
     }
 
+    /// <summary>Whether a network of that name is defined, and if so whether it is active (<c>virNetworkLookupByName</c>).</summary>
+    public bool TryGetNetwork(string name, out bool isActive)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var network = Interop.virNetworkLookupByName(_handle, name);
+        if (network == IntPtr.Zero)
+        {
+            var error = LibvirtException.FromLastError("virNetworkLookupByName");
+            isActive = false;
+            return error.Code == ErrorCode.NoNetwork ? false : throw error;
+        }
+        try
+        {
+            isActive = Ensure.Success(Interop.virNetworkIsActive(network), "virNetworkIsActive") == 1;
+            return true;
+        }
+        finally
+        {
+            _ = Interop.virNetworkFree(network);
+        }
+    }
+
+    /// <summary>What the host is: its CPU model, memory and CPUs (<c>virNodeGetInfo</c>).</summary>
+    public unsafe NodeInfo GetNodeInfo()
+    {
+        Interop.NodeInfoNative info;
+        Ensure.Success(Interop.virNodeGetInfo(_handle, &info), "virNodeGetInfo");
+        var model = new ReadOnlySpan<byte>(info.Model, 32);
+        var end = model.IndexOf((byte)0);
+        return new NodeInfo(System.Text.Encoding.UTF8.GetString(end < 0 ? model : model[..end]), info.Memory, info.Cpus, info.Mhz,
+            info.Nodes, info.Sockets, info.Cores, info.Threads);
+    }
+
     /// <summary>Looks a domain up by UUID.</summary>
     /// <exception cref="DomainNotFoundException">No domain has that UUID.</exception>
     public Domain GetDomain(Guid uuid) =>

@@ -36,6 +36,33 @@ internal static unsafe partial class Interop
     internal static partial byte* virConnectGetDomainCapabilities(ConnectionHandle conn, string? emulatorbin, string? arch,
         string? machine, string? virttype, uint flags);
 
+    [LibraryImport(Libvirt)]
+    internal static partial int virNodeGetInfo(ConnectionHandle conn, NodeInfoNative* info);
+
+    /// <summary>An owned network pointer, or null (with <c>VIR_ERR_NO_NETWORK</c> when there is none of that name).</summary>
+    [LibraryImport(Libvirt, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial IntPtr virNetworkLookupByName(ConnectionHandle conn, string name);
+
+    [LibraryImport(Libvirt)]
+    internal static partial int virNetworkIsActive(IntPtr network);
+
+    [LibraryImport(Libvirt)]
+    internal static partial int virNetworkFree(IntPtr network);
+
+    /// <summary>libvirt's <c>virNodeInfo</c>; <c>unsigned long</c> is pointer-sized on Linux.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NodeInfoNative
+    {
+        public fixed byte Model[32];
+        public nuint Memory;
+        public uint Cpus;
+        public uint Mhz;
+        public uint Nodes;
+        public uint Sockets;
+        public uint Cores;
+        public uint Threads;
+    }
+
     /// <summary>Fills <paramref name="domains"/> with a malloc'ed array of owned domain pointers.</summary>
     [LibraryImport(Libvirt)]
     internal static partial int virConnectListAllDomains(ConnectionHandle conn, IntPtr** domains, uint flags);

@@ -90,6 +90,32 @@ public sealed class ConnectionTests
     }
 
     [Test]
+    public void A_network_is_found_by_name_with_its_state_and_a_missing_one_is_not()
+    {
+        using var connection = Connection.Open("test:///default");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(connection.TryGetNetwork("default", out var active), Is.True, "the test driver's network");
+            Assert.That(active, Is.True);
+            Assert.That(connection.TryGetNetwork("no-such-network", out _), Is.False);
+        }
+    }
+
+    [Test]
+    public void Node_info_reads_libvirts_struct_field_by_field()
+    {
+        using var connection = Connection.Open("test:///default");
+        var node = connection.GetNodeInfo();
+        // The test driver's host: a CPU count that is the product of the topology after it, and 3 GiB.
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(node.Model, Is.EqualTo("i686"), "the model, without the rest of its 32 bytes");
+            Assert.That(node.MemoryKiB, Is.EqualTo(3UL * 1024 * 1024));
+            Assert.That(node.Cpus, Is.EqualTo(node.Nodes * node.Sockets * node.Cores * node.Threads).And.Positive);
+        }
+    }
+
+    [Test]
     public void Unknown_domain_throws_domain_not_found()
     {
         using var connection = Connection.Open(TestUri);

@@ -36,7 +36,7 @@ public sealed class BadInputTests : HostFixture
     }
 
     [Test]
-    public void A_build_that_fails_is_one_clear_line()
+    public void A_build_that_fails_is_nixs_whole_error_and_leaves_nothing_behind()
     {
         var flake = TestGuestFlake.CopyForEditing();
         try
@@ -45,8 +45,14 @@ public sealed class BadInputTests : HostFixture
             var nix = Path.Combine(flake, "flake.nix");
             File.WriteAllText(nix, File.ReadAllText(nix).Replace("chmod 555 \"$out\"", "chmod 555 \"$out\"; no-such-command"));
             var result = Host.Run("install", "-q", $"path:{flake}#vm");
-            AssertCleanFailure(result);
-            Assert.That(result.Error, Does.Contain("failed"));
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(result.ExitCode, Is.EqualTo(1));
+                Assert.That(result.ErrorLines[0], Is.EqualTo("miniguest: error: nix profile failed (exit 1):"), "-q: nothing before the error");
+                Assert.That(result.Error, Does.Contain("no-such-command").And.Not.Contain("   at "), "the build's log, no stack trace");
+                Assert.That(Host.Snapshot().Where(e => !e.StartsWith("state", StringComparison.Ordinal) && e != "profiles"), Is.Empty,
+                    "nothing left behind");
+            }
         }
         finally
         {
@@ -150,9 +156,11 @@ public sealed class BadInputTests : HostFixture
     }
 
     // The STATUS column of the guest's row in the table list prints.
-    private string ListedStatus(string name) =>
-        Host.Ok("list").Out.Split('\n').Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Single(columns => columns.Length > 0 && columns[0] == name)[4];
+    private string? ListedStatus(string name)
+    {
+        using var listed = System.Text.Json.JsonDocument.Parse(Host.Ok("list", "--json").Out);
+        return listed.RootElement.EnumerateArray().Single(guest => guest.GetProperty("name").GetString() == name).GetProperty("status").GetString();
+    }
 
     [Test]
     public void Usage_errors_exit_with_2()
@@ -208,6 +216,22 @@ public sealed class BadInputTests : HostFixture
 
         AssertOneLineFailure(result);
         Assert.That(result.Error, Does.Contain("cannot load libvirt's client library").And.Not.Contain("internal error"));
+    }
+
+    [TestCase("container", new[] { "--virt-type", "qemu" }, "a virtualisation type (kvm or qemu) applies to VMs only")]
+    [TestCase("container", new[] { "--network", "default" }, "a network is attached to VMs only")]
+    [TestCase("vm", new[] { "--network", "mgt-no-such-network" }, "there is no libvirt network 'mgt-no-such-network' on qemu:///system")]
+    [TestCase("vm", new[] { "--memory", "1073741824" }, "1073741824 MiB of memory is more than the host has")]
+    public void Create_refuses_settings_that_fit_neither_the_guest_nor_the_host_and_defines_nothing(string variant, string[] settings, string error)
+    {
+        Host.Ok("install", TestGuestFlake.Reference + "#" + variant);
+
+        var result = Host.Run(["create", variant, .. settings]);
+
+        AssertOneLineFailure(result);
+        Assert.That(result.Error, Does.Contain(error));
+        Assert.That(Directory.Exists(Path.Combine(Host.Paths.GuestState(variant), "domain")) || File.Exists(Host.Paths.DomainUuidFile(variant)),
+            Is.False, "no domain recorded");
     }
 
     [Test]
