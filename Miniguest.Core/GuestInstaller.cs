@@ -1,8 +1,14 @@
 namespace Miniguest.Core;
 
 /// <summary>What an upgrade did.</summary>
+/// <param name="Guest">The guest.</param>
+/// <param name="Outcome">How it ended.</param>
+/// <param name="Before">The generation before.</param>
+/// <param name="After">The generation after.</param>
+/// <param name="Changes">The versions that changed, one package a line, as <c>nix store diff-closures</c> says.</param>
+/// <param name="NewPaths">How many store paths the new generation's closure has that the old one's had not.</param>
 public sealed record UpgradeResult(string Guest, UpgradeOutcome Outcome, Generation? Before, Generation? After,
-    IReadOnlyList<string> Changes);
+    IReadOnlyList<string> Changes, int NewPaths = 0);
 
 /// <summary>How an upgrade ended.</summary>
 public enum UpgradeOutcome
@@ -93,11 +99,14 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
             DropStaging(name);
         }
         var after = guest.Profile.Current;
-        var changes = before is not null && after is not null
-            ? await nix.DiffClosuresAsync(before.StorePath, after.StorePath, cancellationToken).ConfigureAwait(false)
-            : [];
+        var moved = before is not null && after is not null && before.StorePath != after.StorePath;
+        var changes = moved ? await nix.DiffClosuresAsync(before!.StorePath, after!.StorePath, cancellationToken).ConfigureAwait(false) : [];
+        var newPaths = moved
+            ? (await nix.ClosureAsync(after!.StorePath, cancellationToken).ConfigureAwait(false))
+                .Except(await nix.ClosureAsync(before!.StorePath, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal).Count()
+            : 0;
         return new UpgradeResult(name, before?.StorePath == after?.StorePath ? UpgradeOutcome.Unchanged : UpgradeOutcome.Upgraded,
-            before, after, changes);
+            before, after, changes, newPaths);
     }
 
     /// <summary>Points the guest at generation <paramref name="to"/>, or at the one before the current.</summary>

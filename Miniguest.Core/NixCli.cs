@@ -69,6 +69,13 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
             : throw new NixException(["flake", "metadata", flakeRef], 0, "nix flake metadata printed no url");
     }
 
+    /// <summary>The store paths of a closure (<c>nix path-info --recursive</c>).</summary>
+    public async Task<IReadOnlyList<string>> ClosureAsync(string storePath, CancellationToken cancellationToken = default)
+    {
+        var output = await RunAsync(["path-info", "--recursive", storePath], null, cancellationToken).ConfigureAwait(false);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
     /// <summary>What changed between two closures, one line a package (<c>nix store diff-closures</c>).</summary>
     public async Task<IReadOnlyList<string>> DiffClosuresAsync(string before, string after, CancellationToken cancellationToken = default)
     {

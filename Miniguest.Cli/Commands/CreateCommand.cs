@@ -26,7 +26,9 @@ internal static class CreateCommand
         };
         var type = new Option<string?>("--type", "-t") { Description = "libvirt or lxc, as the original miniguest took; must match the guest's type" };
         type.AcceptOnlyFromAmong("libvirt", "lxc");
-        var command = new Command("create", "Define the guest's libvirt domain (a VM or a container, from its guestType)")
+        var command = new Command("create",
+            "Define the guest's libvirt domain (a VM or a container, from its guestType); run again, it updates the domain, "
+            + "keeping the settings not given")
         {
             name, memory, vcpus, virtType, network, printXml, allowWritableStore, type,
         };
@@ -63,7 +65,7 @@ internal static class CreateCommand
     }
 
     private static void LogProtection(CliContext context, StoreProtection protection) =>
-        context.Logger.LogInformation("Store protection: {Protection} ({Description})", protection, protection.Describe());
+        context.Logger.LogInformation("Store protection: {Description}", protection.Describe());
 
     // A whole number of at least minimum; anything else is a usage error that names the option.
     private static int? AtLeast(System.CommandLine.Parsing.ArgumentResult result, int minimum, string unit)

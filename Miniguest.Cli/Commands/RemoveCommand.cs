@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using Miniguest.Core;
 
 namespace Miniguest.Cli.Commands;
@@ -14,8 +15,14 @@ internal static class RemoveCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
+            var keptDomain = parse.GetValue(keepDomain) && File.Exists(context.Paths.DomainUuidFile(GuestName.Validate(guest)));
             await context.Host.RemoveAsync(guest, parse.GetValue(keepDomain), parse.GetValue(force), cancellationToken);
             await context.ReportAsync($"removed '{guest}'");
+            if (keptDomain)
+            {
+                context.Logger.LogWarning("the domain of '{Guest}' is kept, but it boots from the guest's files, just removed: "
+                    + "install the guest again before starting it, or undefine it (virsh undefine {Guest})", guest, guest);
+            }
             return CommandAction.Success;
         });
         return command;

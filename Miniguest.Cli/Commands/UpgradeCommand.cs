@@ -44,9 +44,13 @@ internal static class UpgradeCommand
                         break;
                     case UpgradeOutcome.Upgraded:
                         await context.ReportAsync($"'{guestName}': generation {result.Before?.Number} -> {result.After?.Number}");
+                        if (result.Changes.Count == 0)
+                        {
+                            await context.ReportAsync($"  no version changes; {result.NewPaths} new store path{(result.NewPaths == 1 ? "" : "s")}");
+                        }
                         foreach (var change in result.Changes)
                         {
-                            await context.ReportAsync("  " + change);
+                            await context.ReportAsync("  " + ClosureChange.Readable(change));
                         }
                         break;
                 }

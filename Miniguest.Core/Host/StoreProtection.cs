@@ -41,11 +41,11 @@ public static class StoreProtectionText
     public static string Describe(this StoreProtection protection) => protection switch
     {
         StoreProtection.None => "nothing: the guest can write to the host's store",
-        StoreProtection.ReadOnly9pShare => "a 9p share that QEMU exports read-only",
-        StoreProtection.ReadOnlyStoreView => "a virtiofs share of a read-only bind mount of the store",
-        StoreProtection.ReadOnlyHostStore => "a virtiofs share of the store, which the host mounts read-only",
-        StoreProtection.UserNamespace => "a user namespace: container root owns nothing on the host",
-        StoreProtection.DroppedCapabilities => "container root lacks CAP_SYS_ADMIN and CAP_DAC_READ_SEARCH, so it cannot remount its read-only binds",
+        StoreProtection.ReadOnly9pShare => "the store is shared read-only over 9p: QEMU refuses the guest's writes",
+        StoreProtection.ReadOnlyStoreView => "the store is shared over virtiofs from a read-only bind mount of it",
+        StoreProtection.ReadOnlyHostStore => "the store is shared over virtiofs, and the host itself mounts it read-only",
+        StoreProtection.UserNamespace => "the container runs in a user namespace: its root owns nothing on the host",
+        StoreProtection.DroppedCapabilities => "the container's root lacks CAP_SYS_ADMIN and CAP_DAC_READ_SEARCH, so it cannot remount its read-only binds",
         _ => throw new ArgumentOutOfRangeException(nameof(protection), protection, null),
     };
 }

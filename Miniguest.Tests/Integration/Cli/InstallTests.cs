@@ -136,17 +136,19 @@ public sealed class InstallTests : HostFixture
     [Test]
     public void Quiet_commands_print_nothing_when_they_succeed()
     {
+        var name = MiniguestHost.UniqueName("quiet");
         string[][] commands =
         [
-            ["-q", "install", Vm], ["-q", "install", "--force", "-n", "vm", TestGuestFlake.Reference + "#vm-virtiofs"], ["-q", "create", "vm", "--virt-type", "qemu", "--memory", "64"],
-            ["-q", "autostart", "vm", "on"], ["-q", "stop", "vm"], ["-q", "rollback", "vm"], ["-q", "remove", "vm"],
+            ["-q", "install", "-n", name, Vm], ["-q", "install", "--force", "-n", name, TestGuestFlake.Reference + "#vm-virtiofs"],
+            ["-q", "create", name, "--virt-type", "qemu", "--memory", "64"],
+            ["-q", "autostart", name, "on"], ["-q", "stop", name], ["-q", "rollback", name], ["-q", "remove", name],
         ];
         foreach (var command in commands)
         {
             var result = Host.Ok(command);
             Assert.That(result.Out + result.Error, Is.Empty, $"miniguest {string.Join(' ', command)}");
         }
-        Assert.That(Host.Run("install", Vm).Out, Does.StartWith("installed 'vm'"), "without -q, the command says what it did");
+        Assert.That(Host.Run("install", "-n", name, Vm).Out, Does.StartWith($"installed '{name}'"), "without -q, the command says what it did");
     }
 
     [Test]
@@ -175,16 +177,42 @@ public sealed class InstallTests : HostFixture
     [Test]
     public void List_on_another_uri_still_surveys_a_guest_where_its_domain_was_defined()
     {
-        Host.Ok("install", Vm);
-        Host.Ok("create", "vm", "--virt-type", "qemu", "--memory", "64");
+        var name = MiniguestHost.UniqueName("uri");
+        Host.Ok("install", "-n", name, Vm);
+        Host.Ok("create", name, "--virt-type", "qemu", "--memory", "64");
 
         using var listed = System.Text.Json.JsonDocument.Parse(Host.Ok("-c", "lxc:///", "list", "--json").Out);
 
-        var vm = listed.RootElement.EnumerateArray().Single(guest => guest.GetProperty("name").GetString() == "vm");
+        var vm = listed.RootElement.EnumerateArray().Single(guest => guest.GetProperty("name").GetString() == name);
         using (Assert.EnterMultipleScope())
         {
             Assert.That(vm.GetProperty("status").GetString(), Is.EqualTo("stopped"), "not \"not defined\"");
             Assert.That(vm.GetProperty("uri").GetString(), Is.EqualTo("qemu:///system"));
+        }
+    }
+
+    [Test]
+    public void Remove_keeping_the_domain_warns_that_the_domain_boots_from_the_files_it_removed()
+    {
+        var name = MiniguestHost.UniqueName("keep");
+        Host.Ok("install", "-n", name, Vm);
+        Host.Ok("create", name, "--virt-type", "qemu", "--memory", "64");
+        using var connection = Miniguest.Libvirt.Connection.Open("qemu:///system");
+        using var domain = connection.GetDomain(name);
+        try
+        {
+            var removed = Host.Ok("remove", "--keep-domain", name);
+
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(removed.Out.Trim(), Is.EqualTo($"removed '{name}'"));
+                Assert.That(removed.ErrorLines, Has.One.StartsWith($"miniguest: warning: the domain of '{name}' is kept, but it boots from the guest's files"));
+                Assert.That(connection.TryGetDomain(name, out var kept) && kept.Uuid == domain.Uuid, Is.True, "the domain is kept");
+            }
+        }
+        finally
+        {
+            domain.Undefine();
         }
     }
 
