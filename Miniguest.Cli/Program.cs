@@ -13,7 +13,7 @@ if (parse.Action is ParseErrorAction)
     // A missing command is reported beside the word that should have been one: name that word.
     var first = parse.Errors.OrderBy(e => e.Message.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0).First();
     var message = string.Join(" ", first.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-    Console.Error.WriteLine("miniguest: " + message);
+    Console.Error.WriteLine("miniguest: " + message + (CommandSuggestion.For(parse) is { } meant ? $" Did you mean '{meant}'?" : ""));
     Console.Error.WriteLine("Run 'miniguest --help' for usage.");
     return CommandAction.Usage;
 }

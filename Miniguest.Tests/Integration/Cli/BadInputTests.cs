@@ -162,6 +162,21 @@ public sealed class BadInputTests : HostFixture
         return listed.RootElement.EnumerateArray().Single(guest => guest.GetProperty("name").GetString() == name).GetProperty("status").GetString();
     }
 
+    [TestCase("instal", "install")]
+    [TestCase("lsit", "list")]
+    [TestCase("upgarde", "upgrade")]
+    public void A_mistyped_command_is_a_usage_error_that_names_the_command_meant(string typed, string meant)
+    {
+        var result = Host.Run(typed, "x");
+
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.ErrorLines[0], Does.EndWith($"Did you mean '{meant}'?"));
+    }
+
+    [Test]
+    public void A_word_near_no_command_gets_no_suggestion() =>
+        Assert.That(Host.Run("frobnicate").Error, Does.Not.Contain("Did you mean"));
+
     [Test]
     public void Usage_errors_exit_with_2()
     {
