@@ -24,4 +24,20 @@ public sealed class CompletionTests : HostFixture
         Assert.That(Host.Ok("[suggest:16]", "miniguest start ").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries),
             Does.Contain("alpha").And.Contain("beta"));
     }
+
+    [Test]
+    public void Completion_offers_what_fits_where_the_cursor_is()
+    {
+        Host.Ok("install", "-n", "alpha", TestGuestFlake.Reference + "#vm");
+        Host.Ok("install", "--force", "-n", "alpha", TestGuestFlake.Reference + "#vm-virtiofs");
+        string[] Suggest(string line) =>
+            Host.Ok($"[suggest:{line.Length}]", line).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Suggest("miniguest start "), Does.Contain("alpha").And.None.StartsWith("/").And.No.EqualTo("-?"), "no DOS help spellings");
+            Assert.That(Suggest("miniguest autostart alpha "), Does.Contain("on").And.Contain("off").And.No.EqualTo("alpha"), "the name is given");
+            Assert.That(Suggest("miniguest rollback alpha --to "), Is.EqualTo(new[] { "1", "2" }), "the guest's generations");
+        }
+    }
 }
