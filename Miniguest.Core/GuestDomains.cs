@@ -157,10 +157,9 @@ public sealed class GuestDomains(MiniguestPaths paths)
         {
             throw new InvalidDomainOptionsException($"there is no libvirt network '{network}' on {connection.RequestedUri}");
         }
-        if (options.MemoryMiB is { } memory && (ulong)memory * 1024 > connection.GetNodeInfo().MemoryKiB)
+        if (options.MemoryMiB is { } memory && connection.GetNodeInfo().MemoryKiB is var hostKiB && (ulong)memory * 1024 > hostKiB)
         {
-            throw new InvalidDomainOptionsException(
-                $"{memory} MiB of memory is more than the host has ({connection.GetNodeInfo().MemoryKiB / 1024} MiB)");
+            throw new InvalidDomainOptionsException($"{memory} MiB of memory is more than the host has ({hostKiB / 1024} MiB)");
         }
     }
 

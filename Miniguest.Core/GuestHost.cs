@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 
@@ -127,10 +128,11 @@ public sealed class GuestHost
 
     /// <summary>Removes the guest: its domain (unless <paramref name="keepDomain"/>), its link, profile, generations and
     /// state. A running guest is stopped first with <paramref name="force"/>, else refused: its files are never deleted
-    /// while it runs.</summary>
+    /// while it runs. Answers whether a domain was kept.</summary>
     /// <exception cref="GuestRunningException">It runs, and <paramref name="force"/> is not given.</exception>
-    public async Task RemoveAsync(string name, bool keepDomain = false, bool force = false, CancellationToken cancellationToken = default)
+    public async Task<bool> RemoveAsync(string name, bool keepDomain = false, bool force = false, CancellationToken cancellationToken = default)
     {
+        var keptDomain = false;
         using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
         var guest = Store.Get(name);
         if (!guest.IsImperative)
@@ -157,9 +159,34 @@ public sealed class GuestHost
                     CrashPoint.Reach(CrashPoint.UndefineDomain);
                     domain.Undefine();
                 }
+                keptDomain = keepDomain;
             }
         }
         _installer.Remove(name);
+        return keptDomain;
+    }
+
+    /// <summary>The generation the guest's running domain was started on; <see langword="null"/> when it does not run
+    /// (or the domain of its name is not its own).</summary>
+    public int? RunningGeneration(string name)
+    {
+        var guest = Store.Get(name);
+        if (!HasDomainRecord(guest))
+        {
+            return null;
+        }
+        using var connection = Connect(guest);
+        try
+        {
+            using var domain = Domains.Find(connection, name);
+            return domain is { IsActive: true }
+                ? DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace))?.Generation
+                : null;
+        }
+        catch (ForeignDomainException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The domain <see cref="DefineAsync"/> would define, without defining it.</summary>

@@ -10,6 +10,19 @@ public sealed record InstallableReference(string FlakeRef, string Attribute)
     /// <summary>The attribute path built.</summary>
     public string AttrPath => $"nixosConfigurations.{Attribute}.{BuildAttribute}";
 
+    /// <summary>The ATTR of an attribute path built from one (<see cref="AttrPath"/>); <see langword="null"/> for any
+    /// other path.</summary>
+    public static string? AttributeOf(string attrPath)
+    {
+        ArgumentNullException.ThrowIfNull(attrPath);
+        const string Prefix = "nixosConfigurations.";
+        const string Suffix = "." + BuildAttribute;
+        return attrPath.StartsWith(Prefix, StringComparison.Ordinal) && attrPath.EndsWith(Suffix, StringComparison.Ordinal)
+            && attrPath.Length > Prefix.Length + Suffix.Length
+            ? attrPath[Prefix.Length..^Suffix.Length]
+            : null;
+    }
+
     /// <summary>What nix builds.</summary>
     public string Installable => $"{FlakeRef}#{AttrPath}";
 

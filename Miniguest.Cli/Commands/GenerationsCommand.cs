@@ -15,8 +15,7 @@ internal static class GenerationsCommand
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
             var current = guest.Profile.Current?.Number;
-            var running = (await context.Host.ListAsync(cancellationToken: cancellationToken))
-                .FirstOrDefault(listed => listed.Name == guest.Name)?.RunningGeneration;
+            var running = context.Host.RunningGeneration(guest.Name);
             var generations = guest.Profile.Generations
                 .Select(g => new GenerationJson(g.Number, g.StorePath, g.CreatedUtc, g.Number == current, g.Number == running))
                 .ToList();

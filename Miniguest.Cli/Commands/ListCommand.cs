@@ -44,16 +44,7 @@ internal static class ListCommand
 
     // FLAKEREF#ATTR as it was given to install, what is wrong with a broken guest, or where a declared one comes from.
     private static string Source(GuestJson row) =>
-        row.FlakeRef is { } flake ? flake + AttributeOf(row.AttrPath) : row.Error ?? (row.Declarative ? "(declarative)" : "");
-
-    // nixosConfigurations.ATTR.config.system.build.miniguest -> #ATTR
-    private static string AttributeOf(string? attrPath)
-    {
-        const string Prefix = "nixosConfigurations.", Suffix = ".config.system.build.miniguest";
-        return attrPath is not null && attrPath.StartsWith(Prefix, StringComparison.Ordinal) && attrPath.EndsWith(Suffix, StringComparison.Ordinal)
-            ? "#" + attrPath[Prefix.Length..^Suffix.Length]
-            : attrPath is null ? "" : "#" + attrPath;
-    }
+        row.FlakeRef is { } flake ? $"{flake}#{(row.AttrPath is { } path ? InstallableReference.AttributeOf(path) ?? path : "")}" : row.Error ?? (row.Declarative ? "(declarative)" : "");
 
     private static GuestJson Row(GuestListing guest) => new()
     {

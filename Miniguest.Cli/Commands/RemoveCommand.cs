@@ -15,8 +15,7 @@ internal static class RemoveCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            var keptDomain = parse.GetValue(keepDomain) && File.Exists(context.Paths.DomainUuidFile(GuestName.Validate(guest)));
-            await context.Host.RemoveAsync(guest, parse.GetValue(keepDomain), parse.GetValue(force), cancellationToken);
+            var keptDomain = await context.Host.RemoveAsync(guest, parse.GetValue(keepDomain), parse.GetValue(force), cancellationToken);
             await context.ReportAsync($"removed '{guest}'");
             if (keptDomain)
             {
