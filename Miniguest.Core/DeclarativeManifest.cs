@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 
@@ -46,7 +47,17 @@ public sealed record DeclarativeManifest(int Version, Dictionary<string, Declara
 /// <param name="Uri">The libvirt URI of its domain; <see langword="null"/> for the default of its type.</param>
 /// <param name="Memory">Memory in MiB.</param>
 /// <param name="Vcpus">Virtual CPUs.</param>
-/// <param name="Network">A libvirt network to attach, or <see langword="null"/> for none.</param>
+/// <param name="Networks">The libvirt networks its interfaces are on, one interface each, before those of <paramref name="Bridges"/>.</param>
+/// <param name="Bridges">The host bridges its further interfaces are on.</param>
 /// <param name="Autostart">Whether it starts with the host.</param>
 /// <param name="RestartIfChanged">Whether a running guest restarts on a new generation.</param>
-public sealed record DeclarativeGuest(string? Uri, int Memory, int Vcpus, string? Network, bool Autostart, bool RestartIfChanged);
+public sealed record DeclarativeGuest(string? Uri, int Memory, int Vcpus, IReadOnlyList<string>? Networks, IReadOnlyList<string>? Bridges,
+    bool Autostart, bool RestartIfChanged)
+{
+    /// <summary>Its interfaces' attachments: its networks, then its bridges; none when it declares neither.</summary>
+    public IReadOnlyList<NetworkAttachment> Attachments =>
+        [
+            .. (Networks ?? []).Select(network => new NetworkAttachment(AttachmentType.Network, network)),
+            .. (Bridges ?? []).Select(bridge => new NetworkAttachment(AttachmentType.Bridge, bridge)),
+        ];
+}

@@ -6,7 +6,9 @@ namespace Miniguest.Core;
 /// <param name="Mounts">The mount table of libvirtd's namespace (<see cref="MountTable.OfLibvirtd"/>).</param>
 /// <param name="Virtualization">What a VM runs on when nothing asks otherwise (<see cref="HostVirtualization.Choose(Miniguest.Libvirt.Connection, string)"/>).</param>
 /// <param name="UserNamespaces">Whether the kernel offers containers user namespaces (<see cref="StoreGuard.UserNamespacesAvailable"/>).</param>
-public sealed record HostFacts(MountTable Mounts, VirtType Virtualization, bool UserNamespaces);
+/// <param name="DefaultNetwork">The network a new guest is attached to when none is asked for: libvirt's
+/// <see cref="GuestDomainBuilder.DefaultNetwork"/> where it is active, else <see langword="null"/>.</param>
+public sealed record HostFacts(MountTable Mounts, VirtType Virtualization, bool UserNamespaces, string? DefaultNetwork = null);
 
 /// <summary>
 /// The domain Miniguest defines for a guest, from the guest's system, the settings asked for, the domain it has now (its
@@ -15,6 +17,9 @@ public sealed record HostFacts(MountTable Mounts, VirtType Virtualization, bool 
 /// </summary>
 public static class GuestDomainBuilder
 {
+    /// <summary>The libvirt network a new guest is attached to when none is asked for, where it is active.</summary>
+    public const string DefaultNetwork = "default";
+
     /// <summary>The domain of guest <paramref name="name"/>.</summary>
     /// <param name="name">The guest's name.</param>
     /// <param name="system">Its system, read from its link (<see cref="Guest.LoadSystem"/>).</param>
@@ -51,9 +56,10 @@ public static class GuestDomainBuilder
                 BootSource = system.BootDirectory,
                 MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 512,
                 VCpus = options.VCpus ?? existing?.VCpus ?? 1,
+                Interfaces = Interfaces(options.Interfaces, existing?.Interfaces, host.DefaultNetwork),
                 Metadata = metadata,
             }, UserNamespaceFor(name), host.UserNamespaces);
-            return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container));
+            return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container), container.Interfaces);
         }
         var existingVm = existingXml is null ? null : DomainXml.ReadVm(existingXml);
         var vm = new VmDomain
@@ -71,12 +77,7 @@ public static class GuestDomainBuilder
             MemoryMiB = options.MemoryMiB ?? existingVm?.MemoryMiB ?? 1024,
             VCpus = options.VCpus ?? existingVm?.VCpus ?? 1,
             VirtType = options.VirtType ?? existingVm?.VirtType ?? host.Virtualization,
-            Network = options.Network switch
-            {
-                null => existingVm?.Network,
-                DomainOptions.NoNetwork => null,
-                var network => network,
-            },
+            Interfaces = Interfaces(options.Interfaces, existingVm?.Interfaces, host.DefaultNetwork),
             ConsoleLog = paths.ConsoleLog(name),
             Metadata = metadata,
         };
@@ -85,7 +86,45 @@ public static class GuestDomainBuilder
             // virtiofsd follows links: both shares go through the read-only view of the store.
             vm = vm with { StoreSource = view.Directory!, BootSource = view.Translate(vm.BootSource) };
         }
-        return new GuestDomainDefinition(DomainXml.Write(vm), vm.Uuid!.Value, StoreGuard.EnsureProtected(vm, host.Mounts));
+        return new GuestDomainDefinition(DomainXml.Write(vm), vm.Uuid!.Value, StoreGuard.EnsureProtected(vm, host.Mounts), vm.Interfaces);
+    }
+
+    // The interfaces asked for keep the MAC addresses the domain's interfaces have: first those of an interface on the
+    // same network or bridge, then the rest in order, so that a guest moved to another network keeps its MAC too.
+    // Nothing asked keeps the interfaces as they are; a new domain gets the default network where there is one.
+    private static ValueList<GuestInterface> Interfaces(IReadOnlyList<NetworkAttachment>? asked, IReadOnlyList<GuestInterface>? existing,
+        string? defaultNetwork)
+    {
+        if (asked is null)
+        {
+            return existing is not null ? existing.ToValueList()
+                : defaultNetwork is null ? []
+                : [new GuestInterface(new NetworkAttachment(AttachmentType.Network, defaultNetwork), NewMacAddress())];
+        }
+        var unclaimed = (existing ?? []).ToList();
+        var kept = asked.Select(attachment => unclaimed.FirstOrDefault(nic => nic.Attachment == attachment) is { } same && unclaimed.Remove(same)
+            ? same.MacAddress : null).ToList();
+        return asked.Select((attachment, i) => new GuestInterface(attachment, kept[i] ?? TakeFirst(unclaimed)?.MacAddress ?? NewMacAddress()))
+            .ToValueList();
+    }
+
+    private static GuestInterface? TakeFirst(List<GuestInterface> interfaces)
+    {
+        if (interfaces.Count == 0)
+        {
+            return null;
+        }
+        var first = interfaces[0];
+        interfaces.RemoveAt(0);
+        return first;
+    }
+
+    // A random address under QEMU's prefix, as libvirt picks them; chosen here so that the domain records it from the start.
+    private static string NewMacAddress()
+    {
+        Span<byte> suffix = stackalloc byte[3];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(suffix);
+        return $"52:54:00:{suffix[0]:x2}:{suffix[1]:x2}:{suffix[2]:x2}";
     }
 
     // Each container gets a range of 65536 host ids far above every user of the host, picked from its name (FNV-1a)

@@ -16,20 +16,19 @@ public sealed record DomainOptions
     /// <summary>KVM or software emulation (default: KVM where the host offers it).</summary>
     public VirtType? VirtType { get; init; }
 
-    /// <summary>A libvirt network to attach, or <see cref="NoNetwork"/> for none (default none).</summary>
-    public string? Network { get; init; }
-
-    /// <summary>The value of <see cref="Network"/> that means no network interface.</summary>
-    public const string NoNetwork = "none";
+    /// <summary>What the guest's network interfaces are plugged into, in order; empty for none. A new domain gets one on
+    /// libvirt's <c>default</c> network where that network is active, as virt-install does, and none otherwise.
+    /// Interfaces keep their MAC addresses across re-definitions.</summary>
+    public IReadOnlyList<NetworkAttachment>? Interfaces { get; init; }
 
     /// <summary>Define the domain even where nothing keeps its guest from writing to the host's store (recorded
     /// in the domain's metadata). Off unless given.</summary>
     public bool? AllowWritableStore { get; init; }
 }
 
-/// <summary>A guest's domain as Miniguest would define it: its XML, and what keeps its guest from writing to the
-/// host's store.</summary>
-public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtection Protection);
+/// <summary>A guest's domain as Miniguest would define it: its XML, what keeps its guest from writing to the host's
+/// store, and its network interfaces.</summary>
+public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtection Protection, ValueList<GuestInterface> Interfaces);
 
 /// <summary>Where a guest's domain stands against its installed generation.</summary>
 public enum GuestStatus
@@ -136,7 +135,8 @@ public sealed class GuestDomains(MiniguestPaths paths)
         var system = guest.LoadSystem();
         CheckOptions(connection, guest.Name, system.Config.GuestType, options);
         using var existing = Find(connection, guest.Name);
-        var host = new HostFacts(MountTable.OfLibvirtd(), HostVirtualization.Choose(connection), StoreGuard.UserNamespacesAvailable());
+        var host = new HostFacts(MountTable.OfLibvirtd(), HostVirtualization.Choose(connection), StoreGuard.UserNamespacesAvailable(),
+            connection.TryGetNetwork(GuestDomainBuilder.DefaultNetwork, out var active) && active ? GuestDomainBuilder.DefaultNetwork : null);
         return GuestDomainBuilder.Build(guest.Name, system, new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath),
             options, existing?.GetXml(DomainXmlFlags.Inactive), paths, host);
     }
@@ -144,24 +144,36 @@ public sealed class GuestDomains(MiniguestPaths paths)
     // What was asked must fit the guest and the host, so that create refuses it rather than a later start.
     private static void CheckOptions(Connection connection, string name, GuestType type, DomainOptions options)
     {
-        var network = options.Network is { } given && given != DomainOptions.NoNetwork ? given : null;
         if (type == GuestType.Lxc && options.VirtType is not null)
         {
             throw new InvalidDomainOptionsException($"'{name}' is a container: a virtualisation type (kvm or qemu) applies to VMs only");
         }
-        if (type == GuestType.Lxc && network is not null)
+        foreach (var attachment in options.Interfaces ?? [])
         {
-            throw new InvalidDomainOptionsException($"'{name}' is a container: a network is attached to VMs only");
-        }
-        if (network is not null && !connection.TryGetNetwork(network, out _))
-        {
-            throw new InvalidDomainOptionsException($"there is no libvirt network '{network}' on {connection.RequestedUri}");
+            CheckAttachment(connection, attachment);
         }
         if (options.MemoryMiB is { } memory && connection.GetNodeInfo().MemoryKiB is var hostKiB && (ulong)memory * 1024 > hostKiB)
         {
             throw new InvalidDomainOptionsException($"{memory} MiB of memory is more than the host has ({hostKiB / 1024} MiB)");
         }
     }
+
+    private static void CheckAttachment(Connection connection, NetworkAttachment attachment)
+    {
+        switch (attachment.Type)
+        {
+            case AttachmentType.Network when !connection.TryGetNetwork(attachment.Source, out _):
+                throw new InvalidDomainOptionsException(
+                    $"there is no libvirt network '{attachment.Source}' on {connection.RequestedUri} (virsh net-list --all lists them)");
+            case AttachmentType.Bridge when !HostBridges.IsValidName(attachment.Source):
+                throw new InvalidDomainOptionsException($"'{attachment.Source}' is not a network interface name");
+            // Only this host's bridges can be looked at; a remote daemon refuses a missing one when the guest starts.
+            case AttachmentType.Bridge when IsLocal(connection.RequestedUri) && !HostBridges.Exists(attachment.Source):
+                throw new InvalidDomainOptionsException($"there is no bridge '{attachment.Source}' on this host (ip link show type bridge lists them)");
+        }
+    }
+
+    private static bool IsLocal(string uri) => Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && parsed.Host.Length == 0;
 
     /// <summary>Refuses to start a domain whose guest could write to the host's store (the host may have changed
     /// since it was defined: a read-only view gone, say), or whose kernel, initrd or <c>boot</c> share lead out of the
@@ -235,8 +247,8 @@ public enum ResyncOutcome
 internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection,
     bool Autostart = false);
 
-/// <summary>Domain settings that do not fit the guest (a virtualisation type for a container) or the host (a network it
-/// does not have, more memory than it has).</summary>
+/// <summary>Domain settings that do not fit the guest (a virtualisation type for a container) or the host (a network or
+/// bridge it does not have, more memory than it has).</summary>
 public sealed class InvalidDomainOptionsException(string message) : MiniguestException(message);
 
 /// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched.</summary>

@@ -339,7 +339,7 @@ public sealed class GuestHost
         {
             MemoryMiB = settings.Memory,
             VCpus = settings.Vcpus,
-            Network = settings.Network ?? DomainOptions.NoNetwork,
+            Interfaces = settings.Attachments,
         });
         CrashPoint.Reach(CrashPoint.SetAutostart);
         domain.Autostart = settings.Autostart;

@@ -146,6 +146,38 @@ public sealed class Domain : IDisposable
         }
     }
 
+    /// <summary>The running domain's network interfaces and their addresses as <paramref name="source"/> knows them
+    /// (<c>virDomainInterfaceAddresses</c>).</summary>
+    public unsafe IReadOnlyList<DomainInterfaceAddresses> GetInterfaceAddresses(InterfaceAddressSource source = InterfaceAddressSource.Lease)
+    {
+        Interop.DomainInterfaceNative** array = null;
+        var count = Ensure.Success(Interop.virDomainInterfaceAddresses(_handle, &array, (uint)source, 0), "virDomainInterfaceAddresses");
+        try
+        {
+            var interfaces = new DomainInterfaceAddresses[count];
+            for (var i = 0; i < count; i++)
+            {
+                var native = array[i];
+                var addresses = new InterfaceAddress[native->AddressCount];
+                for (var j = 0; j < addresses.Length; j++)
+                {
+                    var address = native->Addresses[j];
+                    addresses[j] = new InterfaceAddress(System.Net.IPAddress.Parse(Interop.BorrowString(address.Address)!), (int)address.Prefix);
+                }
+                interfaces[i] = new DomainInterfaceAddresses(Interop.BorrowString(native->Name) ?? "", Interop.BorrowString(native->HardwareAddress), addresses);
+            }
+            return interfaces;
+        }
+        finally
+        {
+            for (var i = 0; i < count; i++)
+            {
+                Interop.virDomainInterfaceFree(array[i]);
+            }
+            System.Runtime.InteropServices.NativeMemory.Free(array);
+        }
+    }
+
     /// <summary>Releases this reference to the domain (the domain itself is untouched).</summary>
     public void Dispose() => _handle.Dispose();
 

@@ -6,7 +6,10 @@
 #
 # Exported by the flake as `lib`.
 let
-  inherit (builtins) concatStringsSep elem head mapAttrs match toJSON;
+  inherit (builtins) concatStringsSep elem head isList mapAttrs match toJSON;
+
+  # `null`, one value or a list of them, as a list.
+  toList = value: if value == null then [ ] else if isList value then value else [ value ];
 
   oneOf = what: allowed: value:
     if elem value allowed then value
@@ -142,13 +145,16 @@ rec {
 
   # The manifest `miniguest apply --manifest FILE` reads: the declarative host module's guests (the
   # attribute set `miniguests`) with the settings the CLI acts on. Other attributes of each guest (its
-  # configuration, its system) are not part of it. `uri = null` leaves the choice to the CLI.
+  # configuration, its system) are not part of it. `uri = null` leaves the choice to the CLI. `network`
+  # and `bridge` are each `null`, a name or a list of names: one interface per name, networks first.
   declarativeManifest = guests:
     toJSON {
       version = 1;
       guests = mapAttrs
         (_: guest: {
-          inherit (guest) uri memory vcpus network autostart restartIfChanged;
+          inherit (guest) uri memory vcpus autostart restartIfChanged;
+          networks = toList guest.network;
+          bridges = toList (guest.bridge or null);
         })
         guests;
     };

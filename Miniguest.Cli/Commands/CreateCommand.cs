@@ -18,7 +18,13 @@ internal static class CreateCommand
         var vcpus = new Option<int?>("--vcpus") { Description = "Virtual CPUs (default 1)", CustomParser = result => AtLeast(result, 1, "") };
         var virtType = new Option<string?>("--virt-type") { Description = "kvm or qemu (software emulation); default: kvm where the host offers it" };
         virtType.AcceptOnlyFromAmong("kvm", "qemu");
-        var network = new Option<string?>("--network") { Description = "A libvirt network to attach, or none (default none)" };
+        var network = new Option<string[]>("--network")
+        {
+            Description = "A libvirt network to plug an interface into; repeat for more; none for no interface "
+                + $"(default: libvirt's '{GuestDomainBuilder.DefaultNetwork}' network where it is active, for a new domain)",
+            HelpName = "NAME",
+        };
+        var bridge = new Option<string[]>("--bridge") { Description = "A host bridge to plug an interface into (after the networks); repeat for more", HelpName = "BRIDGE" };
         var printXml = new Option<bool>("--print-xml") { Description = "Print the domain XML instead of defining it" };
         var allowWritableStore = new Option<bool>("--allow-writable-store")
         {
@@ -28,9 +34,9 @@ internal static class CreateCommand
         type.AcceptOnlyFromAmong("libvirt", "lxc");
         var command = new Command("create",
             "Define the guest's libvirt domain (a VM or a container, from its guestType); run again, it updates the domain, "
-            + "keeping the settings not given")
+            + "keeping the settings not given (and each interface's MAC address)")
         {
-            name, memory, vcpus, virtType, network, printXml, allowWritableStore, type,
+            name, memory, vcpus, virtType, network, bridge, printXml, allowWritableStore, type,
         };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
@@ -45,7 +51,7 @@ internal static class CreateCommand
                 MemoryMiB = parse.GetValue(memory),
                 VCpus = parse.GetValue(vcpus),
                 VirtType = parse.GetValue(virtType) switch { "kvm" => VirtType.Kvm, "qemu" => VirtType.Qemu, _ => null },
-                Network = parse.GetValue(network),
+                Interfaces = Attachments(parse.GetValue(network) ?? [], parse.GetValue(bridge) ?? []),
                 AllowWritableStore = parse.GetValue(allowWritableStore) ? true : null,
             };
             if (parse.GetValue(printXml))
@@ -59,10 +65,31 @@ internal static class CreateCommand
             using var domain = defined.Domain;
             LogProtection(context, defined.Definition.Protection);
             await context.ReportAsync($"defined '{guest.Name}' on {defined.Uri}");
+            await context.ReportAsync(defined.Definition.Interfaces.Count == 0
+                ? "  no network interface (--network NAME or --bridge BRIDGE adds one)"
+                : string.Join(Environment.NewLine, defined.Definition.Interfaces.Select(nic => $"  interface {nic.MacAddress} on {nic.Attachment}")));
             return CommandAction.Success;
         });
         return command;
     }
+
+    // Nothing given keeps the domain's interfaces; "--network none" alone asks for none.
+    private static IReadOnlyList<NetworkAttachment>? Attachments(string[] networks, string[] bridges)
+    {
+        if (networks.Length == 0 && bridges.Length == 0)
+        {
+            return null;
+        }
+        if (networks.Contains(NoInterface))
+        {
+            return networks.Length == 1 && bridges.Length == 0
+                ? []
+                : throw new InvalidDomainOptionsException($"--network {NoInterface} cannot be given with other networks or bridges");
+        }
+        return [.. networks.Select(n => new NetworkAttachment(AttachmentType.Network, n)), .. bridges.Select(b => new NetworkAttachment(AttachmentType.Bridge, b))];
+    }
+
+    private const string NoInterface = "none";
 
     private static void LogProtection(CliContext context, StoreProtection protection) =>
         context.Logger.LogInformation("Store protection: {Description}", protection.Describe());

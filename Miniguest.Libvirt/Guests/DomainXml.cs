@@ -39,11 +39,7 @@ public static class DomainXml
             new XElement("devices",
                 VmShare(vm, vm.StoreSource, StoreTag),
                 VmShare(vm, vm.BootSource, BootTag),
-                vm.Network is null
-                    ? null
-                    : new XElement("interface", new XAttribute("type", "network"),
-                        new XElement("source", new XAttribute("network", vm.Network)),
-                        new XElement("model", new XAttribute("type", "virtio"))),
+                vm.Interfaces.Select(nic => Interface(nic, virtio: true)),
                 new XElement("serial", new XAttribute("type", "pty"),
                     vm.ConsoleLog is null
                         ? null
@@ -80,6 +76,7 @@ public static class DomainXml
                 Bind(container.RootDirectory, "/", readOnly: false),
                 Bind(container.StoreSource, container.StoreTarget, readOnly: true),
                 Bind(container.BootSource, "/boot", readOnly: true),
+                container.Interfaces.Select(nic => Interface(nic, virtio: false)),
                 new XElement("console", new XAttribute("type", "pty"))));
         return domain.ToString();
     }
@@ -127,8 +124,7 @@ public static class DomainXml
                 || (store.Element("readonly") is not null && boot.Element("readonly") is not null),
             VirtiofsdPath = (string?)store.Element("binary")?.Attribute("path"),
             ConsoleLog = (string?)devices.Element("serial")?.Element("log")?.Attribute("file"),
-            Network = (string?)devices.Elements("interface")
-                .FirstOrDefault(i => (string?)i.Attribute("type") == "network")?.Element("source")?.Attribute("network"),
+            Interfaces = ReadInterfaces(devices),
         };
     }
 
@@ -165,6 +161,7 @@ public static class DomainXml
             StoreSource = Bound(storeTargets[0]),
             StoreTarget = storeTargets[0],
             BootSource = Bound("/boot"),
+            Interfaces = ReadInterfaces(Required(domain, "devices")),
         };
     }
 
@@ -277,6 +274,27 @@ public static class DomainXml
                 new XElement("source", new XAttribute("dir", source)),
                 new XElement("target", new XAttribute("dir", tag)),
                 vm.ReadOnly9pShares ? new XElement("readonly") : null);
+
+    private static XElement Interface(GuestInterface nic, bool virtio) =>
+        new("interface", new XAttribute("type", nic.Attachment.Type == AttachmentType.Network ? "network" : "bridge"),
+            new XElement("mac", new XAttribute("address", nic.MacAddress)),
+            new XElement("source", new XAttribute(nic.Attachment.Type == AttachmentType.Network ? "network" : "bridge", nic.Attachment.Source)),
+            virtio ? new XElement("model", new XAttribute("type", "virtio")) : null);
+
+    // The interfaces this model knows: on a libvirt network or a host bridge. Others (added by hand) are not Miniguest's.
+    private static ValueList<GuestInterface> ReadInterfaces(XElement devices) =>
+        devices.Elements("interface")
+            .Select(nic => (string?)nic.Attribute("type") switch
+            {
+                "network" => new NetworkAttachment(AttachmentType.Network, (string?)nic.Element("source")?.Attribute("network") ?? ""),
+                "bridge" => new NetworkAttachment(AttachmentType.Bridge, (string?)nic.Element("source")?.Attribute("bridge") ?? ""),
+                _ => null,
+            } is { } attachment
+                ? new GuestInterface(attachment, (string?)nic.Element("mac")?.Attribute("address")
+                    ?? throw new FormatException($"the interface on {attachment} has no MAC address"))
+                : null)
+            .OfType<GuestInterface>()
+            .ToValueList();
 
     private static XElement Bind(string source, string target, bool readOnly) =>
         new("filesystem", new XAttribute("type", "mount"),

@@ -54,8 +54,8 @@ public sealed record VmDomain
     /// <summary>A file that receives everything the guest writes to its serial console, or <see langword="null"/>.</summary>
     public string? ConsoleLog { get; init; }
 
-    /// <summary>The libvirt network to attach a virtio NIC to, or <see langword="null"/> for no network.</summary>
-    public string? Network { get; init; }
+    /// <summary>The guest's network interfaces, virtio NICs, in order.</summary>
+    public ValueList<GuestInterface> Interfaces { get; init; } = [];
 
     /// <summary>Miniguest's record of the guest, or <see langword="null"/> for an unmarked domain.</summary>
     public GuestMetadata? Metadata { get; init; }

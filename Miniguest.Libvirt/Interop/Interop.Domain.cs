@@ -87,4 +87,29 @@ internal static unsafe partial class Interop
     [LibraryImport(Libvirt, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int virDomainSetMetadata(DomainHandle domain, int type, string? metadata, string? key,
         string? uri, uint flags);
+    /// <summary><c>virDomainInterface</c>: one interface of a running domain and the addresses found for it.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct DomainInterfaceNative
+    {
+        public byte* Name;
+        public byte* HardwareAddress;
+        public uint AddressCount;
+        public DomainIPAddressNative* Addresses;
+    }
+
+    /// <summary><c>virDomainIPAddress</c>; <c>Type</c> is 0 for IPv4, 1 for IPv6.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct DomainIPAddressNative
+    {
+        public int Type;
+        public byte* Address;
+        public uint Prefix;
+    }
+
+    /// <summary>Owned: each element is freed with <see cref="virDomainInterfaceFree"/>, then the array with free().</summary>
+    [LibraryImport(Libvirt)]
+    internal static partial int virDomainInterfaceAddresses(DomainHandle domain, DomainInterfaceNative*** interfaces, uint source, uint flags);
+
+    [LibraryImport(Libvirt)]
+    internal static partial void virDomainInterfaceFree(DomainInterfaceNative* iface);
 }

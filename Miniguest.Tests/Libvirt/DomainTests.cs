@@ -95,6 +95,31 @@ public sealed class DomainTests
     }
 
     [Test]
+    public void Interface_addresses_of_a_running_domain_are_read_with_their_MAC_and_prefix()
+    {
+        using var domain = _connection.DefineDomain(
+            $"<domain type='test'><name>{_name}-nic</name><memory unit='MiB'>64</memory><os><type>hvm</type></os><devices>"
+            + "<interface type='network'><mac address='52:54:00:aa:bb:01'/><source network='default'/></interface>"
+            + "<interface type='network'><mac address='52:54:00:aa:bb:02'/><source network='default'/></interface>"
+            + "</devices></domain>");
+        Assert.That(() => domain.GetInterfaceAddresses(), Throws.TypeOf<OperationInvalidException>(), "a domain that does not run has none to give");
+        domain.Start();
+
+        var interfaces = domain.GetInterfaceAddresses();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(interfaces.Select(i => i.HardwareAddress), Is.EqualTo(new[] { "52:54:00:aa:bb:01", "52:54:00:aa:bb:02" }));
+            Assert.That(interfaces.SelectMany(i => i.Addresses).Select(a => a.PrefixLength), Is.All.InRange(1, 128));
+            Assert.That(interfaces.SelectMany(i => i.Addresses).Select(a => a.ToString()), Is.All.Match(@"^[0-9.]+/\d+$"));
+            Assert.That(interfaces.SelectMany(i => i.Addresses).Select(a => a.Address).Distinct().Count(), Is.EqualTo(2),
+                "the test driver makes one address per interface");
+        }
+        domain.Destroy();
+        domain.Undefine();
+    }
+
+    [Test]
     public void Metadata_in_our_namespace_is_written_read_and_removed()
     {
         Assert.That(_domain.GetMetadata(GuestMetadata.Namespace), Is.Null);

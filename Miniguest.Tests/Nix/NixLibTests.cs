@@ -235,7 +235,7 @@ public sealed class NixLibTests
                 configuration = { boot.miniguest.enable = true; }; system = "x86_64-linux";
               };
               db = {
-                uri = "lxc:///"; memory = 512; vcpus = 2; network = "default"; autostart = true; restartIfChanged = false;
+                uri = "lxc:///"; memory = 512; vcpus = 2; network = [ "default" "backend" ]; bridge = "br0"; autostart = true; restartIfChanged = false;
                 configuration = { }; system = "aarch64-linux";
               };
             }
@@ -244,8 +244,8 @@ public sealed class NixLibTests
             {
               "version": 1,
               "guests": {
-                "web": { "uri": null, "memory": 1024, "vcpus": 1, "network": null, "autostart": false, "restartIfChanged": true },
-                "db": { "uri": "lxc:///", "memory": 512, "vcpus": 2, "network": "default", "autostart": true, "restartIfChanged": false }
+                "web": { "uri": null, "memory": 1024, "vcpus": 1, "networks": [], "bridges": [], "autostart": false, "restartIfChanged": true },
+                "db": { "uri": "lxc:///", "memory": 512, "vcpus": 2, "networks": ["default", "backend"], "bridges": ["br0"], "autostart": true, "restartIfChanged": false }
               }
             }
             """);

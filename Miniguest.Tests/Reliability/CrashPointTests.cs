@@ -234,7 +234,7 @@ public sealed class CrashPointTests
         }
         var manifest = Path.Combine(host.Root, declared ? "declared.json" : "none.json");
         File.WriteAllText(manifest, declared
-            ? """{"version":1,"guests":{"NAME":{"autostart":true,"memory":64,"network":null,"restartIfChanged":false,"uri":null,"vcpus":1}}}""".Replace("NAME", name, StringComparison.Ordinal)
+            ? """{"version":1,"guests":{"NAME":{"autostart":true,"memory":64,"networks":[],"bridges":[],"restartIfChanged":false,"uri":null,"vcpus":1}}}""".Replace("NAME", name, StringComparison.Ordinal)
             : """{"version":1,"guests":{}}""");
         return manifest;
     }

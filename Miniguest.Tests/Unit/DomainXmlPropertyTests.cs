@@ -17,18 +17,23 @@ public sealed class DomainXmlPropertyTests
         (3, Gen.Select(Text, Gen.Int[0, 10_000].Select(g => (int?)g), OptionalText, Gen.Bool, (name, generation, path, allowWritable) =>
             (GuestMetadata?)new GuestMetadata(name, generation % 3 == 0 ? null : generation, path) { AllowWritableStore = allowWritable })));
 
+    private static readonly Gen<ValueList<GuestInterface>> Interfaces =
+        Gen.Select(Gen.Enum<AttachmentType>(), Text, Gen.Byte.Array[6], (type, source, mac) =>
+                new GuestInterface(new NetworkAttachment(type, source), string.Join(':', mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)))))
+            .Array[0, 3].Select(nics => nics.ToValueList());
+
     private static readonly Gen<Guid?> Uuid = Gen.Frequency((1, Gen.Const((Guid?)null)), (1, Gen.Guid.Select(g => (Guid?)g)));
 
     private static readonly Gen<VmDomain> Vms =
         Gen.Select(Gen.Select(Text, Uuid, Text, Text, Text, Text, Text), Gen.Select(Gen.Enum<StoreShareType>(), OptionalText,
                 Gen.Int[16, 1 << 20], Gen.Int[1, 512], Gen.Enum<VirtType>(), Gen.OneOfConst("x86_64", "aarch64"), Gen.OneOfConst("pc", "q35", "virt")),
-            Gen.Select(OptionalText, OptionalText, Metadata),
+            Gen.Select(OptionalText, Interfaces, Metadata),
             (a, b, c) => new VmDomain
             {
                 Name = a.Item1, Uuid = a.Item2, Kernel = a.Item3, Initrd = a.Item4, CommandLine = a.Item5, BootSource = a.Item6, StoreSource = a.Item7,
                 StoreShare = b.Item1, VirtiofsdPath = b.Item1 == StoreShareType.Virtiofs ? b.Item2 : null,
                 MemoryMiB = b.Item3, VCpus = b.Item4, VirtType = b.Item5, Arch = b.Item6, Machine = b.Item7,
-                ConsoleLog = c.Item1, Network = c.Item2, Metadata = c.Item3,
+                ConsoleLog = c.Item1, Interfaces = c.Item2, Metadata = c.Item3,
             });
 
     private static readonly Gen<UserNamespaceMapping?> UserNamespace = Gen.Frequency(
@@ -39,11 +44,11 @@ public sealed class DomainXmlPropertyTests
     private static readonly Gen<ContainerDomain> Containers =
         Gen.Select(Gen.Select(Text, Uuid, Text, Text, Text, Text),
             Gen.Select(Gen.Int[16, 1 << 20], Gen.Int[1, 64], UserNamespace, Metadata, Gen.Int[0, 3].Select(c => (ContainerCapabilities)c),
-                Gen.OneOfConst("/nix/store", "/gnu/store", "/opt/nix/store")),
+                Gen.OneOfConst("/nix/store", "/gnu/store", "/opt/nix/store"), Interfaces),
             (a, b) => new ContainerDomain
             {
                 Name = a.Item1, Uuid = a.Item2, RootDirectory = a.Item3, BootSource = a.Item4, StoreSource = a.Item5, Init = a.Item6,
-                MemoryMiB = b.Item1, VCpus = b.Item2, UserNamespace = b.Item3, Metadata = b.Item4, DropCapabilities = b.Item5, StoreTarget = b.Item6,
+                MemoryMiB = b.Item1, VCpus = b.Item2, UserNamespace = b.Item3, Metadata = b.Item4, DropCapabilities = b.Item5, StoreTarget = b.Item6, Interfaces = b.Item7,
             });
 
     [Test]

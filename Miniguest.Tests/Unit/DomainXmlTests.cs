@@ -74,11 +74,26 @@ public sealed class DomainXmlTests
     }
 
     [Test]
-    public void Vm_without_a_network_has_no_interface_and_with_one_has_a_virtio_nic()
+    public void Interfaces_are_virtio_nics_in_vms_and_veth_pairs_in_containers_each_with_its_MAC()
     {
+        ValueList<GuestInterface> interfaces =
+        [
+            new(new NetworkAttachment(AttachmentType.Network, "default"), "52:54:00:00:00:01"),
+            new(new NetworkAttachment(AttachmentType.Bridge, "br0"), "52:54:00:00:00:02"),
+        ];
         Assert.That(XElement.Parse(DomainXml.Write(Vm)).Element("devices")!.Element("interface"), Is.Null);
-        var nic = XElement.Parse(DomainXml.Write(Vm with { Network = "default" })).Element("devices")!.Element("interface")!;
-        Assert.That(nic.Element("source")!.Attribute("network")!.Value, Is.EqualTo("default"));
+        var nics = XElement.Parse(DomainXml.Write(Vm with { Interfaces = interfaces })).Element("devices")!.Elements("interface").ToList();
+        var veths = XElement.Parse(DomainXml.Write(Container with { Interfaces = interfaces })).Element("devices")!.Elements("interface").ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(nics.Select(n => (string?)n.Attribute("type")), Is.EqualTo(new[] { "network", "bridge" }));
+            Assert.That((string?)nics[0].Element("source")!.Attribute("network"), Is.EqualTo("default"));
+            Assert.That((string?)nics[1].Element("source")!.Attribute("bridge"), Is.EqualTo("br0"));
+            Assert.That(nics.Select(n => (string?)n.Element("mac")!.Attribute("address")), Is.EqualTo(new[] { "52:54:00:00:00:01", "52:54:00:00:00:02" }));
+            Assert.That(nics.Select(n => (string?)n.Element("model")?.Attribute("type")), Is.All.EqualTo("virtio"));
+            Assert.That(veths.Select(n => n.Element("model")), Is.All.Null, "libvirt-LXC makes veth pairs, no model");
+            Assert.That(DomainXml.ReadContainer(DomainXml.Write(Container with { Interfaces = interfaces })).Interfaces, Is.EqualTo(interfaces));
+        }
     }
 
     [Test]
@@ -188,7 +203,8 @@ public sealed class DomainXmlTests
         var vm = Vm with
         {
             Uuid = Guid.NewGuid(), StoreShare = StoreShareType.Virtiofs, VirtiofsdPath = "/run/virtiofsd",
-            StoreSource = "/run/miniguest/store", Network = "default", Machine = "q35", VirtType = VirtType.Kvm,
+            StoreSource = "/run/miniguest/store", Machine = "q35", VirtType = VirtType.Kvm,
+            Interfaces = [new(new NetworkAttachment(AttachmentType.Network, "default"), "52:54:00:12:34:56")],
         };
         Assert.That(DomainXml.ReadVm(DomainXml.Write(vm)), Is.EqualTo(vm));
     }

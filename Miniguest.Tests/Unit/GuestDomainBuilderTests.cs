@@ -43,7 +43,7 @@ public sealed class GuestDomainBuilderTests
     {
         var first = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions
         {
-            MemoryMiB = 256, VCpus = 2, VirtType = VirtType.Kvm, Network = "default", AllowWritableStore = true,
+            MemoryMiB = 256, VCpus = 2, VirtType = VirtType.Kvm, Interfaces = [OnNetwork("lan")], AllowWritableStore = true,
         }, existingXml: null, Paths, Debian);
 
         var again = GuestDomainBuilder.Build("web", Vm(), Metadata with { Generation = 4 }, new DomainOptions { VCpus = 3 }, first.Xml, Paths, Debian);
@@ -52,9 +52,54 @@ public sealed class GuestDomainBuilderTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(again.Uuid, Is.EqualTo(first.Uuid));
-            Assert.That((vm.MemoryMiB, vm.VCpus, vm.VirtType, vm.Network), Is.EqualTo((256, 3, VirtType.Kvm, "default")));
+            Assert.That((vm.MemoryMiB, vm.VCpus, vm.VirtType), Is.EqualTo((256, 3, VirtType.Kvm)));
+            Assert.That(vm.Interfaces, Is.EqualTo(DomainXml.ReadVm(first.Xml).Interfaces), "the same interfaces, MAC addresses and all");
             Assert.That(vm.Metadata?.AllowWritableStore, Is.True, "the opt-out stays");
             Assert.That(vm.Metadata?.Generation, Is.EqualTo(4));
+        }
+    }
+
+    private static NetworkAttachment OnNetwork(string name) => new(AttachmentType.Network, name);
+
+    private static NetworkAttachment OnBridge(string name) => new(AttachmentType.Bridge, name);
+
+    [Test]
+    public void A_new_guest_is_on_the_default_network_where_the_host_has_one_and_on_none_otherwise()
+    {
+        var withDefault = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), null, Paths, Debian with { DefaultNetwork = "default" });
+        var without = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), null, Paths, Debian);
+        var container = GuestDomainBuilder.Build("db", Container, Metadata, new DomainOptions(), null, Paths, Debian with { DefaultNetwork = "default" });
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(withDefault.Interfaces.Select(nic => nic.Attachment), Is.EqualTo(new[] { OnNetwork("default") }));
+            Assert.That(withDefault.Interfaces.Single().MacAddress, Does.Match("^52:54:00(:[0-9a-f]{2}){3}$"));
+            Assert.That(without.Interfaces, Is.Empty);
+            Assert.That(DomainXml.ReadContainer(container.Xml).Interfaces, Is.EqualTo(container.Interfaces).And.Count.EqualTo(1), "containers too");
+        }
+    }
+
+    [Test]
+    public void Interfaces_keep_their_MAC_addresses_through_every_redefinition()
+    {
+        var first = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("a"), OnBridge("br0")] }, null, Paths, Debian);
+        var macs = first.Interfaces.ToDictionary(nic => nic.Attachment, nic => nic.MacAddress);
+
+        var resynced = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), first.Xml, Paths, Debian with { DefaultNetwork = "default" });
+        var reordered = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnBridge("br0"), OnNetwork("a")] }, first.Xml, Paths, Debian);
+        var moved = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("b")] }, first.Xml, Paths, Debian);
+        var grown = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("a"), OnBridge("br0"), OnNetwork("c")] }, first.Xml, Paths, Debian);
+        var none = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [] }, first.Xml, Paths, Debian);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(macs.Values.Distinct().Count(), Is.EqualTo(2), "each interface its own MAC");
+            Assert.That(resynced.Interfaces, Is.EqualTo(first.Interfaces), "a re-sync asks nothing and keeps them, default network or not");
+            Assert.That(reordered.Interfaces.Select(nic => nic.MacAddress), Is.EqualTo(new[] { macs[OnBridge("br0")], macs[OnNetwork("a")] }));
+            Assert.That(moved.Interfaces.Single().MacAddress, Is.EqualTo(macs[OnNetwork("a")]), "moved to another network, the guest keeps its first MAC");
+            Assert.That(grown.Interfaces.Take(2), Is.EqualTo(first.Interfaces));
+            Assert.That(grown.Interfaces[2].MacAddress, Is.Not.AnyOf(macs.Values.ToArray()));
+            Assert.That(none.Interfaces, Is.Empty);
         }
     }
 

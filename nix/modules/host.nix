@@ -114,10 +114,23 @@ in
           };
 
           network = mkOption {
-            type = types.nullOr types.str;
+            type = types.nullOr (types.coercedTo types.str (name: [ name ]) (types.listOf types.str));
             default = null;
             example = "default";
-            description = "The libvirt network the guest's network interface joins; `null` for no interface.";
+            description = ''
+              The libvirt networks the guest's network interfaces join, one interface each (a name or a list
+              of names); `null` for none. A guest keeps each interface's MAC address, and so its DHCP lease.
+            '';
+          };
+
+          bridge = mkOption {
+            type = types.nullOr (types.coercedTo types.str (name: [ name ]) (types.listOf types.str));
+            default = null;
+            example = "br0";
+            description = ''
+              Host bridges the guest's further network interfaces join, for a guest on the host's LAN (a name
+              or a list of names); `null` for none. They come after those of `network`.
+            '';
           };
 
           uri = mkOption {

@@ -20,7 +20,7 @@ public sealed class ApplyTests : HostFixture
         Host.Ok("create", installed, "--virt-type", "qemu", "--memory", "128");
 
         var manifest = Path.Combine(Host.Root, "manifest.json");
-        File.WriteAllText(manifest, """{"version":1,"guests":{"NAME":{"autostart":true,"memory":192,"network":null,"restartIfChanged":true,"uri":null,"vcpus":2}}}"""
+        File.WriteAllText(manifest, """{"version":1,"guests":{"NAME":{"autostart":true,"memory":192,"networks":[],"bridges":[],"restartIfChanged":true,"uri":null,"vcpus":2}}}"""
             .Replace("NAME", declared, StringComparison.Ordinal));
         Host.Ok("apply", "--manifest", manifest);
 
