@@ -22,8 +22,15 @@ internal sealed record GuestJson
     /// <summary>What keeps the guest from writing to the host's store (<c>StoreProtection</c>).</summary>
     public string? StoreProtection { get; init; }
     public string? ConsoleLog { get; init; }
+    /// <summary>The running guest's addresses, as <c>10.0.0.5/24</c>.</summary>
+    public IReadOnlyList<string>? Addresses { get; init; }
+    /// <summary>Its network interfaces (read for <c>--json</c> only).</summary>
+    public IReadOnlyList<InterfaceJson>? Interfaces { get; init; }
     public string? Error { get; init; }
 }
+
+/// <summary>A guest's network interface as <c>list --json</c> prints it: its MAC and its network or bridge.</summary>
+internal sealed record InterfaceJson(string Mac, string? Network, string? Bridge);
 
 /// <summary>A generation as <c>generations --json</c> prints it.</summary>
 internal sealed record GenerationJson(int Number, string StorePath, DateTime Created, bool Current, bool Running);
@@ -32,6 +39,7 @@ internal sealed record GenerationJson(int Number, string StorePath, DateTime Cre
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(List<GuestJson>))]
 [JsonSerializable(typeof(List<GenerationJson>))]
+[JsonSerializable(typeof(List<string>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>The context the CLI prints with.</summary>

@@ -20,8 +20,8 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
     };
 
     /// <summary>The domains of <paramref name="names"/> on a connection, in as few calls as libvirt allows: one
-    /// listing, then one call for each domain that runs (for the generation it runs) or that Miniguest has no record of
-    /// defining (for its metadata, to tell whether it is Miniguest's).</summary>
+    /// listing, then two calls for each domain of Miniguest's that runs (for the generation it runs and its addresses) and
+    /// one for each domain that Miniguest has no record of defining (for its metadata, to tell whether it is Miniguest's).</summary>
     /// <param name="connection">The connection to survey.</param>
     /// <param name="names">The guests' names.</param>
     /// <param name="withProtection">Also assess each domain's store protection, from its full description (costlier:
@@ -84,7 +84,7 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
         // A running one is asked for the generation it runs: Miniguest's metadata element, far smaller than its XML.
         var metadata = DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace));
         return metadata?.GuestName == domain.Name
-            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, Protection: null)
+            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, Protection: null, Addresses: AddressesOf(domain))
             : new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
     }
 
@@ -96,8 +96,34 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
         var xml = domain.GetXml();
         var metadata = DomainXml.ReadMetadata(xml);
         return metadata?.GuestName == domain.Name && RecordedUuid(domain.Name) == domain.Uuid
-            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(xml, mounts))
+            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(xml, mounts),
+                Addresses: isActive ? AddressesOf(domain) : null, Interfaces: InterfacesOf(xml))
             : new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
+    }
+
+    // A domain that stopped since it was listed has none; a listing shows that rather than fail.
+    private static IReadOnlyList<InterfaceAddress>? AddressesOf(Domain domain)
+    {
+        try
+        {
+            return GuestAddresses.Of(domain);
+        }
+        catch (LibvirtException)
+        {
+            return null;
+        }
+    }
+
+    private static ValueList<GuestInterface>? InterfacesOf(string xml)
+    {
+        try
+        {
+            return DomainXml.ReadInterfaces(xml);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     private static StoreProtection? ProtectionOf(string xml, MountTable mounts)

@@ -244,8 +244,10 @@ public enum ResyncOutcome
 /// read it: always for a running domain of Miniguest's.</param>
 /// <param name="Protection">What keeps its guest from writing to the host's store, when the survey assessed it.</param>
 /// <param name="Autostart">Whether it starts with the host.</param>
+/// <param name="Addresses">The addresses of a running domain of Miniguest's (<see cref="GuestAddresses"/>).</param>
+/// <param name="Interfaces">Its network interfaces, when the survey read its whole description.</param>
 internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection,
-    bool Autostart = false);
+    bool Autostart = false, IReadOnlyList<InterfaceAddress>? Addresses = null, ValueList<GuestInterface>? Interfaces = null);
 
 /// <summary>Domain settings that do not fit the guest (a virtualisation type for a container) or the host (a network or
 /// bridge it does not have, more memory than it has).</summary>

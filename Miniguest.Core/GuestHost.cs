@@ -262,6 +262,41 @@ public sealed class GuestHost
         return await GuestConsole.AttachAsync(name, domain, attached: null, takeOver, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The running guest's addresses (<see cref="GuestAddresses"/>), waiting up to <paramref name="wait"/> for one
+    /// to appear; empty if none did.</summary>
+    /// <exception cref="GuestNotRunningException">The guest is not running, or stopped while waited for.</exception>
+    /// <exception cref="GuestHasNoInterfaceException">Its domain has no network interface to have an address on.</exception>
+    public async Task<IReadOnlyList<InterfaceAddress>> AddressesAsync(string name, TimeSpan wait = default, CancellationToken cancellationToken = default)
+    {
+        using var domain = OpenDomain(name);
+        if (DomainXml.ReadInterfaces(domain.GetXml(DomainXmlFlags.Inactive)).Count == 0)
+        {
+            throw new GuestHasNoInterfaceException(name);
+        }
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            IReadOnlyList<InterfaceAddress> found;
+            try
+            {
+                found = domain.IsActive ? GuestAddresses.Of(domain) : throw new GuestNotRunningException(name);
+            }
+            catch (OperationInvalidException)
+            {
+                throw new GuestNotRunningException(name);
+            }
+            var left = wait - waited.Elapsed;
+            if (found.Count > 0 || left <= TimeSpan.Zero)
+            {
+                return found;
+            }
+            await Task.Delay(left < AddressPollInterval ? left : AddressPollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // dnsmasq tells libvirt of a lease at once; a guest takes seconds to ask for one.
+    private static readonly TimeSpan AddressPollInterval = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Shuts the guest down, waiting up to <paramref name="timeout"/>; then pulls the plug with
     /// <paramref name="force"/>, or fails. The answer says which it took, or that it was not running.</summary>
     /// <exception cref="GuestStopTimeoutException">It did not shut down in time, and <paramref name="force"/> was not given.</exception>

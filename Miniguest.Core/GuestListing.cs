@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 
@@ -69,6 +70,12 @@ public sealed record GuestListing
 
     /// <summary>The file its serial console is logged to (VMs).</summary>
     public string? ConsoleLog { get; init; }
+
+    /// <summary>The running guest's addresses (<see cref="GuestAddresses"/>); <see langword="null"/> when it does not run.</summary>
+    public IReadOnlyList<InterfaceAddress>? Addresses { get; init; }
+
+    /// <summary>Its network interfaces, where the listing read its domain's whole description (with store protection).</summary>
+    public IReadOnlyList<GuestInterface>? Interfaces { get; init; }
 
     /// <summary>What is wrong, for a broken or foreign guest.</summary>
     public string? Problem { get; init; }
@@ -209,6 +216,8 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             RunningGeneration = domain.IsActive ? domain.Metadata?.Generation : null,
             Autostart = domain.Autostart,
             StoreProtection = domain.Protection,
+            Addresses = domain.IsActive ? domain.Addresses ?? [] : null,
+            Interfaces = domain.Interfaces,
             ConsoleLog = guest.Type == GuestType.Qemu ? store.Paths.ConsoleLog(guest.Name) : null,
             Status = GuestDomainSurvey.Status(domain, guest.StorePath) switch
             {

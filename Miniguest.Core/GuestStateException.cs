@@ -46,3 +46,11 @@ public sealed class GuestStopTimeoutException(string name, TimeSpan timeout)
     /// <summary>The guest.</summary>
     public string Name { get; } = name;
 }
+
+/// <summary>A guest's domain has no network interface, so it has no address.</summary>
+public sealed class GuestHasNoInterfaceException(string name)
+    : GuestStateException($"guest '{name}' has no network interface")
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
+}

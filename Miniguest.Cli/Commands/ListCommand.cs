@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Miniguest.Core;
+using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Cli.Commands;
 
@@ -23,11 +24,11 @@ internal static class ListCommand
                 return CommandAction.Success;
             }
             // Each column as wide as its longest entry, so that long names and sources never shift the others.
-            string[] header = ["NAME", "TYPE", "GEN", "RUNS", "DOMAIN", "AUTO", "STATUS", "SOURCE"];
+            string[] header = ["NAME", "TYPE", "GEN", "RUNS", "DOMAIN", "AUTO", "STATUS", "ADDRESS", "SOURCE"];
             var table = rows.Select(row => new[]
             {
                 row.Name, row.GuestType ?? "?", Number(row.Generation), Number(row.RunningGeneration), row.DomainState ?? "-",
-                row.Autostart switch { true => "yes", false => "no", null => "-" }, row.Status, Source(row),
+                row.Autostart switch { true => "yes", false => "no", null => "-" }, row.Status, Address(row.Addresses), Source(row),
             }).Prepend(header).ToList();
             var widths = Enumerable.Range(0, header.Length).Select(column => table.Max(cells => cells[column].Length)).ToArray();
             foreach (var cells in table)
@@ -39,6 +40,16 @@ internal static class ListCommand
         });
         return command;
     }
+
+    // The first address, and how many more there are; the rest are for address NAME and --json.
+    private static string Address(IReadOnlyList<string>? addresses) => addresses switch
+    {
+        null or [] => "-",
+        [var only] => Bare(only),
+        [var first, ..] => $"{Bare(first)} (+{addresses.Count - 1})",
+    };
+
+    private static string Bare(string address) => address.Split('/')[0];
 
     private static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
@@ -72,6 +83,10 @@ internal static class ListCommand
         },
         StoreProtection = guest.StoreProtection?.ToString(),
         ConsoleLog = guest.ConsoleLog,
+        Addresses = guest.Addresses?.Select(GuestAddresses.Format).ToList(),
+        Interfaces = guest.Interfaces?.Select(nic => new InterfaceJson(nic.MacAddress,
+            nic.Attachment.Type == AttachmentType.Network ? nic.Attachment.Source : null,
+            nic.Attachment.Type == AttachmentType.Bridge ? nic.Attachment.Source : null)).ToList(),
         Error = guest.Problem,
     };
 }

@@ -165,6 +165,11 @@ public static class DomainXml
         };
     }
 
+    /// <summary>The network interfaces of any domain's XML that are on a libvirt network or a host bridge, in order.</summary>
+    /// <exception cref="FormatException">The XML is not a domain, or such an interface has no MAC address.</exception>
+    public static ValueList<GuestInterface> ReadInterfaces(string xml) =>
+        Parse(xml).Element("devices") is { } devices ? ReadInterfaces(devices) : [];
+
     /// <summary>Reads Miniguest's metadata from any domain's XML; <see langword="null"/> when it has none,
     /// which means Miniguest did not define it and must not touch it.</summary>
     public static GuestMetadata? ReadMetadata(string xml) => ReadMetadata(Parse(xml));

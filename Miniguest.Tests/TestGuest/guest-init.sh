@@ -3,6 +3,8 @@
 # host's store (remounting it read-write first, as an attacker would), reports, and powers off.
 # A container whose root holds /miniguest-test-wait instead waits until it is asked to shut down; one whose root holds
 # /miniguest-test-attack runs it; one whose root holds /miniguest-test-echo echoes its console's bytes.
+# A guest with a network interface serves instead of powering off: it asks for an address by DHCP, says it, and serves
+# a page naming itself over HTTP until it is stopped.
 # Each report line goes to the console and to /miniguest-test-report: a container's root is the host's to read, and a
 # container can finish before a console is attached to it (libvirt-LXC cannot start one paused).
 bb=@busybox@/bin/busybox
@@ -29,6 +31,24 @@ if [ -e /miniguest-test-echo ]; then
   $bb stty raw -echo
   say "echoing"
   while :; do say "byte$($bb dd bs=1 count=1 2>/dev/null | $bb od -An -tx1)"; done
+fi
+if $bb ip link show eth0 >/dev/null 2>&1; then
+  $bb mkdir -p /tmp /srv
+  $bb ip link set lo up
+  $bb ip link set eth0 up
+  printf '#!%s sh\ncase "$1" in bound|renew) %s ip addr add "$ip/$mask" dev "$interface"; echo "$ip/$mask" >/tmp/address;; esac\n' "$bb" "$bb" >/tmp/udhcpc.sh
+  $bb chmod 755 /tmp/udhcpc.sh
+  # A new bridge port forwards only after a moment: ask again for up to a minute.
+  if $bb udhcpc -i eth0 -s /tmp/udhcpc.sh -q -n -t 30 -T 2 >/dev/null 2>&1; then
+    say "address=$($bb cat /tmp/address)"
+  else
+    say "address=none"
+  fi
+  echo "served by @variant@" >/srv/index.html
+  $bb httpd -p 80 -h /srv
+  trap 'say "shutdown requested"; $bb sync; exit 0' TERM INT
+  say "serving"
+  while :; do $bb sleep 1 & wait $!; done
 fi
 if [ -e /miniguest-test-wait ]; then
   trap 'say "shutdown requested"; $bb sync; exit 0' TERM INT

@@ -1,0 +1,38 @@
+using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Core;
+
+/// <summary>The addresses of a running guest, as libvirt knows them: the DHCP leases of the libvirt networks it is on,
+/// then the host's ARP table for what those do not cover (a guest on a bridge, or with an address of its own).</summary>
+public static class GuestAddresses
+{
+    /// <summary>The running <paramref name="domain"/>'s addresses, those of its interfaces in order; empty while it has none.</summary>
+    public static IReadOnlyList<InterfaceAddress> Of(Domain domain)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        var found = Read(domain, InterfaceAddressSource.Lease);
+        if (found.Count == 0)
+        {
+            found = Read(domain, InterfaceAddressSource.Arp);
+        }
+        return found;
+    }
+
+    /// <summary>An address as people write it: <c>10.0.0.5/24</c>, or the bare address where its prefix is unknown (ARP).</summary>
+    public static string Format(InterfaceAddress address) =>
+        address.PrefixLength == 0 ? address.Address.ToString() : address.ToString();
+
+    private static IReadOnlyList<InterfaceAddress> Read(Domain domain, InterfaceAddressSource source)
+    {
+        try
+        {
+            return domain.GetInterfaceAddresses(source).SelectMany(nic => nic.Addresses).Distinct().ToList();
+        }
+        // A source this driver cannot read (libvirt-LXC's ARP reader fails on some kernels) knows nothing, nothing more.
+        catch (LibvirtException e) when (e is not OperationInvalidException && source == InterfaceAddressSource.Arp)
+        {
+            return [];
+        }
+    }
+}
