@@ -14,14 +14,8 @@ internal static class AddressCommand
             Description = "Wait up to this many seconds for the guest to have an address (it asks for one as it boots)",
             HelpName = "SECONDS",
             DefaultValueFactory = _ => 0,
+            CustomParser = result => OptionParsers.AtLeast(result, 0, "seconds"),
         };
-        wait.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 0)
-            {
-                result.AddError("--wait must be a whole number of seconds, 0 or more");
-            }
-        });
         var json = GlobalOptions.Json();
         var command = new Command("address",
             "Print a running guest's addresses, one a line, from its libvirt network's DHCP leases (or the host's ARP table)")

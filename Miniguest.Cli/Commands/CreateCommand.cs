@@ -13,9 +13,9 @@ internal static class CreateCommand
         var memory = new Option<int?>("--memory")
         {
             Description = "Memory in MiB (default 1024 for VMs, 512 for containers)",
-            CustomParser = result => AtLeast(result, 16, "MiB"),
+            CustomParser = result => OptionParsers.AtLeast(result, 16, "MiB"),
         };
-        var vcpus = new Option<int?>("--vcpus") { Description = "Virtual CPUs (default 1)", CustomParser = result => AtLeast(result, 1, "") };
+        var vcpus = new Option<int?>("--vcpus") { Description = "Virtual CPUs (default 1)", CustomParser = result => OptionParsers.AtLeast(result, 1, "") };
         var virtType = new Option<string?>("--virt-type") { Description = "kvm or qemu (software emulation); default: kvm where the host offers it" };
         virtType.AcceptOnlyFromAmong("kvm", "qemu");
         var network = new Option<string[]>("--network")
@@ -93,17 +93,4 @@ internal static class CreateCommand
 
     private static void LogProtection(CliContext context, StoreProtection protection) =>
         context.Logger.LogInformation("Store protection: {Description}", protection.Describe());
-
-    // A whole number of at least minimum; anything else is a usage error that names the option.
-    private static int? AtLeast(System.CommandLine.Parsing.ArgumentResult result, int minimum, string unit)
-    {
-        var option = ((System.CommandLine.Parsing.OptionResult)result.Parent!).Option.Name;
-        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= minimum)
-        {
-            return value;
-        }
-        result.AddError($"{option} must be a whole number of at least {minimum}{(unit.Length > 0 ? " " + unit : "")}, not '{text}'");
-        return null;
-    }
 }
