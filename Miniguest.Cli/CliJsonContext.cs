@@ -26,8 +26,13 @@ internal sealed record GuestJson
     public IReadOnlyList<string>? Addresses { get; init; }
     /// <summary>Its network interfaces (read for <c>--json</c> only).</summary>
     public IReadOnlyList<InterfaceJson>? Interfaces { get; init; }
+    /// <summary>Its shares, with the host directory of each.</summary>
+    public IReadOnlyList<ShareJson>? Shares { get; init; }
     public string? Error { get; init; }
 }
+
+/// <summary>A guest's share as <c>list --json</c> prints it: <see cref="Source"/> is its host directory.</summary>
+internal sealed record ShareJson(string Tag, string MountPoint, string Source, bool ReadOnly);
 
 /// <summary>A guest's network interface as <c>list --json</c> prints it: its MAC and its network or bridge.</summary>
 internal sealed record InterfaceJson(string Mac, string? Network, string? Bridge);

@@ -13,8 +13,13 @@ public enum GuestType
 }
 
 /// <summary>A guest's <c>miniguest-config.json</c>: its <c>boot.miniguest</c> options as the module wrote them.</summary>
+/// <param name="GuestType">A VM or a container.</param>
+/// <param name="StoreShare">How a VM mounts the store and its other shares.</param>
 public sealed record GuestConfig(GuestType GuestType, StoreShareType StoreShare)
 {
+    /// <summary>The host directories the guest mounts, in the order of their tags (<c>boot.miniguest.shares</c>).</summary>
+    public ValueList<GuestShare> Shares { get; init; } = [];
+
     /// <summary>The file's name in a guest's build output.</summary>
     public const string FileName = "miniguest-config.json";
 
@@ -56,12 +61,47 @@ public sealed record GuestConfig(GuestType GuestType, StoreShareType StoreShare)
             "virtiofs" => StoreShareType.Virtiofs,
             var other => throw new GuestFileException(path, $"\"qemu.fsType\" is \"{other}\"; expected \"9p\" or \"virtiofs\""),
         };
-        return new GuestConfig(guestType, share);
+        return new GuestConfig(guestType, share) { Shares = ReadShares(path, json.Shares, guestType, share) };
+    }
+
+    private static ValueList<GuestShare> ReadShares(string path, List<ShareJson?>? shares, GuestType type, StoreShareType share)
+    {
+        var read = new List<GuestShare>();
+        foreach (var json in shares ?? [])
+        {
+            GuestShare guestShare;
+            try
+            {
+                guestShare = json is null ? throw new FormatException("a share is null") : GuestShare.Create(json.Tag, json.MountPoint, json.Source, json.ReadOnly ?? false);
+            }
+            catch (FormatException e)
+            {
+                throw new GuestFileException(path, $"\"shares\": {e.Message}", e);
+            }
+            if (read.Any(other => other.Tag == guestShare.Tag))
+            {
+                throw new GuestFileException(path, $"\"shares\": the tag '{guestShare.Tag}' is given twice");
+            }
+            if (read.Any(other => other.MountPoint == guestShare.MountPoint))
+            {
+                throw new GuestFileException(path, $"\"shares\": two shares are mounted at {guestShare.MountPoint}");
+            }
+            // libvirt cannot make a virtiofs share read-only: the guest could remount it writable.
+            if (guestShare.ReadOnly && type == GuestType.Qemu && share == StoreShareType.Virtiofs)
+            {
+                throw new GuestFileException(path, $"\"shares\": '{guestShare.Tag}' is read-only, which virtiofs cannot enforce; share it over 9p or writable");
+            }
+            read.Add(guestShare);
+        }
+        return read.OrderBy(s => s.Tag, StringComparer.Ordinal).ToValueList();
     }
 }
 
 /// <summary>The JSON shape of <c>miniguest-config.json</c>.</summary>
-internal sealed record GuestConfigJson(bool? Enable, string? GuestType, QemuConfigJson? Qemu);
+internal sealed record GuestConfigJson(bool? Enable, string? GuestType, QemuConfigJson? Qemu, List<ShareJson?>? Shares);
+
+/// <summary>One of the <c>shares</c> of <c>miniguest-config.json</c>.</summary>
+internal sealed record ShareJson(string? Tag, string? MountPoint, string? Source, bool? ReadOnly);
 
 /// <summary>The <c>qemu</c> object of <c>miniguest-config.json</c>.</summary>
 internal sealed record QemuConfigJson(string? FsType);

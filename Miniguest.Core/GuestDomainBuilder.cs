@@ -57,6 +57,7 @@ public static class GuestDomainBuilder
                 MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 512,
                 VCpus = options.VCpus ?? existing?.VCpus ?? 1,
                 Interfaces = Interfaces(options.Interfaces, existing?.Interfaces, host.DefaultNetwork),
+                Shares = Shares(name, system, paths, share => share.MountPoint),
                 Metadata = metadata,
             }, UserNamespaceFor(name), host.UserNamespaces);
             return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container), container.Interfaces);
@@ -78,6 +79,7 @@ public static class GuestDomainBuilder
             VCpus = options.VCpus ?? existingVm?.VCpus ?? 1,
             VirtType = options.VirtType ?? existingVm?.VirtType ?? host.Virtualization,
             Interfaces = Interfaces(options.Interfaces, existingVm?.Interfaces, host.DefaultNetwork),
+            Shares = Shares(name, system, paths, share => share.Tag),
             ConsoleLog = paths.ConsoleLog(name),
             Metadata = metadata,
         };
@@ -88,6 +90,11 @@ public static class GuestDomainBuilder
         }
         return new GuestDomainDefinition(DomainXml.Write(vm), vm.Uuid!.Value, StoreGuard.EnsureProtected(vm, host.Mounts), vm.Interfaces);
     }
+
+    // The guest's shares: a VM mounts each by its tag, a container has it bound at its mount point.
+    private static ValueList<SharedDirectory> Shares(string name, GuestSystem system, MiniguestPaths paths, Func<GuestShare, string> target) =>
+        system.Config.Shares.Select(share => new SharedDirectory(share.Source ?? paths.ShareDirectory(name, share.Tag), target(share), share.ReadOnly))
+            .ToValueList();
 
     // The interfaces asked for keep the MAC addresses the domain's interfaces have: first those of an interface on the
     // same network or bridge, then the rest in order, so that a guest moved to another network keeps its MAC too.

@@ -111,11 +111,14 @@ public sealed class GuestDomains(MiniguestPaths paths)
         ArgumentNullException.ThrowIfNull(guest);
         ArgumentNullException.ThrowIfNull(definition);
         var state = new GuestStateDirectory(paths, guest.Name);
-        if (guest.LoadConfig().GuestType == GuestType.Lxc)
+        var config = guest.LoadConfig();
+        var ids = config.GuestType == GuestType.Lxc ? DomainXml.ReadContainer(definition.Xml).UserNamespace : null;
+        if (config.GuestType == GuestType.Lxc)
         {
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
-            ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), DomainXml.ReadContainer(definition.Xml).UserNamespace);
+            ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), ids);
         }
+        GuestShareDirectories.Prepare(paths, guest.Name, config.Shares, ids);
         // Recorded first: a domain defined but not recorded would be no one's (foreign) after a crash between the two,
         // while a record of a domain not yet defined is only a record.
         CrashPoint.Reach(CrashPoint.RecordDomain);
@@ -134,6 +137,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         ArgumentNullException.ThrowIfNull(guest);
         var system = guest.LoadSystem();
         CheckOptions(connection, guest.Name, system.Config.GuestType, options);
+        GuestShareDirectories.Check(paths, system.Config.Shares);
         using var existing = Find(connection, guest.Name);
         var host = new HostFacts(MountTable.OfLibvirtd(), HostVirtualization.Choose(connection), StoreGuard.UserNamespacesAvailable(),
             connection.TryGetNetwork(GuestDomainBuilder.DefaultNetwork, out var active) && active ? GuestDomainBuilder.DefaultNetwork : null);

@@ -36,6 +36,12 @@ public sealed record RollbackResult(Generation Generation, DomainResync Domain);
 /// <param name="Uri">The libvirt URI it is defined on.</param>
 public sealed record DefinedDomain(Domain Domain, GuestDomainDefinition Definition, string Uri);
 
+/// <summary>What <see cref="GuestHost.RemoveAsync"/> did.</summary>
+/// <param name="Installed">Whether a guest was installed (else only the data an earlier remove kept was purged).</param>
+/// <param name="KeptDomain">Whether its domain was kept, as asked.</param>
+/// <param name="KeptData">The directories of its data that were kept: its shares' and a container's root.</param>
+public sealed record RemoveResult(bool Installed, bool KeptDomain, IReadOnlyList<string> KeptData);
+
 /// <summary>How <see cref="GuestHost.StopAsync(string, TimeSpan, bool, CancellationToken)"/> stopped a guest.</summary>
 public enum StopOutcome
 {
@@ -127,13 +133,21 @@ public sealed class GuestHost
     }
 
     /// <summary>Removes the guest: its domain (unless <paramref name="keepDomain"/>), its link, profile, generations and
-    /// state. A running guest is stopped first with <paramref name="force"/>, else refused: its files are never deleted
-    /// while it runs. Answers whether a domain was kept.</summary>
+    /// state, but not its data (its shares' directories and a container's root), which a reinstalled guest of its name
+    /// finds again, unless <paramref name="purge"/>. A running guest is stopped first with <paramref name="force"/>, else
+    /// refused: its files are never deleted while it runs. With <paramref name="purge"/>, the data a guest removed before
+    /// left is deleted too.</summary>
     /// <exception cref="GuestRunningException">It runs, and <paramref name="force"/> is not given.</exception>
-    public async Task<bool> RemoveAsync(string name, bool keepDomain = false, bool force = false, CancellationToken cancellationToken = default)
+    public async Task<RemoveResult> RemoveAsync(string name, bool keepDomain = false, bool force = false, bool purge = false,
+        CancellationToken cancellationToken = default)
     {
         var keptDomain = false;
         using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        if (purge && !Store.Names().Contains(name, StringComparer.Ordinal) && GuestData(name).Count > 0)
+        {
+            PurgeData(name);
+            return new RemoveResult(Installed: false, KeptDomain: false, KeptData: []);
+        }
         var guest = Store.Get(name);
         if (!guest.IsImperative)
         {
@@ -162,8 +176,24 @@ public sealed class GuestHost
                 keptDomain = keepDomain;
             }
         }
-        _installer.Remove(name);
-        return keptDomain;
+        _installer.Remove(name, keepContainerRoot: !purge);
+        if (purge)
+        {
+            PurgeData(name);
+        }
+        return new RemoveResult(Installed: true, keptDomain, purge ? [] : GuestData(name));
+    }
+
+    // What remove keeps of a guest: its shares' directories and a container's root.
+    private IReadOnlyList<string> GuestData(string name) =>
+        new[] { GuestShareDirectories.Existing(Paths, name), Directory.Exists(Paths.ContainerRoot(name)) ? Paths.ContainerRoot(name) : null }
+            .OfType<string>().ToList();
+
+    private void PurgeData(string name)
+    {
+        CrashPoint.Reach(CrashPoint.DeleteState);
+        GuestShareDirectories.Delete(Paths, name);
+        new GuestStateDirectory(Paths, name).Delete();
     }
 
     /// <summary>The generation the guest's running domain was started on; <see langword="null"/> when it does not run

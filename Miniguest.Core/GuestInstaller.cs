@@ -131,7 +131,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     /// <summary>Deletes the guest's link, its profile and every generation, and its state (a container's root,
     /// the console log), so that garbage collection frees it. The domain is the caller's business: it must not run,
     /// since its files go.</summary>
-    public void Remove(string name)
+    public void Remove(string name, bool keepContainerRoot)
     {
         var guest = store.Get(name);
         if (!guest.IsImperative)
@@ -143,7 +143,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         CrashPoint.Reach(CrashPoint.Unlink);
         store.Unlink(name);
         CrashPoint.Reach(CrashPoint.DeleteState);
-        new GuestStateDirectory(Paths, name).Delete();
+        new GuestStateDirectory(Paths, name).Delete(keepContainerRoot);
         CrashPoint.Reach(CrashPoint.DeleteProfile);
         guest.Profile.Delete();
     }

@@ -77,6 +77,9 @@ public sealed record GuestListing
     /// <summary>Its network interfaces, where the listing read its domain's whole description (with store protection).</summary>
     public IReadOnlyList<GuestInterface>? Interfaces { get; init; }
 
+    /// <summary>Its shares, each with the host directory it is (its own source, or its directory in Miniguest's state).</summary>
+    public IReadOnlyList<GuestShare>? Shares { get; init; }
+
     /// <summary>What is wrong, for a broken or foreign guest.</summary>
     public string? Problem { get; init; }
 }
@@ -183,6 +186,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             Source = source,
             Generation = generation?.Number,
             StorePath = storePath,
+            Shares = config?.Shares.Select(share => share with { Source = share.Source ?? store.Paths.ShareDirectory(name, share.Tag) }).ToList(),
             Problem = problem,
         };
         if (guest is null || config is null)

@@ -25,11 +25,28 @@ public sealed class GuestStateDirectory(MiniguestPaths paths, string name)
         return File.Exists(file) && Guid.TryParse(SmallFile.ReadText(file).Trim(), out var uuid) ? uuid : null;
     }
 
-    /// <summary>Deletes the directory and everything in it, following no link in it.</summary>
-    public void Delete()
+    /// <summary>Deletes the directory and everything in it, following no link in it; but a container's root, which is
+    /// the guest's data, with <paramref name="keepContainerRoot"/>.</summary>
+    public void Delete(bool keepContainerRoot = false)
     {
         using var guests = DirectoryHandle.TryOpen(Path.GetDirectoryName(paths.GuestState(name))!);
-        guests?.Delete(name);
+        if (guests is null)
+        {
+            return;
+        }
+        var root = Path.GetFileName(paths.ContainerRoot(name));
+        using (var directory = keepContainerRoot ? guests.TryOpenDirectory(name) : null)
+        {
+            if (directory is not null && directory.Names().Contains(root))
+            {
+                foreach (var entry in directory.Names().Where(entry => entry != root))
+                {
+                    directory.Delete(entry);
+                }
+                return;
+            }
+        }
+        guests.Delete(name);
     }
 
     /// <summary>Deletes what a command killed while writing a state file left (<see cref="DirectoryHandle.TemporaryName"/>).</summary>

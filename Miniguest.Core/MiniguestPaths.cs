@@ -43,6 +43,15 @@ public sealed record MiniguestPaths
     /// <summary>The container's root directory.</summary>
     public string ContainerRoot(string name) => Path.Combine(GuestState(name), "root");
 
+    /// <summary>The directory of the guests' share directories, which only their owners can enter.</summary>
+    public string Shares => Path.Combine(State, "shares");
+
+    /// <summary>The directory of the guest's share directories: its data, which <c>remove</c> keeps.</summary>
+    public string GuestShares(string name) => Path.Combine(Shares, name);
+
+    /// <summary>The host directory of the guest's share <paramref name="tag"/> that declares no source of its own.</summary>
+    public string ShareDirectory(string name, string tag) => Path.Combine(GuestShares(name), tag);
+
     /// <summary>The libvirt URI the guest's domain was defined on.</summary>
     public string ConnectionUriFile(string name) => Path.Combine(GuestState(name), "connection-uri");
 

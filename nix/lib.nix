@@ -6,7 +6,7 @@
 #
 # Exported by the flake as `lib`.
 let
-  inherit (builtins) concatStringsSep elem head isList mapAttrs match toJSON;
+  inherit (builtins) attrNames concatStringsSep elem head isList mapAttrs match toJSON;
 
   # `null`, one value or a list of them, as a list.
   toList = value: if value == null then [ ] else if isList value then value else [ value ];
@@ -128,13 +128,37 @@ rec {
   usesHostPkgs = { hostSystem, guestSystem, guestConfiguresNixpkgs }:
     hostSystem == guestSystem && !guestConfiguresNixpkgs;
 
-  # The text of `miniguest-config.json`: exactly the three options of the original module, in its shape.
-  configJson = { guestType, fsType ? "9p" }:
-    toJSON {
+  # The text of `miniguest-config.json`: the three options of the original module, in its shape, and
+  # the guest's shares (`boot.miniguest.shares`: tag -> { mountPoint; source; readOnly; }), sorted by
+  # tag, only when it has any. The CLI checks them (tags, plain absolute paths, nothing on the store).
+  configJson = { guestType, fsType ? "9p", shares ? { } }:
+    toJSON ({
       enable = true;
       guestType = oneOf "guestType" guestTypes guestType;
       qemu.fsType = oneOf "qemu.fsType" fsTypes fsType;
-    };
+    } // (if shares == { } then { } else {
+      shares = map
+        (tag: {
+          inherit tag;
+          inherit (shares.${tag}) mountPoint;
+          source = shares.${tag}.source or null;
+          readOnly = shares.${tag}.readOnly or false;
+        })
+        (attrNames shares);
+    }));
+
+  # The mount options of a VM's data share (`boot.miniguest.shares`): as the store's, but written
+  # through to the host: 9p's `cache=mmap` caches nothing but what mmap needs, so the host and the
+  # guest never see different files. Read-only where the share is.
+  dataShareMountOptions = { fsType, msize ? defaults.msize, readOnly ? false }:
+    (if oneOf "qemu.fsType" fsTypes fsType == "9p" then [
+      "trans=virtio"
+      "version=9p2000.L"
+      "msize=${toString msize}"
+      "cache=mmap"
+      "x-systemd.requires=modprobe@9pnet_virtio.service"
+    ] else [ ])
+    ++ [ moduleLoaderOrdering ] ++ (if readOnly then [ "ro" ] else [ ]);
 
   # The files of a guest's build output (`system.build.miniguest`), sorted.
   outputLayout = { guestType }:

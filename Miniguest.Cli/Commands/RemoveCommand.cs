@@ -11,13 +11,25 @@ internal static class RemoveCommand
         var name = new Argument<string>("NAME") { Description = "The guest to remove" };
         var keepDomain = new Option<bool>("--keep-domain") { Description = "Leave the guest's libvirt domain defined" };
         var force = new Option<bool>("--force", "-f") { Description = "Stop a running guest first (with --keep-domain too)" };
-        var command = new Command("remove", "Undefine a guest's domain and delete its link, profile and generations") { name, keepDomain, force };
+        var purge = new Option<bool>("--purge")
+        {
+            Description = "Also delete the guest's data: its shares' directories and a container's root (also what an earlier remove kept)",
+        };
+        var command = new Command("remove",
+            "Undefine a guest's domain and delete its link, profile and generations; its data (shares, a container's root) stays unless --purge")
+        {
+            name, keepDomain, force, purge,
+        };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            var keptDomain = await context.Host.RemoveAsync(guest, parse.GetValue(keepDomain), parse.GetValue(force), cancellationToken);
-            await context.ReportAsync($"removed '{guest}'");
-            if (keptDomain)
+            var removed = await context.Host.RemoveAsync(guest, parse.GetValue(keepDomain), parse.GetValue(force), parse.GetValue(purge), cancellationToken);
+            await context.ReportAsync(removed.Installed ? $"removed '{guest}'" : $"purged the data '{guest}' left");
+            if (removed.KeptData.Count > 0)
+            {
+                await context.ReportAsync($"  its data stays in {string.Join(" and ", removed.KeptData)} (remove --purge deletes it)");
+            }
+            if (removed.KeptDomain)
             {
                 context.Logger.LogWarning("the domain of '{Guest}' is kept, but it boots from the guest's files, just removed: "
                     + "install the guest again before starting it, or undefine it (virsh undefine {Guest})", guest, guest);

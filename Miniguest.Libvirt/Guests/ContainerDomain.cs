@@ -41,6 +41,9 @@ public sealed record ContainerDomain
     /// to the host's store (Miniguest.Core's <c>StoreGuard</c> decides which).</summary>
     public ContainerCapabilities DropCapabilities { get; init; }
 
+    /// <summary>Further host directories bound into the container, after the store.</summary>
+    public ValueList<SharedDirectory> Shares { get; init; } = [];
+
     /// <summary>The container's network interfaces, veth pairs, in order (<c>eth0</c> first inside).</summary>
     public ValueList<GuestInterface> Interfaces { get; init; } = [];
 

@@ -39,6 +39,7 @@ public static class DomainXml
             new XElement("devices",
                 VmShare(vm, vm.StoreSource, StoreTag),
                 VmShare(vm, vm.BootSource, BootTag),
+                vm.Shares.Select(share => VmDataShare(vm, share)),
                 vm.Interfaces.Select(nic => Interface(nic, virtio: true)),
                 new XElement("serial", new XAttribute("type", "pty"),
                     vm.ConsoleLog is null
@@ -76,6 +77,7 @@ public static class DomainXml
                 Bind(container.RootDirectory, "/", readOnly: false),
                 Bind(container.StoreSource, container.StoreTarget, readOnly: true),
                 Bind(container.BootSource, "/boot", readOnly: true),
+                container.Shares.Select(share => Bind(share.Source, share.Target, share.ReadOnly)),
                 container.Interfaces.Select(nic => Interface(nic, virtio: false)),
                 new XElement("console", new XAttribute("type", "pty"))));
         return domain.ToString();
@@ -124,6 +126,10 @@ public static class DomainXml
                 || (store.Element("readonly") is not null && boot.Element("readonly") is not null),
             VirtiofsdPath = (string?)store.Element("binary")?.Attribute("path"),
             ConsoleLog = (string?)devices.Element("serial")?.Element("log")?.Attribute("file"),
+            Shares = devices.Elements("filesystem")
+                .Where(f => (string?)f.Element("target")?.Attribute("dir") is not (StoreTag or BootTag))
+                .Select(f => new SharedDirectory(ShareSource(f), (string?)f.Element("target")?.Attribute("dir") ?? "", f.Element("readonly") is not null))
+                .ToValueList(),
             Interfaces = ReadInterfaces(devices),
         };
     }
@@ -138,15 +144,17 @@ public static class DomainXml
             throw new FormatException("the domain is not an LXC container");
         }
         var binds = Required(domain, "devices").Elements("filesystem")
-            .ToDictionary(f => (string?)f.Element("target")?.Attribute("dir") ?? "", ShareSource, StringComparer.Ordinal);
+            .Select(f => new SharedDirectory(ShareSource(f), (string?)f.Element("target")?.Attribute("dir") ?? "", f.Element("readonly") is not null))
+            .ToList();
         string Bound(string target) =>
-            binds.TryGetValue(target, out var source) ? source : throw new FormatException($"nothing is bound at {target}");
-        // The store is the one bind besides the root and /boot, wherever the guest's store directory is.
-        var storeTargets = binds.Keys.Where(target => target is not ("/" or "/boot")).ToList();
-        if (storeTargets.Count != 1)
+            binds.FirstOrDefault(b => b.Target == target)?.Source ?? throw new FormatException($"nothing is bound at {target}");
+        // The store is the first bind besides the root and /boot, wherever the guest's store directory is; the shares follow.
+        var others = binds.Where(bind => bind.Target is not ("/" or "/boot")).ToList();
+        if (others.Count == 0 || !others[0].ReadOnly)
         {
-            throw new FormatException($"the container binds {storeTargets.Count} directories besides / and /boot, not one store");
+            throw new FormatException("the container binds no read-only store besides / and /boot");
         }
+        var store = others[0];
         return new ContainerDomain
         {
             Name = RequiredValue(domain, "name"),
@@ -158,9 +166,10 @@ public static class DomainXml
             UserNamespace = ReadUserNamespace(domain),
             DropCapabilities = ReadDroppedCapabilities(domain),
             RootDirectory = Bound("/"),
-            StoreSource = Bound(storeTargets[0]),
-            StoreTarget = storeTargets[0],
+            StoreSource = store.Source,
+            StoreTarget = store.Target,
             BootSource = Bound("/boot"),
+            Shares = others.Skip(1).ToValueList(),
             Interfaces = ReadInterfaces(Required(domain, "devices")),
         };
     }
@@ -300,6 +309,20 @@ public static class DomainXml
                 : null)
             .OfType<GuestInterface>()
             .ToValueList();
+
+    // A writable 9p share is mapped: files are QEMU's on the host, and what the guest sets (owners, modes, setuid bits,
+    // device nodes, links) lives in extended attributes, never on the host's files themselves.
+    private static XElement VmDataShare(VmDomain vm, SharedDirectory share) =>
+        vm.StoreShare == StoreShareType.Virtiofs
+            ? new XElement("filesystem", new XAttribute("type", "mount"), new XAttribute("accessmode", "passthrough"),
+                new XElement("driver", new XAttribute("type", "virtiofs")),
+                vm.VirtiofsdPath is null ? null : new XElement("binary", new XAttribute("path", vm.VirtiofsdPath)),
+                new XElement("source", new XAttribute("dir", share.Source)),
+                new XElement("target", new XAttribute("dir", share.Target)))
+            : new XElement("filesystem", new XAttribute("type", "mount"), new XAttribute("accessmode", "mapped"),
+                new XElement("source", new XAttribute("dir", share.Source)),
+                new XElement("target", new XAttribute("dir", share.Target)),
+                share.ReadOnly ? new XElement("readonly") : null);
 
     private static XElement Bind(string source, string target, bool readOnly) =>
         new("filesystem", new XAttribute("type", "mount"),

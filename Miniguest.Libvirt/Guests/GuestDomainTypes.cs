@@ -60,3 +60,10 @@ public enum ContainerCapabilities
     /// store to hold (Miniguest.Core's <c>StoreProtection.DroppedCapabilities</c>).</summary>
     StoreWriters = SysAdmin | DacReadSearch,
 }
+
+/// <summary>A host directory a guest mounts besides the store and its boot directory, for its state.</summary>
+/// <param name="Source">The host directory.</param>
+/// <param name="Target">In a VM, the tag the guest mounts it by; in a container, the directory it is bound at.</param>
+/// <param name="ReadOnly">Whether the guest may only read it (<c>&lt;readonly/&gt;</c>: QEMU or the bind refuses writes;
+/// libvirt cannot make a virtiofs share read-only).</param>
+public sealed record SharedDirectory(string Source, string Target, bool ReadOnly);

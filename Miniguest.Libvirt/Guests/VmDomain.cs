@@ -54,6 +54,11 @@ public sealed record VmDomain
     /// <summary>A file that receives everything the guest writes to its serial console, or <see langword="null"/>.</summary>
     public string? ConsoleLog { get; init; }
 
+    /// <summary>Further host directories the guest mounts by their tags, over 9p or virtiofs as the store; writable 9p
+    /// ones in QEMU's <c>mapped</c> mode, so the guest's owners and modes (setuid bits too) stay in extended attributes and
+    /// never become the host's.</summary>
+    public ValueList<SharedDirectory> Shares { get; init; } = [];
+
     /// <summary>The guest's network interfaces, virtio NICs, in order.</summary>
     public ValueList<GuestInterface> Interfaces { get; init; } = [];
 

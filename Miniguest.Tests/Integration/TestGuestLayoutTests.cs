@@ -14,8 +14,12 @@ public sealed class TestGuestLayoutTests
     [TestCase("vm", GuestType.Qemu, StoreShareType.NineP)]
     [TestCase("vm-virtiofs", GuestType.Qemu, StoreShareType.Virtiofs)]
     [TestCase("container", GuestType.Lxc, StoreShareType.NineP)]
+    [TestCase("vm-state", GuestType.Qemu, StoreShareType.NineP)]
+    [TestCase("vm-virtiofs-state", GuestType.Qemu, StoreShareType.Virtiofs)]
+    [TestCase("container-state", GuestType.Lxc, StoreShareType.NineP)]
     public async Task Each_variant_has_the_modules_layout(string variant, GuestType type, StoreShareType share)
     {
+        ValueList<GuestShare> shares = variant.EndsWith("-state", StringComparison.Ordinal) ? [new GuestShare("data", "/var/lib/data", null, false)] : [];
         var guest = await TestGuestFlake.BuildAsync(variant);
         var files = Directory.EnumerateFileSystemEntries(guest.Directory, "*", SearchOption.AllDirectories)
             .Where(path => !Directory.Exists(path))
@@ -24,7 +28,7 @@ public sealed class TestGuestLayoutTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(files, Is.EqualTo(type == GuestType.Qemu ? VmFiles : ContainerFiles));
-            Assert.That(guest.Config, Is.EqualTo(new GuestConfig(type, share)));
+            Assert.That(guest.Config, Is.EqualTo(new GuestConfig(type, share) { Shares = shares }));
             Assert.That(File.ResolveLinkTarget(Path.Combine(guest.Directory, "boot", "init"), returnFinalTarget: false)?.FullName,
                 Does.StartWith("/nix/store/").And.EndWith("/init"), "boot/init links to the system's init");
         }

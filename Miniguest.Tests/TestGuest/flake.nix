@@ -46,30 +46,37 @@
         chmod 555 "$out"
       '';
 
-      # Stage 1: loads the modules, mounts the store and boot shares read-only over a tmpfs root,
-      # then runs the init named on the kernel command line.
-      initrd = fsType: run "initrd-${fsType}" { } ''
+      # `tag:mountPoint` of each share, for stage 1 to mount (the NixOS module declares them as file systems).
+      shareMounts = shares: builtins.concatStringsSep " " (map (tag: "${tag}:${shares.${tag}.mountPoint}") (builtins.attrNames shares));
+
+      # Stage 1: loads the modules, mounts the store and boot shares read-only over a tmpfs root, and the
+      # guest's data shares writable, then runs the init named on the kernel command line.
+      initrd = fsType: shares: run "initrd-${fsType}" { } ''
         mkdir -p root/bin root/lib/modules
         cp ${busyboxBin} root/bin/busybox
         cp ${./inputs/modules}/* root/lib/modules/
-        cp ${script "initrd-init" ./initrd-init.sh { inherit fsType; }} root/init
+        cp ${script "initrd-init" ./initrd-init.sh { inherit fsType; shares = shareMounts shares; }} root/init
         cd root
         find . | cpio -o -H newc -R 0:0 2>/dev/null | gzip -9 > "$out"
       '';
 
-      # Stage 2: the guest system's init, the same for VMs and containers.
-      init = variant: script "init" ./guest-init.sh { inherit busybox variant; };
+      # Stage 2: the guest system's init, the same for VMs and containers; `data` is where its data share is, if any;
+      # a server variant serves over its network interface.
+      init = variant: data: script "init" ./guest-init.sh {
+        inherit busybox variant data;
+        serve = if builtins.match ".*-server" variant != null then "yes" else "no";
+      };
 
       # The system's own kernel parameters (NixOS's `boot.kernelParams`).
       systemKernelParams = [ "panic=-1" "loglevel=4" ];
 
       # The system's top level, as NixOS lays it out.
-      toplevel = { variant, fsType ? null }: run "test-guest-system-${variant}" { } (''
+      toplevel = { variant, fsType ? null, shares }: run "test-guest-system-${variant}" { } (''
         mkdir -p "$out"
-        ln -s ${init variant} "$out/init"
+        ln -s ${init variant (dataOf shares)} "$out/init"
       '' + (if fsType == null then "" else ''
         ln -s ${kernel} "$out/kernel"
-        ln -s ${initrd fsType} "$out/initrd"
+        ln -s ${initrd fsType shares} "$out/initrd"
         echo -n "${builtins.concatStringsSep " " systemKernelParams}" > "$out/kernel-params"
       ''));
 
@@ -77,14 +84,14 @@
       # reference graph (the format of `nix-store --register-validity`; the test guest never loads it),
       # and `init=` names the init itself rather than the top level's link to it: the busybox stage 1
       # checks it under /sysroot, where an absolute link would not resolve.
-      build = { variant, guestType, fsType ? "9p" }:
+      build = { variant, guestType, fsType ? "9p", shares ? { } }:
         let
           isVm = guestType == "qemu";
-          system = toplevel { inherit variant; fsType = if isVm then fsType else null; };
+          system = toplevel { inherit variant shares; fsType = if isVm then fsType else null; };
         in run "miniguest-${variant}"
           {
-            configJson = miniguest.configJson { inherit guestType fsType; };
-            kernelParams = miniguest.kernelParams { init = init variant; extraParams = systemKernelParams; };
+            configJson = miniguest.configJson { inherit guestType fsType shares; };
+            kernelParams = miniguest.kernelParams { init = init variant (dataOf shares); extraParams = systemKernelParams; };
             passAsFile = [ "configJson" "kernelParams" ];
             exportReferencesGraph = [ "closure" system ];
           }
@@ -99,6 +106,12 @@
             cp "$kernelParamsPath" "$out/kernel-params"
           '' else ""));
 
+      # Where the guest's data share is, or "" without one.
+      dataOf = shares: if shares ? data then shares.data.mountPoint else "";
+
+      # The stateful variants' one share, the guest's own directory on the host.
+      dataShare = { data = { mountPoint = "/var/lib/data"; source = null; readOnly = false; }; };
+
       # A hostile build output: the guest `of`, with its `file` replaced by a link to `target`, out of the store.
       escaping = { of, file, target }: run "miniguest-escaping-${builtins.replaceStrings [ "/" ] [ "-" ] file}" { } ''
         cp -a ${of} "$out"
@@ -111,6 +124,13 @@
         vm = build { variant = "vm"; guestType = "qemu"; fsType = "9p"; };
         vm-virtiofs = build { variant = "vm-virtiofs"; guestType = "qemu"; fsType = "virtiofs"; };
         container = build { variant = "container"; guestType = "lxc"; };
+        # With a data share, where they count their boots (see guest-init.sh).
+        vm-state = build { variant = "vm-state"; guestType = "qemu"; fsType = "9p"; shares = dataShare; };
+        vm-virtiofs-state = build { variant = "vm-virtiofs-state"; guestType = "qemu"; fsType = "virtiofs"; shares = dataShare; };
+        container-state = build { variant = "container-state"; guestType = "lxc"; shares = dataShare; };
+        # Serving over their network interface until stopped (see guest-init.sh).
+        vm-server = build { variant = "vm-server"; guestType = "qemu"; fsType = "9p"; };
+        container-server = build { variant = "container-server"; guestType = "lxc"; };
       };
 
       # Build outputs whose links lead out of the store, to host files a guest must never get (the security tests).

@@ -3,8 +3,9 @@
 # host's store (remounting it read-write first, as an attacker would), reports, and powers off.
 # A container whose root holds /miniguest-test-wait instead waits until it is asked to shut down; one whose root holds
 # /miniguest-test-attack runs it; one whose root holds /miniguest-test-echo echoes its console's bytes.
-# A guest with a network interface serves instead of powering off: it asks for an address by DHCP, says it, and serves
-# a page naming itself over HTTP until it is stopped.
+# A server variant serves instead of powering off: it asks for an address by DHCP on its interface, says it, and
+# serves a page naming itself over HTTP until it is stopped. (Only the server variants: a container without an
+# interface of its own shares the host's network namespace, and must never touch the host's interfaces.)
 # Each report line goes to the console and to /miniguest-test-report: a container's root is the host's to read, and a
 # container can finish before a console is attached to it (libvirt-LXC cannot start one paused).
 bb=@busybox@/bin/busybox
@@ -21,6 +22,19 @@ else
   say "store-write=refused"
 fi
 read -r uid_in uid_out uid_count < /proc/self/uid_map; say "uid_map=$uid_in $uid_out $uid_count"
+# A guest with a data share counts its boots there, and leaves in it what a hostile guest would: a setuid copy of its
+# shell, and links to a host file and a host directory.
+data=@data@
+if [ -n "$data" ]; then
+  boots=$($bb cat "$data/boots" 2>/dev/null)
+  boots=$((${boots:-0} + 1))
+  echo "$boots" >"$data/boots"
+  $bb cp "$bb" "$data/setuid-shell" && $bb chmod 4755 "$data/setuid-shell"
+  $bb ln -sfn /var/tmp/miniguest-test-share-target "$data/link-to-host-file"
+  $bb ln -sfn /var/tmp/miniguest-test-share-target-dir "$data/link-to-host-directory"
+  $bb sync
+  say "boots=$boots"
+fi
 # The security tests play a hostile guest: a script they put in the container's root runs as its root, beside the rest.
 if [ -e /miniguest-test-attack ]; then
   say "attacking"
@@ -32,7 +46,7 @@ if [ -e /miniguest-test-echo ]; then
   say "echoing"
   while :; do say "byte$($bb dd bs=1 count=1 2>/dev/null | $bb od -An -tx1)"; done
 fi
-if $bb ip link show eth0 >/dev/null 2>&1; then
+if [ "@serve@" = yes ]; then
   $bb mkdir -p /tmp /srv
   $bb ip link set lo up
   $bb ip link set eth0 up

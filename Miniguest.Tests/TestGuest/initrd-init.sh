@@ -1,6 +1,6 @@
 #!/bin/busybox sh
-# Stage 1 of the test guest: modules, then the nix-store and boot shares read-only over a tmpfs root,
-# then the init= of the kernel command line. Any failure powers the guest off so that no test hangs.
+# Stage 1 of the test guest: modules, then the nix-store and boot shares read-only over a tmpfs root and
+# the data shares writable, then the init= of the kernel command line. Any failure powers the guest off so that no test hangs.
 /bin/busybox mkdir -p /proc /sys /dev /sysroot
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -27,6 +27,14 @@ case "@fsType@" in
 esac
 share nix-store /sysroot/nix/store || fail "mount of the nix-store share"
 share boot /sysroot/boot || fail "mount of the boot share"
+for data in @shares@; do
+  tag=${data%%:*} where=${data#*:}
+  mkdir -p "/sysroot$where"
+  case "@fsType@" in
+    9p) mount -t 9p -o trans=virtio,version=9p2000.L,msize=65536,cache=mmap "$tag" "/sysroot$where" ;;
+    virtiofs) mount -t virtiofs "$tag" "/sysroot$where" ;;
+  esac || fail "mount of the $tag share"
+done
 [ -x "/sysroot$init" ] || fail "init $init is not executable in the guest"
 
 mount -t devtmpfs devtmpfs /sysroot/dev

@@ -22,18 +22,24 @@ public sealed class DomainXmlPropertyTests
                 new GuestInterface(new NetworkAttachment(type, source), string.Join(':', mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)))))
             .Array[0, 3].Select(nics => nics.ToValueList());
 
+    // Data shares: a VM's by tag (a virtiofs one cannot be read-only), a container's at a directory other than / and /boot.
+    private static Gen<ValueList<SharedDirectory>> Shares(Func<string, string> target, bool canBeReadOnly) =>
+        Gen.Select(Text, Text, Gen.Bool, (source, name, readOnly) => new SharedDirectory(source, target(name), readOnly && canBeReadOnly))
+            .Array[0, 3].Select(shares => shares.ToValueList());
+
     private static readonly Gen<Guid?> Uuid = Gen.Frequency((1, Gen.Const((Guid?)null)), (1, Gen.Guid.Select(g => (Guid?)g)));
 
     private static readonly Gen<VmDomain> Vms =
         Gen.Select(Gen.Select(Text, Uuid, Text, Text, Text, Text, Text), Gen.Select(Gen.Enum<StoreShareType>(), OptionalText,
                 Gen.Int[16, 1 << 20], Gen.Int[1, 512], Gen.Enum<VirtType>(), Gen.OneOfConst("x86_64", "aarch64"), Gen.OneOfConst("pc", "q35", "virt")),
-            Gen.Select(OptionalText, Interfaces, Metadata),
+            Gen.Select(OptionalText, Interfaces, Metadata, Shares(tag => tag, canBeReadOnly: true)),
             (a, b, c) => new VmDomain
             {
                 Name = a.Item1, Uuid = a.Item2, Kernel = a.Item3, Initrd = a.Item4, CommandLine = a.Item5, BootSource = a.Item6, StoreSource = a.Item7,
                 StoreShare = b.Item1, VirtiofsdPath = b.Item1 == StoreShareType.Virtiofs ? b.Item2 : null,
                 MemoryMiB = b.Item3, VCpus = b.Item4, VirtType = b.Item5, Arch = b.Item6, Machine = b.Item7,
                 ConsoleLog = c.Item1, Interfaces = c.Item2, Metadata = c.Item3,
+                Shares = b.Item1 == StoreShareType.Virtiofs ? c.Item4.Select(share => share with { ReadOnly = false }).ToValueList() : c.Item4,
             });
 
     private static readonly Gen<UserNamespaceMapping?> UserNamespace = Gen.Frequency(
@@ -44,11 +50,11 @@ public sealed class DomainXmlPropertyTests
     private static readonly Gen<ContainerDomain> Containers =
         Gen.Select(Gen.Select(Text, Uuid, Text, Text, Text, Text),
             Gen.Select(Gen.Int[16, 1 << 20], Gen.Int[1, 64], UserNamespace, Metadata, Gen.Int[0, 3].Select(c => (ContainerCapabilities)c),
-                Gen.OneOfConst("/nix/store", "/gnu/store", "/opt/nix/store"), Interfaces),
+                Gen.OneOfConst("/nix/store", "/gnu/store", "/opt/nix/store"), Interfaces, Shares(name => "/data/" + name, canBeReadOnly: true)),
             (a, b) => new ContainerDomain
             {
                 Name = a.Item1, Uuid = a.Item2, RootDirectory = a.Item3, BootSource = a.Item4, StoreSource = a.Item5, Init = a.Item6,
-                MemoryMiB = b.Item1, VCpus = b.Item2, UserNamespace = b.Item3, Metadata = b.Item4, DropCapabilities = b.Item5, StoreTarget = b.Item6, Interfaces = b.Item7,
+                MemoryMiB = b.Item1, VCpus = b.Item2, UserNamespace = b.Item3, Metadata = b.Item4, DropCapabilities = b.Item5, StoreTarget = b.Item6, Interfaces = b.Item7, Shares = b.Item8,
             });
 
     [Test]

@@ -51,4 +51,58 @@ public sealed class GuestConfigTests
         var error = Assert.Throws<GuestFileException>(() => GuestConfig.Load(_file));
         Assert.That(error.Message, Does.StartWith(_file + ": "));
     }
+
+    private const string Vm = "\"enable\":true,\"guestType\":\"qemu\"";
+
+    [Test]
+    public void Shares_are_read_in_the_order_of_their_tags()
+    {
+        File.WriteAllText(_file, "{" + Vm + """
+            ,"shares":[
+              {"tag":"state","mountPoint":"/var/lib/app","source":null,"readOnly":false},
+              {"tag":"conf","mountPoint":"/etc/app","source":"/srv/app-conf","readOnly":true},
+              {"tag":"cache","mountPoint":"/var/cache/app"}]}
+            """);
+        Assert.That(GuestConfig.Load(_file).Shares, Is.EqualTo(new[]
+        {
+            new GuestShare("cache", "/var/cache/app", null, false),
+            new GuestShare("conf", "/etc/app", "/srv/app-conf", true),
+            new GuestShare("state", "/var/lib/app", null, false),
+        }));
+    }
+
+    [TestCase("""[{"tag":"a b","mountPoint":"/a"}]""", "'a b' is not a share tag")]
+    [TestCase("""[{"tag":"nix-store","mountPoint":"/a"}]""", "is not a share tag")]
+    [TestCase("""[{"tag":"boot","mountPoint":"/a"}]""", "is not a share tag")]
+    [TestCase("""[{"tag":"abcdefghijklmnopqrstuvwxyz0123456","mountPoint":"/a"}]""", "is not a share tag")]
+    [TestCase("""[{"mountPoint":"/a"}]""", "is not a share tag")]
+    [TestCase("""[{"tag":"a","mountPoint":"var/lib"}]""", "its mount point 'var/lib' is not an absolute path")]
+    [TestCase("""[{"tag":"a","mountPoint":"/var/../etc"}]""", "is not an absolute path without . or .. parts")]
+    [TestCase("""[{"tag":"a","mountPoint":"/var//lib"}]""", "is not an absolute path without . or .. parts")]
+    [TestCase("""[{"tag":"a","mountPoint":"/"}]""", "is not an absolute path")]
+    [TestCase("""[{"tag":"a","mountPoint":"/nix/store"}]""", "would hide the guest's store or /boot")]
+    [TestCase("""[{"tag":"a","mountPoint":"/nix"}]""", "would hide the guest's store or /boot")]
+    [TestCase("""[{"tag":"a","mountPoint":"/nix/store/x"}]""", "would hide the guest's store or /boot")]
+    [TestCase("""[{"tag":"a","mountPoint":"/boot/x"}]""", "would hide the guest's store or /boot")]
+    [TestCase("""[{"tag":"a","mountPoint":"/a","source":"srv"}]""", "its source 'srv' is not an absolute path")]
+    [TestCase("""[{"tag":"a","mountPoint":"/a","source":"/srv/../etc"}]""", "is not an absolute path without . or .. parts")]
+    [TestCase("""[{"tag":"a","mountPoint":"/a","source":"/nix/store/abc-x"}]""", "is the Nix store, inside it or above it")]
+    [TestCase("""[{"tag":"a","mountPoint":"/a","source":"/nix"}]""", "is the Nix store, inside it or above it")]
+    [TestCase("""[{"tag":"a","mountPoint":"/a","source":"/"}]""", "is the Nix store, inside it or above it")]
+    [TestCase("""[{"tag":"a","mountPoint":"/a"},{"tag":"a","mountPoint":"/b"}]""", "the tag 'a' is given twice")]
+    [TestCase("""[{"tag":"a","mountPoint":"/a"},{"tag":"b","mountPoint":"/a"}]""", "two shares are mounted at /a")]
+    [TestCase("""[null]""", "a share is null")]
+    public void A_share_that_is_not_plain_or_would_reach_the_store_is_refused(string shares, string problem)
+    {
+        File.WriteAllText(_file, "{" + Vm + ",\"shares\":" + shares + "}");
+        var error = Assert.Throws<GuestFileException>(() => GuestConfig.Load(_file));
+        Assert.That(error.Message, Does.StartWith(_file + ": \"shares\": ").And.Contain(problem));
+    }
+
+    [Test]
+    public void A_read_only_share_over_virtiofs_is_refused_as_virtiofs_cannot_enforce_it()
+    {
+        File.WriteAllText(_file, """{"enable":true,"guestType":"qemu","qemu":{"fsType":"virtiofs"},"shares":[{"tag":"a","mountPoint":"/a","readOnly":true}]}""");
+        Assert.That(() => GuestConfig.Load(_file), Throws.TypeOf<GuestFileException>().With.Message.Contain("virtiofs cannot enforce"));
+    }
 }

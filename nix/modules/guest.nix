@@ -5,7 +5,7 @@
 #
 #   boot/init                   -> <toplevel>/init, the stage-2 init
 #   boot/nix-path-registration     the closure's registration, loaded into the guest's Nix database at boot
-#   miniguest-config.json          {"enable":true,"guestType":…,"qemu":{"fsType":…}}
+#   miniguest-config.json          {"enable":true,"guestType":…,"qemu":{"fsType":…}}, and "shares":[…] if any
 #   kernel, initrd              -> <toplevel>/kernel, <toplevel>/initrd          (VMs only)
 #   kernel-params                  console=<serial> init=<toplevel>/init <boot.kernelParams>   (VMs only)
 #
@@ -18,7 +18,8 @@
 
 let
   miniguest = import ../lib.nix;
-  inherit (lib) filter mkDefault mkEnableOption mkIf mkMerge mkOption mkOverride optionalAttrs optionalString types;
+  inherit (lib) filter literalExpression mapAttrs' mkDefault mkEnableOption mkIf mkMerge mkOption mkOverride nameValuePair optionalAttrs
+    optionalString types;
 
   cfg = config.boot.miniguest;
   isVm = cfg.guestType == "qemu";
@@ -107,6 +108,39 @@ in
       '';
     };
 
+    shares = mkOption {
+      type = types.attrsOf (types.submodule {
+        options = {
+          mountPoint = mkOption {
+            type = types.strMatching "/.+";
+            description = "Where the guest sees the share.";
+          };
+          source = mkOption {
+            type = types.nullOr (types.strMatching "/.*");
+            default = null;
+            description = ''
+              The host directory shared; `null` for the guest's own, which Miniguest makes, owned by the
+              guest's root: `/var/lib/miniguest/shares/<guest>/<tag>`.
+            '';
+          };
+          readOnly = mkOption {
+            type = types.bool;
+            default = false;
+            description = "Whether the guest may only read the share (9p VMs and containers; virtiofs cannot enforce it).";
+          };
+        };
+      });
+      default = { };
+      example = literalExpression ''{ data = { mountPoint = "/var/lib/postgresql"; }; }'';
+      description = ''
+        Host directories the guest mounts, by tag (1 to 31 letters, digits, `_` and `-`): its state, which
+        outlives restarts, upgrades, rollbacks and `miniguest remove` (`remove --purge` deletes the
+        guest's own). A VM mounts each over 9p or virtiofs as its store, as a file system needed for boot
+        (so a share may hold /var); a container gets each bound by libvirt. Writable 9p shares are QEMU's
+        `mapped` ones: what the guest sets (owners, modes) is kept in extended attributes on the host.
+      '';
+    };
+
     writableStore = {
       enable = mkOption {
         type = types.bool;
@@ -142,7 +176,7 @@ in
 
       system.build.miniguest = pkgs.runCommand "miniguest-${config.system.name}-${config.system.nixos.label}"
         {
-          configJson = miniguest.configJson { inherit (cfg) guestType; inherit (cfg.qemu) fsType; };
+          configJson = miniguest.configJson { inherit (cfg) guestType shares; inherit (cfg.qemu) fsType; };
           kernelParams = miniguest.kernelParams {
             init = "${toplevel}/init";
             extraParams = config.boot.kernelParams;
@@ -214,6 +248,15 @@ in
           "/boot" = share miniguest.shareTags.boot;
           ${miniguest.storeMountPoint { writableStore = cfg.writableStore.enable; }} = share miniguest.shareTags.store;
         }
+
+        (mapAttrs'
+          (tag: data: nameValuePair data.mountPoint {
+            device = tag;
+            inherit (cfg.qemu) fsType;
+            options = miniguest.dataShareMountOptions { inherit (cfg.qemu) fsType msize; inherit (data) readOnly; };
+            neededForBoot = true;
+          })
+          cfg.shares)
 
         (mkIf cfg.statelessRoot {
           "/" = mkDefault {

@@ -51,13 +51,13 @@ public sealed partial class NetworkTests
     [TearDown]
     public void RemoveHost() => _host.Dispose();
 
-    [TestCase("vm")]
-    [TestCase("container")]
+    [TestCase("vm-server")]
+    [TestCase("container-server")]
     public async Task A_guest_on_a_network_gets_an_address_serves_from_it_and_keeps_it_through_a_reinstall(string variant)
     {
-        var name = MiniguestHost.UniqueName(variant == "vm" ? "vm" : "ct");
+        var name = MiniguestHost.UniqueName(variant == "vm-server" ? "vm" : "ct");
         _host.Ok("install", "-n", name, $"{TestGuestFlake.Reference}#{variant}");
-        string[] vmSettings = variant == "vm" ? ["--virt-type", "qemu", "--memory", "256"] : [];
+        string[] vmSettings = variant == "vm-server" ? ["--virt-type", "qemu", "--memory", "256"] : [];
         var created = _host.Ok(["create", name, "--network", _network, .. vmSettings]);
         var mac = MacOf(created.Out);
         Assert.That(created.Out, Does.Contain($"interface {mac} on network '{_network}'"));
@@ -149,7 +149,7 @@ public sealed partial class NetworkTests
     // What the guest printed as it got its lease: a VM's console log, a container's report in its root.
     private async Task<string> GuestSaysAddressAsync(string name, string variant)
     {
-        var said = variant == "vm" ? _host.Paths.ConsoleLog(name) : Path.Combine(_host.Paths.ContainerRoot(name), "miniguest-test-report");
+        var said = variant == "vm-server" ? _host.Paths.ConsoleLog(name) : Path.Combine(_host.Paths.ContainerRoot(name), "miniguest-test-report");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (DateTime.UtcNow < deadline)
         {

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Miniguest.Tests.Integration.Cli;
+
+/// <summary>
+/// State that survives, on the real stack, for a 9p VM, a virtiofs VM and a container: the test guest's <c>-state</c>
+/// variants count their boots in their data share, and leave there what a hostile guest would (a setuid copy of their
+/// shell, links to a host file and a host directory). The count goes on through restarts, an upgrade, a rollback and a
+/// remove and reinstall; only <c>remove --purge</c> starts it again, deleting the links and never their targets.
+/// </summary>
+[TestFixture, Category(TestCategories.Integration), NonParallelizable]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed partial class StateTests
+{
+    // Where the guest's links in its share lead: host paths that a purge must leave alone.
+    private const string LinkedFile = "/var/tmp/miniguest-test-share-target";
+    private const string LinkedDirectory = "/var/tmp/miniguest-test-share-target-dir";
+
+    private MiniguestHost _host = null!;
+    private string _flake = "";
+
+    [SetUp]
+    public void CreateHost()
+    {
+        _host = new MiniguestHost();
+        _flake = TestGuestFlake.CopyForEditing();
+        File.WriteAllText(LinkedFile, "the host's");
+        Directory.CreateDirectory(LinkedDirectory);
+        File.WriteAllText(Path.Combine(LinkedDirectory, "kept"), "the host's");
+    }
+
+    [TearDown]
+    public void RemoveHost()
+    {
+        _host.Dispose();
+        Directory.Delete(_flake, recursive: true);
+        File.Delete(LinkedFile);
+        Directory.Delete(LinkedDirectory, recursive: true);
+    }
+
+    [TestCase("vm-state")]
+    [TestCase("vm-virtiofs-state")]
+    [TestCase("container-state")]
+    public void Data_outlives_restarts_upgrades_rollbacks_and_a_reinstall_and_only_a_purge_deletes_it(string variant)
+    {
+        var name = MiniguestHost.UniqueName(variant.StartsWith("vm", StringComparison.Ordinal) ? "vm" : "ct");
+        Install(name, variant);
+        var data = _host.Paths.ShareDirectory(name, "data");
+
+        Assert.That(Boot(name, variant), Is.EqualTo(1));
+        Assert.That(Boot(name, variant), Is.EqualTo(2), "a restart finds the count");
+        var share = JsonDocument.Parse(_host.Ok("list", "--json").Out).RootElement[0].GetProperty("shares")[0];
+        Assert.That((share.GetProperty("tag").GetString(), share.GetProperty("mountPoint").GetString(), share.GetProperty("source").GetString()),
+            Is.EqualTo(("data", "/var/lib/data", data)), "list --json gives the share's host directory");
+
+        TestGuestFlake.ChangeGuest(_flake, "upgraded");
+        _host.Ok("upgrade", name);
+        Assert.That(Boot(name, variant), Is.EqualTo(3), "after an upgrade");
+        _host.Ok("rollback", name);
+        Assert.That(Boot(name, variant), Is.EqualTo(4), "after a rollback");
+
+        var removed = _host.Ok("remove", name);
+        Assert.That(removed.Out, Does.Contain($"its data stays in {_host.Paths.GuestShares(name)}").And.Contain("remove --purge deletes it"));
+        Install(name, variant);
+        Assert.That(Boot(name, variant), Is.EqualTo(5), "a reinstalled guest finds its data");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Convert.ToString((int)File.GetUnixFileMode(_host.Paths.GuestShares(name)), 8), Is.EqualTo("700"),
+                "only the guest's root enters its shares' directory");
+            Assert.That(File.Exists(Path.Combine(data, "setuid-shell")), Is.True, "the guest made its setuid file");
+            var asNobody = RunAsNobody("/bin/busybox", "cat", Path.Combine(data, "setuid-shell"));
+            Assert.That(asNobody.ExitCode, Is.Not.Zero, "a host user reads the guest's setuid file: " + asNobody.Error);
+            Assert.That(asNobody.Error, Does.Contain("Permission denied"));
+        }
+
+        _host.Ok("remove", name, "--purge");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Directory.Exists(_host.Paths.GuestShares(name)), Is.False, "the purge deletes the data");
+            Assert.That(Directory.Exists(_host.Paths.GuestState(name)), Is.False, "and a container's root");
+            Assert.That(File.ReadAllText(LinkedFile), Is.EqualTo("the host's"), "a link's target is left alone");
+            Assert.That(File.Exists(Path.Combine(LinkedDirectory, "kept")), Is.True, "a link to a directory is not followed");
+        }
+        Install(name, variant);
+        Assert.That(Boot(name, variant), Is.EqualTo(1), "after a purge the guest starts afresh");
+        _host.Ok("remove", name, "--purge");
+    }
+
+    [Test]
+    public void Purge_deletes_the_data_a_removed_guest_left_and_nothing_else()
+    {
+        var name = MiniguestHost.UniqueName("ct");
+        Install(name, "container-state");
+        Assert.That(Boot(name, "container-state"), Is.EqualTo(1));
+        _host.Ok("remove", name);
+        Assert.That(Directory.Exists(_host.Paths.ShareDirectory(name, "data")), Is.True);
+
+        var purged = _host.Ok("remove", name, "--purge");
+        var again = _host.Run("remove", name, "--purge");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(purged.Out, Does.Contain($"purged the data '{name}' left"));
+            Assert.That(Directory.Exists(_host.Paths.GuestShares(name)), Is.False);
+            Assert.That(Directory.Exists(_host.Paths.GuestState(name)), Is.False);
+            Assert.That((again.ExitCode, again.Error), Is.EqualTo((1, $"miniguest: error: no guest named '{name}' is installed\n")), "nothing left to purge");
+        }
+    }
+
+    private void Install(string name, string variant)
+    {
+        _host.Ok("install", "-n", name, $"path:{_flake}#{variant}");
+        _host.Ok(variant.StartsWith("vm", StringComparison.Ordinal) ? ["create", name, "--virt-type", "qemu", "--memory", "256"] : ["create", name]);
+    }
+
+    // Boots the guest to its end and reads the count it said: from its console, or for a container that finished before
+    // its console was attached, from the report it keeps in its root.
+    private int Boot(string name, string variant)
+    {
+        var said = _host.Ok("start", name, "--console").Out;
+        if (!BootsLine().IsMatch(said) && variant.StartsWith("container", StringComparison.Ordinal))
+        {
+            said = File.ReadAllText(Path.Combine(_host.Paths.ContainerRoot(name), "miniguest-test-report"));
+        }
+        var counts = BootsLine().Matches(said);
+        Assert.That(counts, Is.Not.Empty, $"the guest said no count: {said}");
+        return int.Parse(counts[^1].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static (int ExitCode, string Error) RunAsNobody(params string[] command)
+    {
+        var startInfo = new ProcessStartInfo("setpriv") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in (string[])["--reuid=65534", "--regid=65534", "--clear-groups", "--", .. command])
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(startInfo)!;
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, error.Result);
+    }
+
+    [GeneratedRegex(@"miniguest-test-guest: boots=(\d+)")]
+    private static partial Regex BootsLine();
+}
