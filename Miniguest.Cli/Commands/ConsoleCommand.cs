@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Miniguest.Core;
 
 namespace Miniguest.Cli.Commands;
 
@@ -12,7 +13,16 @@ internal static class ConsoleCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            return await ConsoleSession.RunAsync(context.Host.OpenConsoleAsync(guest, parse.GetValue(force), cancellationToken), guest, cancellationToken);
+            try
+            {
+                return await ConsoleSession.RunAsync(context.Host.OpenConsoleAsync(guest, parse.GetValue(force), cancellationToken), guest, cancellationToken);
+            }
+            catch (GuestConsoleBusyException e)
+            {
+                // Core says what is wrong; how to go on is this command's option.
+                await Console.Error.WriteLineAsync($"miniguest: error: {e.Message}; use --force to take it over");
+                return CommandAction.Failure;
+            }
         });
         return command;
     }
