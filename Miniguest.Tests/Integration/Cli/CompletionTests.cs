@@ -14,6 +14,21 @@ public sealed class CompletionTests : HostFixture
     }
 
     [Test]
+    public void The_bash_script_replaces_only_what_follows_a_colon_as_bash_does()
+    {
+        // bash replaces only what follows the word's last ':', so 'path:/x#v' must become 'path:/x#vm', not 'path:path:/x#vm'.
+        var script = Host.Ok("completions", "bash").Out + """
+            miniguest() { printf '%s\n' 'path:/x#vm' 'path:/x#vm-virtiofs'; }
+            COMP_LINE='miniguest install path:/x#v'
+            COMP_POINT=${#COMP_LINE}
+            _miniguest
+            printf '%s\n' "${COMPREPLY[@]}"
+            """;
+        Assert.That(ExternalCommand.Run("bash", "-c", script).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            Is.EqualTo(new[] { "/x#vm", "/x#vm-virtiofs" }));
+    }
+
+    [Test]
     public void The_suggest_directive_completes_commands_and_installed_guest_names()
     {
         Assert.That(Host.Ok("[suggest:13]", "miniguest gen").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries),
