@@ -56,6 +56,7 @@ internal static class CommandAction
         GuestRunningException => " or use --force",
         GuestNotRunningException notRunning => $"; start it with: miniguest start {notRunning.Name} --console",
         GuestStopTimeoutException => "; use --force to pull the plug",
+        GuestConsoleBusyException => "; use --force to take it over",
         GuestHasNoInterfaceException noInterface => $"; add one with: miniguest create {noInterface.Name} --network NAME",
         _ => "",
     };

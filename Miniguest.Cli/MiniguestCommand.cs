@@ -7,6 +7,9 @@ namespace Miniguest.Cli;
 /// <summary>The <c>miniguest</c> command and its subcommands.</summary>
 internal static class MiniguestCommand
 {
+    // A completion waits no longer for libvirt: past it, a guest's state is unknown and its name offered anyway.
+    private static readonly TimeSpan SurveyTimeout = TimeSpan.FromSeconds(2);
+
     public static RootCommand Create()
     {
         var root = new RootCommand("Miniguest: low-footprint NixOS guests that boot from the host's Nix store through libvirt.")
@@ -25,11 +28,12 @@ internal static class MiniguestCommand
         foreach (var command in commands)
         {
             root.Subcommands.Add(command);
+            var wanted = GuestsWanted(command.Name);
             foreach (var name in command.Arguments.Where(a => a.Name == "NAME"))
             {
                 // Guest names where the name goes, not again once it is given.
                 name.CompletionSources.Add(context => context.ParseResult.GetResult(name) is { Tokens.Count: > 0 } given
-                    && given.Tokens.All(token => token.Value != context.WordToComplete) ? [] : InstalledGuests());
+                    && given.Tokens.All(token => token.Value != context.WordToComplete) ? [] : Guests(context.ParseResult, wanted));
             }
         }
         // Help is -h and --help, as on Linux; the DOS spellings (/?, /h, -?) would only crowd completion.
@@ -57,11 +61,24 @@ internal static class MiniguestCommand
         }
     }
 
-    private static IEnumerable<string> InstalledGuests()
+    // Which guests a command's NAME offers, by whether they run (null: not known): a console or a stop needs a running
+    // guest, a start a stopped one; a restart starts a stopped one too, and the rest take any.
+    private static Func<bool?, bool>? GuestsWanted(string command) => command switch
+    {
+        "console" or "stop" => running => running != false,
+        "start" => running => running != true,
+        _ => null,
+    };
+
+    private static IEnumerable<string> Guests(ParseResult parse, Func<bool?, bool>? wanted)
     {
         try
         {
-            return new GuestStore(MiniguestPaths.FromEnvironment()).Names();
+            var paths = MiniguestPaths.FromEnvironment();
+            return wanted is null
+                ? new GuestStore(paths).Names()
+                : RunningGuests.Survey(paths, parse.GetValue(GlobalOptions.Connect), SurveyTimeout)
+                    .Where(guest => wanted(guest.Value)).Select(guest => guest.Key);
         }
         catch (IOException)
         {

@@ -10,6 +10,7 @@ namespace Miniguest.Core;
 public sealed class GuestConsole : IDisposable
 {
     private static readonly TimeSpan StopSettleTime = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan FailureSettleTime = TimeSpan.FromSeconds(2);
 
     private readonly Domain _domain;
     private readonly DomainConsole _console;
@@ -37,6 +38,8 @@ public sealed class GuestConsole : IDisposable
     /// attached, as a container that finishes within milliseconds can. With <paramref name="takeOver"/>, a console
     /// another client holds is taken from it.
     /// </summary>
+    /// <exception cref="GuestConsoleBusyException">Another client holds the console, and <paramref name="takeOver"/> is
+    /// not given.</exception>
     internal static async Task<GuestConsole?> AttachAsync(string guestName, Domain domain, Action? attached, bool takeOver,
         CancellationToken cancellationToken)
     {
@@ -47,9 +50,15 @@ public sealed class GuestConsole : IDisposable
             {
                 console = domain.OpenConsole(flags: takeOver ? DomainConsoleFlags.Force : DomainConsoleFlags.None);
             }
-            catch (LibvirtException)
+            catch (LibvirtException e)
             {
-                await SettleAsync(domain, cancellationToken).ConfigureAwait(false);
+                // libvirt lets one session at a time have a VM's console (operation failed: "Active console session
+                // exists"): no need to wait and see whether the guest stopped.
+                if (!takeOver && e.Code == ErrorCode.OperationFailed && domain.IsActive)
+                {
+                    throw new GuestConsoleBusyException(guestName);
+                }
+                await SettleAsync(domain, StopSettleTime, cancellationToken).ConfigureAwait(false);
                 if (domain.IsActive)
                 {
                     throw;
@@ -79,11 +88,27 @@ public sealed class GuestConsole : IDisposable
     /// Waits, up to ten seconds, for libvirt to report the guest stopped: its console closes as it powers off, a
     /// moment before that. Whatever runs next (a listing, a start) then sees the guest as it is.
     /// </summary>
-    public Task WaitUntilStoppedAsync(CancellationToken cancellationToken = default) => SettleAsync(_domain, cancellationToken);
+    public Task WaitUntilStoppedAsync(CancellationToken cancellationToken = default) => SettleAsync(_domain, StopSettleTime, cancellationToken);
 
-    private static async Task SettleAsync(Domain domain, CancellationToken cancellationToken)
+    /// <summary>
+    /// After a read of <see cref="Stream"/> failed with <paramref name="error"/>, tells whether another session took the
+    /// console over: libvirt fails the console of a guest that runs on when that happens. A console torn down with its
+    /// guest can fail too, a moment before libvirt reports the guest stopped: that is waited for, up to two seconds,
+    /// and then this returns.
+    /// </summary>
+    /// <exception cref="GuestConsoleTakenOverException">The guest runs on: another session took its console.</exception>
+    public async Task ThrowIfTakenOverAsync(LibvirtException error, CancellationToken cancellationToken = default)
     {
-        var deadline = DateTime.UtcNow + StopSettleTime;
+        await SettleAsync(_domain, FailureSettleTime, cancellationToken).ConfigureAwait(false);
+        if (_domain.IsActive)
+        {
+            throw new GuestConsoleTakenOverException(GuestName, error);
+        }
+    }
+
+    private static async Task SettleAsync(Domain domain, TimeSpan settleTime, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + settleTime;
         while (domain.IsActive && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
@@ -96,4 +121,19 @@ public sealed class GuestConsole : IDisposable
         _console.Dispose();
         _domain.Dispose();
     }
+}
+
+/// <summary>Another session has the guest's console; taking it over is asked for explicitly.</summary>
+public sealed class GuestConsoleBusyException(string name) : GuestStateException($"the console of '{name}' is in use by another session")
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>Another session took over the guest's console while this one had it.</summary>
+public sealed class GuestConsoleTakenOverException(string name, LibvirtException error)
+    : MiniguestException($"the console of '{name}' was taken over by another session", error)
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
 }

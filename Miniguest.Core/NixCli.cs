@@ -91,6 +91,18 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
         return RunAsync(["eval", "--json", installable], null, cancellationToken);
     }
 
+    /// <summary>The names of a flake's <c>nixosConfigurations</c>: the ATTRs an <see cref="InstallableReference"/> to
+    /// <paramref name="flakeRef"/> can name.</summary>
+    /// <exception cref="NixException">The flake cannot be evaluated, or has no <c>nixosConfigurations</c>.</exception>
+    public async Task<IReadOnlyList<string>> ConfigurationNamesAsync(string flakeRef, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(flakeRef);
+        // Only the names are evaluated, not the configurations.
+        var output = await RunAsync(["eval", "--json", $"{flakeRef}#nixosConfigurations", "--apply", "builtins.attrNames"], null, cancellationToken)
+            .ConfigureAwait(false);
+        return JsonSerializer.Deserialize(output, CoreJsonContext.Default.ListString) ?? [];
+    }
+
     /// <summary>Copies store paths and their closures to another store (<c>ssh://host</c>, <c>file:///dir</c>, …).</summary>
     public Task CopyAsync(string destination, IReadOnlyList<string> storePaths, IProgress<NixProgress>? progress = null,
         CancellationToken cancellationToken = default)

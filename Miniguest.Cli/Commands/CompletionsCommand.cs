@@ -29,6 +29,14 @@ internal static class CompletionsCommand
         _miniguest() {
           local IFS=$'\n'
           COMPREPLY=($(miniguest "[suggest:${COMP_POINT}]" "${COMP_LINE}" 2>/dev/null))
+          # bash replaces only what follows a word's last ':' (COMP_WORDBREAKS), so the replies drop what precedes it
+          # (a flake reference's path:, github:).
+          local typed=${COMP_LINE:0:COMP_POINT}
+          typed=${typed##*[[:space:]]}
+          if [[ $COMP_WORDBREAKS == *:* && $typed == *:* ]]; then
+            local before=${typed%"${typed##*:}"}
+            COMPREPLY=("${COMPREPLY[@]#"$before"}")
+          fi
         }
         complete -o default -F _miniguest miniguest
 

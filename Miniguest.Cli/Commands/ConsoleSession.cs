@@ -29,13 +29,11 @@ internal static class ConsoleSession
         var copyOut = Task.Factory.StartNew(() => CopyOut(console.Stream, output), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (!interactive)
         {
-            var error = await copyOut;
-            await console.WaitUntilStoppedAsync(cancellationToken);
-            // A console torn down with its domain ends with an error rather than end-of-file: that is no failure.
-            if (error is not null && console.IsRunning)
+            if (await copyOut is { } error)
             {
-                throw error;
+                await console.ThrowIfTakenOverAsync(error, cancellationToken);
             }
+            await console.WaitUntilStoppedAsync(cancellationToken);
             return CommandAction.Success;
         }
         using (RawTerminal.Enter())
@@ -44,6 +42,10 @@ internal static class ConsoleSession
             await Task.WhenAny(copyOut, leave);
         }
         await Console.Error.WriteLineAsync();
+        if (copyOut.IsCompleted && await copyOut is { } failure)
+        {
+            await console.ThrowIfTakenOverAsync(failure, cancellationToken);
+        }
         return CommandAction.Success;
     }
 

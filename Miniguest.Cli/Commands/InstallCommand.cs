@@ -5,9 +5,13 @@ namespace Miniguest.Cli.Commands;
 
 internal static class InstallCommand
 {
+    // A completion waits no longer for Nix (a flake to fetch, say): past it, it offers nothing.
+    private static readonly TimeSpan ConfigurationsTimeout = TimeSpan.FromSeconds(3);
+
     public static Command Create()
     {
         var reference = new Argument<string>("FLAKEREF") { Description = "The guest: FLAKEREF[#ATTR], building nixosConfigurations.ATTR (default: default)" };
+        reference.CompletionSources.Add(context => Configurations(context.ParseResult, context.WordToComplete));
         var name = new Option<string?>("--name", "-n") { Description = "The guest's name (default: ATTR)" };
         var force = new Option<bool>("--force", "-f") { Description = "Replace an installed guest of that name, and re-sync its domain" };
         var command = new Command("install", "Build a guest into its own Nix profile and link it at /etc/miniguests/NAME") { reference, name, force };
@@ -25,5 +29,27 @@ internal static class InstallCommand
             return CommandAction.Success;
         });
         return command;
+    }
+
+    // Once a '#' is typed, FLAKEREF#ATTR for each of the flake's configurations; nothing where Nix cannot say in time.
+    private static IEnumerable<string> Configurations(ParseResult parse, string word)
+    {
+        var hash = word.IndexOf('#', StringComparison.Ordinal);
+        if (hash <= 0)
+        {
+            return [];
+        }
+        var flakeRef = word[..hash];
+        using var context = new CliContext(parse);
+        using var timeout = new CancellationTokenSource(ConfigurationsTimeout);
+        try
+        {
+            return context.Host.Nix.ConfigurationNamesAsync(flakeRef, timeout.Token).GetAwaiter().GetResult()
+                .Select(attribute => $"{flakeRef}#{attribute}").ToList();
+        }
+        catch (Exception e) when (e is MiniguestException or OperationCanceledException or System.Text.Json.JsonException)
+        {
+            return [];
+        }
     }
 }

@@ -14,6 +14,21 @@ public sealed class CompletionTests : HostFixture
     }
 
     [Test]
+    public void The_bash_script_replaces_only_what_follows_a_colon_as_bash_does()
+    {
+        // bash replaces only what follows the word's last ':', so 'path:/x#v' must become 'path:/x#vm', not 'path:path:/x#vm'.
+        var script = Host.Ok("completions", "bash").Out + """
+            miniguest() { printf '%s\n' 'path:/x#vm' 'path:/x#vm-virtiofs'; }
+            COMP_LINE='miniguest install path:/x#v'
+            COMP_POINT=${#COMP_LINE}
+            _miniguest
+            printf '%s\n' "${COMPREPLY[@]}"
+            """;
+        Assert.That(ExternalCommand.Run("bash", "-c", script).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            Is.EqualTo(new[] { "/x#vm", "/x#vm-virtiofs" }));
+    }
+
+    [Test]
     public void The_suggest_directive_completes_commands_and_installed_guest_names()
     {
         Assert.That(Host.Ok("[suggest:13]", "miniguest gen").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries),
@@ -30,14 +45,62 @@ public sealed class CompletionTests : HostFixture
     {
         Host.Ok("install", "-n", "alpha", TestGuestFlake.Reference + "#vm");
         Host.Ok("install", "--force", "-n", "alpha", TestGuestFlake.Reference + "#vm-virtiofs");
-        string[] Suggest(string line) =>
-            Host.Ok($"[suggest:{line.Length}]", line).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Suggest("miniguest start "), Does.Contain("alpha").And.None.StartsWith("/").And.No.EqualTo("-?"), "no DOS help spellings");
-            Assert.That(Suggest("miniguest autostart alpha "), Does.Contain("on").And.Contain("off").And.No.EqualTo("alpha"), "the name is given");
+            Assert.That(Suggest("miniguest start "), Does.Contain("alpha").And.None.StartsWith("/").And.Not.Contain("-?"), "no DOS help spellings");
+            Assert.That(Suggest("miniguest autostart alpha "), Does.Contain("on").And.Contain("off").And.Not.Contain("alpha"), "the name is given");
             Assert.That(Suggest("miniguest rollback alpha --to "), Is.EqualTo(new[] { "1", "2" }), "the guest's generations");
         }
     }
+
+    [Test]
+    public void Guest_names_complete_by_whether_the_guest_runs_and_all_where_libvirt_cannot_say()
+    {
+        var running = MiniguestHost.UniqueName("run");
+        var stopped = MiniguestHost.UniqueName("stp");
+        foreach (var name in new[] { running, stopped })
+        {
+            Host.Ok("install", "-n", name, TestGuestFlake.Reference + "#container");
+            Host.Ok("create", name);
+        }
+        // The test guest powers off at once unless told to wait.
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(running), "miniguest-test-wait"), "");
+        Host.Ok("start", running);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Suggest("miniguest console "), Does.Contain(running).And.Not.Contain(stopped), "console: running guests");
+            Assert.That(Suggest("miniguest stop "), Does.Contain(running).And.Not.Contain(stopped), "stop: running guests");
+            Assert.That(Suggest("miniguest start "), Does.Contain(stopped).And.Not.Contain(running), "start: stopped guests");
+            Assert.That(Suggest("miniguest restart "), Does.Contain(running).And.Contain(stopped), "restart: any guest");
+            var unreachable = "miniguest -c qemu+unix:///system?socket=/nonexistent/libvirt-sock console ";
+            var fallback = Host.Ok($"[suggest:{unreachable.Length}]", unreachable);
+            Assert.That(fallback.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries), Does.Contain(running).And.Contain(stopped),
+                "libvirt unreachable: every installed guest");
+            Assert.That(fallback.Error, Is.Empty, "libvirt unreachable: nothing printed");
+        }
+    }
+
+    [Test]
+    public void Install_completes_the_flakes_configurations_after_the_hash()
+    {
+        var flake = TestGuestFlake.Reference;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Suggest($"miniguest install {flake}#"),
+                Is.SupersetOf(new[] { $"{flake}#vm", $"{flake}#vm-virtiofs", $"{flake}#container" }), "every configuration");
+            Assert.That(Suggest($"miniguest install -n web {flake}#vm"),
+                Is.EquivalentTo(new[] { $"{flake}#vm", $"{flake}#vm-virtiofs" }), "those that fit what is typed");
+            Assert.That(Suggest($"miniguest install {flake}"), Is.Empty, "no '#' yet");
+            Assert.That(Suggest("miniguest install path:/nonexistent#"), Is.Empty, "a flake that is not there");
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.That(Suggest("miniguest install github:miniguest-test/no-such-flake#x"), Is.Empty, "a flake Nix cannot fetch");
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "Nix is given a few seconds, not more");
+    }
+
+    private string[] Suggest(string line) =>
+        Host.Ok($"[suggest:{line.Length}]", line).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }

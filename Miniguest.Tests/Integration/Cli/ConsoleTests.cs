@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Miniguest.Core;
 using Miniguest.Libvirt;
 
 namespace Miniguest.Tests.Integration.Cli;
@@ -36,6 +37,33 @@ public sealed class ConsoleTests : HostFixture
             Assert.That(IsRunning(name), Is.True, "leaving the console leaves the guest running");
         }
         Host.Ok("stop", "--force", "--timeout", "1", name); // the echoing guest reads its console, not signals
+    }
+
+    [Test]
+    public async Task A_vm_console_held_by_another_session_is_refused_naming_force_and_taken_over_with_it()
+    {
+        var name = MiniguestHost.UniqueName("con");
+        Host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
+        Host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
+        // Paused, the VM keeps its console open (the test guest powers off once it has booted).
+        new GuestHost(new GuestHostOptions { Paths = Host.Paths }).Start(name, paused: true).Dispose();
+        using var first = new TerminalSession(Host.StartOnTerminal("console", name));
+        await first.WaitForAsync("Press Ctrl+] to leave.");
+
+        var refused = Host.Run("console", name);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(refused.ExitCode, Is.EqualTo(1));
+            Assert.That(refused.ErrorLines, Has.Count.EqualTo(1).And.One.Contains("--force"), "one line, naming --force");
+            Assert.That(first.HasExited, Is.False, "the refused session leaves the first alone");
+        }
+
+        using var second = new TerminalSession(Host.StartOnTerminal("console", "--force", name));
+        await second.WaitForAsync("Press Ctrl+] to leave.");
+        await first.WaitForAsync("console of '" + name + "' was taken over by another session");
+        Assert.That(first.WaitForExit(), Is.EqualTo(1), "the session taken over ends");
+        second.Type(0x1d);
+        Assert.That(second.WaitForExit(), Is.Zero, "the session that took over has the console until Ctrl+]");
     }
 
     // A running container whose test guest reads its console raw and reports each byte.
@@ -97,6 +125,8 @@ public sealed class ConsoleTests : HostFixture
                 }
             }
         }
+
+        public bool HasExited => _process.HasExited;
 
         public void Type(params byte[] keys)
         {
