@@ -31,6 +31,10 @@ public sealed class GuestConsole : IDisposable
     /// <summary>Whether the guest is still running.</summary>
     public bool IsRunning => _domain.IsActive;
 
+    /// <summary>Whether the guest ran before its console was attached, so that its first output may be gone: a container
+    /// started with its console (libvirt-LXC cannot start one paused, as a VM is).</summary>
+    public bool StartedBeforeAttached { get; private init; }
+
     /// <summary>
     /// Opens the console of <paramref name="domain"/>, then runs <paramref name="attached"/> (which resumes a domain
     /// started paused, so that not a line of its boot is missed). Takes ownership of the domain. Returns
@@ -41,7 +45,7 @@ public sealed class GuestConsole : IDisposable
     /// <exception cref="GuestConsoleBusyException">Another client holds the console, and <paramref name="takeOver"/> is
     /// not given.</exception>
     internal static async Task<GuestConsole?> AttachAsync(string guestName, Domain domain, Action? attached, bool takeOver,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool startedBeforeAttached = false)
     {
         try
         {
@@ -75,7 +79,7 @@ public sealed class GuestConsole : IDisposable
                 console.Dispose();
                 throw;
             }
-            return new GuestConsole(guestName, domain, console);
+            return new GuestConsole(guestName, domain, console) { StartedBeforeAttached = startedBeforeAttached };
         }
         catch
         {

@@ -268,7 +268,8 @@ public sealed class GuestHost
     {
         var vm = Store.Get(name).LoadConfig().GuestType == GuestType.Qemu;
         var domain = Start(name, paused: vm);
-        return await GuestConsole.AttachAsync(name, domain, vm ? domain.Resume : null, takeOver: false, cancellationToken).ConfigureAwait(false);
+        return await GuestConsole.AttachAsync(name, domain, vm ? domain.Resume : null, takeOver: false, cancellationToken, startedBeforeAttached: !vm)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Attaches to the running guest's console; <see langword="null"/> if it stopped meanwhile. With

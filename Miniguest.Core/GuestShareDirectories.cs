@@ -28,22 +28,26 @@ public static class GuestShareDirectories
             {
                 continue;
             }
+            CheckPlace(paths, share.Tag, source, source);
             var real = RealPath.Of(source);
             if (real is null || !Directory.Exists(real))
             {
                 throw new InvalidDomainOptionsException($"share '{share.Tag}': its source {source} is not a directory on this host");
             }
-            foreach (var path in new[] { source, real })
-            {
-                if (GuestShare.Contains(paths.State, path) || GuestShare.Contains(path, paths.State))
-                {
-                    throw new InvalidDomainOptionsException($"share '{share.Tag}': its source {source} is Miniguest's state, inside it or above it");
-                }
-                if (GuestShare.Contains(NixStore.DefaultDirectory, path) || GuestShare.Contains(path, NixStore.DefaultDirectory))
-                {
-                    throw new InvalidDomainOptionsException($"share '{share.Tag}': its source {source} leads to the Nix store, inside it or above it");
-                }
-            }
+            CheckPlace(paths, share.Tag, source, real);
+        }
+    }
+
+    // Where a share's source is, as given or as its links lead.
+    private static void CheckPlace(MiniguestPaths paths, string tag, string source, string path)
+    {
+        if (GuestShare.Contains(paths.State, path) || GuestShare.Contains(path, paths.State))
+        {
+            throw new InvalidDomainOptionsException($"share '{tag}': its source {source} is Miniguest's state, inside it or above it");
+        }
+        if (GuestShare.Contains(NixStore.DefaultDirectory, path) || GuestShare.Contains(path, NixStore.DefaultDirectory))
+        {
+            throw new InvalidDomainOptionsException($"share '{tag}': its source {source} leads to the Nix store, inside it or above it");
         }
     }
 

@@ -1,14 +1,18 @@
 # A libvirt-LXC container. It runs on the host's kernel, with the host's /nix/store and its boot
-# directory bound read-only; its root is a directory on the host that its domain binds to `/`.
+# directory bound read-only; its root is a directory on the host that its domain binds to `/`, kept
+# from start to start and by `miniguest remove` (`remove --purge` deletes it).
 #
-# Unless its domain maps the container's users to other ids or takes CAP_SYS_ADMIN away from it, root
-# in a container can remount the store read-write and change the host's store. Run only trusted
-# systems as containers; a VM is the safer choice.
+# Miniguest maps the container's users to host ids of their own (a user namespace), or where the kernel
+# offers none takes the capabilities away that would let its root write to the store. Its kernel is
+# the host's, though: a VM is the safer choice for a system you do not trust.
 { ... }:
 
 {
   boot.miniguest.enable = true;
   boot.miniguest.guestType = "lxc";
+
+  # A host directory bound into the container: /var/lib/miniguest/shares/container/data by default.
+  # boot.miniguest.shares.data.mountPoint = "/var/lib/data";
 
   # Log in as root on the container's console without a password (`miniguest start container --console`).
   # Only the host's administrators can reach this console.

@@ -1,7 +1,6 @@
 # A stateless virtual machine. It boots the kernel and initrd of this configuration and mounts the
 # host's /nix/store read-only; its root file system is a tmpfs, so every boot starts from this file and
-# nothing the guest writes survives a restart. To keep state, define `fileSystems."/"` (or only the
-# directories you need) on a disk you attach to the domain.
+# nothing the guest writes survives a restart, except in its shares: host directories it mounts.
 { ... }:
 
 {
@@ -11,6 +10,11 @@
   # How the guest mounts the host's store: "9p" (the default) needs nothing more on the host;
   # "virtiofs" is faster and needs virtiofsd there.
   # boot.miniguest.qemu.fsType = "virtiofs";
+
+  # State that survives restarts, upgrades, rollbacks and `miniguest remove` (`remove --purge` deletes
+  # it): a directory of the host, /var/lib/miniguest/shares/vm/data, mounted here. Give `source = "/srv/x"`
+  # to share a directory of your own instead, `readOnly = true` to keep the guest from changing it.
+  boot.miniguest.shares.data.mountPoint = "/var/lib/data";
 
   # Log in as root on the serial console without a password: `miniguest start vm --console` takes you
   # straight to a shell. Only the host's administrators can reach this console. Replace it with users

@@ -29,11 +29,17 @@ internal static class ConsoleSession
         var copyOut = Task.Factory.StartNew(() => CopyOut(console.Stream, output), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (!interactive)
         {
-            if (await copyOut is { } error)
+            var (error, copied) = await copyOut;
+            if (error is not null)
             {
                 await console.ThrowIfTakenOverAsync(error, cancellationToken);
             }
             await console.WaitUntilStoppedAsync(cancellationToken);
+            // A container that finished as its console was attached may have printed all it had before: said, not hidden.
+            if (copied == 0 && console.StartedBeforeAttached && !console.IsRunning)
+            {
+                await Console.Error.WriteLineAsync($"miniguest: warning: '{name}' printed nothing on its console: it may have stopped before its console could be attached");
+            }
             return CommandAction.Success;
         }
         using (RawTerminal.Enter())
@@ -42,17 +48,18 @@ internal static class ConsoleSession
             await Task.WhenAny(copyOut, leave);
         }
         await Console.Error.WriteLineAsync();
-        if (copyOut.IsCompleted && await copyOut is { } failure)
+        if (copyOut.IsCompleted && (await copyOut).Error is { } failure)
         {
             await console.ThrowIfTakenOverAsync(failure, cancellationToken);
         }
         return CommandAction.Success;
     }
 
-    // Returns the error the console ended with, if it did not simply close.
-    private static LibvirtException? CopyOut(Stream console, Stream output)
+    // Returns the error the console ended with, if it did not simply close, and how many bytes it copied.
+    private static (LibvirtException? Error, long Copied) CopyOut(Stream console, Stream output)
     {
         var buffer = new byte[4096];
+        long copied = 0;
         try
         {
             int read;
@@ -60,12 +67,13 @@ internal static class ConsoleSession
             {
                 output.Write(buffer, 0, read);
                 output.Flush();
+                copied += read;
             }
-            return null;
+            return (null, copied);
         }
         catch (LibvirtException e)
         {
-            return e;
+            return (e, copied);
         }
     }
 

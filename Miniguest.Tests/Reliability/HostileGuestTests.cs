@@ -123,7 +123,8 @@ public sealed class HostileGuestTests
         });
         Figures.Case(Groups.Security, () =>
         {
-            _host.Ok("remove", "--keep-domain", "--force", name);
+            // --purge: the container's root, its data, goes too, through the traps.
+            _host.Ok("remove", "--keep-domain", "--force", "--purge", name);
             using var connection = Connection.Open("lxc:///");
             using (Assert.EnterMultipleScope())
             {

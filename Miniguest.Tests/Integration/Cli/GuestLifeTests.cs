@@ -132,8 +132,8 @@ public sealed class GuestLifeTests
             Assert.That(Guest(name).GetProperty("generation").GetInt32(), Is.EqualTo(2));
             Assert.That(Guest(name).GetProperty("runningGeneration").GetInt32(), Is.EqualTo(1), "it runs the generation it started on");
             Assert.That(Guest(name).GetProperty("autostart").GetBoolean(), Is.True);
-            Assert.That(table[0], Does.Match(@"^NAME +TYPE +GEN +RUNS +DOMAIN +AUTO +STATUS +SOURCE$"));
-            Assert.That(table, Has.Some.Match($@"^{name} +container +2 +1 +running +yes +outdated +path:.*#container$"));
+            Assert.That(table[0], Does.Match(@"^NAME +TYPE +GEN +RUNS +DOMAIN +AUTO +STATUS +ADDRESS +SOURCE$"));
+            Assert.That(table, Has.Some.Match($@"^{name} +container +2 +1 +running +yes +outdated +- +path:.*#container$"));
             Assert.That(generations, Has.Some.Match(@"^ +1 .*\(running\)$").And.Some.Match(@"^ +2 .*\(current\)$"));
         }
         _host.Ok("autostart", name, "off");
@@ -148,7 +148,9 @@ public sealed class GuestLifeTests
         var refused = _host.Run("remove", name);
         Assert.That(refused.ExitCode, Is.EqualTo(1));
         Assert.That(refused.Error, Does.Contain("--force"));
-        _host.Ok("remove", "--force", name);
+        var removed = _host.Ok("remove", "--force", name);
+        Assert.That(removed.Out, Does.Contain($"its data stays in {_host.Paths.ContainerRoot(name)}"), "a container's root is its data");
+        _host.Ok("remove", "--purge", name);
         Assert.That(Directory.Exists(_host.Paths.GuestState(name)), Is.False);
     }
 
