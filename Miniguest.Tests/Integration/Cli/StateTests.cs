@@ -7,8 +7,9 @@ namespace Miniguest.Tests.Integration.Cli;
 /// <summary>
 /// State that survives, on the real stack, for a 9p VM, a virtiofs VM and a container: the test guest's <c>-state</c>
 /// variants count their boots in their data share, and leave there what a hostile guest would (a setuid copy of their
-/// shell, links to a host file and a host directory). The count goes on through restarts, an upgrade, a rollback and a
-/// remove and reinstall; only <c>remove --purge</c> starts it again, deleting the links and never their targets.
+/// shell, links to a host file and a host directory). The count goes on through restarts, an upgrade, a rollback,
+/// <c>install --force</c> and a remove and reinstall; only <c>remove --purge</c> starts it again, deleting the links and
+/// never their targets. The store stays read-only to the guest all along.
 /// </summary>
 [TestFixture, Category(TestCategories.Integration), NonParallelizable]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -60,11 +61,13 @@ public sealed partial class StateTests
         Assert.That(Boot(name, variant), Is.EqualTo(3), "after an upgrade");
         _host.Ok("rollback", name);
         Assert.That(Boot(name, variant), Is.EqualTo(4), "after a rollback");
+        _host.Ok("install", "--force", "-n", name, $"path:{_flake}#{variant}");
+        Assert.That(Boot(name, variant), Is.EqualTo(5), "after install --force");
 
         var removed = _host.Ok("remove", name);
         Assert.That(removed.Out, Does.Contain($"its data stays in {_host.Paths.GuestShares(name)}").And.Contain("remove --purge deletes it"));
         Install(name, variant);
-        Assert.That(Boot(name, variant), Is.EqualTo(5), "a reinstalled guest finds its data");
+        Assert.That(Boot(name, variant), Is.EqualTo(6), "a reinstalled guest finds its data");
 
         using (Assert.EnterMultipleScope())
         {
@@ -127,6 +130,7 @@ public sealed partial class StateTests
         }
         var counts = BootsLine().Matches(said);
         Assert.That(counts, Is.Not.Empty, $"the guest said no count: {said}");
+        Assert.That(said, Does.Contain("store-write=refused").And.Not.Contain("store-write=succeeded"), "a writable share leaves the store read-only");
         return int.Parse(counts[^1].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
