@@ -68,6 +68,12 @@ internal static class CreateCommand
             await context.ReportAsync(defined.Definition.Interfaces.Count == 0
                 ? "  no network interface (--network NAME or --bridge BRIDGE adds one)"
                 : string.Join(Environment.NewLine, defined.Definition.Interfaces.Select(nic => $"  interface {nic.MacAddress} on {nic.Attachment}")));
+            // The host directories the guest gets: a source of the build output's own choosing is there to be seen.
+            foreach (var share in guest.LoadConfig().Shares)
+            {
+                await context.ReportAsync($"  share '{share.Tag}' at {share.MountPoint}{(share.ReadOnly ? " (read-only)" : "")}: "
+                    + (share.Source ?? context.Host.Paths.ShareDirectory(guest.Name, share.Tag)));
+            }
             return CommandAction.Success;
         });
         return command;

@@ -116,7 +116,8 @@ public sealed partial class StateTests
     private void Install(string name, string variant)
     {
         _host.Ok("install", "-n", name, $"path:{_flake}#{variant}");
-        _host.Ok(variant.StartsWith("vm", StringComparison.Ordinal) ? ["create", name, "--virt-type", "qemu", "--memory", "256"] : ["create", name]);
+        var created = _host.Ok(variant.StartsWith("vm", StringComparison.Ordinal) ? ["create", name, "--virt-type", "qemu", "--memory", "256"] : ["create", name]);
+        Assert.That(created.Out, Does.Contain($"  share 'data' at /var/lib/data: {_host.Paths.ShareDirectory(name, "data")}\n"), "create says what the guest gets of the host");
     }
 
     // Boots the guest to its end and reads the count it said: from its console, or for a container that finished before
