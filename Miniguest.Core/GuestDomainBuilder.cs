@@ -109,21 +109,19 @@ public static class GuestDomainBuilder
                 : [new GuestInterface(new NetworkAttachment(AttachmentType.Network, defaultNetwork), NewMacAddress())];
         }
         var unclaimed = (existing ?? []).ToList();
-        var kept = asked.Select(attachment => unclaimed.FirstOrDefault(nic => nic.Attachment == attachment) is { } same && unclaimed.Remove(same)
-            ? same.MacAddress : null).ToList();
-        return asked.Select((attachment, i) => new GuestInterface(attachment, kept[i] ?? TakeFirst(unclaimed)?.MacAddress ?? NewMacAddress()))
-            .ToValueList();
-    }
-
-    private static GuestInterface? TakeFirst(List<GuestInterface> interfaces)
-    {
-        if (interfaces.Count == 0)
+        var macs = new string?[asked.Count];
+        for (var i = 0; i < asked.Count; i++)
         {
-            return null;
+            var index = unclaimed.FindIndex(nic => nic.Attachment == asked[i]);
+            if (index >= 0)
+            {
+                macs[i] = unclaimed[index].MacAddress;
+                unclaimed.RemoveAt(index);
+            }
         }
-        var first = interfaces[0];
-        interfaces.RemoveAt(0);
-        return first;
+        var leftOver = new Queue<string>(unclaimed.Select(nic => nic.MacAddress));
+        return asked.Select((attachment, i) => new GuestInterface(attachment, macs[i] ?? (leftOver.TryDequeue(out var mac) ? mac : NewMacAddress())))
+            .ToValueList();
     }
 
     // A random address under QEMU's prefix, as libvirt picks them; chosen here so that the domain records it from the start.

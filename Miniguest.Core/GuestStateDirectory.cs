@@ -37,11 +37,11 @@ public sealed class GuestStateDirectory(MiniguestPaths paths, string name)
         var root = Path.GetFileName(paths.ContainerRoot(name));
         using (var directory = keepContainerRoot ? guests.TryOpenDirectory(name) : null)
         {
-            if (directory is not null && directory.Names().Contains(root))
+            if (directory?.Names() is { } entries && entries.Contains(root))
             {
-                foreach (var entry in directory.Names().Where(entry => entry != root))
+                foreach (var entry in entries.Where(entry => entry != root))
                 {
-                    directory.Delete(entry);
+                    directory!.Delete(entry);
                 }
                 return;
             }

@@ -41,7 +41,8 @@ internal static class CreateCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
-            var guestType = guest.LoadConfig().GuestType;
+            var config = guest.LoadConfig();
+            var guestType = config.GuestType;
             if (parse.GetValue(type) is { } oldType && (oldType == "lxc") != (guestType == GuestType.Lxc))
             {
                 throw new GuestStateException($"guest '{guest.Name}' is {(guestType == GuestType.Lxc ? "a container" : "a VM")}; -t {oldType} does not apply");
@@ -69,7 +70,7 @@ internal static class CreateCommand
                 ? "  no network interface (--network NAME or --bridge BRIDGE adds one)"
                 : string.Join(Environment.NewLine, defined.Definition.Interfaces.Select(nic => $"  interface {nic.MacAddress} on {nic.Attachment}")));
             // The host directories the guest gets: a source of the build output's own choosing is there to be seen.
-            foreach (var share in guest.LoadConfig().Shares)
+            foreach (var share in config.Shares)
             {
                 await context.ReportAsync($"  share '{share.Tag}' at {share.MountPoint}{(share.ReadOnly ? " (read-only)" : "")}: "
                     + (share.Source ?? context.Host.Paths.ShareDirectory(guest.Name, share.Tag)));

@@ -52,7 +52,8 @@ public sealed class GuestShareDirectoriesTests
     [Test]
     public void The_guests_own_directories_are_entered_only_by_its_root_and_keep_what_is_in_them()
     {
-        Assume.That(Environment.UserName, Is.EqualTo("root"), "giving a container's mapped root its directories needs root");
+        // In CI, which runs as root, a failure; elsewhere inconclusive.
+        Integration.IntegrationEnvironment.RequireHost(Environment.UserName == "root", "giving a container's mapped root its directories needs root");
         var ids = new UserNamespaceMapping(700_000, 700_000, 65_536);
         GuestShare[] shares = [new("data", "/var/lib/data", null, false), new("conf", "/etc/app", "/srv/conf", true)];
 
