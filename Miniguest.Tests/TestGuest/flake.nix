@@ -61,10 +61,11 @@
       '';
 
       # Stage 2: the guest system's init, the same for VMs and containers; `data` is where its data share is, if any;
-      # a server variant serves over its network interface.
+      # a server variant serves over its network interface; an idle variant waits to be stopped.
       init = variant: data: script "init" ./guest-init.sh {
         inherit busybox variant data;
         serve = if builtins.match ".*-server" variant != null then "yes" else "no";
+        idle = if builtins.match ".*-idle" variant != null then "yes" else "no";
       };
 
       # The system's own kernel parameters (NixOS's `boot.kernelParams`).
@@ -131,6 +132,10 @@
         # Serving over their network interface until stopped (see guest-init.sh).
         vm-server = build { variant = "vm-server"; guestType = "qemu"; fsType = "9p"; };
         container-server = build { variant = "container-server"; guestType = "lxc"; };
+        # Running until stopped, with nothing to do (see guest-init.sh): the footprint's measurements.
+        vm-idle = build { variant = "vm-idle"; guestType = "qemu"; fsType = "9p"; };
+        vm-virtiofs-idle = build { variant = "vm-virtiofs-idle"; guestType = "qemu"; fsType = "virtiofs"; };
+        container-idle = build { variant = "container-idle"; guestType = "lxc"; };
       };
 
       # Build outputs whose links lead out of the store, to host files a guest must never get (the security tests).

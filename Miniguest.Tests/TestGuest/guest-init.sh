@@ -6,6 +6,8 @@
 # A server variant serves instead of powering off: it asks for an address by DHCP on its interface, says it, and
 # serves a page naming itself over HTTP until it is stopped. (Only the server variants: a container without an
 # interface of its own shares the host's network namespace, and must never touch the host's interfaces.)
+# An idle variant waits until it is stopped; a VM's first touches 48 MiB and frees it again, memory that free page
+# reporting can give back to the host.
 # Each report line goes to the console and to /miniguest-test-report: a container's root is the host's to read, and a
 # container can finish before a console is attached to it (libvirt-LXC cannot start one paused).
 bb=@busybox@/bin/busybox
@@ -64,7 +66,13 @@ if [ "@serve@" = yes ]; then
   say "serving"
   while :; do $bb sleep 1 & wait $!; done
 fi
-if [ -e /miniguest-test-wait ]; then
+if [ "@idle@" = yes ]; then
+  case "@variant@" in
+    vm*) $bb dd if=/dev/zero of=/tmp/ballast bs=1M count=48 2>/dev/null; $bb rm -f /tmp/ballast ;;
+  esac
+  say "idle"
+fi
+if [ -e /miniguest-test-wait ] || [ "@idle@" = yes ]; then
   trap 'say "shutdown requested"; $bb sync; exit 0' TERM INT
   say "waiting for shutdown"
   while :; do $bb sleep 1 & wait $!; done
