@@ -53,6 +53,10 @@ public enum StopOutcome
 
     /// <summary>It did not shut down in time and was pulled off, as asked.</summary>
     ForcedOff,
+
+    /// <summary>libvirt refused to ask it to shut down (a paused VM; a container whose init libvirt-LXC lost track of),
+    /// so it was pulled off at once, as asked.</summary>
+    ForcedOffUnasked,
 }
 
 /// <summary>
@@ -461,15 +465,25 @@ public sealed class GuestHost
             {
                 throw new GuestStopTimeoutException(name, timeout);
             }
-            CrashPoint.Reach(CrashPoint.StopDomain);
-            domain.Destroy();
-            return StopOutcome.ForcedOff;
+            return ForceOff(domain, StopOutcome.ForcedOff);
         }
         catch (OperationInvalidException) when (!domain.IsActive)
         {
             // The guest powered itself off between a look at its state and the request: it stopped, as asked.
             return StopOutcome.ShutDown;
         }
+        catch (OperationInvalidException) when (force)
+        {
+            // The request itself was refused while the guest runs on: nothing to wait for.
+            return ForceOff(domain, StopOutcome.ForcedOffUnasked);
+        }
+    }
+
+    private static StopOutcome ForceOff(Domain domain, StopOutcome outcome)
+    {
+        CrashPoint.Reach(CrashPoint.StopDomain);
+        domain.Destroy();
+        return outcome;
     }
 
     // The guest's domain brought up to date with its current generation, where it has one.

@@ -28,6 +28,7 @@ internal static class StopCommand
             {
                 StopOutcome.ShutDown => $"stopped '{guest}'",
                 StopOutcome.ForcedOff => $"'{guest}' did not shut down within {seconds} s: forced it off",
+                StopOutcome.ForcedOffUnasked => $"'{guest}' could not be asked to shut down: forced it off",
                 _ => $"'{guest}' is not running",
             });
             return CommandAction.Success;

@@ -104,6 +104,32 @@ public sealed class GuestLifeTests
     }
 
     [Test]
+    public void Stop_force_pulls_off_a_guest_that_libvirt_refuses_to_ask_to_shut_down()
+    {
+        var name = MiniguestHost.UniqueName("vm");
+        _host.Ok("install", "-n", name, $"path:{_flake}#vm");
+        _host.Ok("create", name, "--virt-type", "qemu", "--memory", "128");
+        using var connection = Miniguest.Libvirt.Connection.Open("qemu:///system");
+        using var domain = connection.GetDomain(name);
+        // libvirt refuses to ask a paused VM to shut down ("domain is not running"), as libvirt-LXC refuses for a
+        // container whose init it lost track of under load.
+        domain.Start(Miniguest.Libvirt.DomainCreateFlags.Paused);
+
+        var refused = _host.Run("stop", name, "--timeout", "1");
+        var stillRunning = domain.IsActive;
+        var forced = _host.Ok("stop", name, "--force", "--timeout", "1");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(refused.ExitCode, Is.EqualTo(1), "without --force the refusal is the answer");
+            Assert.That(refused.ErrorLines.Last(), Does.Contain("domain is not running"));
+            Assert.That(stillRunning, Is.True, "nothing was forced without --force");
+            Assert.That(forced.Out.Trim(), Is.EqualTo($"'{name}' could not be asked to shut down: forced it off"));
+            Assert.That(domain.IsActive, Is.False);
+        }
+    }
+
+    [Test]
     public void Container_runs_is_reported_outdated_after_an_upgrade_and_current_after_a_restart()
     {
         var name = MiniguestHost.UniqueName("ct");
