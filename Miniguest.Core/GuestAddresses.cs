@@ -7,11 +7,18 @@ namespace Miniguest.Core;
 /// then the host's ARP table for what those do not cover (a guest on a bridge, or with an address of its own).</summary>
 public static class GuestAddresses
 {
-    /// <summary>The running <paramref name="domain"/>'s addresses, those of its interfaces in order; empty while it has none.</summary>
-    public static IReadOnlyList<InterfaceAddress> Of(Domain domain)
+    /// <summary>The running <paramref name="domain"/>'s addresses, those of its interfaces in order; empty while it has
+    /// none. Its <paramref name="interfaces"/> (from its XML) tell whom to ask: the leases only for an interface on a
+    /// libvirt network, and no one for a domain without interfaces.</summary>
+    public static IReadOnlyList<InterfaceAddress> Of(Domain domain, IReadOnlyList<GuestInterface> interfaces)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        var found = Read(domain, InterfaceAddressSource.Lease);
+        ArgumentNullException.ThrowIfNull(interfaces);
+        if (interfaces.Count == 0)
+        {
+            return [];
+        }
+        var found = interfaces.Any(nic => nic.Attachment.Type == AttachmentType.Network) ? Read(domain, InterfaceAddressSource.Lease) : [];
         if (found.Count == 0)
         {
             found = Read(domain, InterfaceAddressSource.Arp);

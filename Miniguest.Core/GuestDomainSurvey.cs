@@ -67,46 +67,43 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
     {
         // A listed domain has an id while it runs: no call needed to tell.
         var isActive = domain.Id is not null;
-        if (mounts is not null)
+        if (isActive || mounts is not null)
         {
             return Describe(domain, isActive, mounts);
         }
         // Only the domain whose UUID Miniguest recorded when it defined the guest's domain is the guest's: the listing
         // gave its UUID, so a stopped one needs no call. (Commands that change a domain also check its metadata.)
-        if (RecordedUuid(domain.Name) != domain.Uuid)
-        {
-            return new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
-        }
-        if (!isActive)
-        {
-            return new GuestDomainInfo(IsActive: false, DefinedByMiniguest: true, Metadata: null, Protection: null);
-        }
-        // A running one is asked for the generation it runs: Miniguest's metadata element, far smaller than its XML.
-        var metadata = DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace));
-        return metadata?.GuestName == domain.Name
-            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, Protection: null, Addresses: AddressesOf(domain))
-            : new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
+        return new GuestDomainInfo(IsActive: false, DefinedByMiniguest: RecordedUuid(domain.Name) == domain.Uuid, Metadata: null, Protection: null);
     }
 
     private Guid? RecordedUuid(string name) => new GuestStateDirectory(paths, name).RecordedDomainUuid();
 
     /// <summary>What the domain is, read from its whole description; its store protection with <paramref name="mounts"/>.</summary>
+    // The domain read whole, in one call: the generation a running one runs, its interfaces (which tell whom to ask for
+    // its addresses, if anyone) and, given the mounts, what protects the store from it.
     public GuestDomainInfo Describe(Domain domain, bool isActive, MountTable? mounts)
     {
+        if (RecordedUuid(domain.Name) != domain.Uuid)
+        {
+            return new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
+        }
         var xml = domain.GetXml();
         var metadata = DomainXml.ReadMetadata(xml);
-        return metadata?.GuestName == domain.Name && RecordedUuid(domain.Name) == domain.Uuid
-            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(xml, mounts),
-                Addresses: isActive ? AddressesOf(domain) : null, Interfaces: InterfacesOf(xml))
-            : new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
+        if (metadata?.GuestName != domain.Name)
+        {
+            return new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
+        }
+        var interfaces = InterfacesOf(xml);
+        return new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(xml, mounts),
+            Addresses: isActive ? AddressesOf(domain, interfaces ?? []) : null, Interfaces: interfaces);
     }
 
     // A domain that stopped since it was listed has none; a listing shows that rather than fail.
-    private static IReadOnlyList<InterfaceAddress>? AddressesOf(Domain domain)
+    private static IReadOnlyList<InterfaceAddress>? AddressesOf(Domain domain, IReadOnlyList<GuestInterface> interfaces)
     {
         try
         {
-            return GuestAddresses.Of(domain);
+            return GuestAddresses.Of(domain, interfaces);
         }
         catch (LibvirtException)
         {

@@ -304,7 +304,8 @@ public sealed class GuestHost
     public async Task<IReadOnlyList<InterfaceAddress>> AddressesAsync(string name, TimeSpan wait = default, CancellationToken cancellationToken = default)
     {
         using var domain = OpenDomain(name);
-        if (DomainXml.ReadInterfaces(domain.GetXml(DomainXmlFlags.Inactive)).Count == 0)
+        var interfaces = DomainXml.ReadInterfaces(domain.GetXml(DomainXmlFlags.Inactive));
+        if (interfaces.Count == 0)
         {
             throw new GuestHasNoInterfaceException(name);
         }
@@ -314,7 +315,7 @@ public sealed class GuestHost
             IReadOnlyList<InterfaceAddress> found;
             try
             {
-                found = domain.IsActive ? GuestAddresses.Of(domain) : throw new GuestNotRunningException(name);
+                found = domain.IsActive ? GuestAddresses.Of(domain, interfaces) : throw new GuestNotRunningException(name);
             }
             catch (OperationInvalidException)
             {
