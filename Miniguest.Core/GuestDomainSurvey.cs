@@ -95,10 +95,13 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
     {
         var xml = domain.GetXml();
         var metadata = DomainXml.ReadMetadata(xml);
-        return metadata?.GuestName == domain.Name && RecordedUuid(domain.Name) == domain.Uuid
-            ? new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(xml, mounts),
-                Addresses: isActive ? AddressesOf(domain) : null, Interfaces: InterfacesOf(xml))
-            : new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
+        if (metadata?.GuestName != domain.Name || RecordedUuid(domain.Name) != domain.Uuid)
+        {
+            return new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
+        }
+        var model = ModelOf(xml);
+        return new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(model, mounts),
+            Addresses: isActive ? AddressesOf(domain) : null, Interfaces: InterfacesOf(xml), FreePageReporting: (model as VmDomain)?.FreePageReporting);
     }
 
     // A domain that stopped since it was listed has none; a listing shows that rather than fail.
@@ -126,17 +129,33 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
         }
     }
 
-    private static StoreProtection? ProtectionOf(string xml, MountTable mounts)
+    // The domain read as a VM or a container; null for a shape Miniguest does not define, of which there is nothing to say.
+    private static object? ModelOf(string xml)
     {
         try
         {
-            return System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc"
-                ? StoreGuard.Of(DomainXml.ReadContainer(xml))
-                : StoreGuard.Of(DomainXml.ReadVm(xml), mounts);
+            return System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc" ? DomainXml.ReadContainer(xml) : DomainXml.ReadVm(xml);
         }
-        catch (Exception e) when (e is FormatException or IOException)
+        catch (FormatException)
         {
-            return null; // not a shape Miniguest defines: nothing to say
+            return null;
+        }
+    }
+
+    private static StoreProtection? ProtectionOf(object? model, MountTable mounts)
+    {
+        try
+        {
+            return model switch
+            {
+                ContainerDomain container => StoreGuard.Of(container),
+                VmDomain vm => StoreGuard.Of(vm, mounts),
+                _ => null,
+            };
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 }

@@ -260,8 +260,11 @@ public enum ResyncOutcome
 /// <param name="Autostart">Whether it starts with the host.</param>
 /// <param name="Addresses">The addresses of a running domain of Miniguest's (<see cref="GuestAddresses"/>).</param>
 /// <param name="Interfaces">Its network interfaces, when the survey read its whole description.</param>
+/// <param name="FreePageReporting">Whether a VM gives the memory its guest frees back to the host, when the survey read its
+/// whole description; <see langword="null"/> for a container.</param>
 internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection,
-    bool Autostart = false, IReadOnlyList<InterfaceAddress>? Addresses = null, ValueList<GuestInterface>? Interfaces = null);
+    bool Autostart = false, IReadOnlyList<InterfaceAddress>? Addresses = null, ValueList<GuestInterface>? Interfaces = null,
+    bool? FreePageReporting = null);
 
 /// <summary>Domain settings that do not fit the guest (a virtualisation type or free page reporting for a container) or the
 /// host (a network or bridge it does not have, more memory than it has).</summary>
