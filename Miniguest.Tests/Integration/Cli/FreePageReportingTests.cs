@@ -60,6 +60,44 @@ public sealed class FreePageReportingTests : HostFixture
             $"QEMU's resident memory with free page reporting ({reportingKiB} KiB) against without ({keepingKiB} KiB)");
     }
 
+    [Test]
+    public void Free_page_reporting_stays_through_upgrade_rollback_and_install_force_until_turned_off()
+    {
+        var name = MiniguestHost.UniqueName("fpr");
+        var flake = TestGuestFlake.CopyForEditing();
+        try
+        {
+            Host.Ok("install", "-n", name, $"path:{flake}#vm");
+            Host.Ok("create", name, "--virt-type", "qemu", "--network", "none", "--free-page-reporting");
+            TestGuestFlake.ChangeGuest(flake, "upgrade 1");
+
+            Host.Ok("upgrade", name);
+            var upgraded = Balloon(name);
+            Host.Ok("rollback", name);
+            var rolledBack = Balloon(name);
+            Host.Ok("install", "--force", "-n", name, $"path:{flake}#vm");
+            var reinstalled = Balloon(name);
+            Host.Ok("create", name, "--vcpus", "2");
+            var recreated = Balloon(name);
+            Host.Ok("create", name, "--no-free-page-reporting");
+            var turnedOff = Balloon(name);
+
+            string[] on = ["model=virtio", "freePageReporting=on"];
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(upgraded, Is.EqualTo(on), "after upgrade");
+                Assert.That(rolledBack, Is.EqualTo(on), "after rollback");
+                Assert.That(reinstalled, Is.EqualTo(on), "after install --force");
+                Assert.That(recreated, Is.EqualTo(on), "after create with other settings");
+                Assert.That(turnedOff, Is.EqualTo(new[] { "model=none" }));
+            }
+        }
+        finally
+        {
+            Directory.Delete(flake, recursive: true);
+        }
+    }
+
     private static IEnumerable<string> Balloon(string name)
     {
         using var connection = Connection.Open("qemu:///system");
