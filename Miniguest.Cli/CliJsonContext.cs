@@ -26,6 +26,8 @@ internal sealed record GuestJson
     public IReadOnlyList<string>? Addresses { get; init; }
     /// <summary>Its network interfaces (read for <c>--json</c> only).</summary>
     public IReadOnlyList<InterfaceJson>? Interfaces { get; init; }
+    /// <summary>Whether a VM gives the memory its guest frees back to the host (free page reporting); null for a container.</summary>
+    public bool? FreePageReporting { get; init; }
     /// <summary>Its shares, with the host directory of each.</summary>
     public IReadOnlyList<ShareJson>? Shares { get; init; }
     public string? Error { get; init; }

@@ -78,6 +78,7 @@ public static class GuestDomainBuilder
             MemoryMiB = options.MemoryMiB ?? existingVm?.MemoryMiB ?? 1024,
             VCpus = options.VCpus ?? existingVm?.VCpus ?? 1,
             VirtType = options.VirtType ?? existingVm?.VirtType ?? host.Virtualization,
+            FreePageReporting = options.FreePageReporting ?? existingVm?.FreePageReporting ?? false,
             Interfaces = Interfaces(options.Interfaces, existingVm?.Interfaces, host.DefaultNetwork),
             Shares = Shares(name, system, paths, share => share.Tag),
             ConsoleLog = paths.ConsoleLog(name),
@@ -88,7 +89,8 @@ public static class GuestDomainBuilder
             // virtiofsd follows links: both shares go through the read-only view of the store.
             vm = vm with { StoreSource = view.Directory!, BootSource = view.Translate(vm.BootSource) };
         }
-        return new GuestDomainDefinition(DomainXml.Write(vm), vm.Uuid!.Value, StoreGuard.EnsureProtected(vm, host.Mounts), vm.Interfaces);
+        return new GuestDomainDefinition(DomainXml.Write(vm), vm.Uuid!.Value, StoreGuard.EnsureProtected(vm, host.Mounts), vm.Interfaces,
+            vm.FreePageReporting);
     }
 
     // The guest's shares: a VM mounts each by its tag, a container has it bound at its mount point.

@@ -78,7 +78,6 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
 
     private Guid? RecordedUuid(string name) => new GuestStateDirectory(paths, name).RecordedDomainUuid();
 
-    /// <summary>What the domain is, read from its whole description; its store protection with <paramref name="mounts"/>.</summary>
     // The domain read whole, in one call: the generation a running one runs, its interfaces (which tell whom to ask for
     // its addresses, if anyone) and, given the mounts, what protects the store from it.
     public GuestDomainInfo Describe(Domain domain, bool isActive, MountTable? mounts)
@@ -94,8 +93,10 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
             return new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
         }
         var interfaces = InterfacesOf(xml);
-        return new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(xml, mounts),
-            Addresses: isActive ? AddressesOf(domain, interfaces ?? []) : null, Interfaces: interfaces);
+        // The whole model only where the store's protection is asked for (list --json): a plain listing needs no more.
+        var model = mounts is null ? null : ModelOf(xml);
+        return new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(model, mounts),
+            Addresses: isActive ? AddressesOf(domain, interfaces ?? []) : null, Interfaces: interfaces, FreePageReporting: (model as VmDomain)?.FreePageReporting);
     }
 
     // A domain that stopped since it was listed has none; a listing shows that rather than fail.
@@ -123,17 +124,33 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
         }
     }
 
-    private static StoreProtection? ProtectionOf(string xml, MountTable mounts)
+    // The domain read as a VM or a container; null for a shape Miniguest does not define, of which there is nothing to say.
+    private static object? ModelOf(string xml)
     {
         try
         {
-            return System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc"
-                ? StoreGuard.Of(DomainXml.ReadContainer(xml))
-                : StoreGuard.Of(DomainXml.ReadVm(xml), mounts);
+            return System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc" ? DomainXml.ReadContainer(xml) : DomainXml.ReadVm(xml);
         }
-        catch (Exception e) when (e is FormatException or IOException)
+        catch (FormatException)
         {
-            return null; // not a shape Miniguest defines: nothing to say
+            return null;
+        }
+    }
+
+    private static StoreProtection? ProtectionOf(object? model, MountTable mounts)
+    {
+        try
+        {
+            return model switch
+            {
+                ContainerDomain container => StoreGuard.Of(container),
+                VmDomain vm => StoreGuard.Of(vm, mounts),
+                _ => null,
+            };
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 }

@@ -16,6 +16,10 @@ public sealed record DomainOptions
     /// <summary>KVM or software emulation (default: KVM where the host offers it).</summary>
     public VirtType? VirtType { get; init; }
 
+    /// <summary>Give the memory a VM's guest frees back to the host: a virtio balloon with free page reporting (default
+    /// off). VMs only.</summary>
+    public bool? FreePageReporting { get; init; }
+
     /// <summary>What the guest's network interfaces are plugged into, in order; empty for none. A new domain gets one on
     /// libvirt's <c>default</c> network where that network is active, as virt-install does, and none otherwise.
     /// Interfaces keep their MAC addresses across re-definitions.</summary>
@@ -27,8 +31,10 @@ public sealed record DomainOptions
 }
 
 /// <summary>A guest's domain as Miniguest would define it: its XML, what keeps its guest from writing to the host's
-/// store, and its network interfaces.</summary>
-public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtection Protection, ValueList<GuestInterface> Interfaces);
+/// store, its network interfaces, and whether it gives the memory its guest frees back to the host (a VM's free page
+/// reporting).</summary>
+public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtection Protection, ValueList<GuestInterface> Interfaces,
+    bool FreePageReporting = false);
 
 /// <summary>Where a guest's domain stands against its installed generation.</summary>
 public enum GuestStatus
@@ -152,6 +158,10 @@ public sealed class GuestDomains(MiniguestPaths paths)
         {
             throw new InvalidDomainOptionsException($"'{name}' is a container: a virtualisation type (kvm or qemu) applies to VMs only");
         }
+        if (type == GuestType.Lxc && options.FreePageReporting is not null)
+        {
+            throw new InvalidDomainOptionsException($"'{name}' is a container: free page reporting applies to VMs only (a container's memory is the host's)");
+        }
         foreach (var attachment in options.Interfaces ?? [])
         {
             CheckAttachment(connection, attachment);
@@ -250,11 +260,14 @@ public enum ResyncOutcome
 /// <param name="Autostart">Whether it starts with the host.</param>
 /// <param name="Addresses">The addresses of a running domain of Miniguest's (<see cref="GuestAddresses"/>).</param>
 /// <param name="Interfaces">Its network interfaces, when the survey read its whole description.</param>
+/// <param name="FreePageReporting">Whether a VM gives the memory its guest frees back to the host, when the survey read its
+/// whole description; <see langword="null"/> for a container.</param>
 internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection,
-    bool Autostart = false, IReadOnlyList<InterfaceAddress>? Addresses = null, ValueList<GuestInterface>? Interfaces = null);
+    bool Autostart = false, IReadOnlyList<InterfaceAddress>? Addresses = null, ValueList<GuestInterface>? Interfaces = null,
+    bool? FreePageReporting = null);
 
-/// <summary>Domain settings that do not fit the guest (a virtualisation type for a container) or the host (a network or
-/// bridge it does not have, more memory than it has).</summary>
+/// <summary>Domain settings that do not fit the guest (a virtualisation type or free page reporting for a container) or the
+/// host (a network or bridge it does not have, more memory than it has).</summary>
 public sealed class InvalidDomainOptionsException(string message) : MiniguestException(message);
 
 /// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched.</summary>

@@ -77,6 +77,10 @@ public sealed record GuestListing
     /// <summary>Its network interfaces, where the listing read its domain's whole description (with store protection).</summary>
     public IReadOnlyList<GuestInterface>? Interfaces { get; init; }
 
+    /// <summary>Whether a VM gives the memory its guest frees back to the host (free page reporting), where the listing read
+    /// its domain's whole description (with store protection); <see langword="null"/> for a container.</summary>
+    public bool? FreePageReporting { get; init; }
+
     /// <summary>Its shares, each with the host directory it is (its own source, or its directory in Miniguest's state).</summary>
     public IReadOnlyList<GuestShare>? Shares { get; init; }
 
@@ -222,6 +226,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             StoreProtection = domain.Protection,
             Addresses = domain.IsActive ? domain.Addresses ?? [] : null,
             Interfaces = domain.Interfaces,
+            FreePageReporting = domain.FreePageReporting,
             ConsoleLog = guest.Type == GuestType.Qemu ? store.Paths.ConsoleLog(guest.Name) : null,
             Status = GuestDomainSurvey.Status(domain, guest.StorePath) switch
             {

@@ -44,6 +44,10 @@ rec {
         actual = config.boot.initrd.kernelModules;
         includes = miniguest.initrdKernelModules fsType;
       };
+      "the stage 2 modules" = {
+        actual = config.boot.kernelModules;
+        includes = miniguest.vmKernelModules;
+      };
       "the boot loader" = { actual = config.boot.loader.grub.enable; expected = false; };
       "kernel-params" = {
         actual = build.miniguest.kernelParams;

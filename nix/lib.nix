@@ -49,6 +49,11 @@ rec {
       virtiofs = [ "virtio_pci" "virtiofs" ];
     }.${oneOf "qemu.fsType" fsTypes fsType};
 
+  # The kernel modules a VM loads once it runs (stage 2): the virtio balloon, through which the guest's kernel reports
+  # the pages it frees, so that QEMU gives them back to the host, when the domain has free page reporting (`miniguest
+  # create --free-page-reporting`). It binds only where the device exists, and costs nothing otherwise.
+  vmKernelModules = [ "virtio_balloon" ];
+
   # The mount options of a VM's two shares. Both are read-only in the guest (the host decides whether
   # the guest can really write: see the README). Every share is ordered after systemd-modules-load, which
   # loads the stage 1's modules (`initrdKernelModules`): without it the systemd stage 1 can mount

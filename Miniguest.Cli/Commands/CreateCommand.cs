@@ -25,6 +25,11 @@ internal static class CreateCommand
             HelpName = "NAME",
         };
         var bridge = new Option<string[]>("--bridge") { Description = "A host bridge to plug an interface into (after the networks); repeat for more", HelpName = "BRIDGE" };
+        var freePageReporting = new Option<bool>("--free-page-reporting")
+        {
+            Description = "Give memory the guest frees back to the host (virtio balloon free page reporting; VMs only)",
+        };
+        var noFreePageReporting = new Option<bool>("--no-free-page-reporting") { Description = "Turn free page reporting off (a new VM has it off)" };
         var printXml = new Option<bool>("--print-xml") { Description = "Print the domain XML instead of defining it" };
         var allowWritableStore = new Option<bool>("--allow-writable-store")
         {
@@ -36,8 +41,15 @@ internal static class CreateCommand
             "Define the guest's libvirt domain (a VM or a container, from its guestType); run again, it updates the domain, "
             + "keeping the settings not given (and each interface's MAC address)")
         {
-            name, memory, vcpus, virtType, network, bridge, printXml, allowWritableStore, type,
+            name, memory, vcpus, virtType, freePageReporting, noFreePageReporting, network, bridge, printXml, allowWritableStore, type,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(freePageReporting) && result.GetValue(noFreePageReporting))
+            {
+                result.AddError("give --free-page-reporting or --no-free-page-reporting, not both");
+            }
+        });
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = context.Store.Get(parse.GetRequiredValue(name));
@@ -52,6 +64,7 @@ internal static class CreateCommand
                 MemoryMiB = parse.GetValue(memory),
                 VCpus = parse.GetValue(vcpus),
                 VirtType = parse.GetValue(virtType) switch { "kvm" => VirtType.Kvm, "qemu" => VirtType.Qemu, _ => null },
+                FreePageReporting = parse.GetValue(freePageReporting) ? true : parse.GetValue(noFreePageReporting) ? false : null,
                 Interfaces = Attachments(parse.GetValue(network) ?? [], parse.GetValue(bridge) ?? []),
                 AllowWritableStore = parse.GetValue(allowWritableStore) ? true : null,
             };
@@ -69,6 +82,10 @@ internal static class CreateCommand
             await context.ReportAsync(defined.Definition.Interfaces.Count == 0
                 ? "  no network interface (--network NAME or --bridge BRIDGE adds one)"
                 : string.Join(Environment.NewLine, defined.Definition.Interfaces.Select(nic => $"  interface {nic.MacAddress} on {nic.Attachment}")));
+            if (defined.Definition.FreePageReporting)
+            {
+                await context.ReportAsync("  free page reporting: memory the guest frees goes back to the host");
+            }
             // The host directories the guest gets: a source of the build output's own choosing is there to be seen.
             foreach (var share in config.Shares)
             {

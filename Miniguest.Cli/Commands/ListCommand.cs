@@ -87,6 +87,7 @@ internal static class ListCommand
         Interfaces = guest.Interfaces?.Select(nic => new InterfaceJson(nic.MacAddress,
             nic.Attachment.Type == AttachmentType.Network ? nic.Attachment.Source : null,
             nic.Attachment.Type == AttachmentType.Bridge ? nic.Attachment.Source : null)).ToList(),
+        FreePageReporting = guest.FreePageReporting,
         Shares = guest.Shares?.Select(share => new ShareJson(share.Tag, share.MountPoint, share.Source!, share.ReadOnly)).ToList(),
         Error = guest.Problem,
     };

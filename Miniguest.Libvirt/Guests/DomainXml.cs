@@ -48,7 +48,7 @@ public static class DomainXml
                     new XElement("target", new XAttribute("port", 0))),
                 new XElement("console", new XAttribute("type", "pty"),
                     new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", 0))),
-                new XElement("memballoon", new XAttribute("model", "none"))));
+                Balloon(vm.FreePageReporting)));
         return domain.ToString();
     }
 
@@ -126,6 +126,8 @@ public static class DomainXml
                 || (store.Element("readonly") is not null && boot.Element("readonly") is not null),
             VirtiofsdPath = (string?)store.Element("binary")?.Attribute("path"),
             ConsoleLog = (string?)devices.Element("serial")?.Element("log")?.Attribute("file"),
+            FreePageReporting = devices.Element("memballoon") is { } balloon
+                && (string?)balloon.Attribute("model") == "virtio" && (string?)balloon.Attribute("freePageReporting") == "on",
             Shares = devices.Elements("filesystem")
                 .Where(f => (string?)f.Element("target")?.Attribute("dir") is not (StoreTag or BootTag))
                 .Select(f => new SharedDirectory(ShareSource(f), (string?)f.Element("target")?.Attribute("dir") ?? "", f.Element("readonly") is not null))
@@ -288,6 +290,12 @@ public static class DomainXml
                 new XElement("source", new XAttribute("dir", source)),
                 new XElement("target", new XAttribute("dir", tag)),
                 vm.ReadOnly9pShares ? new XElement("readonly") : null);
+
+    // A balloon only to report free pages: nothing inflates it, so the guest keeps all its memory to use.
+    private static XElement Balloon(bool freePageReporting) =>
+        freePageReporting
+            ? new("memballoon", new XAttribute("model", "virtio"), new XAttribute("freePageReporting", "on"))
+            : new("memballoon", new XAttribute("model", "none"));
 
     private static XElement Interface(GuestInterface nic, bool virtio) =>
         new("interface", new XAttribute("type", nic.Attachment.Type == AttachmentType.Network ? "network" : "bridge"),

@@ -42,6 +42,11 @@ public sealed record VmDomain
     /// <summary>Virtual CPUs.</summary>
     public int VCpus { get; init; } = 1;
 
+    /// <summary>Whether the VM has a virtio balloon with free page reporting (<c>&lt;memballoon model='virtio'
+    /// freePageReporting='on'/&gt;</c>, libvirt 6.9 and QEMU 5.1 on): the guest's kernel reports the pages it frees and QEMU
+    /// discards them, so that the host gets that memory back. Otherwise the VM has no balloon (<c>model='none'</c>).</summary>
+    public bool FreePageReporting { get; init; }
+
     /// <summary>Hardware or software virtualisation.</summary>
     public VirtType VirtType { get; init; } = VirtType.Kvm;
 

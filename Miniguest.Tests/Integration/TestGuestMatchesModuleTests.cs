@@ -32,6 +32,15 @@ public sealed class TestGuestMatchesModuleTests
         }
     }
 
+    // The test guest's stage 1 loads the kernel's modules that scripts/setup-host took, in their load-order.
+    [Test]
+    public async Task The_test_vm_loads_every_module_a_vm_of_the_module_loads()
+    {
+        var loaded = File.ReadAllLines(Path.Combine(IntegrationEnvironment.KernelDirectory, "modules", "load-order"));
+        var wanted = await NixLib.EvalAsync("lib.initrdKernelModules \"9p\" ++ lib.initrdKernelModules \"virtiofs\" ++ lib.vmKernelModules");
+        Assert.That(loaded, Is.SupersetOf(wanted!.AsArray().Select(module => module!.GetValue<string>()).Distinct()));
+    }
+
     [Test]
     public async Task The_vms_kernel_params_are_the_modules_for_its_init()
     {

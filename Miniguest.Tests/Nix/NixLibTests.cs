@@ -77,6 +77,13 @@ public sealed class NixLibTests
     }
 
     [Test]
+    public async Task A_vm_loads_the_balloon_that_reports_the_pages_its_guest_frees()
+    {
+        var loaded = await NixLib.EvalAsync("lib.vmKernelModules");
+        Assert.That(Strings(loaded), Is.EqualTo(new[] { "virtio_balloon" }));
+    }
+
+    [Test]
     public async Task A_9p_share_is_read_only_over_virtio_with_the_default_msize_and_loose_cache()
     {
         var options = await NixLib.EvalAsync("lib.shareMountOptions { fsType = \"9p\"; }");

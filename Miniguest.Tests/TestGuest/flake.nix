@@ -4,7 +4,7 @@
 # nix/lib.nix as `lib.nix`, the functions the NixOS module computes its output with:
 #   inputs/busybox/busybox          a static busybox
 #   inputs/vmlinuz                  a kernel
-#   inputs/modules/*.ko, load-order the virtio, 9p and virtiofs modules and the order to load them
+#   inputs/modules/*.ko, load-order the virtio (transport, net, balloon), 9p and virtiofs modules and the order to load them
 {
   description = "Miniguest test guest (no nixpkgs)";
 

@@ -32,13 +32,13 @@ public sealed class DomainXmlPropertyTests
     private static readonly Gen<VmDomain> Vms =
         Gen.Select(Gen.Select(Text, Uuid, Text, Text, Text, Text, Text), Gen.Select(Gen.Enum<StoreShareType>(), OptionalText,
                 Gen.Int[16, 1 << 20], Gen.Int[1, 512], Gen.Enum<VirtType>(), Gen.OneOfConst("x86_64", "aarch64"), Gen.OneOfConst("pc", "q35", "virt")),
-            Gen.Select(OptionalText, Interfaces, Metadata, Shares(tag => tag, canBeReadOnly: true)),
+            Gen.Select(OptionalText, Interfaces, Metadata, Shares(tag => tag, canBeReadOnly: true), Gen.Bool),
             (a, b, c) => new VmDomain
             {
                 Name = a.Item1, Uuid = a.Item2, Kernel = a.Item3, Initrd = a.Item4, CommandLine = a.Item5, BootSource = a.Item6, StoreSource = a.Item7,
                 StoreShare = b.Item1, VirtiofsdPath = b.Item1 == StoreShareType.Virtiofs ? b.Item2 : null,
                 MemoryMiB = b.Item3, VCpus = b.Item4, VirtType = b.Item5, Arch = b.Item6, Machine = b.Item7,
-                ConsoleLog = c.Item1, Interfaces = c.Item2, Metadata = c.Item3,
+                ConsoleLog = c.Item1, Interfaces = c.Item2, Metadata = c.Item3, FreePageReporting = c.Item5,
                 Shares = b.Item1 == StoreShareType.Virtiofs ? c.Item4.Select(share => share with { ReadOnly = false }).ToValueList() : c.Item4,
             });
 

@@ -74,6 +74,37 @@ public sealed class DomainXmlTests
     }
 
     [Test]
+    public void Vm_has_no_balloon_unless_it_asks_for_free_page_reporting()
+    {
+        var without = XElement.Parse(DomainXml.Write(Vm)).Element("devices")!.Elements("memballoon").Single();
+        var with = XElement.Parse(DomainXml.Write(Vm with { FreePageReporting = true })).Element("devices")!.Elements("memballoon").Single();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(without.Attributes().Select(a => $"{a.Name}={a.Value}"), Is.EqualTo(new[] { "model=none" }));
+            Assert.That(with.Attributes().Select(a => $"{a.Name}={a.Value}"), Is.EqualTo(new[] { "model=virtio", "freePageReporting=on" }));
+            Assert.That(DomainXml.ReadVm(DomainXml.Write(Vm)).FreePageReporting, Is.False);
+            Assert.That(DomainXml.ReadVm(DomainXml.Write(Vm with { FreePageReporting = true })).FreePageReporting, Is.True);
+        }
+    }
+
+    // libvirt adds an alias and a PCI address; a balloon that does not report (libvirt's default one, one edited off) reads as off.
+    [TestCase("<memballoon model='virtio' freePageReporting='on'><alias name='balloon0'/><address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/></memballoon>", true)]
+    [TestCase("<memballoon model='virtio'><address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/></memballoon>", false)]
+    [TestCase("<memballoon model='virtio' freePageReporting='off'/>", false)]
+    [TestCase("<memballoon model='none'/>", false)]
+    [TestCase("", false)]
+    public void Free_page_reporting_reads_back_from_libvirts_rendering(string balloon, bool reporting)
+    {
+        var xml = XElement.Parse(DomainXml.Write(Vm));
+        xml.Element("devices")!.Element("memballoon")!.Remove();
+        if (balloon.Length > 0)
+        {
+            xml.Element("devices")!.Add(XElement.Parse(balloon));
+        }
+        Assert.That(DomainXml.ReadVm(xml.ToString()).FreePageReporting, Is.EqualTo(reporting));
+    }
+
+    [Test]
     public void Interfaces_are_virtio_nics_in_vms_and_veth_pairs_in_containers_each_with_its_MAC()
     {
         ValueList<GuestInterface> interfaces =
@@ -203,7 +234,7 @@ public sealed class DomainXmlTests
         var vm = Vm with
         {
             Uuid = Guid.NewGuid(), StoreShare = StoreShareType.Virtiofs, VirtiofsdPath = "/run/virtiofsd",
-            StoreSource = "/run/miniguest/store", Machine = "q35", VirtType = VirtType.Kvm,
+            StoreSource = "/run/miniguest/store", Machine = "q35", VirtType = VirtType.Kvm, FreePageReporting = true,
             Interfaces = [new(new NetworkAttachment(AttachmentType.Network, "default"), "52:54:00:12:34:56")],
         };
         Assert.That(DomainXml.ReadVm(DomainXml.Write(vm)), Is.EqualTo(vm));

@@ -104,6 +104,28 @@ public sealed class GuestDomainBuilderTests
     }
 
     [Test]
+    public void Free_page_reporting_is_off_for_a_new_vm_and_stays_as_asked_through_every_redefinition()
+    {
+        var fresh = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), null, Paths, Debian);
+        var on = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { FreePageReporting = true }, fresh.Xml, Paths, Debian);
+        // An upgrade, a rollback or install --force re-syncs with nothing asked; create run again asks for other settings.
+        var resynced = GuestDomainBuilder.Build("web", Vm(), Metadata with { Generation = 4 }, new DomainOptions(), on.Xml, Paths, Debian);
+        var recreated = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { MemoryMiB = 512 }, resynced.Xml, Paths, Debian);
+        var off = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { FreePageReporting = false }, recreated.Xml, Paths, Debian);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(DomainXml.ReadVm(fresh.Xml).FreePageReporting, Is.False);
+            Assert.That(fresh.FreePageReporting, Is.False);
+            Assert.That(DomainXml.ReadVm(on.Xml).FreePageReporting, Is.True);
+            Assert.That(on.FreePageReporting, Is.True);
+            Assert.That(DomainXml.ReadVm(resynced.Xml).FreePageReporting, Is.True, "a re-sync keeps it");
+            Assert.That(DomainXml.ReadVm(recreated.Xml).FreePageReporting, Is.True, "create without it keeps it");
+            Assert.That(DomainXml.ReadVm(off.Xml).FreePageReporting, Is.False);
+        }
+    }
+
+    [Test]
     public void A_virtiofs_vm_shares_a_read_only_store_or_is_refused()
     {
         var onNixOs = GuestDomainBuilder.Build("web", Vm(StoreShareType.Virtiofs), Metadata, new DomainOptions(), null, Paths, NixOs);

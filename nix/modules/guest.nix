@@ -231,6 +231,9 @@ in
       boot.initrd.availableKernelModules = miniguest.initrdKernelModules cfg.qemu.fsType;
       boot.initrd.kernelModules = miniguest.initrdKernelModules cfg.qemu.fsType;
 
+      # The balloon that gives the memory the guest frees back to the host (see `vmKernelModules` in lib.nix).
+      boot.kernelModules = miniguest.vmKernelModules;
+
       # Keep the store mounted to the end of a shutdown (see `storeMounts` in lib.nix): without the
       # default dependencies, its mount units are not stopped with umount.target, and systemd-shutdown
       # deals with them last. A drop-in on the units that systemd makes of /etc/fstab.

@@ -234,6 +234,7 @@ public sealed class BadInputTests : HostFixture
     }
 
     [TestCase("container", new[] { "--virt-type", "qemu" }, "a virtualisation type (kvm or qemu) applies to VMs only")]
+    [TestCase("container", new[] { "--free-page-reporting" }, "free page reporting applies to VMs only")]
     [TestCase("container", new[] { "--bridge", "mgtnobr0" }, "there is no bridge 'mgtnobr0' on this host")]
     [TestCase("vm", new[] { "--network", "mgt-no-such-network" }, "there is no libvirt network 'mgt-no-such-network' on qemu:///system")]
     [TestCase("vm", new[] { "--memory", "1073741824" }, "1073741824 MiB of memory is more than the host has")]
