@@ -136,11 +136,25 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
         }
     }
 
-    /// <summary>Runs nix with <paramref name="arguments"/> and returns its standard output.</summary>
+    /// <summary>Runs nix with <paramref name="arguments"/> and returns its standard output. A run that failed while its
+    /// flake's evaluation cache was busy (another evaluation of the same flake was writing it) runs once more, without
+    /// the cache.</summary>
     /// <exception cref="NixException">nix exited with a non-zero code.</exception>
     /// <exception cref="NixNotFoundException">nix cannot be run at all.</exception>
     internal async Task<string> RunAsync(IReadOnlyList<string> arguments, IProgress<NixProgress>? progress,
         CancellationToken cancellationToken)
+    {
+        var (exitCode, output, log) = await RunOnceAsync(arguments, progress, evalCache: true, cancellationToken).ConfigureAwait(false);
+        if (exitCode != 0 && log.EvalCacheBusy)
+        {
+            _logger.LogDebug("nix failed with its evaluation cache busy; running it again without the cache");
+            (exitCode, output, log) = await RunOnceAsync(arguments, progress, evalCache: false, cancellationToken).ConfigureAwait(false);
+        }
+        return exitCode == 0 ? output : throw new NixException(arguments, exitCode, log.Error);
+    }
+
+    private async Task<(int ExitCode, string Output, NixLog Log)> RunOnceAsync(IReadOnlyList<string> arguments,
+        IProgress<NixProgress>? progress, bool evalCache, CancellationToken cancellationToken)
     {
         var startInfo = new ProcessStartInfo(_settings.Executable)
         {
@@ -157,7 +171,8 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
         {
             startInfo.ArgumentList.Add("--show-trace");
         }
-        foreach (var (name, value) in _settings.Options)
+        var options = evalCache ? _settings.Options : new Dictionary<string, string>(_settings.Options) { ["eval-cache"] = "false" };
+        foreach (var (name, value) in options)
         {
             startInfo.ArgumentList.Add("--option");
             startInfo.ArgumentList.Add(name);
@@ -184,9 +199,7 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
             var standardOutput = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             await logPump.ConfigureAwait(false);
-            return process.ExitCode == 0
-                ? standardOutput
-                : throw new NixException(arguments, process.ExitCode, log.Error);
+            return (process.ExitCode, standardOutput, log);
         }
         catch (OperationCanceledException)
         {

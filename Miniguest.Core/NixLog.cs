@@ -32,8 +32,13 @@ internal sealed partial class NixLog(ILogger logger, IProgress<NixProgress>? pro
     /// <summary>What Nix said went wrong, as it prints it; empty if it said nothing.</summary>
     public string Error => string.Join('\n', _errors.Select(WithLogTail)).TrimEnd();
 
+    /// <summary>Whether Nix found its evaluation cache busy: evaluations of one flake that race to write it can fail
+    /// (Nix 2.8 then reports attributes "unexpectedly missing").</summary>
+    public bool EvalCacheBusy { get; private set; }
+
     public void Read(string line)
     {
+        EvalCacheBusy |= line.Contains("eval-cache", StringComparison.Ordinal) && line.Contains("is busy", StringComparison.Ordinal);
         if (!line.StartsWith(Prefix, StringComparison.Ordinal))
         {
             // Older tools and wrappers may print plain text: it can only be an error.

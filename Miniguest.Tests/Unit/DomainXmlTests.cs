@@ -74,6 +74,13 @@ public sealed class DomainXmlTests
     }
 
     [Test]
+    public void Vm_has_no_usb_controller()
+    {
+        var controllers = XElement.Parse(DomainXml.Write(Vm)).Element("devices")!.Elements("controller").ToList();
+        Assert.That(controllers.Select(c => $"{c.Attribute("type")?.Value}:{c.Attribute("model")?.Value}"), Is.EqualTo(new[] { "usb:none" }));
+    }
+
+    [Test]
     public void Vm_has_no_balloon_unless_it_asks_for_free_page_reporting()
     {
         var without = XElement.Parse(DomainXml.Write(Vm)).Element("devices")!.Elements("memballoon").Single();

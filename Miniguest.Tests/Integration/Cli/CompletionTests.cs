@@ -91,7 +91,7 @@ public sealed class CompletionTests : HostFixture
             Assert.That(Suggest($"miniguest install {flake}#"),
                 Is.SupersetOf(new[] { $"{flake}#vm", $"{flake}#vm-virtiofs", $"{flake}#container" }), "every configuration");
             Assert.That(Suggest($"miniguest install -n web {flake}#vm-v"),
-                Is.EquivalentTo(new[] { $"{flake}#vm-virtiofs", $"{flake}#vm-virtiofs-state" }), "those that fit what is typed");
+                Is.EquivalentTo(new[] { $"{flake}#vm-virtiofs", $"{flake}#vm-virtiofs-idle", $"{flake}#vm-virtiofs-state" }), "those that fit what is typed");
             Assert.That(Suggest($"miniguest install {flake}"), Is.Empty, "no '#' yet");
             Assert.That(Suggest("miniguest install path:/nonexistent#"), Is.Empty, "a flake that is not there");
         }
