@@ -218,19 +218,5 @@ public sealed class DensityTests : HostFixture
             .OfType<string>()
             .ToList();
 
-    private static void Virsh(string uri, params string[] arguments)
-    {
-        var startInfo = new ProcessStartInfo("virsh") { RedirectStandardOutput = true, RedirectStandardError = true };
-        startInfo.ArgumentList.Add("-c");
-        startInfo.ArgumentList.Add(uri);
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(startInfo)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        Assert.That(process.ExitCode, Is.Zero, $"virsh -c {uri} {string.Join(' ', arguments)}: {error.Result}{output.Result}");
-    }
+    private static void Virsh(string uri, params string[] arguments) => ExternalCommand.Run("virsh", ["-c", uri, .. arguments]);
 }
