@@ -19,9 +19,9 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
         _ => GuestStatus.Outdated,
     };
 
-    /// <summary>The domains of <paramref name="names"/> on a connection, in as few calls as libvirt allows: one
-    /// listing, then two calls for each domain of Miniguest's that runs (for the generation it runs and its addresses) and
-    /// one for each domain that Miniguest has no record of defining (for its metadata, to tell whether it is Miniguest's).</summary>
+    /// <summary>The domains of <paramref name="names"/> on a connection, in as few calls as libvirt allows: two listings
+    /// (all, and those that start with the host), then one call for each domain of Miniguest's that runs (its description:
+    /// the generation it runs and its interfaces), and one more for the addresses of a running guest with interfaces.</summary>
     /// <param name="connection">The connection to survey.</param>
     /// <param name="names">The guests' names.</param>
     /// <param name="withProtection">Also assess each domain's store protection, from its full description (costlier:
@@ -87,16 +87,16 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
             return new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
         }
         var xml = domain.GetXml();
-        var metadata = DomainXml.ReadMetadata(xml);
-        if (metadata?.GuestName != domain.Name)
+        var summary = DomainSummary.Read(xml);
+        if (summary.Metadata?.GuestName != domain.Name)
         {
             return new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
         }
-        var interfaces = InterfacesOf(xml);
+        var (metadata, interfaces) = summary;
         // The whole model only where the store's protection is asked for (list --json): a plain listing needs no more.
         var model = mounts is null ? null : ModelOf(xml);
         return new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(model, mounts),
-            Addresses: isActive ? AddressesOf(domain, interfaces ?? []) : null, Interfaces: interfaces, FreePageReporting: (model as VmDomain)?.FreePageReporting);
+            Addresses: isActive ? AddressesOf(domain, interfaces) : null, Interfaces: interfaces, FreePageReporting: (model as VmDomain)?.FreePageReporting);
     }
 
     // A domain that stopped since it was listed has none; a listing shows that rather than fail.
@@ -107,18 +107,6 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
             return GuestAddresses.Of(domain, interfaces);
         }
         catch (LibvirtException)
-        {
-            return null;
-        }
-    }
-
-    private static ValueList<GuestInterface>? InterfacesOf(string xml)
-    {
-        try
-        {
-            return DomainXml.ReadInterfaces(xml);
-        }
-        catch (FormatException)
         {
             return null;
         }

@@ -181,12 +181,12 @@ public static class DomainXml
 
     /// <summary>The network interfaces of any domain's XML that are on a libvirt network or a host bridge, in order.</summary>
     /// <exception cref="FormatException">The XML is not a domain, or such an interface has no MAC address.</exception>
-    public static ValueList<GuestInterface> ReadInterfaces(string xml) =>
-        Parse(xml).Element("devices") is { } devices ? ReadInterfaces(devices) : [];
+    public static ValueList<GuestInterface> ReadInterfaces(string xml) => DomainSummary.Read(xml).Interfaces;
 
     /// <summary>Reads Miniguest's metadata from any domain's XML; <see langword="null"/> when it has none,
     /// which means Miniguest did not define it and must not touch it.</summary>
-    public static GuestMetadata? ReadMetadata(string xml) => ReadMetadata(Parse(xml));
+    /// <exception cref="FormatException">The XML is not a domain.</exception>
+    public static GuestMetadata? ReadMetadata(string xml) => DomainSummary.Read(xml).Metadata;
 
     private static IEnumerable<XElement> Identity(string name, Guid? uuid, GuestMetadata? metadata)
     {
@@ -242,7 +242,7 @@ public static class DomainXml
     private static GuestMetadata? ReadMetadata(XElement domain) =>
         domain.Element("metadata")?.Element(Ns + "guest") is { } guest ? ReadGuestElement(guest) : null;
 
-    private static GuestMetadata ReadGuestElement(XElement guest)
+    internal static GuestMetadata ReadGuestElement(XElement guest)
     {
         var name = (string?)guest.Attribute("name") ?? throw new FormatException("Miniguest metadata without a guest name");
         return new GuestMetadata(name, (int?)guest.Attribute("generation"), (string?)guest.Attribute("store-path"))
@@ -308,18 +308,19 @@ public static class DomainXml
 
     // The interfaces this model knows: on a libvirt network or a host bridge. Others (added by hand) are not Miniguest's.
     private static ValueList<GuestInterface> ReadInterfaces(XElement devices) =>
-        devices.Elements("interface")
-            .Select(nic => (string?)nic.Attribute("type") switch
-            {
-                "network" => new NetworkAttachment(AttachmentType.Network, (string?)nic.Element("source")?.Attribute("network") ?? ""),
-                "bridge" => new NetworkAttachment(AttachmentType.Bridge, (string?)nic.Element("source")?.Attribute("bridge") ?? ""),
-                _ => null,
-            } is { } attachment
-                ? new GuestInterface(attachment, (string?)nic.Element("mac")?.Attribute("address")
-                    ?? throw new FormatException($"the interface on {attachment} has no MAC address"))
-                : null)
-            .OfType<GuestInterface>()
-            .ToValueList();
+        devices.Elements("interface").Select(ReadInterface).OfType<GuestInterface>().ToValueList();
+
+    /// <summary>One <c>&lt;interface&gt;</c> element; <see langword="null"/> for a kind this model does not know.</summary>
+    internal static GuestInterface? ReadInterface(XElement nic) =>
+        (string?)nic.Attribute("type") switch
+        {
+            "network" => new NetworkAttachment(AttachmentType.Network, (string?)nic.Element("source")?.Attribute("network") ?? ""),
+            "bridge" => new NetworkAttachment(AttachmentType.Bridge, (string?)nic.Element("source")?.Attribute("bridge") ?? ""),
+            _ => null,
+        } is { } attachment
+            ? new GuestInterface(attachment, (string?)nic.Element("mac")?.Attribute("address")
+                ?? throw new FormatException($"the interface on {attachment} has no MAC address"))
+            : null;
 
     // A writable 9p share is mapped: files are QEMU's on the host, and what the guest sets (owners, modes, setuid bits,
     // device nodes, links) lives in extended attributes, never on the host's files themselves.

@@ -65,4 +65,13 @@ public sealed class DomainXmlPropertyTests
     [Test]
     public void Any_container_reads_back_equal() =>
         Containers.Sample(container => Assert.That(DomainXml.ReadContainer(DomainXml.Write(container)), Is.EqualTo(container)), iter: 2_000);
+
+    // The one-pass summary a listing reads must say what the whole model says.
+    [Test]
+    public void Any_domains_summary_agrees_with_its_model()
+    {
+        Vms.Sample(vm => Assert.That(DomainSummary.Read(DomainXml.Write(vm)), Is.EqualTo(new DomainSummary(vm.Metadata, vm.Interfaces))), iter: 1_000);
+        Containers.Sample(container => Assert.That(DomainSummary.Read(DomainXml.Write(container)),
+            Is.EqualTo(new DomainSummary(container.Metadata, container.Interfaces))), iter: 1_000);
+    }
 }
