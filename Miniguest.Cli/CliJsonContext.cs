@@ -16,6 +16,8 @@ internal sealed record GuestJson
     public int? RunningGeneration { get; init; }
     public string? StorePath { get; init; }
     public string? Uri { get; init; }
+    /// <summary>The other host the guest lives on; null for a guest of this host.</summary>
+    public string? Host { get; init; }
     public string? DomainState { get; init; }
     public bool? Autostart { get; init; }
     public required string Status { get; init; }

@@ -27,6 +27,14 @@ public sealed record DomainResync(ResyncOutcome Outcome, bool RunsOlderGeneratio
 /// <summary>What an install did: the guest, and its domain brought up to date where it has one.</summary>
 public sealed record InstallResult(Guest Guest, DomainResync Domain);
 
+/// <summary>What an install on another host did.</summary>
+/// <param name="Name">The guest's name.</param>
+/// <param name="Uri">The libvirt URI of its host, which the guest remembers.</param>
+/// <param name="Host">The host's name.</param>
+/// <param name="Generation">The generation it is at there.</param>
+/// <param name="StorePath">That generation's store path, in the host's store.</param>
+public sealed record RemoteInstallResult(string Name, string Uri, string Host, int Generation, string StorePath);
+
 /// <summary>What a rollback did: the generation the guest is now at, and its domain.</summary>
 public sealed record RollbackResult(Generation Generation, DomainResync Domain);
 
@@ -70,6 +78,7 @@ public sealed class GuestHost
     private readonly GuestHostOptions _options;
     private readonly GuestInstaller _installer;
     private readonly ILogger _logger;
+    private readonly RemoteGuests _remoteGuests;
 
     /// <summary>A host with <paramref name="options"/> (default: the standard locations), logging to
     /// <paramref name="loggers"/>.</summary>
@@ -82,6 +91,7 @@ public sealed class GuestHost
         Nix = new NixCli(_options.Nix, loggers.CreateLogger<NixCli>());
         Domains = new GuestDomains(_options.Paths);
         _installer = new GuestInstaller(Store, Nix);
+        _remoteGuests = new RemoteGuests(_options.Paths);
     }
 
     /// <summary>Where things are.</summary>
@@ -113,8 +123,53 @@ public sealed class GuestHost
         ArgumentNullException.ThrowIfNull(reference);
         name = GuestName.Validate(name ?? reference.Attribute);
         using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        if (_remoteGuests.UriOf(name) is { } remoteUri)
+        {
+            throw new GuestStateException($"guest '{name}' lives on {remoteUri}: remove it there first, or give this one another name");
+        }
         var guest = await _installer.InstallAsync(reference, name, force, progress, cancellationToken).ConfigureAwait(false);
         return new InstallResult(guest, force ? Resync(guest) : new DomainResync(ResyncOutcome.NoDomain, false));
+    }
+
+    /// <summary>The libvirt URI of the other host guest <paramref name="name"/> lives on: the one given (where it names
+    /// another host), else the one the guest was installed on; <see langword="null"/> for a guest of this host.</summary>
+    public string? RemoteUriOf(string? name)
+    {
+        if (_options.Uri is not null)
+        {
+            return SshTarget.FromLibvirtUri(_options.Uri) is null ? null : _options.Uri;
+        }
+        return name is not null && GuestName.IsValid(name) ? _remoteGuests.UriOf(name) : null;
+    }
+
+    /// <summary>Builds <paramref name="reference"/> here and installs it as guest <paramref name="name"/> (default: the
+    /// attribute's name) on the other host of <see cref="RemoteUriOf"/>: its closure is copied there with <c>nix copy</c>,
+    /// and its profile and link are made there. With <paramref name="force"/> it replaces a guest installed there.</summary>
+    /// <exception cref="InvalidDomainOptionsException">No other host is named.</exception>
+    /// <exception cref="RemoteHostException">The host cannot be reached, or refuses (the guest is installed there
+    /// already, its link there is not Miniguest's).</exception>
+    public async Task<RemoteInstallResult> InstallRemoteAsync(InstallableReference reference, string? name = null, bool force = false,
+        IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        name = GuestName.Validate(name ?? reference.Attribute);
+        var uri = RemoteUriOf(name) ?? throw new InvalidDomainOptionsException(
+            $"no other host is named: give its libvirt URI with an SSH transport, such as -c qemu+ssh://root@HOST/system");
+        var target = SshTarget.FromLibvirtUri(uri)!;
+        using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        if (Store.Names().Contains(name, StringComparer.Ordinal))
+        {
+            throw new GuestStateException($"guest '{name}' is installed on this host: remove it here first, or give the other one another name");
+        }
+        if (_remoteGuests.UriOf(name) is { } recorded && recorded != uri)
+        {
+            throw new GuestStateException($"guest '{name}' lives on {recorded}: remove it there first, or give the new one another name");
+        }
+        var remote = new RemoteTarget(target, _logger);
+        var (generation, storePath) = await _installer.InstallRemoteAsync(reference, name, target, remote, force, progress, cancellationToken)
+            .ConfigureAwait(false);
+        _remoteGuests.Record(name, uri);
+        return new RemoteInstallResult(name, uri, target.Host, generation, storePath);
     }
 
     /// <summary>Re-resolves the guest's flake reference and, if it moved, builds a new generation; then brings the
@@ -152,6 +207,10 @@ public sealed class GuestHost
             PurgeData(name);
             return new RemoveResult(Installed: false, KeptDomain: false, KeptData: []);
         }
+        if (!Store.Names().Contains(name, StringComparer.Ordinal) && _remoteGuests.UriOf(name) is { } remoteUri)
+        {
+            return await RemoveRemoteAsync(name, remoteUri, keepDomain, force, cancellationToken).ConfigureAwait(false);
+        }
         var guest = Store.Get(name);
         if (!guest.IsImperative)
         {
@@ -160,25 +219,7 @@ public sealed class GuestHost
         if (HasDomainRecord(guest))
         {
             using var connection = Connect(guest);
-            using var domain = Domains.Find(connection, name);
-            if (domain is not null)
-            {
-                if (domain.IsActive)
-                {
-                    if (!force)
-                    {
-                        throw new GuestRunningException(name);
-                    }
-                    CrashPoint.Reach(CrashPoint.StopDomain);
-                    domain.Destroy();
-                }
-                if (!keepDomain)
-                {
-                    CrashPoint.Reach(CrashPoint.UndefineDomain);
-                    domain.Undefine();
-                }
-                keptDomain = keepDomain;
-            }
+            keptDomain = RemoveDomain(connection, name, keepDomain, force);
         }
         _installer.Remove(name, keepContainerRoot: !purge);
         if (purge)
@@ -186,6 +227,49 @@ public sealed class GuestHost
             PurgeData(name);
         }
         return new RemoveResult(Installed: true, keptDomain, purge ? [] : GuestData(name));
+    }
+
+    // The guest's domain stopped (with force, else a running one is refused) and undefined unless it is kept; whether
+    // one was kept.
+    private bool RemoveDomain(Connection connection, string name, bool keepDomain, bool force)
+    {
+        using var domain = Domains.Find(connection, name);
+        if (domain is null)
+        {
+            return false;
+        }
+        if (domain.IsActive)
+        {
+            if (!force)
+            {
+                throw new GuestRunningException(name);
+            }
+            CrashPoint.Reach(CrashPoint.StopDomain);
+            domain.Destroy();
+        }
+        if (!keepDomain)
+        {
+            CrashPoint.Reach(CrashPoint.UndefineDomain);
+            domain.Undefine();
+        }
+        return keepDomain;
+    }
+
+    // A guest on another host: its domain there, then its profile, link and state there, then this host's record of it,
+    // last, so that a remove cut short is found and completed when run again.
+    private async Task<RemoveResult> RemoveRemoteAsync(string name, string uri, bool keepDomain, bool force, CancellationToken cancellationToken)
+    {
+        var keptDomain = false;
+        var state = new GuestStateDirectory(Paths, name);
+        if (state.RecordedDomainUuid() is not null)
+        {
+            using var connection = Connection.Open(uri);
+            keptDomain = RemoveDomain(connection, name, keepDomain, force);
+        }
+        await new RemoteTarget(SshTarget.FromLibvirtUri(uri)!, _logger).UnlinkAsync(name, cancellationToken).ConfigureAwait(false);
+        state.Delete();
+        _remoteGuests.Forget(name);
+        return new RemoveResult(Installed: true, keptDomain, []);
     }
 
     // What remove keeps of a guest: its shares' directories and a container's root.

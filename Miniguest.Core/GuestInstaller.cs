@@ -72,6 +72,27 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         return store.Get(name);
     }
 
+    /// <summary>Builds <paramref name="reference"/> here and installs it as guest <paramref name="name"/> on another host:
+    /// copies its closure to the target's store, then makes it the next generation of the guest's profile there and links
+    /// the guest to it there. Nothing is linked on the target unless the whole closure arrived: Nix sets a profile only
+    /// to a path its store holds whole. Returns the generation and its store path.</summary>
+    public async Task<(int Generation, string StorePath)> InstallRemoteAsync(InstallableReference reference, string name,
+        SshTarget target, RemoteTarget remote, bool force, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
+    {
+        DirectoryHandle.OpenOrCreate(Paths.Profiles, GuestStateDirectory.DirectoryMode).Dispose();
+        try
+        {
+            // The staging profile keeps the build from this host's garbage collector until the target's profile holds it.
+            var staged = await StageAsync(name, reference.Installable, progress, cancellationToken).ConfigureAwait(false);
+            await nix.CopyAsync(target.NixStoreUri, [staged], progress, cancellationToken).ConfigureAwait(false);
+            return (await remote.LinkAsync(name, staged, force, cancellationToken).ConfigureAwait(false), staged);
+        }
+        finally
+        {
+            DropStaging(name);
+        }
+    }
+
     /// <summary>Re-resolves the guest's flake reference and, if it moved, builds a new generation.</summary>
     public async Task<UpgradeResult> UpgradeAsync(string name, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {

@@ -56,6 +56,9 @@ public sealed record GuestListing
     /// <summary>The libvirt URI of its domain.</summary>
     public string? Uri { get; init; }
 
+    /// <summary>The other host it lives on; <see langword="null"/> for a guest of this host.</summary>
+    public string? Host { get; init; }
+
     /// <summary>Whether its domain runs; <see langword="null"/> without a domain of its own.</summary>
     public bool? Running { get; init; }
 
@@ -114,6 +117,8 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             }
             return survey;
         }
+        var remote = new RemoteGuests(store.Paths).All();
+        var remoteListing = remote.Count > 0 ? RemoteGuestSurvey.ListAsync(store.Paths, remote, cancellationToken) : null;
         var reads = names.Select(name => Read(name, SurveyOf)).ToList();
         var listing = new List<GuestListing>(reads.Count);
         foreach (var (read, survey, recorded) in reads)
@@ -132,6 +137,15 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
                 guest = guest with { Uri = recorded.Value.Uri };
             }
             listing.Add(WithDomain(guest, found));
+        }
+        if (remoteListing is not null)
+        {
+            foreach (var (guest, survey) in await remoteListing.ConfigureAwait(false))
+            {
+                // Not a guest of this host's: its console log is on its own host.
+                listing.Add(survey is null ? guest : WithDomain(guest, survey) with { ConsoleLog = null });
+            }
+            listing.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         }
         await loading.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
         return listing;
@@ -177,7 +191,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         {
             problem = $"{store.Paths.Link(name)} leads to the profile {store.Paths.Profile(name)}, which does not exist";
         }
-        catch (Exception e) when (e is GuestFileException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is GuestFileException or IOException or UnauthorizedAccessException or GuestOnOtherHostException)
         {
             problem = e.Message;
         }

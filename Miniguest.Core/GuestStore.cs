@@ -53,7 +53,7 @@ public sealed class GuestStore(MiniguestPaths paths)
         var guest = new Guest(Paths, name);
         if (!guest.IsImperative && LinkState(name) != GuestLinkState.Declarative)
         {
-            throw new GuestNotFoundException(name);
+            throw new RemoteGuests(Paths).UriOf(name) is { } uri ? new GuestOnOtherHostException(name, uri) : new GuestNotFoundException(name);
         }
         return guest;
     }
@@ -108,6 +108,17 @@ public sealed class GuestNotFoundException(string name) : MiniguestException($"n
 {
     /// <summary>The name looked for.</summary>
     public string Name { get; } = name;
+}
+
+/// <summary>The guest was installed on another host, and the command does not reach other hosts yet.</summary>
+public sealed class GuestOnOtherHostException(string name, string uri)
+    : MiniguestException($"guest '{name}' lives on {uri}: this command does not reach other hosts yet (install, list and remove do)")
+{
+    /// <summary>The guest's name.</summary>
+    public string Name { get; } = name;
+
+    /// <summary>The libvirt URI of its host.</summary>
+    public string Uri { get; } = uri;
 }
 
 /// <summary>A path Miniguest would write is held by something it did not make; it is left alone.</summary>

@@ -58,6 +58,10 @@ public sealed record MiniguestPaths
     /// <summary>The UUID of the domain Miniguest defined for the guest.</summary>
     public string DomainUuidFile(string name) => Path.Combine(GuestState(name), "domain-uuid");
 
+    /// <summary>The records of the guests this host installed on other hosts, one file a guest holding its host's
+    /// libvirt URI (<see cref="RemoteGuests"/>).</summary>
+    public string RemoteGuests => Path.Combine(State, "remote");
+
     /// <summary>The per-guest lock file.</summary>
     public string LockFile(string name) => Path.Combine(State, "locks", name + ".lock");
 }

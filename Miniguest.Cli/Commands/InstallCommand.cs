@@ -18,6 +18,16 @@ internal static class InstallCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var installable = InstallableReference.Parse(parse.GetRequiredValue(reference));
+            if (context.Host.RemoteUriOf(parse.GetValue(name) ?? installable.Attribute) is not null)
+            {
+                RemoteInstallResult remote;
+                using (var progress = context.BuildProgress())
+                {
+                    remote = await context.Host.InstallRemoteAsync(installable, parse.GetValue(name), parse.GetValue(force), progress, cancellationToken);
+                }
+                await context.ReportAsync($"installed '{remote.Name}' on {remote.Host}, generation {remote.Generation}: {remote.StorePath}");
+                return CommandAction.Success;
+            }
             InstallResult installed;
             using (var progress = context.BuildProgress())
             {

@@ -24,17 +24,20 @@ internal static class ListCommand
                 return CommandAction.Success;
             }
             // Each column as wide as its longest entry, so that long names and sources never shift the others.
-            string[] header = ["NAME", "TYPE", "GEN", "RUNS", "DOMAIN", "AUTO", "STATUS", "ADDRESS", "SOURCE"];
-            var table = rows.Select(row => new[]
-            {
-                row.Name, row.GuestType ?? "?", Number(row.Generation), Number(row.RunningGeneration), row.DomainState ?? "-",
-                row.Autostart switch { true => "yes", false => "no", null => "-" }, row.Status, Address(row.Addresses), Source(row),
-            }).Prepend(header).ToList();
+            // A HOST column where some guest lives on another host: a single host's table stays as it always was.
+            var hosts = rows.Any(row => row.Host is not null);
+            string[] header = ["NAME", .. hosts ? ["HOST"] : Array.Empty<string>(), "TYPE", "GEN", "RUNS", "DOMAIN", "AUTO", "STATUS", "ADDRESS", "SOURCE"];
+            var table = rows.Select(row => (string[])
+            [
+                row.Name, .. hosts ? [row.Host ?? "-"] : Array.Empty<string>(), row.GuestType ?? "?", Number(row.Generation), Number(row.RunningGeneration),
+                row.DomainState ?? "-", row.Autostart switch { true => "yes", false => "no", null => "-" }, row.Status, Address(row.Addresses), Source(row),
+            ]).Prepend(header).ToList();
             var widths = Enumerable.Range(0, header.Length).Select(column => table.Max(cells => cells[column].Length)).ToArray();
+            var numbers = new[] { Array.IndexOf(header, "GEN"), Array.IndexOf(header, "RUNS") };
             foreach (var cells in table)
             {
                 await context.Out.WriteLineAsync(string.Join(' ', cells.Select((cell, column) =>
-                    column == cells.Length - 1 ? cell : column is 2 or 3 ? cell.PadLeft(widths[column]) : cell.PadRight(widths[column]))).TrimEnd());
+                    column == cells.Length - 1 ? cell : numbers.Contains(column) ? cell.PadLeft(widths[column]) : cell.PadRight(widths[column]))).TrimEnd());
             }
             return CommandAction.Success;
         });
@@ -70,6 +73,7 @@ internal static class ListCommand
         Autostart = guest.Autostart,
         StorePath = guest.StorePath,
         Uri = guest.Uri,
+        Host = guest.Host,
         DomainState = guest.Running switch { true => "running", false => "shutoff", null => null },
         Status = guest.Status switch
         {
