@@ -20,4 +20,8 @@ internal static class TestCategories
     /// <summary>The fault, bad-input, concurrency, security and load suite on the real stack (issue 6); it writes
     /// docs/RELIABILITY.md from its run. Needs what <see cref="Integration"/> needs, and root (it mounts a tmpfs).</summary>
     public const string Reliability = "Reliability";
+
+    /// <summary>Guests on a second host simulated on this machine (scripts/remote-host): needs what <see cref="Integration"/>
+    /// needs, root, and openssh-server (scripts/setup-host installs it).</summary>
+    public const string Remote = "Remote";
 }

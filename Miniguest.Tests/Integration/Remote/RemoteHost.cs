@@ -1,0 +1,274 @@
+using System.Diagnostics;
+
+namespace Miniguest.Tests.Integration.Remote;
+
+/// <summary>What a command printed, and how it ended.</summary>
+internal sealed record CommandResult(int ExitCode, string Out, string Error)
+{
+    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Out}\nstderr:\n{Error}";
+}
+
+/// <summary>
+/// A second Miniguest host simulated on this machine (scripts/remote-host) in a temporary directory of its own:
+/// its own store, guest links, state and libvirtd, reached only over SSH, as a real other host would be. It is
+/// taken down, and its directory with its store removed, on disposal.
+/// </summary>
+internal sealed class RemoteHost : IDisposable
+{
+    /// <summary>The script waits up to 20 s for each of its three daemons.</summary>
+    private static readonly TimeSpan UpTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>Destroying each running guest may take the script 20 s, and ending its processes 20 s more.</summary>
+    private static readonly TimeSpan DownTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>For anything run on either host: as long as <see cref="Cli.MiniguestHost"/> gives the CLI.</summary>
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
+
+    private static readonly TimeSpan SshdPatience = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a command's output may stay open after it exits.</summary>
+    private static readonly TimeSpan OutputPatience = TimeSpan.FromSeconds(10);
+
+    private bool _disposed;
+
+    /// <summary>Brings a new simulated host up on the script's network (<c>MINIGUEST_REMOTE_NET</c>, or its default).</summary>
+    public RemoteHost()
+    {
+        Directory = CreateDirectory();
+        try
+        {
+            var up = RunScript(UpTimeout, "up", Directory);
+            if (up.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"scripts/remote-host up {Directory} failed:\n{up}");
+            }
+            Address = ReadAddress(Path.Combine(Directory, "remote-host.env"));
+        }
+        catch (Exception failure)
+        {
+            if (TakeDown() is { } leftOver)
+            {
+                throw new InvalidOperationException($"{failure.Message}\nTaking it down again: {leftOver}", failure);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>The simulated host's directory: its keys, logs, state and, under fs/, its own file systems.</summary>
+    public string Directory { get; }
+
+    /// <summary>The simulated host's address, on a veth pair to this host.</summary>
+    public string Address { get; }
+
+    /// <summary>The client key that the simulated host's root accepts.</summary>
+    public string KeyFile => Path.Combine(Directory, "id_ed25519");
+
+    /// <summary>ssh with the simulated host's known host key, strict checking and no prompts: libvirt's ssh transport
+    /// ignores known_hosts, so its URIs name this as their command.</summary>
+    public string SshWrapper => Path.Combine(Directory, "ssh");
+
+    /// <summary>libvirt's QEMU driver on the simulated host, through <see cref="SshWrapper"/>.</summary>
+    public string QemuUri => $"qemu+ssh://root@{Address}/system?keyfile={KeyFile}&command={SshWrapper}";
+
+    /// <summary>libvirt's LXC driver on the simulated host, through <see cref="SshWrapper"/>.</summary>
+    public string LxcUri => $"lxc+ssh://root@{Address}/?keyfile={KeyFile}&command={SshWrapper}";
+
+    /// <summary>The simulated host's store, as <c>nix copy --to</c> names it; Nix needs <see cref="NixSshOptions"/> to reach it.</summary>
+    public string NixStoreUri => $"ssh-ng://root@{Address}?ssh-key={KeyFile}";
+
+    /// <summary>NIX_SSHOPTS for Nix's ssh: the store URI names the key, but not the known hosts.</summary>
+    public string NixSshOptions =>
+        $"-o UserKnownHostsFile={Path.Combine(Directory, "known_hosts")} -o StrictHostKeyChecking=yes -o BatchMode=yes";
+
+    /// <summary>What a process on this host (miniguest, nix) needs in its environment to reach the simulated host.</summary>
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string> { ["NIX_SSHOPTS"] = NixSshOptions };
+
+    /// <summary>Runs <paramref name="command"/> inside the simulated host (its namespaces, in /), as root.</summary>
+    public CommandResult Exec(params string[] command) => RunScript(CommandTimeout, ["exec", Directory, "--", .. command]);
+
+    /// <summary>Runs <paramref name="program"/> on this host with <see cref="Environment"/>: Nix copying to the simulated host, say.</summary>
+    public CommandResult RunHere(string program, params string[] arguments) => Run(program, arguments, CommandTimeout, Environment);
+
+    /// <summary>Whether something is at <paramref name="path"/> inside the simulated host (a link counts, dangling or not).</summary>
+    public bool PathExists(string path) => Exec("stat", "--format=%F", "--", path).ExitCode == 0;
+
+    /// <summary>Whether the simulated host's Nix has <paramref name="storePath"/> registered as valid.</summary>
+    public bool StorePathValid(string storePath) =>
+        Exec("nix-store", "--option", "substituters", "", "--check-validity", storePath).ExitCode == 0;
+
+    /// <summary>Stops the simulated host's sshd, as stopping its service on a real host would: new connections are
+    /// refused, the sessions already open live on. The script has no command for it: this ends the daemon that
+    /// wrote its pid file, which sshd removes once its listening socket is closed.</summary>
+    public void StopSshd()
+    {
+        var pidFile = Path.Combine(Directory, "run", "sshd.pid");
+        var pid = File.ReadAllText(pidFile).Trim();
+        var comm = File.ReadAllText($"/proc/{pid}/comm").Trim();
+        if (comm != "sshd")
+        {
+            throw new InvalidOperationException($"{pidFile} names process {pid}, which is {comm}, not sshd");
+        }
+        var kill = Run("kill", ["-TERM", pid], CommandTimeout);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {pid} (sshd) failed:\n{kill}");
+        }
+        WaitFor(() => !File.Exists(pidFile), "sshd to stop");
+    }
+
+    /// <summary>Starts the simulated host's sshd again, with the configuration <c>up</c> wrote, and waits until it lets root in.</summary>
+    public void StartSshd()
+    {
+        var sshd = Exec("/usr/sbin/sshd", "-f", Path.Combine(Directory, "sshd", "sshd_config"), "-E", Path.Combine(Directory, "log", "sshd.log"));
+        if (sshd.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"sshd did not start:\n{sshd}");
+        }
+        WaitFor(() => Run(SshWrapper, ["-o", "ConnectTimeout=2", "-i", KeyFile, "root@" + Address, "true"], CommandTimeout).ExitCode == 0,
+            "sshd to let root in");
+    }
+
+    /// <summary>Takes the simulated host down and removes its directory; fails, saying what is left, if anything is.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        if (TakeDown() is { } leftOver)
+        {
+            throw new InvalidOperationException($"the simulated host in {Directory} was not taken down cleanly: {leftOver}");
+        }
+    }
+
+    /// <summary>Every step, whatever the ones before did; returns what went wrong, or null.</summary>
+    private string? TakeDown()
+    {
+        var problems = new List<string>();
+        try
+        {
+            var down = RunScript(DownTimeout, "down", Directory);
+            if (down.ExitCode != 0)
+            {
+                problems.Add($"scripts/remote-host down failed:\n{down}");
+            }
+        }
+        catch (TimeoutException e)
+        {
+            problems.Add(e.Message);
+        }
+        // rm --one-file-system still goes into a bind mount from the same file system (DIR/ns is one): with a mount
+        // left, the directory stays as it is, to be looked at.
+        var mounts = MountsUnder(Directory);
+        if (mounts.Count > 0)
+        {
+            problems.Add($"still mounted, so {Directory} is kept: {string.Join(", ", mounts)}");
+            return string.Join('\n', problems);
+        }
+        // As root: the store's directories are read-only.
+        try
+        {
+            var remove = Run("rm", ["-rf", "--one-file-system", "--", Directory], CommandTimeout);
+            if (remove.ExitCode != 0)
+            {
+                problems.Add($"rm -rf {Directory} failed:\n{remove}");
+            }
+        }
+        catch (TimeoutException e)
+        {
+            problems.Add(e.Message);
+        }
+        return problems.Count > 0 ? string.Join('\n', problems) : null;
+    }
+
+    /// <summary>A new directory under /var/tmp (on disk: the simulated host's store may grow), with no white space in
+    /// its path, which goes unquoted into sshd's configuration and NIX_SSHOPTS.</summary>
+    private static string CreateDirectory()
+    {
+        var directory = System.IO.Directory.CreateDirectory(Path.Combine("/var/tmp", $"miniguest-remote-{Guid.NewGuid():N}"[..29])).FullName;
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("the simulated host runs on Linux");
+        }
+        // 711: a container's mapped root must be able to reach the simulated host's directories below.
+        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        return directory;
+    }
+
+    /// <summary>ADDR from the settings the script writes on first use (shell assignments, one a line).</summary>
+    private static string ReadAddress(string stateFile) =>
+        File.ReadLines(stateFile).Select(line => line.Split('=', 2)).FirstOrDefault(pair => pair[0] == "ADDR")?[1]
+        ?? throw new InvalidOperationException($"{stateFile} names no ADDR");
+
+    /// <summary>The mount points at or below <paramref name="directory"/> in this host's mount table.</summary>
+    private static List<string> MountsUnder(string directory) =>
+        File.ReadLines("/proc/self/mountinfo")
+            .Select(line => line.Split(' ')[4])
+            .Where(target => target == directory || target.StartsWith(directory + "/", StringComparison.Ordinal))
+            .ToList();
+
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + SshdPatience;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"waited {SshdPatience} for {what}");
+            }
+            Thread.Sleep(200);
+        }
+    }
+
+    private static CommandResult RunScript(TimeSpan timeout, params string[] arguments) =>
+        Run(Repository.PathOf("scripts/remote-host"), arguments, timeout);
+
+    /// <summary>Runs <paramref name="program"/> with <paramref name="arguments"/> as a list, never through a shell, and
+    /// ends it, and what it started, if it outlives <paramref name="timeout"/>.</summary>
+    private static CommandResult Run(string program, IEnumerable<string> arguments, TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var startInfo = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[variable] = value;
+        }
+        var commandLine = $"{program} {string.Join(' ', startInfo.ArgumentList.Select(argument => argument.Length == 0 ? "''" : argument))}";
+        var stopwatch = Stopwatch.StartNew();
+        using var process = Process.Start(startInfo)!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        var finished = process.WaitForExit(timeout);
+        if (!finished)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        // A process it left running in the background (`sh -c 'x &'`) would hold its output open, and the test, for ever.
+        var closed = Task.WaitAll([output, error], OutputPatience);
+        if (!finished)
+        {
+            throw new TimeoutException($"{commandLine} did not finish within {timeout}:\n{(closed ? output.Result + error.Result : "")}");
+        }
+        if (!closed)
+        {
+            throw new TimeoutException($"{commandLine} exited with {process.ExitCode}, but what it left running still holds its output open");
+        }
+        var result = new CommandResult(process.ExitCode, output.Result, error.Result);
+        TestContext.Out.WriteLine($"$ {commandLine} ({stopwatch.Elapsed.TotalSeconds:F1} s)\n{result}");
+        return result;
+    }
+}
