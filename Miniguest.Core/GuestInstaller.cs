@@ -79,12 +79,23 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     public async Task<(int Generation, string StorePath)> InstallRemoteAsync(InstallableReference reference, string name,
         SshTarget target, RemoteTarget remote, bool force, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
+        await remote.CheckAsync(name, force, cancellationToken).ConfigureAwait(false);
         DirectoryHandle.OpenOrCreate(Paths.Profiles, GuestStateDirectory.DirectoryMode).Dispose();
         try
         {
             // The staging profile keeps the build from this host's garbage collector until the target's profile holds it.
             var staged = await StageAsync(name, reference.Installable, progress, cancellationToken).ConfigureAwait(false);
-            await nix.CopyAsync(target.NixStoreUri, [staged], progress, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await nix.CopyAsync(target.NixStoreUri, [staged], progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NixException e)
+            {
+                // ssh's complaint and Nix's, as one line: what went wrong is about the host, not a build.
+                throw new RemoteHostException(target.Host, "cannot copy the closure there: " + string.Join("; ",
+                    e.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(line => line.StartsWith("error: ", StringComparison.Ordinal) ? line[7..] : line)));
+            }
             return (await remote.LinkAsync(name, staged, force, cancellationToken).ConfigureAwait(false), staged);
         }
         finally

@@ -19,7 +19,8 @@ internal sealed class RemoteTarget(SshTarget target, ILogger logger)
     private static readonly MiniguestPaths TargetPaths = new();
 
     // $1: what to do; $2: the profiles' directory; $3: the links' directory; $4: the state directory; then the names
-    // (show), or one name and its lock file, and for link a store path and whether to replace an installed guest. Exit
+    // (show), or one name and its lock file, and for check and link a store path (none for check) and whether to replace
+    // an installed guest. Check changes nothing: it says whether link would refuse. Exit
     // 65: a link there is not Miniguest's; 73: the guest is installed there already; 75: another command holds it.
     private const string Script = """
         set -eu
@@ -44,12 +45,12 @@ internal sealed class RemoteTarget(SshTarget target, ILogger logger)
             exit 65
           fi
         fi
+        if [ "$op" != unlink ] && [ "$4" != force ] && [ -L "$profile" ]; then
+          echo "guest '$name' is already installed there (install --force replaces it)" >&2
+          exit 73
+        fi
         case $op in
           link)
-            if [ "$4" != force ] && [ -L "$profile" ]; then
-              echo "guest '$name' is already installed there (install --force replaces it)" >&2
-              exit 73
-            fi
             mkdir -p "$profiles" "$guests" "$state/guests/$name"
             nix-env --profile "$profile" --set "$3" >/dev/null
             ln -sfn "$profile" "$guests/.$name.tmp"
@@ -79,6 +80,11 @@ internal sealed class RemoteTarget(SshTarget target, ILogger logger)
         return GenerationNumber(name, output.Trim())
             ?? throw new RemoteHostException(target.Host, $"the profile of '{name}' names no generation: {output.Trim()}");
     }
+
+    /// <summary>Fails as <see cref="LinkAsync"/> would, changing nothing: run before a build and its copy, so that a host
+    /// that cannot be reached or would refuse the guest costs neither.</summary>
+    public Task CheckAsync(string name, bool force, CancellationToken cancellationToken) =>
+        RunAsync(["check", GuestName.Validate(name), TargetPaths.LockFile(name), "", force ? "force" : "keep"], cancellationToken);
 
     /// <summary>Deletes the guest's link, profile and generations on the target, and its state there.</summary>
     public Task UnlinkAsync(string name, CancellationToken cancellationToken) =>

@@ -31,6 +31,31 @@ internal sealed class RemoteHost : IDisposable
 
     private bool _disposed;
 
+    /// <summary>What scripts/remote-host runs (it checks the same list), and nix for the copies.</summary>
+    private static readonly string[] Commands =
+        ["ip", "unshare", "nsenter", "virtlogd", "libvirtd", "virsh", "nix-store", "ssh", "ssh-keygen", "nix"];
+
+    /// <summary>Checks that this machine can simulate a second host: a failure with the reason in CI, inconclusive
+    /// elsewhere (<see cref="IntegrationEnvironment.RequireHost"/>).</summary>
+    public static void RequirePrerequisites()
+    {
+        var missing = Commands.Where(command => !OnPath(command)).Select(command => command + " not found").ToList();
+        if (!File.Exists("/usr/sbin/sshd"))
+        {
+            missing.Add("no /usr/sbin/sshd (openssh-server)");
+        }
+        if (!System.Environment.IsPrivilegedProcess)
+        {
+            missing.Add("not root (namespaces, mounts and daemons need it)");
+        }
+        IntegrationEnvironment.RequireHost(missing.Count == 0,
+            "cannot simulate a second host (scripts/setup-host installs what it needs): " + string.Join("; ", missing));
+    }
+
+    private static bool OnPath(string command) =>
+        (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(directory => File.Exists(Path.Combine(directory, command)));
+
     /// <summary>Brings a new simulated host up on the script's network (<c>MINIGUEST_REMOTE_NET</c>, or its default).</summary>
     public RemoteHost()
     {
@@ -74,7 +99,7 @@ internal sealed class RemoteHost : IDisposable
     public string LxcUri => $"lxc+ssh://root@{Address}/?keyfile={KeyFile}&command={SshWrapper}";
 
     /// <summary>The simulated host's store, as <c>nix copy --to</c> names it; Nix needs <see cref="NixSshOptions"/> to reach it.</summary>
-    public string NixStoreUri => $"ssh-ng://root@{Address}?ssh-key={KeyFile}";
+    public string NixStoreUri => $"ssh://root@{Address}?ssh-key={KeyFile}";
 
     /// <summary>NIX_SSHOPTS for Nix's ssh: the store URI names the key, but not the known hosts.</summary>
     public string NixSshOptions =>
@@ -126,6 +151,15 @@ internal sealed class RemoteHost : IDisposable
         }
         WaitFor(() => Run(SshWrapper, ["-o", "ConnectTimeout=2", "-i", KeyFile, "root@" + Address, "true"], CommandTimeout).ExitCode == 0,
             "sshd to let root in");
+    }
+
+    /// <summary>Starts the sshd again if a test stopped it (<see cref="StopSshd"/>).</summary>
+    public void StartSshdIfStopped()
+    {
+        if (!File.Exists(Path.Combine(Directory, "run", "sshd.pid")))
+        {
+            StartSshd();
+        }
     }
 
     /// <summary>Takes the simulated host down and removes its directory; fails, saying what is left, if anything is.</summary>

@@ -11,10 +11,6 @@ namespace Miniguest.Tests.Integration.Remote;
 [TestFixture, Category(TestCategories.Remote), NonParallelizable]
 public sealed class RemoteHostTests
 {
-    /// <summary>What scripts/remote-host runs (it checks the same list), and nix for the copies.</summary>
-    private static readonly string[] Commands =
-        ["ip", "unshare", "nsenter", "virtlogd", "libvirtd", "virsh", "nix-store", "ssh", "ssh-keygen", "nix"];
-
     private RemoteHost? _host;
 
     private RemoteHost Host => _host ?? throw new InvalidOperationException("the simulated host is up only while the fixture runs");
@@ -22,17 +18,7 @@ public sealed class RemoteHostTests
     [OneTimeSetUp]
     public void BringUp()
     {
-        var missing = Commands.Where(command => !OnPath(command)).Select(command => command + " not found").ToList();
-        if (!File.Exists("/usr/sbin/sshd"))
-        {
-            missing.Add("no /usr/sbin/sshd (openssh-server)");
-        }
-        if (!Environment.IsPrivilegedProcess)
-        {
-            missing.Add("not root (namespaces, mounts and daemons need it)");
-        }
-        IntegrationEnvironment.RequireHost(missing.Count == 0,
-            "cannot simulate a second host (scripts/setup-host installs what it needs): " + string.Join("; ", missing));
+        RemoteHost.RequirePrerequisites();
         _host = new RemoteHost();
     }
 
@@ -125,8 +111,4 @@ public sealed class RemoteHostTests
             Directory.Delete(directory, recursive: true);
         }
     }
-
-    private static bool OnPath(string command) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(directory => File.Exists(Path.Combine(directory, command)));
 }

@@ -1,0 +1,190 @@
+using System.Text.Json;
+using Miniguest.Tests.Integration.Cli;
+
+namespace Miniguest.Tests.Integration.Remote;
+
+/// <summary>
+/// Guests on another host, through the real <c>miniguest</c>, Nix and the simulated second host's sshd and libvirtd:
+/// install copies the closure there and links the guest there only; list shows it with its host, and keeps listing
+/// when the host is unreachable; remove leaves nothing there; and a failure leaves nothing half-done on either host.
+/// </summary>
+[TestFixture, Category(TestCategories.Remote), NonParallelizable]
+public sealed class RemoteGuestTests : HostFixture
+{
+    private const string Profiles = "/nix/var/nix/profiles/miniguest-profiles";
+    private static readonly string Vm = TestGuestFlake.Reference + "#vm";
+    private RemoteHost? _remote;
+
+    private RemoteHost Remote => _remote ?? throw new InvalidOperationException("the simulated host is up only while the fixture runs");
+
+    [OneTimeSetUp]
+    public void BringUpTheOtherHost()
+    {
+        RemoteHost.RequirePrerequisites();
+        _remote = new RemoteHost();
+    }
+
+    [OneTimeTearDown]
+    public void TakeDownTheOtherHost() => _remote?.Dispose();
+
+    [SetUp]
+    public void ReachTheOtherHost()
+    {
+        foreach (var (variable, value) in Remote.Environment)
+        {
+            Host.Environment[variable] = value;
+        }
+    }
+
+    [TearDown]
+    public void LeaveNothingThere()
+    {
+        // A test that failed half-way still leaves the other host as it found it, for the next test.
+        if (!Remote.PathExists(Profiles))
+        {
+            return;
+        }
+        Remote.Exec("sh", "-c", $"rm -f /etc/miniguests/* {Profiles}/*");
+        Remote.StartSshdIfStopped();
+    }
+
+    [Test]
+    public void Install_copies_the_closure_there_and_links_the_guest_there_only()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+
+        var installed = Host.Ok("-c", Remote.QemuUri, "install", "-n", name, Vm);
+
+        var storePath = Remote.Exec("readlink", "-f", $"{Profiles}/{name}").Out.Trim();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(installed.Out, Does.Contain($"installed '{name}' on {Remote.Address}, generation 1"));
+            Assert.That(Remote.Exec("readlink", $"/etc/miniguests/{name}").Out.Trim(), Is.EqualTo($"{Profiles}/{name}"));
+            Assert.That(Remote.Exec("readlink", $"{Profiles}/{name}").Out.Trim(), Is.EqualTo($"{name}-1-link"));
+            Assert.That(Remote.StorePathValid(storePath), Is.True, "the profile's store path is whole in the other host's store");
+            Assert.That(Remote.Exec("test", "-e", $"{storePath}/miniguest-config.json").ExitCode, Is.Zero, "and so are the guest's files");
+            Assert.That(File.Exists(Host.Paths.Link(name)) || Directory.Exists(Host.Paths.Link(name)), Is.False, "no link on this host");
+            Assert.That(new FileInfo(Host.Paths.Profile(name)).LinkTarget, Is.Null, "no profile on this host");
+        }
+    }
+
+    [Test]
+    public void List_shows_the_guest_with_its_host_beside_this_hosts_guests()
+    {
+        var remoteName = MiniguestHost.UniqueName("rvm");
+        var localName = MiniguestHost.UniqueName("lvm");
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", remoteName, Vm);
+        Host.Ok("install", "-n", localName, Vm);
+
+        var table = Host.Ok("list").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        using var json = JsonDocument.Parse(Host.Ok("list", "--json").Out);
+
+        var rows = json.RootElement.EnumerateArray().ToDictionary(row => row.GetProperty("name").GetString()!);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(table[0], Does.StartWith("NAME").And.Contain(" HOST "));
+            Assert.That(table.Single(line => line.StartsWith(remoteName + " ", StringComparison.Ordinal)),
+                Does.Contain(Remote.Address).And.Contain("not defined"));
+            Assert.That(rows[remoteName].GetProperty("host").GetString(), Is.EqualTo(Remote.Address));
+            Assert.That(rows[remoteName].GetProperty("generation").GetInt32(), Is.EqualTo(1));
+            Assert.That(rows[remoteName].GetProperty("guestType").GetString(), Is.EqualTo("vm"));
+            Assert.That(rows[localName].GetProperty("host").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        }
+    }
+
+    [Test]
+    public void A_second_install_needs_force_and_force_makes_a_new_generation_there()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", name, Vm);
+
+        var again = Host.Run("install", "-n", name, Vm);
+        var forced = Host.Ok("install", "--force", "-n", name, TestGuestFlake.Reference + "#vm-virtiofs");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(again.ExitCode, Is.EqualTo(1));
+            Assert.That(again.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains("already installed").And.Some.Contains("--force"));
+            Assert.That(forced.Out, Does.Contain("generation 2"), "without -c: the guest remembers its host");
+            Assert.That(Remote.Exec("readlink", $"{Profiles}/{name}").Out.Trim(), Is.EqualTo($"{name}-2-link"));
+        }
+    }
+
+    [Test]
+    public void Remove_leaves_nothing_of_the_guest_there_nor_here()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", name, Vm);
+
+        Host.Ok("remove", name);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Remote.Exec("sh", "-c", $"ls -a /etc/miniguests {Profiles} | grep -c -- {name}").Out.Trim(), Is.EqualTo("0"));
+            Assert.That(Host.Ok("list", "--json").Out, Does.Not.Contain(name));
+            Assert.That(Host.Run("remove", name).ExitCode, Is.EqualTo(1), "it is gone: a second remove finds nothing");
+        }
+    }
+
+    [Test]
+    public void A_link_there_that_is_not_miniguests_is_left_alone()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        Remote.Exec("ln", "-s", "/etc/hostname", $"/etc/miniguests/{name}");
+
+        var install = Host.Run("-c", Remote.QemuUri, "install", "-n", name, Vm);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(install.ExitCode, Is.EqualTo(1));
+            Assert.That(install.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains("left alone"));
+            Assert.That(Remote.Exec("readlink", $"/etc/miniguests/{name}").Out.Trim(), Is.EqualTo("/etc/hostname"));
+            Assert.That(Remote.PathExists($"{Profiles}/{name}"), Is.False, "no profile made either");
+            Assert.That(Host.Ok("list", "--json").Out, Does.Not.Contain(name), "and this host records no guest");
+        }
+    }
+
+    [Test]
+    public void An_unreachable_host_fails_install_in_one_line_and_list_still_lists_the_rest()
+    {
+        var remoteName = MiniguestHost.UniqueName("rvm");
+        var localName = MiniguestHost.UniqueName("lvm");
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", remoteName, Vm);
+        Host.Ok("install", "-n", localName, Vm);
+        var before = Host.Snapshot();
+        Remote.StopSshd();
+
+        var install = Host.Run("-c", Remote.QemuUri, "install", "-n", MiniguestHost.UniqueName("rvm"), Vm);
+        var started = DateTime.UtcNow;
+        var list = Host.Run("list", "--json");
+        var listing = DateTime.UtcNow - started;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(install.ExitCode, Is.EqualTo(1));
+            Assert.That(install.ErrorLines, Has.Count.EqualTo(1));
+            Assert.That(install.Error, Does.Contain(Remote.Address));
+            Assert.That(Host.Snapshot(), Is.EqualTo(before), "nothing half-done here: no record, no staging profile");
+            Assert.That(list.ExitCode, Is.Zero, list.ToString());
+            using var json = JsonDocument.Parse(list.Out);
+            var rows = json.RootElement.EnumerateArray().ToDictionary(row => row.GetProperty("name").GetString()!);
+            Assert.That(rows[remoteName].GetProperty("status").GetString(), Is.EqualTo("unknown"));
+            Assert.That(rows[remoteName].GetProperty("error").GetString(), Does.Contain(Remote.Address));
+            Assert.That(rows[localName].GetProperty("status").GetString(), Is.EqualTo("not defined"));
+            Assert.That(listing, Is.LessThan(TimeSpan.FromSeconds(30)), "within the host's time limit");
+        }
+        Remote.StartSshdIfStopped();
+        Assert.That(Remote.PathExists($"/etc/miniguests/{remoteName}"), Is.True, "the guest there is untouched");
+    }
+
+    [Test]
+    public void Commands_that_do_not_reach_other_hosts_yet_say_so()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", name, Vm);
+
+        var start = Host.Run("start", name);
+
+        Assert.That(start.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains($"lives on {Remote.QemuUri}").And.Some.Contains("not reach other hosts yet"));
+    }
+}
