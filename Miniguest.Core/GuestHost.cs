@@ -165,8 +165,9 @@ public sealed class GuestHost
         {
             throw new GuestStateException($"guest '{name}' lives on {recorded}: remove it there first, or give the new one another name");
         }
-        var remote = new RemoteTarget(target, _logger);
-        var (generation, storePath) = await _installer.InstallRemoteAsync(reference, name, target, remote, force, progress, cancellationToken)
+        using var session = new SshSession(target);
+        var remote = new RemoteTarget(target, session, _logger);
+        var (generation, storePath) = await _installer.InstallRemoteAsync(reference, name, target, remote, session, force, progress, cancellationToken)
             .ConfigureAwait(false);
         _remoteGuests.Record(name, uri);
         return new RemoteInstallResult(name, uri, target.Host, generation, storePath);
@@ -266,7 +267,7 @@ public sealed class GuestHost
             using var connection = Connection.Open(uri);
             keptDomain = RemoveDomain(connection, name, keepDomain, force);
         }
-        await new RemoteTarget(SshTarget.FromLibvirtUri(uri)!, _logger).UnlinkAsync(name, cancellationToken).ConfigureAwait(false);
+        await new RemoteTarget(SshTarget.FromLibvirtUri(uri)!, session: null, _logger).UnlinkAsync(name, cancellationToken).ConfigureAwait(false);
         state.Delete();
         _remoteGuests.Forget(name);
         return new RemoveResult(Installed: true, keptDomain, []);

@@ -77,7 +77,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     /// the guest to it there. Nothing is linked on the target unless the whole closure arrived: Nix sets a profile only
     /// to a path its store holds whole. Returns the generation and its store path.</summary>
     public async Task<(int Generation, string StorePath)> InstallRemoteAsync(InstallableReference reference, string name,
-        SshTarget target, RemoteTarget remote, bool force, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
+        SshTarget target, RemoteTarget remote, SshSession session, bool force, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         await remote.CheckAsync(name, force, cancellationToken).ConfigureAwait(false);
         DirectoryHandle.OpenOrCreate(Paths.Profiles, GuestStateDirectory.DirectoryMode).Dispose();
@@ -87,7 +87,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
             var staged = await StageAsync(name, reference.Installable, progress, cancellationToken).ConfigureAwait(false);
             try
             {
-                await nix.CopyAsync(target.NixStoreUri, [staged], progress, cancellationToken).ConfigureAwait(false);
+                await nix.CopyAsync(target.NixStoreUri, [staged], progress, session.NixEnvironment, cancellationToken).ConfigureAwait(false);
             }
             catch (NixException e)
             {

@@ -104,12 +104,17 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
     }
 
     /// <summary>Copies store paths and their closures to another store (<c>ssh://host</c>, <c>file:///dir</c>, …).</summary>
+    /// <param name="destination">The store to copy to.</param>
+    /// <param name="storePaths">The paths.</param>
+    /// <param name="progress">Receives Nix's progress.</param>
+    /// <param name="environment">More environment for nix (its ssh's options, say).</param>
+    /// <param name="cancellationToken">Kills nix.</param>
     public Task CopyAsync(string destination, IReadOnlyList<string> storePaths, IProgress<NixProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(destination);
         ArgumentNullException.ThrowIfNull(storePaths);
-        return RunAsync(["copy", "--to", destination, .. storePaths], progress, cancellationToken);
+        return RunAsync(["copy", "--to", destination, .. storePaths], progress, cancellationToken, environment);
     }
 
     /// <summary>The size in bytes of a store path's closure.</summary>
@@ -142,19 +147,19 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
     /// <exception cref="NixException">nix exited with a non-zero code.</exception>
     /// <exception cref="NixNotFoundException">nix cannot be run at all.</exception>
     internal async Task<string> RunAsync(IReadOnlyList<string> arguments, IProgress<NixProgress>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var (exitCode, output, log) = await RunOnceAsync(arguments, progress, evalCache: true, cancellationToken).ConfigureAwait(false);
+        var (exitCode, output, log) = await RunOnceAsync(arguments, progress, evalCache: true, environment, cancellationToken).ConfigureAwait(false);
         if (exitCode != 0 && log.EvalCacheBusy)
         {
             _logger.LogDebug("nix failed with its evaluation cache busy; running it again without the cache");
-            (exitCode, output, log) = await RunOnceAsync(arguments, progress, evalCache: false, cancellationToken).ConfigureAwait(false);
+            (exitCode, output, log) = await RunOnceAsync(arguments, progress, evalCache: false, environment, cancellationToken).ConfigureAwait(false);
         }
         return exitCode == 0 ? output : throw new NixException(arguments, exitCode, log.Error);
     }
 
     private async Task<(int ExitCode, string Output, NixLog Log)> RunOnceAsync(IReadOnlyList<string> arguments,
-        IProgress<NixProgress>? progress, bool evalCache, CancellationToken cancellationToken)
+        IProgress<NixProgress>? progress, bool evalCache, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
     {
         var startInfo = new ProcessStartInfo(_settings.Executable)
         {
@@ -163,6 +168,10 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[variable] = value;
+        }
         foreach (var argument in CommonArguments)
         {
             startInfo.ArgumentList.Add(argument);

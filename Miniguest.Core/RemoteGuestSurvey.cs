@@ -39,7 +39,7 @@ internal static class RemoteGuestSurvey
         var nameSet = names.ToHashSet(StringComparer.Ordinal);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(HostTimeout);
-        var generations = new RemoteTarget(target, NullLogger.Instance).ShowAsync(nameSet, timeout.Token);
+        var generations = new RemoteTarget(target, session: null, NullLogger.Instance).ShowAsync(nameSet, timeout.Token);
         // libvirt's calls cannot be interrupted: one that outlasts the limit is left to finish on its own.
         var survey = Task.Run(() =>
         {

@@ -9,9 +9,9 @@ namespace Miniguest.Core;
 /// at the target's standard locations (<see cref="MiniguestPaths"/>'s defaults), under the target's per-guest lock (the
 /// same file a <c>miniguest</c> run on the target locks). It runs one fixed POSIX script, with the guest's name and store
 /// path as arguments: never a command line built from them. What the target needs: Nix (<c>nix-env</c>), util-linux's
-/// <c>flock</c> and coreutils.
+/// <c>flock</c> and coreutils. Given a <see cref="SshSession"/>, its commands share one login.
 /// </summary>
-internal sealed class RemoteTarget(SshTarget target, ILogger logger)
+internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogger logger)
 {
     /// <summary>How long ssh waits for the target to answer.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
@@ -116,7 +116,7 @@ internal sealed class RemoteTarget(SshTarget target, ILogger logger)
     {
         var start = target.Command(
             ["sh", "-c", Script, "miniguest", arguments[0], TargetPaths.Profiles, TargetPaths.Guests, TargetPaths.State, .. arguments.Skip(1)],
-            ConnectTimeout);
+            ConnectTimeout, session);
         logger.LogDebug("Running on {Host}: {Operation} {Arguments}", target.Host, arguments[0], string.Join(' ', arguments.Skip(1)));
         Process process;
         try

@@ -61,7 +61,8 @@ public sealed record SshTarget(string? User, string Host, string? KeyFile)
     /// them to as one line), with ssh's options from <see cref="SshOptionsVariable"/>.</summary>
     /// <param name="arguments">The command and its arguments.</param>
     /// <param name="connectTimeout">How long ssh waits for the target to answer.</param>
-    public ProcessStartInfo Command(IReadOnlyList<string> arguments, TimeSpan connectTimeout)
+    /// <param name="session">The login to share, if any.</param>
+    internal ProcessStartInfo Command(IReadOnlyList<string> arguments, TimeSpan connectTimeout, SshSession? session = null)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var start = new ProcessStartInfo("ssh")
@@ -81,6 +82,10 @@ public sealed record SshTarget(string? User, string Host, string? KeyFile)
         {
             start.ArgumentList.Add("-i");
             start.ArgumentList.Add(KeyFile);
+        }
+        foreach (var option in session?.Options ?? [])
+        {
+            start.ArgumentList.Add(option);
         }
         start.ArgumentList.Add("-o");
         start.ArgumentList.Add("BatchMode=yes");
