@@ -178,6 +178,48 @@ public sealed class RemoteGuestTests : HostFixture
     }
 
     [Test]
+    public void Install_logs_in_there_once_for_all_its_commands()
+    {
+        var log = Path.Combine(Remote.Directory, "log", "sshd.log");
+        int Logins() => File.ReadLines(log).Count(line => line.Contains("Accepted publickey", StringComparison.Ordinal));
+        var before = Logins();
+
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", MiniguestHost.UniqueName("rvm"), Vm);
+
+        Assert.That(Logins() - before, Is.EqualTo(1), "asking the target, nix copy and linking the guest share one login");
+    }
+
+    [Test]
+    public void A_failed_copy_links_nothing_there_and_records_nothing_here()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        // The other host's store can no longer be written: its nix-store --serve fails on the first path it is sent.
+        Assert.That(Remote.Exec("mount", "-o", "remount,bind,ro", "/nix").ExitCode, Is.Zero);
+        CommandResult? remounted = null;
+        CliResult install;
+        try
+        {
+            install = Host.Run("-c", Remote.QemuUri, "install", "-n", name, TestGuestFlake.Reference + "#container");
+        }
+        finally
+        {
+            remounted = Remote.Exec("mount", "-o", "remount,bind,rw", "/nix");
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(remounted.ExitCode, Is.Zero, remounted.ToString());
+            Assert.That(install.ExitCode, Is.EqualTo(1), install.ToString());
+            Assert.That(install.ErrorLines.Where(line => line.StartsWith("miniguest: error:", StringComparison.Ordinal)).ToList(),
+                Has.Count.EqualTo(1).And.Some.Contains("cannot copy the closure there"));
+            Assert.That(Remote.PathExists($"/etc/miniguests/{name}"), Is.False, "no link there");
+            Assert.That(Remote.PathExists($"{Profiles}/{name}"), Is.False, "no profile there");
+            Assert.That(Host.Snapshot().Where(entry => entry.Contains(name, StringComparison.Ordinal)), Is.Empty,
+                "no record, no staging profile here");
+        }
+    }
+
+    [Test]
     public void Commands_that_do_not_reach_other_hosts_yet_say_so()
     {
         var name = MiniguestHost.UniqueName("rvm");
