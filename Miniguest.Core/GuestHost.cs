@@ -35,6 +35,12 @@ public sealed record InstallResult(Guest Guest, DomainResync Domain);
 /// <param name="StorePath">That generation's store path, in the host's store.</param>
 public sealed record RemoteInstallResult(string Name, string Uri, string Host, int Generation, string StorePath);
 
+/// <summary>A guest's generations, oldest first.</summary>
+/// <param name="All">The generations.</param>
+/// <param name="Current">The current one's number.</param>
+/// <param name="Running">The number of the one its running domain runs; <see langword="null"/> when it does not run.</param>
+public sealed record GuestGenerations(IReadOnlyList<Generation> All, int? Current, int? Running);
+
 /// <summary>What a rollback did: the generation the guest is now at, and its domain.</summary>
 public sealed record RollbackResult(Generation Generation, DomainResync Domain);
 
@@ -283,6 +289,22 @@ public sealed class GuestHost
         CrashPoint.Reach(CrashPoint.DeleteState);
         GuestShareDirectories.Delete(Paths, name);
         new GuestStateDirectory(Paths, name).Delete();
+    }
+
+    /// <summary>The guest's generations, oldest first, which is current and which its running domain runs: on this host,
+    /// or on the other host it lives on.</summary>
+    /// <exception cref="GuestNotFoundException">No such guest is installed here or recorded elsewhere.</exception>
+    /// <exception cref="RemoteHostException">Its host cannot be reached.</exception>
+    public async Task<GuestGenerations> GenerationsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (!Store.Names().Contains(name, StringComparer.Ordinal) && _remoteGuests.UriOf(name) is { } uri)
+        {
+            var (all, current) = await new RemoteTarget(SshTarget.FromLibvirtUri(uri)!, session: null, _logger)
+                .GenerationsAsync(name, cancellationToken).ConfigureAwait(false);
+            return new GuestGenerations(all, current, Running: null);
+        }
+        var guest = Store.Get(name);
+        return new GuestGenerations(guest.Profile.Generations, guest.Profile.Current?.Number, RunningGeneration(name));
     }
 
     /// <summary>The generation the guest's running domain was started on; <see langword="null"/> when it does not run

@@ -112,7 +112,7 @@ public sealed class GuestNotFoundException(string name) : MiniguestException($"n
 
 /// <summary>The guest was installed on another host, and the command does not reach other hosts yet.</summary>
 public sealed class GuestOnOtherHostException(string name, string uri)
-    : MiniguestException($"guest '{name}' lives on {uri}: this command does not reach other hosts yet (install, list and remove do)")
+    : MiniguestException($"guest '{name}' lives on {uri}: this command does not reach other hosts yet (install, list, generations and remove do)")
 {
     /// <summary>The guest's name.</summary>
     public string Name { get; } = name;

@@ -34,6 +34,15 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
           done
           exit 0
         fi
+        if [ "$op" = generations ]; then
+          profile=$profiles/$1
+          [ -L "$profile" ] || exit 0
+          printf 'current\t%s\n' "$(readlink "$profile")"
+          for generation in "$profile"-*-link; do
+            [ -L "$generation" ] && printf '%s\t%s\t%s\n' "${generation##*/}" "$(readlink "$generation")" "$(stat -c %Y "$generation")"
+          done
+          exit 0
+        fi
         name=$1 lock=$2
         profile=$profiles/$name link=$guests/$name
         mkdir -p "${lock%/*}"
@@ -103,6 +112,29 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             }
         }
         return generations;
+    }
+
+    /// <summary>The guest's generations on the target, oldest first, and the current one's number; none where it has no
+    /// profile there.</summary>
+    public async Task<(IReadOnlyList<Generation> All, int? Current)> GenerationsAsync(string name, CancellationToken cancellationToken)
+    {
+        var output = await RunAsync(["generations", GuestName.Validate(name)], cancellationToken).ConfigureAwait(false);
+        var all = new List<Generation>();
+        int? current = null;
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            switch (line.Split('\t'))
+            {
+                case ["current", var link]:
+                    current = GenerationNumber(name, link);
+                    break;
+                case [var link, var storePath, var seconds] when GenerationNumber(name, link) is { } number
+                    && long.TryParse(seconds, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch):
+                    all.Add(new Generation(number, storePath, DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime));
+                    break;
+            }
+        }
+        return ([.. all.OrderBy(generation => generation.Number)], current);
     }
 
     // NAME-N-link, the profile link's target, to N.

@@ -13,10 +13,8 @@ internal static class GenerationsCommand
         var command = new Command("generations", "List a guest's generations") { name, json };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
-            var guest = context.Store.Get(parse.GetRequiredValue(name));
-            var current = guest.Profile.Current?.Number;
-            var running = context.Host.RunningGeneration(guest.Name);
-            var generations = guest.Profile.Generations
+            var (all, current, running) = await context.Host.GenerationsAsync(parse.GetRequiredValue(name), cancellationToken);
+            var generations = all
                 .Select(g => new GenerationJson(g.Number, g.StorePath, g.CreatedUtc, g.Number == current, g.Number == running))
                 .ToList();
             if (parse.GetValue(json))

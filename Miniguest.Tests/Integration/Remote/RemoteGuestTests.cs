@@ -111,6 +111,29 @@ public sealed class RemoteGuestTests : HostFixture
     }
 
     [Test]
+    public void Generations_lists_the_guests_generations_there()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", name, Vm);
+        Host.Ok("install", "--force", "-n", name, TestGuestFlake.Reference + "#vm-virtiofs");
+        var paths = Remote.Exec("sh", "-c", $"readlink {Profiles}/{name}-1-link {Profiles}/{name}-2-link").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        var table = Host.Ok("generations", name).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        using var json = JsonDocument.Parse(Host.Ok("generations", name, "--json").Out);
+
+        var rows = json.RootElement.EnumerateArray().ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(rows.Select(row => row.GetProperty("number").GetInt32()), Is.EqualTo(new[] { 1, 2 }));
+            Assert.That(rows.Select(row => row.GetProperty("storePath").GetString()), Is.EqualTo(paths));
+            Assert.That(rows.Select(row => row.GetProperty("current").GetBoolean()), Is.EqualTo(new[] { false, true }));
+            Assert.That(rows[0].GetProperty("created").GetDateTime(), Is.EqualTo(DateTime.UtcNow).Within(TimeSpan.FromMinutes(10)));
+            Assert.That(table, Has.Length.EqualTo(2));
+            Assert.That(table[1], Does.Contain(paths[1]).And.Contain("(current)"));
+        }
+    }
+
+    [Test]
     public void Remove_leaves_nothing_of_the_guest_there_nor_here()
     {
         var name = MiniguestHost.UniqueName("rvm");
