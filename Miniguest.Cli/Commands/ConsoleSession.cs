@@ -22,13 +22,12 @@ internal static class ConsoleSession
         }
         var output = Console.OpenStandardOutput();
         var interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
-        if (interactive)
-        {
-            await Console.Error.WriteLineAsync($"Connected to the console of '{name}'. Press Ctrl+] to leave.");
-        }
-        var copyOut = Task.Factory.StartNew(() => CopyOut(console.Stream, output), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Task<(LibvirtException? Error, long Copied)> StartCopyingOut() =>
+            Task.Factory.StartNew(() => CopyOut(console.Stream, output), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Task<(LibvirtException? Error, long Copied)> copyOut;
         if (!interactive)
         {
+            copyOut = StartCopyingOut();
             var (error, copied) = await copyOut;
             if (error is not null)
             {
@@ -44,6 +43,10 @@ internal static class ConsoleSession
         }
         using (RawTerminal.Enter())
         {
+            // Raw before the banner shows: a key typed as soon as it does reaches the guest, not a cooked terminal that
+            // would echo it or signal miniguest (Ctrl+C, Ctrl+Z). Raw output needs its carriage return.
+            await Console.Error.WriteAsync($"Connected to the console of '{name}'. Press Ctrl+] to leave.\r\n");
+            copyOut = StartCopyingOut();
             var leave = Task.Factory.StartNew(() => CopyIn(console.Stream), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await Task.WhenAny(copyOut, leave);
         }
