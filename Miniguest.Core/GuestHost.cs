@@ -214,7 +214,7 @@ public sealed class GuestHost
             PurgeData(name);
             return new RemoveResult(Installed: false, KeptDomain: false, KeptData: []);
         }
-        if (!Store.Names().Contains(name, StringComparer.Ordinal) && _remoteGuests.UriOf(name) is { } remoteUri)
+        if (ElsewhereUri(name) is { } remoteUri)
         {
             return await RemoveRemoteAsync(name, remoteUri, keepDomain, force, cancellationToken).ConfigureAwait(false);
         }
@@ -235,6 +235,13 @@ public sealed class GuestHost
         }
         return new RemoveResult(Installed: true, keptDomain, purge ? [] : GuestData(name));
     }
+
+    // The URI of the other host the guest lives on; null for a guest installed here (a guest of this host's link or
+    // profile wins over a record of another host), or of no host at all.
+    private string? ElsewhereUri(string name) =>
+        Store.LinkState(GuestName.Validate(name)) is not (GuestLinkState.Profile or GuestLinkState.Declarative) && !new GuestProfile(Paths, name).Exists
+            ? _remoteGuests.UriOf(name)
+            : null;
 
     // The guest's domain stopped (with force, else a running one is refused) and undefined unless it is kept; whether
     // one was kept.
@@ -297,7 +304,7 @@ public sealed class GuestHost
     /// <exception cref="RemoteHostException">Its host cannot be reached.</exception>
     public async Task<GuestGenerations> GenerationsAsync(string name, CancellationToken cancellationToken = default)
     {
-        if (!Store.Names().Contains(name, StringComparer.Ordinal) && _remoteGuests.UriOf(name) is { } uri)
+        if (ElsewhereUri(name) is { } uri)
         {
             var (all, current) = await new RemoteTarget(SshTarget.FromLibvirtUri(uri)!, session: null, _logger)
                 .GenerationsAsync(name, cancellationToken).ConfigureAwait(false);

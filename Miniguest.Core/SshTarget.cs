@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Miniguest.Core;
 
@@ -102,9 +101,7 @@ public sealed record SshTarget(string? User, string Host, string? KeyFile)
     public static string Quote(string word)
     {
         ArgumentNullException.ThrowIfNull(word);
-        var quoted = new StringBuilder("'", word.Length + 2);
-        quoted.Append(word.Replace("'", "'\\''", StringComparison.Ordinal));
-        return quoted.Append('\'').ToString();
+        return "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
     }
 
     private static string? QueryParameter(Uri uri, string name) =>
