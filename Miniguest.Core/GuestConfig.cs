@@ -27,14 +27,26 @@ public sealed record GuestConfig(GuestType GuestType, StoreShareType StoreShare)
     /// <exception cref="GuestFileException">The file is missing, does not parse, or holds wrong values.</exception>
     public static GuestConfig Load(string path)
     {
-        GuestConfigJson? json;
+        byte[] bytes;
         try
         {
-            json = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllBytes(path), CoreJsonContext.Default.GuestConfigJson);
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new GuestFileException(path, e.Message, e);
+        }
+        return Parse(bytes, path);
+    }
+
+    /// <summary>Checks the text of a <c>miniguest-config.json</c> read from <paramref name="path"/> (another host's, say).</summary>
+    /// <exception cref="GuestFileException">It does not parse, or holds wrong values.</exception>
+    public static GuestConfig Parse(ReadOnlySpan<byte> utf8Json, string path)
+    {
+        GuestConfigJson? json;
+        try
+        {
+            json = System.Text.Json.JsonSerializer.Deserialize(utf8Json, CoreJsonContext.Default.GuestConfigJson);
         }
         catch (System.Text.Json.JsonException e)
         {

@@ -60,7 +60,8 @@ public static class GuestDomainBuilder
                 Shares = Shares(name, system, paths, share => share.MountPoint),
                 Metadata = metadata,
             }, UserNamespaceFor(name), host.UserNamespaces);
-            return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container), container.Interfaces);
+            return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container), container.Interfaces,
+                system.Config);
         }
         var existingVm = existingXml is null ? null : DomainXml.ReadVm(existingXml);
         var vm = new VmDomain
@@ -89,7 +90,7 @@ public static class GuestDomainBuilder
             // virtiofsd follows links: both shares go through the read-only view of the store.
             vm = vm with { StoreSource = view.Directory!, BootSource = view.Translate(vm.BootSource) };
         }
-        return new GuestDomainDefinition(DomainXml.Write(vm), vm.Uuid!.Value, StoreGuard.EnsureProtected(vm, host.Mounts), vm.Interfaces,
+        return new GuestDomainDefinition(DomainXml.Write(vm), vm.Uuid!.Value, StoreGuard.EnsureProtected(vm, host.Mounts), vm.Interfaces, system.Config,
             vm.FreePageReporting);
     }
 

@@ -31,10 +31,10 @@ public sealed record DomainOptions
 }
 
 /// <summary>A guest's domain as Miniguest would define it: its XML, what keeps its guest from writing to the host's
-/// store, its network interfaces, and whether it gives the memory its guest frees back to the host (a VM's free page
-/// reporting).</summary>
+/// store, its network interfaces, the guest's configuration it was built from, and whether it gives the memory its guest
+/// frees back to the host (a VM's free page reporting).</summary>
 public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtection Protection, ValueList<GuestInterface> Interfaces,
-    bool FreePageReporting = false);
+    GuestConfig Config, bool FreePageReporting = false);
 
 /// <summary>Where a guest's domain stands against its installed generation.</summary>
 public enum GuestStatus
@@ -109,15 +109,14 @@ public sealed class GuestDomains(MiniguestPaths paths)
     public Domain Define(Connection connection, Guest guest, DomainOptions options) =>
         Define(connection, guest, Build(connection, guest, options));
 
-    /// <summary>Defines <paramref name="definition"/>, built by <see cref="Build"/>, as the guest's domain: a container's
+    /// <summary>Defines <paramref name="definition"/>, built by <see cref="Build(Connection, Guest, DomainOptions)"/>, as the guest's domain: a container's
     /// root made ready first, the domain's URI and UUID recorded.</summary>
     public Domain Define(Connection connection, Guest guest, GuestDomainDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(guest);
         ArgumentNullException.ThrowIfNull(definition);
-        var state = new GuestStateDirectory(paths, guest.Name);
-        var config = guest.LoadConfig();
+        var config = definition.Config;
         var ids = config.GuestType == GuestType.Lxc ? DomainXml.ReadContainer(definition.Xml).UserNamespace : null;
         if (config.GuestType == GuestType.Lxc)
         {
@@ -125,11 +124,18 @@ public sealed class GuestDomains(MiniguestPaths paths)
             ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), ids);
         }
         GuestShareDirectories.Prepare(paths, guest.Name, config.Shares, ids);
+        return DefineRecorded(connection, guest.Name, definition);
+    }
+
+    /// <summary>Records the domain's URI and UUID, then defines it; what it needs on its host is ready.</summary>
+    internal Domain DefineRecorded(Connection connection, string name, GuestDomainDefinition definition)
+    {
+        var state = new GuestStateDirectory(paths, name);
         // Recorded first: a domain defined but not recorded would be no one's (foreign) after a crash between the two,
         // while a record of a domain not yet defined is only a record.
         CrashPoint.Reach(CrashPoint.RecordDomain);
-        state.Write(paths.ConnectionUriFile(guest.Name), connection.RequestedUri);
-        state.Write(paths.DomainUuidFile(guest.Name), definition.Uuid.ToString("D"));
+        state.Write(paths.ConnectionUriFile(name), connection.RequestedUri);
+        state.Write(paths.DomainUuidFile(name), definition.Uuid.ToString("D"));
         CrashPoint.Reach(CrashPoint.DefineDomain);
         return connection.DefineDomain(definition.Xml);
     }
@@ -142,17 +148,26 @@ public sealed class GuestDomains(MiniguestPaths paths)
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(guest);
         var system = guest.LoadSystem();
-        CheckOptions(connection, guest.Name, system.Config.GuestType, options);
         GuestShareDirectories.Check(paths, system.Config.Shares);
-        using var existing = Find(connection, guest.Name);
-        var host = new HostFacts(MountTable.OfLibvirtd(), HostVirtualization.Choose(connection), StoreGuard.UserNamespacesAvailable(),
+        return Build(connection, guest.Name, system, new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath), options,
+            paths, MountTable.OfLibvirtd(), StoreGuard.UserNamespacesAvailable());
+    }
+
+    /// <summary>The domain of guest <paramref name="name"/> of <paramref name="system"/>, on the host of
+    /// <paramref name="connection"/>, whose files are at <paramref name="hostPaths"/> and whose libvirtd has
+    /// <paramref name="mounts"/>: this host's, or another's.</summary>
+    internal GuestDomainDefinition Build(Connection connection, string name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
+        MiniguestPaths hostPaths, MountTable mounts, bool userNamespaces)
+    {
+        CheckOptions(connection, name, system.Config.GuestType, options);
+        using var existing = Find(connection, name);
+        var host = new HostFacts(mounts, HostVirtualization.Choose(connection), userNamespaces,
             connection.TryGetNetwork(GuestDomainBuilder.DefaultNetwork, out var active) && active ? GuestDomainBuilder.DefaultNetwork : null);
-        return GuestDomainBuilder.Build(guest.Name, system, new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath),
-            options, existing?.GetXml(DomainXmlFlags.Inactive), paths, host);
+        return GuestDomainBuilder.Build(name, system, metadata, options, existing?.GetXml(DomainXmlFlags.Inactive), hostPaths, host);
     }
 
     // What was asked must fit the guest and the host, so that create refuses it rather than a later start.
-    private static void CheckOptions(Connection connection, string name, GuestType type, DomainOptions options)
+    internal static void CheckOptions(Connection connection, string name, GuestType type, DomainOptions options)
     {
         if (type == GuestType.Lxc && options.VirtType is not null)
         {
@@ -197,24 +212,38 @@ public sealed class GuestDomains(MiniguestPaths paths)
     /// <exception cref="GuestFileException">A file the domain boots from lies outside the store.</exception>
     public static StoreProtection EnsureSafeToStart(Domain domain)
     {
-        var xml = domain.GetXml(DomainXmlFlags.Inactive);
-        if (System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc")
-        {
-            var container = DomainXml.ReadContainer(xml);
-            RequireInStore(container.BootSource);
-            return StoreGuard.EnsureProtected(container);
-        }
-        var vm = DomainXml.ReadVm(xml);
-        var mounts = MountTable.OfLibvirtd();
-        RequireInStore(vm.Kernel);
-        RequireInStore(vm.Initrd);
-        // virtiofs shares boot through the read-only view of the store, where the view is what protects it.
-        RequireInStore(vm.BootSource, StoreView.ForVirtiofs(mounts) is { Protection: StoreProtection.ReadOnlyStoreView, Directory: { } view }
-            && vm.StoreShare == StoreShareType.Virtiofs ? view : NixStore.DefaultDirectory);
-        return StoreGuard.EnsureProtected(vm, mounts);
+        ArgumentNullException.ThrowIfNull(domain);
+        return EnsureSafeToStart(domain.GetXml(DomainXmlFlags.Inactive), MountTable.OfLibvirtd(), NixStore.Resolve);
     }
 
-    private static void RequireInStore(string path, string store = NixStore.DefaultDirectory) => NixStore.Resolve(path, store);
+    /// <summary>As <see cref="EnsureSafeToStart(Domain)"/>, for the domain of <paramref name="xml"/> on a host whose
+    /// libvirtd has <paramref name="mounts"/>, and where <paramref name="requireInStore"/> resolves a path and refuses
+    /// it outside the store given: this host's, or another's.</summary>
+    internal static StoreProtection EnsureSafeToStart(string xml, MountTable mounts, Func<string, string, string> requireInStore)
+    {
+        foreach (var (path, store) in BootFiles(xml, mounts))
+        {
+            requireInStore(path, store);
+        }
+        return IsContainer(xml) ? StoreGuard.EnsureProtected(DomainXml.ReadContainer(xml)) : StoreGuard.EnsureProtected(DomainXml.ReadVm(xml), mounts);
+    }
+
+    /// <summary>The files the domain of <paramref name="xml"/> boots from, each with the store it must lie in: virtiofs
+    /// shares boot through the read-only view of the store, where the view is what protects it.</summary>
+    internal static IReadOnlyList<(string Path, string Store)> BootFiles(string xml, MountTable mounts)
+    {
+        if (IsContainer(xml))
+        {
+            return [(DomainXml.ReadContainer(xml).BootSource, NixStore.DefaultDirectory)];
+        }
+        var vm = DomainXml.ReadVm(xml);
+        var bootStore = StoreView.ForVirtiofs(mounts) is { Protection: StoreProtection.ReadOnlyStoreView, Directory: { } view }
+            && vm.StoreShare == StoreShareType.Virtiofs ? view : NixStore.DefaultDirectory;
+        return [(vm.Kernel, NixStore.DefaultDirectory), (vm.Initrd, NixStore.DefaultDirectory), (vm.BootSource, bootStore)];
+    }
+
+    /// <summary>Whether the domain of <paramref name="xml"/> is a container (libvirt-LXC's).</summary>
+    internal static bool IsContainer(string xml) => System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc";
 
     /// <summary>Updates the guest's domain, if it has one, to its current generation (a command cut short may have
     /// left it behind, so it is checked whether or not anything was built).</summary>
@@ -231,8 +260,11 @@ public sealed class GuestDomains(MiniguestPaths paths)
     }
 
     /// <summary>Where the domain stands against the guest's installed generation.</summary>
-    public GuestStatus Status(Domain? domain, Guest guest) =>
-        GuestDomainSurvey.Status(domain is null ? null : new GuestDomainSurvey(paths).Describe(domain, domain.IsActive, mounts: null), guest.StorePath);
+    public GuestStatus Status(Domain? domain, Guest guest) => Status(domain, guest.StorePath);
+
+    /// <summary>Where the domain stands against the generation of <paramref name="installedStorePath"/>.</summary>
+    internal GuestStatus Status(Domain? domain, string? installedStorePath) =>
+        GuestDomainSurvey.Status(domain is null ? null : new GuestDomainSurvey(paths).Describe(domain, domain.IsActive, mounts: null), installedStorePath);
 
     private Guid? RecordedUuid(string name) => new GuestStateDirectory(paths, name).RecordedDomainUuid();
 

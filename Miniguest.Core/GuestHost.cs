@@ -48,7 +48,8 @@ public sealed record RollbackResult(Generation Generation, DomainResync Domain);
 /// <param name="Domain">The domain; the caller disposes of it.</param>
 /// <param name="Definition">Its XML and what keeps its guest from writing to the host's store.</param>
 /// <param name="Uri">The libvirt URI it is defined on.</param>
-public sealed record DefinedDomain(Domain Domain, GuestDomainDefinition Definition, string Uri);
+/// <param name="HostPaths">Where the guest's files (its shares' directories, say) are on the domain's host.</param>
+public sealed record DefinedDomain(Domain Domain, GuestDomainDefinition Definition, string Uri, MiniguestPaths HostPaths);
 
 /// <summary>What <see cref="GuestHost.RemoveAsync"/> did.</summary>
 /// <param name="Installed">Whether a guest was installed (else only the data an earlier remove kept was purged).</param>
@@ -85,6 +86,7 @@ public sealed class GuestHost
     private readonly GuestInstaller _installer;
     private readonly ILogger _logger;
     private readonly RemoteGuests _remoteGuests;
+    private readonly RemoteGuestDomains _remoteDomains;
 
     /// <summary>A host with <paramref name="options"/> (default: the standard locations), logging to
     /// <paramref name="loggers"/>.</summary>
@@ -98,6 +100,7 @@ public sealed class GuestHost
         Domains = new GuestDomains(_options.Paths);
         _installer = new GuestInstaller(Store, Nix);
         _remoteGuests = new RemoteGuests(_options.Paths);
+        _remoteDomains = new RemoteGuestDomains(Domains, _logger);
     }
 
     /// <summary>Where things are.</summary>
@@ -173,7 +176,7 @@ public sealed class GuestHost
         }
         using var session = new SshSession(target);
         var remote = new RemoteTarget(target, session, _logger);
-        var (generation, storePath) = await _installer.InstallRemoteAsync(reference, name, target, remote, session, force, progress, cancellationToken)
+        var (generation, storePath) = await _installer.InstallRemoteAsync(reference.Installable, name, target, remote, session, force, progress, cancellationToken)
             .ConfigureAwait(false);
         _remoteGuests.Record(name, uri);
         return new RemoteInstallResult(name, uri, target.Host, generation, storePath);
@@ -185,6 +188,17 @@ public sealed class GuestHost
         CancellationToken cancellationToken = default)
     {
         using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        if (ElsewhereUri(name) is { } uri)
+        {
+            var target = SshTarget.FromLibvirtUri(uri)!;
+            UpgradeResult upgraded;
+            using (var session = new SshSession(target))
+            {
+                upgraded = await _installer.UpgradeRemoteAsync(name, target, new RemoteTarget(target, session, _logger), session, progress, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            return (upgraded, upgraded.Outcome == UpgradeOutcome.Locked ? null : await ResyncRemoteAsync(name, uri, cancellationToken).ConfigureAwait(false));
+        }
         var result = await _installer.UpgradeAsync(name, progress, cancellationToken).ConfigureAwait(false);
         return (result, result.Outcome == UpgradeOutcome.Locked ? null : Resync(Store.Get(name)));
     }
@@ -194,6 +208,12 @@ public sealed class GuestHost
     public async Task<RollbackResult> RollbackAsync(string name, int? to = null, CancellationToken cancellationToken = default)
     {
         using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        if (ElsewhereUri(name) is { } uri)
+        {
+            var rolledBack = await new RemoteTarget(SshTarget.FromLibvirtUri(uri)!, session: null, _logger).RollbackAsync(name, to, cancellationToken)
+                .ConfigureAwait(false);
+            return new RollbackResult(rolledBack, await ResyncRemoteAsync(name, uri, cancellationToken).ConfigureAwait(false));
+        }
         var generation = _installer.Rollback(name, to);
         return new RollbackResult(generation, Resync(Store.Get(name)));
     }
@@ -308,7 +328,7 @@ public sealed class GuestHost
         {
             var (all, current) = await new RemoteTarget(SshTarget.FromLibvirtUri(uri)!, session: null, _logger)
                 .GenerationsAsync(name, cancellationToken).ConfigureAwait(false);
-            return new GuestGenerations(all, current, Running: null);
+            return new GuestGenerations(all, current, RunningGeneration(name));
         }
         var guest = Store.Get(name);
         return new GuestGenerations(guest.Profile.Generations, guest.Profile.Current?.Number, RunningGeneration(name));
@@ -318,12 +338,12 @@ public sealed class GuestHost
     /// (or the domain of its name is not its own).</summary>
     public int? RunningGeneration(string name)
     {
-        var guest = Store.Get(name);
-        if (!HasDomainRecord(guest))
+        var uri = ElsewhereUri(name);
+        if (uri is null ? !HasDomainRecord(Store.Get(name)) : new GuestStateDirectory(Paths, name).RecordedDomainUuid() is null)
         {
             return null;
         }
-        using var connection = Connect(guest);
+        using var connection = uri is null ? Connect(Store.Get(name)) : Connection.Open(uri);
         try
         {
             using var domain = Domains.Find(connection, name);
@@ -338,8 +358,12 @@ public sealed class GuestHost
     }
 
     /// <summary>The domain <see cref="DefineAsync"/> would define, without defining it.</summary>
-    public GuestDomainDefinition BuildDefinition(string name, DomainOptions options)
+    public async Task<GuestDomainDefinition> BuildDefinitionAsync(string name, DomainOptions options, CancellationToken cancellationToken = default)
     {
+        if (ElsewhereUri(name) is { } uri)
+        {
+            return await _remoteDomains.BuildAsync(name, uri, options, cancellationToken).ConfigureAwait(false);
+        }
         var guest = Store.Get(name);
         using var connection = Connect(guest);
         return Domains.Build(connection, guest, options);
@@ -350,17 +374,21 @@ public sealed class GuestHost
     public async Task<DefinedDomain> DefineAsync(string name, DomainOptions options, CancellationToken cancellationToken = default)
     {
         using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        if (ElsewhereUri(name) is { } uri)
+        {
+            return await _remoteDomains.DefineAsync(name, uri, options, cancellationToken).ConfigureAwait(false);
+        }
         var guest = Store.Get(name);
         using var connection = Connect(guest);
         var definition = Domains.Build(connection, guest, options);
-        return new DefinedDomain(Domains.Define(connection, guest, definition), definition, connection.RequestedUri);
+        return new DefinedDomain(Domains.Define(connection, guest, definition), definition, connection.RequestedUri, Paths);
     }
 
     /// <summary>Starts the guest's domain, paused if asked (to attach its console first), once the store is known to
     /// be protected and its boot files to lie in the store. The caller disposes of the domain returned.</summary>
     /// <exception cref="UnprotectedStoreException">Nothing keeps the guest from writing to the host's store.</exception>
     /// <exception cref="GuestFileException">A file the domain boots from lies outside the store.</exception>
-    public Domain Start(string name, bool paused = false)
+    public async Task<Domain> StartAsync(string name, bool paused = false, CancellationToken cancellationToken = default)
     {
         var domain = OpenDomain(name);
         try
@@ -369,7 +397,7 @@ public sealed class GuestHost
             {
                 throw new GuestAlreadyRunningException(name);
             }
-            StartChecked(domain, paused);
+            await StartCheckedAsync(name, domain, paused, cancellationToken).ConfigureAwait(false);
             return domain;
         }
         catch
@@ -379,13 +407,17 @@ public sealed class GuestHost
         }
     }
 
-    /// <summary>Starts the guest (as <see cref="Start"/>) with its console attached from its first line: a VM starts
+    /// <summary>Starts the guest (as <see cref="StartAsync"/>) with its console attached from its first line: a VM starts
     /// paused and runs once the console is open. libvirt-LXC cannot start a container paused, so a container that
     /// finishes within milliseconds may stop first: then the answer is <see langword="null"/>.</summary>
     public async Task<GuestConsole?> StartWithConsoleAsync(string name, CancellationToken cancellationToken = default)
     {
-        var vm = Store.Get(name).LoadConfig().GuestType == GuestType.Qemu;
-        var domain = Start(name, paused: vm);
+        bool vm;
+        using (var stopped = OpenDomain(name))
+        {
+            vm = !GuestDomains.IsContainer(stopped.GetXml(DomainXmlFlags.Inactive));
+        }
+        var domain = await StartAsync(name, paused: vm, cancellationToken).ConfigureAwait(false);
         return await GuestConsole.AttachAsync(name, domain, vm ? domain.Resume : null, takeOver: false, cancellationToken, startedBeforeAttached: !vm)
             .ConfigureAwait(false);
     }
@@ -469,7 +501,7 @@ public sealed class GuestHost
         {
             await StopAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
         }
-        StartChecked(domain, paused: false);
+        await StartCheckedAsync(name, domain, paused: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts the guest with the host, or stops doing so; returns the setting now in force.</summary>
@@ -486,9 +518,8 @@ public sealed class GuestHost
     /// <exception cref="ForeignDomainException">A domain of its name exists that Miniguest did not define for it.</exception>
     public Domain OpenDomain(string name)
     {
-        var guest = Store.Get(name);
-        using var connection = Connect(guest);
-        return Domains.Get(connection, guest.Name);
+        using var connection = ElsewhereUri(name) is { } uri ? Connection.Open(uri) : Connect(Store.Get(name));
+        return Domains.Get(connection, name);
     }
 
     /// <summary>Brings the domains of the guests a NixOS host declares in line with <paramref name="manifest"/>: defines
@@ -532,7 +563,7 @@ public sealed class GuestHost
         {
             _logger.LogInformation("Restarting '{Guest}' on its new generation", guest.Name);
             await StopAsync(domain, guest.Name, TimeSpan.FromSeconds(60), force: true, cancellationToken).ConfigureAwait(false);
-            StartChecked(domain, paused: false);
+            await StartCheckedAsync(guest.Name, domain, paused: false, cancellationToken).ConfigureAwait(false);
         }
         return connection.RequestedUri;
     }
@@ -561,9 +592,17 @@ public sealed class GuestHost
         new GuestStateDirectory(Paths, name).Delete();
     }
 
-    private static void StartChecked(Domain domain, bool paused)
+    // The guest's domain started once its host's store is known to be protected: this host's, or the one it lives on.
+    private async Task StartCheckedAsync(string name, Domain domain, bool paused, CancellationToken cancellationToken)
     {
-        GuestDomains.EnsureSafeToStart(domain);
+        if (ElsewhereUri(name) is { } uri)
+        {
+            await _remoteDomains.EnsureSafeToStartAsync(name, uri, domain, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            GuestDomains.EnsureSafeToStart(domain);
+        }
         CrashPoint.Reach(CrashPoint.StartDomain);
         domain.Start(paused ? DomainCreateFlags.Paused : DomainCreateFlags.None);
     }
@@ -616,6 +655,30 @@ public sealed class GuestHost
         }
         using var domain = Domains.Find(connection, guest.Name);
         return new DomainResync(outcome, Domains.Status(domain, guest) == GuestStatus.Outdated);
+    }
+
+    // The domain of the guest on another host brought up to date with its current generation there, where it has one.
+    private async Task<DomainResync> ResyncRemoteAsync(string name, string uri, CancellationToken cancellationToken)
+    {
+        if (new GuestStateDirectory(Paths, name).RecordedDomainUuid() is null)
+        {
+            return new DomainResync(ResyncOutcome.NoDomain, false);
+        }
+        string before;
+        using (var connection = Connection.Open(uri))
+        using (var existing = Domains.Find(connection, name))
+        {
+            if (existing is null)
+            {
+                return new DomainResync(ResyncOutcome.NoDomain, false);
+            }
+            before = existing.GetXml(DomainXmlFlags.Inactive);
+        }
+        var defined = await _remoteDomains.DefineAsync(name, uri, new DomainOptions(), cancellationToken).ConfigureAwait(false);
+        using var updated = defined.Domain;
+        var current = DomainXml.ReadMetadata(defined.Definition.Xml)?.StorePath;
+        return new DomainResync(updated.GetXml(DomainXmlFlags.Inactive) == before ? ResyncOutcome.Unchanged : ResyncOutcome.Updated,
+            Domains.Status(updated, current) == GuestStatus.Outdated);
     }
 
     private bool HasDomainRecord(Guest guest) => _options.Uri is not null || File.Exists(Paths.ConnectionUriFile(guest.Name));

@@ -72,11 +72,11 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         return store.Get(name);
     }
 
-    /// <summary>Builds <paramref name="reference"/> here and installs it as guest <paramref name="name"/> on another host:
+    /// <summary>Builds <paramref name="installable"/> here and installs it as guest <paramref name="name"/> on another host:
     /// copies its closure to the target's store, then makes it the next generation of the guest's profile there and links
     /// the guest to it there. Nothing is linked on the target unless the whole closure arrived: Nix sets a profile only
     /// to a path its store holds whole. Returns the generation and its store path.</summary>
-    public async Task<(int Generation, string StorePath)> InstallRemoteAsync(InstallableReference reference, string name,
+    public async Task<(int Generation, string StorePath)> InstallRemoteAsync(string installable, string name,
         SshTarget target, RemoteTarget remote, SshSession session, bool force, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         await remote.CheckAsync(name, force, cancellationToken).ConfigureAwait(false);
@@ -84,7 +84,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         try
         {
             // The staging profile keeps the build from this host's garbage collector until the target's profile holds it.
-            var staged = await StageAsync(name, reference.Installable, progress, cancellationToken).ConfigureAwait(false);
+            var staged = await StageAsync(name, installable, progress, cancellationToken).ConfigureAwait(false);
             try
             {
                 await nix.CopyAsync(target.NixStoreUri, [staged], progress, session.NixEnvironment, cancellationToken).ConfigureAwait(false);
@@ -130,8 +130,41 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         {
             DropStaging(name);
         }
-        var after = guest.Profile.Current;
-        var moved = before is not null && after is not null && before.StorePath != after.StorePath;
+        return await ResultAsync(name, before, guest.Profile.Current, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>As <see cref="UpgradeAsync"/>, for a guest on another host: the flake its current generation there was
+    /// installed from is resolved and built here, its closure copied there, and made its next generation there. What
+    /// changed is told where this host's store still holds the generation before.</summary>
+    public async Task<UpgradeResult> UpgradeRemoteAsync(string name, SshTarget target, RemoteTarget remote, SshSession session,
+        IProgress<NixProgress>? progress, CancellationToken cancellationToken)
+    {
+        var facts = await remote.DescribeAsync(name, [], cancellationToken).ConfigureAwait(false);
+        if (facts is not { System: { } system, Source: { } source, Generation: { } number })
+        {
+            throw new GuestStateException($"guest '{name}' is not installed on {target.Host} any more (miniguest remove {name} forgets it here)");
+        }
+        var before = new Generation(number, system.Directory, default);
+        if (source.IsLocked)
+        {
+            return new UpgradeResult(name, UpgradeOutcome.Locked, before, before, []);
+        }
+        var resolved = await nix.ResolveFlakeAsync(source.OriginalUrl, cancellationToken).ConfigureAwait(false);
+        if (SameUrl(resolved, source.ResolvedUrl))
+        {
+            return new UpgradeResult(name, UpgradeOutcome.Unchanged, before, before, []);
+        }
+        var (generation, storePath) = await InstallRemoteAsync($"{source.OriginalUrl}#{source.AttrPath}", name, target, remote,
+            session, force: true, progress, cancellationToken).ConfigureAwait(false);
+        return await ResultAsync(name, before, new Generation(generation, storePath, DateTime.UtcNow), cancellationToken).ConfigureAwait(false);
+    }
+
+    // What an upgrade from before to after did: the versions that changed and the paths that are new, where both are in
+    // this host's store.
+    private async Task<UpgradeResult> ResultAsync(string name, Generation? before, Generation? after, CancellationToken cancellationToken)
+    {
+        var moved = before is not null && after is not null && before.StorePath != after.StorePath
+            && Directory.Exists(before.StorePath) && Directory.Exists(after.StorePath);
         var changes = moved ? await nix.DiffClosuresAsync(before!.StorePath, after!.StorePath, cancellationToken).ConfigureAwait(false) : [];
         var newPaths = moved
             ? (await nix.ClosureAsync(after!.StorePath, cancellationToken).ConfigureAwait(false))

@@ -19,7 +19,12 @@ public static class GuestShareDirectories
     /// <summary>Refuses a share whose source is Miniguest's state (where other guests' data and container roots are) or
     /// holds it, is not a directory, or leads into the store through a link.</summary>
     /// <exception cref="InvalidDomainOptionsException">Such a share.</exception>
-    public static void Check(MiniguestPaths paths, IEnumerable<GuestShare> shares)
+    public static void Check(MiniguestPaths paths, IEnumerable<GuestShare> shares) =>
+        Check(paths, shares, source => RealPath.Of(source) is { } real ? new GuestSystem.ResolvedFile(real, Directory.Exists(real)) : null, "this host");
+
+    /// <summary>As <see cref="Check(MiniguestPaths, IEnumerable{GuestShare})"/>, with each source resolved by
+    /// <paramref name="resolve"/> on <paramref name="host"/>: this one, or another.</summary>
+    internal static void Check(MiniguestPaths paths, IEnumerable<GuestShare> shares, Func<string, GuestSystem.ResolvedFile?> resolve, string host)
     {
         ArgumentNullException.ThrowIfNull(paths);
         foreach (var share in shares)
@@ -29,12 +34,11 @@ public static class GuestShareDirectories
                 continue;
             }
             CheckPlace(paths, share.Tag, source, source);
-            var real = RealPath.Of(source);
-            if (real is null || !Directory.Exists(real))
+            if (resolve(source) is not { IsDirectory: true } real)
             {
-                throw new InvalidDomainOptionsException($"share '{share.Tag}': its source {source} is not a directory on this host");
+                throw new InvalidDomainOptionsException($"share '{share.Tag}': its source {source} is not a directory on {host}");
             }
-            CheckPlace(paths, share.Tag, source, real);
+            CheckPlace(paths, share.Tag, source, real.RealPath);
         }
     }
 

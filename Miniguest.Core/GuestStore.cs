@@ -110,9 +110,10 @@ public sealed class GuestNotFoundException(string name) : MiniguestException($"n
     public string Name { get; } = name;
 }
 
-/// <summary>The guest was installed on another host, and the command does not reach other hosts yet.</summary>
+/// <summary>The guest was installed on another host: its files are there, not in this host's store of guests
+/// (<see cref="GuestHost"/>'s commands reach it there).</summary>
 public sealed class GuestOnOtherHostException(string name, string uri)
-    : MiniguestException($"guest '{name}' lives on {uri}: this command does not reach other hosts yet (install, list, generations and remove do)")
+    : MiniguestException($"guest '{name}' lives on {uri}: its files are there, not on this host")
 {
     /// <summary>The guest's name.</summary>
     public string Name { get; } = name;

@@ -15,30 +15,55 @@ namespace Miniguest.Core;
 public sealed record GuestSystem(string Directory, GuestConfig Config, string KernelParams, string? Kernel, string? Initrd,
     string BootDirectory)
 {
+    /// <summary>The files of a guest's build output that Miniguest reads, by their names in it.</summary>
+    internal static readonly string[] Files = [GuestConfig.FileName, "boot", "boot/init", "kernel", "initrd", "kernel-params"];
+
     /// <summary>Reads the guest at <paramref name="directory"/>, whose files must all lead into
     /// <paramref name="store"/>.</summary>
     /// <exception cref="GuestFileException">A file the guest needs is missing, corrupt, or leads out of the store.</exception>
-    public static GuestSystem Load(string directory, string store = NixStore.DefaultDirectory)
+    public static GuestSystem Load(string directory, string store = NixStore.DefaultDirectory) =>
+        Read(directory, file => NixStore.TryResolve(Path.Combine(directory, file), store) is { } real
+            ? new ResolvedFile(real, System.IO.Directory.Exists(real))
+            : null, File.ReadAllBytes);
+
+    /// <summary>Where a file of the build output really is, inside the store, and whether it is a directory.</summary>
+    internal sealed record ResolvedFile(string RealPath, bool IsDirectory);
+
+    /// <summary>Reads a guest whose <see cref="Files"/> were resolved (inside the store, or <see langword="null"/> where
+    /// missing) by <paramref name="resolve"/>, and whose small files <paramref name="read"/> reads by their real paths: on
+    /// this host or another.</summary>
+    internal static GuestSystem Read(string directory, Func<string, ResolvedFile?> resolve, Func<string, byte[]> read)
     {
-        var config = GuestConfig.Load(Require(directory, GuestConfig.FileName, store));
-        var boot = Require(directory, "boot", store);
-        if (!System.IO.Directory.Exists(boot))
+        string Require(string file) =>
+            resolve(file)?.RealPath ?? throw new GuestFileException(Path.Combine(directory, file), "missing from the guest's build output");
+        var configFile = Require(GuestConfig.FileName);
+        var config = GuestConfig.Parse(ReadFile(configFile, read), configFile);
+        var boot = Require("boot");
+        if (resolve("boot") is not { IsDirectory: true })
         {
             throw new GuestFileException(Path.Combine(directory, "boot"), "not a directory");
         }
-        Require(directory, "boot/init", store);
+        Require("boot/init");
         if (config.GuestType != GuestType.Qemu)
         {
             return new GuestSystem(directory, config, "", null, null, boot);
         }
         // Guests built by the original module have no kernel-params: they boot with the defaults.
-        var kernelParams = NixStore.TryResolve(Path.Combine(directory, "kernel-params"), store) is { } paramsFile
-            ? SmallFile.ReadText(paramsFile).Trim()
+        var kernelParams = resolve("kernel-params") is { } paramsFile
+            ? System.Text.Encoding.UTF8.GetString(ReadFile(paramsFile.RealPath, read)).Trim()
             : "";
-        return new GuestSystem(directory, config, kernelParams, Require(directory, "kernel", store), Require(directory, "initrd", store), boot);
+        return new GuestSystem(directory, config, kernelParams, Require("kernel"), Require("initrd"), boot);
     }
 
-    private static string Require(string directory, string file, string store) =>
-        NixStore.TryResolve(Path.Combine(directory, file), store)
-            ?? throw new GuestFileException(Path.Combine(directory, file), "missing from the guest's build output");
+    private static byte[] ReadFile(string path, Func<string, byte[]> read)
+    {
+        try
+        {
+            return read(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GuestFileException(path, e.Message, e);
+        }
+    }
 }

@@ -23,12 +23,16 @@ public static class NixStore
         {
             throw new GuestFileException(path, e.Message, e);
         }
-        if (real is null)
-        {
-            return null;
-        }
+        return real is null ? null : RequireInside(path, real, store);
+    }
+
+    /// <summary><paramref name="real"/>, where <paramref name="path"/> really is (resolved on this host or another), provided
+    /// that is inside <paramref name="store"/>.</summary>
+    /// <exception cref="GuestFileException">It is outside the store.</exception>
+    internal static string RequireInside(string path, string real, string store = DefaultDirectory)
+    {
         var inside = store.TrimEnd('/') + "/";
-        return real.StartsWith(inside, StringComparison.Ordinal) && real.Length > inside.Length
+        return real.StartsWith(inside, StringComparison.Ordinal) && real.Length > inside.Length && !real.Split('/').Contains("..")
             ? real
             : throw new GuestFileException(path, $"leads to {real}, outside the Nix store {store}: a guest's files must lie in the store");
     }

@@ -27,14 +27,27 @@ public static class ProfileManifest
     /// <exception cref="GuestFileException">The manifest is missing, corrupt, or has no flake element.</exception>
     public static FlakeSource ReadSource(string manifestPath)
     {
-        JsonDocument document;
+        byte[] bytes;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
+            bytes = File.ReadAllBytes(manifestPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new GuestFileException(manifestPath, e.Message, e);
+        }
+        return ParseSource(bytes, manifestPath);
+    }
+
+    /// <summary>Where the guest of the manifest read from <paramref name="manifestPath"/> (another host's, say) was
+    /// installed from.</summary>
+    /// <exception cref="GuestFileException">It does not parse, or records no flake.</exception>
+    public static FlakeSource ParseSource(byte[] utf8Json, string manifestPath)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8Json);
         }
         catch (JsonException e)
         {

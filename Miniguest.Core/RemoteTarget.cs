@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 
@@ -19,13 +20,53 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     private static readonly MiniguestPaths TargetPaths = new();
 
     // $1: what to do; $2: the profiles' directory; $3: the links' directory; $4: the state directory; then the names
-    // (show), or one name and its lock file, and for check and link a store path (none for check) and whether to replace
-    // an installed guest. Check changes nothing: it says whether link would refuse. Exit
-    // 65: a link there is not Miniguest's; 73: the guest is installed there already; 75: another command holds it.
+    // (show), or one name and the paths to resolve (describe), or one name and its lock file, and for check and link a
+    // store path (none for check) and whether to replace an installed guest, for prepare what the domain needs (below).
+    // Check changes nothing: it says whether link would refuse. Describe prints every path base64-encoded: a build
+    // output's links may lead to any name. Exit 65: a link there is not Miniguest's; 66: the guest is not installed
+    // there; 73: the guest is installed there already; 75: another command holds it.
     private const string Script = """
         set -eu
+        umask 022
         op=$1 profiles=$2 guests=$3 state=$4
         shift 4
+        b64() { printf '%s' "$1" | base64 -w0; }
+        kind() { if [ -d "$1" ]; then echo d; else echo f; fi; }
+        if [ "$op" = describe ]; then
+          name=$1
+          shift
+          if [ -L "$profiles/$name" ]; then
+            top=$(readlink -f "$profiles/$name")
+            printf 'generation\t%s\n' "$(readlink "$profiles/$name")"
+            printf 'top\t%s\n' "$(b64 "$top")"
+            for file in manifest.json miniguest-config.json boot boot/init kernel initrd kernel-params; do
+              real=$(readlink -f "$top/$file") && [ -e "$real" ] || continue
+              printf 'file\t%s\t%s\t%s\n' "$file" "$(kind "$real")" "$(b64 "$real")"
+              case $file:$real in
+                manifest.json:/nix/store/?*|miniguest-config.json:/nix/store/?*|kernel-params:/nix/store/?*)
+                  [ -f "$real" ] && printf 'content\t%s\t%s\n' "$file" "$(base64 -w0 < "$real")" ;;
+              esac
+            done
+          fi
+          index=0
+          for path in "$@"; do
+            if real=$(readlink -f "$path") && [ -e "$real" ]; then
+              printf 'path\t%s\t%s\t%s\n' "$index" "$(kind "$real")" "$(b64 "$real")"
+            fi
+            index=$((index + 1))
+          done
+          if [ -e /proc/self/ns/user ]; then
+            printf 'userns\t%s\n' "$(cat /proc/sys/user/max_user_namespaces)"
+          fi
+          for daemon in libvirtd virtqemud; do
+            pid=$(cat "/run/$daemon.pid" 2>/dev/null) || continue
+            if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$daemon" ]; then
+              printf 'mounts\t%s\t%s\n' "$(b64 "$daemon (pid $pid)")" "$(base64 -w0 < "/proc/$pid/mountinfo")"
+              break
+            fi
+          done
+          exit 0
+        fi
         if [ "$op" = show ]; then
           for name in "$@"; do
             if [ -L "$profiles/$name" ]; then
@@ -54,11 +95,63 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             exit 65
           fi
         fi
-        if [ "$op" != unlink ] && [ "$4" != force ] && [ -L "$profile" ]; then
-          echo "guest '$name' is already installed there (install --force replaces it)" >&2
-          exit 73
+        if [ "$op" = check ] || [ "$op" = link ]; then
+          if [ "$4" != force ] && [ -L "$profile" ]; then
+            echo "guest '$name' is already installed there (install --force replaces it)" >&2
+            exit 73
+          fi
         fi
         case $op in
+          prepare)
+            # $3: qemu or lxc; $4: the domain's UUID; $5: its URI there; $6, $7: the uid and gid of the guest's root on
+            # the host (empty: host root); then the tags of the shares to make. Only root writes in the state directory
+            # and in the shares' top; in a container's root, which its guest writes in, only the guest's own root acts.
+            [ -L "$profile" ] || { echo "guest '$name' is not installed there" >&2; exit 66; }
+            kind=$3 uuid=$4 uri=$5 uid=${6:-0} gid=${7:-0}
+            shift 7
+            dir=$state/guests/$name
+            mkdir -p "$dir"
+            if [ "$kind" = lxc ]; then
+              [ -d "$dir/root" ] || mkdir -m 755 "$dir/root"
+              if [ "$uid" != 0 ]; then
+                chown -h "$uid:$gid" "$dir/root"
+                (cd / && setpriv --reuid="$uid" --regid="$gid" --clear-groups mkdir -p "$dir/root/sys/fs/cgroup")
+              fi
+            fi
+            if [ $# -gt 0 ]; then
+              mkdir -p "$state/shares"
+              chmod 711 "$state/shares"
+              [ -d "$state/shares/$name" ] || mkdir -m 700 "$state/shares/$name"
+              chown -h "$uid:$gid" "$state/shares/$name"
+              for tag in "$@"; do
+                [ -d "$state/shares/$name/$tag" ] || mkdir -m 755 "$state/shares/$name/$tag"
+                chown -h "$uid:$gid" "$state/shares/$name/$tag"
+              done
+            fi
+            printf '%s\n' "$uri" > "$dir/.connection-uri.tmp"
+            mv -f "$dir/.connection-uri.tmp" "$dir/connection-uri"
+            printf '%s\n' "$uuid" > "$dir/.domain-uuid.tmp"
+            mv -f "$dir/.domain-uuid.tmp" "$dir/domain-uuid" ;;
+          rollback)
+            # $3: the generation to go to; empty: the one before the current.
+            [ -L "$profile" ] || { echo "guest '$name' is not installed there" >&2; exit 66; }
+            current=$(readlink "$profile")
+            current=${current#"$name"-}
+            current=${current%-link}
+            to=$3
+            if [ -z "$to" ]; then
+              for generation in "$profile"-*-link; do
+                number=${generation#"$profile"-}
+                number=${number%-link}
+                case $number in ''|*[!0-9]*) continue ;; esac
+                if [ "$number" -lt "$current" ] && { [ -z "$to" ] || [ "$number" -gt "$to" ]; }; then to=$number; fi
+              done
+              [ -n "$to" ] || { echo "guest '$name' has no generation before $current there" >&2; exit 66; }
+            fi
+            [ -L "$profile-$to-link" ] || { echo "guest '$name' has no generation $to there" >&2; exit 66; }
+            ln -sfn "$name-$to-link" "$profiles/.$name.tmp"
+            mv -Tf "$profiles/.$name.tmp" "$profile"
+            printf '%s\t%s\t%s\n' "$name-$to-link" "$(readlink -f "$profile")" "$(stat -c %Y "$profile-$to-link")" ;;
           link)
             mkdir -p "$profiles" "$guests" "$state/guests/$name"
             nix-env --profile "$profile" --set "$3" >/dev/null
@@ -66,14 +159,14 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             mv -Tf "$guests/.$name.tmp" "$link"
             readlink "$profile" ;;
           unlink)
-            rm -f "$link" "$guests/.$name.tmp" "$profile"
+            rm -f "$link" "$guests/.$name.tmp" "$profiles/.$name.tmp" "$profile"
             for generation in "$profile"-*-link; do
               case ${generation#"$profile"-} in
                 *[!0-9]*-link|-link) ;;
                 *) rm -f "$generation" ;;
               esac
             done
-            rm -f "$state/guests/$name/console.log"
+            rm -f "$state/guests/$name/console.log" "$state/guests/$name/connection-uri" "$state/guests/$name/domain-uuid"
             rmdir "$state/guests/$name" 2>/dev/null || true ;;
         esac
         """;
@@ -94,6 +187,36 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     /// that cannot be reached or would refuse the guest costs neither.</summary>
     public Task CheckAsync(string name, bool force, CancellationToken cancellationToken) =>
         RunAsync(["check", GuestName.Validate(name), TargetPaths.LockFile(name), "", force ? "force" : "keep"], cancellationToken);
+
+    /// <summary>What the target says of the guest (its current generation and system) and of itself (its libvirtd's
+    /// mounts, user namespaces), and where each of <paramref name="paths"/> really is there.</summary>
+    /// <exception cref="GuestFileException">A file of the guest's build output there is corrupt or leads out of the store.</exception>
+    public async Task<TargetFacts> DescribeAsync(string name, IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        var output = await RunAsync(["describe", GuestName.Validate(name), .. paths], cancellationToken).ConfigureAwait(false);
+        return TargetFacts.Parse(name, target.Host, output, paths.Count);
+    }
+
+    /// <summary>Makes ready on the target what the guest's domain needs before it is defined there: a container's root
+    /// (given to the guest's root, <paramref name="ids"/>' mapped one where it has a user namespace), the directories of
+    /// the shares tagged <paramref name="ownShares"/>, and the target's own record of the domain, so that a
+    /// <c>miniguest</c> run there knows the domain as the guest's.</summary>
+    public Task PrepareAsync(string name, GuestType type, Guid uuid, string uriThere, UserNamespaceMapping? ids, IEnumerable<string> ownShares,
+        CancellationToken cancellationToken) =>
+        RunAsync(["prepare", GuestName.Validate(name), TargetPaths.LockFile(name), type == GuestType.Lxc ? "lxc" : "qemu", uuid.ToString("D"), uriThere,
+            ids?.UidTarget.ToString(CultureInfo.InvariantCulture) ?? "", ids?.GidTarget.ToString(CultureInfo.InvariantCulture) ?? "", .. ownShares],
+            cancellationToken);
+
+    /// <summary>Points the guest's profile on the target at generation <paramref name="to"/>, or at the one before the
+    /// current; returns that generation.</summary>
+    /// <exception cref="RemoteHostException">It has no such generation there.</exception>
+    public async Task<Generation> RollbackAsync(string name, int? to, CancellationToken cancellationToken)
+    {
+        var output = await RunAsync(["rollback", GuestName.Validate(name), TargetPaths.LockFile(name), to?.ToString(CultureInfo.InvariantCulture) ?? ""],
+            cancellationToken).ConfigureAwait(false);
+        return ParseGeneration(name, output.Trim())
+            ?? throw new RemoteHostException(target.Host, $"the profile of '{name}' names no generation: {output.Trim()}");
+    }
 
     /// <summary>Deletes the guest's link, profile and generations on the target, and its state there.</summary>
     public Task UnlinkAsync(string name, CancellationToken cancellationToken) =>
@@ -128,17 +251,23 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
                 case ["current", var link]:
                     current = GenerationNumber(name, link);
                     break;
-                case [var link, var storePath, var seconds] when GenerationNumber(name, link) is { } number
-                    && long.TryParse(seconds, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch):
-                    all.Add(new Generation(number, storePath, DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime));
+                case [_, _, _] when ParseGeneration(name, line) is { } generation:
+                    all.Add(generation);
                     break;
             }
         }
         return ([.. all.OrderBy(generation => generation.Number)], current);
     }
 
+    // NAME-N-link, its store path and its time in seconds, tab-separated, to a generation.
+    private static Generation? ParseGeneration(string name, string line) =>
+        line.Split('\t') is [var link, var storePath, var seconds] && GenerationNumber(name, link) is { } number
+        && long.TryParse(seconds, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch)
+            ? new Generation(number, storePath, DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime)
+            : null;
+
     // NAME-N-link, the profile link's target, to N.
-    private static int? GenerationNumber(string name, string link) =>
+    internal static int? GenerationNumber(string name, string link) =>
         link.StartsWith(name + "-", StringComparison.Ordinal) && link.EndsWith("-link", StringComparison.Ordinal)
         && int.TryParse(link.AsSpan(name.Length + 1, link.Length - name.Length - 6), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
             ? number

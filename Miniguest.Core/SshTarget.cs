@@ -56,6 +56,14 @@ public sealed record SshTarget(string? User, string Host, string? KeyFile)
         return new SshTarget(user, parsed.Host, QueryParameter(parsed, "keyfile"));
     }
 
+    /// <summary>The URI the target's own tools name the daemon of <paramref name="uri"/> by: <c>qemu+ssh://root@web1/system</c>
+    /// is <c>qemu:///system</c> there.</summary>
+    internal static string UriOnTarget(string uri)
+    {
+        var parsed = new Uri(uri);
+        return $"{parsed.Scheme[..parsed.Scheme.IndexOf('+', StringComparison.Ordinal)]}://{parsed.AbsolutePath}";
+    }
+
     /// <summary>Runs <paramref name="arguments"/> on the target (each one quoted for the remote shell, which ssh hands
     /// them to as one line), with ssh's options from <see cref="SshOptionsVariable"/>.</summary>
     /// <param name="arguments">The command and its arguments.</param>

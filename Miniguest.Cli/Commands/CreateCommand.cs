@@ -52,13 +52,7 @@ internal static class CreateCommand
         });
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
-            var guest = context.Store.Get(parse.GetRequiredValue(name));
-            var config = guest.LoadConfig();
-            var guestType = config.GuestType;
-            if (parse.GetValue(type) is { } oldType && (oldType == "lxc") != (guestType == GuestType.Lxc))
-            {
-                throw new GuestStateException($"guest '{guest.Name}' is {(guestType == GuestType.Lxc ? "a container" : "a VM")}; -t {oldType} does not apply");
-            }
+            var guest = parse.GetRequiredValue(name);
             var options = new DomainOptions
             {
                 MemoryMiB = parse.GetValue(memory),
@@ -68,17 +62,26 @@ internal static class CreateCommand
                 Interfaces = Attachments(parse.GetValue(network) ?? [], parse.GetValue(bridge) ?? []),
                 AllowWritableStore = parse.GetValue(allowWritableStore) ? true : null,
             };
-            if (parse.GetValue(printXml))
+            var oldType = parse.GetValue(type);
+            if (parse.GetValue(printXml) || oldType is not null)
             {
-                var definition = context.Host.BuildDefinition(guest.Name, options);
-                LogProtection(context, definition.Protection);
-                await context.Out.WriteLineAsync(definition.Xml);
-                return CommandAction.Success;
+                var definition = await context.Host.BuildDefinitionAsync(guest, options, cancellationToken);
+                var guestType = definition.Config.GuestType;
+                if (oldType is not null && (oldType == "lxc") != (guestType == GuestType.Lxc))
+                {
+                    throw new GuestStateException($"guest '{guest}' is {(guestType == GuestType.Lxc ? "a container" : "a VM")}; -t {oldType} does not apply");
+                }
+                if (parse.GetValue(printXml))
+                {
+                    LogProtection(context, definition.Protection);
+                    await context.Out.WriteLineAsync(definition.Xml);
+                    return CommandAction.Success;
+                }
             }
-            var defined = await context.Host.DefineAsync(guest.Name, options, cancellationToken);
+            var defined = await context.Host.DefineAsync(guest, options, cancellationToken);
             using var domain = defined.Domain;
             LogProtection(context, defined.Definition.Protection);
-            await context.ReportAsync($"defined '{guest.Name}' on {defined.Uri}");
+            await context.ReportAsync($"defined '{guest}' on {defined.Uri}");
             await context.ReportAsync(defined.Definition.Interfaces.Count == 0
                 ? "  no network interface (--network NAME or --bridge BRIDGE adds one)"
                 : string.Join(Environment.NewLine, defined.Definition.Interfaces.Select(nic => $"  interface {nic.MacAddress} on {nic.Attachment}")));
@@ -87,10 +90,10 @@ internal static class CreateCommand
                 await context.ReportAsync("  free page reporting: memory the guest frees goes back to the host");
             }
             // The host directories the guest gets: a source of the build output's own choosing is there to be seen.
-            foreach (var share in config.Shares)
+            foreach (var share in defined.Definition.Config.Shares)
             {
                 await context.ReportAsync($"  share '{share.Tag}' at {share.MountPoint}{(share.ReadOnly ? " (read-only)" : "")}: "
-                    + (share.Source ?? context.Host.Paths.ShareDirectory(guest.Name, share.Tag)));
+                    + (share.Source ?? defined.HostPaths.ShareDirectory(guest, share.Tag)));
             }
             return CommandAction.Success;
         });

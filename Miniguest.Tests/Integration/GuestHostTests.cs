@@ -44,7 +44,7 @@ public sealed class GuestHostTests : HostFixture
         await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#container"), name);
         (await guests.DefineAsync(name, new DomainOptions())).Domain.Dispose();
         File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
-        using var running = guests.Start(name);
+        using var running = await guests.StartAsync(name);
 
         Assert.ThrowsAsync<GuestRunningException>(() => guests.RemoveAsync(name, keepDomain: true));
 
@@ -69,7 +69,7 @@ public sealed class GuestHostTests : HostFixture
         xml.Descendants("filesystem").Elements("readonly").Remove();
         using var edited = connection.DefineDomain(xml.ToString());
 
-        var refused = Assert.Throws<UnprotectedStoreException>(() => guests.Start(name).Dispose());
+        var refused = Assert.ThrowsAsync<UnprotectedStoreException>(async () => (await guests.StartAsync(name)).Dispose());
 
         Assert.That(refused!.Message, Does.Contain("<readonly/>"));
         Assert.That(edited.IsActive, Is.False, "not started");

@@ -46,7 +46,7 @@ public sealed class ConsoleTests : HostFixture
         Host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
         Host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
         // Paused, the VM keeps its console open (the test guest powers off once it has booted).
-        new GuestHost(new GuestHostOptions { Paths = Host.Paths }).Start(name, paused: true).Dispose();
+        (await new GuestHost(new GuestHostOptions { Paths = Host.Paths }).StartAsync(name, paused: true)).Dispose();
         using var first = new TerminalSession(Host.StartOnTerminal("console", name));
         await first.WaitForAsync("Press Ctrl+] to leave.");
 
@@ -89,85 +89,5 @@ public sealed class ConsoleTests : HostFixture
         using var connection = Connection.Open("lxc:///");
         using var domain = connection.GetDomain(name);
         return domain.IsActive;
-    }
-
-    /// <summary>A command on a pseudo-terminal: what it shows is collected; keys are typed into it.</summary>
-    private sealed class TerminalSession : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _screen = new();
-        private readonly Task _reader;
-
-        public TerminalSession(Process process)
-        {
-            _process = process;
-            _reader = Task.Run(async () =>
-            {
-                var buffer = new char[1024];
-                int read;
-                while ((read = await process.StandardOutput.ReadAsync(buffer)) > 0)
-                {
-                    lock (_screen)
-                    {
-                        _screen.Append(buffer, 0, read);
-                    }
-                }
-            });
-        }
-
-        private string Screen
-        {
-            get
-            {
-                lock (_screen)
-                {
-                    return _screen.ToString();
-                }
-            }
-        }
-
-        public bool HasExited => _process.HasExited;
-
-        public void Type(params byte[] keys)
-        {
-            _process.StandardInput.BaseStream.Write(keys);
-            _process.StandardInput.BaseStream.Flush();
-        }
-
-        public async Task WaitForAsync(string text, string? alsoIn = null)
-        {
-            var deadline = DateTime.UtcNow + Patience;
-            while (!Screen.Contains(text, StringComparison.Ordinal)
-                && !(alsoIn is not null && File.Exists(alsoIn) && File.ReadAllText(alsoIn).Contains(text, StringComparison.Ordinal)))
-            {
-                if (_process.HasExited || DateTime.UtcNow > deadline)
-                {
-                    await Task.WhenAny(_reader, Task.Delay(1000));
-                    Assert.Fail($"the terminal never showed \"{text}\"; it showed:\n{Screen}");
-                }
-                await Task.Delay(50);
-            }
-        }
-
-        /// <summary>The command's exit code; fails the test if it does not end within ten seconds.</summary>
-        public int WaitForExit()
-        {
-            if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
-            {
-                Assert.Fail($"the command did not end; the terminal showed:\n{Screen}");
-            }
-            _process.WaitForExit();
-            return _process.ExitCode;
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            TestContext.Out.WriteLine($"the terminal showed:\n{Screen}");
-            _process.Dispose();
-        }
     }
 }

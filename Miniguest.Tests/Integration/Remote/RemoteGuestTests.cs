@@ -13,6 +13,7 @@ public sealed class RemoteGuestTests : HostFixture
 {
     private const string Profiles = "/nix/var/nix/profiles/miniguest-profiles";
     private static readonly string Vm = TestGuestFlake.Reference + "#vm";
+    private static readonly TimeSpan BootPatience = TimeSpan.FromMinutes(3);
     private RemoteHost? _remote;
 
     private RemoteHost Remote => _remote ?? throw new InvalidOperationException("the simulated host is up only while the fixture runs");
@@ -45,7 +46,86 @@ public sealed class RemoteGuestTests : HostFixture
             return;
         }
         Remote.Exec("sh", "-c", $"rm -f /etc/miniguests/* {Profiles}/*");
+        Remote.Exec("sh", "-c", "for uri in qemu:///system lxc:///; do for domain in $(virsh -c $uri list --all --name); do "
+            + "virsh -c $uri destroy $domain; virsh -c $uri undefine $domain; done; done >/dev/null 2>&1");
         Remote.StartSshdIfStopped();
+    }
+
+    [Test]
+    public async Task Create_defines_the_vm_there_and_it_boots_there_with_its_console_read_through_the_connection()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", name, Vm);
+
+        var created = Host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
+        using (var console = new TerminalSession(Host.StartOnTerminal("start", "--console", name), BootPatience))
+        {
+            await console.WaitForAsync("miniguest-test-guest: vm is up");
+            await console.WaitForAsync("miniguest-test-guest: store-write=refused");
+            Assert.That(console.WaitForExit(), Is.Zero, "the console ends with the guest, which powers off");
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(created.Out, Does.Contain($"defined '{name}' on {Remote.QemuUri}"));
+            Assert.That(created.Error, Does.Contain("shared read-only over 9p"), "the store's protection, reported");
+            Assert.That(Remote.Exec("virsh", "-c", "qemu:///system", "list", "--all", "--name").Out, Does.Contain(name), "defined there");
+            Assert.That(Remote.RunHere("virsh", "-c", "qemu:///system", "dominfo", name).ExitCode, Is.Not.Zero, "not here");
+            Assert.That(Remote.Exec("cat", $"/var/lib/miniguest/guests/{name}/connection-uri").Out.Trim(), Is.EqualTo("qemu:///system"),
+                "the host there knows the domain as the guest's");
+            Assert.That(Remote.Exec("cat", $"/var/lib/miniguest/guests/{name}/console.log").Out, Does.Contain("miniguest-test-guest: vm is up"),
+                "its console log is there");
+            Assert.That(Remote.PathExists("/nix/store/miniguest-write-probe-vm"), Is.False, "the guest did not write to the store there");
+        }
+    }
+
+    [Test]
+    public async Task A_container_there_runs_in_a_user_namespace_and_is_stopped_from_here()
+    {
+        var name = MiniguestHost.UniqueName("rct");
+        Host.Ok("-c", Remote.LxcUri, "install", "-n", name, TestGuestFlake.Reference + "#container");
+        Host.Ok("create", name);
+        var root = $"/var/lib/miniguest/guests/{name}/root";
+        // The test container waits for its shutdown while this file is in its root.
+        Remote.Exec("touch", $"{root}/miniguest-test-wait");
+
+        using (var console = new TerminalSession(Host.StartOnTerminal("start", "--console", name), BootPatience))
+        {
+            await console.WaitForAsync("miniguest-test-guest: waiting for shutdown");
+        }
+        var owner = Remote.Exec("stat", "--format=%u", root).Out.Trim();
+        var running = Host.Ok("list", "--json").Out;
+        // The test container's init is a shell that libvirt-LXC's default request does not reach: it is pulled off.
+        var stop = Host.Ok("stop", "--force", "--timeout", "2", name);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(uint.Parse(owner, System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(65536u),
+                "its root belongs to the container's own root, an unprivileged id there");
+            Assert.That(running, Does.Contain("\"domainState\": \"running\""), "list sees it run there");
+            Assert.That(stop.Out, Does.Contain("forced it off").Or.Contain("stopped"));
+            Assert.That(Remote.Exec("virsh", "-c", "lxc:///", "domstate", name).Out.Trim(), Is.EqualTo("shut off"));
+        }
+    }
+
+    [Test]
+    public void Remove_undefines_the_domain_there()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", name, Vm);
+        Host.Ok("create", name, "--virt-type", "qemu");
+        Host.Ok("autostart", name, "on");
+        var autostart = Remote.Exec("virsh", "-c", "qemu:///system", "dominfo", name).Out;
+
+        Host.Ok("remove", name);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(autostart, Does.Match(@"Autostart:\s+enable"));
+            Assert.That(Remote.Exec("virsh", "-c", "qemu:///system", "list", "--all", "--name").Out, Does.Not.Contain(name));
+            Assert.That(Remote.PathExists($"/var/lib/miniguest/guests/{name}/domain-uuid"), Is.False, "nor its record there");
+            Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False, "nor here");
+        }
     }
 
     [Test]
@@ -243,13 +323,42 @@ public sealed class RemoteGuestTests : HostFixture
     }
 
     [Test]
-    public void Commands_that_do_not_reach_other_hosts_yet_say_so()
+    public void Upgrade_and_rollback_move_the_profile_there_and_bring_its_domain_along()
     {
         var name = MiniguestHost.UniqueName("rvm");
-        Host.Ok("-c", Remote.QemuUri, "install", "-n", name, Vm);
+        var flake = TestGuestFlake.CopyForEditing();
+        try
+        {
+            Host.Ok("-c", Remote.QemuUri, "install", "-n", name, $"path:{flake}#vm");
+            Host.Ok("create", name, "--virt-type", "qemu");
+            string DomainStorePath() => Remote.Exec("virsh", "-c", "qemu:///system", "dumpxml", "--inactive", name).Out;
+            var first = Remote.Exec("readlink", "-f", $"{Profiles}/{name}").Out.Trim();
+            var upToDate = Host.Ok("upgrade", name);
 
-        var start = Host.Run("start", name);
+            TestGuestFlake.ChangeGuest(flake, "remote upgrade");
+            var upgrade = Host.Ok("upgrade", name);
+            var second = Remote.Exec("readlink", "-f", $"{Profiles}/{name}").Out.Trim();
+            var upgradedDomain = DomainStorePath();
+            var rollback = Host.Ok("rollback", name);
+            var rolledBack = Remote.Exec("readlink", $"{Profiles}/{name}").Out.Trim();
+            var rolledBackDomain = DomainStorePath();
 
-        Assert.That(start.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains($"lives on {Remote.QemuUri}").And.Some.Contains("not reach other hosts yet"));
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(upToDate.Out, Does.Contain("up to date (generation 1)"));
+                Assert.That(upgrade.Out, Does.Contain("generation 1 -> 2"));
+                Assert.That(second, Is.Not.EqualTo(first));
+                Assert.That(Remote.StorePathValid(second), Is.True, "the new generation's closure is whole there");
+                Assert.That(upgradedDomain, Does.Contain(second).And.Not.Contain(first), "the domain there was defined again on it");
+                Assert.That(rollback.Out, Does.Contain("now at generation 1"));
+                Assert.That(rolledBack, Is.EqualTo($"{name}-1-link"));
+                Assert.That(rolledBackDomain, Does.Contain(first).And.Not.Contain(second), "and again on the generation rolled back to");
+                Assert.That(Host.Run("rollback", name).ErrorLines, Has.Some.Contains("no generation before 1"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(flake, recursive: true);
+        }
     }
 }

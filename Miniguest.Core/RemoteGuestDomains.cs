@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+using Miniguest.Libvirt;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Core;
+
+/// <summary>
+/// The domain of a guest on another host, through that host's libvirtd: built from what the host says of the guest and of
+/// itself (<see cref="TargetFacts"/>), by the same rules as a domain here; what it needs there (a container's root, its
+/// shares' directories) made ready there by <see cref="RemoteTarget"/>; recorded here as a domain here is, so that
+/// finding it again, listing it and removing it are the same as here; and started only once the host's own answers say
+/// that its store is protected and that the domain boots from files in its store.
+/// </summary>
+internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
+{
+    // The guest's files on its host: at that host's standard locations, where RemoteTarget puts them.
+    private static readonly MiniguestPaths HostPaths = new();
+
+    /// <summary>The domain the guest on the host of <paramref name="uri"/> would have, without defining it.</summary>
+    public async Task<GuestDomainDefinition> BuildAsync(string name, string uri, DomainOptions options, CancellationToken cancellationToken)
+    {
+        var (target, session) = Open(uri);
+        using (session)
+        {
+            using var connection = Connection.Open(uri);
+            return await BuildAsync(name, target, session, connection, options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Defines the guest's domain on its host, or updates the one it has there.</summary>
+    public async Task<DefinedDomain> DefineAsync(string name, string uri, DomainOptions options, CancellationToken cancellationToken)
+    {
+        var (target, session) = Open(uri);
+        using (session)
+        {
+            using var connection = Connection.Open(uri);
+            var definition = await BuildAsync(name, target, session, connection, options, cancellationToken).ConfigureAwait(false);
+            var ids = definition.Config.GuestType == GuestType.Lxc ? DomainXml.ReadContainer(definition.Xml).UserNamespace : null;
+            CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
+            await new RemoteTarget(target, session, logger).PrepareAsync(name, definition.Config.GuestType, definition.Uuid, SshTarget.UriOnTarget(uri), ids,
+                definition.Config.Shares.Where(share => share.Source is null).Select(share => share.Tag), cancellationToken).ConfigureAwait(false);
+            return new DefinedDomain(domains.DefineRecorded(connection, name, definition), definition, connection.RequestedUri, HostPaths);
+        }
+    }
+
+    /// <summary>Refuses to start <paramref name="domain"/>, of the guest on the host of <paramref name="uri"/>, as
+    /// <see cref="GuestDomains.EnsureSafeToStart(Domain)"/> does here, with the host's mounts and its own resolution of
+    /// the files the domain boots from.</summary>
+    public async Task<StoreProtection> EnsureSafeToStartAsync(string name, string uri, Domain domain, CancellationToken cancellationToken)
+    {
+        var xml = domain.GetXml(DomainXmlFlags.Inactive);
+        var (target, session) = Open(uri);
+        using (session)
+        {
+            var remote = new RemoteTarget(target, session, logger);
+            // The files first, by what the domain names; the store each must lie in depends on the host's mounts, asked for
+            // in the same command.
+            var named = GuestDomains.BootFiles(xml, new MountTable([], target.Host)).Select(file => file.Path).ToList();
+            var facts = await remote.DescribeAsync(name, named, cancellationToken).ConfigureAwait(false);
+            return GuestDomains.EnsureSafeToStart(xml, facts.Mounts, (path, store) =>
+            {
+                var index = named.IndexOf(path);
+                return index >= 0 && facts.Paths[index] is { } real
+                    ? NixStore.RequireInside(path, real.RealPath, store)
+                    : throw new GuestFileException(path, $"missing on {target.Host}");
+            });
+        }
+    }
+
+    private async Task<GuestDomainDefinition> BuildAsync(string name, SshTarget target, SshSession session, Connection connection,
+        DomainOptions options, CancellationToken cancellationToken)
+    {
+        var remote = new RemoteTarget(target, session, logger);
+        var facts = await remote.DescribeAsync(name, [], cancellationToken).ConfigureAwait(false);
+        if (facts.System is not { } system)
+        {
+            throw new GuestStateException($"guest '{name}' is not installed on {target.Host} any more (miniguest remove {name} forgets it here)");
+        }
+        var sources = system.Config.Shares.Select(share => share.Source).OfType<string>().ToList();
+        if (sources.Count > 0)
+        {
+            var resolved = (await remote.DescribeAsync(name, sources, cancellationToken).ConfigureAwait(false)).Paths;
+            GuestShareDirectories.Check(HostPaths, system.Config.Shares, source => resolved[sources.IndexOf(source)], target.Host);
+        }
+        return domains.Build(connection, name, system, new GuestMetadata(name, facts.Generation, system.Directory), options, HostPaths,
+            facts.Mounts, facts.UserNamespaces);
+    }
+
+    private static (SshTarget Target, SshSession Session) Open(string uri)
+    {
+        var target = SshTarget.FromLibvirtUri(uri) ?? throw new InvalidDomainOptionsException($"'{uri}' names no other host reached over SSH");
+        return (target, new SshSession(target));
+    }
+}
