@@ -297,7 +297,7 @@ public sealed class GuestHost
         var state = new GuestStateDirectory(Paths, name);
         if (state.RecordedDomainUuid() is not null)
         {
-            using var connection = Connection.Open(uri);
+            using var connection = RemoteGuestDomains.Connect(uri);
             keptDomain = RemoveDomain(connection, name, keepDomain, force);
         }
         await new RemoteTarget(SshTarget.FromLibvirtUri(uri)!, session: null, _logger).UnlinkAsync(name, cancellationToken).ConfigureAwait(false);
@@ -343,7 +343,7 @@ public sealed class GuestHost
         {
             return null;
         }
-        using var connection = uri is null ? Connect(Store.Get(name)) : Connection.Open(uri);
+        using var connection = uri is null ? Connect(Store.Get(name)) : RemoteGuestDomains.Connect(uri);
         try
         {
             using var domain = Domains.Find(connection, name);
@@ -518,7 +518,7 @@ public sealed class GuestHost
     /// <exception cref="ForeignDomainException">A domain of its name exists that Miniguest did not define for it.</exception>
     public Domain OpenDomain(string name)
     {
-        using var connection = ElsewhereUri(name) is { } uri ? Connection.Open(uri) : Connect(Store.Get(name));
+        using var connection = ElsewhereUri(name) is { } uri ? RemoteGuestDomains.Connect(uri) : Connect(Store.Get(name));
         return Domains.Get(connection, name);
     }
 
@@ -665,7 +665,7 @@ public sealed class GuestHost
             return new DomainResync(ResyncOutcome.NoDomain, false);
         }
         string before;
-        using (var connection = Connection.Open(uri))
+        using (var connection = RemoteGuestDomains.Connect(uri))
         using (var existing = Domains.Find(connection, name))
         {
             if (existing is null)

@@ -22,7 +22,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         var (target, session) = Open(uri);
         using (session)
         {
-            using var connection = Connection.Open(uri);
+            using var connection = Connect(uri);
             return await BuildAsync(name, target, session, connection, options, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -33,7 +33,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         var (target, session) = Open(uri);
         using (session)
         {
-            using var connection = Connection.Open(uri);
+            using var connection = Connect(uri);
             var definition = await BuildAsync(name, target, session, connection, options, cancellationToken).ConfigureAwait(false);
             var ids = definition.Config.GuestType == GuestType.Lxc ? DomainXml.ReadContainer(definition.Xml).UserNamespace : null;
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
@@ -84,6 +84,20 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         }
         return domains.Build(connection, name, system, new GuestMetadata(name, facts.Generation, system.Directory), options, HostPaths,
             facts.Mounts, facts.UserNamespaces);
+    }
+
+    /// <summary>Opens the connection to the libvirtd of another host.</summary>
+    /// <exception cref="RemoteHostException">It cannot be reached: what libvirt said, with the host's name.</exception>
+    public static Connection Connect(string uri)
+    {
+        try
+        {
+            return Connection.Open(uri);
+        }
+        catch (ConnectionFailedException e)
+        {
+            throw new RemoteHostException(SshTarget.FromLibvirtUri(uri)?.Host ?? uri, "its libvirt daemon cannot be reached: " + e.Message);
+        }
     }
 
     private static (SshTarget Target, SshSession Session) Open(string uri)

@@ -49,6 +49,7 @@ public sealed class RemoteGuestTests : HostFixture
         Remote.Exec("sh", "-c", "for uri in qemu:///system lxc:///; do for domain in $(virsh -c $uri list --all --name); do "
             + "virsh -c $uri destroy $domain; virsh -c $uri undefine $domain; done; done >/dev/null 2>&1");
         Remote.StartSshdIfStopped();
+        Remote.StartLibvirtdIfStopped();
     }
 
     [Test]
@@ -319,6 +320,88 @@ public sealed class RemoteGuestTests : HostFixture
             Assert.That(Remote.PathExists($"{Profiles}/{name}"), Is.False, "no profile there");
             Assert.That(Host.Snapshot().Where(entry => entry.Contains(name, StringComparison.Ordinal)), Is.Empty,
                 "no record, no staging profile here");
+        }
+    }
+
+    [Test]
+    public void The_hosts_libvirtd_down_fails_create_and_start_in_one_line_and_leaves_nothing()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", name, Vm);
+        Remote.StopLibvirtd();
+        CliResult create, start;
+        try
+        {
+            create = Host.Run("create", name, "--virt-type", "qemu");
+            start = Host.Run("start", name);
+        }
+        finally
+        {
+            Remote.StartLibvirtdIfStopped();
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(create.ExitCode, Is.EqualTo(1), create.ToString());
+            Assert.That(create.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains(Remote.Address).And.Some.Contains("libvirt"));
+            Assert.That(start.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains(Remote.Address));
+            Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False, "no domain recorded here");
+            Assert.That(Remote.PathExists($"/var/lib/miniguest/guests/{name}/domain-uuid"), Is.False, "nor there");
+        }
+        Assert.That(Host.Run("create", name, "--virt-type", "qemu").ExitCode, Is.Zero, "once it is back, create works");
+    }
+
+    [Test]
+    public async Task A_copy_cut_midway_links_nothing_there_records_nothing_here_and_a_second_install_completes()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        var flake = TestGuestFlake.CopyForEditing();
+        // A guest with paths the other host has never had, big enough to take seconds over a slow link.
+        TestGuestFlake.ChangeGuest(flake, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(150_000)));
+        CliResult cut;
+        try
+        {
+            Remote.Throttle(kilobits: 256);
+            using var install = Host.Start("-c", Remote.QemuUri, "install", "-n", name, $"path:{flake}#vm");
+            var output = install.StandardOutput.ReadToEndAsync();
+            var error = install.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+            while (Remote.ProcessesNamed("nix-store").Count == 0 && !install.HasExited)
+            {
+                Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the copy never started there");
+                await Task.Delay(20);
+            }
+            await Task.Delay(500);
+            Assert.That(install.HasExited, Is.False, "the copy was over before it could be cut");
+            Remote.KillSshd();
+            await install.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+            cut = new CliResult(install.ExitCode, await output, await error);
+            TestContext.Out.WriteLine($"$ miniguest install, cut:\n{cut}");
+        }
+        finally
+        {
+            Remote.Throttle(kilobits: null);
+            Remote.StartSshdIfStopped();
+        }
+
+        try
+        {
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(cut.ExitCode, Is.EqualTo(1), cut.ToString());
+                Assert.That(cut.ErrorLines.Where(line => line.StartsWith("miniguest: error:", StringComparison.Ordinal)).ToList(),
+                    Has.Count.EqualTo(1).And.Some.Contains(Remote.Address));
+                Assert.That(Remote.PathExists($"/etc/miniguests/{name}"), Is.False, "no link there");
+                Assert.That(Remote.PathExists($"{Profiles}/{name}"), Is.False, "no profile there");
+                Assert.That(Host.Snapshot().Where(entry => entry.Contains(name, StringComparison.Ordinal)), Is.Empty, "no record here");
+            }
+            Host.Ok("-c", Remote.QemuUri, "install", "-n", name, $"path:{flake}#vm");
+            Assert.That(Remote.StorePathValid(Remote.Exec("readlink", "-f", $"{Profiles}/{name}").Out.Trim()), Is.True,
+                "installed again, the closure is whole there");
+        }
+        finally
+        {
+            Directory.Delete(flake, recursive: true);
         }
     }
 

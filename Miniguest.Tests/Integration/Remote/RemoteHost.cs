@@ -67,7 +67,9 @@ internal sealed class RemoteHost : IDisposable
             {
                 throw new InvalidOperationException($"scripts/remote-host up {Directory} failed:\n{up}");
             }
-            Address = ReadAddress(Path.Combine(Directory, "remote-host.env"));
+            Address = ReadSetting(Path.Combine(Directory, "remote-host.env"), "ADDR");
+            _veth = ReadSetting(Path.Combine(Directory, "remote-host.env"), "VETH");
+            _networkNamespace = ReadSetting(Path.Combine(Directory, "remote-host.env"), "NETNS");
         }
         catch (Exception failure)
         {
@@ -81,6 +83,9 @@ internal sealed class RemoteHost : IDisposable
 
     /// <summary>The simulated host's directory: its keys, logs, state and, under fs/, its own file systems.</summary>
     public string Directory { get; }
+
+    private readonly string _veth = "";
+    private readonly string _networkNamespace = "";
 
     /// <summary>The simulated host's address, on a veth pair to this host.</summary>
     public string Address { get; }
@@ -162,6 +167,82 @@ internal sealed class RemoteHost : IDisposable
         }
     }
 
+    /// <summary>Limits what this host sends the simulated one to <paramref name="kilobits"/> per second, or lifts the limit
+    /// (<see langword="null"/>): a slow link, on this host's end of the veth pair.</summary>
+    public void Throttle(int? kilobits)
+    {
+        var tc = kilobits is { } rate
+            ? Run("tc", ["qdisc", "replace", "dev", _veth, "root", "tbf", "rate", $"{rate}kbit", "burst", "8kb", "latency", "1s"], CommandTimeout)
+            : Run("tc", ["qdisc", "del", "dev", _veth, "root"], CommandTimeout);
+        if (tc.ExitCode != 0 && kilobits is not null)
+        {
+            throw new InvalidOperationException($"tc failed:\n{tc}");
+        }
+    }
+
+    /// <summary>The processes named <paramref name="name"/> that run in the simulated host's network namespace.</summary>
+    public IReadOnlyList<string> ProcessesNamed(string name) =>
+        Run("ip", ["netns", "pids", _networkNamespace], CommandTimeout).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(pid => File.Exists($"/proc/{pid}/comm") && ReadOrEmpty($"/proc/{pid}/comm").Trim() == name)
+            .ToList();
+
+    /// <summary>Kills every sshd of the simulated host, the sessions' too, as a crash of its SSH service would: open
+    /// connections drop at once. <see cref="StartSshdIfStopped"/> starts it again.</summary>
+    public void KillSshd()
+    {
+        foreach (var pid in ProcessesNamed("sshd"))
+        {
+            Run("kill", ["-KILL", pid], CommandTimeout);
+        }
+        File.Delete(Path.Combine(Directory, "run", "sshd.pid"));
+    }
+
+    private static string ReadOrEmpty(string file)
+    {
+        try
+        {
+            return File.ReadAllText(file);
+        }
+        catch (IOException)
+        {
+            return ""; // the process ended meanwhile
+        }
+    }
+
+    /// <summary>Stops the simulated host's libvirtd (its guests, run outside it, live on), as stopping its service would.</summary>
+    public void StopLibvirtd()
+    {
+        var pidFile = Path.Combine(Directory, "run", "libvirtd.pid");
+        var pid = File.ReadAllText(pidFile).Trim();
+        if (File.ReadAllText($"/proc/{pid}/comm").Trim() != "libvirtd")
+        {
+            throw new InvalidOperationException($"{pidFile} names process {pid}, which is not libvirtd");
+        }
+        var kill = Run("kill", ["-TERM", pid], CommandTimeout);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {pid} (libvirtd) failed:\n{kill}");
+        }
+        WaitFor(() => !System.IO.Directory.Exists($"/proc/{pid}"), "libvirtd to stop");
+    }
+
+    /// <summary>Starts the simulated host's libvirtd again, as <c>up</c> does, if a test stopped it.</summary>
+    public void StartLibvirtdIfStopped()
+    {
+        var pidFile = Path.Combine(Directory, "run", "libvirtd.pid");
+        if (File.Exists(pidFile) && File.ReadAllText(pidFile).Trim() is var pid && File.Exists($"/proc/{pid}/comm")
+            && File.ReadAllText($"/proc/{pid}/comm").Trim() == "libvirtd")
+        {
+            return;
+        }
+        var started = Exec("sh", "-c", $"exec libvirtd -d -p '{pidFile}' 2>>'{Path.Combine(Directory, "log", "libvirtd.log")}'");
+        if (started.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"libvirtd did not start:\n{started}");
+        }
+        WaitFor(() => Exec("virsh", "-q", "-c", "qemu:///system", "version").ExitCode == 0, "libvirtd to answer");
+    }
+
     /// <summary>Takes the simulated host down and removes its directory; fails, saying what is left, if anything is.</summary>
     public void Dispose()
     {
@@ -232,9 +313,9 @@ internal sealed class RemoteHost : IDisposable
     }
 
     /// <summary>ADDR from the settings the script writes on first use (shell assignments, one a line).</summary>
-    private static string ReadAddress(string stateFile) =>
-        File.ReadLines(stateFile).Select(line => line.Split('=', 2)).FirstOrDefault(pair => pair[0] == "ADDR")?[1]
-        ?? throw new InvalidOperationException($"{stateFile} names no ADDR");
+    private static string ReadSetting(string stateFile, string name) =>
+        File.ReadLines(stateFile).Select(line => line.Split('=', 2)).FirstOrDefault(pair => pair[0] == name)?[1]
+        ?? throw new InvalidOperationException($"{stateFile} names no {name}");
 
     /// <summary>The mount points at or below <paramref name="directory"/> in this host's mount table.</summary>
     private static List<string> MountsUnder(string directory) =>
