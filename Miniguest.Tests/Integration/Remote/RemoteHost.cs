@@ -59,7 +59,9 @@ internal sealed class RemoteHost : IDisposable
     /// <summary>Brings a new simulated host up on the script's network (<c>MINIGUEST_REMOTE_NET</c>, or its default).</summary>
     public RemoteHost()
     {
+        TakeDownAbandoned();
         Directory = CreateDirectory();
+        File.WriteAllText(Path.Combine(Directory, OwnerFile), ThisProcess());
         try
         {
             var up = RunScript(UpTimeout, "up", Directory);
@@ -73,7 +75,7 @@ internal sealed class RemoteHost : IDisposable
         }
         catch (Exception failure)
         {
-            if (TakeDown() is { } leftOver)
+            if (TakeDown(Directory) is { } leftOver)
             {
                 throw new InvalidOperationException($"{failure.Message}\nTaking it down again: {leftOver}", failure);
             }
@@ -251,19 +253,49 @@ internal sealed class RemoteHost : IDisposable
             return;
         }
         _disposed = true;
-        if (TakeDown() is { } leftOver)
+        if (TakeDown(Directory) is { } leftOver)
         {
             throw new InvalidOperationException($"the simulated host in {Directory} was not taken down cleanly: {leftOver}");
         }
     }
 
+    // Who brought a simulated host up: a test run killed before its Dispose leaves the host up, and its directory says so.
+    private const string OwnerFile = "owner";
+
+    /// <summary>Takes down the simulated hosts that test runs no longer running left up (their address would be taken).</summary>
+    private static void TakeDownAbandoned()
+    {
+        foreach (var directory in System.IO.Directory.EnumerateDirectories("/var/tmp", "miniguest-remote-*"))
+        {
+            var owner = Path.Combine(directory, OwnerFile);
+            if (File.Exists(owner) && !IsRunning(File.ReadAllText(owner).Trim()) && TakeDown(directory) is { } leftOver)
+            {
+                TestContext.Progress.WriteLine($"an abandoned simulated host in {directory} was not taken down cleanly: {leftOver}");
+            }
+        }
+    }
+
+    // "PID START": the process, and when it started (so that a reused pid is not taken for it).
+    private static string ThisProcess() => $"{System.Environment.ProcessId} {StartTime(System.Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+
+    private static bool IsRunning(string owner) =>
+        owner.Split(' ') is [var pid, var start] && StartTime(pid) == start;
+
+    // Field 22 of /proc/PID/stat, after the command name, which may hold spaces and parentheses.
+    private static string? StartTime(string pid)
+    {
+        var stat = ReadOrEmpty($"/proc/{pid}/stat");
+        var fields = stat.Length > 0 ? stat[(stat.LastIndexOf(')') + 2)..].Split(' ') : [];
+        return fields.Length > 19 ? fields[19] : null;
+    }
+
     /// <summary>Every step, whatever the ones before did; returns what went wrong, or null.</summary>
-    private string? TakeDown()
+    private static string? TakeDown(string directory)
     {
         var problems = new List<string>();
         try
         {
-            var down = RunScript(DownTimeout, "down", Directory);
+            var down = RunScript(DownTimeout, "down", directory);
             if (down.ExitCode != 0)
             {
                 problems.Add($"scripts/remote-host down failed:\n{down}");
@@ -275,19 +307,19 @@ internal sealed class RemoteHost : IDisposable
         }
         // rm --one-file-system still goes into a bind mount from the same file system (DIR/ns is one): with a mount
         // left, the directory stays as it is, to be looked at.
-        var mounts = MountsUnder(Directory);
+        var mounts = MountsUnder(directory);
         if (mounts.Count > 0)
         {
-            problems.Add($"still mounted, so {Directory} is kept: {string.Join(", ", mounts)}");
+            problems.Add($"still mounted, so {directory} is kept: {string.Join(", ", mounts)}");
             return string.Join('\n', problems);
         }
         // As root: the store's directories are read-only.
         try
         {
-            var remove = Run("rm", ["-rf", "--one-file-system", "--", Directory], CommandTimeout);
+            var remove = Run("rm", ["-rf", "--one-file-system", "--", directory], CommandTimeout);
             if (remove.ExitCode != 0)
             {
-                problems.Add($"rm -rf {Directory} failed:\n{remove}");
+                problems.Add($"rm -rf {directory} failed:\n{remove}");
             }
         }
         catch (TimeoutException e)
