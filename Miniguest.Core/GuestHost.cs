@@ -390,14 +390,15 @@ public sealed class GuestHost
     /// <exception cref="GuestFileException">A file the domain boots from lies outside the store.</exception>
     public async Task<Domain> StartAsync(string name, bool paused = false, CancellationToken cancellationToken = default)
     {
-        var domain = OpenDomain(name);
+        var uri = DomainUri(name);
+        var domain = OpenDomain(name, uri);
         try
         {
             if (domain.IsActive)
             {
                 throw new GuestAlreadyRunningException(name);
             }
-            await StartCheckedAsync(name, domain, paused, cancellationToken).ConfigureAwait(false);
+            await StartCheckedAsync(uri, name, domain, paused, cancellationToken).ConfigureAwait(false);
             return domain;
         }
         catch
@@ -496,12 +497,13 @@ public sealed class GuestHost
     /// and starts it again, on its current generation.</summary>
     public async Task RestartAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default)
     {
-        using var domain = OpenDomain(name);
+        var uri = DomainUri(name);
+        using var domain = OpenDomain(name, uri);
         if (domain.IsActive)
         {
             await StopAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
         }
-        await StartCheckedAsync(name, domain, paused: false, cancellationToken).ConfigureAwait(false);
+        await StartCheckedAsync(uri, name, domain, paused: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts the guest with the host, or stops doing so; returns the setting now in force.</summary>
@@ -516,11 +518,19 @@ public sealed class GuestHost
     /// <summary>The guest's domain; the caller disposes of it.</summary>
     /// <exception cref="GuestStateException">The guest has no domain.</exception>
     /// <exception cref="ForeignDomainException">A domain of its name exists that Miniguest did not define for it.</exception>
-    public Domain OpenDomain(string name)
+    public Domain OpenDomain(string name) => OpenDomain(name, DomainUri(name));
+
+    private Domain OpenDomain(string name, string uri)
     {
-        using var connection = ElsewhereUri(name) is { } uri ? RemoteGuestDomains.Connect(uri) : Connect(Store.Get(name));
+        using var connection = ConnectTo(uri);
         return Domains.Get(connection, name);
     }
+
+    // The URI of the guest's domain: on the host the guest lives on, or the one given, or the one its domain was defined on
+    // (another host's, for a declared guest whose domain lives there), or the default for its type.
+    private string DomainUri(string name) => ElsewhereUri(name) ?? Domains.UriFor(Store.Get(name), _options.Uri);
+
+    private static Connection ConnectTo(string uri) => SshTarget.FromLibvirtUri(uri) is null ? Connection.Open(uri) : RemoteGuestDomains.Connect(uri);
 
     /// <summary>Brings the domains of the guests a NixOS host declares in line with <paramref name="manifest"/>: defines
     /// or updates each, sets its autostart, restarts a changed running one that asks for it, and undefines the domains
@@ -538,7 +548,7 @@ public sealed class GuestHost
         foreach (var gone in DeclarativeManifest.ReadApplied(appliedFile).Except(manifest.Guests.Keys))
         {
             using var guestLock = await LockAsync(gone, cancellationToken).ConfigureAwait(false);
-            Prune(gone);
+            await PruneAsync(gone, cancellationToken).ConfigureAwait(false);
         }
         CrashPoint.Reach(CrashPoint.RecordDeclared);
         using var state = DirectoryHandle.OpenOrCreate(Paths.State, GuestStateDirectory.DirectoryMode);
@@ -548,34 +558,46 @@ public sealed class GuestHost
 
     private const string DeclaredGuestsFile = "declarative-guests.json";
 
+    // A declared guest's domain defined where its uri says: on this host, or on another, where its closure is copied and
+    // its profile there moved to it first.
     private async Task<string> ApplyGuestAsync(Guest guest, DeclarativeGuest settings, CancellationToken cancellationToken)
     {
-        using var connection = Connection.Open(settings.Uri ?? GuestDomains.DefaultUri(guest.LoadConfig().GuestType));
-        using var domain = Domains.Define(connection, guest, new DomainOptions
+        var uri = settings.Uri ?? GuestDomains.DefaultUri(guest.LoadConfig().GuestType);
+        var options = new DomainOptions { MemoryMiB = settings.Memory, VCpus = settings.Vcpus, Interfaces = settings.Attachments };
+        Domain domain;
+        if (SshTarget.FromLibvirtUri(uri) is { } target)
         {
-            MemoryMiB = settings.Memory,
-            VCpus = settings.Vcpus,
-            Interfaces = settings.Attachments,
-        });
-        CrashPoint.Reach(CrashPoint.SetAutostart);
-        domain.Autostart = settings.Autostart;
-        if (settings.RestartIfChanged && Domains.Status(domain, guest) == GuestStatus.Outdated)
-        {
-            _logger.LogInformation("Restarting '{Guest}' on its new generation", guest.Name);
-            await StopAsync(domain, guest.Name, TimeSpan.FromSeconds(60), force: true, cancellationToken).ConfigureAwait(false);
-            await StartCheckedAsync(guest.Name, domain, paused: false, cancellationToken).ConfigureAwait(false);
+            await _installer.PlaceRemoteAsync(guest, target, _logger, cancellationToken).ConfigureAwait(false);
+            domain = (await _remoteDomains.DefineAsync(guest.Name, uri, options, cancellationToken).ConfigureAwait(false)).Domain;
         }
-        return connection.RequestedUri;
+        else
+        {
+            using var connection = Connection.Open(uri);
+            domain = Domains.Define(connection, guest, options);
+        }
+        using (domain)
+        {
+            CrashPoint.Reach(CrashPoint.SetAutostart);
+            domain.Autostart = settings.Autostart;
+            if (settings.RestartIfChanged && Domains.Status(domain, guest) == GuestStatus.Outdated)
+            {
+                _logger.LogInformation("Restarting '{Guest}' on its new generation", guest.Name);
+                await StopAsync(domain, guest.Name, TimeSpan.FromSeconds(60), force: true, cancellationToken).ConfigureAwait(false);
+                await StartCheckedAsync(uri, guest.Name, domain, paused: false, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return uri;
     }
 
-    private void Prune(string name)
+    private async Task PruneAsync(string name, CancellationToken cancellationToken)
     {
         var uriFile = Paths.ConnectionUriFile(name);
         if (!File.Exists(uriFile))
         {
             return;
         }
-        using var connection = Connection.Open(SmallFile.ReadText(uriFile).Trim());
+        var uri = SmallFile.ReadText(uriFile).Trim();
+        using var connection = ConnectTo(uri);
         using var domain = Domains.Find(connection, name);
         if (domain is not null)
         {
@@ -588,14 +610,18 @@ public sealed class GuestHost
             domain.Undefine();
             _logger.LogInformation("Undefined the domain of '{Guest}', no longer declared", name);
         }
+        if (SshTarget.FromLibvirtUri(uri) is { } target)
+        {
+            await new RemoteTarget(target, session: null, _logger).UnlinkAsync(name, cancellationToken).ConfigureAwait(false);
+        }
         CrashPoint.Reach(CrashPoint.DeleteState);
         new GuestStateDirectory(Paths, name).Delete();
     }
 
-    // The guest's domain started once its host's store is known to be protected: this host's, or the one it lives on.
-    private async Task StartCheckedAsync(string name, Domain domain, bool paused, CancellationToken cancellationToken)
+    // The guest's domain, on the host of uri, started once that host's store is known to be protected.
+    private async Task StartCheckedAsync(string uri, string name, Domain domain, bool paused, CancellationToken cancellationToken)
     {
-        if (ElsewhereUri(name) is { } uri)
+        if (SshTarget.FromLibvirtUri(uri) is not null)
         {
             await _remoteDomains.EnsureSafeToStartAsync(name, uri, domain, cancellationToken).ConfigureAwait(false);
         }

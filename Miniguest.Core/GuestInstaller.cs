@@ -85,22 +85,45 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         {
             // The staging profile keeps the build from this host's garbage collector until the target's profile holds it.
             var staged = await StageAsync(name, installable, progress, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await nix.CopyAsync(target.NixStoreUri, [staged], progress, session.NixEnvironment, cancellationToken).ConfigureAwait(false);
-            }
-            catch (NixException e)
-            {
-                // ssh's complaint and Nix's, as one line: what went wrong is about the host, not a build.
-                throw new RemoteHostException(target.Host, "cannot copy the closure there: " + string.Join("; ",
-                    e.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                        .Select(line => line.StartsWith("error: ", StringComparison.Ordinal) ? line[7..] : line)));
-            }
+            await CopyAsync(staged, target, session, progress, cancellationToken).ConfigureAwait(false);
             return (await remote.LinkAsync(name, staged, force, cancellationToken).ConfigureAwait(false), staged);
         }
         finally
         {
             DropStaging(name);
+        }
+    }
+
+    /// <summary>Puts a guest this host declares (its link leads straight into this host's store) on another host: its
+    /// closure copied there, and its profile there moved to it, unless it is there already.</summary>
+    public async Task PlaceRemoteAsync(Guest guest, SshTarget target, Microsoft.Extensions.Logging.ILogger logger, CancellationToken cancellationToken)
+    {
+        var storePath = guest.StorePath ?? throw new GuestStateException($"guest '{guest.Name}' leads nowhere: its link is broken");
+        using var session = new SshSession(target);
+        var remote = new RemoteTarget(target, session, logger);
+        if ((await remote.ShowAsync([guest.Name], cancellationToken).ConfigureAwait(false)).GetValueOrDefault(guest.Name)?.StorePath == storePath)
+        {
+            return;
+        }
+        await remote.CheckAsync(guest.Name, force: true, cancellationToken).ConfigureAwait(false);
+        await CopyAsync(storePath, target, session, progress: null, cancellationToken).ConfigureAwait(false);
+        await remote.LinkAsync(guest.Name, storePath, force: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The closure of storePath copied into the target's store: all of it, or a failure that says which host.
+    private async Task CopyAsync(string storePath, SshTarget target, SshSession session, IProgress<NixProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await nix.CopyAsync(target.NixStoreUri, [storePath], progress, session.NixEnvironment, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NixException e)
+        {
+            // ssh's complaint and Nix's, as one line: what went wrong is about the host, not a build.
+            throw new RemoteHostException(target.Host, "cannot copy the closure there: " + string.Join("; ",
+                e.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(line => line.StartsWith("error: ", StringComparison.Ordinal) ? line[7..] : line)));
         }
     }
 

@@ -139,7 +139,9 @@ in
             example = "qemu:///system";
             description = ''
               The libvirt connection the guest's domain lives on. `null` leaves it to miniguest:
-              `qemu:///system` for VMs, `lxc:///` for containers.
+              `qemu:///system` for VMs, `lxc:///` for containers. A URI with an SSH transport
+              (`qemu+ssh://root@web1/system`) puts the guest on that host: `miniguest apply` copies its
+              closure there with `nix copy`, moves its profile there to it, and defines its domain there.
             '';
           };
 

@@ -406,6 +406,49 @@ public sealed class RemoteGuestTests : HostFixture
     }
 
     [Test]
+    public async Task Apply_puts_a_guest_declared_with_the_other_hosts_uri_there_and_takes_it_away_when_no_longer_declared()
+    {
+        var name = MiniguestHost.UniqueName("rdecl");
+        var guest = await TestGuestFlake.BuildAsync("vm");
+        var storePath = Directory.ResolveLinkTarget(guest.Directory, true)?.FullName ?? guest.Directory;
+        Directory.CreateDirectory(Host.Paths.Guests);
+        File.CreateSymbolicLink(Host.Paths.Link(name), storePath);
+        var manifest = Path.Combine(Host.Root, "manifest.json");
+        File.WriteAllText(manifest, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["version"] = 1,
+            ["guests"] = new Dictionary<string, object>
+            {
+                [name] = new Dictionary<string, object?>
+                {
+                    ["autostart"] = true, ["memory"] = 192, ["vcpus"] = 1, ["networks"] = Array.Empty<string>(), ["bridges"] = Array.Empty<string>(),
+                    ["restartIfChanged"] = true, ["uri"] = Remote.QemuUri,
+                },
+            },
+        }));
+
+        Host.Ok("apply", "--manifest", manifest);
+        var info = Remote.Exec("virsh", "-c", "qemu:///system", "dominfo", name).Out;
+        var profile = Remote.Exec("readlink", $"{Profiles}/{name}").Out.Trim();
+        Host.Ok("apply", "--manifest", manifest);
+        var profileAgain = Remote.Exec("readlink", $"{Profiles}/{name}").Out.Trim();
+        File.WriteAllText(manifest, """{"version":1,"guests":{}}""");
+        Host.Ok("apply", "--manifest", manifest);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(info, Does.Match(@"Autostart:\s+enable").And.Match(@"Max memory:\s+196608 KiB"), "defined there with its settings");
+            Assert.That(Remote.StorePathValid(storePath), Is.True, "its closure is there");
+            Assert.That(profile, Is.EqualTo($"{name}-1-link"));
+            Assert.That(profileAgain, Is.EqualTo(profile), "applied again, nothing new there");
+            Assert.That(Remote.Exec("virsh", "-c", "qemu:///system", "list", "--all", "--name").Out, Does.Not.Contain(name),
+                "no longer declared: undefined there");
+            Assert.That(Remote.PathExists($"{Profiles}/{name}"), Is.False, "and its profile there removed");
+            Assert.That(Remote.RunHere("virsh", "-c", "qemu:///system", "dominfo", name).ExitCode, Is.Not.Zero, "never defined here");
+        }
+    }
+
+    [Test]
     public void Upgrade_and_rollback_move_the_profile_there_and_bring_its_domain_along()
     {
         var name = MiniguestHost.UniqueName("rvm");
