@@ -61,14 +61,16 @@ internal static class UpgradeCommand
         return command;
     }
 
-    // The guests miniguest install made (a NixOS host's declared ones are the host's to upgrade); a broken one is
-    // skipped with what is wrong with it, as the listing says, so that one stray link does not stop the others.
+    // The guests miniguest install made, here and on other hosts (a NixOS host's declared ones are the host's to upgrade);
+    // a broken one is skipped with what is wrong with it, as the listing says, so that one stray link does not stop the
+    // others.
     private static async Task<List<string>> InstalledGuestsAsync(CliContext context, CancellationToken cancellationToken)
     {
         var guests = new List<string>();
         foreach (var guest in await context.Host.ListAsync(cancellationToken: cancellationToken))
         {
-            if (guest.Status == GuestListStatus.Broken)
+            // A guest whose host does not answer now is skipped the same way: the others are still upgraded.
+            if (guest.Status == GuestListStatus.Broken || (guest.Host is not null && guest.Status == GuestListStatus.Unknown))
             {
                 context.Logger.LogWarning("skipping '{Guest}': {Problem}", guest.Name, guest.Problem);
             }

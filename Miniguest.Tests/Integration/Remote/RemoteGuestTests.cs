@@ -449,6 +449,50 @@ public sealed class RemoteGuestTests : HostFixture
     }
 
     [Test]
+    public void Upgrade_all_reaches_every_host_and_skips_one_that_does_not_answer()
+    {
+        var remoteName = MiniguestHost.UniqueName("rvm");
+        var localName = MiniguestHost.UniqueName("lvm");
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", remoteName, Vm);
+        Host.Ok("install", "-n", localName, Vm);
+
+        var all = Host.Ok("upgrade", "--all");
+        Remote.StopSshd();
+        var withoutTheHost = Host.Run("upgrade", "--all");
+        Remote.StartSshdIfStopped();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(all.Out, Does.Contain($"'{remoteName}': up to date (generation 1)").And.Contain($"'{localName}': up to date (generation 1)"));
+            Assert.That(withoutTheHost.ExitCode, Is.Zero, withoutTheHost.ToString());
+            Assert.That(withoutTheHost.Error, Does.Contain($"skipping '{remoteName}'").And.Contain(Remote.Address));
+            Assert.That(withoutTheHost.Out, Does.Contain($"'{localName}': up to date"));
+        }
+    }
+
+    [Test]
+    public async Task A_virtiofs_vm_there_shares_the_hosts_read_only_store_view_and_boots_from_it()
+    {
+        var name = MiniguestHost.UniqueName("rvf");
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", name, TestGuestFlake.Reference + "#vm-virtiofs");
+
+        var created = Host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
+        var xml = Remote.Exec("virsh", "-c", "qemu:///system", "dumpxml", "--inactive", name).Out;
+        using (var console = new TerminalSession(Host.StartOnTerminal("start", "--console", name), BootPatience))
+        {
+            await console.WaitForAsync("miniguest-test-guest: vm-virtiofs is up");
+            await console.WaitForAsync("miniguest-test-guest: store-write=refused");
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(created.Error, Does.Contain("read-only bind mount"), "the protection the other host's mounts give, reported");
+            Assert.That(xml, Does.Contain("<source dir='/run/miniguest/store'/>"), "shared from the other host's read-only view");
+            Assert.That(Remote.PathExists("/nix/store/miniguest-write-probe-vm-virtiofs"), Is.False, "the guest did not write to the store there");
+        }
+    }
+
+    [Test]
     public void Upgrade_and_rollback_move_the_profile_there_and_bring_its_domain_along()
     {
         var name = MiniguestHost.UniqueName("rvm");
