@@ -243,7 +243,7 @@ public sealed class GuestHost
         {
             throw new GuestStateException($"guest '{name}' is declarative: remove it from the host's NixOS configuration");
         }
-        if (HasDomainRecord(guest))
+        if (HasDomainRecord(name))
         {
             using var connection = Connect(guest);
             keptDomain = RemoveDomain(connection, name, keepDomain, force);
@@ -297,7 +297,7 @@ public sealed class GuestHost
         var state = new GuestStateDirectory(Paths, name);
         if (state.RecordedDomainUuid() is not null)
         {
-            using var connection = RemoteGuestDomains.Connect(uri);
+            using var connection = ConnectTo(uri);
             keptDomain = RemoveDomain(connection, name, keepDomain, force);
         }
         await new RemoteTarget(SshTarget.FromLibvirtUri(uri)!, session: null, _logger).UnlinkAsync(name, cancellationToken).ConfigureAwait(false);
@@ -338,12 +338,11 @@ public sealed class GuestHost
     /// (or the domain of its name is not its own).</summary>
     public int? RunningGeneration(string name)
     {
-        var uri = ElsewhereUri(name);
-        if (uri is null ? !HasDomainRecord(Store.Get(name)) : new GuestStateDirectory(Paths, name).RecordedDomainUuid() is null)
+        if (!HasDomainRecord(name))
         {
             return null;
         }
-        using var connection = uri is null ? Connect(Store.Get(name)) : RemoteGuestDomains.Connect(uri);
+        using var connection = ConnectTo(DomainUri(name));
         try
         {
             using var domain = Domains.Find(connection, name);
@@ -373,6 +372,11 @@ public sealed class GuestHost
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
     public async Task<DefinedDomain> DefineAsync(string name, DomainOptions options, CancellationToken cancellationToken = default)
     {
+        if (ElsewhereUri(name) is null)
+        {
+            // A guest whose files are broken fails before anything is made for it, its lock included.
+            Store.Get(name).LoadSystem();
+        }
         using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
         if (ElsewhereUri(name) is { } uri)
         {
@@ -388,7 +392,23 @@ public sealed class GuestHost
     /// be protected and its boot files to lie in the store. The caller disposes of the domain returned.</summary>
     /// <exception cref="UnprotectedStoreException">Nothing keeps the guest from writing to the host's store.</exception>
     /// <exception cref="GuestFileException">A file the domain boots from lies outside the store.</exception>
-    public async Task<Domain> StartAsync(string name, bool paused = false, CancellationToken cancellationToken = default)
+    public Task<Domain> StartAsync(string name, bool paused = false, CancellationToken cancellationToken = default) =>
+        StartAsync(name, _ => paused, cancellationToken);
+
+    /// <summary>Starts the guest (as <see cref="StartAsync(string, bool, CancellationToken)"/>) with its console attached
+    /// from its first line: a VM starts paused and runs once the console is open. libvirt-LXC cannot start a container
+    /// paused, so a container that finishes within milliseconds may stop first: then the answer is
+    /// <see langword="null"/>.</summary>
+    public async Task<GuestConsole?> StartWithConsoleAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var domain = await StartAsync(name, xml => !GuestDomains.IsContainer(xml), cancellationToken).ConfigureAwait(false);
+        var vm = !GuestDomains.IsContainer(domain.GetXml(DomainXmlFlags.Inactive));
+        return await GuestConsole.AttachAsync(name, domain, vm ? domain.Resume : null, takeOver: false, cancellationToken, startedBeforeAttached: !vm)
+            .ConfigureAwait(false);
+    }
+
+    // The guest's domain, through one connection, started paused if pausedFor says so of its description.
+    private async Task<Domain> StartAsync(string name, Func<string, bool> pausedFor, CancellationToken cancellationToken)
     {
         var uri = DomainUri(name);
         var domain = OpenDomain(name, uri);
@@ -398,7 +418,7 @@ public sealed class GuestHost
             {
                 throw new GuestAlreadyRunningException(name);
             }
-            await StartCheckedAsync(uri, name, domain, paused, cancellationToken).ConfigureAwait(false);
+            await StartCheckedAsync(uri, name, domain, pausedFor(domain.GetXml(DomainXmlFlags.Inactive)), cancellationToken).ConfigureAwait(false);
             return domain;
         }
         catch
@@ -406,21 +426,6 @@ public sealed class GuestHost
             domain.Dispose();
             throw;
         }
-    }
-
-    /// <summary>Starts the guest (as <see cref="StartAsync"/>) with its console attached from its first line: a VM starts
-    /// paused and runs once the console is open. libvirt-LXC cannot start a container paused, so a container that
-    /// finishes within milliseconds may stop first: then the answer is <see langword="null"/>.</summary>
-    public async Task<GuestConsole?> StartWithConsoleAsync(string name, CancellationToken cancellationToken = default)
-    {
-        bool vm;
-        using (var stopped = OpenDomain(name))
-        {
-            vm = !GuestDomains.IsContainer(stopped.GetXml(DomainXmlFlags.Inactive));
-        }
-        var domain = await StartAsync(name, paused: vm, cancellationToken).ConfigureAwait(false);
-        return await GuestConsole.AttachAsync(name, domain, vm ? domain.Resume : null, takeOver: false, cancellationToken, startedBeforeAttached: !vm)
-            .ConfigureAwait(false);
     }
 
     /// <summary>Attaches to the running guest's console; <see langword="null"/> if it stopped meanwhile. With
@@ -669,7 +674,7 @@ public sealed class GuestHost
     // The guest's domain brought up to date with its current generation, where it has one.
     private DomainResync Resync(Guest guest)
     {
-        if (!HasDomainRecord(guest))
+        if (!HasDomainRecord(guest.Name))
         {
             return new DomainResync(ResyncOutcome.NoDomain, false); // never created: no daemon to bother
         }
@@ -686,12 +691,12 @@ public sealed class GuestHost
     // The domain of the guest on another host brought up to date with its current generation there, where it has one.
     private async Task<DomainResync> ResyncRemoteAsync(string name, string uri, CancellationToken cancellationToken)
     {
-        if (new GuestStateDirectory(Paths, name).RecordedDomainUuid() is null)
+        if (!HasDomainRecord(name))
         {
             return new DomainResync(ResyncOutcome.NoDomain, false);
         }
         string before;
-        using (var connection = RemoteGuestDomains.Connect(uri))
+        using (var connection = ConnectTo(uri))
         using (var existing = Domains.Find(connection, name))
         {
             if (existing is null)
@@ -707,7 +712,9 @@ public sealed class GuestHost
             Domains.Status(updated, current) == GuestStatus.Outdated);
     }
 
-    private bool HasDomainRecord(Guest guest) => _options.Uri is not null || File.Exists(Paths.ConnectionUriFile(guest.Name));
+    // Whether the guest may have a domain: one was defined for it (recorded here, for a guest of another host too), or a
+    // URI was given to look at.
+    private bool HasDomainRecord(string name) => _options.Uri is not null || File.Exists(Paths.ConnectionUriFile(name));
 
     // The guest's lock, and what a command killed while it held the lock left behind cleared.
     private async Task<GuestLock> LockAsync(string name, CancellationToken cancellationToken)
