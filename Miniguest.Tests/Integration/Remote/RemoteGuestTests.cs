@@ -493,6 +493,30 @@ public sealed class RemoteGuestTests : HostFixture
     }
 
     [Test]
+    public void A_domain_of_the_guests_name_there_that_is_not_miniguests_is_left_alone()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        Host.Ok("-c", Remote.QemuUri, "install", "-n", name, Vm);
+        var xml = Path.Combine(Remote.Directory, name + ".xml");
+        File.WriteAllText(xml, $"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>");
+        Assert.That(Remote.Exec("virsh", "-c", "qemu:///system", "define", xml).ExitCode, Is.Zero);
+        var before = Remote.Exec("virsh", "-c", "qemu:///system", "dumpxml", "--inactive", name).Out;
+
+        var create = Host.Run("create", name, "--virt-type", "qemu");
+        var remove = Host.Run("remove", name);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(create.ExitCode, Is.EqualTo(1));
+            Assert.That(create.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains("was not defined by Miniguest"));
+            Assert.That(remove.ExitCode, Is.Zero, remove.ToString());
+            Assert.That(Remote.Exec("virsh", "-c", "qemu:///system", "dumpxml", "--inactive", name).Out, Is.EqualTo(before),
+                "the domain there is as it was, after create and remove");
+            Assert.That(Remote.PathExists($"/var/lib/miniguest/guests/{name}/domain-uuid"), Is.False, "no record of it there");
+        }
+    }
+
+    [Test]
     public void Upgrade_and_rollback_move_the_profile_there_and_bring_its_domain_along()
     {
         var name = MiniguestHost.UniqueName("rvm");
