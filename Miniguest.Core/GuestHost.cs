@@ -54,7 +54,8 @@ public sealed record DefinedDomain(Domain Domain, GuestDomainDefinition Definiti
 /// <summary>What <see cref="GuestHost.RemoveAsync"/> did.</summary>
 /// <param name="Installed">Whether a guest was installed (else only the data an earlier remove kept was purged).</param>
 /// <param name="KeptDomain">Whether its domain was kept, as asked.</param>
-/// <param name="KeptData">The directories of its data that were kept: its shares' and a container's root.</param>
+/// <param name="KeptData">The directories of its data that were kept: its shares' and a container's root (<c>HOST:DIRECTORY</c> for a guest
+/// of another host).</param>
 public sealed record RemoveResult(bool Installed, bool KeptDomain, IReadOnlyList<string> KeptData);
 
 /// <summary>How <see cref="GuestHost.StopAsync(string, TimeSpan, bool, CancellationToken)"/> stopped a guest.</summary>
@@ -236,7 +237,7 @@ public sealed class GuestHost
         }
         if (ElsewhereUri(name) is { } remoteUri)
         {
-            return await RemoveRemoteAsync(name, remoteUri, keepDomain, force, cancellationToken).ConfigureAwait(false);
+            return await RemoveRemoteAsync(name, remoteUri, keepDomain, force, purge, cancellationToken).ConfigureAwait(false);
         }
         var guest = Store.Get(name);
         if (!guest.IsImperative)
@@ -291,7 +292,8 @@ public sealed class GuestHost
 
     // A guest on another host: its domain there, then its profile, link and state there, then this host's record of it,
     // last, so that a remove cut short is found and completed when run again.
-    private async Task<RemoveResult> RemoveRemoteAsync(string name, string uri, bool keepDomain, bool force, CancellationToken cancellationToken)
+    private async Task<RemoveResult> RemoveRemoteAsync(string name, string uri, bool keepDomain, bool force, bool purge,
+        CancellationToken cancellationToken)
     {
         var keptDomain = false;
         var state = new GuestStateDirectory(Paths, name);
@@ -300,10 +302,11 @@ public sealed class GuestHost
             using var connection = ConnectTo(uri);
             keptDomain = RemoveDomain(connection, name, keepDomain, force);
         }
-        await new RemoteTarget(SshTarget.FromLibvirtUri(uri)!, session: null, _logger).UnlinkAsync(name, cancellationToken).ConfigureAwait(false);
+        var target = SshTarget.FromLibvirtUri(uri)!;
+        var kept = await new RemoteTarget(target, session: null, _logger).UnlinkAsync(name, purge, cancellationToken).ConfigureAwait(false);
         state.Delete();
         _remoteGuests.Forget(name);
-        return new RemoveResult(Installed: true, keptDomain, []);
+        return new RemoveResult(Installed: true, keptDomain, [.. kept.Select(directory => $"{target.Host}:{directory}")]);
     }
 
     // What remove keeps of a guest: its shares' directories and a container's root.
@@ -617,7 +620,7 @@ public sealed class GuestHost
         }
         if (SshTarget.FromLibvirtUri(uri) is { } target)
         {
-            await new RemoteTarget(target, session: null, _logger).UnlinkAsync(name, cancellationToken).ConfigureAwait(false);
+            await new RemoteTarget(target, session: null, _logger).UnlinkAsync(name, purge: false, cancellationToken).ConfigureAwait(false);
         }
         CrashPoint.Reach(CrashPoint.DeleteState);
         new GuestStateDirectory(Paths, name).Delete();

@@ -159,6 +159,8 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             mv -Tf "$guests/.$name.tmp" "$link"
             readlink "$profile" ;;
           unlink)
+            # $3: purge, to delete the guest's data there too (a container's root, its shares' directories: rm follows no
+            # link in them), or keep, to say where it stays.
             rm -f "$link" "$guests/.$name.tmp" "$profiles/.$name.tmp" "$profile"
             for generation in "$profile"-*-link; do
               case ${generation#"$profile"-} in
@@ -167,6 +169,13 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
               esac
             done
             rm -f "$state/guests/$name/console.log" "$state/guests/$name/connection-uri" "$state/guests/$name/domain-uuid"
+            for data in "$state/guests/$name/root" "$state/shares/$name"; do
+              if [ "$3" = purge ]; then
+                rm -rf --one-file-system -- "$data"
+              elif [ -d "$data" ]; then
+                printf 'kept\t%s\n' "$data"
+              fi
+            done
             rmdir "$state/guests/$name" 2>/dev/null || true ;;
         esac
         """;
@@ -218,9 +227,15 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             ?? throw new RemoteHostException(target.Host, $"the profile of '{name}' names no generation: {output.Trim()}");
     }
 
-    /// <summary>Deletes the guest's link, profile and generations on the target, and its state there.</summary>
-    public Task UnlinkAsync(string name, CancellationToken cancellationToken) =>
-        RunAsync(["unlink", GuestName.Validate(name), TargetPaths.LockFile(name)], cancellationToken);
+    /// <summary>Deletes the guest's link, profile and generations on the target, and its state there; its data there (a
+    /// container's root, its shares' directories) too with <paramref name="purge"/>, else returns where that stays.</summary>
+    public async Task<IReadOnlyList<string>> UnlinkAsync(string name, bool purge, CancellationToken cancellationToken)
+    {
+        var output = await RunAsync(["unlink", GuestName.Validate(name), TargetPaths.LockFile(name), purge ? "purge" : "keep"], cancellationToken)
+            .ConfigureAwait(false);
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')).Where(line => line is ["kept", _])
+            .Select(line => line[1])];
+    }
 
     /// <summary>The current generation of each guest named that has a profile on the target.</summary>
     public async Task<IReadOnlyDictionary<string, Generation>> ShowAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken)

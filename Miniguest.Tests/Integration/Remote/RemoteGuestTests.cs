@@ -517,6 +517,37 @@ public sealed class RemoteGuestTests : HostFixture
     }
 
     [Test]
+    public void Remove_keeps_a_containers_root_there_and_says_where_and_purge_deletes_it_following_no_link()
+    {
+        var name = MiniguestHost.UniqueName("rct");
+        var root = $"/var/lib/miniguest/guests/{name}/root";
+        void InstallAndCreate()
+        {
+            Host.Ok("-c", Remote.LxcUri, "install", "-n", name, TestGuestFlake.Reference + "#container");
+            Host.Ok("create", name);
+        }
+        InstallAndCreate();
+
+        var removed = Host.Ok("remove", name);
+        var kept = Remote.PathExists(root);
+        InstallAndCreate();
+        // What the container could have left in its root: a link to a directory of its host.
+        Remote.Exec("mkdir", "-p", "/root/outside");
+        Remote.Exec("touch", "/root/outside/precious");
+        Remote.Exec("ln", "-s", "/root/outside", $"{root}/escape");
+        var purged = Host.Ok("remove", "--purge", name);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(removed.Out, Does.Contain($"{Remote.Address}:{root}"), "where its data stays, with the host");
+            Assert.That(kept, Is.True);
+            Assert.That(purged.Out, Does.Not.Contain("stays"));
+            Assert.That(Remote.PathExists($"/var/lib/miniguest/guests/{name}"), Is.False, "purged there");
+            Assert.That(Remote.PathExists("/root/outside/precious"), Is.True, "and nothing a link in it led to");
+        }
+    }
+
+    [Test]
     public void Upgrade_and_rollback_move_the_profile_there_and_bring_its_domain_along()
     {
         var name = MiniguestHost.UniqueName("rvm");
