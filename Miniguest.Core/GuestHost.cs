@@ -123,7 +123,8 @@ public sealed class GuestHost
         new GuestLister(Store, Domains, _options.Uri, _logger).ListAsync(withProtection, cancellationToken);
 
     /// <summary>Opens the connection the guest's domain lives on.</summary>
-    public Connection Connect(Guest guest) => Connection.Open(Domains.UriFor(guest, _options.Uri));
+    /// <exception cref="GuestStateException">The URI given names another host: this host's guest is not there.</exception>
+    public Connection Connect(Guest guest) => ConnectTo(UriOf(guest));
 
     /// <summary>Builds <paramref name="reference"/> and installs it as guest <paramref name="name"/> (default: the
     /// attribute's name); with <paramref name="force"/> it replaces an installed one and brings its domain up to date.</summary>
@@ -536,7 +537,14 @@ public sealed class GuestHost
 
     // The URI of the guest's domain: on the host the guest lives on, or the one given, or the one its domain was defined on
     // (another host's, for a declared guest whose domain lives there), or the default for its type.
-    private string DomainUri(string name) => ElsewhereUri(name) ?? Domains.UriFor(Store.Get(name), _options.Uri);
+    private string DomainUri(string name) => ElsewhereUri(name) ?? UriOf(Store.Get(name));
+
+    // The URI of the domain of a guest installed here; never another host's given with -c, where its files are not.
+    private string UriOf(Guest guest) =>
+        SshTarget.FromLibvirtUri(_options.Uri) is null
+            ? Domains.UriFor(guest, _options.Uri)
+            : throw new GuestStateException(
+                $"guest '{guest.Name}' is installed on this host, not on {_options.Uri}: install it there first (miniguest -c URI install)");
 
     private static Connection ConnectTo(string uri) => SshTarget.FromLibvirtUri(uri) is null ? Connection.Open(uri) : RemoteGuestDomains.Connect(uri);
 

@@ -548,6 +548,22 @@ public sealed class RemoteGuestTests : HostFixture
     }
 
     [Test]
+    public void A_guest_of_this_host_is_not_defined_on_the_other_host_given_with_c()
+    {
+        var name = MiniguestHost.UniqueName("lvm");
+        Host.Ok("install", "-n", name, Vm);
+
+        var create = Host.Run("-c", Remote.QemuUri, "create", name, "--virt-type", "qemu");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(create.ExitCode, Is.EqualTo(1));
+            Assert.That(create.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains("installed on this host").And.Some.Contains("install it there first"));
+            Assert.That(Remote.Exec("virsh", "-c", "qemu:///system", "list", "--all", "--name").Out, Does.Not.Contain(name));
+        }
+    }
+
+    [Test]
     public void Upgrade_and_rollback_move_the_profile_there_and_bring_its_domain_along()
     {
         var name = MiniguestHost.UniqueName("rvm");
