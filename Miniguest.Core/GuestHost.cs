@@ -155,12 +155,14 @@ public sealed class GuestHost
 
     /// <summary>Builds <paramref name="reference"/> here and installs it as guest <paramref name="name"/> (default: the
     /// attribute's name) on the other host of <see cref="RemoteUriOf"/>: its closure is copied there with <c>nix copy</c>,
-    /// and its profile and link are made there. With <paramref name="force"/> it replaces a guest installed there.</summary>
+    /// and its profile and link are made there. With <paramref name="force"/> it replaces a guest installed there. With
+    /// <paramref name="buildOnTarget"/> it is built there instead: its derivation, evaluated here, is copied there and
+    /// built there, and the build comes back here for the guest's profile.</summary>
     /// <exception cref="InvalidDomainOptionsException">No other host is named.</exception>
     /// <exception cref="RemoteHostException">The host cannot be reached, or refuses (the guest is installed there
     /// already, its link there is not Miniguest's).</exception>
     public async Task<RemoteInstallResult> InstallRemoteAsync(InstallableReference reference, string? name = null, bool force = false,
-        IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default)
+        bool buildOnTarget = false, IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reference);
         name = GuestName.Validate(name ?? reference.Attribute);
@@ -178,16 +180,19 @@ public sealed class GuestHost
         }
         using var session = new SshSession(target);
         var remote = new RemoteTarget(target, session, _logger);
-        var (generation, storePath) = await _installer.InstallRemoteAsync(reference.Installable, name, target, remote, session, force, progress, cancellationToken)
+        var (generation, storePath) = await _installer.InstallRemoteAsync(reference.Installable, name, target, remote, session, force, buildOnTarget, progress,
+            cancellationToken)
             .ConfigureAwait(false);
         _remoteGuests.Record(name, uri);
         return new RemoteInstallResult(name, uri, target.Host, generation, storePath);
     }
 
     /// <summary>Re-resolves the guest's flake reference and, if it moved, builds a new generation; then brings the
-    /// domain up to date (also when nothing was built: an upgrade cut short may have left it behind).</summary>
-    public async Task<(UpgradeResult Upgrade, DomainResync? Domain)> UpgradeAsync(string name, IProgress<NixProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+    /// domain up to date (also when nothing was built: an upgrade cut short may have left it behind). A guest on another
+    /// host is built there with <paramref name="buildOnTarget"/> (as <see cref="InstallRemoteAsync"/>); a guest of this
+    /// host is built here.</summary>
+    public async Task<(UpgradeResult Upgrade, DomainResync? Domain)> UpgradeAsync(string name, bool buildOnTarget = false,
+        IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
         if (ElsewhereUri(name) is { } uri)
@@ -196,7 +201,8 @@ public sealed class GuestHost
             UpgradeResult upgraded;
             using (var session = new SshSession(target))
             {
-                upgraded = await _installer.UpgradeRemoteAsync(name, target, new RemoteTarget(target, session, _logger), session, progress, cancellationToken)
+                upgraded = await _installer.UpgradeRemoteAsync(name, target, new RemoteTarget(target, session, _logger), session, buildOnTarget, progress,
+                    cancellationToken)
                     .ConfigureAwait(false);
             }
             return (upgraded, upgraded.Outcome == UpgradeOutcome.Locked ? null : await ResyncRemoteAsync(name, uri, cancellationToken).ConfigureAwait(false));

@@ -77,12 +77,17 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     /// the guest to it there. Nothing is linked on the target unless the whole closure arrived: Nix sets a profile only
     /// to a path its store holds whole. Returns the generation and its store path.</summary>
     public async Task<(int Generation, string StorePath)> InstallRemoteAsync(string installable, string name,
-        SshTarget target, RemoteTarget remote, SshSession session, bool force, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
+        SshTarget target, RemoteTarget remote, SshSession session, bool force, bool buildOnTarget, IProgress<NixProgress>? progress,
+        CancellationToken cancellationToken)
     {
         await remote.CheckAsync(name, force, cancellationToken).ConfigureAwait(false);
         DirectoryHandle.OpenOrCreate(Paths.Profiles, GuestStateDirectory.DirectoryMode).Dispose();
         try
         {
+            if (buildOnTarget)
+            {
+                await BuildOnTargetAsync(installable, target, remote, session, progress, cancellationToken).ConfigureAwait(false);
+            }
             // The staging profile keeps the build from this host's garbage collector until the target's profile holds it.
             var staged = await StageAsync(name, installable, progress, cancellationToken).ConfigureAwait(false);
             await CopyAsync(staged, target, session, progress, cancellationToken).ConfigureAwait(false);
@@ -91,6 +96,32 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         finally
         {
             DropStaging(name);
+        }
+    }
+
+    // The build of installable run on the target: its derivation, evaluated here, is copied there and built there, and
+    // the build comes back here, where the guest's profile (its record of the flake it came from, which Nix makes only in
+    // a store of its own host) is made from it without building anything.
+    private async Task BuildOnTargetAsync(string installable, SshTarget target, RemoteTarget remote, SshSession session,
+        IProgress<NixProgress>? progress, CancellationToken cancellationToken)
+    {
+        var derivation = await nix.DerivationAsync(installable, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await nix.CopyDerivationsAsync(target.NixStoreUri, [derivation], progress, session.NixEnvironment, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NixException e)
+        {
+            throw new RemoteHostException(target.Host, "cannot copy the derivation there: " + OneLine(e));
+        }
+        var output = await remote.RealiseAsync(derivation, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await nix.CopyFromAsync(target.NixStoreUri, [output], progress, session.NixEnvironment, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NixException e)
+        {
+            throw new RemoteHostException(target.Host, "cannot copy the build back from there: " + OneLine(e));
         }
     }
 
@@ -120,12 +151,14 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         }
         catch (NixException e)
         {
-            // ssh's complaint and Nix's, as one line: what went wrong is about the host, not a build.
-            throw new RemoteHostException(target.Host, "cannot copy the closure there: " + string.Join("; ",
-                e.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(line => line.StartsWith("error: ", StringComparison.Ordinal) ? line[7..] : line)));
+            throw new RemoteHostException(target.Host, "cannot copy the closure there: " + OneLine(e));
         }
     }
+
+    // ssh's complaint and Nix's, as one line: what went wrong is about the host, not a build.
+    private static string OneLine(NixException e) =>
+        string.Join("; ", e.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.StartsWith("error: ", StringComparison.Ordinal) ? line[7..] : line));
 
     /// <summary>Re-resolves the guest's flake reference and, if it moved, builds a new generation.</summary>
     public async Task<UpgradeResult> UpgradeAsync(string name, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
@@ -160,7 +193,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     /// installed from is resolved and built here, its closure copied there, and made its next generation there. What
     /// changed is told where this host's store still holds the generation before.</summary>
     public async Task<UpgradeResult> UpgradeRemoteAsync(string name, SshTarget target, RemoteTarget remote, SshSession session,
-        IProgress<NixProgress>? progress, CancellationToken cancellationToken)
+        bool buildOnTarget, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         var facts = await remote.DescribeAsync(name, [], cancellationToken).ConfigureAwait(false);
         if (facts is not { System: { } system, Source: { } source, Generation: { } number })
@@ -178,7 +211,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
             return new UpgradeResult(name, UpgradeOutcome.Unchanged, before, before, []);
         }
         var (generation, storePath) = await InstallRemoteAsync($"{source.OriginalUrl}#{source.AttrPath}", name, target, remote,
-            session, force: true, progress, cancellationToken).ConfigureAwait(false);
+            session, force: true, buildOnTarget, progress, cancellationToken).ConfigureAwait(false);
         return await ResultAsync(name, before, new Generation(generation, storePath, DateTime.UtcNow), cancellationToken).ConfigureAwait(false);
     }
 

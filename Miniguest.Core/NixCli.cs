@@ -117,6 +117,39 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
         return RunAsync(["copy", "--to", destination, .. storePaths], progress, cancellationToken, environment);
     }
 
+    /// <summary>Copies derivations (<c>.drv</c> files) and their closures, the derivations they build on and their
+    /// sources, to another store, where they can be built: not what they build.</summary>
+    public Task CopyDerivationsAsync(string destination, IReadOnlyList<string> derivations, IProgress<NixProgress>? progress = null,
+        IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        ArgumentNullException.ThrowIfNull(derivations);
+        return RunAsync(["copy", "--derivation", "--to", destination, .. derivations], progress, cancellationToken, environment);
+    }
+
+    /// <summary>Copies store paths and their closures from another store into this host's, without asking for
+    /// signatures: for paths the caller trusts as it trusts its own builds (built by a host it manages as root).</summary>
+    /// <param name="source">The store to copy from.</param>
+    /// <param name="storePaths">The paths.</param>
+    /// <param name="progress">Receives Nix's progress.</param>
+    /// <param name="environment">More environment for nix (its ssh's options, say).</param>
+    /// <param name="cancellationToken">Kills nix.</param>
+    public Task CopyFromAsync(string source, IReadOnlyList<string> storePaths, IProgress<NixProgress>? progress = null,
+        IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        ArgumentNullException.ThrowIfNull(storePaths);
+        return RunAsync(["copy", "--no-check-sigs", "--from", source, .. storePaths], progress, cancellationToken, environment);
+    }
+
+    /// <summary>The derivation <paramref name="installable"/> (<c>FLAKEREF#ATTRPATH</c>) evaluates to, written to this
+    /// host's store by the evaluation, and not built.</summary>
+    public async Task<string> DerivationAsync(string installable, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(installable);
+        return (await RunAsync(["eval", "--raw", installable + ".drvPath"], null, cancellationToken).ConfigureAwait(false)).Trim();
+    }
+
     /// <summary>The size in bytes of a store path's closure.</summary>
     public async Task<long> ClosureSizeAsync(string storePath, CancellationToken cancellationToken = default)
     {

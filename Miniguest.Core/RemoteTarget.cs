@@ -20,7 +20,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     private static readonly MiniguestPaths TargetPaths = new();
 
     // $1: what to do; $2: the profiles' directory; $3: the links' directory; $4: the state directory; then the names
-    // (show), or one name and the paths to resolve (describe), or one name and its lock file, and for check and link a
+    // (show), or a derivation to build (realise), or one name and the paths to resolve (describe), or one name and its lock file, and for check and link a
     // store path (none for check) and whether to replace an installed guest, for prepare what the domain needs (below).
     // Check changes nothing: it says whether link would refuse. Describe prints every path base64-encoded: a build
     // output's links may lead to any name. Exit 65: a link there is not Miniguest's; 66: the guest is not installed
@@ -32,6 +32,9 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         shift 4
         b64() { printf '%s' "$1" | base64 -w0; }
         kind() { if [ -d "$1" ]; then echo d; else echo f; fi; }
+        if [ "$op" = realise ]; then
+          exec nix-store --realise "$1"
+        fi
         if [ "$op" = describe ]; then
           name=$1
           shift
@@ -215,6 +218,21 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         RunAsync(["prepare", GuestName.Validate(name), TargetPaths.LockFile(name), type == GuestType.Lxc ? "lxc" : "qemu", uuid.ToString("D"), uriThere,
             ids?.UidTarget.ToString(CultureInfo.InvariantCulture) ?? "", ids?.GidTarget.ToString(CultureInfo.InvariantCulture) ?? "", .. ownShares],
             cancellationToken);
+
+    /// <summary>Builds <paramref name="derivation"/>, whose closure the target's store holds, there (or substitutes it
+    /// from the target's caches); returns its output's store path.</summary>
+    /// <exception cref="RemoteHostException">The build failed there: its last line.</exception>
+    public async Task<string> RealiseAsync(string derivation, CancellationToken cancellationToken)
+    {
+        if (!derivation.StartsWith(NixStore.DefaultDirectory + "/", StringComparison.Ordinal) || !derivation.EndsWith(".drv", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{derivation}' is not a derivation in the store", nameof(derivation));
+        }
+        var output = (await RunAsync(["realise", derivation], cancellationToken).ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return output is [var storePath] && storePath.StartsWith(NixStore.DefaultDirectory + "/", StringComparison.Ordinal)
+            ? storePath
+            : throw new RemoteHostException(target.Host, $"building {derivation} there gave no single output: {string.Join(' ', output)}");
+    }
 
     /// <summary>Points the guest's profile on the target at generation <paramref name="to"/>, or at the one before the
     /// current; returns that generation.</summary>

@@ -14,7 +14,14 @@ internal static class InstallCommand
         reference.CompletionSources.Add(context => Configurations(context.ParseResult, context.WordToComplete));
         var name = new Option<string?>("--name", "-n") { Description = "The guest's name (default: ATTR)" };
         var force = new Option<bool>("--force", "-f") { Description = "Replace an installed guest of that name, and re-sync its domain" };
-        var command = new Command("install", "Build a guest into its own Nix profile and link it at /etc/miniguests/NAME") { reference, name, force };
+        var buildOnTarget = new Option<bool>("--build-on-target")
+        {
+            Description = "With -c naming another host: build the guest there (evaluated here), and bring the build back for its profile",
+        };
+        var command = new Command("install", "Build a guest into its own Nix profile and link it at /etc/miniguests/NAME")
+        {
+            reference, name, force, buildOnTarget,
+        };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var installable = InstallableReference.Parse(parse.GetRequiredValue(reference));
@@ -23,10 +30,15 @@ internal static class InstallCommand
                 RemoteInstallResult remote;
                 using (var progress = context.BuildProgress())
                 {
-                    remote = await context.Host.InstallRemoteAsync(installable, parse.GetValue(name), parse.GetValue(force), progress, cancellationToken);
+                    remote = await context.Host.InstallRemoteAsync(installable, parse.GetValue(name), parse.GetValue(force), parse.GetValue(buildOnTarget),
+                        progress, cancellationToken);
                 }
                 await context.ReportAsync($"installed '{remote.Name}' on {remote.Host}, generation {remote.Generation}: {remote.StorePath}");
                 return CommandAction.Success;
+            }
+            if (parse.GetValue(buildOnTarget))
+            {
+                throw new InvalidDomainOptionsException("--build-on-target builds on another host: name it with -c (qemu+ssh://root@HOST/system)");
             }
             InstallResult installed;
             using (var progress = context.BuildProgress())

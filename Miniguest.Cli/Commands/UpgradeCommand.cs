@@ -10,7 +10,11 @@ internal static class UpgradeCommand
     {
         var name = new Argument<string?>("NAME") { Description = "The guest to upgrade", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "Upgrade every guest installed with miniguest install" };
-        var command = new Command("upgrade", "Rebuild a guest from its flake if the flake changed, as a new generation") { name, all };
+        var buildOnTarget = new Option<bool>("--build-on-target")
+        {
+            Description = "Build a guest that lives on another host there (evaluated here), and bring the build back for its profile",
+        };
+        var command = new Command("upgrade", "Rebuild a guest from its flake if the flake changed, as a new generation") { name, all, buildOnTarget };
         command.Validators.Add(result =>
         {
             var named = result.GetValue(name) is not null;
@@ -31,7 +35,7 @@ internal static class UpgradeCommand
                 (UpgradeResult, DomainResync?) upgraded;
                 using (var progress = context.BuildProgress())
                 {
-                    upgraded = await context.Host.UpgradeAsync(guestName, progress, cancellationToken);
+                    upgraded = await context.Host.UpgradeAsync(guestName, parse.GetValue(buildOnTarget), progress, cancellationToken);
                 }
                 var (result, domain) = upgraded;
                 switch (result.Outcome)

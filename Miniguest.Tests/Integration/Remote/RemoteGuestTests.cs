@@ -564,6 +564,52 @@ public sealed class RemoteGuestTests : HostFixture
     }
 
     [Test]
+    public void Install_and_upgrade_with_build_on_target_build_the_guest_there_and_link_that_build_there()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        var flake = TestGuestFlake.CopyForEditing();
+        try
+        {
+            // Derivations built nowhere yet.
+            TestGuestFlake.ChangeGuest(flake, "built on the other host " + name);
+            var installable = $"path:{flake}#vm";
+            // Where a derivation was built, its log is.
+            string BuildLog()
+            {
+                var derivation = Path.GetFileName(Remote.RunHere("nix", "--extra-experimental-features", "nix-command flakes", "eval", "--raw",
+                    $"path:{flake}#nixosConfigurations.vm.config.system.build.miniguest.drvPath").Out.Trim());
+                Assert.That(derivation, Does.EndWith(".drv"));
+                return $"/nix/var/log/nix/drvs/{derivation[..2]}/{derivation[2..]}.bz2";
+            }
+            var installLog = BuildLog();
+
+            var installed = Host.Ok("-c", Remote.QemuUri, "install", "--build-on-target", "-n", name, installable);
+            var refused = Host.Run("install", "--build-on-target", "-n", MiniguestHost.UniqueName("lvm"), installable);
+            TestGuestFlake.ChangeGuest(flake, "upgraded on the other host " + name);
+            var upgradeLog = BuildLog();
+            var upgraded = Host.Ok("upgrade", "--build-on-target", name);
+
+            var storePath = Remote.Exec("readlink", "-f", $"{Profiles}/{name}").Out.Trim();
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(installed.Out, Does.Contain($"installed '{name}' on {Remote.Address}, generation 1"));
+                Assert.That(upgraded.Out, Does.Contain("generation 1 -> 2"));
+                foreach (var log in new[] { installLog, upgradeLog })
+                {
+                    Assert.That(Remote.PathExists(log), Is.True, "built there: its build log is there");
+                    Assert.That(File.Exists(log), Is.False, "and not here");
+                }
+                Assert.That(Remote.StorePathValid(storePath), Is.True, "the profile there holds it whole");
+                Assert.That(refused.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains("--build-on-target builds on another host"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(flake, recursive: true);
+        }
+    }
+
+    [Test]
     public void Upgrade_and_rollback_move_the_profile_there_and_bring_its_domain_along()
     {
         var name = MiniguestHost.UniqueName("rvm");
