@@ -402,8 +402,8 @@ public sealed class GuestHost
     /// be protected and its boot files to lie in the store. The caller disposes of the domain returned.</summary>
     /// <exception cref="UnprotectedStoreException">Nothing keeps the guest from writing to the host's store.</exception>
     /// <exception cref="GuestFileException">A file the domain boots from lies outside the store.</exception>
-    public Task<Domain> StartAsync(string name, bool paused = false, CancellationToken cancellationToken = default) =>
-        StartAsync(name, _ => paused, cancellationToken);
+    public async Task<Domain> StartAsync(string name, bool paused = false, CancellationToken cancellationToken = default) =>
+        (await StartAsync(name, _ => paused, cancellationToken).ConfigureAwait(false)).Domain;
 
     /// <summary>Starts the guest (as <see cref="StartAsync(string, bool, CancellationToken)"/>) with its console attached
     /// from its first line: a VM starts paused and runs once the console is open. libvirt-LXC cannot start a container
@@ -411,14 +411,14 @@ public sealed class GuestHost
     /// <see langword="null"/>.</summary>
     public async Task<GuestConsole?> StartWithConsoleAsync(string name, CancellationToken cancellationToken = default)
     {
-        var domain = await StartAsync(name, xml => !GuestDomains.IsContainer(xml), cancellationToken).ConfigureAwait(false);
-        var vm = !GuestDomains.IsContainer(domain.GetXml(DomainXmlFlags.Inactive));
+        // Nothing between the start and the console: a container runs at once, and may be over in milliseconds.
+        var (domain, vm) = await StartAsync(name, xml => !GuestDomains.IsContainer(xml), cancellationToken).ConfigureAwait(false);
         return await GuestConsole.AttachAsync(name, domain, vm ? domain.Resume : null, takeOver: false, cancellationToken, startedBeforeAttached: !vm)
             .ConfigureAwait(false);
     }
 
-    // The guest's domain, through one connection, started paused if pausedFor says so of its description.
-    private async Task<Domain> StartAsync(string name, Func<string, bool> pausedFor, CancellationToken cancellationToken)
+    // The guest's domain, through one connection, started paused if pausedFor says so of its description; and whether it was.
+    private async Task<(Domain Domain, bool Paused)> StartAsync(string name, Func<string, bool> pausedFor, CancellationToken cancellationToken)
     {
         var uri = DomainUri(name);
         var domain = OpenDomain(name, uri);
@@ -428,8 +428,9 @@ public sealed class GuestHost
             {
                 throw new GuestAlreadyRunningException(name);
             }
-            await StartCheckedAsync(uri, name, domain, pausedFor(domain.GetXml(DomainXmlFlags.Inactive)), cancellationToken).ConfigureAwait(false);
-            return domain;
+            var paused = pausedFor(domain.GetXml(DomainXmlFlags.Inactive));
+            await StartCheckedAsync(uri, name, domain, paused, cancellationToken).ConfigureAwait(false);
+            return (domain, paused);
         }
         catch
         {
