@@ -167,7 +167,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
     }
 
     // What was asked must fit the guest and the host, so that create refuses it rather than a later start.
-    internal static void CheckOptions(Connection connection, string name, GuestType type, DomainOptions options)
+    private static void CheckOptions(Connection connection, string name, GuestType type, DomainOptions options)
     {
         if (type == GuestType.Lxc && options.VirtType is not null)
         {

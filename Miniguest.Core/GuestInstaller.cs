@@ -196,9 +196,10 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         bool buildOnTarget, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         var facts = await remote.DescribeAsync(name, [], cancellationToken).ConfigureAwait(false);
-        if (facts is not { System: { } system, Source: { } source, Generation: { } number })
+        var system = facts.RequireSystem(name, target.Host);
+        if (facts is not { Source: { } source, Generation: { } number })
         {
-            throw new GuestStateException($"guest '{name}' is not installed on {target.Host} any more (miniguest remove {name} forgets it here)");
+            throw new GuestStateException($"guest '{name}' on {target.Host} has no generation that records the flake it came from");
         }
         var before = new Generation(number, system.Directory, default);
         if (source.IsLocked)

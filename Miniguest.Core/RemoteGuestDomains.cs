@@ -72,10 +72,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
     {
         var remote = new RemoteTarget(target, session, logger);
         var facts = await remote.DescribeAsync(name, [], cancellationToken).ConfigureAwait(false);
-        if (facts.System is not { } system)
-        {
-            throw new GuestStateException($"guest '{name}' is not installed on {target.Host} any more (miniguest remove {name} forgets it here)");
-        }
+        var system = facts.RequireSystem(name, target.Host);
         var sources = system.Config.Shares.Select(share => share.Source).OfType<string>().ToList();
         if (sources.Count > 0)
         {

@@ -20,8 +20,9 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     private static readonly MiniguestPaths TargetPaths = new();
 
     // $1: what to do; $2: the profiles' directory; $3: the links' directory; $4: the state directory; then the names
-    // (show), or a derivation to build (realise), or one name and the paths to resolve (describe), or one name and its lock file, and for check and link a
-    // store path (none for check) and whether to replace an installed guest, for prepare what the domain needs (below).
+    // (show), or a derivation to build (realise), or one name and the paths to resolve (describe), or one name and its
+    // lock file, and for check and link a store path (none for check) and whether to replace an installed guest, for
+    // prepare what the domain needs, for rollback a generation, for unlink whether to purge (below).
     // Check changes nothing: it says whether link would refuse. Describe prints every path base64-encoded: a build
     // output's links may lead to any name. Exit 65: a link there is not Miniguest's; 66: the guest is not installed
     // there; 73: the guest is installed there already; 75: another command holds it.

@@ -73,5 +73,10 @@ internal sealed record TargetFacts(int? Generation, GuestSystem? System, FlakeSo
         return new TargetFacts(generation, system, source, paths, mounts, userNamespaces);
     }
 
+    /// <summary>The guest's system there.</summary>
+    /// <exception cref="GuestStateException">It is not installed there: this host's record of it is out of date.</exception>
+    public GuestSystem RequireSystem(string name, string host) =>
+        System ?? throw new GuestStateException($"guest '{name}' is not installed on {host} any more (miniguest remove {name} forgets it here)");
+
     private static string Decode(string base64) => Encoding.UTF8.GetString(Convert.FromBase64String(base64));
 }
