@@ -58,6 +58,8 @@ internal static class CommandAction
         GuestStopTimeoutException => "; use --force to pull the plug",
         GuestConsoleBusyException => "; use --force to take it over",
         GuestHasNoInterfaceException noInterface => $"; add one with: miniguest create {noInterface.Name} --network NAME",
+        ShareSourceNotGivenException notGiven => $"; give it with: miniguest create {notGiven.Name} --share {notGiven.Tag}=PATH",
+        UnsafeShareException unsafeShare => $" (miniguest create {unsafeShare.Name} --share TAG=PATH gives a share another directory)",
         _ => "",
     };
 

@@ -51,9 +51,17 @@ public sealed record DeclarativeManifest(int Version, Dictionary<string, Declara
 /// <param name="Bridges">The host bridges its further interfaces are on.</param>
 /// <param name="Autostart">Whether it starts with the host.</param>
 /// <param name="RestartIfChanged">Whether a running guest restarts on a new generation.</param>
+/// <param name="Shares">The host directories the admin gives its shares, by tag; the others are in the guest's own.</param>
 public sealed record DeclarativeGuest(string? Uri, int Memory, int Vcpus, IReadOnlyList<string>? Networks, IReadOnlyList<string>? Bridges,
-    bool Autostart, bool RestartIfChanged)
+    bool Autostart, bool RestartIfChanged, IReadOnlyDictionary<string, string>? Shares = null)
 {
+    /// <summary>The host directories of the guest's shares <paramref name="tags"/> and of those declared: each declared one
+    /// (a tag the guest lacks is refused when its domain is built), and the guest's own for the rest (what an earlier
+    /// declaration gave is taken back).</summary>
+    public IReadOnlyDictionary<string, string?> ShareSources(IEnumerable<string> tags) =>
+        tags.Union(Shares?.Keys ?? []).ToDictionary(tag => tag, tag => Shares?.GetValueOrDefault(tag), StringComparer.Ordinal);
+
+
     /// <summary>Its interfaces' attachments: its networks, then its bridges; none when it declares neither.</summary>
     public IReadOnlyList<NetworkAttachment> Attachments =>
         [

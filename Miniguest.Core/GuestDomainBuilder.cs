@@ -38,9 +38,11 @@ public static class GuestDomainBuilder
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(host);
+        var existingMetadata = existingXml is null ? null : DomainXml.ReadMetadata(existingXml);
         metadata = metadata with
         {
-            AllowWritableStore = options.AllowWritableStore ?? (existingXml is not null && DomainXml.ReadMetadata(existingXml)?.AllowWritableStore == true),
+            AllowWritableStore = options.AllowWritableStore ?? existingMetadata?.AllowWritableStore == true,
+            ShareSources = GivenShareSources(name, system.Config, options.ShareSources, existingMetadata?.ShareSources ?? []),
         };
         if (system.Config.GuestType == GuestType.Lxc)
         {
@@ -57,11 +59,11 @@ public static class GuestDomainBuilder
                 MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 512,
                 VCpus = options.VCpus ?? existing?.VCpus ?? 1,
                 Interfaces = Interfaces(options.Interfaces, existing?.Interfaces, host.DefaultNetwork),
-                Shares = Shares(name, system, paths, share => share.MountPoint),
+                Shares = Shares(name, system, metadata.ShareSources, paths, share => share.MountPoint),
                 Metadata = metadata,
             }, UserNamespaceFor(name), host.UserNamespaces);
             return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container), container.Interfaces,
-                system.Config);
+                system.Config) { GivenShareSources = metadata.ShareSources };
         }
         var existingVm = existingXml is null ? null : DomainXml.ReadVm(existingXml);
         var vm = new VmDomain
@@ -81,7 +83,7 @@ public static class GuestDomainBuilder
             VirtType = options.VirtType ?? existingVm?.VirtType ?? host.Virtualization,
             FreePageReporting = options.FreePageReporting ?? existingVm?.FreePageReporting ?? false,
             Interfaces = Interfaces(options.Interfaces, existingVm?.Interfaces, host.DefaultNetwork),
-            Shares = Shares(name, system, paths, share => share.Tag),
+            Shares = Shares(name, system, metadata.ShareSources, paths, share => share.Tag),
             ConsoleLog = paths.ConsoleLog(name),
             Metadata = metadata,
         };
@@ -91,13 +93,50 @@ public static class GuestDomainBuilder
             vm = vm with { StoreSource = view.Directory!, BootSource = view.Translate(vm.BootSource) };
         }
         return new GuestDomainDefinition(DomainXml.Write(vm), vm.Uuid!.Value, StoreGuard.EnsureProtected(vm, host.Mounts), vm.Interfaces, system.Config,
-            vm.FreePageReporting);
+            vm.FreePageReporting) { GivenShareSources = metadata.ShareSources };
     }
 
-    // The guest's shares: a VM mounts each by its tag, a container has it bound at its mount point.
-    private static ValueList<SharedDirectory> Shares(string name, GuestSystem system, MiniguestPaths paths, Func<GuestShare, string> target) =>
-        system.Config.Shares.Select(share => new SharedDirectory(share.Source ?? paths.ShareDirectory(name, share.Tag), target(share), share.ReadOnly))
+    // The guest's shares, each in the directory the admin gave it or else in the guest's own: a VM mounts each by its tag,
+    // a container has it bound at its mount point.
+    private static ValueList<SharedDirectory> Shares(string name, GuestSystem system, ValueList<GivenShareSource> given, MiniguestPaths paths,
+        Func<GuestShare, string> target) =>
+        system.Config.Shares
+            .Select(share => new SharedDirectory(given.FirstOrDefault(g => g.Tag == share.Tag)?.Directory ?? paths.ShareDirectory(name, share.Tag),
+                target(share), share.ReadOnly))
             .ToValueList();
+
+    // The admin's directories for the guest's shares: those asked for now, else those the domain records, for the tags the
+    // guest has. A share whose build output asks for a directory is refused without one.
+    private static ValueList<GivenShareSource> GivenShareSources(string name, GuestConfig config, IReadOnlyDictionary<string, string?>? asked,
+        IReadOnlyList<GivenShareSource> recorded)
+    {
+        foreach (var (tag, directory) in asked ?? new Dictionary<string, string?>())
+        {
+            if (config.Shares.All(share => share.Tag != tag))
+            {
+                throw new InvalidDomainOptionsException($"guest '{name}' has no share '{tag}' (its shares: "
+                    + (config.Shares.Count == 0 ? "none" : string.Join(", ", config.Shares.Select(share => share.Tag))) + ")");
+            }
+            if (directory is not null && !GuestShare.IsPlainAbsolute(directory))
+            {
+                throw new InvalidDomainOptionsException($"share '{tag}': '{directory}' is not an absolute path without . or .. parts");
+            }
+        }
+        var given = new List<GivenShareSource>();
+        foreach (var share in config.Shares)
+        {
+            var directory = asked is not null && asked.TryGetValue(share.Tag, out var now) ? now : recorded.FirstOrDefault(g => g.Tag == share.Tag)?.Directory;
+            if (directory is not null)
+            {
+                given.Add(new GivenShareSource(share.Tag, directory));
+            }
+            else if (share.Source is { } requested)
+            {
+                throw new ShareSourceNotGivenException(name, share.Tag, requested);
+            }
+        }
+        return given.ToValueList();
+    }
 
     // The interfaces asked for keep the MAC addresses the domain's interfaces have: first those of an interface on the
     // same network or bridge, then the rest in order, so that a guest moved to another network keeps its MAC too.

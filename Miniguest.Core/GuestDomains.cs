@@ -28,13 +28,25 @@ public sealed record DomainOptions
     /// <summary>Define the domain even where nothing keeps its guest from writing to the host's store (recorded
     /// in the domain's metadata). Off unless given.</summary>
     public bool? AllowWritableStore { get; init; }
+
+    /// <summary>The admin's host directories for the guest's shares, by tag; a <see langword="null"/> directory takes the
+    /// admin's back (the guest's own directory serves again). Tags not given keep what the domain records. A share whose
+    /// build output asks for a directory of its own needs one given here: a build output never chooses one.</summary>
+    public IReadOnlyDictionary<string, string?>? ShareSources { get; init; }
 }
 
 /// <summary>A guest's domain as Miniguest would define it: its XML, what keeps its guest from writing to the host's
 /// store, its network interfaces, the guest's configuration it was built from, and whether it gives the memory its guest
 /// frees back to the host (a VM's free page reporting).</summary>
 public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtection Protection, ValueList<GuestInterface> Interfaces,
-    GuestConfig Config, bool FreePageReporting = false);
+    GuestConfig Config, bool FreePageReporting = false)
+{
+    /// <summary>The host directories the admin gave the guest's shares; the other shares are in the guest's own.</summary>
+    public ValueList<GivenShareSource> GivenShareSources { get; init; } = [];
+
+    /// <summary>The tags of the shares in the guest's own directories (<see cref="MiniguestPaths.ShareDirectory"/>).</summary>
+    public IEnumerable<string> OwnShareTags => Config.Shares.Select(share => share.Tag).Where(tag => GivenShareSources.All(given => given.Tag != tag));
+}
 
 /// <summary>Where a guest's domain stands against its installed generation.</summary>
 public enum GuestStatus
@@ -123,7 +135,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
             ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), ids);
         }
-        GuestShareDirectories.Prepare(paths, guest.Name, config.Shares, ids);
+        GuestShareDirectories.Prepare(paths, guest.Name, definition.OwnShareTags, ids);
         return DefineRecorded(connection, guest.Name, definition);
     }
 
@@ -148,9 +160,10 @@ public sealed class GuestDomains(MiniguestPaths paths)
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(guest);
         var system = guest.LoadSystem();
-        GuestShareDirectories.Check(paths, system.Config.Shares);
-        return Build(connection, guest.Name, system, new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath), options,
+        var definition = Build(connection, guest.Name, system, new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath), options,
             paths, MountTable.OfLibvirtd(), StoreGuard.UserNamespacesAvailable());
+        ShareSourceGuard.Check(definition.Xml, paths, OtherGuestsShares(guest.Name), atStart: false);
+        return definition;
     }
 
     /// <summary>The domain of guest <paramref name="name"/> of <paramref name="system"/>, on the host of
@@ -205,15 +218,69 @@ public sealed class GuestDomains(MiniguestPaths paths)
     private static bool IsLocal(string uri) => Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && parsed.Host.Length == 0;
 
     /// <summary>Refuses to start a domain whose guest could write to the host's store (the host may have changed
-    /// since it was defined: a read-only view gone, say), or whose kernel, initrd or <c>boot</c> share lead out of the
-    /// store (a domain defined by an older Miniguest names them through the guest's links); says what protects the
+    /// since it was defined: a read-only view gone, say), whose kernel, initrd or <c>boot</c> share lead out of the
+    /// store (a domain defined by an older Miniguest names them through the guest's links), or whose shares are not safe
+    /// to share now (<see cref="ShareSourceGuard"/>: a directory swapped for a link since, say); says what protects the
     /// store otherwise.</summary>
     /// <exception cref="UnprotectedStoreException">Nothing keeps the guest from writing to the host's store.</exception>
     /// <exception cref="GuestFileException">A file the domain boots from lies outside the store.</exception>
-    public static StoreProtection EnsureSafeToStart(Domain domain)
+    /// <exception cref="UnsafeShareException">A share's directory is not safe to share.</exception>
+    public StoreProtection EnsureSafeToStart(Domain domain)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        return EnsureSafeToStart(domain.GetXml(DomainXmlFlags.Inactive), MountTable.OfLibvirtd(), NixStore.Resolve);
+        var xml = domain.GetXml(DomainXmlFlags.Inactive);
+        var protection = EnsureSafeToStart(xml, MountTable.OfLibvirtd(), NixStore.Resolve);
+        ShareSourceGuard.Check(xml, paths, OtherGuestsShares(domain.Name), atStart: true);
+        return protection;
+    }
+
+    /// <summary>The shares of the domains of this host's other guests, as each names them: no share of one guest may lie
+    /// in, on or above another's, where that guest could swap what the other opens.</summary>
+    /// <exception cref="LibvirtException">A daemon holding one of them does not answer: refused rather than unchecked.</exception>
+    internal IReadOnlyList<ShareSourceGuard.OtherShare> OtherGuestsShares(string name)
+    {
+        var guestsDirectory = Path.Combine(paths.State, "guests");
+        if (!Directory.Exists(guestsDirectory))
+        {
+            return [];
+        }
+        var byUri = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var other in DirectoryNames.Read(guestsDirectory))
+        {
+            if (other == name || !GuestName.IsValid(other) || RecordedUuid(other) is null || !File.Exists(paths.ConnectionUriFile(other)))
+            {
+                continue;
+            }
+            var uri = SmallFile.ReadText(paths.ConnectionUriFile(other)).Trim();
+            // Another host's guest shares that host's directories, not this one's.
+            if (SshTarget.FromLibvirtUri(uri) is null)
+            {
+                (byUri.TryGetValue(uri, out var names) ? names : byUri[uri] = []).Add(other);
+            }
+        }
+        var shares = new List<ShareSourceGuard.OtherShare>();
+        foreach (var (uri, names) in byUri)
+        {
+            using var connection = Connection.Open(uri);
+            foreach (var other in names)
+            {
+                if (!connection.TryGetDomain(other, out var domain))
+                {
+                    continue;
+                }
+                using (domain)
+                {
+                    if (domain.Uuid != RecordedUuid(other))
+                    {
+                        continue;
+                    }
+                    var xml = domain.GetXml(DomainXmlFlags.Inactive);
+                    var sources = IsContainer(xml) ? DomainXml.ReadContainer(xml).Shares : DomainXml.ReadVm(xml).Shares;
+                    shares.AddRange(sources.Select(share => new ShareSourceGuard.OtherShare(other, share.Source)));
+                }
+            }
+        }
+        return shares;
     }
 
     /// <summary>As <see cref="EnsureSafeToStart(Domain)"/>, for the domain of <paramref name="xml"/> on a host whose

@@ -585,8 +585,15 @@ public sealed class GuestHost
     // its profile there moved to it first.
     private async Task<string> ApplyGuestAsync(Guest guest, DeclarativeGuest settings, CancellationToken cancellationToken)
     {
-        var uri = settings.Uri ?? GuestDomains.DefaultUri(guest.LoadConfig().GuestType);
-        var options = new DomainOptions { MemoryMiB = settings.Memory, VCpus = settings.Vcpus, Interfaces = settings.Attachments };
+        var config = guest.LoadConfig();
+        var uri = settings.Uri ?? GuestDomains.DefaultUri(config.GuestType);
+        var options = new DomainOptions
+        {
+            MemoryMiB = settings.Memory,
+            VCpus = settings.Vcpus,
+            Interfaces = settings.Attachments,
+            ShareSources = settings.ShareSources(config.Shares.Select(share => share.Tag)),
+        };
         Domain domain;
         if (SshTarget.FromLibvirtUri(uri) is { } target)
         {
@@ -650,7 +657,7 @@ public sealed class GuestHost
         }
         else
         {
-            GuestDomains.EnsureSafeToStart(domain);
+            Domains.EnsureSafeToStart(domain);
         }
         CrashPoint.Reach(CrashPoint.StartDomain);
         domain.Start(paused ? DomainCreateFlags.Paused : DomainCreateFlags.None);

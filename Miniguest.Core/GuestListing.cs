@@ -241,6 +241,14 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             Addresses = domain.IsActive ? domain.Addresses ?? [] : null,
             Interfaces = domain.Interfaces,
             FreePageReporting = domain.FreePageReporting,
+            // The directories the admin gave, where the survey read them: the build output only asked.
+            Shares = domain.Metadata is { } metadata
+                ? guest.Shares?.Select(share => share with
+                    {
+                        Source = metadata.ShareSources.FirstOrDefault(given => given.Tag == share.Tag)?.Directory
+                            ?? store.Paths.ShareDirectory(guest.Name, share.Tag),
+                    }).ToList()
+                : guest.Shares,
             ConsoleLog = guest.Type == GuestType.Qemu ? store.Paths.ConsoleLog(guest.Name) : null,
             Status = GuestDomainSurvey.Status(domain, guest.StorePath) switch
             {

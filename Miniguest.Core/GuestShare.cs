@@ -9,8 +9,9 @@ namespace Miniguest.Core;
 /// </summary>
 /// <param name="Tag">Its name: the VM's mount tag, and the name of its host directory.</param>
 /// <param name="MountPoint">Where the guest sees it.</param>
-/// <param name="Source">The host directory, or <see langword="null"/> for the guest's own,
-/// <see cref="MiniguestPaths.ShareDirectory"/>, which Miniguest makes.</param>
+/// <param name="Source">The host directory the guest's build output asks for, or <see langword="null"/> for the guest's
+/// own, <see cref="MiniguestPaths.ShareDirectory"/>, which Miniguest makes. A build output only asks: the admin gives the
+/// directory (<see cref="DomainOptions.ShareSources"/>).</param>
 /// <param name="ReadOnly">Whether the guest may only read it.</param>
 public sealed partial record GuestShare(string Tag, string MountPoint, string? Source, bool ReadOnly)
 {
@@ -48,7 +49,7 @@ public sealed partial record GuestShare(string Tag, string MountPoint, string? S
     public static bool Contains(string outer, string inner) =>
         inner == outer || inner.StartsWith(outer == "/" ? "/" : outer + "/", StringComparison.Ordinal);
 
-    private static bool IsPlainAbsolute(string path) =>
+    internal static bool IsPlainAbsolute(string path) =>
         path.StartsWith('/') && (path == "/" || path.Split('/').Skip(1).All(part => part is not ("" or "." or ".."))) && !path.Contains('\0');
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,31}$")]

@@ -76,4 +76,12 @@ internal static partial class LibC
 
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int kill(int pid, int signal);
+
+    public const int StatxBasicStats = 0x7ff;
+    public const int StatxSize = 256;
+
+    /// <summary>A file's status into a <see cref="StatxSize"/>-byte buffer; unlike <c>struct stat</c>, <c>struct statx</c>
+    /// is laid out the same on every architecture (<see cref="FileStatus"/>).</summary>
+    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 }

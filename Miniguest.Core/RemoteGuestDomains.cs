@@ -38,7 +38,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
             var ids = definition.Config.GuestType == GuestType.Lxc ? DomainXml.ReadContainer(definition.Xml).UserNamespace : null;
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
             await new RemoteTarget(target, session, logger).PrepareAsync(name, definition.Config.GuestType, definition.Uuid, SshTarget.UriOnTarget(uri), ids,
-                definition.Config.Shares.Where(share => share.Source is null).Select(share => share.Tag), cancellationToken).ConfigureAwait(false);
+                definition.OwnShareTags, cancellationToken).ConfigureAwait(false);
             return new DefinedDomain(domains.DefineRecorded(connection, name, definition), definition, connection.RequestedUri, HostPaths);
         }
     }
@@ -57,6 +57,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
             // in the same command.
             var named = GuestDomains.BootFiles(xml, new MountTable([], target.Host)).Select(file => file.Path).ToList();
             var facts = await remote.DescribeAsync(name, named, cancellationToken).ConfigureAwait(false);
+            ShareSourceGuard.RequireOwn(xml, HostPaths);
             return GuestDomains.EnsureSafeToStart(xml, facts.Mounts, (path, store) =>
             {
                 var index = named.IndexOf(path);
@@ -73,11 +74,13 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         var remote = new RemoteTarget(target, session, logger);
         var facts = await remote.DescribeAsync(name, [], cancellationToken).ConfigureAwait(false);
         var system = facts.RequireSystem(name, target.Host);
-        var sources = system.Config.Shares.Select(share => share.Source).OfType<string>().ToList();
-        if (sources.Count > 0)
+        // Only the guest's own share directories there, which the target makes through its own checks: the rules for a
+        // directory of the admin's are this host's to check (ShareSourceGuard), not yet the other host's.
+        if (system.Config.Shares.FirstOrDefault(share => share.Source is not null || options.ShareSources?.GetValueOrDefault(share.Tag) is not null)
+            is { } given)
         {
-            var resolved = (await remote.DescribeAsync(name, sources, cancellationToken).ConfigureAwait(false)).Paths;
-            GuestShareDirectories.Check(HostPaths, system.Config.Shares, source => resolved[sources.IndexOf(source)], target.Host);
+            throw new InvalidDomainOptionsException(
+                $"share '{given.Tag}': a guest on another host ({target.Host}) shares only its own directories there, not one of a given path");
         }
         return domains.Build(connection, name, system, new GuestMetadata(name, facts.Generation, system.Directory), options, HostPaths,
             facts.Mounts, facts.UserNamespaces);

@@ -176,12 +176,14 @@ rec {
   # attribute set `miniguests`) with the settings the CLI acts on. Other attributes of each guest (its
   # configuration, its system) are not part of it. `uri = null` leaves the choice to the CLI. `network`
   # and `bridge` are each `null`, a name or a list of names: one interface per name, networks first.
+  # `shares` gives host directories to the guest's shares, by tag.
   declarativeManifest = guests:
     toJSON {
       version = 1;
       guests = mapAttrs
         (_: guest: {
           inherit (guest) uri memory vcpus autostart restartIfChanged;
+          shares = guest.shares or { };
           networks = toList guest.network;
           bridges = toList (guest.bridge or null);
         })

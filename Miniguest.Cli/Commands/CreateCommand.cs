@@ -30,6 +30,12 @@ internal static class CreateCommand
             Description = "Give memory the guest frees back to the host (virtio balloon free page reporting; VMs only)",
         };
         var noFreePageReporting = new Option<bool>("--no-free-page-reporting") { Description = "Turn free page reporting off (a new VM has it off)" };
+        var share = new Option<string[]>("--share")
+        {
+            Description = "The host directory of the guest's share TAG (boot.miniguest.shares.TAG), instead of the guest's own; "
+                + "a share whose build output names a directory needs one; kept when create runs again; repeat for more",
+            HelpName = "TAG=PATH",
+        };
         var printXml = new Option<bool>("--print-xml") { Description = "Print the domain XML instead of defining it" };
         var allowWritableStore = new Option<bool>("--allow-writable-store")
         {
@@ -41,7 +47,7 @@ internal static class CreateCommand
             "Define the guest's libvirt domain (a VM or a container, from its guestType); run again, it updates the domain, "
             + "keeping the settings not given (and each interface's MAC address)")
         {
-            name, memory, vcpus, virtType, freePageReporting, noFreePageReporting, network, bridge, printXml, allowWritableStore, type,
+            name, memory, vcpus, virtType, freePageReporting, noFreePageReporting, network, bridge, share, printXml, allowWritableStore, type,
         };
         command.Validators.Add(result =>
         {
@@ -61,6 +67,7 @@ internal static class CreateCommand
                 FreePageReporting = parse.GetValue(freePageReporting) ? true : parse.GetValue(noFreePageReporting) ? false : null,
                 Interfaces = Attachments(parse.GetValue(network) ?? [], parse.GetValue(bridge) ?? []),
                 AllowWritableStore = parse.GetValue(allowWritableStore) ? true : null,
+                ShareSources = ShareSources(parse.GetValue(share) ?? []),
             };
             var oldType = parse.GetValue(type);
             if (parse.GetValue(printXml) || oldType is not null)
@@ -89,11 +96,12 @@ internal static class CreateCommand
             {
                 await context.ReportAsync("  free page reporting: memory the guest frees goes back to the host");
             }
-            // The host directories the guest gets: a source of the build output's own choosing is there to be seen.
-            foreach (var share in defined.Definition.Config.Shares)
+            // The host directories the guest gets, each the admin's or the guest's own.
+            foreach (var guestShare in defined.Definition.Config.Shares)
             {
-                await context.ReportAsync($"  share '{share.Tag}' at {share.MountPoint}{(share.ReadOnly ? " (read-only)" : "")}: "
-                    + (share.Source ?? defined.HostPaths.ShareDirectory(guest, share.Tag)));
+                var given = defined.Definition.GivenShareSources.FirstOrDefault(source => source.Tag == guestShare.Tag)?.Directory;
+                await context.ReportAsync($"  share '{guestShare.Tag}' at {guestShare.MountPoint}{(guestShare.ReadOnly ? " (read-only)" : "")}: "
+                    + (given ?? defined.HostPaths.ShareDirectory(guest, guestShare.Tag) + " (its own)"));
             }
             return CommandAction.Success;
         });
@@ -117,6 +125,29 @@ internal static class CreateCommand
     }
 
     private const string NoInterface = "none";
+
+    // TAG=PATH, each tag once; nothing given keeps the directories the domain records.
+    private static Dictionary<string, string?>? ShareSources(string[] shares)
+    {
+        if (shares.Length == 0)
+        {
+            return null;
+        }
+        var sources = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var share in shares)
+        {
+            var equals = share.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || equals == share.Length - 1)
+            {
+                throw new InvalidDomainOptionsException($"--share takes TAG=PATH, not '{share}'");
+            }
+            if (!sources.TryAdd(share[..equals], share[(equals + 1)..]))
+            {
+                throw new InvalidDomainOptionsException($"--share gives share '{share[..equals]}' twice");
+            }
+        }
+        return sources;
+    }
 
     private static void LogProtection(CliContext context, StoreProtection protection) =>
         context.Logger.LogInformation("Store protection: {Description}", protection.Describe());

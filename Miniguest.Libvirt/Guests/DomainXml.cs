@@ -216,7 +216,8 @@ public static class DomainXml
             new XAttribute("name", metadata.GuestName),
             metadata.Generation is { } generation ? new XAttribute("generation", generation) : null,
             metadata.StorePath is { } path ? new XAttribute("store-path", path) : null,
-            metadata.AllowWritableStore ? new XAttribute("allow-writable-store", "true") : null);
+            metadata.AllowWritableStore ? new XAttribute("allow-writable-store", "true") : null,
+            metadata.ShareSources.Select(given => new XElement(ns + "share", new XAttribute("tag", given.Tag), new XAttribute("source", given.Directory))));
     }
 
     /// <summary>Reads Miniguest's metadata element as <see cref="Domain.GetMetadata"/> returns it (without its
@@ -248,6 +249,11 @@ public static class DomainXml
         return new GuestMetadata(name, (int?)guest.Attribute("generation"), (string?)guest.Attribute("store-path"))
         {
             AllowWritableStore = (bool?)guest.Attribute("allow-writable-store") ?? false,
+            ShareSources = guest.Elements(guest.Name.Namespace + "share")
+                .Select(share => new GivenShareSource(
+                    (string?)share.Attribute("tag") ?? throw new FormatException("Miniguest metadata with a share without a tag"),
+                    (string?)share.Attribute("source") ?? throw new FormatException("Miniguest metadata with a share without a source")))
+                .ToValueList(),
         };
     }
 

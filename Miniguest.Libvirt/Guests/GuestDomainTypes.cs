@@ -34,7 +34,17 @@ public sealed record GuestMetadata(string GuestName, int? Generation = null, str
     /// Off unless an admin asked for it; recorded in the domain so that every later start knows it was asked for.
     /// </summary>
     public bool AllowWritableStore { get; init; }
+
+    /// <summary>The host directories an admin gave the guest's shares, by tag: the only directories besides the guest's
+    /// own that its domain may share (Miniguest.Core's <c>ShareSourceGuard</c>). Recorded in the domain so that a later
+    /// definition keeps them and every start can tell them from a directory that someone else chose.</summary>
+    public ValueList<GivenShareSource> ShareSources { get; init; } = [];
 }
+
+/// <summary>A host directory an admin gave one of a guest's shares.</summary>
+/// <param name="Tag">The share's tag.</param>
+/// <param name="Directory">The host directory, an absolute path.</param>
+public sealed record GivenShareSource(string Tag, string Directory);
 
 /// <summary>A container's user namespace: container uids and gids 0 to <see cref="Count"/> - 1 are host ids
 /// from <see cref="UidTarget"/> and <see cref="GidTarget"/> on, so container root is no one on the host.</summary>

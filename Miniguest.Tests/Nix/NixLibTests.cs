@@ -243,7 +243,7 @@ public sealed class NixLibTests
               };
               db = {
                 uri = "lxc:///"; memory = 512; vcpus = 2; network = [ "default" "backend" ]; bridge = "br0"; autostart = true; restartIfChanged = false;
-                configuration = { }; system = "aarch64-linux";
+                shares = { data = "/srv/db"; }; configuration = { }; system = "aarch64-linux";
               };
             }
             """);
@@ -251,8 +251,9 @@ public sealed class NixLibTests
             {
               "version": 1,
               "guests": {
-                "web": { "uri": null, "memory": 1024, "vcpus": 1, "networks": [], "bridges": [], "autostart": false, "restartIfChanged": true },
-                "db": { "uri": "lxc:///", "memory": 512, "vcpus": 2, "networks": ["default", "backend"], "bridges": ["br0"], "autostart": true, "restartIfChanged": false }
+                "web": { "uri": null, "memory": 1024, "vcpus": 1, "networks": [], "bridges": [], "autostart": false, "restartIfChanged": true, "shares": {} },
+                "db": { "uri": "lxc:///", "memory": 512, "vcpus": 2, "networks": ["default", "backend"], "bridges": ["br0"], "autostart": true, "restartIfChanged": false,
+                  "shares": { "data": "/srv/db" } }
               }
             }
             """);

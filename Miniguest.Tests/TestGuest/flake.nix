@@ -138,13 +138,19 @@
         container-idle = build { variant = "container-idle"; guestType = "lxc"; };
       };
 
-      # Build outputs whose links lead out of the store, to host files a guest must never get (the security tests).
+      # Build outputs whose links lead out of the store, to host files a guest must never get, or that choose a host
+      # directory (the security tests).
       escapes = {
         escape-kernel = escaping { of = guests.vm; file = "kernel"; target = "/etc/shadow"; };
         escape-initrd = escaping { of = guests.vm; file = "initrd"; target = "/etc/shadow"; };
         escape-boot = escaping { of = guests.vm; file = "boot"; target = "/usr/sbin"; };
         escape-init = escaping { of = guests.vm; file = "boot/init"; target = "/usr/sbin/nologin"; };
         escape-container-boot = escaping { of = guests.container; file = "boot"; target = "/usr/sbin"; };
+        # A share whose build output picks a host directory: only the admin may.
+        escape-share = build {
+          variant = "vm-escape-share"; guestType = "qemu"; fsType = "9p";
+          shares.data = { mountPoint = "/var/lib/data"; source = "/root"; readOnly = false; };
+        };
       };
     in
     {

@@ -25,13 +25,14 @@ else
 fi
 read -r uid_in uid_out uid_count < /proc/self/uid_map; say "uid_map=$uid_in $uid_out $uid_count"
 # A guest with a data share counts its boots there, and leaves in it what a hostile guest would: a setuid copy of its
-# shell, and links to a host file and a host directory.
+# shell, a device node anyone may open (the null device, harmless) and links to a host file and a host directory.
 data=@data@
 if [ -n "$data" ]; then
   boots=$($bb cat "$data/boots" 2>/dev/null)
   boots=$((${boots:-0} + 1))
   echo "$boots" >"$data/boots"
   $bb cp "$bb" "$data/setuid-shell" && $bb chmod 4755 "$data/setuid-shell"
+  $bb mknod "$data/device-node" c 1 3 2>/dev/null && $bb chmod 666 "$data/device-node"
   $bb ln -sfn /var/tmp/miniguest-test-share-target "$data/link-to-host-file"
   $bb ln -sfn /var/tmp/miniguest-test-share-target-dir "$data/link-to-host-directory"
   $bb sync

@@ -133,6 +133,23 @@ in
             '';
           };
 
+          shares = mkOption {
+            type = types.attrsOf (types.strMatching "/.+");
+            default = { };
+            example = { data = "/srv/web"; };
+            description = ''
+              Host directories for the guest's shares, by tag (`boot.miniguest.shares.<tag>` in its
+              configuration), instead of the guest's own, `/var/lib/miniguest/shares/<guest>/<tag>`. A share
+              whose configuration names a `source` needs its directory given here: a guest's configuration
+              only asks, and its domain is not defined until the host's admin gives one. Each must be where
+              root alone can change the way to it (every directory on the way, and every link, root's and
+              writable by root alone), outside the store, /nix, Miniguest's files, /proc, /sys, /dev, /run
+              and any other guest's share; a writable one of a virtiofs VM or a container must lie below a
+              directory only root can pass (mode 0700), where no host user reaches what the guest makes.
+              `miniguest` checks all of it again before every start.
+            '';
+          };
+
           uri = mkOption {
             type = types.nullOr types.str;
             default = null;

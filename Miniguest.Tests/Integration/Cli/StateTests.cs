@@ -117,7 +117,7 @@ public sealed partial class StateTests
     {
         _host.Ok("install", "-n", name, $"path:{_flake}#{variant}");
         var created = _host.Ok(variant.StartsWith("vm", StringComparison.Ordinal) ? ["create", name, "--virt-type", "qemu", "--memory", "256"] : ["create", name]);
-        Assert.That(created.Out, Does.Contain($"  share 'data' at /var/lib/data: {_host.Paths.ShareDirectory(name, "data")}\n"), "create says what the guest gets of the host");
+        Assert.That(created.Out, Does.Contain($"  share 'data' at /var/lib/data: {_host.Paths.ShareDirectory(name, "data")} (its own)\n"), "create says what the guest gets of the host");
     }
 
     // Boots the guest to its end and reads the count it said: from its console, or for a container that finished before

@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+
+namespace Miniguest.Core;
+
+/// <summary>What a directory entry is and who may change it, as <c>statx</c> tells it.</summary>
+/// <param name="Kind">A directory, a symbolic link, or something else.</param>
+/// <param name="Uid">Its owner.</param>
+/// <param name="Mode">Its permission bits, the setuid, setgid and sticky bits among them.</param>
+/// <param name="Inode">Its inode number.</param>
+internal readonly record struct FileStatus(FileKind Kind, uint Uid, UnixFileMode Mode, ulong Inode)
+{
+    private const int AtSymlinkNoFollow = 0x100;
+    private const int TypeMask = 0xF000; // S_IFMT
+    private const int DirectoryType = 0x4000; // S_IFDIR
+    private const int LinkType = 0xA000; // S_IFLNK
+
+    /// <summary>Whether a user other than its owner may create, rename or delete names in it (a directory) or write it.</summary>
+    public bool WritableByOthers => (Mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0;
+
+    /// <summary>Whether only its owner (and root) may pass through it.</summary>
+    public bool OwnerOnly => (Mode & (UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0;
+
+    /// <summary>The entry at <paramref name="path"/> itself, a final link not followed; <see langword="null"/> where
+    /// nothing is.</summary>
+    /// <exception cref="IOException">It cannot be looked at.</exception>
+    public static FileStatus? OfEntry(string path) => Read(path, AtSymlinkNoFollow);
+
+    /// <summary>What <paramref name="path"/> leads to, every link followed; <see langword="null"/> where nothing is.</summary>
+    /// <exception cref="IOException">It cannot be looked at.</exception>
+    public static FileStatus? Of(string path) => Read(path, 0);
+
+    /// <summary>The octal permission bits, as <c>ls</c> and <c>chmod</c> write them.</summary>
+    public string OctalMode => Convert.ToString((int)Mode, 8).PadLeft(4, '0');
+
+    private static unsafe FileStatus? Read(string path, int flags)
+    {
+        var buffer = stackalloc byte[LibC.StatxSize];
+        if (LibC.statx(LibC.AtFdCwd, path, flags, LibC.StatxBasicStats, buffer) != 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            return error is LibC.ENOENT or LibC.ENOTDIR ? null : throw new IOException($"{path}: {Marshal.GetPInvokeErrorMessage(error)}");
+        }
+        // struct statx: stx_uid at 20, stx_mode (16 bits) at 28, stx_ino at 32, on every architecture.
+        var bytes = new ReadOnlySpan<byte>(buffer, LibC.StatxSize);
+        var mode = MemoryMarshal.Read<ushort>(bytes[28..]);
+        var kind = (mode & TypeMask) switch
+        {
+            DirectoryType => FileKind.Directory,
+            LinkType => FileKind.SymbolicLink,
+            _ => FileKind.Other,
+        };
+        return new FileStatus(kind, MemoryMarshal.Read<uint>(bytes[20..]), (UnixFileMode)(mode & 0xFFF),
+            MemoryMarshal.Read<ulong>(bytes[32..]));
+    }
+}
+
+/// <summary>What kind of file a directory entry is.</summary>
+internal enum FileKind
+{
+    /// <summary>A directory.</summary>
+    Directory,
+
+    /// <summary>A symbolic link.</summary>
+    SymbolicLink,
+
+    /// <summary>Anything else: a regular file, a device, a socket, a pipe.</summary>
+    Other,
+}

@@ -1,0 +1,259 @@
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Core;
+
+/// <summary>
+/// The host directories a guest's domain shares besides the store and its boot directory, checked before the domain is
+/// defined and again before every start: QEMU, virtiofsd and libvirt-LXC open them as root, following links, so what they
+/// open must be what the admin meant at that moment, and nothing the guest makes there may serve a host user.
+/// </summary>
+/// <remarks>
+/// A share's directory is either the guest's own (<see cref="MiniguestPaths.ShareDirectory"/>, below a directory only
+/// the guest's root can enter) or one the admin gave (<see cref="GuestMetadata.ShareSources"/>); a build output only asks.
+/// A given directory must be where root alone can change the way to it: every directory passed on the way, links
+/// followed, and every link met, root's and writable by root alone (a sticky directory, such as <c>/tmp</c>, counts when
+/// the name in it is root's), so that no one else can swap it for a link between this check and the start, libvirtd's
+/// own autostart included. It must not be in, on or above the store, Miniguest's state and files, another guest's
+/// share, <c>/proc</c>, <c>/sys</c>, <c>/dev</c> or <c>/run</c>. A writable one of a guest whose files keep their
+/// owners and modes on the host (a virtiofs VM's, a container's) must lie below a directory only root can pass, so that
+/// no host user reaches a setuid file or a device node the guest made there.
+/// </remarks>
+public static class ShareSourceGuard
+{
+    private const int MostLinks = 40; // as the kernel's own limit on links followed in one lookup
+
+    /// <summary>A share of another guest, as its domain names it.</summary>
+    /// <param name="Guest">The guest.</param>
+    /// <param name="Directory">The host directory.</param>
+    internal readonly record struct OtherShare(string Guest, string Directory);
+
+    /// <summary>Checks every share of the domain of <paramref name="xml"/>, whose guest's own share directories are under
+    /// <paramref name="paths"/>, beside <paramref name="others"/>, the other guests' shares. With
+    /// <paramref name="atStart"/> the guest's own directories must exist; before a definition they may be still to make.</summary>
+    /// <exception cref="UnsafeShareException">A share's directory is not the guest's own nor given by the admin, or is not
+    /// safe to share.</exception>
+    internal static void Check(string xml, MiniguestPaths paths, IReadOnlyList<OtherShare> others, bool atStart)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var (name, shares, metadata, ownersReachHost, mappedRoot) = Read(xml);
+        var given = metadata?.ShareSources ?? [];
+        foreach (var share in shares)
+        {
+            if (OwnTag(paths, name, share.Source) is { } tag)
+            {
+                CheckOwn(paths, name, tag, share.Source, mappedRoot, atStart);
+                continue;
+            }
+            var admin = given.FirstOrDefault(g => g.Directory == share.Source)
+                ?? throw new UnsafeShareException(name,
+                    $"its domain shares {share.Source} at {share.Target}, which is neither its own share directory nor one an admin gave it "
+                    + "(a domain defined before a share's directory needed the admin's word, or edited since): define it again");
+            var siblings = shares.Where(other => other != share).Select(other => new OtherShare(name, other.Source));
+            CheckGiven(paths, name, admin.Tag, admin.Directory, writable: !share.ReadOnly && ownersReachHost, mappedRoot, [.. others, .. siblings]);
+        }
+    }
+
+    /// <summary>Refuses a domain of <paramref name="xml"/> that shares anything besides the guest's own share directories
+    /// under <paramref name="paths"/>: where this host cannot look at a directory (another host's), only those.</summary>
+    /// <exception cref="UnsafeShareException">Such a share.</exception>
+    internal static void RequireOwn(string xml, MiniguestPaths paths)
+    {
+        var (name, shares, _, _, _) = Read(xml);
+        if (shares.FirstOrDefault(share => OwnTag(paths, name, share.Source) is null) is { } other)
+        {
+            throw new UnsafeShareException(name, $"its domain shares {other.Source} at {other.Target}, which is not its own share directory");
+        }
+    }
+
+    // The tag of the guest's own share directory source is, or null when it is not one.
+    private static string? OwnTag(MiniguestPaths paths, string name, string source)
+    {
+        var prefix = paths.GuestShares(name) + "/";
+        return source.StartsWith(prefix, StringComparison.Ordinal) && source[prefix.Length..] is var tag && tag.Length > 0 && !tag.Contains('/')
+            ? tag
+            : null;
+    }
+
+    // The guest's own directory: root's all the way to Miniguest's directory of shares, then the guest's own, no link.
+    private static void CheckOwn(MiniguestPaths paths, string name, string tag, string source, uint? mappedRoot, bool atStart)
+    {
+        if (WhoElseCanChange(paths.Shares, leafOwners: [0u]) is { Problem: { } problem })
+        {
+            throw new UnsafeShareException(name, $"share '{tag}': {problem}");
+        }
+        foreach (var directory in new[] { paths.GuestShares(name), source })
+        {
+            switch (FileStatus.OfEntry(directory))
+            {
+                case null when !atStart:
+                    return;
+                case null:
+                    throw new UnsafeShareException(name, $"share '{tag}': its directory {directory} is missing: define the guest again");
+                case { Kind: not FileKind.Directory }:
+                    throw new UnsafeShareException(name, $"share '{tag}': {directory} is a link or not a directory; not following it");
+                case { Uid: var uid } when uid != 0 && uid != mappedRoot:
+                    throw new UnsafeShareException(name, $"share '{tag}': {directory} belongs to uid {uid}, neither root nor the guest's root");
+            }
+        }
+    }
+
+    private static void CheckGiven(MiniguestPaths paths, string name, string tag, string source, bool writable, uint? mappedRoot,
+        IReadOnlyList<OtherShare> others)
+    {
+        CheckPlace(paths, name, tag, source, source, above: true);
+        var walk = WhoElseCanChange(source, mappedRoot is { } mapped ? [0u, mapped] : [0u]);
+        // Where the way led says most: a walk cut short reached only a directory on the way, above anything beyond it.
+        CheckPlace(paths, name, tag, source, walk.RealPath, above: walk.Problem is null);
+        if (walk.Problem is { } problem)
+        {
+            throw new UnsafeShareException(name, $"share '{tag}': {source} is not safe to share: {problem}");
+        }
+        foreach (var other in others)
+        {
+            var otherReal = RealPath.Of(other.Directory) ?? other.Directory;
+            if (Overlap(source, other.Directory) || Overlap(walk.RealPath, otherReal))
+            {
+                var whose = other.Guest == name ? "another of its shares" : $"a share of guest '{other.Guest}'";
+                throw new UnsafeShareException(name, $"share '{tag}': {source} is in, on or above {other.Directory}, {whose}");
+            }
+        }
+        if (writable && !HasRootOnlyAncestor(walk.RealPath))
+        {
+            throw new UnsafeShareException(name,
+                $"share '{tag}': {source} is writable, and what the guest makes there (a setuid file, a device node) keeps its owner and mode "
+                + "on the host: put it below a directory only root can pass (owned by root, mode 0700)");
+        }
+    }
+
+    // The places no share may be in, on or above: the store and Nix's own files, Miniguest's, and the kernel's and the
+    // running system's, where a directory means something else than files.
+    private static void CheckPlace(MiniguestPaths paths, string name, string tag, string source, string path, bool above)
+    {
+        string[] places = ["/nix", NixStore.DefaultDirectory, paths.State, paths.Guests, paths.Profiles, "/proc", "/sys", "/dev", "/run"];
+        if (places.FirstOrDefault(place => GuestShare.Contains(place, path) || above && GuestShare.Contains(path, place)) is { } place)
+        {
+            var how = path == source ? "" : $" (that is, {path})";
+            throw new UnsafeShareException(name, $"share '{tag}': {source}{how} is in, on or above {place}, which no guest may share");
+        }
+    }
+
+    private static bool Overlap(string a, string b) => GuestShare.Contains(a, b) || GuestShare.Contains(b, a);
+
+    private static bool HasRootOnlyAncestor(string realPath)
+    {
+        for (var above = Path.GetDirectoryName(realPath); above is not null; above = Path.GetDirectoryName(above))
+        {
+            if (FileStatus.Of(above) is { Kind: FileKind.Directory, Uid: 0, OwnerOnly: true })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Walks to <paramref name="path"/> as the kernel does, one name at a time, following each link met, and
+    /// says who else than root could change where it leads: a directory passed that is not root's or that others may
+    /// write in (a sticky one only where the name in it is root's), a link that is not root's, or a last directory owned by
+    /// neither root nor one of <paramref name="leafOwners"/> or that others may write in. Where it really leads comes
+    /// with the answer: where the walk stopped, when it found a problem.</summary>
+    internal static (string? Problem, string RealPath) WhoElseCanChange(string path, IReadOnlyCollection<uint> leafOwners)
+    {
+        var pending = new Stack<string>(Parts(path).Reverse());
+        var directory = "/";
+        var status = FileStatus.Of("/")!.Value;
+        if (status.Uid != 0 || status.WritableByOthers)
+        {
+            return ($"/ is not root's alone (uid {status.Uid}, mode {status.OctalMode})", "/");
+        }
+        var links = 0;
+        while (pending.TryPop(out var part))
+        {
+            if (part == "..")
+            {
+                directory = Path.GetDirectoryName(directory) ?? "/";
+                status = FileStatus.Of(directory)!.Value;
+                continue;
+            }
+            var entry = directory == "/" ? "/" + part : directory + "/" + part;
+            if (FileStatus.OfEntry(entry) is not { } next)
+            {
+                return ($"{entry} does not exist", directory);
+            }
+            if (status.WritableByOthers && !(status.Mode.HasFlag(UnixFileMode.StickyBit) && next.Uid == 0))
+            {
+                return ($"others than root may write in {directory} (mode {status.OctalMode}), and so put something else at {entry}", directory);
+            }
+            switch (next.Kind)
+            {
+                case FileKind.SymbolicLink when next.Uid != 0:
+                    return ($"{entry} is a link that uid {next.Uid} owns", directory);
+                case FileKind.SymbolicLink when ++links > MostLinks:
+                    return ($"{entry}: too many links", directory);
+                case FileKind.SymbolicLink:
+                    var target = new FileInfo(entry).LinkTarget ?? "";
+                    foreach (var linked in Parts(target).Reverse())
+                    {
+                        pending.Push(linked);
+                    }
+                    if (target.StartsWith('/'))
+                    {
+                        directory = "/";
+                        status = FileStatus.Of("/")!.Value;
+                    }
+                    continue;
+                case FileKind.Other:
+                    return ($"{entry} is not a directory", entry);
+            }
+            var last = pending.Count == 0;
+            if (next.Uid != 0 && !(last && leafOwners.Contains(next.Uid)))
+            {
+                return ($"{entry} belongs to uid {next.Uid}", entry);
+            }
+            if (last && next.WritableByOthers)
+            {
+                return ($"others than its owner may write in {entry} (mode {next.OctalMode})", entry);
+            }
+            directory = entry;
+            status = next;
+        }
+        return (null, directory);
+    }
+
+    private static IEnumerable<string> Parts(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(part => part != ".");
+
+    private static (string Name, IReadOnlyList<SharedDirectory> Shares, GuestMetadata? Metadata, bool OwnersReachHost, uint? MappedRoot) Read(string xml)
+    {
+        if (GuestDomains.IsContainer(xml))
+        {
+            var container = DomainXml.ReadContainer(xml);
+            return (container.Name, container.Shares, container.Metadata, true, container.UserNamespace?.UidTarget);
+        }
+        var vm = DomainXml.ReadVm(xml);
+        // A writable 9p share is QEMU's mapped one: what the guest sets stays in extended attributes.
+        return (vm.Name, vm.Shares, vm.Metadata, vm.StoreShare == StoreShareType.Virtiofs, null);
+    }
+}
+
+/// <summary>A guest's domain would share a host directory that is not the guest's own nor given by the admin, or one that
+/// is not safe to share: the message says which and why.</summary>
+public sealed class UnsafeShareException(string name, string message) : MiniguestException($"guest '{name}': {message}")
+{
+    /// <summary>The guest's name.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>A guest's build output asks for a host directory for one of its shares, and no admin gave one: a build output
+/// never chooses a host directory.</summary>
+public sealed class ShareSourceNotGivenException(string name, string tag, string requested)
+    : MiniguestException($"guest '{name}': share '{tag}' asks for the host directory {requested}, which only the host's admin may give it "
+        + $"(miniguests.{name}.shares.{tag} on a NixOS host)")
+{
+    /// <summary>The guest's name.</summary>
+    public string Name { get; } = name;
+
+    /// <summary>The share's tag.</summary>
+    public string Tag { get; } = tag;
+
+    /// <summary>The directory the build output asked for.</summary>
+    public string Requested { get; } = requested;
+}
