@@ -77,6 +77,10 @@ public static class ShareSourceGuard
     // The guest's own directory: root's all the way to Miniguest's directory of shares, then the guest's own, no link.
     private static void CheckOwn(MiniguestPaths paths, string name, string tag, string source, uint? mappedRoot, bool atStart)
     {
+        if (!atStart && FileStatus.OfEntry(paths.Shares) is null)
+        {
+            return; // made with the guest's own directories, following no link
+        }
         if (WhoElseCanChange(paths.Shares, leafOwners: [0u]) is { Problem: { } problem })
         {
             throw new UnsafeShareException(name, $"share '{tag}': {problem}");
