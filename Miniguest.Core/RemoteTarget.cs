@@ -272,7 +272,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         var output = await RunAsync(["unlink", GuestName.Validate(name), TargetPaths.LockFile(name), purge ? "purge" : "keep"], cancellationToken)
             .ConfigureAwait(false);
         return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')).Where(line => line is ["kept", _])
-            .Select(line => line[1])];
+            .Select(line => TerminalText.Escape(line[1]))];
     }
 
     /// <summary>The current generation of each guest named that has a profile on the target.</summary>
@@ -284,7 +284,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         {
             if (line.Split('\t') is [var name, var link, var storePath] && names.Contains(name) && GenerationNumber(name, link) is { } number)
             {
-                generations[name] = new Generation(number, storePath, default);
+                generations[name] = new Generation(number, TerminalText.Escape(storePath), default);
             }
         }
         return generations;
@@ -316,7 +316,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     private static Generation? ParseGeneration(string name, string line) =>
         line.Split('\t') is [var link, var storePath, var seconds] && GenerationNumber(name, link) is { } number
         && long.TryParse(seconds, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch)
-            ? new Generation(number, storePath, DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime)
+            ? new Generation(number, TerminalText.Escape(storePath), DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime)
             : null;
 
     // NAME-N-link, the profile link's target, to N.
@@ -370,9 +370,10 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "(no message)";
 }
 
-/// <summary>Something on another host failed, or the host could not be reached.</summary>
+/// <summary>Something on another host failed, or the host could not be reached. The problem often holds that host's
+/// own words: its control characters are escaped (<see cref="TerminalText"/>).</summary>
 public sealed class RemoteHostException(string host, string problem)
-    : MiniguestException($"{host}: {problem}")
+    : MiniguestException($"{host}: {TerminalText.Escape(problem)}")
 {
     /// <summary>The host.</summary>
     public string Host { get; } = host;
