@@ -45,7 +45,8 @@ internal sealed class BuildProgress : IProgress<NixProgress>, IDisposable
                 return;
             }
             _drawn = now;
-            var text = Counter(value) + value.Activity + (value.LogLine is { Length: > 0 } line ? ": " + line : "");
+            // A builder's log line is the builder's text, and may come from another host's build: escaped.
+            var text = TerminalText.Escape(Counter(value) + value.Activity + (value.LogLine is { Length: > 0 } line ? ": " + line : ""));
             var width = Math.Max(20, Console.WindowWidth - 1);
             Console.Error.Write("\r\x1b[K" + (text.Length > width ? text[..(width - 1)] + "…" : text));
             _showing = true;

@@ -68,7 +68,7 @@ internal static class CommandAction
     private static string NixError(NixException nix)
     {
         const string TraceHint = "(use '--show-trace' to show detailed location information)";
-        var lines = nix.Error.Split('\n').Where(line => line.Trim() != TraceHint).ToList();
+        var lines = TerminalText.Escape(nix.Error, keepLineBreaks: true).Split('\n').Where(line => line.Trim() != TraceHint).ToList();
         var hint = lines.Count < nix.Error.Split('\n').Length ? " (-v shows Nix's trace)" : "";
         var header = $"miniguest: error: {nix.Command} failed (exit {nix.ExitCode}):";
         return lines.Count(line => line.Length > 0) <= 1
@@ -76,6 +76,8 @@ internal static class CommandAction
             : $"{header}\n{string.Join('\n', lines).TrimEnd()}{hint}";
     }
 
+    // Messages carry text Miniguest did not write (another host's errors, its libvirtd's, names from a build output):
+    // printed with its control characters escaped.
     private static string OneLine(string message) =>
-        string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        TerminalText.Escape(string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Miniguest.Core;
 
 namespace Miniguest.Cli;
 
@@ -40,7 +41,8 @@ internal sealed class StderrLoggerProvider(LogLevel minimum, TextWriter error) :
             };
             lock (Gate)
             {
-                provider.Error.WriteLine(prefix + formatter(state, exception));
+                // What is logged may quote another host or Nix (their warnings): its control characters are escaped.
+                provider.Error.WriteLine(prefix + TerminalText.Escape(formatter(state, exception), keepLineBreaks: true));
                 if (exception is not null && provider.Minimum <= LogLevel.Debug)
                 {
                     provider.Error.WriteLine(exception);

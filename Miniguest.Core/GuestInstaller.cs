@@ -86,7 +86,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         {
             if (buildOnTarget)
             {
-                await BuildOnTargetAsync(installable, target, remote, session, progress, cancellationToken).ConfigureAwait(false);
+                await new TargetBuild(nix, target, remote, session).RunAsync(installable, progress, cancellationToken).ConfigureAwait(false);
             }
             // The staging profile keeps the build from this host's garbage collector until the target's profile holds it.
             var staged = await StageAsync(name, installable, progress, cancellationToken).ConfigureAwait(false);
@@ -96,32 +96,6 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         finally
         {
             DropStaging(name);
-        }
-    }
-
-    // The build of installable run on the target: its derivation, evaluated here, is copied there and built there, and
-    // the build comes back here, where the guest's profile (its record of the flake it came from, which Nix makes only in
-    // a store of its own host) is made from it without building anything.
-    private async Task BuildOnTargetAsync(string installable, SshTarget target, RemoteTarget remote, SshSession session,
-        IProgress<NixProgress>? progress, CancellationToken cancellationToken)
-    {
-        var derivation = await nix.DerivationAsync(installable, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await nix.CopyDerivationsAsync(target.NixStoreUri, [derivation], progress, session.NixEnvironment, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NixException e)
-        {
-            throw new RemoteHostException(target.Host, "cannot copy the derivation there: " + OneLine(e));
-        }
-        var output = await remote.RealiseAsync(derivation, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await nix.CopyFromAsync(target.NixStoreUri, [output], progress, session.NixEnvironment, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NixException e)
-        {
-            throw new RemoteHostException(target.Host, "cannot copy the build back from there: " + OneLine(e));
         }
     }
 
@@ -151,14 +125,9 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         }
         catch (NixException e)
         {
-            throw new RemoteHostException(target.Host, "cannot copy the closure there: " + OneLine(e));
+            throw new RemoteHostException(target.Host, "cannot copy the closure there: " + e.OneLine());
         }
     }
-
-    // ssh's complaint and Nix's, as one line: what went wrong is about the host, not a build.
-    private static string OneLine(NixException e) =>
-        string.Join("; ", e.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => line.StartsWith("error: ", StringComparison.Ordinal) ? line[7..] : line));
 
     /// <summary>Re-resolves the guest's flake reference and, if it moved, builds a new generation.</summary>
     public async Task<UpgradeResult> UpgradeAsync(string name, IProgress<NixProgress>? progress, CancellationToken cancellationToken)

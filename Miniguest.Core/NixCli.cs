@@ -127,8 +127,9 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
         return RunAsync(["copy", "--derivation", "--to", destination, .. derivations], progress, cancellationToken, environment);
     }
 
-    /// <summary>Copies store paths and their closures from another store into this host's, without asking for
-    /// signatures: for paths the caller trusts as it trusts its own builds (built by a host it manages as root).</summary>
+    /// <summary>Copies exactly <paramref name="storePaths"/>, not their closures, from another store into this host's,
+    /// without asking for signatures: for paths the caller has checked, whose references this host's store holds or
+    /// <paramref name="storePaths"/> names (Nix registers no path whose references are not valid).</summary>
     /// <param name="source">The store to copy from.</param>
     /// <param name="storePaths">The paths.</param>
     /// <param name="progress">Receives Nix's progress.</param>
@@ -139,7 +140,64 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
     {
         ArgumentException.ThrowIfNullOrEmpty(source);
         ArgumentNullException.ThrowIfNull(storePaths);
-        return RunAsync(["copy", "--no-check-sigs", "--from", source, .. storePaths], progress, cancellationToken, environment);
+        return RunAsync(["copy", "--no-recursive", "--no-check-sigs", "--from", source, .. storePaths], progress, cancellationToken, environment);
+    }
+
+    /// <summary>The output paths of <paramref name="derivation"/> and of every derivation it is built from, keyed by
+    /// derivation, as this host's store holds them (<c>nix show-derivation --recursive</c>): what their builds are
+    /// written to, wherever they run. A content-addressed output, whose path only its build tells, has none.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> DerivationOutputsAsync(string derivation,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(derivation);
+        var output = await RunAsync(["show-derivation", "--recursive", derivation], null, cancellationToken).ConfigureAwait(false);
+        return ParseDerivationOutputs(output);
+    }
+
+    internal static IReadOnlyDictionary<string, IReadOnlyList<string>> ParseDerivationOutputs(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var derivations = document.RootElement.TryGetProperty("derivations", out var inner) && inner.ValueKind == JsonValueKind.Object
+            ? inner
+            : document.RootElement;
+        var outputs = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var entry in derivations.EnumerateObject())
+        {
+            outputs[InStore(entry.Name)] = entry.Value.TryGetProperty("outputs", out var named) && named.ValueKind == JsonValueKind.Object
+                ? [.. named.EnumerateObject()
+                    .Where(o => o.Value.ValueKind == JsonValueKind.Object && o.Value.TryGetProperty("path", out var path) && path.ValueKind == JsonValueKind.String)
+                    .Select(o => InStore(o.Value.GetProperty("path").GetString()!))]
+                : [];
+        }
+        return outputs;
+    }
+
+    // Nix names store paths in full in its JSON, or (newer versions) by their name in the store alone.
+    private static string InStore(string path) => path.StartsWith('/') ? path : NixStore.DefaultDirectory + "/" + path;
+
+    /// <summary>Those of <paramref name="storePaths"/> that this host's store does not hold as valid paths; nothing is
+    /// substituted or built to find out.</summary>
+    public async Task<IReadOnlyList<string>> InvalidPathsAsync(IReadOnlyCollection<string> storePaths, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(storePaths);
+        if (storePaths.Count == 0)
+        {
+            return [];
+        }
+        var output = await RunAsync(["path-info", "--json", "--offline", .. storePaths], null, cancellationToken).ConfigureAwait(false);
+        return ParseInvalidPaths(output);
+    }
+
+    internal static IReadOnlyList<string> ParseInvalidPaths(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        // A list of objects, an invalid one marked "valid": false, before Nix 2.19; an object keyed by path after, an
+        // invalid one null.
+        return document.RootElement.ValueKind == JsonValueKind.Array
+            ? [.. document.RootElement.EnumerateArray()
+                .Where(info => info.TryGetProperty("valid", out var valid) && valid.ValueKind == JsonValueKind.False)
+                .Select(info => info.GetProperty("path").GetString()!)]
+            : [.. document.RootElement.EnumerateObject().Where(info => info.Value.ValueKind == JsonValueKind.Null).Select(info => info.Name)];
     }
 
     /// <summary>The derivation <paramref name="installable"/> (<c>FLAKEREF#ATTRPATH</c>) evaluates to, written to this

@@ -18,6 +18,12 @@ public sealed class NixException(IReadOnlyList<string> arguments, int exitCode, 
     /// <summary>The command that failed, such as <c>nix build</c>.</summary>
     public string Command => "nix " + (Arguments.FirstOrDefault(a => !a.StartsWith('-')) ?? "");
 
+    /// <summary>What Nix said, as one line, without its <c>error: </c> prefixes: for a failure that is about another host
+    /// (ssh's complaint and Nix's), not a build.</summary>
+    internal string OneLine() =>
+        string.Join("; ", Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.StartsWith("error: ", StringComparison.Ordinal) ? line[7..] : line));
+
     private static string Describe(IReadOnlyList<string> arguments, int exitCode, string error)
     {
         var subcommand = arguments.FirstOrDefault(a => !a.StartsWith('-')) ?? "nix";

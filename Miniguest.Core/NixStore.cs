@@ -1,9 +1,11 @@
+using System.Text.RegularExpressions;
+
 namespace Miniguest.Core;
 
 /// <summary>The host's Nix store as Miniguest trusts it: the only place a build output's links may lead. A build output
 /// is the work of whoever wrote the flake, and its <c>kernel</c>, <c>initrd</c> or <c>boot</c> may be a link to any
 /// file of the host; QEMU and libvirtd, as root, would hand that file to the guest.</summary>
-public static class NixStore
+public static partial class NixStore
 {
     /// <summary>Where the store is.</summary>
     public const string DefaultDirectory = "/nix/store";
@@ -41,4 +43,11 @@ public static class NixStore
     /// <exception cref="GuestFileException">Nothing is there, or it leads out of the store.</exception>
     public static string Resolve(string path, string store = DefaultDirectory) =>
         TryResolve(path, store) ?? throw new GuestFileException(path, "missing, or a link that leads nowhere");
+
+    /// <summary>Whether <paramref name="path"/> names a path of the store itself, <c>/nix/store/HASH-NAME</c>, as Nix writes
+    /// one: its hash and name in the characters Nix allows them, and nothing below it.</summary>
+    internal static bool IsStorePath(string path) => StorePath().IsMatch(path);
+
+    [GeneratedRegex(@"\A/nix/store/[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+\z")]
+    private static partial Regex StorePath();
 }

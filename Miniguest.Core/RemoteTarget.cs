@@ -20,7 +20,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     private static readonly MiniguestPaths TargetPaths = new();
 
     // $1: what to do; $2: the profiles' directory; $3: the links' directory; $4: the state directory; then the names
-    // (show), or a derivation to build (realise), or one name and the paths to resolve (describe), or one name and its
+    // (show), or a derivation to build (realise), or a store path whose closure to list (closure), or one name and the paths to resolve (describe), or one name and its
     // lock file, and for check and link a store path (none for check) and whether to replace an installed guest, for
     // prepare what the domain needs, for rollback a generation, for unlink whether to purge (below).
     // Check changes nothing: it says whether link would refuse. Describe prints every path base64-encoded: a build
@@ -35,6 +35,9 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         kind() { if [ -d "$1" ]; then echo d; else echo f; fi; }
         if [ "$op" = realise ]; then
           exec nix-store --realise "$1"
+        fi
+        if [ "$op" = closure ]; then
+          exec nix-store --query --requisites "$1"
         fi
         if [ "$op" = describe ]; then
           name=$1
@@ -230,9 +233,25 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             throw new ArgumentException($"'{derivation}' is not a derivation in the store", nameof(derivation));
         }
         var output = (await RunAsync(["realise", derivation], cancellationToken).ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        return output is [var storePath] && storePath.StartsWith(NixStore.DefaultDirectory + "/", StringComparison.Ordinal)
+        return output is [var storePath] && NixStore.IsStorePath(storePath)
             ? storePath
             : throw new RemoteHostException(target.Host, $"building {derivation} there gave no single output: {string.Join(' ', output)}");
+    }
+
+    /// <summary>The closure of <paramref name="storePath"/> in the target's store, as the target tells it: the path and
+    /// every path it refers to, directly or not.</summary>
+    /// <exception cref="RemoteHostException">The target's store does not hold the path, or its answer names something
+    /// that is not a store path.</exception>
+    public async Task<IReadOnlyList<string>> ClosureAsync(string storePath, CancellationToken cancellationToken)
+    {
+        if (!NixStore.IsStorePath(storePath))
+        {
+            throw new ArgumentException($"'{storePath}' is not a store path", nameof(storePath));
+        }
+        var closure = (await RunAsync(["closure", storePath], cancellationToken).ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return closure.FirstOrDefault(path => !NixStore.IsStorePath(path)) is { } odd
+            ? throw new RemoteHostException(target.Host, $"the closure of {storePath} there names '{odd}', which is not a store path")
+            : closure;
     }
 
     /// <summary>Points the guest's profile on the target at generation <paramref name="to"/>, or at the one before the
@@ -253,7 +272,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         var output = await RunAsync(["unlink", GuestName.Validate(name), TargetPaths.LockFile(name), purge ? "purge" : "keep"], cancellationToken)
             .ConfigureAwait(false);
         return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')).Where(line => line is ["kept", _])
-            .Select(line => line[1])];
+            .Select(line => TerminalText.Escape(line[1]))];
     }
 
     /// <summary>The current generation of each guest named that has a profile on the target.</summary>
@@ -265,7 +284,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         {
             if (line.Split('\t') is [var name, var link, var storePath] && names.Contains(name) && GenerationNumber(name, link) is { } number)
             {
-                generations[name] = new Generation(number, storePath, default);
+                generations[name] = new Generation(number, TerminalText.Escape(storePath), default);
             }
         }
         return generations;
@@ -297,7 +316,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     private static Generation? ParseGeneration(string name, string line) =>
         line.Split('\t') is [var link, var storePath, var seconds] && GenerationNumber(name, link) is { } number
         && long.TryParse(seconds, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch)
-            ? new Generation(number, storePath, DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime)
+            ? new Generation(number, TerminalText.Escape(storePath), DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime)
             : null;
 
     // NAME-N-link, the profile link's target, to N.
@@ -351,9 +370,10 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "(no message)";
 }
 
-/// <summary>Something on another host failed, or the host could not be reached.</summary>
+/// <summary>Something on another host failed, or the host could not be reached. The problem often holds that host's
+/// own words: its control characters are escaped (<see cref="TerminalText"/>).</summary>
 public sealed class RemoteHostException(string host, string problem)
-    : MiniguestException($"{host}: {problem}")
+    : MiniguestException($"{host}: {TerminalText.Escape(problem)}")
 {
     /// <summary>The host.</summary>
     public string Host { get; } = host;

@@ -38,7 +38,9 @@ internal sealed record TargetFacts(int? Generation, GuestSystem? System, FlakeSo
                         generation = RemoteTarget.GenerationNumber(name, link);
                         break;
                     case ["top", var path]:
-                        top = Decode(path);
+                        top = Decode(path) is var decoded && NixStore.IsStorePath(decoded)
+                            ? decoded
+                            : throw new FormatException($"its generation is {decoded}, not a store path");
                         break;
                     case ["file", var file, var kind, var real] when GuestSystem.Files.Contains(file) || file == ProfileManifest.FileName:
                         files[file] = new GuestSystem.ResolvedFile(Decode(real), kind == "d");
@@ -53,7 +55,7 @@ internal sealed record TargetFacts(int? Generation, GuestSystem? System, FlakeSo
                         userNamespaces = long.TryParse(count, CultureInfo.InvariantCulture, out var most) && most > 0;
                         break;
                     case ["mounts", var owner, var table]:
-                        mounts = MountTable.Parse(Decode(table), $"{Decode(owner)} on {host}");
+                        mounts = MountTable.Parse(Decode(table), $"{TerminalText.Escape(Decode(owner))} on {host}");
                         break;
                 }
             }

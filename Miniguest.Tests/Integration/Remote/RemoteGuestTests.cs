@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Miniguest.Tests.Integration.Cli;
+using Miniguest.Tests.Integration.Reliability;
 
 namespace Miniguest.Tests.Integration.Remote;
 
@@ -608,6 +609,66 @@ public sealed class RemoteGuestTests : HostFixture
             Directory.Delete(flake, recursive: true);
         }
     }
+
+    [Test]
+    public void Build_on_target_imports_nothing_of_a_closure_that_claims_a_path_no_derivation_evaluated_here_outputs()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        var flake = TestGuestFlake.CopyForEditing();
+        string[] nix = ["nix", "--extra-experimental-features", "nix-command flakes"];
+        // An unrelated package this host has not built: only its derivation is evaluated here, so its output path is known.
+        var unrelated = Remote.RunHere(nix[0], [.. nix[1..], "eval", "--raw", "--expr",
+            $"(derivation {{ name = \"unrelated-{name}\"; system = \"x86_64-linux\"; builder = \"/bin/sh\"; }}).outPath"]).Out.Trim();
+        var forgedOutputs = new List<string> { unrelated };
+        try
+        {
+            TestGuestFlake.ChangeGuest(flake, "forged on the other host " + name);
+            var installable = $"path:{flake}#vm";
+            var guestOutput = Remote.RunHere(nix[0], [.. nix[1..], "eval", "--raw",
+                $"path:{flake}#nixosConfigurations.vm.config.system.build.miniguest.outPath"]).Out.Trim();
+            forgedOutputs.Add(guestOutput);
+            Assert.That(unrelated, Does.StartWith("/nix/store/").And.EndWith("-unrelated-" + name));
+            Assert.That(guestOutput, Does.StartWith("/nix/store/"));
+            // The lying host: forged content at the guest's output path, registered as valid with a reference to the unrelated
+            // package's output path, forged too; its nix-store --realise of the guest's derivation then builds nothing.
+            var forged = Remote.Exec("sh", "-euc", """
+                mkdir "$1" "$2"
+                echo 'forged: runs as root wherever it is used' > "$1/forged"
+                echo "forged guest, needs $1" > "$2/forged"
+                printf '%s\n\n0\n%s\n\n1\n%s\n' "$1" "$2" "$1" | nix-store --register-validity
+                """, "forge", unrelated, guestOutput);
+            Assert.That(forged.ExitCode, Is.Zero, forged.ToString());
+
+            var install = Host.Run("-c", Remote.QemuUri, "install", "--build-on-target", "-n", name, installable);
+
+            Figures.Case(Groups.Security, () =>
+            {
+                using (Assert.EnterMultipleScope())
+                {
+                    Assert.That(install.ExitCode, Is.EqualTo(1), install.ToString());
+                    Assert.That(install.ErrorLines.Where(line => line.StartsWith("miniguest: error:", StringComparison.Ordinal)).ToList(),
+                        Has.Count.EqualTo(1).And.Some.Contains(unrelated));
+                    Assert.That(ValidHere(unrelated), Is.False, "the unrelated package's forged output did not get into this host's store");
+                    Assert.That(ValidHere(guestOutput), Is.False, "nor the forged guest");
+                    Assert.That(Host.Snapshot().Where(entry => entry.Contains(name, StringComparison.Ordinal)), Is.Empty,
+                        "no link, profile or staging profile here");
+                    Assert.That(Remote.PathExists($"{Profiles}/{name}"), Is.False, "no profile there");
+                }
+            });
+        }
+        finally
+        {
+            Directory.Delete(flake, recursive: true);
+            // What an import that should not have happened brought here goes, with whatever refers to it.
+            foreach (var path in forgedOutputs.Where(ValidHere))
+            {
+                Remote.RunHere("sh", "-c", "nix-store --delete $(nix-store --query --referrers-closure \"$0\")", path);
+            }
+        }
+    }
+
+    private bool ValidHere(string storePath) =>
+        Remote.RunHere("nix-store", "--option", "substituters", "", "--check-validity", storePath).ExitCode == 0;
 
     [Test]
     public void Upgrade_and_rollback_move_the_profile_there_and_bring_its_domain_along()

@@ -1,0 +1,55 @@
+using System.Text;
+using Miniguest.Core;
+
+namespace Miniguest.Tests.Unit;
+
+/// <summary>Text another host sends (its errors, its answers) reaches the admin's terminal with its control characters
+/// escaped: an escape sequence is printed, never run.</summary>
+public sealed class TerminalTextTests
+{
+    private const string ClearScreen = "\u001b[2J";
+
+    [Test]
+    public void Control_characters_are_printed_as_their_escapes()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(TerminalText.Escape(ClearScreen + "gone\a\rx\u009b\u202eevil\ty"), Is.EqualTo(@"\x1b[2Jgone\x07\rx\x9b\u202eevil\ty"));
+            Assert.That(TerminalText.Escape("a\nb"), Is.EqualTo(@"a\nb"));
+            Assert.That(TerminalText.Escape("a\nb\u001b", keepLineBreaks: true), Is.EqualTo("a\nb\\x1b"));
+            Assert.That(TerminalText.Escape("/nix/store/x-é ü"), Is.EqualTo("/nix/store/x-é ü"), "printable text stays as it is");
+        }
+    }
+
+    [Test]
+    public void An_error_the_other_host_sends_is_escaped_in_the_exceptions_message()
+    {
+        var failed = new RemoteHostException("web1", $"{ClearScreen}guest 'web' is not installed there");
+
+        Assert.That(failed.Message, Is.EqualTo(@"web1: \x1b[2Jguest 'web' is not installed there"));
+    }
+
+    [Test]
+    public void The_other_hosts_name_for_its_libvirtd_is_escaped()
+    {
+        var facts = TargetFacts.Parse("web", "web1", "mounts\t" + Encode(ClearScreen + "libvirtd") + "\t" + Encode("") + "\n", pathCount: 0);
+
+        Assert.That(facts.Mounts.Owner, Is.EqualTo(@"\x1b[2Jlibvirtd on web1"));
+    }
+
+    [Test]
+    public void A_generation_there_that_is_not_a_store_path_is_refused_escaped()
+    {
+        var refused = Assert.Throws<RemoteHostException>(() =>
+            TargetFacts.Parse("web", "web1", "top\t" + Encode("/nix/store/" + ClearScreen) + "\n", pathCount: 0));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(refused!.Message, Does.Contain(@"/nix/store/\x1b[2J"));
+            // (NUnit compares strings by culture, to which an escape character is nothing.)
+            Assert.That(refused.Message.Contains('\u001b', StringComparison.Ordinal), Is.False);
+        }
+    }
+
+    private static string Encode(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+}
