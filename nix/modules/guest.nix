@@ -119,8 +119,10 @@ in
             type = types.nullOr (types.strMatching "/.*");
             default = null;
             description = ''
-              The host directory shared; `null` for the guest's own, which Miniguest makes, owned by the
-              guest's root: `/var/lib/miniguest/shares/<guest>/<tag>`.
+              The host directory this share asks for; `null` for the guest's own, which Miniguest makes,
+              owned by the guest's root: `/var/lib/miniguest/shares/<guest>/<tag>`. A guest's configuration
+              only asks: the host's admin gives the directory (`miniguest create NAME --share TAG=PATH`, or
+              `miniguests.<name>.shares.<tag>` on a NixOS host), and the domain is not defined without it.
             '';
           };
           readOnly = mkOption {
