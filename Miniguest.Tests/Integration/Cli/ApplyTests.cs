@@ -50,6 +50,35 @@ public sealed class ApplyTests : HostFixture
     }
 
     [Test]
+    public async Task A_declared_guest_gets_the_share_directories_its_host_declares_and_none_its_build_output_asks_for()
+    {
+        var declared = MiniguestHost.UniqueName("decl");
+        var guest = await TestGuestFlake.BuildAsync("escape-share");
+        Directory.CreateDirectory(Host.Paths.Guests);
+        File.CreateSymbolicLink(Host.Paths.Link(declared), Directory.ResolveLinkTarget(guest.Directory, true)?.FullName ?? guest.Directory);
+        var data = Directory.CreateDirectory(Path.Combine(Host.Root, "srv", "data")).FullName;
+        var manifest = Path.Combine(Host.Root, "manifest.json");
+        void Declare(string shares) =>
+            File.WriteAllText(manifest, """{"version":1,"guests":{"NAME":{"autostart":false,"memory":128,"networks":[],"bridges":[],"restartIfChanged":true,"uri":null,"vcpus":1,"shares":SHARES}}}"""
+                .Replace("NAME", declared, StringComparison.Ordinal).Replace("SHARES", shares, StringComparison.Ordinal));
+
+        Declare("{}");
+        var refused = Host.Run("apply", "--manifest", manifest);
+        Declare($$"""{"data":"{{data}}"}""");
+        Host.Ok("apply", "--manifest", manifest);
+
+        using var connection = Connection.Open("qemu:///system");
+        using var domain = connection.GetDomain(declared);
+        var vm = Miniguest.Libvirt.Guests.DomainXml.ReadVm(domain.GetXml(DomainXmlFlags.Inactive));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(refused.ExitCode, Is.EqualTo(1));
+            Assert.That(refused.Error, Does.Contain("asks for the host directory /root").And.Contain($"miniguests.{declared}.shares.data"));
+            Assert.That(vm.Shares.Select(share => share.Source), Is.EqualTo(new[] { data }), "the declared directory, not the one asked for");
+        }
+    }
+
+    [Test]
     public void A_manifest_of_another_version_is_refused_in_one_line()
     {
         var manifest = Path.Combine(Host.Root, "manifest.json");
