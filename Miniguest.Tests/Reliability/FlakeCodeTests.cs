@@ -4,12 +4,14 @@ using Miniguest.Tests.Integration.Cli;
 namespace Miniguest.Tests.Integration.Reliability;
 
 /// <summary>
-/// What a flake can do to root who presses TAB after <c>miniguest install FLAKEREF#</c>, through the bash completion
-/// script as <c>miniguest completions bash</c> prints it and the real <c>miniguest</c> and Nix: run nothing, and put
-/// nothing on the command line that the shell reads as more than a guest's name.
+/// What a flake's code can do to root. When root presses TAB after <c>miniguest install FLAKEREF#</c> (through the bash
+/// completion script as <c>miniguest completions bash</c> prints it, and the real <c>miniguest</c> and Nix): run nothing,
+/// and put nothing on the command line that the shell reads as more than a guest's name. When root builds it (install),
+/// under the Nix settings scripts/setup-host made: nothing of the host's that a user could not read or write.
 /// </summary>
 [TestFixture, Category(TestCategories.Reliability)]
-public sealed class CompletionSecurityTests
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class FlakeCodeTests
 {
     private MiniguestHost _host = null!;
     private string _flake = "";
@@ -91,6 +93,47 @@ public sealed class CompletionSecurityTests
                 Assert.That(glob.Replies, Is.Empty, "v* is not a guest's name, and is expanded against no file");
                 Assert.That(command.Replies, Is.Empty, "x$(…) is not a guest's name");
                 Assert.That(File.Exists(marker), Is.False, "no name ran as a command, at TAB or at Enter");
+            }
+        });
+    }
+
+    [Test]
+    public void A_flakes_builder_reads_no_root_only_file_and_writes_nothing_outside_its_output()
+    {
+        // In a directory only root can pass (mode 0700), as /root is.
+        var secret = Path.Combine(_outside, "secret");
+        File.WriteAllText(secret, "only root reads this");
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.That(File.GetUnixFileMode(_outside), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
+        var planted = Path.Combine(_outside, "written-by-the-builder");
+        WriteFlake($$"""
+            {
+              packages.x86_64-linux.probe = derivation {
+                name = "builder-probe";
+                system = "x86_64-linux";
+                builder = "${./busybox}/busybox";
+                args = [ "sh" "-c" ''
+                  b=${./busybox}/busybox
+                  { echo "uid=$($b id -u)"
+                    $b cat {{secret}} /etc/shadow
+                    $b touch {{planted}} && echo planted || echo not planted
+                  } > $out 2>&1
+                '' ];
+              };
+            }
+            """);
+
+        var output = IntegrationEnvironment.Nix.BuildAsync($"path:{_flake}#packages.x86_64-linux.probe").GetAwaiter().GetResult().Single().Out;
+
+        var seen = File.ReadAllText(output);
+        TestContext.Out.WriteLine($"what the builder saw:\n{seen}");
+        Figures.Case(Groups.Security, () =>
+        {
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(seen, Does.Not.Contain("only root reads this"), "a root-only file of the host");
+                Assert.That(seen, Does.Not.Contain("root:"), "/etc/shadow");
+                Assert.That(File.Exists(planted), Is.False, "a file outside its output");
             }
         });
     }
