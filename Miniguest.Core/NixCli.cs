@@ -31,6 +31,21 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
     private static readonly string[] CommonArguments =
         ["--extra-experimental-features", "nix-command flakes", "--log-format", "internal-json"];
 
+    // For a flake only looked at (completion names a flake the user has not chosen to install yet): none of its code
+    // runs but its Nix expressions. No builder, for import from derivation or otherwise (and if one were asked for,
+    // no job to run it here or on a remote builder); no builtins.exec; none of its own settings (nixConfig); no file
+    // outside its inputs; and no lock file written beside it.
+    private static readonly string[] LookOnly =
+    [
+        "--no-write-lock-file",
+        "--option", "allow-import-from-derivation", "false",
+        "--option", "max-jobs", "0",
+        "--option", "builders", "",
+        "--option", "allow-unsafe-native-code-during-evaluation", "false",
+        "--option", "accept-flake-config", "false",
+        "--option", "pure-eval", "true",
+    ];
+
     private readonly NixSettings _settings = settings ?? new NixSettings();
     private readonly ILogger _logger = logger ?? NullLogger<NixCli>.Instance;
 
@@ -91,16 +106,17 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
         return RunAsync(["eval", "--json", installable], null, cancellationToken);
     }
 
-    /// <summary>The names of a flake's <c>nixosConfigurations</c>: the ATTRs an <see cref="InstallableReference"/> to
-    /// <paramref name="flakeRef"/> can name.</summary>
-    /// <exception cref="NixException">The flake cannot be evaluated, or has no <c>nixosConfigurations</c>.</exception>
+    /// <summary>The names of a flake's <c>nixosConfigurations</c> that an <see cref="InstallableReference"/> to
+    /// <paramref name="flakeRef"/> can name as they are, and a guest can have (<see cref="InstallableReference.IsGuestAttribute"/>).
+    /// Nix only evaluates the flake: no builder of its runs, and no lock file is written beside it.</summary>
+    /// <exception cref="NixException">The flake cannot be evaluated without building, or has no <c>nixosConfigurations</c>.</exception>
     public async Task<IReadOnlyList<string>> ConfigurationNamesAsync(string flakeRef, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(flakeRef);
         // Only the names are evaluated, not the configurations.
-        var output = await RunAsync(["eval", "--json", $"{flakeRef}#nixosConfigurations", "--apply", "builtins.attrNames"], null, cancellationToken)
-            .ConfigureAwait(false);
-        return JsonSerializer.Deserialize(output, CoreJsonContext.Default.ListString) ?? [];
+        var output = await RunAsync(["eval", "--json", $"{flakeRef}#nixosConfigurations", "--apply", "builtins.attrNames", .. LookOnly], null,
+            cancellationToken).ConfigureAwait(false);
+        return (JsonSerializer.Deserialize(output, CoreJsonContext.Default.ListString) ?? []).Where(InstallableReference.IsGuestAttribute).ToList();
     }
 
     /// <summary>Copies store paths and their closures to another store (<c>ssh://host</c>, <c>file:///dir</c>, …).</summary>

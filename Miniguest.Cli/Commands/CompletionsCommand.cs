@@ -24,19 +24,27 @@ internal static class CompletionsCommand
         return command;
     }
 
+    // bash inserts a reply as it is, so each is quoted (printf %q) to be read back as the one word it is; the replies
+    // are read a line each (mapfile), with no word splitting or pathname expansion. zsh's compadd and fish quote what they
+    // insert themselves, and expand nothing in the replies.
     private const string Bash = """
         # bash completion for miniguest
         _miniguest() {
-          local IFS=$'\n'
-          COMPREPLY=($(miniguest "[suggest:${COMP_POINT}]" "${COMP_LINE}" 2>/dev/null))
+          local reply before= replies=()
+          mapfile -t replies < <(miniguest "[suggest:${COMP_POINT}]" "${COMP_LINE}" 2>/dev/null)
           # bash replaces only what follows a word's last ':' (COMP_WORDBREAKS), so the replies drop what precedes it
           # (a flake reference's path:, github:).
           local typed=${COMP_LINE:0:COMP_POINT}
           typed=${typed##*[[:space:]]}
           if [[ $COMP_WORDBREAKS == *:* && $typed == *:* ]]; then
-            local before=${typed%"${typed##*:}"}
-            COMPREPLY=("${COMPREPLY[@]#"$before"}")
+            before=${typed%"${typed##*:}"}
           fi
+          COMPREPLY=()
+          for reply in "${replies[@]}"; do
+            [[ -n $reply ]] || continue
+            printf -v reply '%q' "${reply#"$before"}"
+            COMPREPLY+=("$reply")
+          done
         }
         complete -o default -F _miniguest miniguest
 

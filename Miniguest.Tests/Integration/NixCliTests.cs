@@ -159,9 +159,11 @@ public sealed class NixCliTests
     [Test]
     public void Cancellation_stops_nix_and_its_build()
     {
-        // A build that would take a minute, cancelled after half a second.
+        // A build that would take a minute, cancelled after half a second. Its sleep is the host's, or in Nix's sandbox
+        // (where /bin/sh is the static busybox scripts/setup-host names) busybox's own.
         var nonce = Guid.NewGuid().ToString("N");
-        var expression = $"derivation {{ name = \"miniguest-cancel-{nonce}\"; system = builtins.currentSystem; builder = \"/bin/sleep\"; args = [ \"60\" ]; }}";
+        var expression = $"derivation {{ name = \"miniguest-cancel-{nonce}\"; system = builtins.currentSystem; builder = \"/bin/sh\"; "
+            + "args = [ \"-c\" \"exec sleep 60\" ]; PATH = \"/usr/bin:/bin\"; }";
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
         var clock = System.Diagnostics.Stopwatch.StartNew();
 

@@ -29,6 +29,25 @@ public sealed class CompletionTests : HostFixture
     }
 
     [Test]
+    public void The_bash_script_inserts_each_reply_quoted_as_one_word_and_expands_none()
+    {
+        // A reply is inserted as bash gets it: whatever it holds, the shell must read it back as that one word.
+        var script = Host.Ok("completions", "bash").Out + """
+            cd "$(mktemp -d)" && touch vglobbed
+            miniguest() { printf '%s\n' 'x$(touch ran)' 'v*' 'two words'; }
+            COMP_LINE='miniguest install '
+            COMP_POINT=${#COMP_LINE}
+            _miniguest
+            words() { printf '%s\n' "$@"; }
+            for reply in "${COMPREPLY[@]}"; do eval "words $reply"; done
+            [ ! -e ran ] && echo nothing-ran
+            rm -f vglobbed ran && cd / && rmdir "$OLDPWD"
+            """;
+        Assert.That(ExternalCommand.Run("bash", "-c", script).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            Is.EqualTo(new[] { "x$(touch ran)", "v*", "two words", "nothing-ran" }));
+    }
+
+    [Test]
     public void The_suggest_directive_completes_commands_and_installed_guest_names()
     {
         Assert.That(Host.Ok("[suggest:13]", "miniguest gen").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries),

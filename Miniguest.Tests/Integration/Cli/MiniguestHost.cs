@@ -63,17 +63,54 @@ internal sealed class MiniguestHost : IDisposable
     public CliResult Run(params string[] arguments)
     {
         using var process = Start(arguments);
+        return Finish(process, "miniguest " + string.Join(' ', arguments));
+    }
+
+    /// <summary>Runs a bash script in <paramref name="workingDirectory"/> as the user's shell would run it, with this host's
+    /// <c>miniguest</c> first on its <c>PATH</c> (a completion script calls it by name).</summary>
+    public CliResult RunBash(string script, string workingDirectory)
+    {
+        var bin = Path.Combine(Root, "bin");
+        var wrapper = Path.Combine(bin, "miniguest");
+        if (!File.Exists(wrapper) && OperatingSystem.IsLinux())
+        {
+            Directory.CreateDirectory(bin);
+            var executable = Executable.EndsWith(".dll", StringComparison.Ordinal) ? $"dotnet {Quoted(Executable)}" : Quoted(Executable);
+            File.WriteAllText(wrapper, $"#!/bin/sh\nexec {executable} \"$@\"\n");
+            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        var startInfo = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        startInfo.ArgumentList.Add("-c");
+        startInfo.ArgumentList.Add(script);
+        SetEnvironment(startInfo);
+        startInfo.Environment["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH");
+        using var process = Process.Start(startInfo)!;
+        process.StandardInput.Close();
+        return Finish(process, "bash -c " + script);
+    }
+
+    private static CliResult Finish(Process process, string command)
+    {
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(CommandTimeout))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"miniguest {string.Join(' ', arguments)} did not finish within {CommandTimeout}");
+            Assert.Fail($"{command} did not finish within {CommandTimeout}");
         }
         var result = new CliResult(process.ExitCode, output.Result, error.Result);
-        TestContext.Out.WriteLine($"$ miniguest {string.Join(' ', arguments)}\n{result}");
+        TestContext.Out.WriteLine($"$ {command}\n{result}");
         return result;
     }
+
+    private static string Quoted(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>Starts <c>miniguest</c> on this host layout with its standard input closed and its output
     /// redirected; the caller reads the output and waits (or kills it).</summary>
@@ -113,7 +150,7 @@ internal sealed class MiniguestHost : IDisposable
     {
         var executable = Executable;
         IEnumerable<string> words = executable.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", executable] : [executable];
-        var command = $"umask {Umask} && exec " + string.Join(' ', words.Concat(arguments).Select(word => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        var command = $"umask {Umask} && exec " + string.Join(' ', words.Concat(arguments).Select(Quoted));
         var startInfo = new ProcessStartInfo("script")
         {
             RedirectStandardOutput = true,
