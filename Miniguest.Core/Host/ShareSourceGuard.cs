@@ -110,7 +110,7 @@ public static class ShareSourceGuard
         CheckPlace(paths, name, tag, source, walk.RealPath, above: walk.Problem is null);
         if (walk.Problem is { } problem)
         {
-            throw new UnsafeShareException(name, $"share '{tag}': {source} is not safe to share: {problem}");
+            throw new UnsafeShareException(name, $"share '{tag}': {source}: {problem}");
         }
         foreach (var other in others)
         {

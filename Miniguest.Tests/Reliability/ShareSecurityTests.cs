@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Miniguest.Libvirt;
 using Miniguest.Tests.Integration.Cli;
 
@@ -160,11 +159,11 @@ public sealed class ShareSecurityTests
         var setuid = Path.Combine(data, "setuid-shell");
         var device = Path.Combine(data, "device-node");
         var owner = ExternalCommand.Run("stat", "-c", "%u %a", setuid).Trim();
-        var shellAsNobody = RunAsNobody(setuid);
-        var deviceAsNobody = RunAsNobody("/bin/busybox", "dd", $"if={device}", "count=0");
+        var shellAsNobody = AsNobody.Run(setuid);
+        var deviceAsNobody = AsNobody.Run("/bin/busybox", "dd", $"if={device}", "count=0");
         // What the parent only root passes keeps from host users: opened to them, the guest's device node is theirs to open.
         File.SetUnixFileMode(passable, (UnixFileMode)0b111_101_101);
-        var deviceWhenPassable = RunAsNobody("/bin/busybox", "dd", $"if={device}", "count=0");
+        var deviceWhenPassable = AsNobody.Run("/bin/busybox", "dd", $"if={device}", "count=0");
         File.SetUnixFileMode(passable, (UnixFileMode)0b111_000_000);
 
         Figures.Case(Groups.Security, () =>
@@ -182,21 +181,5 @@ public sealed class ShareSecurityTests
                 Assert.That(deviceWhenPassable.ExitCode, Is.Zero, "without that parent, a host user opens the guest's device node: " + deviceWhenPassable.Error);
             }
         });
-    }
-
-    // Through a shell: setpriv itself still holds root's capabilities when it executes the command, so the command's own
-    // path would be looked up as root's.
-    private static (int ExitCode, string Output, string Error) RunAsNobody(params string[] command)
-    {
-        var startInfo = new ProcessStartInfo("setpriv") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in (string[])["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sh", "-c", "exec \"$@\"", "sh", .. command])
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(startInfo)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output, error.Result);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -74,7 +73,7 @@ public sealed partial class StateTests
             Assert.That(Convert.ToString((int)File.GetUnixFileMode(_host.Paths.GuestShares(name)), 8), Is.EqualTo("700"),
                 "only the guest's root enters its shares' directory");
             Assert.That(File.Exists(Path.Combine(data, "setuid-shell")), Is.True, "the guest made its setuid file");
-            var asNobody = RunAsNobody("/bin/busybox", "cat", Path.Combine(data, "setuid-shell"));
+            var asNobody = AsNobody.Run("/bin/busybox", "cat", Path.Combine(data, "setuid-shell"));
             Assert.That(asNobody.ExitCode, Is.Not.Zero, "a host user reads the guest's setuid file: " + asNobody.Error);
             Assert.That(asNobody.Error, Does.Contain("Permission denied"));
         }
@@ -133,20 +132,6 @@ public sealed partial class StateTests
         Assert.That(counts, Is.Not.Empty, $"the guest said no count: {said}");
         Assert.That(said, Does.Contain("store-write=refused").And.Not.Contain("store-write=succeeded"), "a writable share leaves the store read-only");
         return int.Parse(counts[^1].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static (int ExitCode, string Error) RunAsNobody(params string[] command)
-    {
-        var startInfo = new ProcessStartInfo("setpriv") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in (string[])["--reuid=65534", "--regid=65534", "--clear-groups", "--", .. command])
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(startInfo)!;
-        var error = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, error.Result);
     }
 
     [GeneratedRegex(@"miniguest-test-guest: boots=(\d+)")]
