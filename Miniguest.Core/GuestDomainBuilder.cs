@@ -45,6 +45,9 @@ public static class GuestDomainBuilder
         if (system.Config.GuestType == GuestType.Lxc)
         {
             var existing = existingXml is null ? null : DomainXml.ReadContainer(existingXml);
+            // The host's network only as the admin asked, now or before (recorded in the metadata); any other container,
+            // an older Miniguest's without an interface included, gets a namespace of its own.
+            var hostNetwork = options.HostNetwork ?? (options.Interfaces is null && existing?.Metadata?.HostNetwork == true);
             var container = StoreGuard.Protect(new ContainerDomain
             {
                 Name = name,
@@ -56,12 +59,13 @@ public static class GuestDomainBuilder
                 BootSource = system.BootDirectory,
                 MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 512,
                 VCpus = options.VCpus ?? existing?.VCpus ?? 1,
-                Interfaces = Interfaces(options.Interfaces, existing?.Interfaces, host.DefaultNetwork),
+                Interfaces = hostNetwork ? [] : Interfaces(options.Interfaces, existing?.Interfaces, host.DefaultNetwork),
+                SharesHostNetwork = hostNetwork,
                 Shares = Shares(name, system, paths, share => share.MountPoint),
-                Metadata = metadata,
+                Metadata = metadata with { HostNetwork = hostNetwork },
             }, UserNamespaceFor(name), host.UserNamespaces);
             return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container), container.Interfaces,
-                system.Config);
+                system.Config, HostNetwork: container.SharesHostNetwork);
         }
         var existingVm = existingXml is null ? null : DomainXml.ReadVm(existingXml);
         var vm = new VmDomain

@@ -25,16 +25,22 @@ public sealed record DomainOptions
     /// Interfaces keep their MAC addresses across re-definitions.</summary>
     public IReadOnlyList<NetworkAttachment>? Interfaces { get; init; }
 
+    /// <summary>Whether a container lives in the host's network namespace, with no interface of its own (recorded in
+    /// the domain's metadata and kept). A container otherwise always has a network namespace of its own, with only
+    /// <c>lo</c> when it has no interface. <see langword="null"/> keeps what the domain has; interfaces asked for end
+    /// it. Containers only.</summary>
+    public bool? HostNetwork { get; init; }
+
     /// <summary>Define the domain even where nothing keeps its guest from writing to the host's store (recorded
     /// in the domain's metadata). Off unless given.</summary>
     public bool? AllowWritableStore { get; init; }
 }
 
 /// <summary>A guest's domain as Miniguest would define it: its XML, what keeps its guest from writing to the host's
-/// store, its network interfaces, the guest's configuration it was built from, and whether it gives the memory its guest
-/// frees back to the host (a VM's free page reporting).</summary>
+/// store, its network interfaces, the guest's configuration it was built from, whether it gives the memory its guest
+/// frees back to the host (a VM's free page reporting), and whether a container lives in the host's network namespace.</summary>
 public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtection Protection, ValueList<GuestInterface> Interfaces,
-    GuestConfig Config, bool FreePageReporting = false);
+    GuestConfig Config, bool FreePageReporting = false, bool HostNetwork = false);
 
 /// <summary>Where a guest's domain stands against its installed generation.</summary>
 public enum GuestStatus
@@ -177,6 +183,14 @@ public sealed class GuestDomains(MiniguestPaths paths)
         {
             throw new InvalidDomainOptionsException($"'{name}' is a container: free page reporting applies to VMs only (a container's memory is the host's)");
         }
+        if (options.HostNetwork == true && type != GuestType.Lxc)
+        {
+            throw new InvalidDomainOptionsException($"'{name}' is a VM: sharing the host's network namespace applies to containers only");
+        }
+        if (options.HostNetwork == true && options.Interfaces is { Count: > 0 })
+        {
+            throw new InvalidDomainOptionsException("a container that shares the host's network namespace has no interface of its own");
+        }
         foreach (var attachment in options.Interfaces ?? [])
         {
             CheckAttachment(connection, attachment);
@@ -294,9 +308,11 @@ public enum ResyncOutcome
 /// <param name="Interfaces">Its network interfaces, when the survey read its whole description.</param>
 /// <param name="FreePageReporting">Whether a VM gives the memory its guest frees back to the host, when the survey read its
 /// whole description; <see langword="null"/> for a container.</param>
+/// <param name="HostNetwork">Whether a container lives in the host's network namespace, when the survey read its whole
+/// description; <see langword="null"/> for a VM.</param>
 internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection,
     bool Autostart = false, IReadOnlyList<InterfaceAddress>? Addresses = null, ValueList<GuestInterface>? Interfaces = null,
-    bool? FreePageReporting = null);
+    bool? FreePageReporting = null, bool? HostNetwork = null);
 
 /// <summary>Domain settings that do not fit the guest (a virtualisation type or free page reporting for a container) or the
 /// host (a network or bridge it does not have, more memory than it has).</summary>

@@ -586,7 +586,10 @@ public sealed class GuestHost
     private async Task<string> ApplyGuestAsync(Guest guest, DeclarativeGuest settings, CancellationToken cancellationToken)
     {
         var uri = settings.Uri ?? GuestDomains.DefaultUri(guest.LoadConfig().GuestType);
-        var options = new DomainOptions { MemoryMiB = settings.Memory, VCpus = settings.Vcpus, Interfaces = settings.Attachments };
+        var options = new DomainOptions
+        {
+            MemoryMiB = settings.Memory, VCpus = settings.Vcpus, Interfaces = settings.Attachments, HostNetwork = settings.HostNetwork,
+        };
         Domain domain;
         if (SshTarget.FromLibvirtUri(uri) is { } target)
         {

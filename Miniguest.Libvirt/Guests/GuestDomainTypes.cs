@@ -21,8 +21,8 @@ public enum StoreShareType
 }
 
 /// <summary>What Miniguest records in the domains it defines, in its own XML namespace: which guest the
-/// domain belongs to, which profile generation and store path it was defined from, and whether its admin
-/// accepted that the guest may write to the host's store.</summary>
+/// domain belongs to, which profile generation and store path it was defined from, whether its admin
+/// accepted that the guest may write to the host's store, and whether a container is to share the host's network.</summary>
 public sealed record GuestMetadata(string GuestName, int? Generation = null, string? StorePath = null)
 {
     /// <summary>The XML namespace of Miniguest's domain metadata.</summary>
@@ -34,6 +34,12 @@ public sealed record GuestMetadata(string GuestName, int? Generation = null, str
     /// Off unless an admin asked for it; recorded in the domain so that every later start knows it was asked for.
     /// </summary>
     public bool AllowWritableStore { get; init; }
+
+    /// <summary>
+    /// An admin's choice that a container lives in the host's network namespace (recorded as <c>network="host"</c>), so
+    /// that a later definition keeps it. Without it, a container without interfaces has a network namespace of its own.
+    /// </summary>
+    public bool HostNetwork { get; init; }
 }
 
 /// <summary>A container's user namespace: container uids and gids 0 to <see cref="Count"/> - 1 are host ids
