@@ -113,7 +113,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
     /// given in <paramref name="options"/>).</summary>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
     public Domain Define(Connection connection, Guest guest, DomainOptions options) =>
-        Define(connection, guest, Build(connection, guest, options));
+        Define(connection, guest, Build(connection, guest, options, allocate: true));
 
     /// <summary>Defines <paramref name="definition"/>, built by <see cref="Build(Connection, Guest, DomainOptions)"/>, as the guest's domain: a container's
     /// root made ready first, the domain's URI and UUID recorded.</summary>
@@ -127,7 +127,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         if (config.GuestType == GuestType.Lxc)
         {
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
-            ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), ids);
+            ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), ids, paths.FormerContainerRoot(guest.Name));
         }
         GuestShareDirectories.Prepare(paths, guest.Name, config.Shares, ids);
         return DefineRecorded(connection, guest.Name, definition);
@@ -149,27 +149,60 @@ public sealed class GuestDomains(MiniguestPaths paths)
     /// <summary>The domain <see cref="Define(Connection, Guest, DomainOptions)"/> would define, without defining it, from
     /// what the host offers now (<see cref="GuestDomainBuilder"/>).</summary>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
-    public GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options)
+    public GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options) => Build(connection, guest, options, allocate: false);
+
+    /// <summary>As <see cref="Build(Connection, Guest, DomainOptions)"/>; with <paramref name="allocate"/>, the domain to
+    /// define: a container's id range is then allocated and recorded (<see cref="ContainerIds.Allocate"/>), else only
+    /// looked at.</summary>
+    internal GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options, bool allocate)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(guest);
         var system = guest.LoadSystem();
         GuestShareDirectories.Check(paths, system.Config.Shares);
+        var ids = new ContainerIds(paths);
         return Build(connection, guest.Name, system, new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath), options,
-            paths, MountTable.OfLibvirtd(), StoreGuard.UserNamespacesAvailable());
+            paths, MountTable.OfLibvirtd(), StoreGuard.UserNamespacesAvailable(),
+            allocate ? (existing, inUse) => ids.Allocate(guest.Name, existing, inUse) : (existing, inUse) => ids.Peek(guest.Name, existing, inUse));
     }
 
     /// <summary>The domain of guest <paramref name="name"/> of <paramref name="system"/>, on the host of
     /// <paramref name="connection"/>, whose files are at <paramref name="hostPaths"/> and whose libvirtd has
-    /// <paramref name="mounts"/>: this host's, or another's.</summary>
+    /// <paramref name="mounts"/>: this host's, or another's, where <paramref name="idRange"/> gives a container in a
+    /// user namespace its id range, from the range its domain maps now and those the host's other domains map.</summary>
     internal GuestDomainDefinition Build(Connection connection, string name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
-        MiniguestPaths hostPaths, MountTable mounts, bool userNamespaces)
+        MiniguestPaths hostPaths, MountTable mounts, bool userNamespaces,
+        Func<UserNamespaceMapping?, IReadOnlyCollection<UserNamespaceMapping>, UserNamespaceMapping> idRange)
     {
         CheckOptions(connection, name, system.Config.GuestType, options);
         using var existing = Find(connection, name);
+        var existingXml = existing?.GetXml(DomainXmlFlags.Inactive);
+        var ids = system.Config.GuestType == GuestType.Lxc && userNamespaces
+            ? idRange(existingXml is null ? null : DomainXml.ReadIdRanges(existingXml).FirstOrDefault(), OtherIdRanges(connection, name))
+            : null;
         var host = new HostFacts(mounts, HostVirtualization.Choose(connection), userNamespaces,
-            connection.TryGetNetwork(GuestDomainBuilder.DefaultNetwork, out var active) && active ? GuestDomainBuilder.DefaultNetwork : null);
-        return GuestDomainBuilder.Build(name, system, metadata, options, existing?.GetXml(DomainXmlFlags.Inactive), hostPaths, host);
+            connection.TryGetNetwork(GuestDomainBuilder.DefaultNetwork, out var active) && active ? GuestDomainBuilder.DefaultNetwork : null)
+        {
+            ContainerIds = ids,
+        };
+        return GuestDomainBuilder.Build(name, system, metadata, options, existingXml, hostPaths, host);
+    }
+
+    // The host ids the other domains on the connection map their user namespaces onto: none of them is given to another.
+    private static List<UserNamespaceMapping> OtherIdRanges(Connection connection, string name)
+    {
+        var ranges = new List<UserNamespaceMapping>();
+        foreach (var domain in connection.ListAllDomains())
+        {
+            using (domain)
+            {
+                if (domain.Name != name)
+                {
+                    ranges.AddRange(DomainXml.ReadIdRanges(domain.GetXml(DomainXmlFlags.Inactive)));
+                }
+            }
+        }
+        return ranges;
     }
 
     // What was asked must fit the guest and the host, so that create refuses it rather than a later start.

@@ -193,6 +193,16 @@ public static class DomainXml
         };
     }
 
+    /// <summary>The host ids any domain's XML maps its user namespace onto, one mapping for each <c>&lt;uid&gt;</c> and
+    /// <c>&lt;gid&gt;</c> range of its <c>&lt;idmap&gt;</c> (with the same target for uids and gids); none without one.</summary>
+    /// <exception cref="FormatException">The XML is not a domain.</exception>
+    public static IReadOnlyList<UserNamespaceMapping> ReadIdRanges(string xml) =>
+        Parse(xml).Element("idmap")?.Elements().Where(range => range.Name.LocalName is "uid" or "gid")
+            .Select(range => (uint?)range.Attribute("target") is { } target && (uint?)range.Attribute("count") is { } count
+                ? new UserNamespaceMapping(target, target, count)
+                : null)
+            .OfType<UserNamespaceMapping>().ToList() ?? [];
+
     /// <summary>The network interfaces of any domain's XML that are on a libvirt network or a host bridge, in order.</summary>
     /// <exception cref="FormatException">The XML is not a domain, or such an interface has no MAC address.</exception>
     public static ValueList<GuestInterface> ReadInterfaces(string xml) => DomainSummary.Read(xml).Interfaces;
