@@ -30,6 +30,8 @@ internal sealed record GuestJson
     public IReadOnlyList<InterfaceJson>? Interfaces { get; init; }
     /// <summary>Whether a VM gives the memory its guest frees back to the host (free page reporting); null for a container.</summary>
     public bool? FreePageReporting { get; init; }
+    /// <summary>Whether a container lives in the host's network namespace (then it has no interfaces); null for a VM.</summary>
+    public bool? HostNetwork { get; init; }
     /// <summary>Its shares, with the host directory of each.</summary>
     public IReadOnlyList<ShareJson>? Shares { get; init; }
     public string? Error { get; init; }

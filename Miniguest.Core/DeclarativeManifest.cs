@@ -61,11 +61,17 @@ public sealed record DeclarativeGuest(string? Uri, int Memory, int Vcpus, IReadO
     public IReadOnlyDictionary<string, string?> ShareSources(IEnumerable<string> tags) =>
         tags.Union(Shares?.Keys ?? []).ToDictionary(tag => tag, tag => Shares?.GetValueOrDefault(tag), StringComparer.Ordinal);
 
+    /// <summary>The network a container names to share the host's network namespace (<c>network = "host"</c>), as
+    /// <c>create --network host</c> does.</summary>
+    public const string HostNetworkName = "host";
+
+    /// <summary>Whether it shares the host's network namespace (a container's choice, refused for a VM).</summary>
+    public bool HostNetwork => Networks?.Contains(HostNetworkName) == true;
 
     /// <summary>Its interfaces' attachments: its networks, then its bridges; none when it declares neither.</summary>
     public IReadOnlyList<NetworkAttachment> Attachments =>
         [
-            .. (Networks ?? []).Select(network => new NetworkAttachment(AttachmentType.Network, network)),
+            .. (Networks ?? []).Where(network => network != HostNetworkName).Select(network => new NetworkAttachment(AttachmentType.Network, network)),
             .. (Bridges ?? []).Select(bridge => new NetworkAttachment(AttachmentType.Bridge, bridge)),
         ];
 }

@@ -199,6 +199,18 @@ public sealed class DirectoryHandle : IDisposable
         }
     }
 
+    /// <summary>Moves the entry <paramref name="name"/> (a link itself, never what it leads to) into
+    /// <paramref name="destination"/> as <paramref name="newName"/>, on the same file system; nothing there is replaced.</summary>
+    /// <exception cref="IOException">It cannot be moved, or <paramref name="newName"/> exists there.</exception>
+    public void Move(string name, DirectoryHandle destination, string newName)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (LibC.renameat2(Descriptor, CheckName(name), destination.Descriptor, CheckName(newName), LibC.RenameNoReplace) != 0)
+        {
+            throw Failure(Child(name), $"cannot move it to {destination.Child(newName)}", Marshal.GetLastPInvokeError());
+        }
+    }
+
     /// <summary>Deletes <paramref name="name"/>, whatever it is, and for a directory everything in it, never following
     /// a link: a link is deleted itself, and a directory is emptied through a descriptor of its own, so a name swapped
     /// for a link mid-way leads nowhere outside. Nothing there is not an error.</summary>

@@ -8,7 +8,12 @@ namespace Miniguest.Core;
 /// <param name="UserNamespaces">Whether the kernel offers containers user namespaces (<see cref="StoreGuard.UserNamespacesAvailable"/>).</param>
 /// <param name="DefaultNetwork">The network a new guest is attached to when none is asked for: libvirt's
 /// <see cref="GuestDomainBuilder.DefaultNetwork"/> where it is active, else <see langword="null"/>.</param>
-public sealed record HostFacts(MountTable Mounts, VirtType Virtualization, bool UserNamespaces, string? DefaultNetwork = null);
+public sealed record HostFacts(MountTable Mounts, VirtType Virtualization, bool UserNamespaces, string? DefaultNetwork = null)
+{
+    /// <summary>The host ids a container's user namespace maps to where <see cref="UserNamespaces"/> are offered: the
+    /// range the host allocated to the guest (<see cref="ContainerIds"/>).</summary>
+    public UserNamespaceMapping? ContainerIds { get; init; }
+}
 
 /// <summary>
 /// The domain Miniguest defines for a guest, from the guest's system, the settings asked for, the domain it has now (its
@@ -47,6 +52,9 @@ public static class GuestDomainBuilder
         if (system.Config.GuestType == GuestType.Lxc)
         {
             var existing = existingXml is null ? null : DomainXml.ReadContainer(existingXml);
+            // The host's network only as the admin asked, now or before (recorded in the metadata); any other container,
+            // an older Miniguest's without an interface included, gets a namespace of its own.
+            var hostNetwork = options.HostNetwork ?? (options.Interfaces is null && existing?.Metadata?.HostNetwork == true);
             var container = StoreGuard.Protect(new ContainerDomain
             {
                 Name = name,
@@ -58,12 +66,13 @@ public static class GuestDomainBuilder
                 BootSource = system.BootDirectory,
                 MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 512,
                 VCpus = options.VCpus ?? existing?.VCpus ?? 1,
-                Interfaces = Interfaces(options.Interfaces, existing?.Interfaces, host.DefaultNetwork),
+                Interfaces = hostNetwork ? [] : Interfaces(options.Interfaces, existing?.Interfaces, host.DefaultNetwork),
+                SharesHostNetwork = hostNetwork,
                 Shares = Shares(name, system, metadata.ShareSources, paths, share => share.MountPoint),
-                Metadata = metadata,
-            }, UserNamespaceFor(name), host.UserNamespaces);
+                Metadata = metadata with { HostNetwork = hostNetwork },
+            }, host.ContainerIds, host.UserNamespaces);
             return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container), container.Interfaces,
-                system.Config) { GivenShareSources = metadata.ShareSources };
+                system.Config, HostNetwork: container.SharesHostNetwork) { GivenShareSources = metadata.ShareSources };
         }
         var existingVm = existingXml is null ? null : DomainXml.ReadVm(existingXml);
         var vm = new VmDomain
@@ -172,19 +181,5 @@ public static class GuestDomainBuilder
         Span<byte> suffix = stackalloc byte[3];
         System.Security.Cryptography.RandomNumberGenerator.Fill(suffix);
         return $"52:54:00:{suffix[0]:x2}:{suffix[1]:x2}:{suffix[2]:x2}";
-    }
-
-    // Each container gets a range of 65536 host ids far above every user of the host, picked from its name (FNV-1a)
-    // so that it stays the same across re-definitions; two names may share a range, which the store does not mind.
-    internal static UserNamespaceMapping UserNamespaceFor(string name)
-    {
-        const uint RangeSize = 65_536;
-        var hash = 2_166_136_261u;
-        foreach (var c in name)
-        {
-            hash = (hash ^ c) * 16_777_619u;
-        }
-        var first = (10 + hash % 60_000) * RangeSize; // from 655360 up to just below 2^32
-        return new UserNamespaceMapping(first, first, RangeSize);
     }
 }

@@ -96,7 +96,8 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
         // The whole model only where the store's protection is asked for (list --json): a plain listing needs no more.
         var model = mounts is null ? null : ModelOf(xml);
         return new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(model, mounts),
-            Addresses: isActive ? AddressesOf(domain, interfaces) : null, Interfaces: interfaces, FreePageReporting: (model as VmDomain)?.FreePageReporting);
+            Addresses: isActive ? AddressesOf(domain, interfaces) : null, Interfaces: interfaces, FreePageReporting: (model as VmDomain)?.FreePageReporting,
+            HostNetwork: (model as ContainerDomain)?.SharesHostNetwork);
     }
 
     // A domain that stopped since it was listed has none; a listing shows that rather than fail.

@@ -25,6 +25,12 @@ public sealed record DomainOptions
     /// Interfaces keep their MAC addresses across re-definitions.</summary>
     public IReadOnlyList<NetworkAttachment>? Interfaces { get; init; }
 
+    /// <summary>Whether a container lives in the host's network namespace, with no interface of its own (recorded in
+    /// the domain's metadata and kept). A container otherwise always has a network namespace of its own, with only
+    /// <c>lo</c> when it has no interface. <see langword="null"/> keeps what the domain has; interfaces asked for end
+    /// it. Containers only.</summary>
+    public bool? HostNetwork { get; init; }
+
     /// <summary>Define the domain even where nothing keeps its guest from writing to the host's store (recorded
     /// in the domain's metadata). Off unless given.</summary>
     public bool? AllowWritableStore { get; init; }
@@ -36,10 +42,10 @@ public sealed record DomainOptions
 }
 
 /// <summary>A guest's domain as Miniguest would define it: its XML, what keeps its guest from writing to the host's
-/// store, its network interfaces, the guest's configuration it was built from, and whether it gives the memory its guest
-/// frees back to the host (a VM's free page reporting).</summary>
+/// store, its network interfaces, the guest's configuration it was built from, whether it gives the memory its guest
+/// frees back to the host (a VM's free page reporting), and whether a container lives in the host's network namespace.</summary>
 public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtection Protection, ValueList<GuestInterface> Interfaces,
-    GuestConfig Config, bool FreePageReporting = false)
+    GuestConfig Config, bool FreePageReporting = false, bool HostNetwork = false)
 {
     /// <summary>The host directories the admin gave the guest's shares; the other shares are in the guest's own.</summary>
     public ValueList<GivenShareSource> GivenShareSources { get; init; } = [];
@@ -119,7 +125,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
     /// given in <paramref name="options"/>).</summary>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
     public Domain Define(Connection connection, Guest guest, DomainOptions options) =>
-        Define(connection, guest, Build(connection, guest, options));
+        Define(connection, guest, Build(connection, guest, options, allocate: true));
 
     /// <summary>Defines <paramref name="definition"/>, built by <see cref="Build(Connection, Guest, DomainOptions)"/>, as the guest's domain: a container's
     /// root made ready first, the domain's URI and UUID recorded.</summary>
@@ -133,7 +139,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         if (config.GuestType == GuestType.Lxc)
         {
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
-            ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), ids);
+            ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), ids, paths.FormerContainerRoot(guest.Name));
         }
         GuestShareDirectories.Prepare(paths, guest.Name, definition.OwnShareTags, ids);
         return DefineRecorded(connection, guest.Name, definition);
@@ -155,28 +161,65 @@ public sealed class GuestDomains(MiniguestPaths paths)
     /// <summary>The domain <see cref="Define(Connection, Guest, DomainOptions)"/> would define, without defining it, from
     /// what the host offers now (<see cref="GuestDomainBuilder"/>).</summary>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
-    public GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options)
+    public GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options) => Build(connection, guest, options, allocate: false);
+
+    /// <summary>As <see cref="Build(Connection, Guest, DomainOptions)"/>; with <paramref name="allocate"/>, the domain to
+    /// define: a container's id range is then allocated and recorded (<see cref="ContainerIds.Allocate"/>), else only
+    /// looked at.</summary>
+    internal GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options, bool allocate)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(guest);
         var system = guest.LoadSystem();
-        var definition = Build(connection, guest.Name, system, new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath), options,
-            paths, MountTable.OfLibvirtd(), StoreGuard.UserNamespacesAvailable());
+        var ids = new ContainerIds(paths);
+        var metadata = new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath);
+        var (mounts, userNamespaces) = (MountTable.OfLibvirtd(), StoreGuard.UserNamespacesAvailable());
+        var definition = Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces,
+            (existing, inUse) => ids.Peek(guest.Name, existing, inUse));
         ShareSourceGuard.Check(definition.Xml, paths, OtherGuestsShares(guest.Name), atStart: false);
-        return definition;
+        // A container's range is recorded only once nothing else refuses the domain.
+        return allocate && system.Config.GuestType == GuestType.Lxc
+            ? Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces, (existing, inUse) => ids.Allocate(guest.Name, existing, inUse))
+            : definition;
     }
 
     /// <summary>The domain of guest <paramref name="name"/> of <paramref name="system"/>, on the host of
     /// <paramref name="connection"/>, whose files are at <paramref name="hostPaths"/> and whose libvirtd has
-    /// <paramref name="mounts"/>: this host's, or another's.</summary>
+    /// <paramref name="mounts"/>: this host's, or another's, where <paramref name="idRange"/> gives a container in a
+    /// user namespace its id range, from the range its domain maps now and those the host's other domains map.</summary>
     internal GuestDomainDefinition Build(Connection connection, string name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
-        MiniguestPaths hostPaths, MountTable mounts, bool userNamespaces)
+        MiniguestPaths hostPaths, MountTable mounts, bool userNamespaces,
+        Func<UserNamespaceMapping?, IReadOnlyCollection<UserNamespaceMapping>, UserNamespaceMapping> idRange)
     {
         CheckOptions(connection, name, system.Config.GuestType, options);
         using var existing = Find(connection, name);
+        var existingXml = existing?.GetXml(DomainXmlFlags.Inactive);
+        var ids = system.Config.GuestType == GuestType.Lxc && userNamespaces
+            ? idRange(existingXml is null ? null : DomainXml.ReadIdRanges(existingXml).FirstOrDefault(), OtherIdRanges(connection, name))
+            : null;
         var host = new HostFacts(mounts, HostVirtualization.Choose(connection), userNamespaces,
-            connection.TryGetNetwork(GuestDomainBuilder.DefaultNetwork, out var active) && active ? GuestDomainBuilder.DefaultNetwork : null);
-        return GuestDomainBuilder.Build(name, system, metadata, options, existing?.GetXml(DomainXmlFlags.Inactive), hostPaths, host);
+            connection.TryGetNetwork(GuestDomainBuilder.DefaultNetwork, out var active) && active ? GuestDomainBuilder.DefaultNetwork : null)
+        {
+            ContainerIds = ids,
+        };
+        return GuestDomainBuilder.Build(name, system, metadata, options, existingXml, hostPaths, host);
+    }
+
+    // The host ids the other domains on the connection map their user namespaces onto: none of them is given to another.
+    private static List<UserNamespaceMapping> OtherIdRanges(Connection connection, string name)
+    {
+        var ranges = new List<UserNamespaceMapping>();
+        foreach (var domain in connection.ListAllDomains())
+        {
+            using (domain)
+            {
+                if (domain.Name != name)
+                {
+                    ranges.AddRange(DomainXml.ReadIdRanges(domain.GetXml(DomainXmlFlags.Inactive)));
+                }
+            }
+        }
+        return ranges;
     }
 
     // What was asked must fit the guest and the host, so that create refuses it rather than a later start.
@@ -189,6 +232,14 @@ public sealed class GuestDomains(MiniguestPaths paths)
         if (type == GuestType.Lxc && options.FreePageReporting is not null)
         {
             throw new InvalidDomainOptionsException($"'{name}' is a container: free page reporting applies to VMs only (a container's memory is the host's)");
+        }
+        if (options.HostNetwork == true && type != GuestType.Lxc)
+        {
+            throw new InvalidDomainOptionsException($"'{name}' is a VM: sharing the host's network namespace applies to containers only");
+        }
+        if (options.HostNetwork == true && options.Interfaces is { Count: > 0 })
+        {
+            throw new InvalidDomainOptionsException("a container that shares the host's network namespace has no interface of its own");
         }
         foreach (var attachment in options.Interfaces ?? [])
         {
@@ -231,7 +282,21 @@ public sealed class GuestDomains(MiniguestPaths paths)
         var xml = domain.GetXml(DomainXmlFlags.Inactive);
         var protection = EnsureSafeToStart(xml, MountTable.OfLibvirtd(), NixStore.Resolve);
         ShareSourceGuard.Check(xml, paths, OtherGuestsShares(domain.Name), atStart: true);
+        RequireOwnNetwork(xml);
         return protection;
+    }
+
+    /// <summary>Refuses a container of <paramref name="xml"/> that would live in the host's network namespace (no
+    /// interface and no <c>&lt;privnet/&gt;</c>: a domain defined by an earlier Miniguest) unless an admin asked for that.</summary>
+    /// <exception cref="GuestStateException">Such a container.</exception>
+    internal static void RequireOwnNetwork(string xml)
+    {
+        if (IsContainer(xml) && DomainXml.ReadContainer(xml) is { SharesHostNetwork: true, Metadata: { HostNetwork: false } metadata })
+        {
+            throw new GuestStateException($"guest '{metadata.GuestName}': its domain would share the host's network namespace (its loopback "
+                + "services, abstract sockets and ports), which no admin asked for: define it again to give it a namespace of its own "
+                + "(miniguest create), or share the host's on purpose (create --network host)");
+        }
     }
 
     /// <summary>The shares of the domains of this host's other guests, as each names them: no share of one guest may lie
@@ -361,9 +426,11 @@ public enum ResyncOutcome
 /// <param name="Interfaces">Its network interfaces, when the survey read its whole description.</param>
 /// <param name="FreePageReporting">Whether a VM gives the memory its guest frees back to the host, when the survey read its
 /// whole description; <see langword="null"/> for a container.</param>
+/// <param name="HostNetwork">Whether a container lives in the host's network namespace, when the survey read its whole
+/// description; <see langword="null"/> for a VM.</param>
 internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection,
     bool Autostart = false, IReadOnlyList<InterfaceAddress>? Addresses = null, ValueList<GuestInterface>? Interfaces = null,
-    bool? FreePageReporting = null);
+    bool? FreePageReporting = null, bool? HostNetwork = null);
 
 /// <summary>Domain settings that do not fit the guest (a virtualisation type or free page reporting for a container) or the
 /// host (a network or bridge it does not have, more memory than it has).</summary>

@@ -316,10 +316,11 @@ public sealed class GuestHost
         return new RemoveResult(Installed: true, keptDomain, [.. kept.Select(directory => $"{target.Host}:{directory}")]);
     }
 
-    // What remove keeps of a guest: its shares' directories and a container's root.
+    // What remove keeps of a guest: its shares' directories and a container's root (where it is, or was before it had
+    // a directory of its own).
     private IReadOnlyList<string> GuestData(string name) =>
-        new[] { GuestShareDirectories.Existing(Paths, name), Directory.Exists(Paths.ContainerRoot(name)) ? Paths.ContainerRoot(name) : null }
-            .OfType<string>().ToList();
+        new[] { GuestShareDirectories.Existing(Paths, name), Paths.ContainerRoot(name), Paths.FormerContainerRoot(name) }
+            .OfType<string>().Where(Directory.Exists).ToList();
 
     private void PurgeData(string name)
     {
@@ -394,7 +395,7 @@ public sealed class GuestHost
         }
         var guest = Store.Get(name);
         using var connection = Connect(guest);
-        var definition = Domains.Build(connection, guest, options);
+        var definition = Domains.Build(connection, guest, options, allocate: true);
         return new DefinedDomain(Domains.Define(connection, guest, definition), definition, connection.RequestedUri, Paths);
     }
 
@@ -592,6 +593,7 @@ public sealed class GuestHost
             MemoryMiB = settings.Memory,
             VCpus = settings.Vcpus,
             Interfaces = settings.Attachments,
+            HostNetwork = settings.HostNetwork,
             ShareSources = settings.ShareSources(config.Shares.Select(share => share.Tag)),
         };
         Domain domain;

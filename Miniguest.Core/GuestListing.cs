@@ -84,6 +84,10 @@ public sealed record GuestListing
     /// its domain's whole description (with store protection); <see langword="null"/> for a container.</summary>
     public bool? FreePageReporting { get; init; }
 
+    /// <summary>Whether a container lives in the host's network namespace (its interfaces, ports and loopback services),
+    /// where the listing read its domain's whole description; <see langword="null"/> for a VM.</summary>
+    public bool? HostNetwork { get; init; }
+
     /// <summary>Its shares, each with the host directory it is (its own source, or its directory in Miniguest's state).</summary>
     public IReadOnlyList<GuestShare>? Shares { get; init; }
 
@@ -241,6 +245,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             Addresses = domain.IsActive ? domain.Addresses ?? [] : null,
             Interfaces = domain.Interfaces,
             FreePageReporting = domain.FreePageReporting,
+            HostNetwork = domain.HostNetwork,
             // The directories the admin gave, where the survey read them: the build output only asked.
             Shares = domain.Metadata is { } metadata
                 ? guest.Shares?.Select(share => share with

@@ -19,29 +19,55 @@ public sealed class GuestLock : IDisposable
         CancellationToken cancellationToken = default)
     {
         var path = paths.LockFile(GuestName.Validate(name));
+        var told = false;
+        while (true)
+        {
+            if (TryTake(path) is { } taken)
+            {
+                return taken;
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!told)
+            {
+                logger.LogInformation("Waiting for another miniguest command on '{Guest}' to finish", name);
+                told = true;
+            }
+            await Task.Delay(RetryInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Takes the host-wide lock <paramref name="path"/> (a lock file whose name starts with a dot, which no
+    /// guest's does), waiting while another command holds it: such a lock is held only for the moment a choice among
+    /// all the guests is made and recorded.</summary>
+    internal static GuestLock AcquireHostWide(string path)
+    {
+        while (true)
+        {
+            if (TryTake(path) is { } taken)
+            {
+                return taken;
+            }
+            Thread.Sleep(RetryInterval);
+        }
+    }
+
+    // The lock, or null while another process holds it.
+    private static GuestLock? TryTake(string path)
+    {
         DirectoryHandle.OpenOrCreate(Path.GetDirectoryName(path)!, GuestStateDirectory.DirectoryMode).Dispose();
         var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = LockFileMode;
         }
-        var told = false;
-        while (true)
+        try
         {
-            try
-            {
-                // FileShare.None takes flock(LOCK_EX | LOCK_NB) on Unix.
-                return new GuestLock(new FileStream(path, options));
-            }
-            catch (IOException) when (!cancellationToken.IsCancellationRequested)
-            {
-                if (!told)
-                {
-                    logger.LogInformation("Waiting for another miniguest command on '{Guest}' to finish", name);
-                    told = true;
-                }
-                await Task.Delay(RetryInterval, cancellationToken).ConfigureAwait(false);
-            }
+            // FileShare.None takes flock(LOCK_EX | LOCK_NB) on Unix.
+            return new GuestLock(new FileStream(path, options));
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 

@@ -1,8 +1,9 @@
 namespace Miniguest.Core;
 
 /// <summary>A guest's own directory in Miniguest's state (<c>/var/lib/miniguest/guests/NAME</c>): the records of the
-/// domain Miniguest defined for it, a VM's console log, a container's root. Root's, but for the container's root,
-/// which the running container owns: so it is only ever written and deleted through <see cref="DirectoryHandle"/>.</summary>
+/// domain Miniguest defined for it, a VM's console log, a container's id range and, in a directory of its own
+/// (<c>container</c>), its root. Root's, but for the container's, which the running container owns: so it is only ever
+/// written and deleted through <see cref="DirectoryHandle"/>.</summary>
 public sealed class GuestStateDirectory(MiniguestPaths paths, string name)
 {
     /// <summary>rwxr-xr-x: the mapped root of a container must be able to reach its root directory below.</summary>
@@ -26,7 +27,7 @@ public sealed class GuestStateDirectory(MiniguestPaths paths, string name)
     }
 
     /// <summary>Deletes the directory and everything in it, following no link in it; but a container's root, which is
-    /// the guest's data, with <paramref name="keepContainerRoot"/>.</summary>
+    /// the guest's data, with <paramref name="keepContainerRoot"/>, and with it the id range its files belong to.</summary>
     public void Delete(bool keepContainerRoot = false)
     {
         using var guests = DirectoryHandle.TryOpen(Path.GetDirectoryName(paths.GuestState(name))!);
@@ -34,12 +35,13 @@ public sealed class GuestStateDirectory(MiniguestPaths paths, string name)
         {
             return;
         }
-        var root = Path.GetFileName(paths.ContainerRoot(name));
+        string[] roots = [Path.GetFileName(paths.ContainerDirectory(name)), Path.GetFileName(paths.FormerContainerRoot(name))];
+        string[] kept = [.. roots, Path.GetFileName(paths.IdRangeFile(name))];
         using (var directory = keepContainerRoot ? guests.TryOpenDirectory(name) : null)
         {
-            if (directory?.Names() is { } entries && entries.Contains(root))
+            if (directory?.Names() is { } entries && entries.Intersect(roots).Any())
             {
-                foreach (var entry in entries.Where(entry => entry != root))
+                foreach (var entry in entries.Where(entry => !kept.Contains(entry)))
                 {
                     directory!.Delete(entry);
                 }

@@ -20,6 +20,7 @@ internal static partial class LibC
     public const int Exclusive = 0x80;
     public const int CloseOnExec = 0x80000;
     public const int PathOnly = 0x200000;
+    public const uint RenameNoReplace = 1;
 
     // O_DIRECTORY and O_NOFOLLOW are the only open flags used here whose values differ between x86-64 and AArch64.
     public static readonly int DirectoryOnly = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
@@ -61,6 +62,10 @@ internal static partial class LibC
 
     [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int renameat(int olddirfd, string oldpath, int newdirfd, string newpath);
+
+    // glibc 2.28 and later; flags: RenameNoReplace.
+    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int renameat2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
 
     [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int symlinkat(string target, int newdirfd, string linkpath);

@@ -40,8 +40,23 @@ public sealed record MiniguestPaths
     /// <summary>The file that receives the VM's serial console.</summary>
     public string ConsoleLog(string name) => Path.Combine(GuestState(name), "console.log");
 
+    /// <summary>The directory that holds the container's root directory and nothing else: the container's root's (the
+    /// mapped one's, or host root's), mode 0700, so that no host user reaches anything the container leaves in its
+    /// root (a setuid file, a device).</summary>
+    public string ContainerDirectory(string name) => Path.Combine(GuestState(name), "container");
+
     /// <summary>The container's root directory.</summary>
-    public string ContainerRoot(string name) => Path.Combine(GuestState(name), "root");
+    public string ContainerRoot(string name) => Path.Combine(ContainerDirectory(name), "root");
+
+    /// <summary>Where the container's root directory was before it got a directory of its own above it: moved to
+    /// <see cref="ContainerRoot"/> at the next definition of its domain.</summary>
+    public string FormerContainerRoot(string name) => Path.Combine(GuestState(name), "root");
+
+    /// <summary>The first host id of the container's id range (<see cref="ContainerIds"/>).</summary>
+    public string IdRangeFile(string name) => Path.Combine(GuestState(name), "id-range");
+
+    /// <summary>The host-wide lock under which containers' id ranges are chosen (a name no guest's lock has).</summary>
+    public string ContainerIdsLockFile => Path.Combine(State, "locks", ".container-ids.lock");
 
     /// <summary>The directory of the guests' share directories, which only their owners can enter.</summary>
     public string Shares => Path.Combine(State, "shares");

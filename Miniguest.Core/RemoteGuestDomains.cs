@@ -82,8 +82,10 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
             throw new InvalidDomainOptionsException(
                 $"share '{given.Tag}': a guest on another host ({target.Host}) shares only its own directories there, not one of a given path");
         }
+        // A container's id range is chosen here from the ranges recorded there, and recorded there by the preparation,
+        // which refuses it if another guest's record holds it by then.
         return domains.Build(connection, name, system, new GuestMetadata(name, facts.Generation, system.Directory), options, HostPaths,
-            facts.Mounts, facts.UserNamespaces);
+            facts.Mounts, facts.UserNamespaces, (existing, inUse) => ContainerIds.Mapping(ContainerIds.Choose(name, facts.IdRanges, existing, inUse)));
     }
 
     /// <summary>Opens the connection to the libvirtd of another host.</summary>

@@ -62,6 +62,11 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             fi
             index=$((index + 1))
           done
+          for range in "$state"/guests/*/id-range; do
+            [ -f "$range" ] || continue
+            owner=${range%/id-range}
+            printf 'idrange\t%s\t%s\n' "${owner##*/}" "$(cat "$range")"
+          done
           if [ -e /proc/self/ns/user ]; then
             printf 'userns\t%s\n' "$(cat /proc/sys/user/max_user_namespaces)"
           fi
@@ -111,18 +116,44 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         case $op in
           prepare)
             # $3: qemu or lxc; $4: the domain's UUID; $5: its URI there; $6, $7: the uid and gid of the guest's root on
-            # the host (empty: host root); then the tags of the shares to make. Only root writes in the state directory
-            # and in the shares' top; in a container's root, which its guest writes in, only the guest's own root acts.
+            # the host (empty: host root), the first of a container's id range, which is recorded unless another guest's
+            # record holds it (exit 74: chosen from a description another command has changed since); then the tags of
+            # the shares to make. Only root writes in the state directory and in the shares' top; in a container's
+            # root, which its guest writes in, only the guest's own root acts. The root sits in a directory of its own
+            # that only the guest's root can pass (0700), where a root from before such directories is moved.
             [ -L "$profile" ] || { echo "guest '$name' is not installed there" >&2; exit 66; }
             kind=$3 uuid=$4 uri=$5 uid=${6:-0} gid=${7:-0}
             shift 7
             dir=$state/guests/$name
             mkdir -p "$dir"
+            if [ "$kind" = lxc ] && [ "$uid" != 0 ]; then
+              exec 8>>"${lock%/*}/.container-ids.lock"
+              flock -w 60 8 || { echo "another command holds the container id ranges there" >&2; exit 75; }
+              for range in "$state"/guests/*/id-range; do
+                if [ -f "$range" ] && [ "$(cat "$range")" = "$uid" ] && [ "$range" != "$dir/id-range" ]; then
+                  echo "id range $uid is ${range%/id-range}'s there since this command looked: run it again" >&2
+                  exit 74
+                fi
+              done
+              if [ -f "$dir/id-range" ] && [ "$(cat "$dir/id-range")" != "$uid" ]; then
+                echo "guest '$name' has id range $(cat "$dir/id-range") there since this command looked: run it again" >&2
+                exit 74
+              fi
+              printf '%s\n' "$uid" > "$dir/.id-range.tmp"
+              mv -f "$dir/.id-range.tmp" "$dir/id-range"
+              exec 8>&-
+            fi
             if [ "$kind" = lxc ]; then
-              [ -d "$dir/root" ] || mkdir -m 755 "$dir/root"
+              [ -d "$dir/container" ] || mkdir -m 700 "$dir/container"
+              chown -h "$uid:$gid" "$dir/container"
+              chmod 700 "$dir/container"
+              if [ ! -e "$dir/container/root" ] && [ -d "$dir/root" ] && [ ! -L "$dir/root" ]; then
+                mv -T "$dir/root" "$dir/container/root"
+              fi
+              [ -d "$dir/container/root" ] || mkdir -m 755 "$dir/container/root"
               if [ "$uid" != 0 ]; then
-                chown -h "$uid:$gid" "$dir/root"
-                (cd / && setpriv --reuid="$uid" --regid="$gid" --clear-groups mkdir -p "$dir/root/sys/fs/cgroup")
+                chown -h "$uid:$gid" "$dir/container/root"
+                (cd / && setpriv --reuid="$uid" --regid="$gid" --clear-groups mkdir -p "$dir/container/root/sys/fs/cgroup")
               fi
             fi
             if [ $# -gt 0 ]; then
@@ -175,14 +206,17 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
                 *) rm -f "$generation" ;;
               esac
             done
+            # A container's id range stays as long as its root, whose files are of that range.
             rm -f "$state/guests/$name/console.log" "$state/guests/$name/connection-uri" "$state/guests/$name/domain-uuid"
-            for data in "$state/guests/$name/root" "$state/shares/$name"; do
+            for data in "$state/guests/$name/container" "$state/guests/$name/root" "$state/shares/$name"; do
               if [ "$3" = purge ]; then
                 rm -rf --one-file-system -- "$data"
               elif [ -d "$data" ]; then
+                case $data in */container) data=$data/root ;; esac
                 printf 'kept\t%s\n' "$data"
               fi
             done
+            [ -e "$state/guests/$name/container" ] || [ -e "$state/guests/$name/root" ] || rm -f "$state/guests/$name/id-range"
             rmdir "$state/guests/$name" 2>/dev/null || true ;;
         esac
         """;

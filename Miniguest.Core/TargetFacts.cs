@@ -13,8 +13,9 @@ namespace Miniguest.Core;
 /// where nothing is.</param>
 /// <param name="Mounts">The mount table of the target's libvirtd.</param>
 /// <param name="UserNamespaces">Whether the target's kernel offers containers user namespaces.</param>
+/// <param name="IdRanges">The containers' id ranges recorded there (<see cref="ContainerIds"/>): each one's first id, by guest.</param>
 internal sealed record TargetFacts(int? Generation, GuestSystem? System, FlakeSource? Source, IReadOnlyList<GuestSystem.ResolvedFile?> Paths, MountTable Mounts,
-    bool UserNamespaces)
+    bool UserNamespaces, IReadOnlyDictionary<string, uint> IdRanges)
 {
     /// <summary>Reads the describe command's output.</summary>
     /// <exception cref="GuestFileException">A file of the guest is missing, corrupt or outside the store.</exception>
@@ -28,6 +29,7 @@ internal sealed record TargetFacts(int? Generation, GuestSystem? System, FlakeSo
         var paths = new GuestSystem.ResolvedFile?[pathCount];
         var mounts = new MountTable([], $"{host}'s libvirtd (none was found there through /run/libvirtd.pid or /run/virtqemud.pid)");
         var userNamespaces = false;
+        var idRanges = new Dictionary<string, uint>(StringComparer.Ordinal);
         try
         {
             foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -54,6 +56,9 @@ internal sealed record TargetFacts(int? Generation, GuestSystem? System, FlakeSo
                     case ["userns", var count]:
                         userNamespaces = long.TryParse(count, CultureInfo.InvariantCulture, out var most) && most > 0;
                         break;
+                    case ["idrange", var guest, var first]:
+                        idRanges[guest] = ContainerIds.Parse(first, $"{host}: the id range of '{guest}'");
+                        break;
                     case ["mounts", var owner, var table]:
                         mounts = MountTable.Parse(Decode(table), $"{TerminalText.Escape(Decode(owner))} on {host}");
                         break;
@@ -72,7 +77,7 @@ internal sealed record TargetFacts(int? Generation, GuestSystem? System, FlakeSo
         var source = top is not null && contents.TryGetValue(ProfileManifest.FileName, out var manifest)
             ? ProfileManifest.ParseSource(manifest, $"{top}/{ProfileManifest.FileName}")
             : null;
-        return new TargetFacts(generation, system, source, paths, mounts, userNamespaces);
+        return new TargetFacts(generation, system, source, paths, mounts, userNamespaces, idRanges);
     }
 
     /// <summary>The guest's system there.</summary>

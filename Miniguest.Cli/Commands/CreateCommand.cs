@@ -20,7 +20,8 @@ internal static class CreateCommand
         virtType.AcceptOnlyFromAmong("kvm", "qemu");
         var network = new Option<string[]>("--network")
         {
-            Description = "A libvirt network to plug an interface into; repeat for more; none for no interface "
+            Description = "A libvirt network to plug an interface into; repeat for more; none for no interface; host for a container "
+                + "to share the host's network namespace (its interfaces, ports and loopback services) "
                 + $"(default: libvirt's '{GuestDomainBuilder.DefaultNetwork}' network where it is active, for a new domain)",
             HelpName = "NAME",
         };
@@ -59,13 +60,15 @@ internal static class CreateCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
+            var (interfaces, hostNetwork) = Attachments(parse.GetValue(network) ?? [], parse.GetValue(bridge) ?? []);
             var options = new DomainOptions
             {
                 MemoryMiB = parse.GetValue(memory),
                 VCpus = parse.GetValue(vcpus),
                 VirtType = parse.GetValue(virtType) switch { "kvm" => VirtType.Kvm, "qemu" => VirtType.Qemu, _ => null },
                 FreePageReporting = parse.GetValue(freePageReporting) ? true : parse.GetValue(noFreePageReporting) ? false : null,
-                Interfaces = Attachments(parse.GetValue(network) ?? [], parse.GetValue(bridge) ?? []),
+                Interfaces = interfaces,
+                HostNetwork = hostNetwork,
                 AllowWritableStore = parse.GetValue(allowWritableStore) ? true : null,
                 ShareSources = ShareSources(parse.GetValue(share) ?? []),
             };
@@ -89,7 +92,9 @@ internal static class CreateCommand
             using var domain = defined.Domain;
             LogProtection(context, defined.Definition.Protection);
             await context.ReportAsync($"defined '{guest}' on {defined.Uri}");
-            await context.ReportAsync(defined.Definition.Interfaces.Count == 0
+            await context.ReportAsync(defined.Definition.HostNetwork
+                ? "  the host's network namespace: its interfaces, ports and loopback services are the guest's too"
+                : defined.Definition.Interfaces.Count == 0
                 ? "  no network interface (--network NAME or --bridge BRIDGE adds one)"
                 : string.Join(Environment.NewLine, defined.Definition.Interfaces.Select(nic => $"  interface {nic.MacAddress} on {nic.Attachment}")));
             if (defined.Definition.FreePageReporting)
@@ -108,23 +113,29 @@ internal static class CreateCommand
         return command;
     }
 
-    // Nothing given keeps the domain's interfaces; "--network none" alone asks for none.
-    private static IReadOnlyList<NetworkAttachment>? Attachments(string[] networks, string[] bridges)
+    // Nothing given keeps the domain's interfaces; "--network none" alone asks for none, "--network host" alone for the
+    // host's network namespace (a container's), any other for a namespace of the guest's own.
+    private static (IReadOnlyList<NetworkAttachment>? Interfaces, bool? HostNetwork) Attachments(string[] networks, string[] bridges)
     {
         if (networks.Length == 0 && bridges.Length == 0)
         {
-            return null;
+            return (null, null);
         }
-        if (networks.Contains(NoInterface))
+        foreach (var alone in new[] { NoInterface, HostNetwork })
         {
-            return networks.Length == 1 && bridges.Length == 0
-                ? []
-                : throw new InvalidDomainOptionsException($"--network {NoInterface} cannot be given with other networks or bridges");
+            if (networks.Contains(alone))
+            {
+                return networks.Length == 1 && bridges.Length == 0
+                    ? ([], alone == HostNetwork)
+                    : throw new InvalidDomainOptionsException($"--network {alone} cannot be given with other networks or bridges");
+            }
         }
-        return [.. networks.Select(n => new NetworkAttachment(AttachmentType.Network, n)), .. bridges.Select(b => new NetworkAttachment(AttachmentType.Bridge, b))];
+        return ([.. networks.Select(n => new NetworkAttachment(AttachmentType.Network, n)), .. bridges.Select(b => new NetworkAttachment(AttachmentType.Bridge, b))],
+            false);
     }
 
     private const string NoInterface = "none";
+    private const string HostNetwork = DeclarativeGuest.HostNetworkName;
 
     // TAG=PATH, each tag once; nothing given keeps the directories the domain records.
     private static Dictionary<string, string?>? ShareSources(string[] shares)

@@ -92,6 +92,7 @@ internal static class ListCommand
             nic.Attachment.Type == AttachmentType.Network ? nic.Attachment.Source : null,
             nic.Attachment.Type == AttachmentType.Bridge ? nic.Attachment.Source : null)).ToList(),
         FreePageReporting = guest.FreePageReporting,
+        HostNetwork = guest.HostNetwork,
         Shares = guest.Shares?.Select(share => new ShareJson(share.Tag, share.MountPoint, share.Source!, share.ReadOnly)).ToList(),
         Error = guest.Problem,
     };

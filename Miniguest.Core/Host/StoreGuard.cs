@@ -61,13 +61,13 @@ public static class StoreGuard
     public static ContainerDomain Protect(ContainerDomain container, UserNamespaceMapping ids) =>
         Protect(container, ids, UserNamespacesAvailable());
 
-    /// <summary>As <see cref="Protect(ContainerDomain, UserNamespaceMapping)"/>, with the host's answer given.</summary>
-    public static ContainerDomain Protect(ContainerDomain container, UserNamespaceMapping ids, bool userNamespaces)
+    /// <summary>As <see cref="Protect(ContainerDomain, UserNamespaceMapping)"/>, with the host's answer given
+    /// (<paramref name="ids"/> may then be <see langword="null"/> where it offers none).</summary>
+    public static ContainerDomain Protect(ContainerDomain container, UserNamespaceMapping? ids, bool userNamespaces)
     {
         ArgumentNullException.ThrowIfNull(container);
-        ArgumentNullException.ThrowIfNull(ids);
         return userNamespaces
-            ? container with { UserNamespace = ids }
+            ? container with { UserNamespace = ids ?? throw new ArgumentNullException(nameof(ids)) }
             : container with { UserNamespace = null, DropCapabilities = container.DropCapabilities | ContainerCapabilities.StoreWriters };
     }
 

@@ -47,6 +47,12 @@ public sealed record ContainerDomain
     /// <summary>The container's network interfaces, veth pairs, in order (<c>eth0</c> first inside).</summary>
     public ValueList<GuestInterface> Interfaces { get; init; } = [];
 
+    /// <summary>Whether a container without <see cref="Interfaces"/> lives in the host's network namespace: it then sees
+    /// and uses the host's interfaces, ports, loopback services and abstract unix sockets. Otherwise it has a network
+    /// namespace of its own (<c>&lt;features&gt;&lt;privnet/&gt;</c>), with only <c>lo</c> when it has no interface.
+    /// A container with interfaces always has its own.</summary>
+    public bool SharesHostNetwork { get; init; }
+
     /// <summary>Miniguest's record of the guest, or <see langword="null"/> for an unmarked domain.</summary>
     public GuestMetadata? Metadata { get; init; }
 }

@@ -69,12 +69,7 @@ public static class DomainXml
                     new XElement("uid", new XAttribute("start", 0), new XAttribute("target", ids.UidTarget), new XAttribute("count", ids.Count)),
                     new XElement("gid", new XAttribute("start", 0), new XAttribute("target", ids.GidTarget), new XAttribute("count", ids.Count)))
                 : null,
-            container.DropCapabilities == ContainerCapabilities.None
-                ? null
-                : new XElement("features",
-                    new XElement("capabilities", new XAttribute("policy", "default"),
-                        DroppedCapabilities.Where(c => container.DropCapabilities.HasFlag(c.Flag))
-                            .Select(c => new XElement(c.Name, new XAttribute("state", "off"))))),
+            ContainerFeatures(container),
             LifecycleActions(),
             new XElement("devices",
                 Bind(container.RootDirectory, "/", readOnly: false),
@@ -84,6 +79,22 @@ public static class DomainXml
                 container.Interfaces.Select(nic => Interface(nic, virtio: false)),
                 new XElement("console", new XAttribute("type", "pty"))));
         return domain.ToString();
+    }
+
+    // A container without interfaces gets a network namespace of its own (libvirt gives it only lo) unless it is to share
+    // the host's; one with interfaces always has its own.
+    private static XElement? ContainerFeatures(ContainerDomain container)
+    {
+        var privateNetwork = container.Interfaces.Count == 0 && !container.SharesHostNetwork;
+        return container.DropCapabilities == ContainerCapabilities.None && !privateNetwork
+            ? null
+            : new XElement("features",
+                privateNetwork ? new XElement("privnet") : null,
+                container.DropCapabilities == ContainerCapabilities.None
+                    ? null
+                    : new XElement("capabilities", new XAttribute("policy", "default"),
+                        DroppedCapabilities.Where(c => container.DropCapabilities.HasFlag(c.Flag))
+                            .Select(c => new XElement(c.Name, new XAttribute("state", "off")))));
     }
 
     /// <summary>Reads a VM written by <see cref="Write(VmDomain)"/> (or libvirt's rendering of it).</summary>
@@ -148,7 +159,9 @@ public static class DomainXml
         {
             throw new FormatException("the domain is not an LXC container");
         }
-        var binds = Required(domain, "devices").Elements("filesystem")
+        var devices = Required(domain, "devices");
+        var interfaces = ReadInterfaces(devices);
+        var binds = devices.Elements("filesystem")
             .Select(f => new SharedDirectory(ShareSource(f), (string?)f.Element("target")?.Attribute("dir") ?? "", f.Element("readonly") is not null))
             .ToList();
         string Bound(string target) =>
@@ -175,9 +188,20 @@ public static class DomainXml
             StoreTarget = store.Target,
             BootSource = Bound("/boot"),
             Shares = others.Skip(1).ToValueList(),
-            Interfaces = ReadInterfaces(Required(domain, "devices")),
+            Interfaces = interfaces,
+            SharesHostNetwork = devices.Elements("interface").FirstOrDefault() is null && domain.Element("features")?.Element("privnet") is null,
         };
     }
+
+    /// <summary>The host ids any domain's XML maps its user namespace onto, one mapping for each <c>&lt;uid&gt;</c> and
+    /// <c>&lt;gid&gt;</c> range of its <c>&lt;idmap&gt;</c> (with the same target for uids and gids); none without one.</summary>
+    /// <exception cref="FormatException">The XML is not a domain.</exception>
+    public static IReadOnlyList<UserNamespaceMapping> ReadIdRanges(string xml) =>
+        Parse(xml).Element("idmap")?.Elements().Where(range => range.Name.LocalName is "uid" or "gid")
+            .Select(range => (uint?)range.Attribute("target") is { } target && (uint?)range.Attribute("count") is { } count
+                ? new UserNamespaceMapping(target, target, count)
+                : null)
+            .OfType<UserNamespaceMapping>().ToList() ?? [];
 
     /// <summary>The network interfaces of any domain's XML that are on a libvirt network or a host bridge, in order.</summary>
     /// <exception cref="FormatException">The XML is not a domain, or such an interface has no MAC address.</exception>
@@ -217,6 +241,7 @@ public static class DomainXml
             metadata.Generation is { } generation ? new XAttribute("generation", generation) : null,
             metadata.StorePath is { } path ? new XAttribute("store-path", path) : null,
             metadata.AllowWritableStore ? new XAttribute("allow-writable-store", "true") : null,
+            metadata.HostNetwork ? new XAttribute("network", "host") : null,
             metadata.ShareSources.Select(given => new XElement(ns + "share", new XAttribute("tag", given.Tag), new XAttribute("source", given.Directory))));
     }
 
@@ -249,6 +274,7 @@ public static class DomainXml
         return new GuestMetadata(name, (int?)guest.Attribute("generation"), (string?)guest.Attribute("store-path"))
         {
             AllowWritableStore = (bool?)guest.Attribute("allow-writable-store") ?? false,
+            HostNetwork = (string?)guest.Attribute("network") == "host",
             ShareSources = guest.Elements(guest.Name.Namespace + "share")
                 .Select(share => new GivenShareSource(
                     (string?)share.Attribute("tag") ?? throw new FormatException("Miniguest metadata with a share without a tag"),

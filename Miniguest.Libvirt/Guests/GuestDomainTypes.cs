@@ -21,8 +21,8 @@ public enum StoreShareType
 }
 
 /// <summary>What Miniguest records in the domains it defines, in its own XML namespace: which guest the
-/// domain belongs to, which profile generation and store path it was defined from, and whether its admin
-/// accepted that the guest may write to the host's store.</summary>
+/// domain belongs to, which profile generation and store path it was defined from, whether its admin
+/// accepted that the guest may write to the host's store, and whether a container is to share the host's network.</summary>
 public sealed record GuestMetadata(string GuestName, int? Generation = null, string? StorePath = null)
 {
     /// <summary>The XML namespace of Miniguest's domain metadata.</summary>
@@ -39,6 +39,12 @@ public sealed record GuestMetadata(string GuestName, int? Generation = null, str
     /// own that its domain may share (Miniguest.Core's <c>ShareSourceGuard</c>). Recorded in the domain so that a later
     /// definition keeps them and every start can tell them from a directory that someone else chose.</summary>
     public ValueList<GivenShareSource> ShareSources { get; init; } = [];
+
+    /// <summary>
+    /// An admin's choice that a container lives in the host's network namespace (recorded as <c>network="host"</c>), so
+    /// that a later definition keeps it. Without it, a container without interfaces has a network namespace of its own.
+    /// </summary>
+    public bool HostNetwork { get; init; }
 }
 
 /// <summary>A host directory an admin gave one of a guest's shares.</summary>

@@ -186,9 +186,10 @@ public sealed class CrashPointTests
     {
         Assert.That(new FileInfo(host.Paths.Link(name)).LinkTarget, Is.Null, "no link");
         Assert.That(Directory.GetFileSystemEntries(host.Paths.Profiles, name + "*"), Is.Empty, "no profile or generation");
-        // A container's root is its data, which remove keeps (remove --purge deletes it): nothing else of its state stays.
+        // A container's root is its data, which remove keeps (remove --purge deletes it), with the id range its files are of:
+        // nothing else of its state stays.
         Assert.That(Directory.Exists(host.Paths.GuestState(name)) ? Directory.GetFileSystemEntries(host.Paths.GuestState(name)) : [],
-            Is.Empty.Or.EqualTo(new[] { host.Paths.ContainerRoot(name) }), "no state but a container's root");
+            Is.Empty.Or.EquivalentTo(new[] { host.Paths.ContainerDirectory(name), host.Paths.IdRangeFile(name) }), "no state but a container's root");
         Assert.That(Domain(host, name, domain => domain.IsActive), Is.Null, "no domain");
     }
 

@@ -159,7 +159,26 @@ public sealed class DomainXmlTests
             Assert.That(capabilities.Elements().Select(c => c.Name.LocalName), Is.EquivalentTo(new[] { "sys_admin", "dac_read_search" }));
             Assert.That(capabilities.Elements().Select(c => c.Attribute("state")!.Value), Has.All.EqualTo("off"));
         }
-        Assert.That(XElement.Parse(DomainXml.Write(Container)).Element("features"), Is.Null);
+        Assert.That(XElement.Parse(DomainXml.Write(Container)).Element("features")?.Element("capabilities"), Is.Null);
+    }
+
+    [Test]
+    public void Container_without_interfaces_gets_a_network_namespace_of_its_own_unless_it_shares_the_host_s()
+    {
+        var own = XElement.Parse(DomainXml.Write(Container with { Interfaces = [] }));
+        var host = XElement.Parse(DomainXml.Write(Container with { Interfaces = [], SharesHostNetwork = true }));
+        var both = XElement.Parse(DomainXml.Write(Container with { Interfaces = [], DropCapabilities = ContainerCapabilities.StoreWriters }));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(own.Element("features")?.Element("privnet"), Is.Not.Null);
+            Assert.That(host.Element("features"), Is.Null);
+            Assert.That(both.Element("features")?.Element("privnet"), Is.Not.Null);
+            Assert.That(both.Element("features")?.Element("capabilities"), Is.Not.Null);
+            Assert.That(DomainXml.ReadContainer(own.ToString()).SharesHostNetwork, Is.False);
+            Assert.That(DomainXml.ReadContainer(host.ToString()).SharesHostNetwork, Is.True);
+            Assert.That(DomainXml.ReadContainer(both.ToString()).DropCapabilities, Is.EqualTo(ContainerCapabilities.StoreWriters));
+        }
     }
 
     [Test]

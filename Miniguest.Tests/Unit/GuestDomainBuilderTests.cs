@@ -7,8 +7,14 @@ namespace Miniguest.Tests.Unit;
 public sealed class GuestDomainBuilderTests
 {
     private static readonly MiniguestPaths Paths = new() { State = "/var/lib/miniguest" };
-    private static readonly HostFacts Debian = new(MountTable.Parse(MountTableTests.DebianWithView, "libvirtd (pid 1)"), VirtType.Qemu, UserNamespaces: true);
-    private static readonly HostFacts NixOs = new(MountTable.Parse(MountTableTests.NixOs, "libvirtd (pid 1)"), VirtType.Kvm, UserNamespaces: true);
+    private static readonly HostFacts Debian = new(MountTable.Parse(MountTableTests.DebianWithView, "libvirtd (pid 1)"), VirtType.Qemu, UserNamespaces: true)
+    {
+        ContainerIds = ContainerIds.Mapping(ContainerIds.FirstId),
+    };
+    private static readonly HostFacts NixOs = new(MountTable.Parse(MountTableTests.NixOs, "libvirtd (pid 1)"), VirtType.Kvm, UserNamespaces: true)
+    {
+        ContainerIds = ContainerIds.Mapping(ContainerIds.FirstId),
+    };
     private static readonly HostFacts WritableStore = new(MountTable.Parse("1 0 0:1 / / rw - ext4 /dev/x rw", "libvirtd (pid 1)"), VirtType.Kvm, UserNamespaces: false);
 
     private static GuestSystem Vm(StoreShareType share = StoreShareType.NineP) => new(
@@ -148,5 +154,54 @@ public sealed class GuestDomainBuilderTests
             Assert.That(unmapped.Protection, Is.EqualTo(StoreProtection.DroppedCapabilities));
             Assert.That(DomainXml.ReadContainer(unmapped.Xml).DropCapabilities, Is.EqualTo(ContainerCapabilities.StoreWriters));
         }
+    }
+
+    [Test]
+    public void A_container_without_interfaces_has_a_network_namespace_of_its_own_unless_the_host_s_was_asked_for()
+    {
+        var own = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { Interfaces = [] }, null, Paths, Debian);
+        var hostNetwork = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { HostNetwork = true }, null, Paths,
+            Debian with { DefaultNetwork = "default" });
+        var kept = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { VCpus = 2 }, hostNetwork.Xml, Paths,
+            Debian with { DefaultNetwork = "default" });
+        var ended = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { Interfaces = [] }, kept.Xml, Paths, Debian);
+        // A domain an older Miniguest defined without an interface, and so in the host's namespace, recorded no choice.
+        var older = DomainXml.Write(DomainXml.ReadContainer(own.Xml) with { SharesHostNetwork = true });
+        var upgraded = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), older, Paths, Debian);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(own.Xml, Does.Contain("<privnet />"));
+            Assert.That(DomainXml.ReadContainer(own.Xml).SharesHostNetwork, Is.False);
+            Assert.That(hostNetwork.Xml, Does.Not.Contain("privnet"));
+            Assert.That(hostNetwork.Interfaces, Is.Empty, "no interface, not even on the default network");
+            Assert.That(hostNetwork.HostNetwork, Is.True);
+            Assert.That(DomainXml.ReadMetadata(hostNetwork.Xml)?.HostNetwork, Is.True, "the choice is recorded");
+            Assert.That(DomainXml.ReadContainer(kept.Xml).SharesHostNetwork, Is.True, "create without network options keeps it");
+            Assert.That(DomainXml.ReadContainer(ended.Xml).SharesHostNetwork, Is.False, "--network none ends it");
+            Assert.That(DomainXml.ReadContainer(older).SharesHostNetwork, Is.True);
+            Assert.That(upgraded.Xml, Does.Contain("<privnet />"), "a re-sync of an older domain gives it a namespace of its own");
+            Assert.That(DomainXml.ReadContainer(upgraded.Xml).SharesHostNetwork, Is.False);
+        }
+    }
+
+    [Test]
+    public void A_container_with_interfaces_has_a_network_namespace_of_its_own_without_privnet()
+    {
+        var container = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { Interfaces = [OnNetwork("a")] }, null,
+            Paths, Debian);
+
+        Assert.That(container.Xml, Does.Not.Contain("privnet"), "libvirt gives a container with a veth a namespace of its own");
+        Assert.That(DomainXml.ReadContainer(container.Xml).SharesHostNetwork, Is.False);
+    }
+
+    [Test]
+    public void A_container_maps_the_id_range_the_host_allocated_to_it()
+    {
+        var ids = ContainerIds.Mapping(ContainerIds.FirstId + 7 * ContainerIds.RangeSize);
+        var container = DomainXml.ReadContainer(GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths,
+            Debian with { ContainerIds = ids }).Xml);
+
+        Assert.That(container.UserNamespace, Is.EqualTo(ids));
     }
 }

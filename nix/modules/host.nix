@@ -8,7 +8,7 @@
 
 let
   miniguest = import ../lib.nix;
-  inherit (lib) attrValues filterAttrs literalExpression mapAttrs mapAttrs' mkDefault mkIf mkMerge mkOption
+  inherit (lib) attrNames attrValues filterAttrs literalExpression mapAttrs mapAttrs' mkDefault mkIf mkMerge mkOption
     mkOptionDefault nameValuePair optional optionalAttrs types;
 
   guests = config.miniguests;
@@ -49,6 +49,14 @@ let
   outputs = mapAttrs (_: system: system.config.system.build.miniguest) systems;
 
   manifest = pkgs.writeText "miniguest-manifest.json" (miniguest.declarativeManifest guests);
+
+  # The guests that ask for the host's network namespace where it cannot be had.
+  hostNetworkMisuse = attrNames (filterAttrs
+    (name: guest:
+      let networks = lib.toList (if guest.network == null then [ ] else guest.network); in
+      builtins.elem "host" networks
+      && (networks != [ "host" ] || guest.bridge != null || systems.${name}.config.boot.miniguest.guestType != "lxc"))
+    guests);
 
   virtiofsGuests = attrValues (filterAttrs
     (_: system: system.config.boot.miniguest.guestType == "qemu" && system.config.boot.miniguest.qemu.fsType == "virtiofs")
@@ -120,6 +128,10 @@ in
             description = ''
               The libvirt networks the guest's network interfaces join, one interface each (a name or a list
               of names); `null` for none. A guest keeps each interface's MAC address, and so its DHCP lease.
+              A container always has a network namespace of its own (with only `lo` when it has no
+              interface), except with `"host"`: it then shares the host's, and with it the host's interfaces,
+              ports, loopback services and abstract unix sockets (its own dhcpcd and firewall act on the
+              host's). `"host"` stands alone, applies to containers only, and rules out `bridge`.
             '';
           };
 
@@ -201,6 +213,13 @@ in
       environment.etc = mapAttrs' (name: output: nameValuePair "miniguests/${name}" { source = output; }) outputs;
 
       assertions = [
+        {
+          assertion = hostNetworkMisuse == [ ];
+          message = ''
+            miniguests.<name>.network = "host" (the host's network namespace) stands alone, without bridge, and
+            applies to containers only: ${toString hostNetworkMisuse}
+          '';
+        }
         {
           assertion = virtiofsGuests == [ ] || hostStoreReadOnly;
           message = ''

@@ -146,6 +146,40 @@ public sealed partial class NetworkTests
         }
     }
 
+    [Test]
+    public void A_container_shares_the_host_s_network_only_when_asked_and_keeps_that_choice()
+    {
+        var name = MiniguestHost.UniqueName("ct");
+        var vm = MiniguestHost.UniqueName("vm");
+        _host.Ok("install", "-n", name, $"{TestGuestFlake.Reference}#container");
+        _host.Ok("install", "-n", vm, $"{TestGuestFlake.Reference}#vm");
+        var shared = _host.Ok("create", name, "--network", "host");
+        var xml = _host.Ok("create", name, "--print-xml").Out;
+        _host.Ok("create", name, "--memory", "300");
+        var kept = Listed(name);
+        var hostAndMore = _host.Run("create", name, "--network", "host", "--network", _network);
+        var forVm = _host.Run("create", vm, "--network", "host");
+        _host.Ok("create", name, "--network", "none");
+        var own = Listed(name);
+        var ownXml = _host.Ok("create", name, "--print-xml").Out;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(shared.Out, Does.Contain("the host's network namespace"));
+            Assert.That(xml, Does.Not.Contain("privnet").And.Contain("network=\"host\""), "no namespace of its own, the choice recorded");
+            Assert.That(kept.GetProperty("hostNetwork").GetBoolean(), Is.True, "create without network options keeps it");
+            Assert.That(kept.GetProperty("interfaces").GetArrayLength(), Is.Zero);
+            Assert.That((hostAndMore.ExitCode, hostAndMore.ErrorLines.Count), Is.EqualTo((1, 1)), hostAndMore.ToString());
+            Assert.That(hostAndMore.Error, Does.Contain("--network host cannot be given with other networks or bridges"));
+            Assert.That((forVm.ExitCode, forVm.ErrorLines.Count), Is.EqualTo((1, 1)), forVm.ToString());
+            Assert.That(forVm.Error, Does.Contain("is a VM: sharing the host's network namespace applies to containers only"));
+            Assert.That(own.GetProperty("hostNetwork").GetBoolean(), Is.False);
+            Assert.That(ownXml, Does.Contain("<privnet"));
+        }
+        _host.Ok("remove", name);
+        _host.Ok("remove", vm);
+    }
+
     // What the guest printed as it got its lease: a VM's console log, a container's report in its root.
     private async Task<string> GuestSaysAddressAsync(string name, string variant)
     {

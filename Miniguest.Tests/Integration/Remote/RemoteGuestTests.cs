@@ -87,7 +87,7 @@ public sealed class RemoteGuestTests : HostFixture
         var name = MiniguestHost.UniqueName("rct");
         Host.Ok("-c", Remote.LxcUri, "install", "-n", name, TestGuestFlake.Reference + "#container");
         Host.Ok("create", name);
-        var root = $"/var/lib/miniguest/guests/{name}/root";
+        var root = $"/var/lib/miniguest/guests/{name}/container/root";
         // The test container waits for its shutdown while this file is in its root.
         Remote.Exec("touch", $"{root}/miniguest-test-wait");
 
@@ -96,6 +96,8 @@ public sealed class RemoteGuestTests : HostFixture
             await console.WaitForAsync("miniguest-test-guest: waiting for shutdown");
         }
         var owner = Remote.Exec("stat", "--format=%u", root).Out.Trim();
+        var above = Remote.Exec("stat", "--format=%u %a", $"/var/lib/miniguest/guests/{name}/container").Out.Trim();
+        var recorded = Remote.Exec("cat", $"/var/lib/miniguest/guests/{name}/id-range").Out.Trim();
         var running = Host.Ok("list", "--json").Out;
         // The test container's init is a shell that libvirt-LXC's default request does not reach: it is pulled off.
         var stop = Host.Ok("stop", "--force", "--timeout", "2", name);
@@ -104,6 +106,8 @@ public sealed class RemoteGuestTests : HostFixture
         {
             Assert.That(uint.Parse(owner, System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(65536u),
                 "its root belongs to the container's own root, an unprivileged id there");
+            Assert.That(above, Is.EqualTo($"{owner} 700"), "only the container's root passes the directory above its root");
+            Assert.That(recorded, Is.EqualTo(owner), "its id range is recorded there");
             Assert.That(running, Does.Contain("\"domainState\": \"running\""), "list sees it run there");
             Assert.That(stop.Out, Does.Contain("forced it off").Or.Contain("stopped"));
             Assert.That(Remote.Exec("virsh", "-c", "lxc:///", "domstate", name).Out.Trim(), Is.EqualTo("shut off"));
@@ -521,7 +525,7 @@ public sealed class RemoteGuestTests : HostFixture
     public void Remove_keeps_a_containers_root_there_and_says_where_and_purge_deletes_it_following_no_link()
     {
         var name = MiniguestHost.UniqueName("rct");
-        var root = $"/var/lib/miniguest/guests/{name}/root";
+        var root = $"/var/lib/miniguest/guests/{name}/container/root";
         void InstallAndCreate()
         {
             Host.Ok("-c", Remote.LxcUri, "install", "-n", name, TestGuestFlake.Reference + "#container");

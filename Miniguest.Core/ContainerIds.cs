@@ -1,0 +1,113 @@
+using System.Globalization;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Core;
+
+/// <summary>
+/// The host ids of the containers' user namespaces: each container gets a range of <see cref="RangeSize"/> ids from
+/// <see cref="FirstId"/> up, far above every user of the host. A range is allocated once, under a host-wide lock,
+/// recorded in the guest's state (<see cref="MiniguestPaths.IdRangeFile"/>), and never given to another guest while it
+/// is recorded: two containers sharing a range would be the same user on the host, each able to reach and change the
+/// other's files. The record lasts as long as the container's root, which holds files of that range: a plain
+/// <c>remove</c> keeps both, <c>remove --purge</c> deletes both. A container defined before ranges were recorded keeps
+/// the range its domain has unless another guest's record holds it.
+/// </summary>
+public sealed class ContainerIds(MiniguestPaths paths)
+{
+    /// <summary>The ids of one container: 0 to 65535 inside.</summary>
+    public const uint RangeSize = 65_536;
+
+    /// <summary>The lowest host id given to a container (the ranges below are the host's users' and <c>subuid</c>s').</summary>
+    public const uint FirstId = 10 * RangeSize;
+
+    // From 655360 up to just below 2^32.
+    private const uint RangeCount = 60_000;
+
+    /// <summary>The mapping of the range whose first host id is <paramref name="first"/>.</summary>
+    public static UserNamespaceMapping Mapping(uint first) => new(first, first, RangeSize);
+
+    /// <summary>The range recorded for guest <paramref name="name"/>, made and recorded now if it has none: the one its
+    /// domain maps (<paramref name="existing"/>) where no other guest's record and no other domain holds it, else the
+    /// lowest free one. Taken under the host-wide lock, so that two commands never give one range to two guests.</summary>
+    /// <param name="name">The guest.</param>
+    /// <param name="existing">The range its present domain maps, if any.</param>
+    /// <param name="inUse">The ranges other domains on its connection map (those of hand-made domains, or of guests
+    /// defined before ranges were recorded).</param>
+    /// <exception cref="GuestStateException">A record is not a range, or every range is taken.</exception>
+    public UserNamespaceMapping Allocate(string name, UserNamespaceMapping? existing, IReadOnlyCollection<UserNamespaceMapping> inUse)
+    {
+        using var hostWide = GuestLock.AcquireHostWide(paths.ContainerIdsLockFile);
+        var recorded = Recorded();
+        var first = Choose(name, recorded, existing, inUse);
+        if (!recorded.ContainsKey(name))
+        {
+            new GuestStateDirectory(paths, name).Write(paths.IdRangeFile(name), first.ToString(CultureInfo.InvariantCulture) + "\n");
+        }
+        return Mapping(first);
+    }
+
+    /// <summary>The range <see cref="Allocate"/> would give the guest now, recording nothing (for a domain only shown).</summary>
+    public UserNamespaceMapping Peek(string name, UserNamespaceMapping? existing, IReadOnlyCollection<UserNamespaceMapping> inUse) =>
+        Mapping(Choose(name, Recorded(), existing, inUse));
+
+    /// <summary>The first id of each guest's recorded range, by guest.</summary>
+    /// <exception cref="GuestStateException">A record is not a range.</exception>
+    public IReadOnlyDictionary<string, uint> Recorded()
+    {
+        var recorded = new Dictionary<string, uint>(StringComparer.Ordinal);
+        var guests = Path.Combine(paths.State, "guests");
+        if (!Directory.Exists(guests))
+        {
+            return recorded;
+        }
+        foreach (var directory in Directory.EnumerateDirectories(guests))
+        {
+            var name = Path.GetFileName(directory);
+            var file = paths.IdRangeFile(name);
+            if (File.Exists(file))
+            {
+                recorded[name] = Parse(SmallFile.ReadText(file), file);
+            }
+        }
+        return recorded;
+    }
+
+    /// <summary>A recorded range's first id, from the text of its record.</summary>
+    /// <exception cref="GuestStateException">It is not the first id of a range.</exception>
+    internal static uint Parse(string text, string where) =>
+        uint.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var first) && IsRange(first)
+            ? first
+            : throw new GuestStateException($"{where}: '{text.Trim()}' is not the first id of a container's range");
+
+    /// <summary>The first id of the range for <paramref name="name"/>: its own record; else the range its domain maps
+    /// where no other record or domain overlaps it; else the lowest range nothing overlaps.</summary>
+    /// <exception cref="GuestStateException">Every range is taken.</exception>
+    internal static uint Choose(string name, IReadOnlyDictionary<string, uint> recorded, UserNamespaceMapping? existing,
+        IReadOnlyCollection<UserNamespaceMapping> inUse)
+    {
+        if (recorded.TryGetValue(name, out var own))
+        {
+            return own;
+        }
+        var taken = recorded.Where(entry => entry.Key != name).Select(entry => ((ulong)entry.Value, (ulong)RangeSize))
+            .Concat(inUse.SelectMany(ids => new[] { ((ulong)ids.UidTarget, (ulong)ids.Count), ((ulong)ids.GidTarget, (ulong)ids.Count) }))
+            .ToList();
+        bool Free(uint first) => !taken.Any(range => first < range.Item1 + range.Item2 && range.Item1 < first + (ulong)RangeSize);
+        if (existing is { } mapped && mapped.UidTarget == mapped.GidTarget && mapped.Count == RangeSize && IsRange(mapped.UidTarget)
+            && Free(mapped.UidTarget))
+        {
+            return mapped.UidTarget;
+        }
+        for (var index = 0u; index < RangeCount; index++)
+        {
+            var first = FirstId + index * RangeSize;
+            if (Free(first))
+            {
+                return first;
+            }
+        }
+        throw new GuestStateException($"every one of the {RangeCount} id ranges for containers is taken");
+    }
+
+    private static bool IsRange(uint first) => first >= FirstId && first % RangeSize == 0 && (first - FirstId) / RangeSize < RangeCount;
+}

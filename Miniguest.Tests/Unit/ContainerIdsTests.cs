@@ -1,0 +1,125 @@
+using Miniguest.Core;
+using Miniguest.Libvirt.Guests;
+
+namespace Miniguest.Tests.Unit;
+
+public sealed class ContainerIdsTests
+{
+    private const uint First = ContainerIds.FirstId;
+    private const uint Size = ContainerIds.RangeSize;
+    private static readonly IReadOnlyDictionary<string, uint> None = new Dictionary<string, uint>();
+
+    private string _state = "";
+
+    [SetUp]
+    public void CreateState() => _state = Directory.CreateTempSubdirectory("miniguest-ids-").FullName;
+
+    [TearDown]
+    public void DeleteState() => Directory.Delete(_state, recursive: true);
+
+    private MiniguestPaths Paths => new() { State = _state, Guests = Path.Combine(_state, "etc"), Profiles = Path.Combine(_state, "profiles") };
+
+    // FNV-1a of the name modulo 60000, as containers' ranges were once chosen.
+    private static uint HashedRange(string name)
+    {
+        var hash = 2_166_136_261u;
+        foreach (var c in name)
+        {
+            hash = (hash ^ c) * 16_777_619u;
+        }
+        return (10 + hash % 60_000) * Size;
+    }
+
+    /// <summary>Two names whose ranges the name hash made the same: found by trying names in turn.</summary>
+    internal static (string, string) CollidingNames(string prefix)
+    {
+        var seen = new Dictionary<uint, string>();
+        for (var i = 0; ; i++)
+        {
+            var name = $"{prefix}{i}";
+            if (seen.TryGetValue(HashedRange(name), out var other))
+            {
+                return (other, name);
+            }
+            seen[HashedRange(name)] = name;
+        }
+    }
+
+    [Test]
+    public void A_new_container_gets_the_lowest_range_no_record_and_no_domain_holds()
+    {
+        var recorded = new Dictionary<string, uint> { ["a"] = First, ["b"] = First + 2 * Size };
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ContainerIds.Choose("new", None, null, []), Is.EqualTo(First));
+            Assert.That(ContainerIds.Choose("new", recorded, null, []), Is.EqualTo(First + Size));
+            Assert.That(ContainerIds.Choose("new", recorded, null, [ContainerIds.Mapping(First + Size)]), Is.EqualTo(First + 3 * Size),
+                "another domain's range is taken too");
+            Assert.That(ContainerIds.Choose("new", recorded, null, [new UserNamespaceMapping(First + Size + 5, First + Size + 5, 10)]),
+                Is.EqualTo(First + 3 * Size), "so is a range a hand-made domain overlaps");
+            Assert.That(ContainerIds.Choose("b", recorded, ContainerIds.Mapping(First + 9 * Size), [ContainerIds.Mapping(First + 2 * Size)]),
+                Is.EqualTo(First + 2 * Size), "a recorded range is the guest's, whatever its domain says");
+        }
+    }
+
+    [Test]
+    public void A_domain_defined_before_ranges_were_recorded_keeps_its_range_unless_another_guest_s_record_holds_it()
+    {
+        var (one, other) = CollidingNames("web");
+        var hashed = ContainerIds.Mapping(HashedRange(one));
+        Assert.That(HashedRange(other), Is.EqualTo(hashed.UidTarget), "the name hash gives both the same range");
+
+        var kept = ContainerIds.Choose(one, None, hashed, []);
+        var moved = ContainerIds.Choose(other, new Dictionary<string, uint> { [one] = kept }, hashed, []);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(kept, Is.EqualTo(hashed.UidTarget));
+            Assert.That(moved, Is.Not.EqualTo(kept), "the second gets a range of its own");
+            Assert.That(moved, Is.EqualTo(First));
+            Assert.That(ContainerIds.Choose("x", None, new UserNamespaceMapping(1000, 1000, Size), []), Is.EqualTo(First),
+                "a mapping onto the host's users is not a range to keep");
+        }
+    }
+
+    [Test]
+    public void Allocating_records_the_range_keeps_it_and_never_gives_it_to_another_guest()
+    {
+        var ids = new ContainerIds(Paths);
+        var (one, other) = CollidingNames("db");
+
+        var first = ids.Allocate(one, ContainerIds.Mapping(HashedRange(one)), []);
+        var second = ids.Allocate(other, ContainerIds.Mapping(HashedRange(other)), []);
+        var peeked = ids.Peek("third", null, []);
+        var again = ids.Allocate(one, null, []);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first.UidTarget, Is.EqualTo(HashedRange(one)));
+            Assert.That(second.UidTarget, Is.Not.EqualTo(first.UidTarget));
+            Assert.That(again, Is.EqualTo(first), "kept across re-definitions");
+            Assert.That(peeked.UidTarget, Is.EqualTo(First + Size), "the lowest free one after the others");
+            Assert.That(File.Exists(Paths.IdRangeFile("third")), Is.False, "looking records nothing");
+            Assert.That(ids.Recorded(), Is.EqualTo(new Dictionary<string, uint> { [one] = first.UidTarget, [other] = second.UidTarget }));
+            Assert.That(File.ReadAllText(Paths.IdRangeFile(one)), Is.EqualTo($"{first.UidTarget}\n"));
+        }
+    }
+
+    [Test]
+    public void Guests_allocating_at_once_get_ranges_of_their_own()
+    {
+        var names = Enumerable.Range(0, 16).Select(i => $"c{i}").ToList();
+
+        var ranges = names.AsParallel().WithDegreeOfParallelism(8).Select(name => new ContainerIds(Paths).Allocate(name, null, []).UidTarget).ToList();
+
+        Assert.That(ranges.Distinct().Count(), Is.EqualTo(names.Count));
+    }
+
+    [TestCase("1000")]
+    [TestCase("655361")]
+    [TestCase("web")]
+    [TestCase("")]
+    public void A_record_that_is_not_a_range_is_refused(string text) =>
+        Assert.Throws<GuestStateException>(() => ContainerIds.Parse(text, "id-range"));
+}
