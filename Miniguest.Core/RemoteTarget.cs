@@ -46,11 +46,11 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             top=$(readlink -f "$profiles/$name")
             printf 'generation\t%s\n' "$(readlink "$profiles/$name")"
             printf 'top\t%s\n' "$(b64 "$top")"
-            for file in manifest.json miniguest-config.json boot boot/init kernel initrd kernel-params; do
+            for file in miniguest-config.json boot boot/init kernel initrd kernel-params; do
               real=$(readlink -f "$top/$file") && [ -e "$real" ] || continue
               printf 'file\t%s\t%s\t%s\n' "$file" "$(kind "$real")" "$(b64 "$real")"
               case $file:$real in
-                manifest.json:/nix/store/?*|miniguest-config.json:/nix/store/?*|kernel-params:/nix/store/?*)
+                miniguest-config.json:/nix/store/?*|kernel-params:/nix/store/?*)
                   [ -f "$real" ] && printf 'content\t%s\t%s\n' "$file" "$(base64 -w0 < "$real")" ;;
               esac
             done
