@@ -94,8 +94,13 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         name=$1 lock=$2
         profile=$profiles/$name link=$guests/$name
         mkdir -p "${lock%/*}"
-        exec 9>>"$lock"
-        flock -w 60 9 || { echo "another command holds guest '$name' there" >&2; exit 75; }
+        # A miniguest command there deletes the lock file as it lets go of it: the lock held is the one of the file the
+        # path still names.
+        while :; do
+          exec 9>>"$lock"
+          flock -w 60 9 || { echo "another command holds guest '$name' there" >&2; exit 75; }
+          [ "$(stat -L -c %d:%i /proc/self/fd/9)" = "$(stat -c %d:%i "$lock" 2>/dev/null)" ] && break
+        done
         if [ -L "$link" ] || [ -e "$link" ]; then
           if [ "$(readlink "$link")" != "$profile" ]; then
             echo "$link is not a link to $profile: left alone" >&2
