@@ -96,10 +96,13 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         mkdir -p "${lock%/*}"
         # A miniguest command there deletes the lock file as it lets go of it: the lock held is the one of the file the
         # path still names.
+        tries=0
         while :; do
           exec 9>>"$lock"
           flock -w 60 9 || { echo "another command holds guest '$name' there" >&2; exit 75; }
-          [ "$(stat -L -c %d:%i /proc/self/fd/9)" = "$(stat -c %d:%i "$lock" 2>/dev/null)" ] && break
+          [ "$(stat -c %d:%i - <&9)" = "$(stat -c %d:%i "$lock" 2>/dev/null)" ] && break
+          tries=$((tries + 1))
+          [ "$tries" -lt 100 ] || { echo "cannot keep hold of the lock file $lock there" >&2; exit 75; }
         done
         if [ -L "$link" ] || [ -e "$link" ]; then
           if [ "$(readlink "$link")" != "$profile" ]; then
