@@ -8,4 +8,5 @@ namespace Miniguest.Core;
 [JsonSerializable(typeof(List<NixBuildResult>))]
 [JsonSerializable(typeof(DeclarativeManifest))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(RemoteGuest))]
 internal sealed partial class CoreJsonContext : JsonSerializerContext;

@@ -7,9 +7,12 @@ namespace Miniguest.Core;
 /// <param name="Uid">Its owner.</param>
 /// <param name="Mode">Its permission bits, the setuid, setgid and sticky bits among them.</param>
 /// <param name="Inode">Its inode number.</param>
-internal readonly record struct FileStatus(FileKind Kind, uint Uid, UnixFileMode Mode, ulong Inode)
+/// <param name="Device">The device of its file system, major and minor number: with <paramref name="Inode"/>, which file
+/// it is.</param>
+internal readonly record struct FileStatus(FileKind Kind, uint Uid, UnixFileMode Mode, ulong Inode, (uint Major, uint Minor) Device)
 {
     private const int AtSymlinkNoFollow = 0x100;
+    private const int AtEmptyPath = 0x1000;
     private const int TypeMask = 0xF000; // S_IFMT
     private const int DirectoryType = 0x4000; // S_IFDIR
     private const int LinkType = 0xA000; // S_IFLNK
@@ -29,18 +32,44 @@ internal readonly record struct FileStatus(FileKind Kind, uint Uid, UnixFileMode
     /// <exception cref="IOException">It cannot be looked at.</exception>
     public static FileStatus? Of(string path) => Read(path, 0);
 
+    /// <summary>The file open as <paramref name="file"/>, wherever it is now, deleted or not.</summary>
+    /// <exception cref="IOException">It cannot be looked at.</exception>
+    public static FileStatus OfDescriptor(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            return Read((int)file.DangerousGetHandle(), "", AtEmptyPath, "an open file") ?? throw new IOException("an open file: cannot be looked at");
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="other"/> is the status of the same file: the same inode on the same device.</summary>
+    public bool IsSameFile(FileStatus other) => Inode == other.Inode && Device == other.Device;
+
     /// <summary>The octal permission bits, as <c>ls</c> and <c>chmod</c> write them.</summary>
     public string OctalMode => Convert.ToString((int)Mode, 8).PadLeft(4, '0');
 
-    private static unsafe FileStatus? Read(string path, int flags)
+    private static FileStatus? Read(string path, int flags) => Read(LibC.AtFdCwd, path, flags, path);
+
+    private static unsafe FileStatus? Read(int directory, string path, int flags, string what)
     {
         var buffer = stackalloc byte[LibC.StatxSize];
-        if (LibC.statx(LibC.AtFdCwd, path, flags, LibC.StatxBasicStats, buffer) != 0)
+        if (LibC.statx(directory, path, flags, LibC.StatxBasicStats, buffer) != 0)
         {
             var error = Marshal.GetLastPInvokeError();
-            return error is LibC.ENOENT or LibC.ENOTDIR ? null : throw new IOException($"{path}: {Marshal.GetPInvokeErrorMessage(error)}");
+            return error is LibC.ENOENT or LibC.ENOTDIR ? null : throw new IOException($"{what}: {Marshal.GetPInvokeErrorMessage(error)}");
         }
-        // struct statx: stx_uid at 20, stx_mode (16 bits) at 28, stx_ino at 32, on every architecture.
+        // struct statx: stx_uid at 20, stx_mode (16 bits) at 28, stx_ino at 32, stx_dev_major and stx_dev_minor at 136 and
+        // 140, on every architecture.
         var bytes = new ReadOnlySpan<byte>(buffer, LibC.StatxSize);
         var mode = MemoryMarshal.Read<ushort>(bytes[28..]);
         var kind = (mode & TypeMask) switch
@@ -50,7 +79,7 @@ internal readonly record struct FileStatus(FileKind Kind, uint Uid, UnixFileMode
             _ => FileKind.Other,
         };
         return new FileStatus(kind, MemoryMarshal.Read<uint>(bytes[20..]), (UnixFileMode)(mode & 0xFFF),
-            MemoryMarshal.Read<ulong>(bytes[32..]));
+            MemoryMarshal.Read<ulong>(bytes[32..]), (MemoryMarshal.Read<uint>(bytes[136..]), MemoryMarshal.Read<uint>(bytes[140..])));
     }
 }
 

@@ -180,10 +180,9 @@ public sealed class GuestHost
         }
         using var session = new SshSession(target);
         var remote = new RemoteTarget(target, session, _logger);
-        var (generation, storePath) = await _installer.InstallRemoteAsync(reference.Installable, name, target, remote, session, force, buildOnTarget, progress,
-            cancellationToken)
+        var (generation, storePath) = await _installer.InstallRemoteAsync(reference.Installable, name, uri, target, remote, session, force, buildOnTarget,
+            progress, cancellationToken)
             .ConfigureAwait(false);
-        _remoteGuests.Record(name, uri);
         return new RemoteInstallResult(name, uri, target.Host, generation, storePath);
     }
 
@@ -201,8 +200,8 @@ public sealed class GuestHost
             UpgradeResult upgraded;
             using (var session = new SshSession(target))
             {
-                upgraded = await _installer.UpgradeRemoteAsync(name, target, new RemoteTarget(target, session, _logger), session, buildOnTarget, progress,
-                    cancellationToken)
+                upgraded = await _installer.UpgradeRemoteAsync(name, _remoteGuests.Get(name)!, target, new RemoteTarget(target, session, _logger), session,
+                    buildOnTarget, progress, cancellationToken)
                     .ConfigureAwait(false);
             }
             return (upgraded, upgraded.Outcome == UpgradeOutcome.Locked ? null : await ResyncRemoteAsync(name, uri, cancellationToken).ConfigureAwait(false));

@@ -72,11 +72,13 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         return store.Get(name);
     }
 
-    /// <summary>Builds <paramref name="installable"/> here and installs it as guest <paramref name="name"/> on another host:
-    /// copies its closure to the target's store, then makes it the next generation of the guest's profile there and links
-    /// the guest to it there. Nothing is linked on the target unless the whole closure arrived: Nix sets a profile only
-    /// to a path its store holds whole. Returns the generation and its store path.</summary>
-    public async Task<(int Generation, string StorePath)> InstallRemoteAsync(string installable, string name,
+    /// <summary>Builds <paramref name="installable"/> here and installs it as guest <paramref name="name"/> on the other host
+    /// of <paramref name="uri"/>: copies its closure to the target's store, then makes it the next generation of the guest's
+    /// profile there and links the guest to it there. Nothing is linked on the target unless the whole closure arrived: Nix
+    /// sets a profile only to a path its store holds whole. Then this host records where the guest lives and the flake it
+    /// was built from, as this host's build says (<see cref="RemoteGuests"/>): upgrades build that, and nothing the target
+    /// says. Returns the generation and its store path.</summary>
+    public async Task<(int Generation, string StorePath)> InstallRemoteAsync(string installable, string name, string uri,
         SshTarget target, RemoteTarget remote, SshSession session, bool force, bool buildOnTarget, IProgress<NixProgress>? progress,
         CancellationToken cancellationToken)
     {
@@ -90,8 +92,11 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
             }
             // The staging profile keeps the build from this host's garbage collector until the target's profile holds it.
             var staged = await StageAsync(name, installable, progress, cancellationToken).ConfigureAwait(false);
+            var source = ProfileManifest.ReadSource(Path.Combine(staged, ProfileManifest.FileName));
             await CopyAsync(staged, target, session, progress, cancellationToken).ConfigureAwait(false);
-            return (await remote.LinkAsync(name, staged, force, cancellationToken).ConfigureAwait(false), staged);
+            var generation = await remote.LinkAsync(name, staged, force, cancellationToken).ConfigureAwait(false);
+            new RemoteGuests(Paths).Record(name, new RemoteGuest(uri, source, staged));
+            return (generation, staged);
         }
         finally
         {
@@ -158,29 +163,33 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         return await ResultAsync(name, before, guest.Profile.Current, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>As <see cref="UpgradeAsync"/>, for a guest on another host: the flake its current generation there was
-    /// installed from is resolved and built here, its closure copied there, and made its next generation there. What
-    /// changed is told where this host's store still holds the generation before.</summary>
-    public async Task<UpgradeResult> UpgradeRemoteAsync(string name, SshTarget target, RemoteTarget remote, SshSession session,
+    /// <summary>As <see cref="UpgradeAsync"/>, for a guest on another host: the flake this host recorded when it last
+    /// installed or upgraded the guest (<paramref name="recorded"/>) is resolved and built here, its closure copied there,
+    /// and made its next generation there. Of the target, only its current generation's number and store path are taken,
+    /// never a flake reference. It is up to date where the flake did not move and the target's current generation is
+    /// the one this host made. What changed is told where this host's store still holds the generation before.</summary>
+    /// <exception cref="GuestStateException">This host has no record of the flake: the guest was installed before this
+    /// host kept one.</exception>
+    public async Task<UpgradeResult> UpgradeRemoteAsync(string name, RemoteGuest recorded, SshTarget target, RemoteTarget remote, SshSession session,
         bool buildOnTarget, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
+        var source = recorded.Source ?? throw new GuestStateException(
+            $"guest '{name}' on {target.Host} was installed before this host recorded the flake it is built from: "
+            + $"install it again (miniguest -c {recorded.Uri} install --force -n {name} FLAKEREF)");
         var facts = await remote.DescribeAsync(name, [], cancellationToken).ConfigureAwait(false);
         var system = facts.RequireSystem(name, target.Host);
-        if (facts is not { Source: { } source, Generation: { } number })
-        {
-            throw new GuestStateException($"guest '{name}' on {target.Host} has no generation that records the flake it came from");
-        }
+        var number = facts.Generation ?? throw new RemoteHostException(target.Host, $"the profile of '{name}' names no generation");
         var before = new Generation(number, system.Directory, default);
         if (source.IsLocked)
         {
             return new UpgradeResult(name, UpgradeOutcome.Locked, before, before, []);
         }
         var resolved = await nix.ResolveFlakeAsync(source.OriginalUrl, cancellationToken).ConfigureAwait(false);
-        if (SameUrl(resolved, source.ResolvedUrl))
+        if (SameUrl(resolved, source.ResolvedUrl) && system.Directory == recorded.StorePath)
         {
             return new UpgradeResult(name, UpgradeOutcome.Unchanged, before, before, []);
         }
-        var (generation, storePath) = await InstallRemoteAsync($"{source.OriginalUrl}#{source.AttrPath}", name, target, remote,
+        var (generation, storePath) = await InstallRemoteAsync($"{source.OriginalUrl}#{source.AttrPath}", name, recorded.Uri, target, remote,
             session, force: true, buildOnTarget, progress, cancellationToken).ConfigureAwait(false);
         return await ResultAsync(name, before, new Generation(generation, storePath, DateTime.UtcNow), cancellationToken).ConfigureAwait(false);
     }

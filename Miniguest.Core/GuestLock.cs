@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging;
 namespace Miniguest.Core;
 
 /// <summary>An exclusive lock on one guest, held while a command changes it, so that two commands on the same
-/// guest take turns. It is an advisory file lock: the kernel releases it when the process dies.</summary>
+/// guest take turns. It is an advisory file lock: the kernel releases it when the process dies. The lock file goes
+/// with its lock: the command that releases the lock deletes the file while it still holds it, and a command that
+/// locked a file deleted so meanwhile sees that the path names another file now, or none, and tries again, so that two
+/// commands never hold locks on two files of one name.</summary>
 public sealed class GuestLock : IDisposable
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(100);
@@ -11,13 +14,20 @@ public sealed class GuestLock : IDisposable
     // rw-------: a lock file only root opens, so no one else can hold a guest's lock.
     private const UnixFileMode LockFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private readonly FileStream _file;
+    private readonly string _path;
+    private bool _released;
 
-    private GuestLock(FileStream file) => _file = file;
+    private GuestLock(FileStream file, string path)
+    {
+        _file = file;
+        _path = path;
+    }
 
     /// <summary>Takes the lock on <paramref name="name"/>, waiting while another command holds it.</summary>
     public static async Task<GuestLock> AcquireAsync(MiniguestPaths paths, string name, ILogger logger,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(paths);
         var path = paths.LockFile(GuestName.Validate(name));
         var told = false;
         while (true)
@@ -51,7 +61,7 @@ public sealed class GuestLock : IDisposable
         }
     }
 
-    // The lock, or null while another process holds it.
+    // The lock of the file at path, made if there is none; null while another command holds it.
     private static GuestLock? TryTake(string path)
     {
         DirectoryHandle.OpenOrCreate(Path.GetDirectoryName(path)!, GuestStateDirectory.DirectoryMode).Dispose();
@@ -60,17 +70,51 @@ public sealed class GuestLock : IDisposable
         {
             options.UnixCreateMode = LockFileMode;
         }
-        try
+        while (true)
         {
-            // FileShare.None takes flock(LOCK_EX | LOCK_NB) on Unix.
-            return new GuestLock(new FileStream(path, options));
-        }
-        catch (IOException)
-        {
-            return null;
+            FileStream file;
+            try
+            {
+                // FileShare.None takes flock(LOCK_EX | LOCK_NB) on Unix.
+                file = new FileStream(path, options);
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+            // Locked, but perhaps a file its holder deleted as it let go, after this command opened it: then the path
+            // names another file, or none, and the lock is the one of that file.
+            if (FileStatus.OfEntry(path) is { } named && named.IsSameFile(FileStatus.OfDescriptor(file.SafeFileHandle)))
+            {
+                return new GuestLock(file, path);
+            }
+            file.Dispose();
         }
     }
 
-    /// <summary>Releases the lock.</summary>
-    public void Dispose() => _file.Dispose();
+    /// <summary>Releases the lock, and deletes its file first, while it is still held.</summary>
+    public void Dispose()
+    {
+        if (_released)
+        {
+            return;
+        }
+        _released = true;
+        try
+        {
+            // Only the file this lock holds: one deleted by someone else meanwhile may have given way to another's.
+            if (FileStatus.OfEntry(_path) is { } named && named.IsSameFile(FileStatus.OfDescriptor(_file.SafeFileHandle)))
+            {
+                File.Delete(_path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A lock file left behind is harmless: the next command locks it and deletes it.
+        }
+        finally
+        {
+            _file.Dispose();
+        }
+    }
 }

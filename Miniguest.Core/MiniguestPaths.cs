@@ -74,9 +74,9 @@ public sealed record MiniguestPaths
     public string DomainUuidFile(string name) => Path.Combine(GuestState(name), "domain-uuid");
 
     /// <summary>The records of the guests this host installed on other hosts, one file a guest holding its host's
-    /// libvirt URI (<see cref="RemoteGuests"/>).</summary>
+    /// libvirt URI and the flake it is built from (<see cref="RemoteGuests"/>).</summary>
     public string RemoteGuests => Path.Combine(State, "remote");
 
-    /// <summary>The per-guest lock file.</summary>
+    /// <summary>The per-guest lock file, there while a command holds the guest's lock (<see cref="GuestLock"/>).</summary>
     public string LockFile(string name) => Path.Combine(State, "locks", name + ".lock");
 }

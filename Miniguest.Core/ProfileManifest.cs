@@ -7,6 +7,7 @@ namespace Miniguest.Core;
 public sealed partial record FlakeSource(string OriginalUrl, string ResolvedUrl, string AttrPath)
 {
     /// <summary>Whether the reference as given pins one revision or content hash: upgrades leave it alone.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsLocked =>
         OriginalUrl.Contains("rev=", StringComparison.Ordinal) || OriginalUrl.Contains("narHash=", StringComparison.Ordinal)
         || PinnedForgeReference().IsMatch(OriginalUrl);

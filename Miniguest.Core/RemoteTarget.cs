@@ -46,11 +46,11 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             top=$(readlink -f "$profiles/$name")
             printf 'generation\t%s\n' "$(readlink "$profiles/$name")"
             printf 'top\t%s\n' "$(b64 "$top")"
-            for file in manifest.json miniguest-config.json boot boot/init kernel initrd kernel-params; do
+            for file in miniguest-config.json boot boot/init kernel initrd kernel-params; do
               real=$(readlink -f "$top/$file") && [ -e "$real" ] || continue
               printf 'file\t%s\t%s\t%s\n' "$file" "$(kind "$real")" "$(b64 "$real")"
               case $file:$real in
-                manifest.json:/nix/store/?*|miniguest-config.json:/nix/store/?*|kernel-params:/nix/store/?*)
+                miniguest-config.json:/nix/store/?*|kernel-params:/nix/store/?*)
                   [ -f "$real" ] && printf 'content\t%s\t%s\n' "$file" "$(base64 -w0 < "$real")" ;;
               esac
             done
@@ -99,8 +99,16 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         name=$1 lock=$2
         profile=$profiles/$name link=$guests/$name
         mkdir -p "${lock%/*}"
-        exec 9>>"$lock"
-        flock -w 60 9 || { echo "another command holds guest '$name' there" >&2; exit 75; }
+        # A miniguest command there deletes the lock file as it lets go of it: the lock held is the one of the file the
+        # path still names.
+        tries=0
+        while :; do
+          exec 9>>"$lock"
+          flock -w 60 9 || { echo "another command holds guest '$name' there" >&2; exit 75; }
+          [ "$(stat -c %d:%i - <&9)" = "$(stat -c %d:%i "$lock" 2>/dev/null)" ] && break
+          tries=$((tries + 1))
+          [ "$tries" -lt 100 ] || { echo "cannot keep hold of the lock file $lock there" >&2; exit 75; }
+        done
         if [ -L "$link" ] || [ -e "$link" ]; then
           if [ "$(readlink "$link")" != "$profile" ]; then
             echo "$link is not a link to $profile: left alone" >&2

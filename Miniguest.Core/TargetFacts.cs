@@ -8,13 +8,12 @@ namespace Miniguest.Core;
 /// only where it really is in the target's store.</summary>
 /// <param name="Generation">The guest's current generation there; <see langword="null"/> where it is not installed.</param>
 /// <param name="System">Its system there; <see langword="null"/> where it is not installed.</param>
-/// <param name="Source">Where its current generation was installed from; <see langword="null"/> where it is not installed.</param>
 /// <param name="Paths">Where each path asked about really is there, and whether it is a directory; <see langword="null"/>
 /// where nothing is.</param>
 /// <param name="Mounts">The mount table of the target's libvirtd.</param>
 /// <param name="UserNamespaces">Whether the target's kernel offers containers user namespaces.</param>
 /// <param name="IdRanges">The containers' id ranges recorded there (<see cref="ContainerIds"/>): each one's first id, by guest.</param>
-internal sealed record TargetFacts(int? Generation, GuestSystem? System, FlakeSource? Source, IReadOnlyList<GuestSystem.ResolvedFile?> Paths, MountTable Mounts,
+internal sealed record TargetFacts(int? Generation, GuestSystem? System, IReadOnlyList<GuestSystem.ResolvedFile?> Paths, MountTable Mounts,
     bool UserNamespaces, IReadOnlyDictionary<string, uint> IdRanges)
 {
     /// <summary>Reads the describe command's output.</summary>
@@ -44,7 +43,7 @@ internal sealed record TargetFacts(int? Generation, GuestSystem? System, FlakeSo
                             ? decoded
                             : throw new FormatException($"its generation is {decoded}, not a store path");
                         break;
-                    case ["file", var file, var kind, var real] when GuestSystem.Files.Contains(file) || file == ProfileManifest.FileName:
+                    case ["file", var file, var kind, var real] when GuestSystem.Files.Contains(file):
                         files[file] = new GuestSystem.ResolvedFile(Decode(real), kind == "d");
                         break;
                     case ["content", var file, var text]:
@@ -74,10 +73,7 @@ internal sealed record TargetFacts(int? Generation, GuestSystem? System, FlakeSo
             real => files.FirstOrDefault(pair => pair.Value.RealPath == real).Key is { } file && contents.TryGetValue(file, out var bytes)
                 ? bytes
                 : throw new IOException("not read there"));
-        var source = top is not null && contents.TryGetValue(ProfileManifest.FileName, out var manifest)
-            ? ProfileManifest.ParseSource(manifest, $"{top}/{ProfileManifest.FileName}")
-            : null;
-        return new TargetFacts(generation, system, source, paths, mounts, userNamespaces, idRanges);
+        return new TargetFacts(generation, system, paths, mounts, userNamespaces, idRanges);
     }
 
     /// <summary>The guest's system there.</summary>

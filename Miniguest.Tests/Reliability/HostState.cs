@@ -13,8 +13,7 @@ internal static class HostState
 {
     public static readonly string[] Uris = ["qemu:///system", "lxc:///"];
 
-    /// <summary>Every entry under <paramref name="root"/> (lock files aside: they outlive their commands by design)
-    /// with its type, owner, mode, link target and, for a file, a hash of its bytes.</summary>
+    /// <summary>Every entry under <paramref name="root"/> with its type, owner, mode, link target and, for a file, a hash of its bytes.</summary>
     public static IReadOnlyList<string> Files(string root)
     {
         if (!Directory.Exists(root))
@@ -22,7 +21,6 @@ internal static class HostState
             return [];
         }
         return Find(root)
-            .Where(line => !line.Contains("/locks/", StringComparison.Ordinal))
             .Select(line =>
             {
                 var path = line[(line.IndexOf('/', StringComparison.Ordinal))..];

@@ -190,7 +190,6 @@ internal sealed class MiniguestHost : IDisposable
     /// command left the host as it was.</summary>
     public IReadOnlyList<string> Snapshot() =>
         Directory.EnumerateFileSystemEntries(Root, "*", SearchOption.AllDirectories)
-            .Where(path => !path.Contains("/locks/", StringComparison.Ordinal)) // lock files outlive their commands by design
             .Select(path => Path.GetRelativePath(Root, path) + (new FileInfo(path).LinkTarget is { } target ? " -> " + target : ""))
             .Order(StringComparer.Ordinal)
             .ToList();

@@ -675,6 +675,79 @@ public sealed class RemoteGuestTests : HostFixture
         Remote.RunHere("nix-store", "--option", "substituters", "", "--check-validity", storePath).ExitCode == 0;
 
     [Test]
+    public void Upgrade_builds_the_flake_recorded_here_and_never_one_the_other_hosts_manifest_names()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        var flake = TestGuestFlake.CopyForEditing();
+        var other = Directory.CreateTempSubdirectory("miniguest-test-other-flake-").FullName;
+        const string AttrPath = "nixosConfigurations.vm.config.system.build.miniguest";
+        // Built nowhere yet: its output in this host's store would say that this host built it.
+        File.WriteAllText(Path.Combine(other, "flake.nix"), $$"""
+            {
+              outputs = _: {
+                {{AttrPath}} = derivation {
+                  name = "not-the-guest-{{name}}";
+                  system = "x86_64-linux";
+                  builder = "/bin/sh";
+                  args = [ "-c" "echo > $out" ];
+                };
+              };
+            }
+            """);
+        var lie = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["version"] = 2,
+            ["elements"] = new[] { new Dictionary<string, string> { ["attrPath"] = AttrPath, ["originalUrl"] = $"path:{other}", ["url"] = $"path:{other}?narHash=moved" } },
+        });
+        string? otherOutput = null;
+        try
+        {
+            otherOutput = Remote.RunHere("nix", "--extra-experimental-features", "nix-command flakes", "eval", "--raw", $"path:{other}#{AttrPath}.outPath")
+                .Out.Trim();
+            Assert.That(otherOutput, Does.StartWith("/nix/store/").And.EndWith("-not-the-guest-" + name));
+            Host.Ok("-c", Remote.QemuUri, "install", "-n", name, $"path:{flake}#vm");
+            // The lying host: its guest's current generation now says it came from the other flake, which moved since.
+            var lied = Remote.Exec("sh", "-euc", """
+                top=$(readlink -f "$1")
+                chmod u+w "$top"
+                rm -f "$top/manifest.json"
+                printf '%s' "$2" > "$top/manifest.json"
+                """, "lie", $"{Profiles}/{name}", lie);
+            Assert.That(lied.ExitCode, Is.Zero, lied.ToString());
+            TestGuestFlake.ChangeGuest(flake, "upgraded from the flake recorded here " + name);
+
+            var upgrade = Host.Run("upgrade", name);
+            var storePath = Remote.Exec("readlink", "-f", $"{Profiles}/{name}").Out.Trim();
+            // A guest installed before this host recorded its flake: only the URI is recorded.
+            File.WriteAllText(Path.Combine(Host.Paths.RemoteGuests, name), Remote.QemuUri + "\n");
+            var old = Host.Run("upgrade", name);
+
+            Figures.Case(Groups.Security, () =>
+            {
+                using (Assert.EnterMultipleScope())
+                {
+                    Assert.That(ValidHere(otherOutput), Is.False, "the flake the other host named was not built here");
+                    Assert.That(upgrade.ExitCode, Is.Zero, upgrade.ToString());
+                    Assert.That(upgrade.Out, Does.Contain($"'{name}': generation 1 -> 2"), "upgraded from the flake recorded here");
+                    Assert.That(Remote.Exec("test", "-e", $"{storePath}/miniguest-config.json").ExitCode, Is.Zero, "a guest's build there");
+                    Assert.That(old.ExitCode, Is.EqualTo(1), old.ToString());
+                    Assert.That(old.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains("install --force"));
+                    Assert.That(ValidHere(otherOutput), Is.False, "nor for a guest installed before");
+                }
+            });
+        }
+        finally
+        {
+            Directory.Delete(flake, recursive: true);
+            Directory.Delete(other, recursive: true);
+            if (otherOutput is not null && ValidHere(otherOutput))
+            {
+                Remote.RunHere("sh", "-c", "nix-store --delete $(nix-store --query --referrers-closure \"$0\")", otherOutput);
+            }
+        }
+    }
+
+    [Test]
     public void Upgrade_and_rollback_move_the_profile_there_and_bring_its_domain_along()
     {
         var name = MiniguestHost.UniqueName("rvm");
