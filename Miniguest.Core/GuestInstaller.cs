@@ -168,12 +168,12 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     /// and made its next generation there. Of the target, only its current generation's number and store path are taken,
     /// never a flake reference. It is up to date where the flake did not move and the target's current generation is
     /// the one this host made. What changed is told where this host's store still holds the generation before.</summary>
-    /// <exception cref="GuestStateException">This host has no record of the flake: the guest was installed before this
-    /// host kept one.</exception>
+    /// <exception cref="GuestSourceNotRecordedException">This host has no record of the flake: the guest was installed
+    /// before this host kept one.</exception>
     public async Task<UpgradeResult> UpgradeRemoteAsync(string name, RemoteGuest recorded, SshTarget target, RemoteTarget remote, SshSession session,
         bool buildOnTarget, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
-        var source = recorded.Source ?? throw new GuestStateException(
+        var source = recorded.Source ?? throw new GuestSourceNotRecordedException(
             $"guest '{name}' on {target.Host} was installed before this host recorded the flake it is built from: "
             + $"install it again (miniguest -c {recorded.Uri} install --force -n {name} FLAKEREF)");
         var facts = await remote.DescribeAsync(name, [], cancellationToken).ConfigureAwait(false);

@@ -54,3 +54,7 @@ public sealed class GuestHasNoInterfaceException(string name)
     /// <summary>The guest.</summary>
     public string Name { get; } = name;
 }
+
+/// <summary>A guest on another host was installed before this host recorded the flake it is built from, so this host
+/// cannot upgrade it: it never takes a flake reference from the other host.</summary>
+public sealed class GuestSourceNotRecordedException(string message) : GuestStateException(message);

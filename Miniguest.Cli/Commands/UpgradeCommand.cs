@@ -33,9 +33,16 @@ internal static class UpgradeCommand
             foreach (var guestName in names)
             {
                 (UpgradeResult, DomainResync?) upgraded;
-                using (var progress = context.BuildProgress())
+                try
                 {
+                    using var progress = context.BuildProgress();
                     upgraded = await context.Host.UpgradeAsync(guestName, parse.GetValue(buildOnTarget), progress, cancellationToken);
+                }
+                catch (GuestSourceNotRecordedException e) when (parse.GetValue(all))
+                {
+                    // The others are still upgraded: this one needs the admin to name its flake once more.
+                    context.Logger.LogWarning("skipping '{Guest}': {Problem}", guestName, e.Message);
+                    continue;
                 }
                 var (result, domain) = upgraded;
                 switch (result.Outcome)

@@ -4,8 +4,8 @@
 # A container whose root holds /miniguest-test-wait instead waits until it is asked to shut down; one whose root holds
 # /miniguest-test-attack runs it; one whose root holds /miniguest-test-echo echoes its console's bytes.
 # A server variant serves instead of powering off: it asks for an address by DHCP on its interface, says it, and
-# serves a page naming itself over HTTP until it is stopped. (Only the server variants: a container without an
-# interface of its own shares the host's network namespace, and must never touch the host's interfaces.)
+# serves a page naming itself over HTTP until it is stopped. (Only the server variants: a container that an admin let
+# share the host's network namespace must never touch the host's interfaces.)
 # An idle variant waits until it is stopped; a VM's first touches 48 MiB and frees it again, memory that free page
 # reporting can give back to the host.
 # Each report line goes to the console and to /miniguest-test-report: a container's root is the host's to read, and a
