@@ -721,6 +721,7 @@ public sealed class RemoteGuestTests : HostFixture
             // A guest installed before this host recorded its flake: only the URI is recorded.
             File.WriteAllText(Path.Combine(Host.Paths.RemoteGuests, name), Remote.QemuUri + "\n");
             var old = Host.Run("upgrade", name);
+            var all = Host.Run("upgrade", "--all");
 
             Figures.Case(Groups.Security, () =>
             {
@@ -732,6 +733,8 @@ public sealed class RemoteGuestTests : HostFixture
                     Assert.That(Remote.Exec("test", "-e", $"{storePath}/miniguest-config.json").ExitCode, Is.Zero, "a guest's build there");
                     Assert.That(old.ExitCode, Is.EqualTo(1), old.ToString());
                     Assert.That(old.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains("install --force"));
+                    Assert.That(all.ExitCode, Is.Zero, "upgrade --all goes on past it: " + all);
+                    Assert.That(all.Error, Does.Contain($"skipping '{name}'").And.Contain("install --force"));
                     Assert.That(ValidHere(otherOutput), Is.False, "nor for a guest installed before");
                 }
             });
