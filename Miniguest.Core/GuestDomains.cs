@@ -299,9 +299,23 @@ public sealed class GuestDomains(MiniguestPaths paths)
         }
     }
 
+    // Refused rather than unchecked: a share of a guest there could hold this one's.
+    private static Connection OpenForOthers(string uri, IReadOnlyList<string> names)
+    {
+        try
+        {
+            return Connection.Open(uri);
+        }
+        catch (LibvirtException e)
+        {
+            throw new GuestStateException($"the shares of {string.Join(", ", names.Select(other => $"'{other}'"))} on {uri} cannot be read "
+                + $"({e.Message}), and no guest's share may lie in another's: bring that daemon back, or remove those guests");
+        }
+    }
+
     /// <summary>The shares of the domains of this host's other guests, as each names them: no share of one guest may lie
     /// in, on or above another's, where that guest could swap what the other opens.</summary>
-    /// <exception cref="LibvirtException">A daemon holding one of them does not answer: refused rather than unchecked.</exception>
+    /// <exception cref="GuestStateException">A daemon holding one of them does not answer: refused rather than unchecked.</exception>
     internal IReadOnlyList<ShareSourceGuard.OtherShare> OtherGuestsShares(string name)
     {
         var guestsDirectory = Path.Combine(paths.State, "guests");
@@ -326,7 +340,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         var shares = new List<ShareSourceGuard.OtherShare>();
         foreach (var (uri, names) in byUri)
         {
-            using var connection = Connection.Open(uri);
+            using var connection = OpenForOthers(uri, names);
             foreach (var other in names)
             {
                 if (!connection.TryGetDomain(other, out var domain))

@@ -58,6 +58,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
             var named = GuestDomains.BootFiles(xml, new MountTable([], target.Host)).Select(file => file.Path).ToList();
             var facts = await remote.DescribeAsync(name, named, cancellationToken).ConfigureAwait(false);
             ShareSourceGuard.RequireOwn(xml, HostPaths);
+            GuestDomains.RequireOwnNetwork(xml);
             return GuestDomains.EnsureSafeToStart(xml, facts.Mounts, (path, store) =>
             {
                 var index = named.IndexOf(path);

@@ -33,6 +33,18 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         shift 4
         b64() { printf '%s' "$1" | base64 -w0; }
         kind() { if [ -d "$1" ]; then echo d; else echo f; fi; }
+        # hold FD FILE WHAT: an exclusive lock of FILE on descriptor FD. A miniguest command there deletes a lock file as
+        # it lets go of it: the lock held is the one of the file the path still names.
+        hold() {
+          tries=0
+          while :; do
+            eval "exec $1>>\"\$2\""
+            flock -w 60 "$1" || { echo "another command holds $3 there" >&2; exit 75; }
+            [ "$(eval "stat -c %d:%i - <&$1")" = "$(stat -c %d:%i "$2" 2>/dev/null)" ] && return 0
+            tries=$((tries + 1))
+            [ "$tries" -lt 100 ] || { echo "cannot keep hold of the lock file $2 there" >&2; exit 75; }
+          done
+        }
         if [ "$op" = realise ]; then
           exec nix-store --realise "$1"
         fi
@@ -99,16 +111,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         name=$1 lock=$2
         profile=$profiles/$name link=$guests/$name
         mkdir -p "${lock%/*}"
-        # A miniguest command there deletes the lock file as it lets go of it: the lock held is the one of the file the
-        # path still names.
-        tries=0
-        while :; do
-          exec 9>>"$lock"
-          flock -w 60 9 || { echo "another command holds guest '$name' there" >&2; exit 75; }
-          [ "$(stat -c %d:%i - <&9)" = "$(stat -c %d:%i "$lock" 2>/dev/null)" ] && break
-          tries=$((tries + 1))
-          [ "$tries" -lt 100 ] || { echo "cannot keep hold of the lock file $lock there" >&2; exit 75; }
-        done
+        hold 9 "$lock" "guest '$name'"
         if [ -L "$link" ] || [ -e "$link" ]; then
           if [ "$(readlink "$link")" != "$profile" ]; then
             echo "$link is not a link to $profile: left alone" >&2
@@ -135,8 +138,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             dir=$state/guests/$name
             mkdir -p "$dir"
             if [ "$kind" = lxc ] && [ "$uid" != 0 ]; then
-              exec 8>>"${lock%/*}/.container-ids.lock"
-              flock -w 60 8 || { echo "another command holds the container id ranges there" >&2; exit 75; }
+              hold 8 "${lock%/*}/.container-ids.lock" "the container id ranges"
               for range in "$state"/guests/*/id-range; do
                 if [ -f "$range" ] && [ "$(cat "$range")" = "$uid" ] && [ "$range" != "$dir/id-range" ]; then
                   echo "id range $uid is ${range%/id-range}'s there since this command looked: run it again" >&2

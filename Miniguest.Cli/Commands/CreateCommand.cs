@@ -34,7 +34,7 @@ internal static class CreateCommand
         var share = new Option<string[]>("--share")
         {
             Description = "The host directory of the guest's share TAG (boot.miniguest.shares.TAG), instead of the guest's own; "
-                + "a share whose build output names a directory needs one; kept when create runs again; repeat for more",
+                + "a share whose build output names a directory needs one; kept when create runs again (TAG= gives it back its own); repeat for more",
             HelpName = "TAG=PATH",
         };
         var printXml = new Option<bool>("--print-xml") { Description = "Print the domain XML instead of defining it" };
@@ -148,11 +148,12 @@ internal static class CreateCommand
         foreach (var share in shares)
         {
             var equals = share.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0 || equals == share.Length - 1)
+            if (equals <= 0)
             {
-                throw new InvalidDomainOptionsException($"--share takes TAG=PATH, not '{share}'");
+                throw new InvalidDomainOptionsException($"--share takes TAG=PATH (or TAG= for the guest's own directory), not '{share}'");
             }
-            if (!sources.TryAdd(share[..equals], share[(equals + 1)..]))
+            // TAG= takes the admin's directory back: the guest's own serves again.
+            if (!sources.TryAdd(share[..equals], equals == share.Length - 1 ? null : share[(equals + 1)..]))
             {
                 throw new InvalidDomainOptionsException($"--share gives share '{share[..equals]}' twice");
             }

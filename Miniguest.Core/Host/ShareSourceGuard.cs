@@ -105,20 +105,28 @@ public static class ShareSourceGuard
         IReadOnlyList<OtherShare> others)
     {
         CheckPlace(paths, name, tag, source, source, above: true);
-        var walk = WhoElseCanChange(source, mappedRoot is { } mapped ? [0u, mapped] : [0u]);
+        var otherShares = others.Select(other => (other.Directory, Real: RealPath.Of(other.Directory) ?? other.Directory,
+            Whose: other.Guest == name ? "another of its shares" : $"a share of guest '{other.Guest}'")).ToList();
+        // No name met on the way may lie in a place no guest may share, or in another guest's share, whose guest may
+        // swap it as root: the walk follows the links it meets.
+        string? OffLimits(string entry) =>
+            Places(paths).FirstOrDefault(place => GuestShare.Contains(place, entry)) is { } place
+                ? $"the way to it passes {entry}, in {place}, which no guest may share"
+                : otherShares.FirstOrDefault(other => GuestShare.Contains(other.Real, entry)) is { Directory: { } directory } share
+                    ? $"the way to it passes {entry}, in {directory}, {share.Whose}"
+                    : null;
+        var walk = WhoElseCanChange(source, mappedRoot is { } mapped ? [0u, mapped] : [0u], OffLimits);
         // Where the way led says most: a walk cut short reached only a directory on the way, above anything beyond it.
         CheckPlace(paths, name, tag, source, walk.RealPath, above: walk.Problem is null);
         if (walk.Problem is { } problem)
         {
             throw new UnsafeShareException(name, $"share '{tag}': {source}: {problem}");
         }
-        foreach (var other in others)
+        foreach (var other in otherShares)
         {
-            var otherReal = RealPath.Of(other.Directory) ?? other.Directory;
-            if (Overlap(source, other.Directory) || Overlap(walk.RealPath, otherReal))
+            if (Overlap(source, other.Directory) || Overlap(walk.RealPath, other.Real))
             {
-                var whose = other.Guest == name ? "another of its shares" : $"a share of guest '{other.Guest}'";
-                throw new UnsafeShareException(name, $"share '{tag}': {source} is in, on or above {other.Directory}, {whose}");
+                throw new UnsafeShareException(name, $"share '{tag}': {source} is in, on or above {other.Directory}, {other.Whose}");
             }
         }
         if (writable && !HasRootOnlyAncestor(walk.RealPath))
@@ -133,13 +141,15 @@ public static class ShareSourceGuard
     // running system's, where a directory means something else than files.
     private static void CheckPlace(MiniguestPaths paths, string name, string tag, string source, string path, bool above)
     {
-        string[] places = ["/nix", NixStore.DefaultDirectory, paths.State, paths.Guests, paths.Profiles, "/proc", "/sys", "/dev", "/run"];
-        if (places.FirstOrDefault(place => GuestShare.Contains(place, path) || above && GuestShare.Contains(path, place)) is { } place)
+        if (Places(paths).FirstOrDefault(place => GuestShare.Contains(place, path) || above && GuestShare.Contains(path, place)) is { } place)
         {
             var how = path == source ? "" : $" (that is, {path})";
             throw new UnsafeShareException(name, $"share '{tag}': {source}{how} is in, on or above {place}, which no guest may share");
         }
     }
+
+    private static string[] Places(MiniguestPaths paths) =>
+        ["/nix", NixStore.DefaultDirectory, paths.State, paths.Guests, paths.Profiles, "/proc", "/sys", "/dev", "/run"];
 
     private static bool Overlap(string a, string b) => GuestShare.Contains(a, b) || GuestShare.Contains(b, a);
 
@@ -157,18 +167,16 @@ public static class ShareSourceGuard
 
     /// <summary>Walks to <paramref name="path"/> as the kernel does, one name at a time, following each link met, and
     /// says who else than root could change where it leads: a directory passed that is not root's or that others may
-    /// write in (a sticky one only where the name in it is root's), a link that is not root's, or a last directory owned by
-    /// neither root nor one of <paramref name="leafOwners"/> or that others may write in. Where it really leads comes
-    /// with the answer: where the walk stopped, when it found a problem.</summary>
-    internal static (string? Problem, string RealPath) WhoElseCanChange(string path, IReadOnlyCollection<uint> leafOwners)
+    /// write in (a sticky one only where the name in it is root's), a link that is not root's, a name met that
+    /// <paramref name="offLimits"/> has a reason against (one in another guest's share, which that guest may swap as
+    /// root), or a last directory owned by neither root nor one of <paramref name="leafOwners"/> or that others may write
+    /// in. Where it really leads comes with the answer: where the walk stopped, when it found a problem.</summary>
+    internal static (string? Problem, string RealPath) WhoElseCanChange(string path, IReadOnlyCollection<uint> leafOwners,
+        Func<string, string?>? offLimits = null)
     {
         var pending = new Stack<string>(Parts(path).Reverse());
         var directory = "/";
         var status = FileStatus.Of("/")!.Value;
-        if (status.Uid != 0 || status.WritableByOthers)
-        {
-            return ($"/ is not root's alone (uid {status.Uid}, mode {status.OctalMode})", "/");
-        }
         var links = 0;
         while (pending.TryPop(out var part))
         {
@@ -183,9 +191,14 @@ public static class ShareSourceGuard
             {
                 return ($"{entry} does not exist", directory);
             }
-            if (status.WritableByOthers && !(status.Mode.HasFlag(UnixFileMode.StickyBit) && next.Uid == 0))
+            if (status.Uid != 0 || status.WritableByOthers && !(status.Mode.HasFlag(UnixFileMode.StickyBit) && next.Uid == 0))
             {
-                return ($"others than root may write in {directory} (mode {status.OctalMode}), and so put something else at {entry}", directory);
+                var whose = status.Uid == 0 ? "" : $"owned by uid {status.Uid}, ";
+                return ($"others than root may write in {directory} ({whose}mode {status.OctalMode}), and so put something else at {entry}", directory);
+            }
+            if (offLimits?.Invoke(entry) is { } reason)
+            {
+                return (reason, entry);
             }
             switch (next.Kind)
             {
@@ -208,17 +221,21 @@ public static class ShareSourceGuard
                 case FileKind.Other:
                     return ($"{entry} is not a directory", entry);
             }
-            var last = pending.Count == 0;
-            if (next.Uid != 0 && !(last && leafOwners.Contains(next.Uid)))
+            if (next.Uid != 0 && !(pending.Count == 0 && leafOwners.Contains(next.Uid)))
             {
                 return ($"{entry} belongs to uid {next.Uid}", entry);
             }
-            if (last && next.WritableByOthers)
-            {
-                return ($"others than its owner may write in {entry} (mode {next.OctalMode})", entry);
-            }
             directory = entry;
             status = next;
+        }
+        // Where the walk ended, however it got there (a last "..", say).
+        if (status.Uid != 0 && !leafOwners.Contains(status.Uid))
+        {
+            return ($"{directory} belongs to uid {status.Uid}", directory);
+        }
+        if (status.WritableByOthers)
+        {
+            return ($"others than its owner may write in {directory} (mode {status.OctalMode})", directory);
         }
         return (null, directory);
     }

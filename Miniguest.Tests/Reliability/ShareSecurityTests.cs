@@ -99,7 +99,7 @@ public sealed class ShareSecurityTests
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(swapped.ExitCode, Is.EqualTo(1));
-                Assert.That(swapped.Error, Does.Contain($"{data} (that is, /nix/store) is in, on or above"), "swapped for a link to the store");
+                Assert.That(swapped.Error, Does.Contain($"{data} (that is, /nix) is in, on or above /nix, which no guest may share"), "swapped for a link to the store");
                 Assert.That(opened.ExitCode, Is.EqualTo(1));
                 Assert.That(opened.Error, Does.Contain($"others than root may write in {parent} (mode 0777)"), "its parent opened to others");
                 Assert.That(restored.ExitCode, Is.Zero, "as the admin left it, it starts");

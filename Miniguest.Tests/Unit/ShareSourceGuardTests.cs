@@ -101,6 +101,29 @@ public sealed class ShareSourceGuardTests
     }
 
     [Test]
+    public void A_way_through_another_guests_share_is_refused_even_by_a_link_root_owns()
+    {
+        // A guest writing as root in its share (a virtiofs VM's) makes links root owns: one there decides where this leads.
+        var theirs = Make("theirs");
+        Link("theirs/pub", Make("srv/data"));
+        var mine = Link("mine", Path.Combine(theirs, "pub"));
+        var vm = Vm(mine, given: mine);
+
+        Assert.That(() => ShareSourceGuard.Check(vm, _paths, [new("other", theirs)], atStart: true),
+            Throws.TypeOf<UnsafeShareException>().With.Message.Contain($"the way to it passes {theirs}, in {theirs}, a share of guest 'other'"));
+    }
+
+    [Test]
+    public void A_way_that_ends_in_a_directory_others_may_write_in_is_unsafe_however_it_gets_there()
+    {
+        Make("open/inner", (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(Path.Combine(_root, "open"), (UnixFileMode)0b1_111_111_111);
+        Link("up", "open/inner/..");
+
+        Assert.That(Problem(Path.Combine(_root, "up")), Does.Contain($"others than its owner may write in {_root}/open (mode 1777)"));
+    }
+
+    [Test]
     public void The_last_directory_may_be_the_guests_own_roots_and_never_writable_by_others()
     {
         var mapped = Make("mapped", owner: 700_000);
@@ -114,6 +137,18 @@ public sealed class ShareSourceGuardTests
             Assert.That(Problem(Path.Combine(_root, "missing")), Does.Contain("does not exist"));
         }
     }
+
+    private static string Vm(string source, string given) => DomainXml.Write(new VmDomain
+    {
+        Name = "web",
+        Kernel = "/nix/store/k",
+        Initrd = "/nix/store/i",
+        CommandLine = "",
+        BootSource = "/nix/store/b",
+        StoreSource = "/nix/store",
+        Shares = [new SharedDirectory(source, "data", ReadOnly: true)],
+        Metadata = new GuestMetadata("web") { ShareSources = [new GivenShareSource("data", given)] },
+    });
 
     [Test]
     public void A_domain_starts_only_with_its_own_share_directories_or_those_the_admin_gave()
