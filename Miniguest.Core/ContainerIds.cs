@@ -80,8 +80,8 @@ public sealed class ContainerIds(MiniguestPaths paths)
             : throw new GuestStateException($"{where}: '{text.Trim()}' is not the first id of a container's range");
 
     /// <summary>The first id of the range for <paramref name="name"/>: its own record; else the range its domain maps
-    /// where no other record or domain overlaps it; else the lowest range nothing overlaps.</summary>
-    /// <exception cref="GuestStateException">Every range is taken.</exception>
+    /// (refused where another guest recorded it); else the lowest range nothing overlaps.</summary>
+    /// <exception cref="GuestStateException">Every range is taken, or the range its domain maps is another guest's.</exception>
     internal static uint Choose(string name, IReadOnlyDictionary<string, uint> recorded, UserNamespaceMapping? existing,
         IReadOnlyCollection<UserNamespaceMapping> inUse)
     {
@@ -93,10 +93,14 @@ public sealed class ContainerIds(MiniguestPaths paths)
             .Concat(inUse.SelectMany(ids => new[] { ((ulong)ids.UidTarget, (ulong)ids.Count), ((ulong)ids.GidTarget, (ulong)ids.Count) }))
             .ToList();
         bool Free(uint first) => !taken.Any(range => first < range.Item1 + range.Item2 && range.Item1 < first + (ulong)RangeSize);
-        if (existing is { } mapped && mapped.UidTarget == mapped.GidTarget && mapped.Count == RangeSize && IsRange(mapped.UidTarget)
-            && Free(mapped.UidTarget))
+        if (existing is { } mapped && mapped.UidTarget == mapped.GidTarget && mapped.Count == RangeSize && IsRange(mapped.UidTarget))
         {
-            return mapped.UidTarget;
+            // The files of its root belong to the ids it maps: it keeps them, unless another guest recorded them first,
+            // and then a new range would leave those files to the other guest's root.
+            return recorded.FirstOrDefault(entry => entry.Key != name && entry.Value == mapped.UidTarget).Key is { } holder
+                ? throw new GuestStateException($"guest '{name}': its container maps host ids from {mapped.UidTarget}, which guest '{holder}' "
+                    + "holds too, and the files of its root belong to them: remove one of the two with --purge and install it again")
+                : mapped.UidTarget;
         }
         for (var index = 0u; index < RangeCount; index++)
         {

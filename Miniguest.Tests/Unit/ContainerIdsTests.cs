@@ -64,20 +64,20 @@ public sealed class ContainerIdsTests
     }
 
     [Test]
-    public void A_domain_defined_before_ranges_were_recorded_keeps_its_range_unless_another_guest_s_record_holds_it()
+    public void A_domain_defined_before_ranges_were_recorded_keeps_its_range_and_is_refused_where_another_guest_recorded_it()
     {
         var (one, other) = CollidingNames("web");
         var hashed = ContainerIds.Mapping(HashedRange(one));
         Assert.That(HashedRange(other), Is.EqualTo(hashed.UidTarget), "the name hash gives both the same range");
 
-        var kept = ContainerIds.Choose(one, None, hashed, []);
-        var moved = ContainerIds.Choose(other, new Dictionary<string, uint> { [one] = kept }, hashed, []);
+        var kept = ContainerIds.Choose(one, None, hashed, [hashed]);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(kept, Is.EqualTo(hashed.UidTarget));
-            Assert.That(moved, Is.Not.EqualTo(kept), "the second gets a range of its own");
-            Assert.That(moved, Is.EqualTo(First));
+            Assert.That(kept, Is.EqualTo(hashed.UidTarget), "the first keeps it, though the other's domain maps it too");
+            Assert.That(() => ContainerIds.Choose(other, new Dictionary<string, uint> { [one] = kept }, hashed, []),
+                Throws.TypeOf<GuestStateException>().With.Message.Contain($"which guest '{one}' holds too"),
+                "the second is refused: its root's files belong to that range, which a new one would leave to the first");
             Assert.That(ContainerIds.Choose("x", None, new UserNamespaceMapping(1000, 1000, Size), []), Is.EqualTo(First),
                 "a mapping onto the host's users is not a range to keep");
         }
@@ -90,7 +90,7 @@ public sealed class ContainerIdsTests
         var (one, other) = CollidingNames("db");
 
         var first = ids.Allocate(one, ContainerIds.Mapping(HashedRange(one)), []);
-        var second = ids.Allocate(other, ContainerIds.Mapping(HashedRange(other)), []);
+        var second = ids.Allocate(other, null, []);
         var peeked = ids.Peek("third", null, []);
         var again = ids.Allocate(one, null, []);
 
@@ -99,6 +99,7 @@ public sealed class ContainerIdsTests
             Assert.That(first.UidTarget, Is.EqualTo(HashedRange(one)));
             Assert.That(second.UidTarget, Is.Not.EqualTo(first.UidTarget));
             Assert.That(again, Is.EqualTo(first), "kept across re-definitions");
+            Assert.That(second.UidTarget, Is.EqualTo(First), "a new container gets the lowest free range");
             Assert.That(peeked.UidTarget, Is.EqualTo(First + Size), "the lowest free one after the others");
             Assert.That(File.Exists(Paths.IdRangeFile("third")), Is.False, "looking records nothing");
             Assert.That(ids.Recorded(), Is.EqualTo(new Dictionary<string, uint> { [one] = first.UidTarget, [other] = second.UidTarget }));

@@ -146,7 +146,8 @@ in
           };
 
           shares = mkOption {
-            type = types.attrsOf (types.strMatching "/.+");
+            # An absolute path without empty, . or .. parts, as the CLI takes it.
+            type = types.attrsOf (types.strMatching "(/([^/.][^/]*|[.][^/.][^/]*|[.][.][^/]+))+");
             default = { };
             example = { data = "/srv/web"; };
             description = ''
