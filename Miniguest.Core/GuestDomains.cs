@@ -176,7 +176,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         var (mounts, userNamespaces) = (MountTable.OfLibvirtd(), StoreGuard.UserNamespacesAvailable());
         var definition = Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces,
             (existing, inUse) => ids.Peek(guest.Name, existing, inUse));
-        ShareSourceGuard.Check(definition.Xml, paths, OtherGuestsShares(guest.Name), atStart: false);
+        ShareSourceGuard.Check(definition.Xml, paths, () => OtherGuestsShares(guest.Name), atStart: false);
         // A container's range is recorded only once nothing else refuses the domain.
         return allocate && system.Config.GuestType == GuestType.Lxc
             ? Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces, (existing, inUse) => ids.Allocate(guest.Name, existing, inUse))
@@ -281,7 +281,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         ArgumentNullException.ThrowIfNull(domain);
         var xml = domain.GetXml(DomainXmlFlags.Inactive);
         var protection = EnsureSafeToStart(xml, MountTable.OfLibvirtd(), NixStore.Resolve);
-        ShareSourceGuard.Check(xml, paths, OtherGuestsShares(domain.Name), atStart: true);
+        ShareSourceGuard.Check(xml, paths, () => OtherGuestsShares(domain.Name), atStart: true);
         RequireOwnNetwork(xml);
         return protection;
     }

@@ -28,15 +28,16 @@ public static class ShareSourceGuard
     internal readonly record struct OtherShare(string Guest, string Directory);
 
     /// <summary>Checks every share of the domain of <paramref name="xml"/>, whose guest's own share directories are under
-    /// <paramref name="paths"/>, beside <paramref name="others"/>, the other guests' shares. With
+    /// <paramref name="paths"/>, beside <paramref name="others"/>, the other guests' shares (asked for only where needed). With
     /// <paramref name="atStart"/> the guest's own directories must exist; before a definition they may be still to make.</summary>
     /// <exception cref="UnsafeShareException">A share's directory is not the guest's own nor given by the admin, or is not
     /// safe to share.</exception>
-    internal static void Check(string xml, MiniguestPaths paths, IReadOnlyList<OtherShare> others, bool atStart)
+    internal static void Check(string xml, MiniguestPaths paths, Func<IReadOnlyList<OtherShare>> others, bool atStart)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var (name, shares, metadata, ownersReachHost, mappedRoot) = Read(xml);
         var given = metadata?.ShareSources ?? [];
+        var otherShares = new Lazy<IReadOnlyList<OtherShare>>(others);
         foreach (var share in shares)
         {
             if (OwnTag(paths, name, share.Source) is { } tag)
@@ -49,7 +50,9 @@ public static class ShareSourceGuard
                     $"its domain shares {share.Source} at {share.Target}, which is neither its own share directory nor one an admin gave it "
                     + "(a domain defined before a share's directory needed the admin's word, or edited since): define it again");
             var siblings = shares.Where(other => other != share).Select(other => new OtherShare(name, other.Source));
-            CheckGiven(paths, name, admin.Tag, admin.Directory, writable: !share.ReadOnly && ownersReachHost, mappedRoot, [.. others, .. siblings]);
+            // The other guests' shares are read only for a directory of the admin's: the guest's own lie in Miniguest's
+            // state, where no directory of an admin's may.
+            CheckGiven(paths, name, admin.Tag, admin.Directory, writable: !share.ReadOnly && ownersReachHost, mappedRoot, [.. otherShares.Value, .. siblings]);
         }
     }
 
