@@ -238,7 +238,7 @@ public sealed class GuestHost
     {
         var keptDomain = false;
         using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
-        if (purge && !Store.Names().Contains(name, StringComparer.Ordinal) && GuestData(name).Count > 0)
+        if (purge && !Store.Names().Contains(name, StringComparer.Ordinal) && (GuestData(name).Count > 0 || Directory.Exists(Paths.GenerationRoots(name))))
         {
             PurgeData(name);
             return new RemoveResult(Installed: false, KeptDomain: false, KeptData: []);
