@@ -18,39 +18,22 @@ namespace Miniguest.Tests.Integration.Cli;
 /// <c>nix-env --delete-generations</c>: then only Miniguest's roots hold the old generation.
 /// </remarks>
 [TestFixture, Category(TestCategories.Integration)]
-public sealed class GcRootTests
+public sealed class GcRootTests : EditableFlakeFixture
 {
-    private MiniguestHost _host = null!;
-    private string _flake = "";
-
-    [SetUp]
-    public void CreateHost()
-    {
-        _host = new MiniguestHost();
-        _flake = TestGuestFlake.CopyForEditing();
-    }
-
-    [TearDown]
-    public void RemoveHost()
-    {
-        _host.Dispose();
-        Directory.Delete(_flake, recursive: true);
-    }
-
     [TestCase(true, TestName = "A_guest_started_by_miniguest_keeps_the_generation_it_runs_after_an_upgrade_until_it_stops")]
     [TestCase(false, TestName = "A_guest_libvirt_started_itself_keeps_the_generation_it_runs_after_an_upgrade_until_it_stops")]
     public void A_running_guest_keeps_the_generation_it_runs_after_an_upgrade_until_it_stops(bool byMiniguest)
     {
         var name = MiniguestHost.UniqueName("gc");
-        _host.Ok("install", "-n", name, $"path:{_flake}#vm-idle");
-        _host.Ok("create", name, "--virt-type", "qemu", "--memory", "128");
+        Host.Ok("install", "-n", name, $"path:{Flake}#vm-idle");
+        Host.Ok("create", name, "--virt-type", "qemu", "--memory", "128");
         var first = Generation(name, 1);
         // Defined, never started by Miniguest: libvirtd's autostart or virsh start finds its generation rooted.
         Assert.That(NixStoreCommand.Roots(first), Has.Some.StartsWith(Root(name, GuestRoots.Defined) + " -> " + first));
 
         if (byMiniguest)
         {
-            _host.Ok("start", name);
+            Host.Ok("start", name);
         }
         else
         {
@@ -59,8 +42,8 @@ public sealed class GcRootTests
             using var domain = connection.GetDomain(name);
             domain.Start();
         }
-        TestGuestFlake.ChangeGuest(_flake, "generation 2 of " + name);
-        Assert.That(_host.Ok("upgrade", name).Error, Does.Contain("runs an older generation"));
+        TestGuestFlake.ChangeGuest(Flake, "generation 2 of " + name);
+        Assert.That(Host.Ok("upgrade", name).Error, Does.Contain("runs an older generation"));
         var second = Generation(name, 2);
         DeleteGeneration(name, 1);
 
@@ -78,7 +61,7 @@ public sealed class GcRootTests
         }
 
         // The test guest's init ignores the shutdown request: --force pulls the plug after the timeout.
-        _host.Ok("stop", name, "--force", "--timeout", "1");
+        Host.Ok("stop", name, "--force", "--timeout", "1");
         using (Assert.EnterMultipleScope())
         {
             Assert.That(new FileInfo(Root(name, GuestRoots.Booted)).LinkTarget, Is.Null, "a stopped guest runs nothing");
@@ -95,15 +78,15 @@ public sealed class GcRootTests
         foreach (var name in new[] { kept, removed })
         {
             // A generation of each guest's own: the same build would be one store path for both.
-            TestGuestFlake.ChangeGuest(_flake, "guest " + name);
-            _host.Ok("install", "-n", name, $"path:{_flake}#vm-idle");
-            _host.Ok("create", name, "--virt-type", "qemu", "--memory", "128");
+            TestGuestFlake.ChangeGuest(Flake, "guest " + name);
+            Host.Ok("install", "-n", name, $"path:{Flake}#vm-idle");
+            Host.Ok("create", name, "--virt-type", "qemu", "--memory", "128");
         }
         var keptGeneration = Generation(kept, 1);
         var removedGeneration = Generation(removed, 1);
 
-        _host.Ok("remove", "--keep-domain", kept);
-        _host.Ok("remove", removed);
+        Host.Ok("remove", "--keep-domain", kept);
+        Host.Ok("remove", removed);
         try
         {
             using (Assert.EnterMultipleScope())
@@ -126,12 +109,12 @@ public sealed class GcRootTests
     }
 
     private string Generation(string name, int number) =>
-        new GuestStore(_host.Paths).Get(name).Profile.Generations.Single(generation => generation.Number == number).StorePath;
+        new GuestStore(Host.Paths).Get(name).Profile.Generations.Single(generation => generation.Number == number).StorePath;
 
-    private string Root(string name, string root) => Path.Combine(_host.Paths.GenerationRoots(name), root);
+    private string Root(string name, string root) => Path.Combine(Host.Paths.GenerationRoots(name), root);
 
     // What nix-collect-garbage -d does to each profile under /nix/var/nix/profiles: its old generations go.
     private void DeleteGeneration(string name, int number) =>
-        ExternalCommand.Run("nix-env", "--profile", _host.Paths.Profile(name), "--delete-generations",
+        ExternalCommand.Run("nix-env", "--profile", Host.Paths.Profile(name), "--delete-generations",
             number.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }
