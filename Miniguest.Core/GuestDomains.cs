@@ -121,15 +121,10 @@ public sealed class GuestDomains(MiniguestPaths paths)
     public Domain Get(Connection connection, string name) =>
         Find(connection, name) ?? throw new GuestHasNoDomainException(name);
 
-    /// <summary>Defines the guest's domain, or updates the one it has (keeping its UUID and the settings not
-    /// given in <paramref name="options"/>).</summary>
-    /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
-    public Domain Define(Connection connection, Guest guest, DomainOptions options) =>
-        Define(connection, guest, Build(connection, guest, options, allocate: true));
-
-    /// <summary>Defines <paramref name="definition"/>, built by <see cref="Build(Connection, Guest, DomainOptions)"/>, as the guest's domain: a container's
-    /// root made ready first, the domain's URI and UUID recorded.</summary>
-    public Domain Define(Connection connection, Guest guest, GuestDomainDefinition definition)
+    /// <summary>Defines <paramref name="definition"/>, built by <see cref="Build(Connection, Guest, DomainOptions, bool)"/> to be
+    /// defined, as the guest's domain (or updates the one it has): a container's root made ready first, the domain's URI
+    /// and UUID recorded. The roots of the generations it needs are <see cref="GuestHost"/>'s, which defines it.</summary>
+    internal Domain Define(Connection connection, Guest guest, GuestDomainDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(guest);
@@ -158,7 +153,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         return connection.DefineDomain(definition.Xml);
     }
 
-    /// <summary>The domain <see cref="Define(Connection, Guest, DomainOptions)"/> would define, without defining it, from
+    /// <summary>The domain <see cref="GuestHost.DefineAsync"/> would define, without defining it, from
     /// what the host offers now (<see cref="GuestDomainBuilder"/>).</summary>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
     public GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options) => Build(connection, guest, options, allocate: false);
@@ -390,20 +385,6 @@ public sealed class GuestDomains(MiniguestPaths paths)
 
     /// <summary>Whether the domain of <paramref name="xml"/> is a container (libvirt-LXC's).</summary>
     internal static bool IsContainer(string xml) => System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc";
-
-    /// <summary>Updates the guest's domain, if it has one, to its current generation (a command cut short may have
-    /// left it behind, so it is checked whether or not anything was built).</summary>
-    public ResyncOutcome Resync(Connection connection, Guest guest)
-    {
-        using var existing = Find(connection, guest.Name);
-        if (existing is null)
-        {
-            return ResyncOutcome.NoDomain;
-        }
-        var before = existing.GetXml(DomainXmlFlags.Inactive);
-        using var updated = Define(connection, guest, new DomainOptions());
-        return updated.GetXml(DomainXmlFlags.Inactive) == before ? ResyncOutcome.Unchanged : ResyncOutcome.Updated;
-    }
 
     /// <summary>Where the domain stands against the guest's installed generation.</summary>
     public GuestStatus Status(Domain? domain, Guest guest) => Status(domain, guest.StorePath);

@@ -88,6 +88,7 @@ public sealed class GuestHost
     private readonly ILogger _logger;
     private readonly RemoteGuests _remoteGuests;
     private readonly RemoteGuestDomains _remoteDomains;
+    private readonly GuestRoots _roots;
 
     /// <summary>A host with <paramref name="options"/> (default: the standard locations), logging to
     /// <paramref name="loggers"/>.</summary>
@@ -102,6 +103,7 @@ public sealed class GuestHost
         _installer = new GuestInstaller(Store, Nix);
         _remoteGuests = new RemoteGuests(_options.Paths);
         _remoteDomains = new RemoteGuestDomains(Domains, _logger);
+        _roots = new GuestRoots(_options.Paths, Nix, _logger);
     }
 
     /// <summary>Where things are.</summary>
@@ -139,7 +141,7 @@ public sealed class GuestHost
             throw new GuestStateException($"guest '{name}' lives on {remoteUri}: remove it there first, or give this one another name");
         }
         var guest = await _installer.InstallAsync(reference, name, force, progress, cancellationToken).ConfigureAwait(false);
-        return new InstallResult(guest, force ? Resync(guest) : new DomainResync(ResyncOutcome.NoDomain, false));
+        return new InstallResult(guest, force ? await ResyncAsync(guest, cancellationToken).ConfigureAwait(false) : new DomainResync(ResyncOutcome.NoDomain, false));
     }
 
     /// <summary>The libvirt URI of the other host guest <paramref name="name"/> lives on: the one given (where it names
@@ -207,7 +209,7 @@ public sealed class GuestHost
             return (upgraded, upgraded.Outcome == UpgradeOutcome.Locked ? null : await ResyncRemoteAsync(name, uri, cancellationToken).ConfigureAwait(false));
         }
         var result = await _installer.UpgradeAsync(name, progress, cancellationToken).ConfigureAwait(false);
-        return (result, result.Outcome == UpgradeOutcome.Locked ? null : Resync(Store.Get(name)));
+        return (result, result.Outcome == UpgradeOutcome.Locked ? null : await ResyncAsync(Store.Get(name), cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Points the guest at generation <paramref name="to"/>, or at the one before the current, and brings its
@@ -222,7 +224,7 @@ public sealed class GuestHost
             return new RollbackResult(rolledBack, await ResyncRemoteAsync(name, uri, cancellationToken).ConfigureAwait(false));
         }
         var generation = _installer.Rollback(name, to);
-        return new RollbackResult(generation, Resync(Store.Get(name)));
+        return new RollbackResult(generation, await ResyncAsync(Store.Get(name), cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Removes the guest: its domain (unless <paramref name="keepDomain"/>), its link, profile, generations and
@@ -236,7 +238,7 @@ public sealed class GuestHost
     {
         var keptDomain = false;
         using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
-        if (purge && !Store.Names().Contains(name, StringComparer.Ordinal) && GuestData(name).Count > 0)
+        if (purge && !Store.Names().Contains(name, StringComparer.Ordinal) && (GuestData(name).Count > 0 || Directory.Exists(Paths.GenerationRoots(name))))
         {
             PurgeData(name);
             return new RemoveResult(Installed: false, KeptDomain: false, KeptData: []);
@@ -255,10 +257,10 @@ public sealed class GuestHost
             using var connection = Connect(guest);
             keptDomain = RemoveDomain(connection, name, keepDomain, force);
         }
-        _installer.Remove(name, keepContainerRoot: !purge);
+        _installer.Remove(name, keepContainerRoot: !purge, keepGenerationRoots: keptDomain);
         if (purge)
         {
-            PurgeData(name);
+            PurgeData(name, keepGenerationRoots: keptDomain);
         }
         return new RemoveResult(Installed: true, keptDomain, purge ? [] : GuestData(name));
     }
@@ -288,6 +290,7 @@ public sealed class GuestHost
             CrashPoint.Reach(CrashPoint.StopDomain);
             domain.Destroy();
         }
+        _roots.Drop(name, GuestRoots.Booted);
         if (!keepDomain)
         {
             CrashPoint.Reach(CrashPoint.UndefineDomain);
@@ -321,11 +324,11 @@ public sealed class GuestHost
         new[] { GuestShareDirectories.Existing(Paths, name), Paths.ContainerRoot(name), Paths.FormerContainerRoot(name) }
             .OfType<string>().Where(Directory.Exists).ToList();
 
-    private void PurgeData(string name)
+    private void PurgeData(string name, bool keepGenerationRoots = false)
     {
         CrashPoint.Reach(CrashPoint.DeleteState);
         GuestShareDirectories.Delete(Paths, name);
-        new GuestStateDirectory(Paths, name).Delete();
+        new GuestStateDirectory(Paths, name).Delete(keepGenerationRoots: keepGenerationRoots);
     }
 
     /// <summary>The guest's generations, oldest first, which is current and which its running domain runs: on this host,
@@ -395,7 +398,8 @@ public sealed class GuestHost
         var guest = Store.Get(name);
         using var connection = Connect(guest);
         var definition = Domains.Build(connection, guest, options, allocate: true);
-        return new DefinedDomain(Domains.Define(connection, guest, definition), definition, connection.RequestedUri, Paths);
+        return new DefinedDomain(await DefineHereAsync(connection, guest, definition, cancellationToken).ConfigureAwait(false), definition,
+            connection.RequestedUri, Paths);
     }
 
     /// <summary>Starts the guest's domain, paused if asked (to attach its console first), once the store is known to
@@ -504,6 +508,7 @@ public sealed class GuestHost
         using var domain = OpenDomain(name);
         if (!domain.IsActive)
         {
+            _roots.Drop(name, GuestRoots.Booted);
             return StopOutcome.NotRunning;
         }
         return await StopAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
@@ -604,7 +609,8 @@ public sealed class GuestHost
         else
         {
             using var connection = Connection.Open(uri);
-            domain = Domains.Define(connection, guest, options);
+            domain = await DefineHereAsync(connection, guest, Domains.Build(connection, guest, options, allocate: true), cancellationToken)
+                .ConfigureAwait(false);
         }
         using (domain)
         {
@@ -659,12 +665,23 @@ public sealed class GuestHost
         else
         {
             Domains.EnsureSafeToStart(domain);
+            // Whatever the definition changes to while the guest runs, the generation it boots stays.
+            await _roots.KeepAsync(name, GuestRoots.Booted, DomainXml.ReadMetadata(domain.GetXml(DomainXmlFlags.Inactive))?.StorePath, cancellationToken)
+                .ConfigureAwait(false);
         }
         CrashPoint.Reach(CrashPoint.StartDomain);
         domain.Start(paused ? DomainCreateFlags.Paused : DomainCreateFlags.None);
     }
 
-    private static async Task<StopOutcome> StopAsync(Domain domain, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    // The guest's domain stopped, and the root of the generation it ran dropped.
+    private async Task<StopOutcome> StopAsync(Domain domain, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    {
+        var outcome = await ShutDownAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
+        _roots.Drop(name, GuestRoots.Booted);
+        return outcome;
+    }
+
+    private static async Task<StopOutcome> ShutDownAsync(Domain domain, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
         try
         {
@@ -698,20 +715,61 @@ public sealed class GuestHost
     }
 
     // The guest's domain brought up to date with its current generation, where it has one.
-    private DomainResync Resync(Guest guest)
+    private async Task<DomainResync> ResyncAsync(Guest guest, CancellationToken cancellationToken)
     {
         if (!HasDomainRecord(guest.Name))
         {
             return new DomainResync(ResyncOutcome.NoDomain, false); // never created: no daemon to bother
         }
         using var connection = Connect(guest);
-        var outcome = Domains.Resync(connection, guest);
-        if (outcome == ResyncOutcome.NoDomain)
+        string before;
+        using (var existing = Domains.Find(connection, guest.Name))
         {
-            return new DomainResync(outcome, false);
+            if (existing is null)
+            {
+                return new DomainResync(ResyncOutcome.NoDomain, false);
+            }
+            before = existing.GetXml(DomainXmlFlags.Inactive);
         }
-        using var domain = Domains.Find(connection, guest.Name);
-        return new DomainResync(outcome, Domains.Status(domain, guest) == GuestStatus.Outdated);
+        var definition = Domains.Build(connection, guest, new DomainOptions(), allocate: true);
+        using var updated = await DefineHereAsync(connection, guest, definition, cancellationToken).ConfigureAwait(false);
+        return Resynced(updated, before, guest.StorePath);
+    }
+
+    // What became of a domain defined again from the description before, now on the generation of installedStorePath.
+    private DomainResync Resynced(Domain updated, string before, string? installedStorePath) =>
+        new(updated.GetXml(DomainXmlFlags.Inactive) == before ? ResyncOutcome.Unchanged : ResyncOutcome.Updated,
+            Domains.Status(updated, installedStorePath) == GuestStatus.Outdated);
+
+    // The guest's domain defined on this host, with the generations it needs rooted (GuestRoots): first the one it runs,
+    // where it runs, which the new definition may leave; then, once defined, the one it is defined on. That one is the
+    // guest's current generation, which its profile (or a declaring host's system) roots meanwhile: a command cut short
+    // between the two loses no root a guest needs.
+    private async Task<Domain> DefineHereAsync(Connection connection, Guest guest, GuestDomainDefinition definition, CancellationToken cancellationToken)
+    {
+        using (var existing = Domains.Find(connection, guest.Name))
+        {
+            if (existing is { IsActive: true })
+            {
+                await _roots.KeepAsync(guest.Name, GuestRoots.Booted, DomainXml.ReadMetadataElement(existing.GetMetadata(GuestMetadata.Namespace))?.StorePath,
+                    cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                _roots.Drop(guest.Name, GuestRoots.Booted);
+            }
+        }
+        var domain = Domains.Define(connection, guest, definition);
+        try
+        {
+            await _roots.KeepAsync(guest.Name, GuestRoots.Defined, DomainXml.ReadMetadata(definition.Xml)?.StorePath, cancellationToken).ConfigureAwait(false);
+            return domain;
+        }
+        catch
+        {
+            domain.Dispose();
+            throw;
+        }
     }
 
     // The domain of the guest on another host brought up to date with its current generation there, where it has one.
@@ -733,9 +791,7 @@ public sealed class GuestHost
         }
         var defined = await _remoteDomains.DefineAsync(name, uri, new DomainOptions(), cancellationToken).ConfigureAwait(false);
         using var updated = defined.Domain;
-        var current = DomainXml.ReadMetadata(defined.Definition.Xml)?.StorePath;
-        return new DomainResync(updated.GetXml(DomainXmlFlags.Inactive) == before ? ResyncOutcome.Unchanged : ResyncOutcome.Updated,
-            Domains.Status(updated, current) == GuestStatus.Outdated);
+        return Resynced(updated, before, DomainXml.ReadMetadata(defined.Definition.Xml)?.StorePath);
     }
 
     // Whether the guest may have a domain: one was defined for it (recorded here, for a guest of another host too), or a

@@ -229,9 +229,10 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     }
 
     /// <summary>Deletes the guest's link, its profile and every generation, and its state (a container's root,
-    /// the console log), so that garbage collection frees it. The domain is the caller's business: it must not run,
-    /// since its files go.</summary>
-    public void Remove(string name, bool keepContainerRoot)
+    /// the console log, the roots of its generations), so that garbage collection frees it. The domain is the caller's
+    /// business: it must not run, since its files go; one that stays defined keeps its roots with
+    /// <paramref name="keepGenerationRoots"/>.</summary>
+    public void Remove(string name, bool keepContainerRoot, bool keepGenerationRoots)
     {
         var guest = store.Get(name);
         if (!guest.IsImperative)
@@ -243,7 +244,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         CrashPoint.Reach(CrashPoint.Unlink);
         store.Unlink(name);
         CrashPoint.Reach(CrashPoint.DeleteState);
-        new GuestStateDirectory(Paths, name).Delete(keepContainerRoot);
+        new GuestStateDirectory(Paths, name).Delete(keepContainerRoot, keepGenerationRoots);
         CrashPoint.Reach(CrashPoint.DeleteProfile);
         guest.Profile.Delete();
     }

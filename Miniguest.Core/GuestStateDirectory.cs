@@ -1,7 +1,7 @@
 namespace Miniguest.Core;
 
 /// <summary>A guest's own directory in Miniguest's state (<c>/var/lib/miniguest/guests/NAME</c>): the records of the
-/// domain Miniguest defined for it, a VM's console log, a container's id range and, in a directory of its own
+/// domain Miniguest defined for it, the garbage-collector roots of the generations that domain needs, a VM's console log, a container's id range and, in a directory of its own
 /// (<c>container</c>), its root. Root's, but for the container's, which the running container owns: so it is only ever
 /// written and deleted through <see cref="DirectoryHandle"/>.</summary>
 public sealed class GuestStateDirectory(MiniguestPaths paths, string name)
@@ -27,8 +27,10 @@ public sealed class GuestStateDirectory(MiniguestPaths paths, string name)
     }
 
     /// <summary>Deletes the directory and everything in it, following no link in it; but a container's root, which is
-    /// the guest's data, with <paramref name="keepContainerRoot"/>, and with it the id range its files belong to.</summary>
-    public void Delete(bool keepContainerRoot = false)
+    /// the guest's data, with <paramref name="keepContainerRoot"/>, and with it the id range its files belong to; and the
+    /// garbage-collector roots (<see cref="MiniguestPaths.GenerationRoots"/>) with <paramref name="keepGenerationRoots"/>,
+    /// for a domain that stays defined.</summary>
+    public void Delete(bool keepContainerRoot = false, bool keepGenerationRoots = false)
     {
         using var guests = DirectoryHandle.TryOpen(Path.GetDirectoryName(paths.GuestState(name))!);
         if (guests is null)
@@ -36,12 +38,18 @@ public sealed class GuestStateDirectory(MiniguestPaths paths, string name)
             return;
         }
         string[] roots = [Path.GetFileName(paths.ContainerDirectory(name)), Path.GetFileName(paths.FormerContainerRoot(name))];
-        string[] kept = [.. roots, Path.GetFileName(paths.IdRangeFile(name))];
-        using (var directory = keepContainerRoot ? guests.TryOpenDirectory(name) : null)
+        var generationRoots = Path.GetFileName(paths.GenerationRoots(name));
+        using (var directory = keepContainerRoot || keepGenerationRoots ? guests.TryOpenDirectory(name) : null)
         {
-            if (directory?.Names() is { } entries && entries.Intersect(roots).Any())
+            var entries = directory?.Names() ?? [];
+            List<string> kept = keepContainerRoot && entries.Intersect(roots).Any() ? [.. roots, Path.GetFileName(paths.IdRangeFile(name))] : [];
+            if (keepGenerationRoots && entries.Contains(generationRoots))
             {
-                foreach (var entry in entries.Where(entry => !kept.Contains(entry)))
+                kept.Add(generationRoots);
+            }
+            if (kept.Count > 0)
+            {
+                foreach (var entry in entries.Except(kept))
                 {
                     directory!.Delete(entry);
                 }

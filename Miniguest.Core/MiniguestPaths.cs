@@ -73,6 +73,10 @@ public sealed record MiniguestPaths
     /// <summary>The UUID of the domain Miniguest defined for the guest.</summary>
     public string DomainUuidFile(string name) => Path.Combine(GuestState(name), "domain-uuid");
 
+    /// <summary>The directory of the garbage-collector roots of the generations the guest's domain needs
+    /// (<see cref="GuestRoots"/>): links into the store that Nix registers as indirect roots.</summary>
+    public string GenerationRoots(string name) => Path.Combine(GuestState(name), "gcroots");
+
     /// <summary>The records of the guests this host installed on other hosts, one file a guest holding its host's
     /// libvirt URI and the flake it is built from (<see cref="RemoteGuests"/>).</summary>
     public string RemoteGuests => Path.Combine(State, "remote");

@@ -74,6 +74,28 @@ public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger
     public Task SetProfileAsync(string profile, string storePath, CancellationToken cancellationToken = default) =>
         RunAsync(["build", "--no-link", "--profile", profile, storePath], null, cancellationToken);
 
+    /// <summary>Makes <paramref name="link"/> a link to <paramref name="storePath"/>, a valid path of this host's store, and
+    /// registers it with the garbage collector as an indirect root (<c>nix build --out-link LINK PATH</c>, as
+    /// <c>nix-store --realise PATH --add-root LINK</c> does): while the link leads to the path, its closure is not collected;
+    /// once the link is deleted, or leads elsewhere, it no longer roots it. Nothing is built or substituted: a path the
+    /// store does not hold is an error.</summary>
+    /// <exception cref="ArgumentException"><paramref name="storePath"/> is not a store path itself, or is a derivation
+    /// (which <c>nix build</c> would build); or <paramref name="link"/> is not absolute.</exception>
+    /// <exception cref="NixException">Nix refused: the path is not valid, or something not a link into the store is at
+    /// <paramref name="link"/>.</exception>
+    public Task AddRootAsync(string storePath, string link, CancellationToken cancellationToken = default)
+    {
+        if (!NixStore.IsRootable(storePath))
+        {
+            throw new ArgumentException($"'{storePath}' is not a store path that can be a root", nameof(storePath));
+        }
+        if (!Path.IsPathFullyQualified(link))
+        {
+            throw new ArgumentException($"'{link}' is not an absolute path", nameof(link));
+        }
+        return RunAsync(["build", "--out-link", link, storePath], null, cancellationToken);
+    }
+
     /// <summary>The locked URL a flake reference resolves to now (<c>nix flake metadata</c>).</summary>
     public async Task<string> ResolveFlakeAsync(string flakeRef, CancellationToken cancellationToken = default)
     {

@@ -48,6 +48,10 @@ public static partial class NixStore
     /// one: its hash and name in the characters Nix allows them, and nothing below it.</summary>
     internal static bool IsStorePath(string path) => StorePath().IsMatch(path);
 
+    /// <summary>Whether <paramref name="path"/> is a store path (<see cref="IsStorePath"/>) that a garbage-collector root may
+    /// hold as it is: not a derivation, which <c>nix build</c> would build.</summary>
+    internal static bool IsRootable(string path) => IsStorePath(path) && !path.EndsWith(".drv", StringComparison.Ordinal);
+
     [GeneratedRegex(@"\A/nix/store/[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+\z")]
     private static partial Regex StorePath();
 }

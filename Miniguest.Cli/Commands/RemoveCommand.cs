@@ -31,8 +31,9 @@ internal static class RemoveCommand
             }
             if (removed.KeptDomain)
             {
-                context.Logger.LogWarning("the domain of '{Guest}' is kept, but it boots from the guest's files, just removed: "
-                    + "install the guest again before starting it, or undefine it (virsh undefine {Guest})", guest, guest);
+                context.Logger.LogWarning("the domain of '{Guest}' is kept, no longer Miniguest's; the generation it boots stays rooted in {Roots} "
+                    + "until remove --purge {Guest}: undefine it (virsh undefine {Guest}), then purge, once it is no longer needed",
+                    guest, context.Host.Paths.GenerationRoots(guest), guest, guest);
             }
             return CommandAction.Success;
         });

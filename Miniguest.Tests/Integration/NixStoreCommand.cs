@@ -8,7 +8,7 @@ internal static class NixStoreCommand
     /// <summary>Adds <paramref name="path"/> to the store (links in it stay links) and returns its store path.</summary>
     public static string Add(string path)
     {
-        var (status, output) = Run("--add", path);
+        var (status, output, _) = Run("--add", path);
         Assert.That(status, Is.Zero, $"nix-store --add {path} failed");
         return output.Trim();
     }
@@ -19,13 +19,31 @@ internal static class NixStoreCommand
     /// <summary>Deletes the store path if nothing refers to it.</summary>
     public static void Delete(string storePath) => Run("--delete", storePath);
 
-    private static (int Status, string Output) Run(params string[] arguments)
+    /// <summary>Deletes the store path alone, and no other (never a collection of the whole store, which would take other
+    /// tests' paths): whether it went, and else Nix's reason (<c>since it is still alive</c> while a root or a path that
+    /// is alive holds it).</summary>
+    public static (bool Deleted, string Error) TryDelete(string storePath)
+    {
+        var (status, _, error) = Run("--delete", storePath);
+        return (status == 0 && !Path.Exists(storePath), error);
+    }
+
+    /// <summary>The garbage-collector roots that hold the store path (<c>nix-store --query --roots</c>): one
+    /// <c>ROOT -> PATH</c> line each.</summary>
+    public static IReadOnlyList<string> Roots(string storePath)
+    {
+        var (status, output, _) = Run("--query", "--roots", storePath);
+        Assert.That(status, Is.Zero, $"nix-store --query --roots {storePath} failed");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private static (int Status, string Output, string Error) Run(params string[] arguments)
     {
         using var process = Process.Start(new ProcessStartInfo("nix-store", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         TestContext.Out.WriteLine($"$ nix-store {string.Join(' ', arguments)}: exit {process.ExitCode}\n{output}{error.Result}");
-        return (process.ExitCode, output);
+        return (process.ExitCode, output, error.Result);
     }
 }

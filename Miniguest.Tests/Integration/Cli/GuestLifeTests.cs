@@ -5,23 +5,11 @@ namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary>A guest's whole life through <c>miniguest</c>, on the real stack, for a VM and a container.</summary>
 [TestFixture, Category(TestCategories.Integration)]
-public sealed class GuestLifeTests
+public sealed class GuestLifeTests : EditableFlakeFixture
 {
-    private MiniguestHost _host = null!;
-    private string _flake = "";
-
-    [SetUp]
-    public void CreateHost()
-    {
-        _host = new MiniguestHost();
-        _flake = TestGuestFlake.CopyForEditing();
-    }
-
     [TearDown]
-    public void RemoveHost()
+    public void DeleteWriteProbes()
     {
-        _host.Dispose();
-        Directory.Delete(_flake, recursive: true);
         File.Delete("/nix/store/miniguest-write-probe-container");
         File.Delete("/nix/store/miniguest-write-probe-vm-virtiofs");
     }
@@ -30,67 +18,67 @@ public sealed class GuestLifeTests
     public void Vm_install_create_start_upgrade_rollback_remove()
     {
         var name = MiniguestHost.UniqueName("vm");
-        _host.Ok("install", "-n", name, $"path:{_flake}#vm");
-        _host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
+        Host.Ok("install", "-n", name, $"path:{Flake}#vm");
+        Host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
 
-        var boot = _host.Ok("start", name, "--console");
+        var boot = Host.Ok("start", name, "--console");
         Assert.That(boot.Out, Does.Contain("miniguest-test-guest: vm is up").And.Contain("store-write=refused"));
         var firstInit = InitOf(boot.Out);
 
-        TestGuestFlake.ChangeGuest(_flake, "upgrade 1");
-        var upgrade = _host.Ok("upgrade", name);
+        TestGuestFlake.ChangeGuest(Flake, "upgrade 1");
+        var upgrade = Host.Ok("upgrade", name);
         Assert.That(upgrade.Out, Does.Contain("generation 1 -> 2"));
         Assert.That(upgrade.Out, Does.Match(@"\n  no version changes; [1-9][0-9]* new store paths?\n"), "the test guest's paths carry no versions");
-        Assert.That(_host.Ok("upgrade", name).Out, Does.Contain("up to date"), "a second upgrade finds nothing new");
+        Assert.That(Host.Ok("upgrade", name).Out, Does.Contain("up to date"), "a second upgrade finds nothing new");
 
-        var second = _host.Ok("start", name, "--console");
+        var second = Host.Ok("start", name, "--console");
         Assert.That(InitOf(second.Out), Is.Not.EqualTo(firstInit), "the re-synced domain boots the new generation's init");
 
-        Assert.That(_host.Ok("rollback", name).Out, Does.Contain("generation 1"));
-        var third = _host.Ok("start", name, "--console");
+        Assert.That(Host.Ok("rollback", name).Out, Does.Contain("generation 1"));
+        var third = Host.Ok("start", name, "--console");
         Assert.That(InitOf(third.Out), Is.EqualTo(firstInit), "after the rollback the first generation boots again");
 
-        Assert.That(Guest(name).GetProperty("consoleLog").GetString(), Is.EqualTo(_host.Paths.ConsoleLog(name)));
+        Assert.That(Guest(name).GetProperty("consoleLog").GetString(), Is.EqualTo(Host.Paths.ConsoleLog(name)));
         Assert.That(Guest(name).GetProperty("storeProtection").GetString(), Is.EqualTo("ReadOnly9pShare"));
-        Assert.That(File.ReadAllText(_host.Paths.ConsoleLog(name)), Does.Contain("miniguest-test-guest: vm is up"));
+        Assert.That(File.ReadAllText(Host.Paths.ConsoleLog(name)), Does.Contain("miniguest-test-guest: vm is up"));
 
-        _host.Ok("remove", name);
-        Assert.That(_host.Ok("list", "--json").Out.Trim(), Is.EqualTo("[]"));
+        Host.Ok("remove", name);
+        Assert.That(Host.Ok("list", "--json").Out.Trim(), Is.EqualTo("[]"));
         using var connection = Miniguest.Libvirt.Connection.Open("qemu:///system");
         Assert.That(connection.TryGetDomain(name, out _), Is.False, "remove undefines the domain");
     }
 
     [Test]
-    public void Virtiofs_vm_shares_the_store_read_only_through_the_hosts_view()
+    public void Virtiofs_vm_shares_the_store_read_only_through_theHosts_view()
     {
         var name = MiniguestHost.UniqueName("vfs");
-        _host.Ok("install", "-n", name, $"path:{_flake}#vm-virtiofs");
-        var created = _host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
+        Host.Ok("install", "-n", name, $"path:{Flake}#vm-virtiofs");
+        var created = Host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
         Assert.That(created.Error, Does.Contain("Store protection: the store is shared over virtiofs"));
 
-        var boot = _host.Ok("start", name, "--console");
+        var boot = Host.Ok("start", name, "--console");
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(boot.Out, Does.Contain("miniguest-test-guest: vm-virtiofs is up").And.Contain("store-write=refused"));
             Assert.That(File.Exists("/nix/store/miniguest-write-probe-vm-virtiofs"), Is.False, "the guest wrote into the host's store");
         }
-        _host.Ok("remove", name);
+        Host.Ok("remove", name);
     }
 
     [Test]
     public void Start_and_stop_succeed_on_a_guest_already_as_asked_and_say_what_they_did()
     {
         var name = MiniguestHost.UniqueName("ct");
-        _host.Ok("install", "-n", name, $"path:{_flake}#container");
-        _host.Ok("create", name);
-        File.WriteAllText(Path.Combine(_host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
+        Host.Ok("install", "-n", name, $"path:{Flake}#container");
+        Host.Ok("create", name);
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
 
-        var started = _host.Ok("start", name);
-        var again = _host.Ok("start", name);
+        var started = Host.Ok("start", name);
+        var again = Host.Ok("start", name);
         // The test guest's init is a shell without initctl: it ignores the shutdown request, and --force pulls the plug.
-        var stopped = _host.Ok("stop", name, "--force", "--timeout", "2");
-        var stoppedAgain = _host.Ok("stop", name);
+        var stopped = Host.Ok("stop", name, "--force", "--timeout", "2");
+        var stoppedAgain = Host.Ok("stop", name);
 
         using (Assert.EnterMultipleScope())
         {
@@ -107,17 +95,17 @@ public sealed class GuestLifeTests
     public void Stop_force_pulls_off_a_guest_that_libvirt_refuses_to_ask_to_shut_down()
     {
         var name = MiniguestHost.UniqueName("vm");
-        _host.Ok("install", "-n", name, $"path:{_flake}#vm");
-        _host.Ok("create", name, "--virt-type", "qemu", "--memory", "128");
+        Host.Ok("install", "-n", name, $"path:{Flake}#vm");
+        Host.Ok("create", name, "--virt-type", "qemu", "--memory", "128");
         using var connection = Miniguest.Libvirt.Connection.Open("qemu:///system");
         using var domain = connection.GetDomain(name);
         // libvirt refuses to ask a paused VM to shut down ("domain is not running"), as libvirt-LXC refuses for a
         // container whose init it lost track of under load.
         domain.Start(Miniguest.Libvirt.DomainCreateFlags.Paused);
 
-        var refused = _host.Run("stop", name, "--timeout", "1");
+        var refused = Host.Run("stop", name, "--timeout", "1");
         var stillRunning = domain.IsActive;
-        var forced = _host.Ok("stop", name, "--force", "--timeout", "1");
+        var forced = Host.Ok("stop", name, "--force", "--timeout", "1");
 
         using (Assert.EnterMultipleScope())
         {
@@ -133,26 +121,26 @@ public sealed class GuestLifeTests
     public void Container_runs_is_reported_outdated_after_an_upgrade_and_current_after_a_restart()
     {
         var name = MiniguestHost.UniqueName("ct");
-        _host.Ok("install", "-n", name, $"path:{_flake}#container");
-        _host.Ok("create", name);
+        Host.Ok("install", "-n", name, $"path:{Flake}#container");
+        Host.Ok("create", name);
         Assert.That(Status(name), Is.EqualTo("stopped"));
         // The test guest then waits for a shutdown request instead of powering off at once.
-        File.WriteAllText(Path.Combine(_host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
 
-        _host.Ok("start", name);
+        Host.Ok("start", name);
         using (Assert.EnterMultipleScope())
         {
             Assert.That(Status(name), Is.EqualTo("current"));
             Assert.That(Guest(name).GetProperty("storeProtection").GetString(), Is.EqualTo("UserNamespace"));
         }
 
-        TestGuestFlake.ChangeGuest(_flake, "upgrade 1");
-        var upgrade = _host.Ok("upgrade", name);
+        TestGuestFlake.ChangeGuest(Flake, "upgrade 1");
+        var upgrade = Host.Ok("upgrade", name);
         Assert.That(upgrade.Error, Does.Contain("runs an older generation"));
         Assert.That(Status(name), Is.EqualTo("outdated"));
-        _host.Ok("autostart", name, "on");
-        var table = _host.Ok("list").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var generations = _host.Ok("generations", name).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Host.Ok("autostart", name, "on");
+        var table = Host.Ok("list").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var generations = Host.Ok("generations", name).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         using (Assert.EnterMultipleScope())
         {
             Assert.That(Guest(name).GetProperty("generation").GetInt32(), Is.EqualTo(2));
@@ -162,27 +150,27 @@ public sealed class GuestLifeTests
             Assert.That(table, Has.Some.Match($@"^{name} +container +2 +1 +running +yes +outdated +- +path:.*#container$"));
             Assert.That(generations, Has.Some.Match(@"^ +1 .*\(running\)$").And.Some.Match(@"^ +2 .*\(current\)$"));
         }
-        _host.Ok("autostart", name, "off");
+        Host.Ok("autostart", name, "off");
 
         // The test guest's init is a shell without initctl: after the timeout --force pulls the plug.
-        _host.Ok("restart", name, "--force", "--timeout", "2");
+        Host.Ok("restart", name, "--force", "--timeout", "2");
         Assert.That(Status(name), Is.EqualTo("current"));
 
-        _host.Ok("rollback", name, "--to", "1");
+        Host.Ok("rollback", name, "--to", "1");
         Assert.That(Status(name), Is.EqualTo("outdated"));
 
-        var refused = _host.Run("remove", name);
+        var refused = Host.Run("remove", name);
         Assert.That(refused.ExitCode, Is.EqualTo(1));
         Assert.That(refused.Error, Does.Contain("--force"));
-        var removed = _host.Ok("remove", "--force", name);
-        Assert.That(removed.Out, Does.Contain($"its data stays in {_host.Paths.ContainerRoot(name)}"), "a container's root is its data");
-        _host.Ok("remove", "--purge", name);
-        Assert.That(Directory.Exists(_host.Paths.GuestState(name)), Is.False);
+        var removed = Host.Ok("remove", "--force", name);
+        Assert.That(removed.Out, Does.Contain($"its data stays in {Host.Paths.ContainerRoot(name)}"), "a container's root is its data");
+        Host.Ok("remove", "--purge", name);
+        Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False);
     }
 
     private JsonElement Guest(string name)
     {
-        using var list = JsonDocument.Parse(_host.Ok("list", "--json").Out);
+        using var list = JsonDocument.Parse(Host.Ok("list", "--json").Out);
         return list.RootElement.EnumerateArray().Single(g => g.GetProperty("name").GetString() == name).Clone();
     }
 

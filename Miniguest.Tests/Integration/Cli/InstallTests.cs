@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Miniguest.Core;
 
 namespace Miniguest.Tests.Integration.Cli;
 
@@ -192,7 +193,7 @@ public sealed class InstallTests : HostFixture
     }
 
     [Test]
-    public void Remove_keeping_the_domain_warns_that_the_domain_boots_from_the_files_it_removed()
+    public void Remove_keeping_the_domain_warns_that_its_generation_stays_rooted_until_a_purge()
     {
         var name = MiniguestHost.UniqueName("keep");
         Host.Ok("install", "-n", name, Vm);
@@ -202,12 +203,18 @@ public sealed class InstallTests : HostFixture
         try
         {
             var removed = Host.Ok("remove", "--keep-domain", name);
+            var rootKept = new FileInfo(Path.Combine(Host.Paths.GenerationRoots(name), GuestRoots.Defined)).LinkTarget;
+            var purged = Host.Ok("remove", "--purge", name);
 
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(removed.Out.Trim(), Is.EqualTo($"removed '{name}'"));
-                Assert.That(removed.ErrorLines, Has.One.StartsWith($"miniguest: warning: the domain of '{name}' is kept, but it boots from the guest's files"));
+                Assert.That(removed.ErrorLines, Has.One.StartsWith($"miniguest: warning: the domain of '{name}' is kept, no longer Miniguest's; "
+                    + $"the generation it boots stays rooted in {Host.Paths.GenerationRoots(name)} until remove --purge {name}"));
                 Assert.That(connection.TryGetDomain(name, out var kept) && kept.Uuid == domain.Uuid, Is.True, "the domain is kept");
+                Assert.That(rootKept, Does.StartWith("/nix/store/"), "the generation it boots is rooted");
+                Assert.That(purged.Out.Trim(), Is.EqualTo($"purged the data '{name}' left"));
+                Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False, "the purge takes the root");
             }
         }
         finally

@@ -12,30 +12,23 @@ namespace Miniguest.Tests.Integration.Cli;
 /// </summary>
 [TestFixture, Category(TestCategories.Integration), NonParallelizable]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed partial class StateTests
+public sealed partial class StateTests : EditableFlakeFixture
 {
     // Where the guest's links in its share lead: host paths that a purge must leave alone.
     private const string LinkedFile = "/var/tmp/miniguest-test-share-target";
     private const string LinkedDirectory = "/var/tmp/miniguest-test-share-target-dir";
 
-    private MiniguestHost _host = null!;
-    private string _flake = "";
-
     [SetUp]
-    public void CreateHost()
+    public void CreateLinkTargets()
     {
-        _host = new MiniguestHost();
-        _flake = TestGuestFlake.CopyForEditing();
         File.WriteAllText(LinkedFile, "the host's");
         Directory.CreateDirectory(LinkedDirectory);
         File.WriteAllText(Path.Combine(LinkedDirectory, "kept"), "the host's");
     }
 
     [TearDown]
-    public void RemoveHost()
+    public void DeleteLinkTargets()
     {
-        _host.Dispose();
-        Directory.Delete(_flake, recursive: true);
         File.Delete(LinkedFile);
         Directory.Delete(LinkedDirectory, recursive: true);
     }
@@ -47,30 +40,30 @@ public sealed partial class StateTests
     {
         var name = MiniguestHost.UniqueName(variant.StartsWith("vm", StringComparison.Ordinal) ? "vm" : "ct");
         Install(name, variant);
-        var data = _host.Paths.ShareDirectory(name, "data");
+        var data = Host.Paths.ShareDirectory(name, "data");
 
         Assert.That(Boot(name, variant), Is.EqualTo(1));
         Assert.That(Boot(name, variant), Is.EqualTo(2), "a restart finds the count");
-        var share = JsonDocument.Parse(_host.Ok("list", "--json").Out).RootElement[0].GetProperty("shares")[0];
+        var share = JsonDocument.Parse(Host.Ok("list", "--json").Out).RootElement[0].GetProperty("shares")[0];
         Assert.That((share.GetProperty("tag").GetString(), share.GetProperty("mountPoint").GetString(), share.GetProperty("source").GetString()),
             Is.EqualTo(("data", "/var/lib/data", data)), "list --json gives the share's host directory");
 
-        TestGuestFlake.ChangeGuest(_flake, "upgraded");
-        _host.Ok("upgrade", name);
+        TestGuestFlake.ChangeGuest(Flake, "upgraded");
+        Host.Ok("upgrade", name);
         Assert.That(Boot(name, variant), Is.EqualTo(3), "after an upgrade");
-        _host.Ok("rollback", name);
+        Host.Ok("rollback", name);
         Assert.That(Boot(name, variant), Is.EqualTo(4), "after a rollback");
-        _host.Ok("install", "--force", "-n", name, $"path:{_flake}#{variant}");
+        Host.Ok("install", "--force", "-n", name, $"path:{Flake}#{variant}");
         Assert.That(Boot(name, variant), Is.EqualTo(5), "after install --force");
 
-        var removed = _host.Ok("remove", name);
-        Assert.That(removed.Out, Does.Contain($"its data stays in {_host.Paths.GuestShares(name)}").And.Contain("remove --purge deletes it"));
+        var removed = Host.Ok("remove", name);
+        Assert.That(removed.Out, Does.Contain($"its data stays in {Host.Paths.GuestShares(name)}").And.Contain("remove --purge deletes it"));
         Install(name, variant);
         Assert.That(Boot(name, variant), Is.EqualTo(6), "a reinstalled guest finds its data");
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Convert.ToString((int)File.GetUnixFileMode(_host.Paths.GuestShares(name)), 8), Is.EqualTo("700"),
+            Assert.That(Convert.ToString((int)File.GetUnixFileMode(Host.Paths.GuestShares(name)), 8), Is.EqualTo("700"),
                 "only the guest's root enters its shares' directory");
             Assert.That(File.Exists(Path.Combine(data, "setuid-shell")), Is.True, "the guest made its setuid file");
             var asNobody = AsNobody.Run("/bin/busybox", "cat", Path.Combine(data, "setuid-shell"));
@@ -78,17 +71,17 @@ public sealed partial class StateTests
             Assert.That(asNobody.Error, Does.Contain("Permission denied"));
         }
 
-        _host.Ok("remove", name, "--purge");
+        Host.Ok("remove", name, "--purge");
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Directory.Exists(_host.Paths.GuestShares(name)), Is.False, "the purge deletes the data");
-            Assert.That(Directory.Exists(_host.Paths.GuestState(name)), Is.False, "and a container's root");
+            Assert.That(Directory.Exists(Host.Paths.GuestShares(name)), Is.False, "the purge deletes the data");
+            Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False, "and a container's root");
             Assert.That(File.ReadAllText(LinkedFile), Is.EqualTo("the host's"), "a link's target is left alone");
             Assert.That(File.Exists(Path.Combine(LinkedDirectory, "kept")), Is.True, "a link to a directory is not followed");
         }
         Install(name, variant);
         Assert.That(Boot(name, variant), Is.EqualTo(1), "after a purge the guest starts afresh");
-        _host.Ok("remove", name, "--purge");
+        Host.Ok("remove", name, "--purge");
     }
 
     [Test]
@@ -97,36 +90,36 @@ public sealed partial class StateTests
         var name = MiniguestHost.UniqueName("ct");
         Install(name, "container-state");
         Assert.That(Boot(name, "container-state"), Is.EqualTo(1));
-        _host.Ok("remove", name);
-        Assert.That(Directory.Exists(_host.Paths.ShareDirectory(name, "data")), Is.True);
+        Host.Ok("remove", name);
+        Assert.That(Directory.Exists(Host.Paths.ShareDirectory(name, "data")), Is.True);
 
-        var purged = _host.Ok("remove", name, "--purge");
-        var again = _host.Run("remove", name, "--purge");
+        var purged = Host.Ok("remove", name, "--purge");
+        var again = Host.Run("remove", name, "--purge");
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(purged.Out, Does.Contain($"purged the data '{name}' left"));
-            Assert.That(Directory.Exists(_host.Paths.GuestShares(name)), Is.False);
-            Assert.That(Directory.Exists(_host.Paths.GuestState(name)), Is.False);
+            Assert.That(Directory.Exists(Host.Paths.GuestShares(name)), Is.False);
+            Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False);
             Assert.That((again.ExitCode, again.Error), Is.EqualTo((1, $"miniguest: error: no guest named '{name}' is installed\n")), "nothing left to purge");
         }
     }
 
     private void Install(string name, string variant)
     {
-        _host.Ok("install", "-n", name, $"path:{_flake}#{variant}");
-        var created = _host.Ok(variant.StartsWith("vm", StringComparison.Ordinal) ? ["create", name, "--virt-type", "qemu", "--memory", "256"] : ["create", name]);
-        Assert.That(created.Out, Does.Contain($"  share 'data' at /var/lib/data: {_host.Paths.ShareDirectory(name, "data")} (its own)\n"), "create says what the guest gets of the host");
+        Host.Ok("install", "-n", name, $"path:{Flake}#{variant}");
+        var created = Host.Ok(variant.StartsWith("vm", StringComparison.Ordinal) ? ["create", name, "--virt-type", "qemu", "--memory", "256"] : ["create", name]);
+        Assert.That(created.Out, Does.Contain($"  share 'data' at /var/lib/data: {Host.Paths.ShareDirectory(name, "data")} (its own)\n"), "create says what the guest gets of the host");
     }
 
     // Boots the guest to its end and reads the count it said: from its console, or for a container that finished before
     // its console was attached, from the report it keeps in its root.
     private int Boot(string name, string variant)
     {
-        var said = _host.Ok("start", name, "--console").Out;
+        var said = Host.Ok("start", name, "--console").Out;
         if (!BootsLine().IsMatch(said) && variant.StartsWith("container", StringComparison.Ordinal))
         {
-            said = File.ReadAllText(Path.Combine(_host.Paths.ContainerRoot(name), "miniguest-test-report"));
+            said = File.ReadAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-report"));
         }
         var counts = BootsLine().Matches(said);
         Assert.That(counts, Is.Not.Empty, $"the guest said no count: {said}");
