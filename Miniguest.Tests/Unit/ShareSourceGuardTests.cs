@@ -138,7 +138,8 @@ public sealed class ShareSourceGuardTests
         }
     }
 
-    private static string Vm(string source, string given) => DomainXml.Write(new VmDomain
+    // A VM "web" sharing shares, with given as the admin's directories.
+    private static string Vm(IReadOnlyList<SharedDirectory> shares, IReadOnlyList<GivenShareSource> given) => DomainXml.Write(new VmDomain
     {
         Name = "web",
         Kernel = "/nix/store/k",
@@ -146,9 +147,11 @@ public sealed class ShareSourceGuardTests
         CommandLine = "",
         BootSource = "/nix/store/b",
         StoreSource = "/nix/store",
-        Shares = [new SharedDirectory(source, "data", ReadOnly: true)],
-        Metadata = new GuestMetadata("web") { ShareSources = [new GivenShareSource("data", given)] },
+        Shares = [.. shares],
+        Metadata = new GuestMetadata("web") { ShareSources = [.. given] },
     });
+
+    private static string Vm(string source, string given) => Vm([new SharedDirectory(source, "data", ReadOnly: true)], [new GivenShareSource("data", given)]);
 
     [Test]
     public void A_domain_starts_only_with_its_own_share_directories_or_those_the_admin_gave()
@@ -157,17 +160,9 @@ public sealed class ShareSourceGuardTests
         var chosen = Make("srv/chosen");
         Directory.CreateDirectory(_paths.ShareDirectory("web", "cache"));
         File.SetUnixFileMode(_paths.GuestShares("web"), (UnixFileMode)0b111_000_000);
-        string Xml(string dataSource, bool recordGiven) => DomainXml.Write(new VmDomain
-        {
-            Name = "web",
-            Kernel = "/nix/store/k",
-            Initrd = "/nix/store/i",
-            CommandLine = "",
-            BootSource = "/nix/store/b",
-            StoreSource = "/nix/store",
-            Shares = [new SharedDirectory(dataSource, "data", ReadOnly: false), new SharedDirectory(_paths.ShareDirectory("web", "cache"), "cache", false)],
-            Metadata = new GuestMetadata("web") { ShareSources = recordGiven ? [new GivenShareSource("data", given)] : [] },
-        });
+        string Xml(string dataSource, bool recordGiven) => Vm(
+            [new SharedDirectory(dataSource, "data", ReadOnly: false), new SharedDirectory(_paths.ShareDirectory("web", "cache"), "cache", false)],
+            recordGiven ? [new GivenShareSource("data", given)] : []);
 
         using (Assert.EnterMultipleScope())
         {
