@@ -257,10 +257,11 @@ public sealed class GuestHost
             using var connection = Connect(guest);
             keptDomain = RemoveDomain(connection, name, keepDomain, force);
         }
-        _installer.Remove(name, keepContainerRoot: !purge, keepGenerationRoots: keptDomain);
+        // A kept domain keeps the generation it boots rooted, unless the purge asks for everything to go.
+        _installer.Remove(name, keepContainerRoot: !purge, keepGenerationRoots: keptDomain && !purge);
         if (purge)
         {
-            PurgeData(name, keepGenerationRoots: keptDomain);
+            PurgeData(name);
         }
         return new RemoveResult(Installed: true, keptDomain, purge ? [] : GuestData(name));
     }
@@ -324,11 +325,11 @@ public sealed class GuestHost
         new[] { GuestShareDirectories.Existing(Paths, name), Paths.ContainerRoot(name), Paths.FormerContainerRoot(name) }
             .OfType<string>().Where(Directory.Exists).ToList();
 
-    private void PurgeData(string name, bool keepGenerationRoots = false)
+    private void PurgeData(string name)
     {
         CrashPoint.Reach(CrashPoint.DeleteState);
         GuestShareDirectories.Delete(Paths, name);
-        new GuestStateDirectory(Paths, name).Delete(keepGenerationRoots: keepGenerationRoots);
+        new GuestStateDirectory(Paths, name).Delete();
     }
 
     /// <summary>The guest's generations, oldest first, which is current and which its running domain runs: on this host,

@@ -29,7 +29,12 @@ internal static class RemoveCommand
             {
                 await context.ReportAsync($"  its data stays in {string.Join(" and ", removed.KeptData)} (remove --purge deletes it)");
             }
-            if (removed.KeptDomain)
+            if (removed.KeptDomain && parse.GetValue(purge))
+            {
+                context.Logger.LogWarning("the domain of '{Guest}' is kept, no longer Miniguest's, and the generation it boots is no longer a "
+                    + "garbage-collector root: it boots only while that generation stays in the store", guest);
+            }
+            else if (removed.KeptDomain)
             {
                 context.Logger.LogWarning("the domain of '{Guest}' is kept, no longer Miniguest's; the generation it boots stays rooted in {Roots} "
                     + "until remove --purge {Guest}: undefine it (virsh undefine {Guest}), then purge, once it is no longer needed",
