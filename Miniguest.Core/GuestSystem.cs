@@ -8,11 +8,12 @@ namespace Miniguest.Core;
 /// </summary>
 /// <param name="Directory">The directory the guest was read from.</param>
 /// <param name="Config">Its <c>miniguest-config.json</c>.</param>
-/// <param name="KernelParams">Its kernel parameters (empty for a container, or a guest of the original module).</param>
+/// <param name="KernelParams">Its kernel parameters; <see langword="null"/> for a container, and for a VM built by the original module,
+/// which has no <c>kernel-params</c>.</param>
 /// <param name="Kernel">The kernel image in the store (a VM's; <see langword="null"/> for a container).</param>
 /// <param name="Initrd">The initrd in the store (a VM's; <see langword="null"/> for a container).</param>
 /// <param name="BootDirectory">The directory in the store shared with the guest as <c>boot</c>.</param>
-public sealed record GuestSystem(string Directory, GuestConfig Config, string KernelParams, string? Kernel, string? Initrd,
+public sealed record GuestSystem(string Directory, GuestConfig Config, string? KernelParams, string? Kernel, string? Initrd,
     string BootDirectory)
 {
     /// <summary>The files of a guest's build output that Miniguest reads, by their names in it.</summary>
@@ -46,12 +47,12 @@ public sealed record GuestSystem(string Directory, GuestConfig Config, string Ke
         Require("boot/init");
         if (config.GuestType != GuestType.Qemu)
         {
-            return new GuestSystem(directory, config, "", null, null, boot);
+            return new GuestSystem(directory, config, null, null, null, boot);
         }
         // Guests built by the original module have no kernel-params: they boot with the defaults.
         var kernelParams = resolve("kernel-params") is { } paramsFile
             ? System.Text.Encoding.UTF8.GetString(ReadFile(paramsFile.RealPath, read)).Trim()
-            : "";
+            : null;
         return new GuestSystem(directory, config, kernelParams, Require("kernel"), Require("initrd"), boot);
     }
 

@@ -7,19 +7,19 @@ public static class KernelCommandLine
     public const string SerialConsole = "console=ttyS0";
 
     /// <summary>
-    /// The guest's own parameters, followed by <c>init=</c><paramref name="init"/> unless they name an init,
-    /// and by <see cref="SerialConsole"/> unless they choose a console.
+    /// The guest's own parameters, followed by <c>init=</c><paramref name="init"/> unless they name an init. A guest
+    /// without parameters of its own (<see langword="null"/>: built before guests had them) gets the init and
+    /// <see cref="SerialConsole"/>; one with them chose its console there, or none.
     /// </summary>
-    public static string Compose(string kernelParams, string init)
+    public static string Compose(string? kernelParams, string init)
     {
-        ArgumentNullException.ThrowIfNull(kernelParams);
         ArgumentException.ThrowIfNullOrEmpty(init);
-        var parameters = kernelParams.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).ToList();
+        var parameters = (kernelParams ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).ToList();
         if (!parameters.Any(p => p.StartsWith("init=", StringComparison.Ordinal)))
         {
             parameters.Add("init=" + init);
         }
-        if (!parameters.Any(p => p.StartsWith("console=", StringComparison.Ordinal)))
+        if (kernelParams is null)
         {
             parameters.Add(SerialConsole);
         }

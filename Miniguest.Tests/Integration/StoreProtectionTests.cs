@@ -121,7 +121,7 @@ public sealed class StoreProtectionTests
         Assert.That(StoreGuard.Of(DomainXml.ReadContainer(defined)), Is.EqualTo(StoreProtection.DroppedCapabilities));
     }
 
-    private static VmDomain Vm(string variant, string kernel, string initrd, string kernelParams, string boot) => new()
+    private static VmDomain Vm(string variant, string kernel, string initrd, string? kernelParams, string boot) => new()
     {
         Name = UniqueName(variant),
         Kernel = kernel,

@@ -34,7 +34,7 @@ public sealed class TestGuestLayoutTests
         }
         if (type == GuestType.Qemu)
         {
-            Assert.That(guest.KernelParams.Split(' '), Does.Contain("console=ttyS0").And.Some.StartsWith("init=/nix/store/"));
+            Assert.That(guest.KernelParams!.Split(' '), Does.Contain("console=ttyS0").And.Some.StartsWith("init=/nix/store/"));
         }
     }
 

@@ -45,7 +45,7 @@ public sealed class TestGuestMatchesModuleTests
     public async Task The_vms_kernel_params_are_the_modules_for_its_init()
     {
         var guest = await TestGuestFlake.BuildAsync("vm");
-        var init = guest.KernelParams.Split(' ').Single(p => p.StartsWith("init=", StringComparison.Ordinal))["init=".Length..];
+        var init = guest.KernelParams!.Split(' ').Single(p => p.StartsWith("init=", StringComparison.Ordinal))["init=".Length..];
         var expected = await NixLib.EvalStringAsync(
             $"lib.kernelParams {{ init = {NixLib.Literal(init)}; extraParams = [ \"panic=-1\" \"loglevel=4\" ]; }}");
         Assert.That(guest.KernelParams, Is.EqualTo(expected));

@@ -228,7 +228,7 @@ public sealed class NixLibTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(guest.Config.GuestType, Is.EqualTo(type));
-            Assert.That(guest.KernelParams, Is.EqualTo(type == GuestType.Qemu ? $"init={Init}" : ""));
+            Assert.That(guest.KernelParams, Is.EqualTo(type == GuestType.Qemu ? $"init={Init}" : null));
         }
     }
 

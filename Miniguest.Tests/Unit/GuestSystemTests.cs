@@ -92,4 +92,21 @@ public sealed class GuestSystemTests
         var error = Assert.Throws<GuestFileException>(() => GuestSystem.Load(_output, _store));
         Assert.That(error!.Message, Does.Contain("kernel").And.Contain("missing"));
     }
+
+    [Test]
+    public void A_vm_of_the_original_module_has_no_kernel_parameters_and_an_empty_file_is_an_empty_line()
+    {
+        // null and "" differ: without the file the CLI adds the serial console, with an empty one (a guest whose module
+        // turned the console off and has no parameters) it adds none.
+        File.Delete(Path.Combine(_output, "kernel-params"));
+        var original = GuestSystem.Load(_output, _store);
+        File.WriteAllText(Path.Combine(_output, "kernel-params"), "\n");
+        var empty = GuestSystem.Load(_output, _store);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(original.KernelParams, Is.Null);
+            Assert.That(empty.KernelParams, Is.Empty);
+        }
+    }
 }
