@@ -38,8 +38,17 @@
         # A guest: `boot.miniguest.*` and `system.build.miniguest`. `core` is the original's name.
         default = ./nix/modules/guest.nix;
         core = ./nix/modules/guest.nix;
-        # A host that declares its guests: `miniguests.<name>`.
-        declarative = ./nix/modules/host.nix;
+        # A host that declares its guests: `miniguests.<name>`, applied by this flake's own package for
+        # the host's platform, built with the flake's nixpkgs (which has the .NET SDK it needs).
+        declarative = { lib, pkgs, ... }:
+          let packages = self.packages.${pkgs.stdenv.hostPlatform.system} or null; in
+          {
+            # One module however often it is imported, as a module given by its path would be.
+            key = "miniguest/nixosModules.declarative";
+            _file = ./flake.nix;
+            imports = [ ./nix/modules/host.nix ];
+            services.miniguest.package = lib.mkIf (packages != null) (lib.mkDefault packages.default);
+          };
       };
 
       templates.default = {

@@ -42,6 +42,22 @@ let
     modules = [ self.nixosModules.default { boot.miniguest.enable = true; system.stateVersion = "26.05"; } ];
   };
 
+  # A host whose one guest lives on another host.
+  hostOfRemoteGuest = nixpkgs.lib.nixosSystem {
+    inherit system;
+    modules = [
+      self.nixosModules.declarative
+      {
+        boot.isContainer = true;
+        system.stateVersion = "26.05";
+        miniguests.far = {
+          configuration = { };
+          uri = "qemu+ssh://root@web1/system";
+        };
+      }
+    ];
+  };
+
   host = nixpkgs.lib.nixosSystem {
     inherit system;
     modules = [
@@ -49,7 +65,6 @@ let
       {
         boot.isContainer = true; # nothing to boot: only the evaluation is checked
         system.stateVersion = "26.05";
-        services.miniguest.package = self.packages.${system}.default;
         miniguests.vm.configuration.boot.miniguest.qemu.fsType = "virtiofs";
         miniguests.container = {
           configuration.boot.miniguest.guestType = "lxc";
@@ -105,7 +120,7 @@ in
     [ vmOtherPlatform.config.system.build.miniguest ];
 
   eval-host-declarative = evaluation "host-declarative"
-    {
+    ({
       "the declared guests" = {
         actual = lib.sort lib.lessThan (builtins.filter (lib.hasPrefix "miniguests/") (builtins.attrNames host.config.environment.etc));
         expected = [ "miniguests/configured" "miniguests/container" "miniguests/vm" ];
@@ -120,12 +135,17 @@ in
         actual = lib.any (p: lib.getName p == "virtiofsd") host.config.virtualisation.libvirtd.qemu.vhostUserPackages;
         expected = true;
       };
-      "the unit's order" = {
-        actual = { inherit (host.config.systemd.services.miniguest-declarative) after requires wantedBy; };
-        expected = { after = [ "libvirtd.service" ]; requires = [ "libvirtd.service" ]; wantedBy = [ "multi-user.target" ]; };
+      # The flake's own package, not one built with the host's nixpkgs.
+      "the default package" = {
+        actual = host.config.services.miniguest.package.drvPath;
+        expected = self.packages.${system}.default.drvPath;
       };
-    }
+    } // facts.hostFacts { inherit (host) config; remote = false; uris = [ "qemu:///system" "lxc:///" ]; })
     [ host.config.system.build.toplevel ];
+
+  eval-host-remote-guest = evaluation "host-remote-guest"
+    (facts.hostFacts { inherit (hostOfRemoteGuest) config; remote = true; uris = [ "qemu+ssh://root@web1/system" ]; })
+    [ hostOfRemoteGuest.config.system.build.toplevel ];
 }
 // lib.optionalAttrs (system == "x86_64-linux") {
   # Needs KVM: see tests/vm-test.nix.

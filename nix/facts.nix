@@ -74,9 +74,36 @@ rec {
       actual = config.environment.variables.NIX_REMOTE;
       expected = miniguest.containerSettings.nixRemote;
     };
+    "Nix's build-users-group" = {
+      actual = config.nix.settings.build-users-group;
+      expected = miniguest.containerSettings.buildUsersGroup;
+    };
     "miniguest-config.json" = {
       actual = config.system.build.miniguest.configJson;
       expected = miniguest.configJson { guestType = "lxc"; };
     };
   };
+
+  # The facts of a host that declares guests (`nixosModules.declarative`): `remote` when one of them lives
+  # on another host, `uris` the URIs of its guests.
+  hostFacts = { config, remote, uris }:
+    let unit = config.systemd.services.miniguest-declarative; in
+    {
+      "the unit's order" = {
+        actual = { inherit (unit) after wants requires before wantedBy; };
+        expected = miniguest.declarativeUnitOrder { inherit remote; } // { wantedBy = [ "multi-user.target" ]; };
+      };
+      "the unit's tools" = {
+        actual = map (package: package.pname or package.name) unit.path;
+        includes = [ "nix" ] ++ (if remote then [ "openssh" ] else [ ]);
+      };
+      "what libvirt does with the guests at host shutdown" = {
+        actual = config.virtualisation.libvirtd.onShutdown;
+        expected = "shutdown";
+      };
+      "the URIs libvirt-guests shuts down" = {
+        actual = config.systemd.services.libvirt-guests.environment.URIS;
+        expected = miniguest.shutdownUris uris;
+      };
+    };
 }

@@ -6,7 +6,8 @@
 #
 # Exported by the flake as `lib`.
 let
-  inherit (builtins) attrNames concatStringsSep elem head isList mapAttrs match toJSON;
+  inherit (builtins) all attrNames attrValues concatLists concatStringsSep elem filter head isList isString length listToAttrs mapAttrs
+    match split substring stringLength tail toJSON;
 
   # `null`, one value or a list of them, as a list.
   toList = value: if value == null then [ ] else if isList value then value else [ value ];
@@ -104,9 +105,8 @@ rec {
   # 1775, when it opens it and finds otherwise, and fails when it cannot: the guest's store is the host's,
   # read-only, and shows its owner as the host has it (another group id on a host that is not NixOS, the
   # overflow id in a user-namespaced container). An empty `build-users-group` keeps both commands off
-  # the store's ownership; neither of them builds. Before that, Nix as root remounts a read-only store
-  # writable in a mount namespace of its own; a user-namespaced container may not (the read-only bind is
-  # locked there), and these commands fail in it whatever their options.
+  # the store's ownership; neither of them builds. (Containers set it empty for every Nix command: see
+  # `containerSettings`.)
   bootCommands = nix: ''
     if [ -f /boot/nix-path-registration ]; then
       ${nix}/bin/nix-store --option build-users-group "" --load-db < /boot/nix-path-registration
@@ -121,9 +121,16 @@ rec {
   # - `nixRemote`: nspawn containers reach the host's nix-daemon through a bound socket, libvirt-LXC
   #   binds none; `auto` is Nix's own default, as in a VM: root opens the local store, other users talk
   #   to the guest's own nix-daemon.
+  # - `buildUsersGroup`: Nix opening the store as root (the guest's nix-daemon, root's `nix`) makes it
+  #   root:<build-users-group> first, and a user-namespaced container's store shows the overflow owner
+  #   (the host's root is not mapped in it), which it may not change: every command fails with "changing
+  #   ownership of path '/nix/store'". Empty, Nix leaves the owner alone; it then remounts the store
+  #   writable in a mount namespace of its own, which libvirt-LXC's read-only bind allows, and still
+  #   cannot write into it, owned as it is by the unmapped host root. Its database is the container's own.
   containerSettings = {
     useHostResolvConf = false;
     nixRemote = "auto";
+    buildUsersGroup = "";
   };
 
   # Whether a guest declared on a host (`miniguests.<name>`) is built with the host's package set, with
@@ -165,12 +172,74 @@ rec {
     ] else [ ])
     ++ [ moduleLoaderOrdering ] ++ (if readOnly then [ "ro" ] else [ ]);
 
+  # What the CLI refuses in a guest's shares (`boot.miniguest.shares`: tag -> { mountPoint; source;
+  # readOnly; }), in its words, so that the guest module refuses it at evaluation: an empty list for shares
+  # the CLI takes. `vmOnVirtiofs`: a VM whose shares are virtiofs, which cannot make one read-only.
+  shareProblems = { shares, vmOnVirtiofs ? false }:
+    let
+      # An absolute path whose every part is a name: no empty, `.` or `..` part.
+      isPlainAbsolute = path:
+        substring 0 1 path == "/"
+        && (path == "/" || all (part: part != "" && part != "." && part != "..") (tail (filter isString (split "/" path))));
+      contains = outer: inner: inner == outer || substring 0 (stringLength outer + 1) inner == (if outer == "/" then "/" else outer + "/");
+      store = "/nix/store";
+      ofShare = tag:
+        let
+          share = shares.${tag};
+          mountPoint = share.mountPoint or null;
+          source = share.source or null;
+        in
+        if match "[A-Za-z0-9_-]{1,31}" tag == null || elem tag (attrValues shareTags) then
+          [ "'${tag}' is not a share tag (1 to 31 letters, digits, _ and -; not nix-store or boot)" ]
+        else if mountPoint == null || !isPlainAbsolute mountPoint || mountPoint == "/" then
+          [ "share '${tag}': its mount point '${toString mountPoint}' is not an absolute path without . or .. parts" ]
+        else if contains mountPoint store || contains store mountPoint || contains "/boot" mountPoint then
+          [ "share '${tag}': a share at ${mountPoint} would hide the guest's store or /boot" ]
+        else if source != null && !isPlainAbsolute source then
+          [ "share '${tag}': its source '${source}' is not an absolute path without . or .. parts" ]
+        else if source != null && (contains source store || contains store source) then
+          [ "share '${tag}': its source ${source} is the Nix store, inside it or above it" ]
+        else if vmOnVirtiofs && (share.readOnly or false) then
+          [ "'${tag}' is read-only, which virtiofs cannot enforce; share it over 9p or writable" ]
+        else [ ];
+      tags = attrNames shares;
+      mountPoints = map (tag: shares.${tag}.mountPoint or null) tags;
+      twice = filter (mountPoint: mountPoint != null && length (filter (other: other == mountPoint) mountPoints) > 1) mountPoints;
+    in
+    concatLists (map ofShare tags) ++ map (mountPoint: "two shares are mounted at ${mountPoint}") (attrNames (listToAttrs (map (name: { inherit name; value = null; }) twice)));
+
   # The files of a guest's build output (`system.build.miniguest`), sorted.
   outputLayout = { guestType }:
     {
       qemu = [ "boot/init" "boot/nix-path-registration" "initrd" "kernel" "kernel-params" "miniguest-config.json" ];
       lxc = [ "boot/init" "boot/nix-path-registration" "miniguest-config.json" ];
     }.${oneOf "guestType" guestTypes guestType};
+
+  # The libvirt URI a guest's domain lives on, as the CLI chooses it: the one given, else
+  # `qemu:///system` for a VM and `lxc:///` for a container.
+  guestUri = { uri ? null, guestType }:
+    if uri != null then uri else { qemu = "qemu:///system"; lxc = "lxc:///"; }.${oneOf "guestType" guestTypes guestType};
+
+  # Whether a libvirt URI names another host, over SSH (`qemu+ssh://root@web1/system`): the transports
+  # the CLI reaches other hosts through.
+  isRemoteUri = uri: match "[A-Za-z][A-Za-z0-9.-]*[+](ssh|libssh|libssh2)://.*" uri != null;
+
+  # The URIs libvirt-guests shuts the guests of down at host shutdown (its `URIS`, one string): this
+  # host's VMs' and containers' default URIs, and any other of this host's that a guest names; another
+  # host's guests are that host's to shut down.
+  shutdownUris = uris:
+    concatStringsSep " " (attrNames (listToAttrs (map (name: { inherit name; value = null; })
+      ([ "qemu:///system" "lxc:///" ] ++ filter (uri: !isRemoteUri uri) uris))));
+
+  # The order of miniguest-declarative.service: after libvirtd, and after the network is up where a guest
+  # lives on another host; before libvirt-guests, which at boot starts the guests that ran at the last
+  # shutdown, so that they find their domains on their new generation.
+  declarativeUnitOrder = { remote }: {
+    after = [ "libvirtd.service" ] ++ (if remote then [ "network-online.target" ] else [ ]);
+    wants = if remote then [ "network-online.target" ] else [ ];
+    requires = [ "libvirtd.service" ];
+    before = [ "libvirt-guests.service" ];
+  };
 
   # The manifest `miniguest apply --manifest FILE` reads: the declarative host module's guests (the
   # attribute set `miniguests`) with the settings the CLI acts on. Other attributes of each guest (its

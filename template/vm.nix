@@ -12,9 +12,15 @@
   # boot.miniguest.qemu.fsType = "virtiofs";
 
   # State that survives restarts, upgrades, rollbacks and `miniguest remove` (`remove --purge` deletes
-  # it): a directory of the host, /var/lib/miniguest/shares/vm/data, mounted here. Give `source = "/srv/x"`
-  # to share a directory of your own instead, `readOnly = true` to keep the guest from changing it.
+  # it): a directory of the host, /var/lib/miniguest/shares/vm/data, mounted here. `miniguest create vm
+  # --share data=/srv/x` gives it a directory of the host's admin instead; `readOnly = true` keeps the
+  # guest from changing it.
   boot.miniguest.shares.data.mountPoint = "/var/lib/data";
+
+  # A web server, reachable at the address `miniguest address vm` prints once the guest has a network
+  # (`miniguest create vm --network default`): NixOS's firewall closes every port it is not told to open.
+  # services.nginx.enable = true;
+  # networking.firewall.allowedTCPPorts = [ 80 ];
 
   # Log in as root on the serial console without a password: `miniguest start vm --console` takes you
   # straight to a shell. Only the host's administrators can reach this console. Replace it with users

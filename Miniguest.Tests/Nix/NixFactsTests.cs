@@ -51,13 +51,56 @@ public sealed class NixFactsTests
     [Test]
     public async Task The_container_facts_hold_for_the_modules_settings_and_fail_for_nspawns()
     {
-        var ours = await ContainerFailuresAsync("lib.containerSettings.useHostResolvConf", "lib.containerSettings.nixRemote");
-        var nspawns = await ContainerFailuresAsync("true", "\"daemon\"");
+        var ours = await ContainerFailuresAsync("lib.containerSettings.useHostResolvConf", "lib.containerSettings.nixRemote",
+            "lib.containerSettings.buildUsersGroup");
+        var nspawns = await ContainerFailuresAsync("true", "\"daemon\"", "\"nixbld\"");
         using (Assert.EnterMultipleScope())
         {
             Assert.That(ours, Is.Empty);
-            Assert.That(nspawns, Has.Some.StartsWith("the resolver").And.Some.StartsWith("NIX_REMOTE"));
+            Assert.That(nspawns, Has.Some.StartsWith("the resolver").And.Some.StartsWith("NIX_REMOTE").And.Some.StartsWith("Nix's build-users-group"));
         }
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task The_host_facts_hold_for_the_modules_unit(bool remote)
+    {
+        var failures = await HostFailuresAsync(remote, "lib.declarativeUnitOrder { inherit remote; }", "\"shutdown\"", "lib.shutdownUris uris");
+        Assert.That(failures, Is.Empty);
+    }
+
+    [Test]
+    public async Task The_host_facts_fail_for_the_unit_and_libvirt_settings_of_before()
+    {
+        // The unit as it was: after libvirtd alone, no tools, and libvirt's suspend of only the default URI's guests.
+        var failures = await HostFailuresAsync(remote: true,
+            """{ after = [ "libvirtd.service" ]; requires = [ "libvirtd.service" ]; wants = [ ]; before = [ ]; }""", "\"suspend\"", "\"default\"",
+            path: "[ ]");
+        Assert.That(failures, Has.Some.StartsWith("the unit's order").And.Some.StartsWith("the unit's tools")
+            .And.Some.StartsWith("what libvirt does").And.Some.StartsWith("the URIs libvirt-guests"));
+    }
+
+    // The failed host facts of a host whose unit has the order `order` (a Nix expression in `remote`), the tools `path`,
+    // libvirtd's `onShutdown` and libvirt-guests' URIS `uris` (in `uris`, the guests' URIs).
+    private static async Task<string[]> HostFailuresAsync(bool remote, string order, string onShutdown, string urisValue,
+        string path = """[ { pname = "nix"; } { pname = "openssh"; } ]""")
+    {
+        var expression = $$"""
+            let
+              facts = {{Facts}};
+              remote = {{(remote ? "true" : "false")}};
+              uris = [ "qemu:///system" "lxc:///" ] ++ (if remote then [ "qemu+ssh://root@web1/system" ] else [ ]);
+            in
+            facts.failures (facts.hostFacts {
+              inherit remote uris;
+              config = {
+                systemd.services.miniguest-declarative = {{order}} // { wantedBy = [ "multi-user.target" ]; path = {{path}}; };
+                systemd.services.libvirt-guests.environment.URIS = {{urisValue}};
+                virtualisation.libvirtd.onShutdown = {{onShutdown}};
+              };
+            })
+            """;
+        return Strings(await NixLib.EvalAsync(expression));
     }
 
     /// <summary>
@@ -92,7 +135,7 @@ public sealed class NixFactsTests
         return Strings(await NixLib.EvalAsync(expression));
     }
 
-    private static async Task<string[]> ContainerFailuresAsync(string useHostResolvConf, string nixRemote)
+    private static async Task<string[]> ContainerFailuresAsync(string useHostResolvConf, string nixRemote, string buildUsersGroup)
     {
         var expression = $$"""
             let facts = {{Facts}}; in
@@ -101,6 +144,7 @@ public sealed class NixFactsTests
                 boot.isContainer = true;
                 networking.useHostResolvConf = {{useHostResolvConf}};
                 environment.variables.NIX_REMOTE = {{nixRemote}};
+                nix.settings.build-users-group = {{buildUsersGroup}};
                 system.build.miniguest.configJson = lib.configJson { guestType = "lxc"; };
               };
             })

@@ -149,10 +149,10 @@ public sealed class NixLibTests
     }
 
     [Test]
-    public async Task A_container_makes_its_own_resolver_and_uses_its_own_store_and_nix_daemon()
+    public async Task A_container_makes_its_own_resolver_and_uses_its_own_store_and_nix_daemon_without_build_users()
     {
         var settings = await NixLib.EvalAsync("lib.containerSettings");
-        Assert.That(JsonNode.DeepEquals(settings, JsonNode.Parse("""{"useHostResolvConf":false,"nixRemote":"auto"}""")), Is.True,
+        Assert.That(JsonNode.DeepEquals(settings, JsonNode.Parse("""{"useHostResolvConf":false,"nixRemote":"auto","buildUsersGroup":""}""")), Is.True,
             settings?.ToJsonString());
     }
 
@@ -265,6 +265,84 @@ public sealed class NixLibTests
     {
         var manifest = await NixLib.EvalStringAsync("lib.declarativeManifest { }");
         Assert.That(JsonNode.DeepEquals(JsonNode.Parse(manifest), JsonNode.Parse("""{"version":1,"guests":{}}""")), Is.True, manifest);
+    }
+
+    // Shares as a guest's configuration declares them (a Nix attribute set of `boot.miniguest.shares`), on 9p or virtiofs.
+    private static IEnumerable<TestCaseData> Shares() =>
+    [
+        new TestCaseData("""{ data = { mountPoint = "/var/lib/db"; }; logs = { mountPoint = "/var/log"; source = "/srv/logs"; readOnly = true; }; }""", "9p")
+            .SetArgDisplayNames("good ones"),
+        new TestCaseData("""{ "a b" = { mountPoint = "/x"; }; }""", "9p").SetArgDisplayNames("a bad tag"),
+        new TestCaseData("""{ boot = { mountPoint = "/x"; }; }""", "9p").SetArgDisplayNames("the boot tag"),
+        new TestCaseData("""{ data = { mountPoint = "/data/"; }; }""", "9p").SetArgDisplayNames("a trailing slash"),
+        new TestCaseData("""{ data = { mountPoint = "/srv/../etc"; }; }""", "9p").SetArgDisplayNames("a .. part"),
+        new TestCaseData("""{ data = { mountPoint = "/"; }; }""", "9p").SetArgDisplayNames("the root"),
+        new TestCaseData("""{ data = { mountPoint = "/boot"; }; }""", "9p").SetArgDisplayNames("on /boot"),
+        new TestCaseData("""{ data = { mountPoint = "/nix"; }; }""", "9p").SetArgDisplayNames("above the store"),
+        new TestCaseData("""{ data = { mountPoint = "/x"; source = "srv"; }; }""", "9p").SetArgDisplayNames("a relative source"),
+        new TestCaseData("""{ data = { mountPoint = "/x"; source = "/nix/store/abc"; }; }""", "9p").SetArgDisplayNames("a source in the store"),
+        new TestCaseData("""{ a = { mountPoint = "/x"; }; b = { mountPoint = "/x"; }; }""", "9p").SetArgDisplayNames("one mount point twice"),
+        new TestCaseData("""{ data = { mountPoint = "/x"; readOnly = true; }; }""", "virtiofs").SetArgDisplayNames("read-only on virtiofs"),
+    ];
+
+    [TestCaseSource(nameof(Shares))]
+    public async Task The_guest_module_refuses_in_the_CLIs_words_the_shares_the_CLI_refuses(string shares, string fsType)
+    {
+        var problems = Strings(await NixLib.EvalAsync(
+            $"lib.shareProblems {{ shares = {shares}; vmOnVirtiofs = {NixLib.Literal(fsType)} == \"virtiofs\"; }}"));
+        var json = await NixLib.EvalStringAsync($"lib.configJson {{ guestType = \"qemu\"; fsType = {NixLib.Literal(fsType)}; shares = {shares}; }}");
+        string? refusal = null;
+        try
+        {
+            GuestConfig.Parse(System.Text.Encoding.UTF8.GetBytes(json), "miniguest-config.json");
+        }
+        catch (GuestFileException e)
+        {
+            refusal = e.Message[(e.Message.IndexOf("\"shares\": ", StringComparison.Ordinal) + "\"shares\": ".Length)..];
+        }
+        Assert.That(problems, refusal is null ? Is.Empty : Is.EqualTo(new[] { refusal }));
+    }
+
+    [TestCase("qemu+ssh://root@web1/system")]
+    [TestCase("lxc+ssh://web1/")]
+    [TestCase("qemu+libssh2://web1/system?keyfile=/root/.ssh/id")]
+    [TestCase("qemu+libssh://web1/system")]
+    [TestCase("qemu:///system")]
+    [TestCase("lxc:///")]
+    [TestCase("qemu+tcp://web1/system")]
+    [TestCase("qemu+unix:///system")]
+    public async Task A_uri_names_another_host_for_the_modules_as_for_the_CLI(string uri)
+    {
+        var remote = await NixLib.EvalAsync($"lib.isRemoteUri {NixLib.Literal(uri)}");
+        Assert.That(remote?.GetValue<bool>(), Is.EqualTo(SshTarget.FromLibvirtUri(uri) is not null));
+    }
+
+    [TestCase("qemu", GuestType.Qemu)]
+    [TestCase("lxc", GuestType.Lxc)]
+    public async Task A_guest_without_a_uri_lives_where_the_CLI_puts_it(string guestType, GuestType type)
+    {
+        var uri = await NixLib.EvalStringAsync($"lib.guestUri {{ guestType = {NixLib.Literal(guestType)}; }}");
+        Assert.That(uri, Is.EqualTo(GuestDomains.DefaultUri(type)));
+    }
+
+    [Test]
+    public async Task Libvirt_guests_shuts_down_this_hosts_vms_and_containers_and_no_other_hosts()
+    {
+        var uris = await NixLib.EvalStringAsync("""lib.shutdownUris [ "qemu+ssh://root@web1/system" "qemu:///session" "lxc:///" ]""");
+        Assert.That(uris.Split(' '), Is.EquivalentTo(new[] { "qemu:///system", "lxc:///", "qemu:///session" }));
+    }
+
+    [TestCase(false, new string[] { "libvirtd.service" }, new string[0])]
+    [TestCase(true, new[] { "libvirtd.service", "network-online.target" }, new[] { "network-online.target" })]
+    public async Task The_declarative_unit_waits_for_the_network_only_for_guests_on_other_hosts(bool remote, string[] after, string[] wants)
+    {
+        var order = await NixLib.EvalAsync($"lib.declarativeUnitOrder {{ remote = {(remote ? "true" : "false")}; }}");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Strings(order?["after"]), Is.EqualTo(after));
+            Assert.That(Strings(order?["wants"]), Is.EqualTo(wants));
+            Assert.That(Strings(order?["before"]), Is.EqualTo(new[] { "libvirt-guests.service" }), "before libvirt-guests starts the guests that ran");
+        }
     }
 
     private static string[] Strings(JsonNode? node) =>

@@ -112,11 +112,11 @@ in
       type = types.attrsOf (types.submodule {
         options = {
           mountPoint = mkOption {
-            type = types.strMatching "/.+";
-            description = "Where the guest sees the share.";
+            type = types.str;
+            description = "Where the guest sees the share: an absolute path without empty, . or .. parts, not on or above the store or /boot.";
           };
           source = mkOption {
-            type = types.nullOr (types.strMatching "/.*");
+            type = types.nullOr types.str;
             default = null;
             description = ''
               The host directory this share asks for; `null` for the guest's own, which Miniguest makes,
@@ -161,7 +161,10 @@ in
         description = ''
           Whether the overlay's upper layer, /nix/.rw-store, is a tmpfs (what the guest builds is lost
           at shutdown and takes guest memory). Set to `false` and define `fileSystems."/nix/.rw-store"`
-          (with `neededForBoot = true`) on a volume to keep it.
+          (with `neededForBoot = true`) yourself to keep it: on a writable share of the guest's
+          (`boot.miniguest.shares`; a virtiofs one gets the overlay's `userxattr` option, since an
+          unprivileged virtiofsd keeps no `trusted.` attributes, and 9p cannot carry an overlay's upper
+          layer), or on a disk of the guest's own.
         '';
       };
     };
@@ -174,7 +177,15 @@ in
           assertion = cfg.writableStore.enable -> isVm;
           message = "boot.miniguest.writableStore is for VMs: a container's store is the host's, bound read-only.";
         }
-      ];
+        {
+          # Hard links from the upper layer into the lower one's files fail, and the lower store is not
+          # this guest's to optimise.
+          assertion = cfg.writableStore.enable -> !(config.nix.settings.auto-optimise-store or false);
+          message = "boot.miniguest.writableStore: nix.settings.auto-optimise-store cannot work on the overlay over the host's store; turn it off.";
+        }
+      ] ++ map
+        (problem: { assertion = false; message = "boot.miniguest.shares: ${problem}"; })
+        (miniguest.shareProblems { inherit (cfg) shares; vmOnVirtiofs = isVm && cfg.qemu.fsType == "virtiofs"; });
 
       system.build.miniguest = pkgs.runCommand "miniguest-${config.system.name}-${config.system.nixos.label}"
         {
@@ -223,6 +234,8 @@ in
       # still below `mkForce` for a guest of its own mind.
       networking.useHostResolvConf = mkOverride 900 miniguest.containerSettings.useHostResolvConf;
       environment.variables.NIX_REMOTE = mkOverride 90 miniguest.containerSettings.nixRemote;
+      # Above NixOS's plain `nixbld`, below `mkForce`: see `containerSettings` in lib.nix.
+      nix.settings.build-users-group = mkOverride 90 miniguest.containerSettings.buildUsersGroup;
     })
 
     (mkIf isVm {
@@ -284,6 +297,7 @@ in
               upperdir = "/nix/.rw-store/upper";
               workdir = "/nix/.rw-store/work";
             };
+            options = mkIf ((config.fileSystems."/nix/.rw-store".fsType or null) == "virtiofs") [ "userxattr" ];
             neededForBoot = true;
           };
         })

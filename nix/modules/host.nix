@@ -1,15 +1,16 @@
 # The declarative host module (`nixosModules.declarative`): guests declared in the host's own NixOS
 # configuration as `miniguests.<name>`. Each is built with the host's nixpkgs together with the host
 # system and appears at /etc/miniguests/<name>, as with the original miniguest. In addition, the unit
-# miniguest-declarative.service hands the guests' libvirt settings to `miniguest apply`, which defines or
-# updates each guest's domain, undefines the domains of guests no longer declared, and restarts changed
-# running guests whose `restartIfChanged` is set.
+# miniguest-declarative.service hands the guests' libvirt settings to `miniguest apply` at every boot and
+# every switch: it defines or updates each guest's domain, starts the guests declared to autostart,
+# restarts changed running guests whose `restartIfChanged` is set, and shuts down and removes the guests
+# no longer declared, several guests at once. At host shutdown libvirt-guests shuts every guest down.
 { config, lib, options, pkgs, specialArgs, ... }:
 
 let
   miniguest = import ../lib.nix;
-  inherit (lib) attrNames attrValues filterAttrs literalExpression mapAttrs mapAttrs' mkDefault mkIf mkMerge mkOption
-    mkOptionDefault nameValuePair optional optionalAttrs types;
+  inherit (lib) any attrNames attrValues concatStringsSep filterAttrs literalExpression mapAttrs mapAttrs' mapAttrsToList mkDefault
+    mkIf mkMerge mkOption mkOptionDefault nameValuePair optional optionalAttrs types unique;
 
   guests = config.miniguests;
   cfg = config.services.miniguest;
@@ -49,6 +50,10 @@ let
   outputs = mapAttrs (_: system: system.config.system.build.miniguest) systems;
 
   manifest = pkgs.writeText "miniguest-manifest.json" (miniguest.declarativeManifest guests);
+
+  # The libvirt URI each guest's domain lives on, as the CLI chooses it.
+  guestUris = mapAttrs (name: guest: miniguest.guestUri { inherit (guest) uri; guestType = systems.${name}.config.boot.miniguest.guestType; }) guests;
+  remoteGuests = any miniguest.isRemoteUri (attrValues guestUris);
 
   # The guests that ask for the host's network namespace where it cannot be had.
   hostNetworkMisuse = attrNames (filterAttrs
@@ -106,7 +111,12 @@ in
           autostart = mkOption {
             type = types.bool;
             default = false;
-            description = "Whether libvirt starts the guest when libvirtd starts (the domain's autostart flag).";
+            description = ''
+              Whether the guest starts with the host: `miniguest apply` starts it at every boot, on its
+              current generation, and at a switch that adds or changes it. libvirt's own autostart flag stays
+              off for a guest of this host, so that libvirtd never boots one on an old generation before
+              the unit has defined it anew; a guest on another host gets the flag there.
+            '';
           };
 
           memory = mkOption {
@@ -190,20 +200,37 @@ in
     services.miniguest = {
       enable = mkOption {
         type = types.bool;
-        default = guests != { };
-        defaultText = literalExpression "config.miniguests != { }";
+        default = true;
         description = ''
-          Whether miniguest-declarative.service keeps libvirt's domains in line with `miniguests`. On
-          by default when guests are declared; set it to `true` to have the domains of the last removed
-          guests undefined too.
+          Whether miniguest-declarative.service keeps libvirt's domains in line with `miniguests`, also
+          once the last guest is removed (it then shuts down and removes that one). `false` keeps only
+          the `/etc/miniguests` links, as the original module did.
+        '';
+      };
+
+      jobs = mkOption {
+        type = types.ints.positive;
+        default = 4;
+        description = "How many guests `miniguest apply` starts, restarts or removes at once.";
+      };
+
+      stopTimeout = mkOption {
+        type = types.ints.positive;
+        default = 60;
+        description = ''
+          Seconds a guest is given to shut down when it is restarted on a new generation or removed,
+          before it is forced off.
         '';
       };
 
       package = mkOption {
         type = types.package;
-        # Not `pkgs.miniguest`, which may be nixpkgs' package of the original tool.
+        # Not `pkgs.miniguest`, which may be nixpkgs' package of the original tool. The flake's
+        # `nixosModules.declarative` sets its own package (built with the flake's nixpkgs, whose .NET SDK
+        # the package needs) as the default; this one, built with the host's nixpkgs, is for a host
+        # that imports this file without the flake.
         default = pkgs.callPackage ../package.nix { };
-        defaultText = literalExpression "the miniguest package of this flake, built with the host's nixpkgs";
+        defaultText = literalExpression "the package of the flake's nixpkgs for the host's platform (self.packages.<system>.default)";
         description = "The miniguest CLI that applies the declared guests.";
       };
     };
@@ -238,25 +265,35 @@ in
 
     (mkIf cfg.enable {
       virtualisation.libvirtd = mkMerge [
-        { enable = mkDefault true; }
+        {
+          enable = mkDefault true;
+          # NixOS's default, `suspend`, saves each guest's memory: QEMU refuses it for a VM with a
+          # mounted 9p share, and virtiofs cannot be migrated, so every Miniguest VM would fail to suspend.
+          onShutdown = mkDefault "shutdown";
+        }
         (optionalAttrs hasVhostUserPackages {
           qemu.vhostUserPackages = mkIf (virtiofsGuests != [ ]) [ pkgs.virtiofsd ];
         })
       ];
 
+      # libvirt-guests shuts down (and at boot starts again) the guests of the URIs it is given, only the
+      # default one unless told: every URI this host's guests live on, containers' too.
+      systemd.services.libvirt-guests.environment.URIS = mkDefault (miniguest.shutdownUris (attrValues guestUris));
+
       environment.systemPackages = [ cfg.package ];
 
       systemd.services.miniguest-declarative = {
-        description = "Miniguest: define, update and remove the declared guests";
+        description = "Miniguest: define, start, update and remove the declared guests";
         wantedBy = [ "multi-user.target" ];
-        after = [ "libvirtd.service" ];
-        requires = [ "libvirtd.service" ];
+        inherit (miniguest.declarativeUnitOrder { remote = remoteGuests; }) after wants requires before;
+        # `nix` for the guests' GC roots and their closures' copies to other hosts, `ssh` to reach those.
+        path = [ config.nix.package ] ++ optional remoteGuests config.programs.ssh.package;
         # A new manifest, or a guest whose system changed (its /etc/miniguests link now points elsewhere).
         restartTriggers = [ manifest ] ++ attrValues outputs;
         serviceConfig = {
           Type = "oneshot";
           RemainAfterExit = true;
-          ExecStart = "${cfg.package}/bin/miniguest apply --manifest ${manifest}";
+          ExecStart = "${cfg.package}/bin/miniguest apply --manifest ${manifest} --jobs ${toString cfg.jobs} --stop-timeout ${toString cfg.stopTimeout}";
         };
       };
     })
