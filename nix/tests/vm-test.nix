@@ -49,7 +49,6 @@ pkgs.testers.runNixOSTest {
     virtualisation.cores = 2;
     virtualisation.diskSize = 8192;
 
-    services.miniguest.package = self.packages.${system}.default;
     miniguests.declared.configuration = {
       imports = [ ./guest.nix ];
       boot.initrd.systemd.enable = true;
