@@ -313,7 +313,7 @@ public sealed class GuestHost
             keptDomain = RemoveDomain(connection, name, keepDomain, force);
         }
         var target = SshTarget.FromLibvirtUri(uri)!;
-        var kept = await new RemoteTarget(target, session: null, _logger).UnlinkAsync(name, purge, cancellationToken).ConfigureAwait(false);
+        var kept = await new RemoteTarget(target, session: null, _logger).UnlinkAsync(name, purge, cancellationToken, keptDomain).ConfigureAwait(false);
         state.Delete();
         _remoteGuests.Forget(name);
         return new RemoveResult(Installed: true, keptDomain, [.. kept.Select(directory => $"{target.Host}:{directory}")]);
@@ -661,7 +661,7 @@ public sealed class GuestHost
     {
         if (SshTarget.FromLibvirtUri(uri) is not null)
         {
-            await _remoteDomains.EnsureSafeToStartAsync(name, uri, domain, cancellationToken).ConfigureAwait(false);
+            await _remoteDomains.PrepareToStartAsync(name, uri, domain, cancellationToken).ConfigureAwait(false);
         }
         else
         {

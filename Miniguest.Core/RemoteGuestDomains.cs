@@ -37,16 +37,26 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
             var definition = await BuildAsync(name, target, session, connection, options, cancellationToken).ConfigureAwait(false);
             var ids = definition.Config.GuestType == GuestType.Lxc ? DomainXml.ReadContainer(definition.Xml).UserNamespace : null;
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
-            await new RemoteTarget(target, session, logger).PrepareAsync(name, definition.Config.GuestType, definition.Uuid, SshTarget.UriOnTarget(uri), ids,
+            var remote = new RemoteTarget(target, session, logger);
+            await remote.PrepareAsync(name, definition.Config.GuestType, definition.Uuid, SshTarget.UriOnTarget(uri), ids,
                 definition.OwnShareTags, cancellationToken).ConfigureAwait(false);
+            // The generations the domain needs rooted there, as here (GuestHost.DefineHereAsync): the one it runs, where it
+            // runs, which the new definition may leave; and the one it is defined on, made before the definition names it.
+            using (var existing = domains.Find(connection, name))
+            {
+                await remote.RootAsync(name, GuestRoots.Booted, existing is { IsActive: true }
+                    ? DomainXml.ReadMetadataElement(existing.GetMetadata(GuestMetadata.Namespace))?.StorePath
+                    : null, cancellationToken).ConfigureAwait(false);
+            }
+            await remote.RootAsync(name, GuestRoots.Defined, DomainXml.ReadMetadata(definition.Xml)?.StorePath, cancellationToken).ConfigureAwait(false);
             return new DefinedDomain(domains.DefineRecorded(connection, name, definition), definition, connection.RequestedUri, HostPaths);
         }
     }
 
-    /// <summary>Refuses to start <paramref name="domain"/>, of the guest on the host of <paramref name="uri"/>, as
-    /// <see cref="GuestDomains.EnsureSafeToStart(Domain)"/> does here, with the host's mounts and its own resolution of
-    /// the files the domain boots from.</summary>
-    public async Task<StoreProtection> EnsureSafeToStartAsync(string name, string uri, Domain domain, CancellationToken cancellationToken)
+    /// <summary>Makes <paramref name="domain"/>, of the guest on the host of <paramref name="uri"/>, ready to start: refuses
+    /// it as <see cref="GuestDomains.EnsureSafeToStart(Domain)"/> does here, with the host's mounts and its own resolution
+    /// of the files the domain boots from, then roots there the generation it boots (<see cref="GuestRoots.Booted"/>).</summary>
+    public async Task<StoreProtection> PrepareToStartAsync(string name, string uri, Domain domain, CancellationToken cancellationToken)
     {
         var xml = domain.GetXml(DomainXmlFlags.Inactive);
         var (target, session) = Open(uri);
@@ -59,13 +69,25 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
             var facts = await remote.DescribeAsync(name, named, cancellationToken).ConfigureAwait(false);
             ShareSourceGuard.RequireOwn(xml, HostPaths);
             GuestDomains.RequireOwnNetwork(xml);
-            return GuestDomains.EnsureSafeToStart(xml, facts.Mounts, (path, store) =>
+            var protection = GuestDomains.EnsureSafeToStart(xml, facts.Mounts, (path, store) =>
             {
                 var index = named.IndexOf(path);
                 return index >= 0 && facts.Paths[index] is { } real
                     ? NixStore.RequireInside(path, real.RealPath, store)
                     : throw new GuestFileException(path, $"missing on {target.Host}");
             });
+            await remote.RootAsync(name, GuestRoots.Booted, DomainXml.ReadMetadata(xml)?.StorePath, cancellationToken).ConfigureAwait(false);
+            return protection;
+        }
+    }
+
+    /// <summary>Drops the root of the generation the stopped guest on the host of <paramref name="uri"/> ran there.</summary>
+    public async Task DropBootedAsync(string name, string uri, CancellationToken cancellationToken)
+    {
+        var (target, session) = Open(uri);
+        using (session)
+        {
+            await new RemoteTarget(target, session, logger).RootAsync(name, GuestRoots.Booted, null, cancellationToken).ConfigureAwait(false);
         }
     }
 

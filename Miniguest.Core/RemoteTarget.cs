@@ -206,10 +206,30 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             ln -sfn "$profile" "$guests/.$name.tmp"
             mv -Tf "$guests/.$name.tmp" "$link"
             readlink "$profile" ;;
+          root)
+            # $3: defined or booted, the garbage-collector root of the generation the guest's domain is defined on or runs
+            # there (GuestRoots); $4: that generation's store path (never a derivation, which realising would build), or
+            # empty to drop the root. Nix refuses a path its store does not hold.
+            roots=$state/guests/$name/gcroots
+            case $3 in defined|booted) ;; *) echo "no root '$3'" >&2; exit 64 ;; esac
+            if [ -n "$4" ]; then
+              case $4 in /nix/store/?*.drv|/nix/store/*/*) echo "$4 is not a generation to root" >&2; exit 64 ;; /nix/store/?*) ;;
+                *) echo "$4 is not a path of the store" >&2; exit 64 ;; esac
+              mkdir -p "$roots"
+              nix-store --realise "$4" --add-root "$roots/$3" --indirect >/dev/null
+            else
+              rm -f "$roots/$3"
+            fi ;;
           unlink)
             # $3: purge, to delete the guest's data there too (a container's root, its shares' directories: rm follows no
-            # link in them), or keep, to say where it stays.
+            # link in them), or keep, to say where it stays; $4: kept-domain when the guest's domain there is kept, whose
+            # generation then stays rooted until a purge.
             rm -f "$link" "$guests/.$name.tmp" "$profiles/.$name.tmp" "$profile"
+            rm -f "$state/guests/$name/gcroots/booted"
+            if [ "$3" = purge ] || [ "${4:-}" != kept-domain ]; then
+              rm -f "$state/guests/$name/gcroots/defined"
+            fi
+            rmdir "$state/guests/$name/gcroots" 2>/dev/null || true
             for generation in "$profile"-*-link; do
               case ${generation#"$profile"-} in
                 *[!0-9]*-link|-link) ;;
@@ -310,13 +330,30 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     }
 
     /// <summary>Deletes the guest's link, profile and generations on the target, and its state there; its data there (a
-    /// container's root, its shares' directories) too with <paramref name="purge"/>, else returns where that stays.</summary>
-    public async Task<IReadOnlyList<string>> UnlinkAsync(string name, bool purge, CancellationToken cancellationToken)
+    /// container's root, its shares' directories) too with <paramref name="purge"/>, else returns where that stays. A
+    /// domain kept there (<paramref name="keptDomain"/>) keeps the generation it is defined on rooted, unless purged.</summary>
+    public async Task<IReadOnlyList<string>> UnlinkAsync(string name, bool purge, CancellationToken cancellationToken, bool keptDomain = false)
     {
-        var output = await RunAsync(["unlink", GuestName.Validate(name), TargetPaths.LockFile(name), purge ? "purge" : "keep"], cancellationToken)
-            .ConfigureAwait(false);
+        var output = await RunAsync(["unlink", GuestName.Validate(name), TargetPaths.LockFile(name), purge ? "purge" : "keep", keptDomain ? "kept-domain" : ""],
+            cancellationToken).ConfigureAwait(false);
         return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')).Where(line => line is ["kept", _])
             .Select(line => TerminalText.Escape(line[1]))];
+    }
+
+    /// <summary>Makes <paramref name="root"/> (<see cref="GuestRoots.Defined"/> or <see cref="GuestRoots.Booted"/>) of the
+    /// guest on the target root <paramref name="storePath"/>, the <c>store-path</c> of its domain's metadata there, as
+    /// <see cref="GuestRoots"/> does here; drops it for <see langword="null"/>, or for a domain that names something else
+    /// than a generation (its metadata is the other host's to write).</summary>
+    /// <exception cref="RemoteHostException">The target's Nix could not make the root (its store lacks the path).</exception>
+    public async Task RootAsync(string name, string root, string? storePath, CancellationToken cancellationToken)
+    {
+        if (storePath is not null && !NixStore.IsRootable(storePath))
+        {
+            logger.LogWarning("The domain of '{Guest}' on {Host} names {Path} as its generation, which is not a path of the store: nothing to root",
+                name, target.Host, TerminalText.Escape(storePath));
+            storePath = null;
+        }
+        await RunAsync(["root", GuestName.Validate(name), TargetPaths.LockFile(name), root, storePath ?? ""], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The current generation of each guest named that has a profile on the target.</summary>

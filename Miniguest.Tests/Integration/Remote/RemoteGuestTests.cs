@@ -99,11 +99,19 @@ public sealed class RemoteGuestTests : HostFixture
         var above = Remote.Exec("stat", "--format=%u %a", $"/var/lib/miniguest/guests/{name}/container").Out.Trim();
         var recorded = Remote.Exec("cat", $"/var/lib/miniguest/guests/{name}/id-range").Out.Trim();
         var running = Host.Ok("list", "--json").Out;
+        // The generation it runs, rooted there while it runs (GuestRoots, on the host the guest lives on).
+        var roots = $"/var/lib/miniguest/guests/{name}/gcroots";
+        var generation = Remote.Exec("readlink", "-f", $"{Profiles}/{name}").Out.Trim();
+        var rootsWhileRunning = Remote.Exec("nix-store", "--query", "--roots", generation).Out;
         // The test container's init is a shell that libvirt-LXC's default request does not reach: it is pulled off.
         var stop = Host.Ok("stop", "--force", "--timeout", "2", name);
 
         using (Assert.EnterMultipleScope())
         {
+            Assert.That(rootsWhileRunning, Does.Contain($"{roots}/booted").And.Contain($"{roots}/defined"),
+                "the generation the domain is defined on and runs is rooted there");
+            Assert.That(Remote.PathExists($"{roots}/booted"), Is.False, "stopped, it no longer holds the generation it ran");
+            Assert.That(Remote.PathExists($"{roots}/defined"), Is.True, "its domain still boots that generation");
             Assert.That(uint.Parse(owner, System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(65536u),
                 "its root belongs to the container's own root, an unprivileged id there");
             Assert.That(above, Is.EqualTo($"{owner} 700"), "only the container's root passes the directory above its root");
@@ -123,11 +131,15 @@ public sealed class RemoteGuestTests : HostFixture
         Host.Ok("autostart", name, "on");
         var autostart = Remote.Exec("virsh", "-c", "qemu:///system", "dominfo", name).Out;
 
+        var definedRoot = Remote.PathExists($"/var/lib/miniguest/guests/{name}/gcroots/defined");
+
         Host.Ok("remove", name);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(autostart, Does.Match(@"Autostart:\s+enable"));
+            Assert.That(definedRoot, Is.True, "the generation libvirt's autostart boots there is rooted there");
+            Assert.That(Remote.PathExists($"/var/lib/miniguest/guests/{name}/gcroots"), Is.False, "and no longer once the domain is gone");
             Assert.That(Remote.Exec("virsh", "-c", "qemu:///system", "list", "--all", "--name").Out, Does.Not.Contain(name));
             Assert.That(Remote.PathExists($"/var/lib/miniguest/guests/{name}/domain-uuid"), Is.False, "nor its record there");
             Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False, "nor here");
