@@ -45,7 +45,7 @@ public sealed record DomainOptions
     /// is defined in its place with its UUID, its interfaces' MAC addresses on their networks or bridges, its memory, vCPUs
     /// and autostart, the settings given here winning. Any other domain of the guest's name is still refused, and so is
     /// the option where there is no domain to take over; a domain Miniguest defined for the guest is simply updated. Off
-    /// unless given; VMs only.</summary>
+    /// unless given; VMs of this host only (the original defined no other).</summary>
     public bool TakeOver { get; init; }
 }
 

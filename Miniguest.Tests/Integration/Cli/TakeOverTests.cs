@@ -82,7 +82,7 @@ public sealed class TakeOverTests : HostFixture
                 Assert.That((vm.VCpus, vm.MemoryMiB, domain.Autostart), Is.EqualTo((2, 128, true)));
                 Assert.That(vm.Metadata?.GuestName, Is.EqualTo(name));
                 Assert.That(vm.Kernel, Does.StartWith("/nix/store/"), "the guest's kernel where it is in the store, not the link's");
-                Assert.That(vm.CommandLine, Does.Contain(" init="), "the init the systemd stage 1 needs");
+                Assert.That(vm.CommandLine, Does.Match("(^| )init="), "the init the systemd stage 1 needs");
 
                 Assert.That(listed.GetProperty("status").GetString(), Is.EqualTo("stopped"), "Miniguest's own domain");
                 Assert.That(listed.GetProperty("autostart").GetBoolean(), Is.True);
@@ -123,7 +123,7 @@ public sealed class TakeOverTests : HostFixture
                 Assert.That((listed.GetProperty("domainState").GetString(), listed.GetProperty("status").GetString()), Is.EqualTo(("running", "outdated")),
                     "Miniguest's while it runs, on no generation it knows");
                 Assert.That(stopped.Out.Trim(), Is.EqualTo($"'{name}' could not be asked to shut down: forced it off"));
-                Assert.That(DomainXml.ReadVm(original.GetXml(DomainXmlFlags.Inactive)).CommandLine, Does.Contain(" init="), "its next start boots the guest");
+                Assert.That(DomainXml.ReadVm(original.GetXml(DomainXmlFlags.Inactive)).CommandLine, Does.Match("(^| )init="), "its next start boots the guest");
             }
         }
         finally
