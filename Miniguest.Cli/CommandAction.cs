@@ -52,6 +52,7 @@ internal static class CommandAction
     private static string Hint(Exception e) => e switch
     {
         GuestAlreadyInstalledException => "; use --force to replace it",
+        ForeignDomainException { LooksLikeOriginal: true } original => $"; take it over with: miniguest create {original.Name} --take-over",
         GuestHasNoDomainException noDomain => $"; define it with: miniguest create {noDomain.Name}",
         GuestRunningException => " or use --force",
         GuestNotRunningException notRunning => $"; start it with: miniguest start {notRunning.Name} --console",

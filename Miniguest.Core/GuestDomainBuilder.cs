@@ -34,9 +34,12 @@ public static class GuestDomainBuilder
     /// <param name="existingXml">The domain's present description, or <see langword="null"/> for a new one.</param>
     /// <param name="paths">Where the guest's console log and container root are.</param>
     /// <param name="host">What the host offers.</param>
+    /// <param name="takenOver">What a VM keeps of the original miniguest's domain it takes over, in place of
+    /// <paramref name="existingXml"/> (<see cref="DomainOptions.TakeOver"/>): its UUID, memory, vCPUs and interfaces, where
+    /// the settings asked for do not replace them.</param>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
     public static GuestDomainDefinition Build(string name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
-        string? existingXml, MiniguestPaths paths, HostFacts host)
+        string? existingXml, MiniguestPaths paths, HostFacts host, TakenOverDomain? takenOver = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(metadata);
@@ -49,6 +52,10 @@ public static class GuestDomainBuilder
             AllowWritableStore = options.AllowWritableStore ?? existingMetadata?.AllowWritableStore == true,
             ShareSources = GivenShareSources(name, system.Config, options.ShareSources, existingMetadata?.ShareSources ?? []),
         };
+        if (takenOver is not null && (existingXml is not null || system.Config.GuestType == GuestType.Lxc))
+        {
+            throw new ArgumentException("only a VM without a domain of Miniguest's takes over another", nameof(takenOver));
+        }
         if (system.Config.GuestType == GuestType.Lxc)
         {
             var existing = existingXml is null ? null : DomainXml.ReadContainer(existingXml);
@@ -78,7 +85,7 @@ public static class GuestDomainBuilder
         var vm = new VmDomain
         {
             Name = name,
-            Uuid = existingVm?.Uuid ?? Guid.NewGuid(),
+            Uuid = existingVm?.Uuid ?? takenOver?.Uuid ?? Guid.NewGuid(),
             // The files where they really are in the store, checked there: the build output's own links are not the
             // domain's to follow (an upgrade or a rollback defines the domain again).
             Kernel = system.Kernel!,
@@ -87,11 +94,11 @@ public static class GuestDomainBuilder
             StoreSource = NixStore.DefaultDirectory,
             BootSource = system.BootDirectory,
             StoreShare = system.Config.StoreShare,
-            MemoryMiB = options.MemoryMiB ?? existingVm?.MemoryMiB ?? 1024,
-            VCpus = options.VCpus ?? existingVm?.VCpus ?? 1,
+            MemoryMiB = options.MemoryMiB ?? existingVm?.MemoryMiB ?? takenOver?.MemoryMiB ?? 1024,
+            VCpus = options.VCpus ?? existingVm?.VCpus ?? takenOver?.VCpus ?? 1,
             VirtType = options.VirtType ?? existingVm?.VirtType ?? host.Virtualization,
             FreePageReporting = options.FreePageReporting ?? existingVm?.FreePageReporting ?? false,
-            Interfaces = Interfaces(options.Interfaces, existingVm?.Interfaces, host.DefaultNetwork),
+            Interfaces = Interfaces(options.Interfaces, existingVm?.Interfaces ?? takenOver?.Interfaces, host.DefaultNetwork),
             Shares = Shares(name, system, metadata.ShareSources, paths, share => share.Tag),
             ConsoleLog = paths.ConsoleLog(name),
             Metadata = metadata,
@@ -102,8 +109,20 @@ public static class GuestDomainBuilder
             vm = vm with { StoreSource = view.Directory!, BootSource = view.Translate(vm.BootSource) };
         }
         return new GuestDomainDefinition(DomainXml.Write(vm), vm.Uuid!.Value, StoreGuard.EnsureProtected(vm, host.Mounts), vm.Interfaces, system.Config,
-            vm.FreePageReporting) { GivenShareSources = metadata.ShareSources };
+            vm.FreePageReporting)
+        {
+            GivenShareSources = metadata.ShareSources,
+            TakenOver = takenOver is null ? null : Kept(takenOver, vm),
+        };
     }
+
+    // What the VM kept of the domain it takes over: what the settings asked for did not replace.
+    private static TakenOverDomain Kept(TakenOverDomain takenOver, VmDomain vm) => takenOver with
+    {
+        MemoryMiB = vm.MemoryMiB == takenOver.MemoryMiB ? vm.MemoryMiB : null,
+        VCpus = vm.VCpus == takenOver.VCpus ? vm.VCpus : null,
+        Interfaces = vm.Interfaces.Where(nic => takenOver.Interfaces.Any(old => old.MacAddress == nic.MacAddress)).ToValueList(),
+    };
 
     // The guest's shares, each in the directory the admin gave it or else in the guest's own: a VM mounts each by its tag,
     // a container has it bound at its mount point.

@@ -39,6 +39,14 @@ public sealed record DomainOptions
     /// admin's back (the guest's own directory serves again). Tags not given keep what the domain records. A share whose
     /// build output asks for a directory of its own needs one given here: a build output never chooses one.</summary>
     public IReadOnlyDictionary<string, string?>? ShareSources { get; init; }
+
+    /// <summary>Take over the domain of the guest's name that the original miniguest's <c>create</c> defined (a VM booting
+    /// the kernel of the guest's link, with a <c>nix-store</c> share; see <see cref="TakenOverDomain"/>): the guest's domain
+    /// is defined in its place with its UUID, its interfaces' MAC addresses on their networks or bridges, its memory, vCPUs
+    /// and autostart, the settings given here winning. Any other domain of the guest's name is still refused, and so is
+    /// the option where there is no domain to take over; a domain Miniguest defined for the guest is simply updated. Off
+    /// unless given; VMs of this host only (the original defined no other).</summary>
+    public bool TakeOver { get; init; }
 }
 
 /// <summary>A guest's domain as Miniguest would define it: its XML, what keeps its guest from writing to the host's
@@ -49,6 +57,10 @@ public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtectio
 {
     /// <summary>The host directories the admin gave the guest's shares; the other shares are in the guest's own.</summary>
     public ValueList<GivenShareSource> GivenShareSources { get; init; } = [];
+
+    /// <summary>What the domain keeps of the original miniguest's domain it takes over (<see cref="DomainOptions.TakeOver"/>);
+    /// <see langword="null"/> when it takes over none.</summary>
+    public TakenOverDomain? TakenOver { get; init; }
 
     /// <summary>The tags of the shares in the guest's own directories (<see cref="MiniguestPaths.ShareDirectory"/>).</summary>
     public IEnumerable<string> OwnShareTags => Config.Shares.Select(share => share.Tag).Where(tag => GivenShareSources.All(given => given.Tag != tag));
@@ -107,12 +119,23 @@ public sealed class GuestDomains(MiniguestPaths paths)
         {
             return null;
         }
-        if (RecordedUuid(name) != domain.Uuid || DomainXml.ReadMetadata(domain.GetXml(DomainXmlFlags.Inactive))?.GuestName != name)
+        if (!IsOwn(domain, name, out var xml))
         {
-            domain.Dispose();
-            throw new ForeignDomainException(name, connection.RequestedUri);
+            using (domain)
+            {
+                throw new ForeignDomainException(name, connection.RequestedUri,
+                    OriginalDomain.Mismatch(xml ?? domain.GetXml(DomainXmlFlags.Inactive), paths.Link(name)) is null);
+            }
         }
         return domain;
+    }
+
+    // Whether the domain is the one Miniguest defined for guest name: its UUID the one recorded, its metadata the guest's;
+    // with its description, read only where its UUID is the one recorded.
+    private bool IsOwn(Domain domain, string name, out string? xml)
+    {
+        xml = RecordedUuid(name) == domain.Uuid ? domain.GetXml(DomainXmlFlags.Inactive) : null;
+        return xml is not null && DomainXml.ReadMetadata(xml)?.GuestName == name;
     }
 
     /// <summary>The guest's domain.</summary>
@@ -150,7 +173,43 @@ public sealed class GuestDomains(MiniguestPaths paths)
         state.Write(paths.ConnectionUriFile(name), connection.RequestedUri);
         state.Write(paths.DomainUuidFile(name), definition.Uuid.ToString("D"));
         CrashPoint.Reach(CrashPoint.DefineDomain);
-        return connection.DefineDomain(definition.Xml);
+        var domain = connection.DefineDomain(definition.Xml);
+        try
+        {
+            if (definition.TakenOver is { } takenOver)
+            {
+                KeepTakenOver(domain, name, takenOver);
+            }
+            return domain;
+        }
+        catch
+        {
+            domain.Dispose();
+            throw;
+        }
+    }
+
+    // A domain taken over starts with the host as it did. One that runs is marked as the guest's in its live description
+    // too, so that every command takes it for the guest's while it runs on its old definition: it runs no generation
+    // Miniguest knows, and shows as outdated until it restarts.
+    private static void KeepTakenOver(Domain domain, string name, TakenOverDomain takenOver)
+    {
+        if (domain.Autostart != takenOver.Autostart)
+        {
+            domain.Autostart = takenOver.Autostart;
+        }
+        try
+        {
+            if (domain.IsActive)
+            {
+                domain.SetMetadata(GuestMetadata.Namespace, DomainXml.MetadataPrefix, DomainXml.MetadataForDomain(new GuestMetadata(name)),
+                    DomainModificationImpact.Live);
+            }
+        }
+        catch (OperationInvalidException) when (!domain.IsActive)
+        {
+            // It stopped meanwhile: its next start is on the new definition.
+        }
     }
 
     /// <summary>The domain <see cref="GuestHost.DefineAsync"/> would define, without defining it, from
@@ -187,8 +246,7 @@ public sealed class GuestDomains(MiniguestPaths paths)
         Func<UserNamespaceMapping?, IReadOnlyCollection<UserNamespaceMapping>, UserNamespaceMapping> idRange)
     {
         CheckOptions(connection, name, system.Config.GuestType, options);
-        using var existing = Find(connection, name);
-        var existingXml = existing?.GetXml(DomainXmlFlags.Inactive);
+        var (existingXml, takenOver) = Existing(connection, name, options.TakeOver, hostPaths);
         var ids = system.Config.GuestType == GuestType.Lxc && userNamespaces
             ? idRange(existingXml is null ? null : DomainXml.ReadIdRanges(existingXml).FirstOrDefault(), OtherIdRanges(connection, name))
             : null;
@@ -197,7 +255,33 @@ public sealed class GuestDomains(MiniguestPaths paths)
         {
             ContainerIds = ids,
         };
-        return GuestDomainBuilder.Build(name, system, metadata, options, existingXml, hostPaths, host);
+        return GuestDomainBuilder.Build(name, system, metadata, options, existingXml, hostPaths, host, takenOver);
+    }
+
+    // The description of the guest's domain, where it has one; or, taking over, what is kept of the domain of its name that
+    // the original miniguest's create defined, and of no other. A guest whose domain is Miniguest's has nothing to take over.
+    private (string? Xml, TakenOverDomain? TakenOver) Existing(Connection connection, string name, bool takeOver, MiniguestPaths hostPaths)
+    {
+        if (!takeOver)
+        {
+            using var existing = Find(connection, name);
+            return (existing?.GetXml(DomainXmlFlags.Inactive), null);
+        }
+        if (!connection.TryGetDomain(name, out var domain))
+        {
+            throw new InvalidDomainOptionsException($"there is no domain '{name}' on {connection.RequestedUri} to take over");
+        }
+        using (domain)
+        {
+            if (IsOwn(domain, name, out var xml))
+            {
+                return (xml, null);
+            }
+            xml ??= domain.GetXml(DomainXmlFlags.Inactive);
+            return OriginalDomain.Mismatch(xml, hostPaths.Link(name)) is { } why
+                ? throw new ForeignDomainException(name, connection.RequestedUri, notTheOriginals: why)
+                : (null, OriginalDomain.Read(xml, domain.Uuid, domain.Autostart, domain.IsActive));
+        }
     }
 
     // The host ids the other domains on the connection map their user namespaces onto: none of them is given to another.
@@ -227,6 +311,11 @@ public sealed class GuestDomains(MiniguestPaths paths)
         if (type == GuestType.Lxc && options.FreePageReporting is not null)
         {
             throw new InvalidDomainOptionsException($"'{name}' is a container: free page reporting applies to VMs only (a container's memory is the host's)");
+        }
+        if (type == GuestType.Lxc && options.TakeOver)
+        {
+            throw new InvalidDomainOptionsException($"'{name}' is a container: only a VM's domain can be taken over (the original miniguest "
+                + "defined no libvirt domain for a container)");
         }
         if (options.HostNetwork == true && type != GuestType.Lxc)
         {
@@ -431,10 +520,29 @@ internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, G
 /// host (a network or bridge it does not have, more memory than it has).</summary>
 public sealed class InvalidDomainOptionsException(string message) : MiniguestException(message);
 
-/// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched.</summary>
-public sealed class ForeignDomainException(string name, string uri)
-    : MiniguestException($"domain '{name}' on {uri} was not defined by Miniguest (it has no Miniguest metadata); refusing to touch it")
+/// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched, unless it looks like one
+/// the original miniguest's <c>create</c> defined and taking it over was asked for (<see cref="DomainOptions.TakeOver"/>).</summary>
+public sealed class ForeignDomainException : MiniguestException
 {
+    internal ForeignDomainException(string name, string uri, bool looksLikeOriginal)
+        : base($"domain '{name}' on {uri} was not defined by Miniguest (it has no Miniguest metadata"
+            + (looksLikeOriginal ? "; it looks like one the original miniguest's create defined" : "") + "); refusing to touch it")
+    {
+        Name = name;
+        LooksLikeOriginal = looksLikeOriginal;
+    }
+
+    internal ForeignDomainException(string name, string uri, string notTheOriginals)
+        : base($"domain '{name}' on {uri} was not defined by Miniguest, and does not look like one the original miniguest's create "
+            + $"defined ({notTheOriginals}); refusing to take it over")
+    {
+        Name = name;
+    }
+
     /// <summary>The domain's name.</summary>
-    public string Name { get; } = name;
+    public string Name { get; }
+
+    /// <summary>Whether it looks like a domain the original miniguest's <c>create</c> defined for the guest, which
+    /// <see cref="DomainOptions.TakeOver"/> takes over.</summary>
+    public bool LooksLikeOriginal { get; }
 }

@@ -382,8 +382,11 @@ public sealed class GuestHost
         return Domains.Build(connection, guest, options);
     }
 
-    /// <summary>Defines the guest's domain, or updates the one it has (keeping its UUID and the settings not given).</summary>
+    /// <summary>Defines the guest's domain, or updates the one it has (keeping its UUID and the settings not given), or takes
+    /// over the one the original miniguest defined for it (<see cref="DomainOptions.TakeOver"/>).</summary>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
+    /// <exception cref="ForeignDomainException">A domain of its name exists that Miniguest did not define for it (and, taking
+    /// over, that does not look like the original miniguest's).</exception>
     public async Task<DefinedDomain> DefineAsync(string name, DomainOptions options, CancellationToken cancellationToken = default)
     {
         if (ElsewhereUri(name) is null)
@@ -748,7 +751,8 @@ public sealed class GuestHost
     // between the two loses no root a guest needs.
     private async Task<Domain> DefineHereAsync(Connection connection, Guest guest, GuestDomainDefinition definition, CancellationToken cancellationToken)
     {
-        using (var existing = Domains.Find(connection, guest.Name))
+        // A domain taken over runs, if it does, no generation Miniguest knows of: there is none to root.
+        using (var existing = definition.TakenOver is null ? Domains.Find(connection, guest.Name) : null)
         {
             if (existing is { IsActive: true })
             {

@@ -94,6 +94,11 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
     private async Task<GuestDomainDefinition> BuildAsync(string name, SshTarget target, SshSession session, Connection connection,
         DomainOptions options, CancellationToken cancellationToken)
     {
+        // The original miniguest defined domains only on its own host.
+        if (options.TakeOver)
+        {
+            throw new InvalidDomainOptionsException($"guest '{name}' lives on {target.Host}: only a domain of a guest of this host can be taken over");
+        }
         var remote = new RemoteTarget(target, session, logger);
         var facts = await remote.DescribeAsync(name, [], cancellationToken).ConfigureAwait(false);
         var system = facts.RequireSystem(name, target.Host);

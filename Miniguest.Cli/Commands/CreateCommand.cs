@@ -42,13 +42,18 @@ internal static class CreateCommand
         {
             Description = "DANGEROUS: define the domain even where nothing keeps the guest from writing to the host's Nix store",
         };
+        var takeOver = new Option<bool>("--take-over")
+        {
+            Description = "Take over the domain of NAME that the original miniguest's create had you define (virt-install): define the guest's "
+                + "domain in its place, keeping its UUID, MAC addresses, memory, vCPUs and autostart (the options given win)",
+        };
         var type = new Option<string?>("--type", "-t") { Description = "libvirt or lxc, as the original miniguest took; must match the guest's type" };
         type.AcceptOnlyFromAmong("libvirt", "lxc");
         var command = new Command("create",
             "Define the guest's libvirt domain (a VM or a container, from its guestType); run again, it updates the domain, "
             + "keeping the settings not given (and each interface's MAC address)")
         {
-            name, memory, vcpus, virtType, freePageReporting, noFreePageReporting, network, bridge, share, printXml, allowWritableStore, type,
+            name, memory, vcpus, virtType, freePageReporting, noFreePageReporting, network, bridge, share, printXml, allowWritableStore, takeOver, type,
         };
         command.Validators.Add(result =>
         {
@@ -71,6 +76,7 @@ internal static class CreateCommand
                 HostNetwork = hostNetwork,
                 AllowWritableStore = parse.GetValue(allowWritableStore) ? true : null,
                 ShareSources = ShareSources(parse.GetValue(share) ?? []),
+                TakeOver = parse.GetValue(takeOver),
             };
             var oldType = parse.GetValue(type);
             if (parse.GetValue(printXml) || oldType is not null)
@@ -92,11 +98,17 @@ internal static class CreateCommand
             using var domain = defined.Domain;
             LogProtection(context, defined.Definition.Protection);
             await context.ReportAsync($"defined '{guest}' on {defined.Uri}");
+            if (defined.Definition.TakenOver is { } takenOver)
+            {
+                await ReportTakenOverAsync(context, guest, takenOver);
+            }
             await context.ReportAsync(defined.Definition.HostNetwork
                 ? "  the host's network namespace: its interfaces, ports and loopback services are the guest's too"
                 : defined.Definition.Interfaces.Count == 0
                 ? "  no network interface (--network NAME or --bridge BRIDGE adds one)"
-                : string.Join(Environment.NewLine, defined.Definition.Interfaces.Select(nic => $"  interface {nic.MacAddress} on {nic.Attachment}")));
+                // A domain taken over brings the names of its networks and bridges: printed with their control characters escaped.
+                : string.Join(Environment.NewLine,
+                    defined.Definition.Interfaces.Select(nic => TerminalText.Escape($"  interface {nic.MacAddress} on {nic.Attachment}"))));
             if (defined.Definition.FreePageReporting)
             {
                 await context.ReportAsync("  free page reporting: memory the guest frees goes back to the host");
@@ -159,6 +171,29 @@ internal static class CreateCommand
             }
         }
         return sources;
+    }
+
+    // What the guest's domain kept of the original miniguest's domain it took over, and what it did not.
+    private static async Task ReportTakenOverAsync(CliContext context, string guest, TakenOverDomain takenOver)
+    {
+        string[] kept =
+        [
+            $"UUID {takenOver.Uuid:D}",
+            .. takenOver.MemoryMiB is { } memory ? [$"{memory} MiB of memory"] : Array.Empty<string>(),
+            .. takenOver.VCpus is { } vcpus ? [$"{vcpus} vCPU{(vcpus == 1 ? "" : "s")}"] : Array.Empty<string>(),
+            $"autostart {(takenOver.Autostart ? "on" : "off")}",
+            .. takenOver.Interfaces.Select(nic => $"MAC {nic.MacAddress} on {nic.Attachment}"),
+        ];
+        await context.ReportAsync(TerminalText.Escape($"  took over the original miniguest's domain, keeping its {string.Join(", ", kept)}"));
+        if (takenOver.DroppedInterfaces.Count > 0)
+        {
+            await context.ReportAsync(TerminalText.Escape($"  not kept: its interfaces of type "
+                + $"{string.Join(", ", takenOver.DroppedInterfaces.Select(type => $"'{type}'"))} (--network NAME or --bridge BRIDGE adds one)"));
+        }
+        if (takenOver.Running)
+        {
+            await context.ReportAsync($"  it runs on its old definition: the new one takes effect at its next start (miniguest restart {guest})");
+        }
     }
 
     private static void LogProtection(CliContext context, StoreProtection protection) =>
