@@ -22,7 +22,7 @@ internal static class CommandAction
             }
             catch (Exception e) when (IsExpected(e))
             {
-                await Console.Error.WriteLineAsync(e is NixException nix ? NixError(nix) : "miniguest: error: " + OneLine(e.Message) + Hint(e));
+                await Console.Error.WriteLineAsync(ErrorLine(e));
                 if (context.Verbose)
                 {
                     await Console.Error.WriteLineAsync(e.ToString());
@@ -45,6 +45,20 @@ internal static class CommandAction
             }
         });
 
+    /// <summary>What went wrong, as one clear line (Nix's error as Nix prints it); about <paramref name="guest"/> where a
+    /// command works through several.</summary>
+    public static string ErrorLine(Exception e, string? guest = null)
+    {
+        if (e is NixException nix)
+        {
+            return NixError(nix, guest);
+        }
+        var about = guest is null ? "" : $"'{guest}': ";
+        return IsExpected(e)
+            ? $"miniguest: error: {about}{OneLine(e.Message)}{Hint(e)}"
+            : $"miniguest: internal error: {about}{OneLine(e.Message)} (run with -v for details)";
+    }
+
     private static bool IsExpected(Exception e) => e is MiniguestException or LibvirtException
         or FormatException or IOException or UnauthorizedAccessException;
 
@@ -66,12 +80,12 @@ internal static class CommandAction
 
     // Nix's error is shown whole, as Nix prints it (its location and snippet, a build's last log lines), on the line of
     // the command when it is one line; Nix's hint at its --show-trace becomes -v, which passes it.
-    private static string NixError(NixException nix)
+    private static string NixError(NixException nix, string? guest = null)
     {
         const string TraceHint = "(use '--show-trace' to show detailed location information)";
         var lines = TerminalText.Escape(nix.Error, keepLineBreaks: true).Split('\n').Where(line => line.Trim() != TraceHint).ToList();
         var hint = lines.Count < nix.Error.Split('\n').Length ? " (-v shows Nix's trace)" : "";
-        var header = $"miniguest: error: {nix.Command} failed (exit {nix.ExitCode}):";
+        var header = $"miniguest: error: {(guest is null ? "" : $"'{guest}': ")}{nix.Command} failed (exit {nix.ExitCode}):";
         return lines.Count(line => line.Length > 0) <= 1
             ? $"{header} {string.Concat(lines).Trim()}{hint}"
             : $"{header}\n{string.Join('\n', lines).TrimEnd()}{hint}";

@@ -6,7 +6,7 @@ namespace Miniguest.Core;
 /// <summary>The guests a NixOS host declares, with their libvirt settings: the manifest its host module writes for
 /// <see cref="GuestHost.ApplyAsync"/>.</summary>
 /// <param name="Version">The manifest's format; 1 is the one read here.</param>
-/// <param name="Guests">Each declared guest's settings, by name.</param>
+/// <param name="Guests">Each declared guest's settings, by name; none when the manifest leaves them out.</param>
 public sealed record DeclarativeManifest(int Version, Dictionary<string, DeclarativeGuest> Guests)
 {
     /// <summary>Reads the manifest at <paramref name="path"/>.</summary>
@@ -31,7 +31,7 @@ public sealed record DeclarativeManifest(int Version, Dictionary<string, Declara
             throw new GuestFileException(path, "holds null");
         }
         return manifest.Version == 1
-            ? manifest
+            ? manifest with { Guests = manifest.Guests ?? [] } // a host that declares no guest may leave them out
             : throw new GuestFileException(path, $"manifest version {manifest.Version} is not supported (expected 1)");
     }
 
@@ -49,7 +49,8 @@ public sealed record DeclarativeManifest(int Version, Dictionary<string, Declara
 /// <param name="Vcpus">Virtual CPUs.</param>
 /// <param name="Networks">The libvirt networks its interfaces are on, one interface each, before those of <paramref name="Bridges"/>.</param>
 /// <param name="Bridges">The host bridges its further interfaces are on.</param>
-/// <param name="Autostart">Whether it starts with the host.</param>
+/// <param name="Autostart">Whether it starts with the host: apply starts it (on this host, in place of libvirt's autostart,
+/// which it turns off; on another host, libvirt's autostart there as well).</param>
 /// <param name="RestartIfChanged">Whether a running guest restarts on a new generation.</param>
 /// <param name="Shares">The host directories the admin gives its shares, by tag; the others are in the guest's own.</param>
 public sealed record DeclarativeGuest(string? Uri, int Memory, int Vcpus, IReadOnlyList<string>? Networks, IReadOnlyList<string>? Bridges,

@@ -532,8 +532,15 @@ public sealed class GuestHost
     }
 
     /// <summary>Starts the guest with the host, or stops doing so; returns the setting now in force.</summary>
+    /// <exception cref="GuestStateException">The host's NixOS configuration declares the guest: the setting is its own, and
+    /// its next apply would set it back.</exception>
     public bool SetAutostart(string name, bool on)
     {
+        if (IsApplied(name))
+        {
+            throw new GuestStateException(
+                $"guest '{name}' is declarative: whether it starts with the host is miniguests.{name}.autostart in the host's NixOS configuration");
+        }
         using var domain = OpenDomain(name);
         CrashPoint.Reach(CrashPoint.SetAutostart);
         domain.Autostart = on;
@@ -564,35 +571,78 @@ public sealed class GuestHost
 
     private static Connection ConnectTo(string uri) => SshTarget.FromLibvirtUri(uri) is null ? Connection.Open(uri) : RemoteGuestDomains.Connect(uri);
 
-    /// <summary>Brings the domains of the guests a NixOS host declares in line with <paramref name="manifest"/>: defines
-    /// or updates each, sets its autostart, restarts a changed running one that asks for it, and undefines the domains
-    /// of guests declared before and no longer. Returns each declared guest's URI.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> ApplyAsync(DeclarativeManifest manifest, CancellationToken cancellationToken = default)
+    /// <summary>Brings the guests a NixOS host declares in line with <paramref name="manifest"/>, as the host's life asks
+    /// at each boot and each switch: defines or updates each guest's domain, one guest at a time; then starts each that
+    /// starts with the host and is not running, and restarts each changed running one that asks for it; and shuts down
+    /// gracefully and removes the guests declared before and no longer. The starts, restarts and removals run
+    /// <see cref="ApplyOptions.Jobs"/> at a time, each guest under its lock. A guest of this host is started by apply,
+    /// never by libvirt's autostart, which would start it on the generation defined before (after a
+    /// <c>nixos-rebuild boot</c>) ahead of apply; a guest of another host, whose boot apply does not follow, keeps
+    /// libvirt's autostart there. One guest failing stops none of the others: each guest's answer, in
+    /// <paramref name="progress"/> as it is done and in the list returned, says what was done or what went wrong.</summary>
+    public async Task<IReadOnlyList<AppliedGuest>> ApplyAsync(DeclarativeManifest manifest, ApplyOptions? options = null,
+        IProgress<AppliedGuest>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var applied = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, settings) in manifest.Guests)
-        {
-            using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
-            applied[name] = await ApplyGuestAsync(Store.Get(name), settings, cancellationToken).ConfigureAwait(false);
-        }
+        options ??= new ApplyOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Jobs, 1);
+        using var jobs = new SemaphoreSlim(options.Jobs);
         var appliedFile = Path.Combine(Paths.State, DeclaredGuestsFile);
-        foreach (var gone in DeclarativeManifest.ReadApplied(appliedFile).Except(manifest.Guests.Keys))
+        var declared = manifest.Guests.Keys.Order(StringComparer.Ordinal).ToList();
+        var gone = DeclarativeManifest.ReadApplied(appliedFile).Except(declared).ToList();
+        async Task<AppliedGuest> Reported(Task<AppliedGuest> work)
         {
-            using var guestLock = await LockAsync(gone, cancellationToken).ConfigureAwait(false);
-            await PruneAsync(gone, cancellationToken).ConfigureAwait(false);
+            var applied = await work.ConfigureAwait(false);
+            progress?.Report(applied);
+            return applied;
         }
+        // The guests no longer declared go first: what they held (memory, say) is the new ones'.
+        var work = gone.Select(name => Reported(RemoveUndeclaredAsync(name, options, jobs, cancellationToken))).ToList();
+        foreach (var name in declared)
+        {
+            work.Add(Reported(await ApplyGuestAsync(name, manifest.Guests[name], options, jobs, cancellationToken).ConfigureAwait(false)));
+        }
+        var results = await Task.WhenAll(work).ConfigureAwait(false);
         CrashPoint.Reach(CrashPoint.RecordDeclared);
+        // A guest whose removal failed stays recorded: the next apply removes it.
+        var recorded = declared.Concat(results.Where(result => result.Error is not null && result.Domain == AppliedDomain.Removed).Select(result => result.Name));
         using var state = DirectoryHandle.OpenOrCreate(Paths.State, GuestStateDirectory.DirectoryMode);
-        state.WriteFile(DeclaredGuestsFile, DeclarativeManifest.WriteApplied(manifest.Guests.Keys), GuestStateDirectory.FileMode);
-        return applied;
+        state.WriteFile(DeclaredGuestsFile, DeclarativeManifest.WriteApplied(recorded), GuestStateDirectory.FileMode);
+        return results;
     }
 
     private const string DeclaredGuestsFile = "declarative-guests.json";
 
+    // Whether the guest is one the host's NixOS configuration declares and apply keeps: its settings are the configuration's.
+    private bool IsApplied(string name) =>
+        Store.LinkState(GuestName.Validate(name)) == GuestLinkState.Declarative
+        && DeclarativeManifest.ReadApplied(Path.Combine(Paths.State, DeclaredGuestsFile)).Contains(name, StringComparer.Ordinal);
+
+    // A declared guest's domain defined under its lock; then, its lock still held, what it needs besides (a start, a
+    // restart), as work that waits for one of the jobs. A failure ends this guest's work, and no one else's.
+    private async Task<Task<AppliedGuest>> ApplyGuestAsync(string name, DeclarativeGuest settings, ApplyOptions options, SemaphoreSlim jobs,
+        CancellationToken cancellationToken)
+    {
+        GuestLock? guestLock = null;
+        try
+        {
+            guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+            var defined = await DefineDeclaredAsync(Store.Get(name), settings, cancellationToken).ConfigureAwait(false);
+            return RunDeclaredAsync(defined, settings, guestLock, options, jobs, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            guestLock?.Dispose();
+            return Task.FromResult(new AppliedGuest(name) { Error = e });
+        }
+    }
+
+    // A declared guest's domain, as apply defined it, and what that changed.
+    private sealed record DeclaredDomain(Guest Guest, string Uri, Domain Domain, AppliedDomain Change);
+
     // A declared guest's domain defined where its uri says: on this host, or on another, where its closure is copied and
-    // its profile there moved to it first.
-    private async Task<string> ApplyGuestAsync(Guest guest, DeclarativeGuest settings, CancellationToken cancellationToken)
+    // its profile there moved to it first; with whether it starts with the host recorded.
+    private async Task<DeclaredDomain> DefineDeclaredAsync(Guest guest, DeclarativeGuest settings, CancellationToken cancellationToken)
     {
         var config = guest.LoadConfig();
         var uri = settings.Uri ?? GuestDomains.DefaultUri(config.GuestType);
@@ -604,8 +654,15 @@ public sealed class GuestHost
             HostNetwork = settings.HostNetwork,
             ShareSources = settings.ShareSources(config.Shares.Select(share => share.Tag)),
         };
+        var target = SshTarget.FromLibvirtUri(uri);
+        string? before;
+        using (var connection = ConnectTo(uri))
+        using (var existing = Domains.Find(connection, guest.Name))
+        {
+            before = existing?.GetXml(DomainXmlFlags.Inactive);
+        }
         Domain domain;
-        if (SshTarget.FromLibvirtUri(uri) is { } target)
+        if (target is not null)
         {
             await _installer.PlaceRemoteAsync(guest, target, _logger, cancellationToken).ConfigureAwait(false);
             domain = (await _remoteDomains.DefineAsync(guest.Name, uri, options, cancellationToken).ConfigureAwait(false)).Domain;
@@ -616,40 +673,124 @@ public sealed class GuestHost
             domain = await DefineHereAsync(connection, guest, Domains.Build(connection, guest, options, allocate: true), cancellationToken)
                 .ConfigureAwait(false);
         }
-        using (domain)
+        try
         {
+            var change = before is null ? AppliedDomain.Defined
+                : SameDefinition(domain.GetXml(DomainXmlFlags.Inactive), before) ? AppliedDomain.Unchanged : AppliedDomain.Updated;
             CrashPoint.Reach(CrashPoint.SetAutostart);
-            domain.Autostart = settings.Autostart;
-            if (settings.RestartIfChanged && Domains.Status(domain, guest) == GuestStatus.Outdated)
+            // Here, apply starts the guest itself once its domain is on its current generation: libvirtd would start it
+            // before apply runs, on the generation it was defined on (the one before a `nixos-rebuild boot`). Another
+            // host boots without this host's apply: its libvirtd starts the guest there.
+            domain.Autostart = target is not null && settings.Autostart;
+            var state = new GuestStateDirectory(Paths, guest.Name);
+            if (target is null && settings.Autostart)
             {
-                _logger.LogInformation("Restarting '{Guest}' on its new generation", guest.Name);
-                await StopAsync(domain, guest.Name, TimeSpan.FromSeconds(60), force: true, cancellationToken).ConfigureAwait(false);
-                await StartCheckedAsync(uri, guest.Name, domain, paused: false, cancellationToken).ConfigureAwait(false);
+                state.Write(Paths.DeclaredAutostartFile(guest.Name), "");
             }
+            else
+            {
+                state.DeleteFile(Paths.DeclaredAutostartFile(guest.Name));
+            }
+            return new DeclaredDomain(guest, uri, domain, change);
         }
-        return uri;
+        catch
+        {
+            domain.Dispose();
+            throw;
+        }
     }
 
-    private async Task PruneAsync(string name, CancellationToken cancellationToken)
+    // A declared guest started if it starts with the host and is not running, or restarted on its new generation if it
+    // asks for that, once one of the jobs is free; then its lock and domain let go.
+    private async Task<AppliedGuest> RunDeclaredAsync(DeclaredDomain defined, DeclarativeGuest settings, GuestLock guestLock, ApplyOptions options,
+        SemaphoreSlim jobs, CancellationToken cancellationToken)
     {
+        var (guest, uri, domain, change) = defined;
+        var applied = new AppliedGuest(guest.Name) { Uri = uri, Domain = change };
+        using (guestLock)
+        using (domain)
+        {
+            var restart = settings.RestartIfChanged && Domains.Status(domain, guest) == GuestStatus.Outdated;
+            if (!restart && !(settings.Autostart && !domain.IsActive))
+            {
+                return applied;
+            }
+            try
+            {
+                await jobs.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (restart)
+                    {
+                        var stopped = await StopAsync(domain, guest.Name, options.StopTimeout, force: true, cancellationToken).ConfigureAwait(false);
+                        await StartCheckedAsync(uri, guest.Name, domain, paused: false, cancellationToken).ConfigureAwait(false);
+                        return applied with { Run = AppliedRun.Restarted, Stop = stopped };
+                    }
+                    if (domain.IsActive)
+                    {
+                        return applied; // started meanwhile, by libvirtd or an admin
+                    }
+                    await StartCheckedAsync(uri, guest.Name, domain, paused: false, cancellationToken).ConfigureAwait(false);
+                    return applied with { Run = AppliedRun.Started };
+                }
+                finally
+                {
+                    jobs.Release();
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return applied with { Error = e };
+            }
+        }
+    }
+
+    // A guest declared before and no longer, under its lock and once one of the jobs is free: shut down as stop does
+    // (forced off after the time given), its domain undefined and its state deleted; its data stays.
+    private async Task<AppliedGuest> RemoveUndeclaredAsync(string name, ApplyOptions options, SemaphoreSlim jobs, CancellationToken cancellationToken)
+    {
+        var removed = new AppliedGuest(name) { Domain = AppliedDomain.Removed };
+        try
+        {
+            using var guestLock = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+            await jobs.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await RemoveUndeclaredAsync(removed, options.StopTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                jobs.Release();
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return removed with { Error = e };
+        }
+    }
+
+    private async Task<AppliedGuest> RemoveUndeclaredAsync(AppliedGuest removed, TimeSpan stopTimeout, CancellationToken cancellationToken)
+    {
+        var name = removed.Name;
         var uriFile = Paths.ConnectionUriFile(name);
         if (!File.Exists(uriFile))
         {
-            return;
+            return removed;
         }
         var uri = SmallFile.ReadText(uriFile).Trim();
-        using var connection = ConnectTo(uri);
-        using var domain = Domains.Find(connection, name);
-        if (domain is not null)
+        removed = removed with { Uri = uri };
+        using (var connection = ConnectTo(uri))
+        using (var domain = Domains.Find(connection, name))
         {
-            if (domain.IsActive)
+            if (domain is not null)
             {
-                CrashPoint.Reach(CrashPoint.StopDomain);
-                domain.Destroy();
+                if (domain.IsActive)
+                {
+                    removed = removed with { Stop = await StopAsync(domain, name, stopTimeout, force: true, cancellationToken).ConfigureAwait(false) };
+                }
+                CrashPoint.Reach(CrashPoint.UndefineDomain);
+                domain.Undefine();
             }
-            CrashPoint.Reach(CrashPoint.UndefineDomain);
-            domain.Undefine();
-            _logger.LogInformation("Undefined the domain of '{Guest}', no longer declared", name);
         }
         if (SshTarget.FromLibvirtUri(uri) is { } target)
         {
@@ -657,6 +798,7 @@ public sealed class GuestHost
         }
         CrashPoint.Reach(CrashPoint.DeleteState);
         new GuestStateDirectory(Paths, name).Delete();
+        return removed;
     }
 
     // The guest's domain, on the host of uri, started once that host's store is known to be protected.
@@ -740,9 +882,20 @@ public sealed class GuestHost
         return Resynced(updated, before, guest.StorePath);
     }
 
+    // Whether two descriptions of a domain say the same, whatever the order of their elements, and but for the <resource>
+    // partition libvirt adds to a domain's definition when it starts it, which Miniguest never sets (and a definition
+    // made again leaves out).
+    private static bool SameDefinition(string xml, string other)
+    {
+        static List<string> Elements(string xml) =>
+            [.. System.Xml.Linq.XElement.Parse(xml).Elements().Where(element => element.Name != "resource")
+                .Select(element => element.ToString()).Order(StringComparer.Ordinal)];
+        return xml == other || Elements(xml).SequenceEqual(Elements(other), StringComparer.Ordinal);
+    }
+
     // What became of a domain defined again from the description before, now on the generation of installedStorePath.
     private DomainResync Resynced(Domain updated, string before, string? installedStorePath) =>
-        new(updated.GetXml(DomainXmlFlags.Inactive) == before ? ResyncOutcome.Unchanged : ResyncOutcome.Updated,
+        new(SameDefinition(updated.GetXml(DomainXmlFlags.Inactive), before) ? ResyncOutcome.Unchanged : ResyncOutcome.Updated,
             Domains.Status(updated, installedStorePath) == GuestStatus.Outdated);
 
     // The guest's domain defined on this host, with the generations it needs rooted (GuestRoots): first the one it runs,

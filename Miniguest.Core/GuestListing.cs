@@ -65,7 +65,9 @@ public sealed record GuestListing
     /// <summary>The generation its running domain was started on; <see langword="null"/> when it does not run.</summary>
     public int? RunningGeneration { get; init; }
 
-    /// <summary>Whether its domain starts with the host; <see langword="null"/> without a domain of its own.</summary>
+    /// <summary>Whether it starts with the host: its domain's libvirt autostart, or, for a guest its NixOS host declares
+    /// with <c>autostart</c>, the host's <c>apply</c>, which starts it in libvirt's place; <see langword="null"/> without a
+    /// domain of its own.</summary>
     public bool? Autostart { get; init; }
 
     /// <summary>What keeps it from writing to the host's store, where the listing assessed it.</summary>
@@ -240,7 +242,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         {
             Running = domain.IsActive,
             RunningGeneration = domain.IsActive ? domain.Metadata?.Generation : null,
-            Autostart = domain.Autostart,
+            Autostart = domain.Autostart || (guest.Declarative && File.Exists(store.Paths.DeclaredAutostartFile(guest.Name))),
             StoreProtection = domain.Protection,
             Addresses = domain.IsActive ? domain.Addresses ?? [] : null,
             Interfaces = domain.Interfaces,

@@ -19,6 +19,13 @@ public sealed class GuestStateDirectory(MiniguestPaths paths, string name)
         directory.WriteFile(Path.GetFileName(file), text, FileMode);
     }
 
+    /// <summary>Deletes one of the guest's state files (a file name in <see cref="MiniguestPaths"/>), if it is there.</summary>
+    public void DeleteFile(string file)
+    {
+        using var directory = DirectoryHandle.TryOpen(paths.GuestState(name));
+        directory?.Delete(Path.GetFileName(file));
+    }
+
     /// <summary>The UUID of the domain Miniguest recorded when it defined the guest's, if any.</summary>
     public Guid? RecordedDomainUuid()
     {

@@ -73,6 +73,10 @@ public sealed record MiniguestPaths
     /// <summary>The UUID of the domain Miniguest defined for the guest.</summary>
     public string DomainUuidFile(string name) => Path.Combine(GuestState(name), "domain-uuid");
 
+    /// <summary>Present when the NixOS host that declares the guest starts it with the host itself (<c>apply</c> does, on
+    /// this host, in place of libvirt's autostart).</summary>
+    public string DeclaredAutostartFile(string name) => Path.Combine(GuestState(name), "declared-autostart");
+
     /// <summary>The directory of the garbage-collector roots of the generations the guest's domain needs
     /// (<see cref="GuestRoots"/>): links into the store that Nix registers as indirect roots.</summary>
     public string GenerationRoots(string name) => Path.Combine(GuestState(name), "gcroots");

@@ -14,11 +14,12 @@ internal static class TestGuestFlake
     /// <summary>The flake reference of the staged test guest.</summary>
     public static string Reference => "path:" + StagedDirectory.Value;
 
-    /// <summary>Builds one of the test guest's variants (vm, vm-virtiofs, container) and reads its output.</summary>
-    public static async Task<GuestSystem> BuildAsync(string variant)
+    /// <summary>Builds one of the test guest's variants (vm, vm-virtiofs, container) and reads its output; from a copy
+    /// made by <see cref="CopyForEditing"/> where <paramref name="copy"/> names one.</summary>
+    public static async Task<GuestSystem> BuildAsync(string variant, string? copy = null)
     {
         var built = await IntegrationEnvironment.Nix
-            .BuildAsync($"{Reference}#nixosConfigurations.{variant}.config.system.build.miniguest")
+            .BuildAsync($"{(copy is null ? Reference : "path:" + copy)}#nixosConfigurations.{variant}.config.system.build.miniguest")
             .ConfigureAwait(false);
         return GuestSystem.Load(built.Single().Out);
     }

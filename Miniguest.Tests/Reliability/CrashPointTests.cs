@@ -89,12 +89,16 @@ public sealed class CrashPointTests
             host.Ok("create", name, "--virt-type", "qemu", "--memory", "64");
             return ["autostart", name, "on"];
         }, (host, name) => Assert.That(Domain(host, name, domain => domain.Autostart), Is.True, "autostart on")),
-        new("apply", (host, name) => ["apply", "--manifest", Declare(host, name, declared: true)],
-            (host, name) => Assert.That(Domain(host, name, domain => domain.Autostart), Is.True, "defined, autostart on")),
+        new("apply", (host, name) => ["apply", "--manifest", Declare(host, name, declared: true)], (host, name) =>
+        {
+            Assert.That(Domain(host, name, domain => domain.IsActive), Is.True, "defined and started by apply");
+            Assert.That(Domain(host, name, domain => domain.Autostart), Is.False, "apply starts it, not libvirtd");
+        }),
         new("apply (pruning)", (host, name) =>
         {
             host.Ok("apply", "--manifest", Declare(host, name, declared: true));
-            return ["apply", "--manifest", Declare(host, name, declared: false)];
+            // The test guest ignores the power button: forced off after a second.
+            return ["apply", "--manifest", Declare(host, name, declared: false), "--stop-timeout", "1"];
         }, (host, name) => Assert.That(Domain(host, name, domain => domain.IsActive), Is.Null, "undefined")),
     ];
 
@@ -225,15 +229,16 @@ public sealed class CrashPointTests
         return steps;
     }
 
-    // A guest declared by a NixOS host (a link straight into the store) and the manifest that declares it, or that no
-    // longer does.
+    // A guest declared by a NixOS host (a link straight into the store, its domain made for software emulation, which
+    // apply keeps) and the manifest that declares it, started with the host, or that no longer does.
     private static string Declare(MiniguestHost host, string name, bool declared)
     {
         if (!File.Exists(host.Paths.Link(name)) && !Directory.Exists(host.Paths.Link(name)))
         {
-            var built = TestGuestFlake.BuildAsync("vm").GetAwaiter().GetResult();
+            var built = TestGuestFlake.BuildAsync("vm-idle").GetAwaiter().GetResult();
             Directory.CreateDirectory(host.Paths.Guests);
             File.CreateSymbolicLink(host.Paths.Link(name), built.Directory);
+            host.Ok("create", name, "--virt-type", "qemu", "--memory", "64");
         }
         var manifest = Path.Combine(host.Root, declared ? "declared.json" : "none.json");
         File.WriteAllText(manifest, declared

@@ -136,6 +136,8 @@
         vm-idle = build { variant = "vm-idle"; guestType = "qemu"; fsType = "9p"; };
         vm-virtiofs-idle = build { variant = "vm-virtiofs-idle"; guestType = "qemu"; fsType = "virtiofs"; };
         container-idle = build { variant = "container-idle"; guestType = "lxc"; };
+        # Idle with a data share, where a clean shutdown leaves its mark (see guest-init.sh).
+        container-state-idle = build { variant = "container-state-idle"; guestType = "lxc"; shares = dataShare; };
       };
 
       # Build outputs whose links lead out of the store, to host files a guest must never get, or that choose a host

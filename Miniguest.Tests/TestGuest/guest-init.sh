@@ -7,7 +7,9 @@
 # serves a page naming itself over HTTP until it is stopped. (Only the server variants: a container that an admin let
 # share the host's network namespace must never touch the host's interfaces.)
 # An idle variant waits until it is stopped; a VM's first touches 48 MiB and frees it again, memory that free page
-# reporting can give back to the host.
+# reporting can give back to the host. One with a data share takes two seconds to shut down when asked, as a real guest
+# saving its state does, and then leaves /shut-down in the share: the mark of a clean shutdown, which a guest pulled off
+# never leaves.
 # Each report line goes to the console and to /miniguest-test-report: a container's root is the host's to read, and a
 # container can finish before a console is attached to it (libvirt-LXC cannot start one paused).
 bb=@busybox@/bin/busybox
@@ -38,6 +40,12 @@ if [ -n "$data" ]; then
   $bb sync
   say "boots=$boots"
 fi
+shut_down() {
+  if [ -n "$data" ]; then
+    $bb sleep 2
+    echo clean >"$data/shut-down"
+  fi
+}
 # The security tests play a hostile guest: a script they put in the container's root runs as its root, beside the rest.
 if [ -e /miniguest-test-attack ]; then
   say "attacking"
@@ -74,7 +82,15 @@ if [ "@idle@" = yes ]; then
   say "idle"
 fi
 if [ -e /miniguest-test-wait ] || [ "@idle@" = yes ]; then
-  trap 'say "shutdown requested"; $bb sync; exit 0' TERM INT
+  trap 'say "shutdown requested"; shut_down; $bb sync; exit 0' TERM INT
+  # A container is asked to shut down on /run/initctl, as libvirt-LXC asks by default and systemd (a NixOS guest's init)
+  # answers: a request there is passed on to the trap above.
+  case "@variant@" in
+    container*)
+      $bb mkdir -p /run && $bb mkfifo -m 600 /run/initctl &&
+        (while :; do $bb dd if=/run/initctl of=/dev/null bs=384 count=1 2>/dev/null && $bb kill -TERM 1; done) &
+      ;;
+  esac
   say "waiting for shutdown"
   while :; do $bb sleep 1 & wait $!; done
 fi

@@ -450,11 +450,13 @@ public sealed class RemoteGuestTests : HostFixture
         Host.Ok("apply", "--manifest", manifest);
         var profileAgain = Remote.Exec("readlink", $"{Profiles}/{name}").Out.Trim();
         File.WriteAllText(manifest, """{"version":1,"guests":{}}""");
-        Host.Ok("apply", "--manifest", manifest);
+        // Started there by apply; the test guest ignores the power button: forced off after a second.
+        Host.Ok("apply", "--manifest", manifest, "--stop-timeout", "1");
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(info, Does.Match(@"Autostart:\s+enable").And.Match(@"Max memory:\s+196608 KiB"), "defined there with its settings");
+            Assert.That(info, Does.Match(@"State:\s+running"), "started there by apply");
             Assert.That(Remote.StorePathValid(storePath), Is.True, "its closure is there");
             Assert.That(profile, Is.EqualTo($"{name}-1-link"));
             Assert.That(profileAgain, Is.EqualTo(profile), "applied again, nothing new there");
