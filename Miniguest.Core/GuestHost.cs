@@ -509,13 +509,14 @@ public sealed class GuestHost
     /// <exception cref="GuestStopTimeoutException">It did not shut down in time, and <paramref name="force"/> was not given.</exception>
     public async Task<StopOutcome> StopAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default)
     {
-        using var domain = OpenDomain(name);
+        var uri = DomainUri(name);
+        using var domain = OpenDomain(name, uri);
         if (!domain.IsActive)
         {
-            _roots.Drop(name, GuestRoots.Booted);
+            await DropBootedAsync(uri, name, cancellationToken).ConfigureAwait(false);
             return StopOutcome.NotRunning;
         }
-        return await StopAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
+        return await StopAsync(uri, domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Shuts the guest down (as <see cref="StopAsync(string, TimeSpan, bool, CancellationToken)"/>) if it runs,
@@ -526,7 +527,7 @@ public sealed class GuestHost
         using var domain = OpenDomain(name, uri);
         if (domain.IsActive)
         {
-            await StopAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
+            await StopAsync(uri, domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
         }
         await StartCheckedAsync(uri, name, domain, paused: false, cancellationToken).ConfigureAwait(false);
     }
@@ -722,7 +723,7 @@ public sealed class GuestHost
                 {
                     if (restart)
                     {
-                        var stopped = await StopAsync(domain, guest.Name, options.StopTimeout, force: true, cancellationToken).ConfigureAwait(false);
+                        var stopped = await StopAsync(uri, domain, guest.Name, options.StopTimeout, force: true, cancellationToken).ConfigureAwait(false);
                         await StartCheckedAsync(uri, guest.Name, domain, paused: false, cancellationToken).ConfigureAwait(false);
                         return applied with { Run = AppliedRun.Restarted, Stop = stopped };
                     }
@@ -786,7 +787,7 @@ public sealed class GuestHost
             {
                 if (domain.IsActive)
                 {
-                    removed = removed with { Stop = await StopAsync(domain, name, stopTimeout, force: true, cancellationToken).ConfigureAwait(false) };
+                    removed = removed with { Stop = await StopAsync(uri, domain, name, stopTimeout, force: true, cancellationToken).ConfigureAwait(false) };
                 }
                 CrashPoint.Reach(CrashPoint.UndefineDomain);
                 domain.Undefine();
@@ -819,12 +820,24 @@ public sealed class GuestHost
         domain.Start(paused ? DomainCreateFlags.Paused : DomainCreateFlags.None);
     }
 
-    // The guest's domain stopped, and the root of the generation it ran dropped.
-    private async Task<StopOutcome> StopAsync(Domain domain, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    // The guest's domain, on the host of uri, stopped, and the root of the generation it ran dropped there.
+    private async Task<StopOutcome> StopAsync(string uri, Domain domain, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
         var outcome = await ShutDownAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
-        _roots.Drop(name, GuestRoots.Booted);
+        await DropBootedAsync(uri, name, cancellationToken).ConfigureAwait(false);
         return outcome;
+    }
+
+    private async Task DropBootedAsync(string uri, string name, CancellationToken cancellationToken)
+    {
+        if (SshTarget.FromLibvirtUri(uri) is not null)
+        {
+            await _remoteDomains.DropBootedAsync(name, uri, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _roots.Drop(name, GuestRoots.Booted);
+        }
     }
 
     private static async Task<StopOutcome> ShutDownAsync(Domain domain, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
