@@ -89,7 +89,7 @@ public sealed class NixLibTests
         var options = await NixLib.EvalAsync("lib.shareMountOptions { fsType = \"9p\"; }");
         Assert.That(Strings(options), Is.EqualTo(new[]
         {
-            "trans=virtio", "version=9p2000.L", "msize=65536", "cache=loose",
+            "trans=virtio", "version=9p2000.L", "msize=262144", "cache=loose",
             "x-systemd.requires=modprobe@9pnet_virtio.service", "x-systemd.after=systemd-modules-load.service", "ro",
         }));
     }
@@ -97,8 +97,8 @@ public sealed class NixLibTests
     [Test]
     public async Task A_9p_share_takes_the_msize_and_cache_it_is_given()
     {
-        var options = Strings(await NixLib.EvalAsync("lib.shareMountOptions { fsType = \"9p\"; msize = 262144; cache = \"none\"; }"));
-        Assert.That(options, Does.Contain("msize=262144").And.Contain("cache=none").And.Not.Contain("cache=loose"));
+        var options = Strings(await NixLib.EvalAsync("lib.shareMountOptions { fsType = \"9p\"; msize = 131072; cache = \"none\"; }"));
+        Assert.That(options, Does.Contain("msize=131072").And.Contain("cache=none").And.Not.Contain("cache=loose"));
     }
 
     [Test]

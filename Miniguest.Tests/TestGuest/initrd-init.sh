@@ -1,6 +1,8 @@
 #!/bin/busybox sh
 # Stage 1 of the test guest: modules, then the nix-store and boot shares read-only over a tmpfs root and
 # the data shares writable, then the init= of the kernel command line. Any failure powers the guest off so that no test hangs.
+# The 9p shares' message size is 65536 unless the kernel line says `miniguest.msize=N` (bench/msize), or
+# `miniguest.msize=default` for none at all, the kernel's own.
 /bin/busybox mkdir -p /proc /sys /dev /sysroot
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -13,16 +15,20 @@ for module in $(cat /lib/modules/load-order); do
   insmod "/lib/modules/$module.ko" || fail "insmod $module"
 done
 
-init=
+init= msize=65536
 for arg in $(cat /proc/cmdline); do
-  case "$arg" in init=*) init="${arg#init=}" ;; esac
+  case "$arg" in
+    init=*) init="${arg#init=}" ;;
+    miniguest.msize=default) msize= ;;
+    miniguest.msize=*) msize=${arg#miniguest.msize=} ;;
+  esac
 done
 [ -n "$init" ] || fail "no init= on the kernel command line"
 
 mount -t tmpfs -o mode=755 root /sysroot || fail "tmpfs root"
 mkdir -p /sysroot/nix/store /sysroot/boot /sysroot/proc /sysroot/sys /sysroot/dev /sysroot/tmp
 case "@fsType@" in
-  9p) share() { mount -t 9p -o trans=virtio,version=9p2000.L,msize=65536,cache=loose,ro "$1" "$2"; } ;;
+  9p) share() { mount -t 9p -o trans=virtio,version=9p2000.L,${msize:+msize=$msize,}cache=loose,ro "$1" "$2"; } ;;
   virtiofs) share() { mount -t virtiofs -o ro "$1" "$2"; } ;;
 esac
 share nix-store /sysroot/nix/store || fail "mount of the nix-store share"
@@ -31,7 +37,7 @@ for data in @shares@; do
   tag=${data%%:*} where=${data#*:}
   mkdir -p "/sysroot$where"
   case "@fsType@" in
-    9p) mount -t 9p -o trans=virtio,version=9p2000.L,msize=65536,cache=mmap "$tag" "/sysroot$where" ;;
+    9p) mount -t 9p -o trans=virtio,version=9p2000.L,${msize:+msize=$msize,}cache=mmap "$tag" "/sysroot$where" ;;
     virtiofs) mount -t virtiofs "$tag" "/sysroot$where" ;;
   esac || fail "mount of the $tag share"
 done
