@@ -55,7 +55,7 @@
         mkdir -p root/bin root/lib/modules
         cp ${busyboxBin} root/bin/busybox
         cp ${./inputs/modules}/* root/lib/modules/
-        cp ${script "initrd-init" ./initrd-init.sh { inherit fsType; shares = shareMounts shares; }} root/init
+        cp ${script "initrd-init" ./initrd-init.sh { inherit fsType; shares = shareMounts shares; msize = toString miniguest.defaults.msize; }} root/init
         cd root
         find . | cpio -o -H newc -R 0:0 2>/dev/null | gzip -9 > "$out"
       '';

@@ -1,8 +1,8 @@
 #!/bin/busybox sh
 # Stage 1 of the test guest: modules, then the nix-store and boot shares read-only over a tmpfs root and
 # the data shares writable, then the init= of the kernel command line. Any failure powers the guest off so that no test hangs.
-# The 9p shares' message size is 65536 unless the kernel line says `miniguest.msize=N` (bench/msize), or
-# `miniguest.msize=default` for none at all, the kernel's own.
+# The 9p shares' message size is the guest module's default unless the kernel line says `miniguest.msize=N`
+# (bench/msize), or `miniguest.msize=default` for none at all, the kernel's own.
 /bin/busybox mkdir -p /proc /sys /dev /sysroot
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -15,7 +15,7 @@ for module in $(cat /lib/modules/load-order); do
   insmod "/lib/modules/$module.ko" || fail "insmod $module"
 done
 
-init= msize=65536
+init= msize=@msize@
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     init=*) init="${arg#init=}" ;;
