@@ -1,7 +1,8 @@
 #!@busybox@/bin/busybox sh
 # The test guest's system init: announces itself on the console, tries as root to write to the
 # host's store (remounting it read-write first, as an attacker would), reports, and powers off.
-# A container whose root holds /miniguest-test-wait instead waits until it is asked to shut down; one whose root holds
+# A container whose root holds /miniguest-test-wait instead waits until it is asked to shut down (/miniguest-test-deaf
+# too: it then has no initctl pipe, as an init that ignores the request); one whose root holds
 # /miniguest-test-attack runs it; one whose root holds /miniguest-test-echo echoes its console's bytes.
 # A server variant serves instead of powering off: it asks for an address by DHCP on its interface, says it, and
 # serves a page naming itself over HTTP until it is stopped. (Only the server variants: a container that an admin let
@@ -84,11 +85,14 @@ fi
 if [ -e /miniguest-test-wait ] || [ "@idle@" = yes ]; then
   trap 'say "shutdown requested"; shut_down; $bb sync; exit 0' TERM INT
   # A container is asked to shut down on /run/initctl, as libvirt-LXC asks by default and systemd (a NixOS guest's init)
-  # answers: a request there is passed on to the trap above.
+  # answers: a request there is passed on to the trap above. One whose root holds /miniguest-test-deaf has no such pipe,
+  # as an init that ignores the request.
   case "@variant@" in
     container*)
-      $bb mkdir -p /run && $bb mkfifo -m 600 /run/initctl &&
-        (while :; do $bb dd if=/run/initctl of=/dev/null bs=384 count=1 2>/dev/null && $bb kill -TERM 1; done) &
+      if [ ! -e /miniguest-test-deaf ]; then
+        $bb mkdir -p /run && $bb mkfifo -m 600 /run/initctl &&
+          (while :; do $bb dd if=/run/initctl of=/dev/null bs=384 count=1 2>/dev/null && $bb kill -TERM 1; done) &
+      fi
       ;;
   esac
   say "waiting for shutdown"

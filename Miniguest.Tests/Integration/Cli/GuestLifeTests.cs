@@ -73,10 +73,11 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         Host.Ok("install", "-n", name, $"path:{Flake}#container");
         Host.Ok("create", name);
         File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
+        // Its init then has no initctl pipe: it ignores the shutdown request, and --force pulls the plug.
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-deaf"), "");
 
         var started = Host.Ok("start", name);
         var again = Host.Ok("start", name);
-        // The test guest's init is a shell without initctl: it ignores the shutdown request, and --force pulls the plug.
         var stopped = Host.Ok("stop", name, "--force", "--timeout", "2");
         var stoppedAgain = Host.Ok("stop", name);
 
