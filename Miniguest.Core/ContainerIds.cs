@@ -1,5 +1,4 @@
 using System.Globalization;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 

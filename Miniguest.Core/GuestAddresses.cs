@@ -1,5 +1,4 @@
 using Miniguest.Libvirt;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Miniguest.Libvirt;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 

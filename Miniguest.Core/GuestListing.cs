@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Miniguest.Libvirt;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 

@@ -22,7 +22,7 @@ public sealed partial record GuestShare(string Tag, string MountPoint, string? S
     /// <exception cref="FormatException">One of them is not so.</exception>
     public static GuestShare Create(string? tag, string? mountPoint, string? source, bool readOnly)
     {
-        if (tag is null || !TagPattern().IsMatch(tag) || tag is Libvirt.Guests.DomainXml.StoreTag or Libvirt.Guests.DomainXml.BootTag)
+        if (tag is null || !TagPattern().IsMatch(tag) || tag is DomainXml.StoreTag or DomainXml.BootTag)
         {
             throw new FormatException($"'{tag}' is not a share tag (1 to 31 letters, digits, _ and -; not nix-store or boot)");
         }

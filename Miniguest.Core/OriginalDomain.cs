@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 

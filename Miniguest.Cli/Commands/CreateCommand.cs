@@ -1,7 +1,6 @@
 using System.CommandLine;
-using Miniguest.Core;
 using Microsoft.Extensions.Logging;
-using Miniguest.Libvirt.Guests;
+using Miniguest.Core;
 
 namespace Miniguest.Cli.Commands;
 

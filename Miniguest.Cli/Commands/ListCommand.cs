@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Miniguest.Core;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Cli.Commands;
 

@@ -1,6 +1,5 @@
 using System.Xml.Linq;
 using Miniguest.Libvirt;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Miniguest.Libvirt;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 

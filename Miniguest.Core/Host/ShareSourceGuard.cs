@@ -1,4 +1,3 @@
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Miniguest.Libvirt;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Core;
 

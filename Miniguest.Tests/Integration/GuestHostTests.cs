@@ -1,7 +1,6 @@
 using System.Xml.Linq;
 using Miniguest.Core;
 using Miniguest.Libvirt;
-using Miniguest.Libvirt.Guests;
 using Miniguest.Tests.Integration.Cli;
 
 namespace Miniguest.Tests.Integration;

@@ -1,5 +1,5 @@
+using Miniguest.Core;
 using Miniguest.Libvirt;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Tests.Integration;
 

@@ -1,6 +1,5 @@
-using Miniguest.Core;
 using System.Diagnostics;
-using Miniguest.Libvirt.Guests;
+using Miniguest.Core;
 
 namespace Miniguest.Tests.Integration;
 

@@ -1,6 +1,6 @@
 using System.Xml.Linq;
+using Miniguest.Core;
 using Miniguest.Libvirt;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Tests.Libvirt;
 

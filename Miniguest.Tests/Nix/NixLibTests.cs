@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Miniguest.Core;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Tests.Nix;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Miniguest.Core;
 using Miniguest.Libvirt;
-using Miniguest.Libvirt.Guests;
 using Miniguest.Tests.Integration.Cli;
 
 namespace Miniguest.Tests.Integration.Reliability;

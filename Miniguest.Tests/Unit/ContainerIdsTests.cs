@@ -1,5 +1,4 @@
 using Miniguest.Core;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Tests.Unit;
 

@@ -1,6 +1,5 @@
 using System.Runtime.Versioning;
 using Miniguest.Core;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Tests.Unit;
 

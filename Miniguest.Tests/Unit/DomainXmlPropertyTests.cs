@@ -1,5 +1,5 @@
 using CsCheck;
-using Miniguest.Libvirt.Guests;
+using Miniguest.Core;
 
 namespace Miniguest.Tests.Unit;
 

@@ -1,5 +1,5 @@
 using System.Xml.Linq;
-using Miniguest.Libvirt.Guests;
+using Miniguest.Core;
 
 namespace Miniguest.Tests.Unit;
 

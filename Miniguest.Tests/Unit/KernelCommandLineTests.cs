@@ -1,4 +1,4 @@
-using Miniguest.Libvirt.Guests;
+using Miniguest.Core;
 
 namespace Miniguest.Tests.Unit;
 

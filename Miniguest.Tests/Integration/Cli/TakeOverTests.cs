@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Miniguest.Core;
 using Miniguest.Libvirt;
-using Miniguest.Libvirt.Guests;
 
 namespace Miniguest.Tests.Integration.Cli;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Xml.Linq;
+using Miniguest.Libvirt;
 
-namespace Miniguest.Libvirt.Guests;
+namespace Miniguest.Core;
 
 /// <summary>Writes the libvirt XML of Miniguest's domains and reads it back.</summary>
 public static class DomainXml

@@ -1,4 +1,4 @@
-namespace Miniguest.Libvirt.Guests;
+namespace Miniguest.Core;
 
 /// <summary>A VM that boots a guest's kernel and initrd directly and mounts the host's store and the
 /// guest's <c>boot</c> directory as shares tagged <c>nix-store</c> and <c>boot</c>.</summary>

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Runtime.CompilerServices;
 
-namespace Miniguest.Libvirt.Guests;
+namespace Miniguest.Core;
 
 /// <summary>An immutable list equal to another with the same items in the same order, so that the domain records
 /// that hold one (a VM's interfaces, say) compare by value as their other members do.</summary>

@@ -1,4 +1,4 @@
-namespace Miniguest.Libvirt.Guests;
+namespace Miniguest.Core;
 
 /// <summary>Builds a guest's kernel command line from the parameters its system asks for.</summary>
 public static class KernelCommandLine

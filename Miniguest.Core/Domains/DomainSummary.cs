@@ -1,7 +1,7 @@
 using System.Xml;
 using System.Xml.Linq;
 
-namespace Miniguest.Libvirt.Guests;
+namespace Miniguest.Core;
 
 /// <summary>What a survey of guests needs from any domain's XML: Miniguest's metadata, and the interfaces this model
 /// knows. Read in one pass that builds only those elements, not the whole document: a listing reads one of these for

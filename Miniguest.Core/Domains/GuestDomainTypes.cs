@@ -1,4 +1,4 @@
-namespace Miniguest.Libvirt.Guests;
+namespace Miniguest.Core;
 
 /// <summary>How QEMU runs a VM: with hardware virtualisation, or emulated in software.</summary>
 public enum VirtType

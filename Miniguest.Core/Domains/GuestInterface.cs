@@ -1,4 +1,4 @@
-namespace Miniguest.Libvirt.Guests;
+namespace Miniguest.Core;
 
 /// <summary>What a guest's network interface is plugged into.</summary>
 public enum AttachmentType

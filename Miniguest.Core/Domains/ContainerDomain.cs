@@ -1,4 +1,4 @@
-namespace Miniguest.Libvirt.Guests;
+namespace Miniguest.Core;
 
 /// <summary>A libvirt-LXC container whose root is a per-guest directory, with the host's Nix store and the
 /// guest's <c>boot</c> directory bound read-only, running the guest's init.</summary>
