@@ -9,7 +9,7 @@ namespace Miniguest.Core;
 /// <param name="Metadata">Miniguest's metadata; <see langword="null"/> when the domain has none, which means Miniguest
 /// did not define it and must not touch it.</param>
 /// <param name="Interfaces">The network interfaces on a libvirt network or a host bridge, in order.</param>
-public sealed record DomainSummary(GuestMetadata? Metadata, ValueList<GuestInterface> Interfaces)
+internal sealed record DomainSummary(GuestMetadata? Metadata, ValueList<GuestInterface> Interfaces)
 {
     private static readonly XmlReaderSettings Settings = new()
     {

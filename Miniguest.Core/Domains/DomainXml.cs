@@ -5,7 +5,7 @@ using Miniguest.Libvirt;
 namespace Miniguest.Core;
 
 /// <summary>Writes the libvirt XML of Miniguest's domains and reads it back.</summary>
-public static class DomainXml
+internal static class DomainXml
 {
     private static readonly XNamespace Ns = GuestMetadata.Namespace;
 

@@ -1,7 +1,7 @@
 namespace Miniguest.Core;
 
 /// <summary>Builds a guest's kernel command line from the parameters its system asks for.</summary>
-public static class KernelCommandLine
+internal static class KernelCommandLine
 {
     /// <summary>The console every Miniguest VM's serial port is read from.</summary>
     public const string SerialConsole = "console=ttyS0";
