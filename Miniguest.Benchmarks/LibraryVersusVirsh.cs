@@ -26,6 +26,15 @@ public class LibraryVersusVirsh
     private Connection _connection = null!;
     private string? _virshCycleFile;
 
+    // Where libvirt is, as the miniguest command finds it: MINIGUEST_LIBVIRT_LIBRARY, on hosts whose loader would not.
+    static LibraryVersusVirsh()
+    {
+        if (Environment.GetEnvironmentVariable("MINIGUEST_LIBVIRT_LIBRARY") is { Length: > 0 } library)
+        {
+            LibvirtLibrary.Path = library;
+        }
+    }
+
     /// <summary>A minimal QEMU domain: defining it checks the XML and the emulator, not any disk or kernel.</summary>
     private static string DomainXml(string name) =>
         $"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>"

@@ -5,6 +5,7 @@ using Miniguest.Libvirt;
 
 // miniguest reports libvirt's errors itself, one line each: libxml2's own warnings beside them would only confuse.
 LibvirtLibrary.SilenceXmlErrors = true;
+LibvirtLocation.ApplyEnvironment();
 
 var parse = MiniguestCommand.Create().Parse(args);
 if (parse.Action is ParseErrorAction)

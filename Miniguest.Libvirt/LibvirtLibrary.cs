@@ -7,20 +7,15 @@ namespace Miniguest.Libvirt;
 /// event loop started, by <see cref="Load"/>, which opening a connection calls.</summary>
 public static unsafe class LibvirtLibrary
 {
-    /// <summary>The environment variable that, when set, names the libvirt library to load.</summary>
-    public const string PathVariable = "MINIGUEST_LIBVIRT_LIBRARY";
-
     private static readonly Lock Gate = new();
-    private static string? _path = Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } fromEnvironment
-        ? fromEnvironment
-        : null;
+    private static string? _path;
     private static nint _library;
     private static volatile bool _loaded;
 
     /// <summary>
     /// The full path of <c>libvirt.so.0</c> for hosts that keep it outside the loader's search path (NixOS
-    /// has no <c>/usr/lib</c>). <see langword="null"/> uses the loader's search. Defaults to
-    /// <see cref="PathVariable"/>; set it before the first connection is opened.
+    /// has no <c>/usr/lib</c>). <see langword="null"/>, the default, uses the loader's search. Set it before the first
+    /// connection is opened.
     /// </summary>
     /// <exception cref="InvalidOperationException">libvirt is already loaded.</exception>
     public static string? Path

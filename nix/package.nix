@@ -44,7 +44,7 @@ buildDotnetModule {
   dotnetFlags = [ "-p:PublishAot=false" "-p:TreatWarningsAsErrors=false" ];
 
   # libvirt is loaded at run time by path (NixOS has no /usr/lib for the loader to search); the
-  # variable is Miniguest.Libvirt's LibvirtLibrary.PathVariable. nix comes after the PATH the user
+  # command reads the variable (Miniguest.Cli's LibvirtLocation). nix comes after the PATH the user
   # already has, so that the host's own nix (and its configuration) is the one used when there is one.
   makeWrapperArgs = [
     "--set-default" "MINIGUEST_LIBVIRT_LIBRARY" "${lib.getLib libvirt}/lib/libvirt.so.0"

@@ -79,7 +79,7 @@ public sealed class PackageConsumerTests
             Does.Contain("M:Miniguest.Libvirt.Connection.Open(System.String)"));
         using var readme = new StreamReader(archive.GetEntry("README.md")!.Open());
         Assert.That(readme.ReadToEnd(), Does.Contain("Connection.Open(\"test:///default\")")
-            .And.Contain("ListAllDomains").And.Contain(LibvirtLibrary.PathVariable));
+            .And.Contain("ListAllDomains").And.Contain("LibvirtLibrary.Path =").And.Not.Contain("MINIGUEST_"));
     }
 
     [Test]
