@@ -41,12 +41,6 @@ internal sealed class CliContext : IDisposable
     /// <summary>The door to everything a command does to a guest.</summary>
     public GuestHost Host { get; }
 
-    public MiniguestPaths Paths => Host.Paths;
-
-    public GuestStore Store => Host.Store;
-
-    public GuestDomains Domains => Host.Domains;
-
     public TextWriter Out => Console.Out;
 
     /// <summary>Says what a command did (<c>started 'web'</c>), unless <c>-q</c> asked for silence; what a command is
