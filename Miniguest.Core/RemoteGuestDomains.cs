@@ -39,7 +39,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
             var remote = new RemoteTarget(target, session, logger);
             await remote.PrepareAsync(name, definition.Config.GuestType, definition.Uuid, SshTarget.UriOnTarget(uri), ids,
                 definition.OwnShareTags, cancellationToken).ConfigureAwait(false);
-            // The generations the domain needs rooted there, as here (GuestHost.DefineHereAsync): the one it runs, where it
+            // The generations the domain needs rooted there, as here (Define.HereAsync): the one it runs, where it
             // runs, which the new definition may leave; and the one it is defined on, made before the definition names it.
             using (var existing = domains.Find(connection, name))
             {
