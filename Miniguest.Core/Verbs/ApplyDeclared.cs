@@ -52,7 +52,7 @@ internal static class ApplyDeclared
         if (site.Target is { } target)
         {
             await host.Installer.PlaceRemoteAsync(guest, target, host.Logger, cancellationToken).ConfigureAwait(false);
-            domain = (await host.RemoteDomains.DefineAsync(guest.Name, site.Uri, options, cancellationToken).ConfigureAwait(false)).Domain;
+            domain = (await host.RemoteDomains.DefineAsync(guest.Name, site, options, cancellationToken).ConfigureAwait(false)).Domain;
         }
         else
         {

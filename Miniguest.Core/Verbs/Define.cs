@@ -12,7 +12,7 @@ internal static class Define
     {
         if (host.Elsewhere(name) is { } site)
         {
-            return await host.RemoteDomains.BuildAsync(name, site.Uri, options, cancellationToken).ConfigureAwait(false);
+            return await host.RemoteDomains.BuildAsync(name, site, options, cancellationToken).ConfigureAwait(false);
         }
         var guest = host.Store.Get(name);
         using var connection = host.SiteOf(guest).Connect();
@@ -31,7 +31,7 @@ internal static class Define
         // Where it lives is asked again under its lock, where nothing else changes it.
         if (host.Elsewhere(name) is { } site)
         {
-            return await host.RemoteDomains.DefineAsync(name, site.Uri, options, cancellationToken).ConfigureAwait(false);
+            return await host.RemoteDomains.DefineAsync(name, site, options, cancellationToken).ConfigureAwait(false);
         }
         var guest = host.Store.Get(name);
         using var connection = host.SiteOf(guest).Connect();

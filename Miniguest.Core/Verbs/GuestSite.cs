@@ -16,6 +16,17 @@ internal sealed record GuestSite(string Uri, SshTarget? Target)
     public bool IsHere => Target is null;
 
     /// <summary>Opens the connection to the site's libvirtd.</summary>
-    /// <exception cref="RemoteHostException">Another host's daemon cannot be reached.</exception>
-    public Connection Connect() => IsHere ? Connection.Open(Uri) : RemoteGuestDomains.Connect(Uri);
+    /// <exception cref="RemoteHostException">Another host's daemon cannot be reached: what libvirt said, with the host's
+    /// name.</exception>
+    public Connection Connect()
+    {
+        try
+        {
+            return Connection.Open(Uri);
+        }
+        catch (ConnectionFailedException e) when (Target is not null)
+        {
+            throw new RemoteHostException(Target.Host, "its libvirt daemon cannot be reached: " + e.Message);
+        }
+    }
 }

@@ -48,7 +48,7 @@ internal static class Resync
             }
             before = existing.GetXml(DomainXmlFlags.Inactive);
         }
-        var defined = await host.RemoteDomains.DefineAsync(name, site.Uri, new DomainOptions(), cancellationToken).ConfigureAwait(false);
+        var defined = await host.RemoteDomains.DefineAsync(name, site, new DomainOptions(), cancellationToken).ConfigureAwait(false);
         using var updated = defined.Domain;
         return Resynced(host, updated, before, DomainXml.ReadMetadata(defined.Definition.Xml)?.StorePath);
     }

@@ -46,7 +46,7 @@ internal static class Start
     {
         if (!site.IsHere)
         {
-            await host.RemoteDomains.PrepareToStartAsync(name, site.Uri, domain, cancellationToken).ConfigureAwait(false);
+            await host.RemoteDomains.PrepareToStartAsync(name, site, domain, cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -33,7 +33,7 @@ internal static class Stop
     {
         if (!site.IsHere)
         {
-            await host.RemoteDomains.DropBootedAsync(name, site.Uri, cancellationToken).ConfigureAwait(false);
+            await host.RemoteDomains.DropBootedAsync(name, site, cancellationToken).ConfigureAwait(false);
         }
         else
         {
