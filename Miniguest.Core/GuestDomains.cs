@@ -145,7 +145,8 @@ public sealed class GuestDomains(MiniguestPaths paths)
 
     /// <summary>Defines <paramref name="definition"/>, built by <see cref="Build(Connection, Guest, DomainOptions, bool)"/> to be
     /// defined, as the guest's domain (or updates the one it has): a container's root made ready first, the domain's URI
-    /// and UUID recorded. The roots of the generations it needs are <see cref="GuestHost"/>'s, which defines it.</summary>
+    /// and UUID recorded. The roots of the generations it needs are made by <see cref="Core.Define.HereAsync"/>, which
+    /// defines it.</summary>
     internal Domain Define(Connection connection, Guest guest, GuestDomainDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(connection);

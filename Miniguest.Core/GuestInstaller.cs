@@ -24,8 +24,9 @@ public enum UpgradeOutcome
 }
 
 /// <summary>
-/// Installs, upgrades, rolls back and removes guests' profiles and links, for <see cref="GuestHost"/>, which holds
-/// the guest's lock and has cleared what a command cut short left (<see cref="RemoveLeftovers"/>) before it calls one.
+/// Installs, upgrades, rolls back and removes guests' profiles and links, for the verbs behind <see cref="GuestHost"/>,
+/// which hold the guest's lock and have cleared what a command cut short left (<see cref="RemoveLeftovers"/>) before they
+/// call one.
 /// One that fails part-way leaves the host as it was: builds are staged in a profile of their own and only become a
 /// generation of the guest's profile once they succeeded.
 /// </summary>

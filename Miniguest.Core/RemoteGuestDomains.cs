@@ -15,31 +15,31 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
     // The guest's files on its host: at that host's standard locations, where RemoteTarget puts them.
     private static readonly MiniguestPaths HostPaths = new();
 
-    /// <summary>The domain the guest on the host of <paramref name="uri"/> would have, without defining it.</summary>
-    public async Task<GuestDomainDefinition> BuildAsync(string name, string uri, DomainOptions options, CancellationToken cancellationToken)
+    /// <summary>The domain the guest on the host of <paramref name="site"/> would have, without defining it.</summary>
+    public async Task<GuestDomainDefinition> BuildAsync(string name, GuestSite site, DomainOptions options, CancellationToken cancellationToken)
     {
-        var (target, session) = Open(uri);
+        var (target, session) = Open(site);
         using (session)
         {
-            using var connection = Connect(uri);
+            using var connection = site.Connect();
             return await BuildAsync(name, target, session, connection, options, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Defines the guest's domain on its host, or updates the one it has there.</summary>
-    public async Task<DefinedDomain> DefineAsync(string name, string uri, DomainOptions options, CancellationToken cancellationToken)
+    public async Task<DefinedDomain> DefineAsync(string name, GuestSite site, DomainOptions options, CancellationToken cancellationToken)
     {
-        var (target, session) = Open(uri);
+        var (target, session) = Open(site);
         using (session)
         {
-            using var connection = Connect(uri);
+            using var connection = site.Connect();
             var definition = await BuildAsync(name, target, session, connection, options, cancellationToken).ConfigureAwait(false);
             var ids = definition.Config.GuestType == GuestType.Lxc ? DomainXml.ReadContainer(definition.Xml).UserNamespace : null;
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
             var remote = new RemoteTarget(target, session, logger);
-            await remote.PrepareAsync(name, definition.Config.GuestType, definition.Uuid, SshTarget.UriOnTarget(uri), ids,
+            await remote.PrepareAsync(name, definition.Config.GuestType, definition.Uuid, SshTarget.UriOnTarget(site.Uri), ids,
                 definition.OwnShareTags, cancellationToken).ConfigureAwait(false);
-            // The generations the domain needs rooted there, as here (GuestHost.DefineHereAsync): the one it runs, where it
+            // The generations the domain needs rooted there, as here (Define.HereAsync): the one it runs, where it
             // runs, which the new definition may leave; and the one it is defined on, made before the definition names it.
             using (var existing = domains.Find(connection, name))
             {
@@ -52,13 +52,13 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         }
     }
 
-    /// <summary>Makes <paramref name="domain"/>, of the guest on the host of <paramref name="uri"/>, ready to start: refuses
+    /// <summary>Makes <paramref name="domain"/>, of the guest on the host of <paramref name="site"/>, ready to start: refuses
     /// it as <see cref="GuestDomains.EnsureSafeToStart(Domain)"/> does here, with the host's mounts and its own resolution
     /// of the files the domain boots from, then roots there the generation it boots (<see cref="GuestRoots.Booted"/>).</summary>
-    public async Task<StoreProtection> PrepareToStartAsync(string name, string uri, Domain domain, CancellationToken cancellationToken)
+    public async Task<StoreProtection> PrepareToStartAsync(string name, GuestSite site, Domain domain, CancellationToken cancellationToken)
     {
         var xml = domain.GetXml(DomainXmlFlags.Inactive);
-        var (target, session) = Open(uri);
+        var (target, session) = Open(site);
         using (session)
         {
             var remote = new RemoteTarget(target, session, logger);
@@ -80,10 +80,10 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         }
     }
 
-    /// <summary>Drops the root of the generation the stopped guest on the host of <paramref name="uri"/> ran there.</summary>
-    public async Task DropBootedAsync(string name, string uri, CancellationToken cancellationToken)
+    /// <summary>Drops the root of the generation the stopped guest on the host of <paramref name="site"/> ran there.</summary>
+    public async Task DropBootedAsync(string name, GuestSite site, CancellationToken cancellationToken)
     {
-        var (target, session) = Open(uri);
+        var (target, session) = Open(site);
         using (session)
         {
             await new RemoteTarget(target, session, logger).RootAsync(name, GuestRoots.Booted, null, cancellationToken).ConfigureAwait(false);
@@ -115,23 +115,9 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
             facts.Mounts, facts.UserNamespaces, (existing, inUse) => ContainerIds.Mapping(ContainerIds.Choose(name, facts.IdRanges, existing, inUse)));
     }
 
-    /// <summary>Opens the connection to the libvirtd of another host.</summary>
-    /// <exception cref="RemoteHostException">It cannot be reached: what libvirt said, with the host's name.</exception>
-    public static Connection Connect(string uri)
+    private static (SshTarget Target, SshSession Session) Open(GuestSite site)
     {
-        try
-        {
-            return Connection.Open(uri);
-        }
-        catch (ConnectionFailedException e)
-        {
-            throw new RemoteHostException(SshTarget.FromLibvirtUri(uri)?.Host ?? uri, "its libvirt daemon cannot be reached: " + e.Message);
-        }
-    }
-
-    private static (SshTarget Target, SshSession Session) Open(string uri)
-    {
-        var target = SshTarget.FromLibvirtUri(uri) ?? throw new InvalidDomainOptionsException($"'{uri}' names no other host reached over SSH");
+        var target = site.Target ?? throw new InvalidDomainOptionsException($"'{site.Uri}' names no other host reached over SSH");
         return (target, new SshSession(target));
     }
 }

@@ -1,0 +1,135 @@
+using Miniguest.Libvirt;
+
+namespace Miniguest.Core;
+
+/// <summary>A declared guest, as <see cref="Apply"/> brings it in line: its domain defined under its lock, where its URI
+/// says; then, its lock still held, what it needs besides (a start, a restart), as work that waits for one of the jobs.
+/// A failure ends this guest's work, and no one else's.</summary>
+internal static class ApplyDeclared
+{
+    public static async Task<Task<AppliedGuest>> RunAsync(GuestHostContext host, string name, DeclarativeGuest settings, ApplyOptions options,
+        SemaphoreSlim jobs, CancellationToken cancellationToken)
+    {
+        GuestLock? guestLock = null;
+        try
+        {
+            guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
+            var defined = await DefineAsync(host, host.Store.Get(name), settings, cancellationToken).ConfigureAwait(false);
+            return StartAsync(host, defined, settings, guestLock, options, jobs, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            guestLock?.Dispose();
+            return Task.FromResult(new AppliedGuest(name) { Error = e });
+        }
+    }
+
+    // A declared guest's domain, as apply defined it, and what that changed.
+    private sealed record DeclaredDomain(Guest Guest, GuestSite Site, Domain Domain, AppliedDomain Change);
+
+    // A declared guest's domain defined where its uri says: on this host, or on another, where its closure is copied and
+    // its profile there moved to it first; with whether it starts with the host recorded.
+    private static async Task<DeclaredDomain> DefineAsync(GuestHostContext host, Guest guest, DeclarativeGuest settings, CancellationToken cancellationToken)
+    {
+        var config = guest.LoadConfig();
+        var uri = settings.Uri ?? GuestDomains.DefaultUri(config.GuestType);
+        var options = new DomainOptions
+        {
+            MemoryMiB = settings.Memory,
+            VCpus = settings.Vcpus,
+            Interfaces = settings.Attachments,
+            HostNetwork = settings.HostNetwork,
+            ShareSources = settings.ShareSources(config.Shares.Select(share => share.Tag)),
+        };
+        var site = GuestSite.At(uri);
+        string? before;
+        using (var connection = site.Connect())
+        using (var existing = host.Domains.Find(connection, guest.Name))
+        {
+            before = existing?.GetXml(DomainXmlFlags.Inactive);
+        }
+        Domain domain;
+        if (site.Target is { } target)
+        {
+            await host.Installer.PlaceRemoteAsync(guest, target, host.Logger, cancellationToken).ConfigureAwait(false);
+            domain = (await host.RemoteDomains.DefineAsync(guest.Name, site, options, cancellationToken).ConfigureAwait(false)).Domain;
+        }
+        else
+        {
+            using var connection = site.Connect();
+            domain = await Define.HereAsync(host, connection, guest, host.Domains.Build(connection, guest, options, allocate: true), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        try
+        {
+            var change = before is null ? AppliedDomain.Defined
+                : Resync.SameDefinition(domain.GetXml(DomainXmlFlags.Inactive), before) ? AppliedDomain.Unchanged : AppliedDomain.Updated;
+            CrashPoint.Reach(CrashPoint.SetAutostart);
+            // Here, apply starts the guest itself once its domain is on its current generation: libvirtd would start it
+            // before apply runs, on the generation it was defined on (the one before a `nixos-rebuild boot`). Another
+            // host boots without this host's apply: its libvirtd starts the guest there.
+            domain.Autostart = !site.IsHere && settings.Autostart;
+            var state = new GuestStateDirectory(host.Paths, guest.Name);
+            if (site.IsHere && settings.Autostart)
+            {
+                state.Write(host.Paths.DeclaredAutostartFile(guest.Name), "");
+            }
+            else
+            {
+                state.DeleteFile(host.Paths.DeclaredAutostartFile(guest.Name));
+            }
+            return new DeclaredDomain(guest, site, domain, change);
+        }
+        catch
+        {
+            domain.Dispose();
+            throw;
+        }
+    }
+
+    // A declared guest started if it starts with the host and is not running, or restarted on its new generation if it
+    // asks for that, once one of the jobs is free; then its lock and domain let go.
+    private static async Task<AppliedGuest> StartAsync(GuestHostContext host, DeclaredDomain defined, DeclarativeGuest settings, GuestLock guestLock,
+        ApplyOptions options, SemaphoreSlim jobs, CancellationToken cancellationToken)
+    {
+        var (guest, site, domain, change) = defined;
+        var applied = new AppliedGuest(guest.Name) { Uri = site.Uri, Domain = change };
+        using (guestLock)
+        using (domain)
+        {
+            var restart = settings.RestartIfChanged && host.Domains.Status(domain, guest) == GuestStatus.Outdated;
+            if (!restart && !(settings.Autostart && !domain.IsActive))
+            {
+                return applied;
+            }
+            try
+            {
+                await jobs.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (restart)
+                    {
+                        var stopped = await Stop.DomainAsync(host, site, domain, guest.Name, options.StopTimeout, force: true, cancellationToken)
+                            .ConfigureAwait(false);
+                        await Start.CheckedAsync(host, site, guest.Name, domain, paused: false, cancellationToken).ConfigureAwait(false);
+                        return applied with { Run = AppliedRun.Restarted, Stop = stopped };
+                    }
+                    if (domain.IsActive)
+                    {
+                        return applied; // started meanwhile, by libvirtd or an admin
+                    }
+                    await Start.CheckedAsync(host, site, guest.Name, domain, paused: false, cancellationToken).ConfigureAwait(false);
+                    return applied with { Run = AppliedRun.Started };
+                }
+                finally
+                {
+                    jobs.Release();
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return applied with { Error = e };
+            }
+        }
+    }
+}

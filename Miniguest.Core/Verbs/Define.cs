@@ -1,0 +1,76 @@
+using Miniguest.Libvirt;
+
+namespace Miniguest.Core;
+
+/// <summary>Defining a guest's domain (<see cref="GuestHost.DefineAsync"/>, <see cref="GuestHost.BuildDefinitionAsync"/>),
+/// and the definition on this host every verb that defines one goes through.</summary>
+internal static class Define
+{
+    /// <summary>The domain <see cref="RunAsync"/> would define, without defining it.</summary>
+    public static async Task<GuestDomainDefinition> BuildAsync(GuestHostContext host, string name, DomainOptions options,
+        CancellationToken cancellationToken)
+    {
+        if (host.Elsewhere(name) is { } site)
+        {
+            return await host.RemoteDomains.BuildAsync(name, site, options, cancellationToken).ConfigureAwait(false);
+        }
+        var guest = host.Store.Get(name);
+        using var connection = host.SiteOf(guest).Connect();
+        return host.Domains.Build(connection, guest, options);
+    }
+
+    /// <summary>The guest's domain defined, or updated, or taken over, on the host the guest lives on, under its lock.</summary>
+    public static async Task<DefinedDomain> RunAsync(GuestHostContext host, string name, DomainOptions options, CancellationToken cancellationToken)
+    {
+        if (host.Elsewhere(name) is null)
+        {
+            // A guest whose files are broken fails before anything is made for it, its lock included.
+            host.Store.Get(name).LoadSystem();
+        }
+        using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
+        // Where it lives is asked again under its lock, where nothing else changes it.
+        if (host.Elsewhere(name) is { } site)
+        {
+            return await host.RemoteDomains.DefineAsync(name, site, options, cancellationToken).ConfigureAwait(false);
+        }
+        var guest = host.Store.Get(name);
+        using var connection = host.SiteOf(guest).Connect();
+        var definition = host.Domains.Build(connection, guest, options, allocate: true);
+        return new DefinedDomain(await HereAsync(host, connection, guest, definition, cancellationToken).ConfigureAwait(false), definition,
+            connection.RequestedUri, host.Paths);
+    }
+
+    /// <summary>The guest's domain defined on this host, with the generations it needs rooted (<see cref="GuestRoots"/>):
+    /// first the one it runs, where it runs, which the new definition may leave; then, once defined, the one it is
+    /// defined on. That one is the guest's current generation, which its profile (or a declaring host's system) roots
+    /// meanwhile: a command cut short between the two loses no root a guest needs.</summary>
+    public static async Task<Domain> HereAsync(GuestHostContext host, Connection connection, Guest guest, GuestDomainDefinition definition,
+        CancellationToken cancellationToken)
+    {
+        // A domain taken over runs, if it does, no generation Miniguest knows of: there is none to root.
+        using (var existing = definition.TakenOver is null ? host.Domains.Find(connection, guest.Name) : null)
+        {
+            if (existing is { IsActive: true })
+            {
+                await host.Roots.KeepAsync(guest.Name, GuestRoots.Booted,
+                    DomainXml.ReadMetadataElement(existing.GetMetadata(GuestMetadata.Namespace))?.StorePath, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                host.Roots.Drop(guest.Name, GuestRoots.Booted);
+            }
+        }
+        var domain = host.Domains.Define(connection, guest, definition);
+        try
+        {
+            await host.Roots.KeepAsync(guest.Name, GuestRoots.Defined, DomainXml.ReadMetadata(definition.Xml)?.StorePath, cancellationToken)
+                .ConfigureAwait(false);
+            return domain;
+        }
+        catch
+        {
+            domain.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using Miniguest.Libvirt;
+
+namespace Miniguest.Core;
+
+/// <summary>A guest's generations (<see cref="GuestHost.GenerationsAsync"/>), where it lives, and the one its running
+/// domain runs (<see cref="GuestHost.RunningGeneration"/>).</summary>
+internal static class Generations
+{
+    public static async Task<GuestGenerations> RunAsync(GuestHostContext host, string name, CancellationToken cancellationToken)
+    {
+        if (host.Elsewhere(name) is { } site)
+        {
+            var (all, current) = await new RemoteTarget(site.Target!, session: null, host.Logger)
+                .GenerationsAsync(name, cancellationToken).ConfigureAwait(false);
+            return new GuestGenerations(all, current, Running(host, name));
+        }
+        var guest = host.Store.Get(name);
+        return new GuestGenerations(guest.Profile.Generations, guest.Profile.Current?.Number, Running(host, name));
+    }
+
+    /// <summary>The generation the guest's running domain was started on; <see langword="null"/> when it does not run (or
+    /// the domain of its name is not its own).</summary>
+    public static int? Running(GuestHostContext host, string name)
+    {
+        if (!host.HasDomainRecord(name))
+        {
+            return null;
+        }
+        using var connection = host.DomainSite(name).Connect();
+        try
+        {
+            using var domain = host.Domains.Find(connection, name);
+            return domain is { IsActive: true }
+                ? DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace))?.Generation
+                : null;
+        }
+        catch (ForeignDomainException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+namespace Miniguest.Core;
+
+/// <summary>Attaching to a running guest's console (<see cref="GuestHost.OpenConsoleAsync"/>); a start with its console
+/// attached is <see cref="Start.WithConsoleAsync"/>.</summary>
+internal static class OpenConsole
+{
+    public static async Task<GuestConsole?> RunAsync(GuestHostContext host, string name, bool takeOver, CancellationToken cancellationToken)
+    {
+        var domain = host.OpenDomain(host.DomainSite(name), name);
+        try
+        {
+            if (!domain.IsActive)
+            {
+                throw new GuestNotRunningException(name);
+            }
+        }
+        catch
+        {
+            domain.Dispose();
+            throw;
+        }
+        return await GuestConsole.AttachAsync(name, domain, attached: null, takeOver, cancellationToken).ConfigureAwait(false);
+    }
+}

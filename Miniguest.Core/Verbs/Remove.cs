@@ -1,0 +1,101 @@
+using Miniguest.Libvirt;
+
+namespace Miniguest.Core;
+
+/// <summary>Removing a guest (<see cref="GuestHost.RemoveAsync"/>) under its lock, where it lives: its domain, then its
+/// files; its data stays unless purged.</summary>
+internal static class Remove
+{
+    public static async Task<RemoveResult> RunAsync(GuestHostContext host, string name, bool keepDomain, bool force, bool purge,
+        CancellationToken cancellationToken)
+    {
+        var keptDomain = false;
+        using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
+        if (purge && !host.Store.Names().Contains(name, StringComparer.Ordinal)
+            && (GuestData(host.Paths, name).Count > 0 || Directory.Exists(host.Paths.GenerationRoots(name))))
+        {
+            PurgeData(host.Paths, name);
+            return new RemoveResult(Installed: false, KeptDomain: false, KeptData: []);
+        }
+        if (host.Elsewhere(name) is { } site)
+        {
+            return await ElsewhereAsync(host, name, site, keepDomain, force, purge, cancellationToken).ConfigureAwait(false);
+        }
+        var guest = host.Store.Get(name);
+        if (!guest.IsImperative)
+        {
+            throw new GuestStateException($"guest '{name}' is declarative: remove it from the host's NixOS configuration");
+        }
+        if (host.HasDomainRecord(name))
+        {
+            using var connection = host.SiteOf(guest).Connect();
+            keptDomain = RemoveDomain(host, connection, name, keepDomain, force);
+        }
+        // A kept domain keeps the generation it boots rooted, unless the purge asks for everything to go.
+        host.Installer.Remove(name, keepContainerRoot: !purge, keepGenerationRoots: keptDomain && !purge);
+        if (purge)
+        {
+            PurgeData(host.Paths, name);
+        }
+        return new RemoveResult(Installed: true, keptDomain, purge ? [] : GuestData(host.Paths, name));
+    }
+
+    // A guest on another host: its domain there, then its profile, link and state there, then this host's record of it,
+    // last, so that a remove cut short is found and completed when run again.
+    private static async Task<RemoveResult> ElsewhereAsync(GuestHostContext host, string name, GuestSite site, bool keepDomain, bool force, bool purge,
+        CancellationToken cancellationToken)
+    {
+        var keptDomain = false;
+        var state = new GuestStateDirectory(host.Paths, name);
+        if (state.RecordedDomainUuid() is not null)
+        {
+            using var connection = site.Connect();
+            keptDomain = RemoveDomain(host, connection, name, keepDomain, force);
+        }
+        var target = site.Target!;
+        var kept = await new RemoteTarget(target, session: null, host.Logger).UnlinkAsync(name, purge, cancellationToken, keptDomain).ConfigureAwait(false);
+        state.Delete();
+        host.RemoteGuests.Forget(name);
+        return new RemoveResult(Installed: true, keptDomain, [.. kept.Select(directory => $"{target.Host}:{directory}")]);
+    }
+
+    // The guest's domain stopped (with force, else a running one is refused) and undefined unless it is kept; whether
+    // one was kept.
+    private static bool RemoveDomain(GuestHostContext host, Connection connection, string name, bool keepDomain, bool force)
+    {
+        using var domain = host.Domains.Find(connection, name);
+        if (domain is null)
+        {
+            return false;
+        }
+        if (domain.IsActive)
+        {
+            if (!force)
+            {
+                throw new GuestRunningException(name);
+            }
+            CrashPoint.Reach(CrashPoint.StopDomain);
+            domain.Destroy();
+        }
+        host.Roots.Drop(name, GuestRoots.Booted);
+        if (!keepDomain)
+        {
+            CrashPoint.Reach(CrashPoint.UndefineDomain);
+            domain.Undefine();
+        }
+        return keepDomain;
+    }
+
+    // What remove keeps of a guest: its shares' directories and a container's root (where it is, or was before it had
+    // a directory of its own).
+    private static List<string> GuestData(MiniguestPaths paths, string name) =>
+        new[] { GuestShareDirectories.Existing(paths, name), paths.ContainerRoot(name), paths.FormerContainerRoot(name) }
+            .OfType<string>().Where(Directory.Exists).ToList();
+
+    private static void PurgeData(MiniguestPaths paths, string name)
+    {
+        CrashPoint.Reach(CrashPoint.DeleteState);
+        GuestShareDirectories.Delete(paths, name);
+        new GuestStateDirectory(paths, name).Delete();
+    }
+}

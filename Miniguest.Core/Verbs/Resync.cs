@@ -1,0 +1,71 @@
+using Miniguest.Libvirt;
+
+namespace Miniguest.Core;
+
+/// <summary>A guest's domain brought up to date with its current generation, where it has one: after an install with
+/// force, an upgrade, a rollback.</summary>
+internal static class Resync
+{
+    /// <summary>What became of the domain of a guest that has none.</summary>
+    public static readonly DomainResync NoDomain = new(ResyncOutcome.NoDomain, false);
+
+    /// <summary>The domain of a guest of this host, defined again here.</summary>
+    public static async Task<DomainResync> HereAsync(GuestHostContext host, Guest guest, CancellationToken cancellationToken)
+    {
+        if (!host.HasDomainRecord(guest.Name))
+        {
+            return NoDomain; // never created: no daemon to bother
+        }
+        using var connection = host.SiteOf(guest).Connect();
+        string before;
+        using (var existing = host.Domains.Find(connection, guest.Name))
+        {
+            if (existing is null)
+            {
+                return NoDomain;
+            }
+            before = existing.GetXml(DomainXmlFlags.Inactive);
+        }
+        var definition = host.Domains.Build(connection, guest, new DomainOptions(), allocate: true);
+        using var updated = await Define.HereAsync(host, connection, guest, definition, cancellationToken).ConfigureAwait(false);
+        return Resynced(host, updated, before, guest.StorePath);
+    }
+
+    /// <summary>The domain of the guest on the other host of <paramref name="site"/>, defined again there.</summary>
+    public static async Task<DomainResync> ElsewhereAsync(GuestHostContext host, string name, GuestSite site, CancellationToken cancellationToken)
+    {
+        if (!host.HasDomainRecord(name))
+        {
+            return NoDomain;
+        }
+        string before;
+        using (var connection = site.Connect())
+        using (var existing = host.Domains.Find(connection, name))
+        {
+            if (existing is null)
+            {
+                return NoDomain;
+            }
+            before = existing.GetXml(DomainXmlFlags.Inactive);
+        }
+        var defined = await host.RemoteDomains.DefineAsync(name, site, new DomainOptions(), cancellationToken).ConfigureAwait(false);
+        using var updated = defined.Domain;
+        return Resynced(host, updated, before, DomainXml.ReadMetadata(defined.Definition.Xml)?.StorePath);
+    }
+
+    /// <summary>Whether two descriptions of a domain say the same, whatever the order of their elements, and but for the
+    /// <c>&lt;resource&gt;</c> partition libvirt adds to a domain's definition when it starts it, which Miniguest never
+    /// sets (and a definition made again leaves out).</summary>
+    public static bool SameDefinition(string xml, string other)
+    {
+        static List<string> Elements(string xml) =>
+            [.. System.Xml.Linq.XElement.Parse(xml).Elements().Where(element => element.Name != "resource")
+                .Select(element => element.ToString()).Order(StringComparer.Ordinal)];
+        return xml == other || Elements(xml).SequenceEqual(Elements(other), StringComparer.Ordinal);
+    }
+
+    // What became of a domain defined again from the description before, now on the generation of installedStorePath.
+    private static DomainResync Resynced(GuestHostContext host, Domain updated, string before, string? installedStorePath) =>
+        new(SameDefinition(updated.GetXml(DomainXmlFlags.Inactive), before) ? ResyncOutcome.Unchanged : ResyncOutcome.Updated,
+            host.Domains.Status(updated, installedStorePath) == GuestStatus.Outdated);
+}

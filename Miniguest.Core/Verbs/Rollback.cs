@@ -1,0 +1,19 @@
+namespace Miniguest.Core;
+
+/// <summary>Rolling a guest back (<see cref="GuestHost.RollbackAsync"/>) under its lock, where it lives: to the generation
+/// asked for or the one before the current, then its domain brought up to date.</summary>
+internal static class Rollback
+{
+    public static async Task<RollbackResult> RunAsync(GuestHostContext host, string name, int? to, CancellationToken cancellationToken)
+    {
+        using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
+        if (host.Elsewhere(name) is { } site)
+        {
+            var rolledBack = await new RemoteTarget(site.Target!, session: null, host.Logger).RollbackAsync(name, to, cancellationToken)
+                .ConfigureAwait(false);
+            return new RollbackResult(rolledBack, await Resync.ElsewhereAsync(host, name, site, cancellationToken).ConfigureAwait(false));
+        }
+        var generation = host.Installer.Rollback(name, to);
+        return new RollbackResult(generation, await Resync.HereAsync(host, host.Store.Get(name), cancellationToken).ConfigureAwait(false));
+    }
+}

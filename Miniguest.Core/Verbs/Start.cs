@@ -1,0 +1,61 @@
+using Miniguest.Libvirt;
+
+namespace Miniguest.Core;
+
+/// <summary>Starting a guest's domain (<see cref="GuestHost.StartAsync(string, bool, CancellationToken)"/>,
+/// <see cref="GuestHost.StartWithConsoleAsync"/>), and the check every start goes through.</summary>
+internal static class Start
+{
+    /// <summary>The guest's domain, through one connection, started paused if <paramref name="pausedFor"/> says so of its
+    /// description; and whether it was.</summary>
+    public static async Task<(Domain Domain, bool Paused)> RunAsync(GuestHostContext host, string name, Func<string, bool> pausedFor,
+        CancellationToken cancellationToken)
+    {
+        var site = host.DomainSite(name);
+        var domain = host.OpenDomain(site, name);
+        try
+        {
+            if (domain.IsActive)
+            {
+                throw new GuestAlreadyRunningException(name);
+            }
+            var paused = pausedFor(domain.GetXml(DomainXmlFlags.Inactive));
+            await CheckedAsync(host, site, name, domain, paused, cancellationToken).ConfigureAwait(false);
+            return (domain, paused);
+        }
+        catch
+        {
+            domain.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The guest started with its console attached from its first line: a VM starts paused and runs once the
+    /// console is open; a container runs at once.</summary>
+    public static async Task<GuestConsole?> WithConsoleAsync(GuestHostContext host, string name, CancellationToken cancellationToken)
+    {
+        // Nothing between the start and the console: a container runs at once, and may be over in milliseconds.
+        var (domain, vm) = await RunAsync(host, name, xml => !GuestDomains.IsContainer(xml), cancellationToken).ConfigureAwait(false);
+        return await GuestConsole.AttachAsync(name, domain, vm ? domain.Resume : null, takeOver: false, cancellationToken, startedBeforeAttached: !vm)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>The guest's domain, at <paramref name="site"/>, started once that host's store is known to be protected.</summary>
+    public static async Task CheckedAsync(GuestHostContext host, GuestSite site, string name, Domain domain, bool paused,
+        CancellationToken cancellationToken)
+    {
+        if (!site.IsHere)
+        {
+            await host.RemoteDomains.PrepareToStartAsync(name, site, domain, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            host.Domains.EnsureSafeToStart(domain);
+            // Whatever the definition changes to while the guest runs, the generation it boots stays.
+            await host.Roots.KeepAsync(name, GuestRoots.Booted, DomainXml.ReadMetadata(domain.GetXml(DomainXmlFlags.Inactive))?.StorePath,
+                cancellationToken).ConfigureAwait(false);
+        }
+        CrashPoint.Reach(CrashPoint.StartDomain);
+        domain.Start(paused ? DomainCreateFlags.Paused : DomainCreateFlags.None);
+    }
+}
