@@ -173,11 +173,11 @@ public sealed class DensityTests : HostFixture
     }
 
     // Interleaved, so that a busy moment of the host weighs on both alike.
-    private (TimeSpan List, TimeSpan Virsh, CliResult LastList) TimeListAgainstVirsh()
+    private (TimeSpan List, TimeSpan Virsh, CommandResult LastList) TimeListAgainstVirsh()
     {
         var list = new List<TimeSpan>();
         var virsh = new List<TimeSpan>();
-        CliResult lastList = null!;
+        CommandResult lastList = null!;
         for (var run = 0; run < ListRuns; run++)
         {
             var clock = Stopwatch.StartNew();

@@ -56,7 +56,7 @@ public sealed class EnvironmentFaultTests
             {
                 process.Kill(entireProcessTree: true);
             }
-            var result = new CliResult(exited ? process.ExitCode : -1, await output, await error);
+            var result = new CommandResult(exited ? process.ExitCode : -1, await output, await error);
             TestContext.Out.WriteLine($"$ miniguest start --console (relay cut)\n{result}");
             try
             {
@@ -119,7 +119,7 @@ public sealed class EnvironmentFaultTests
             {
                 process.Kill(entireProcessTree: true);
             }
-            var result = new CliResult(exited ? process.ExitCode : -1, await output, await error);
+            var result = new CommandResult(exited ? process.ExitCode : -1, await output, await error);
             TestContext.Out.WriteLine($"$ miniguest list (relay silent, then cut)\n{result}");
             Figures.Case(Groups.ConnectionLost, () =>
             {

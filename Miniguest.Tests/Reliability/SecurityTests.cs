@@ -33,7 +33,7 @@ public sealed class SecurityTests
     // What the guest printed: start --console's output or, as a container can finish before its console is attached
     // (LoadTests counts how often), the console log libvirt keeps of a VM or the report the guest leaves in a
     // container's root.
-    private string WhatTheGuestPrinted(string name, CliResult start)
+    private string WhatTheGuestPrinted(string name, CommandResult start)
     {
         if (start.Out.Contains("powering off", StringComparison.Ordinal))
         {
