@@ -22,7 +22,7 @@ public sealed class EnvironmentFaultTests
     {
         if (_mount is not null)
         {
-            ExternalCommand.Run("umount", _mount);
+            TestCommand.Ok("umount", _mount);
             _mount = null;
         }
         HostState.RemoveDomains(ReliabilitySuite.Prefix + "-cut");
@@ -153,7 +153,7 @@ public sealed class EnvironmentFaultTests
         {
             Directory.CreateDirectory(layout);
         }
-        ExternalCommand.Run("mount", "-t", "tmpfs", "-o", "size=64k,nr_inodes=64,mode=755", "tmpfs", directory);
+        TestCommand.Ok("mount", "-t", "tmpfs", "-o", "size=64k,nr_inodes=64,mode=755", "tmpfs", directory);
         _mount = directory;
         var filler = Fill(directory);
         var before = HostState.Files(_host.Root);
