@@ -156,7 +156,7 @@ public sealed class EnvironmentFaultTests
         TestCommand.Ok("mount", "-t", "tmpfs", "-o", "size=64k,nr_inodes=64,mode=755", "tmpfs", directory);
         _mount = directory;
         var filler = Fill(directory);
-        var before = HostState.Files(_host.Root);
+        var before = HostSnapshot.Files(_host.Root);
 
         Figures.Case(Groups.FullDisk, () =>
         {
@@ -166,7 +166,7 @@ public sealed class EnvironmentFaultTests
                 Assert.That(result.ExitCode, Is.EqualTo(1));
                 Assert.That(result.ErrorLines, Has.Count.EqualTo(1), "one line on stderr");
                 Assert.That(result.Error, Does.Not.Contain("   at "), "no stack trace");
-                Assert.That(HostState.Files(_host.Root), Is.EqualTo(before), "nothing half-written");
+                Assert.That(HostSnapshot.Files(_host.Root), Is.EqualTo(before), "nothing half-written");
             }
         });
 

@@ -138,11 +138,7 @@ internal sealed class MiniguestHost : IDisposable
 
     /// <summary>Every file, directory and link under the host layout, with link targets: to show that a failed
     /// command left the host as it was.</summary>
-    public IReadOnlyList<string> Snapshot() =>
-        Directory.EnumerateFileSystemEntries(Root, "*", SearchOption.AllDirectories)
-            .Select(path => Path.GetRelativePath(Root, path) + (new FileInfo(path).LinkTarget is { } target ? " -> " + target : ""))
-            .Order(StringComparer.Ordinal)
-            .ToList();
+    public IReadOnlyList<string> Snapshot() => HostSnapshot.Names(Root);
 
     public void Dispose()
     {
