@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Miniguest.Tests.Integration;
 
 /// <summary>The few <c>nix-store</c> commands tests use to put things in the store and check them there.</summary>
@@ -39,11 +37,7 @@ internal static class NixStoreCommand
 
     private static (int Status, string Output, string Error) Run(params string[] arguments)
     {
-        using var process = Process.Start(new ProcessStartInfo("nix-store", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        TestContext.Out.WriteLine($"$ nix-store {string.Join(' ', arguments)}: exit {process.ExitCode}\n{output}{error.Result}");
-        return (process.ExitCode, output, error.Result);
+        var result = TestCommand.Run("nix-store", arguments);
+        return (result.ExitCode, result.Out, result.Error);
     }
 }

@@ -54,21 +54,17 @@ internal static class TestGuestFlake
     private static string Stage()
     {
         var directory = Directory.CreateTempSubdirectory("miniguest-test-guest-").FullName;
-        var startInfo = new System.Diagnostics.ProcessStartInfo(Repository.PathOf("scripts/stage-test-guest"))
+        var staged = new TestCommand(Repository.PathOf("scripts/stage-test-guest"), [directory])
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        startInfo.ArgumentList.Add(directory);
-        startInfo.Environment["MINIGUEST_TEST_KERNEL_DIR"] = IntegrationEnvironment.KernelDirectory;
-        startInfo.Environment["MINIGUEST_TEST_BUSYBOX"] = IntegrationEnvironment.Busybox;
-        using var process = System.Diagnostics.Process.Start(startInfo)!;
-        var error = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
+            Environment = new Dictionary<string, string?>
+            {
+                ["MINIGUEST_TEST_KERNEL_DIR"] = IntegrationEnvironment.KernelDirectory,
+                ["MINIGUEST_TEST_BUSYBOX"] = IntegrationEnvironment.Busybox,
+            },
+        }.Run();
+        if (staged.ExitCode != 0)
         {
-            throw new InvalidOperationException($"scripts/stage-test-guest failed: {error.Result.Trim()}");
+            throw new InvalidOperationException($"scripts/stage-test-guest failed: {staged.Error.Trim()}");
         }
         return directory;
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Miniguest.Core;
 
 namespace Miniguest.Tests.Integration;
@@ -27,7 +26,7 @@ public sealed class VirtiofsRefusalTests
     {
         foreach (var mount in Enumerable.Reverse(_mounts))
         {
-            Process.Start("umount", [mount]).WaitForExit();
+            TestCommand.Run("umount", mount);
         }
         var left = _mounts.Where(m => MountTable.OfThisProcess().At(m) is not null).ToList();
         Assert.That(left, Is.Empty, "bind mounts the test could not unmount; the scratch directory is left as it is");
@@ -119,11 +118,11 @@ public sealed class VirtiofsRefusalTests
     private string Bind(string source, string name, bool readOnly)
     {
         var target = Directory.CreateDirectory(Path.Combine(_scratch, name)).FullName;
-        ExternalCommand.Run("mount", "--bind", source, target);
+        TestCommand.Ok("mount", "--bind", source, target);
         _mounts.Add(target);
         if (readOnly)
         {
-            ExternalCommand.Run("mount", "-o", "remount,bind,ro", target);
+            TestCommand.Ok("mount", "-o", "remount,bind,ro", target);
         }
         return target;
     }

@@ -21,7 +21,7 @@ public sealed partial class ErrorCodesTests
         var generated = Path.Combine(Directory.CreateTempSubdirectory("mgerrors-").FullName, "ErrorCodes.cs");
         try
         {
-            ExternalCommand.Run(Repository.PathOf("scripts/generate-error-codes"), generated, Headers);
+            TestCommand.Ok(Repository.PathOf("scripts/generate-error-codes"), generated, Headers);
             var committedText = File.ReadAllText(Repository.PathOf(Committed));
             var generatedText = File.ReadAllText(generated);
             if (VersionOf(committedText) == VersionOf(generatedText))

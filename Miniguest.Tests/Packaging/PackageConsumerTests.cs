@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Xml.Linq;
 using Miniguest.Libvirt;
 using Miniguest.Tests.Integration;
@@ -198,7 +196,7 @@ public sealed class PackageConsumerTests
             Assert.That(new FileInfo(command).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? command, Does.Contain(rid),
                 "the package of this platform was installed");
             Assert.That(magic, Is.EqualTo("\u007fELF"u8.ToArray()), "the command is a native executable, not a launcher of a .dll");
-            Assert.That(ExternalCommand.Run(command, "--version"), Does.StartWith(VersionOf(_package)));
+            Assert.That(TestCommand.Ok(command, "--version").Out, Does.StartWith(VersionOf(_package)));
         }
     }
 
@@ -265,83 +263,32 @@ public sealed class PackageConsumerTests
         params string[] arguments)
     {
         // DOTNET_HOST_PATH is the dotnet that runs these tests; outside `dotnet test`, the one on PATH.
-        var startInfo = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         // No compiler or MSBuild server outlives the test (the option goes to dotnet, before a program's own arguments).
-        if (arguments[0] is "pack" or "run")
-        {
-            startInfo.ArgumentList.Insert(1, "--disable-build-servers");
-        }
+        string[] options = arguments[0] is "pack" or "run" ? ["--disable-build-servers"] : [];
+        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
         // `dotnet test` points MSBuild at the SDK that built the tests; the commands started here pick their own.
         foreach (var name in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly" })
         {
-            startInfo.Environment.Remove(name);
+            variables[name] = null;
         }
         if (nugetPackages is not null)
         {
-            startInfo.Environment["NUGET_PACKAGES"] = nugetPackages;
+            variables["NUGET_PACKAGES"] = nugetPackages;
         }
         foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
         {
-            startInfo.Environment[variable] = value;
+            variables[variable] = value;
         }
-        startInfo.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        startInfo.Environment["DOTNET_NOLOGO"] = "1";
+        variables["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        variables["DOTNET_NOLOGO"] = "1";
 
-        var printed = new StringBuilder();
-        var standardOutput = new StringBuilder();
-        using var process = new Process { StartInfo = startInfo };
-        process.OutputDataReceived += (_, e) => Append(e.Data, standardOutput);
-        process.ErrorDataReceived += (_, e) => Append(e.Data, null);
-        process.Start();
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(CommandTimeout))
+        return new TestCommand(dotnet, [arguments[0], .. options, .. arguments[1..]])
         {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            Assert.Fail($"dotnet {string.Join(' ', arguments)} took longer than {CommandTimeout}:\n{Snapshot()}");
-        }
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            Assert.Fail($"dotnet {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{Snapshot()}");
-        }
-        lock (printed)
-        {
-            return standardOutput.ToString();
-        }
-
-        void Append(string? line, StringBuilder? alsoTo)
-        {
-            if (line is null)
-            {
-                return;
-            }
-            lock (printed)
-            {
-                printed.AppendLine(line);
-                alsoTo?.AppendLine(line);
-            }
-        }
-
-        string Snapshot()
-        {
-            lock (printed)
-            {
-                return printed.ToString();
-            }
-        }
+            Environment = variables,
+            WorkingDirectory = workingDirectory,
+            TimeLimit = CommandTimeout,
+            DisplayName = "dotnet " + string.Join(' ', arguments),
+        }.Ok().Out;
     }
 }

@@ -58,7 +58,7 @@ public sealed partial class BadInputCorpusTests
                 Directory.CreateDirectory(layout);
             }
             foreign = await SetUpAsync(badInput, host, name, directory, connection);
-            var files = HostState.Files(host.Root);
+            var files = HostSnapshot.Files(host.Root);
             var domains = HostState.Domains(ReliabilitySuite.Prefix);
 
             var arguments = badInput.Args.Select(a => a
@@ -90,7 +90,7 @@ public sealed partial class BadInputCorpusTests
                         {
                             Assert.That(result.Error, Does.Contain(expected));
                         }
-                        Assert.That(HostState.Files(host.Root), Is.EqualTo(files), "the host's files are as they were");
+                        Assert.That(HostSnapshot.Files(host.Root), Is.EqualTo(files), "the host's files are as they were");
                     }
                     Assert.That(HostState.Domains(ReliabilitySuite.Prefix), Is.EqualTo(domains), "libvirt's domains are as they were");
                 }

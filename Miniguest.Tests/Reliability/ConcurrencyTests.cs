@@ -41,7 +41,7 @@ public sealed class ConcurrencyTests : HostFixture
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(unforced.Count(r => r.ExitCode == 0), Is.EqualTo(1), "exactly one succeeds");
-                Assert.That(unforced.Where(r => r.ExitCode != 0), Has.All.Matches<CliResult>(
+                Assert.That(unforced.Where(r => r.ExitCode != 0), Has.All.Matches<CommandResult>(
                     r => r.ExitCode == 1 && r.ErrorLines.Count(l => l.StartsWith("miniguest: error:", StringComparison.Ordinal)) == 1
                         && r.Error.Contains("--force", StringComparison.Ordinal)),
                     "the others fail with one error naming --force (after, maybe, a line saying they wait their turn)");
@@ -59,7 +59,7 @@ public sealed class ConcurrencyTests : HostFixture
         RecordLeftovers();
     }
 
-    private List<CliResult> RunAtOnce(IEnumerable<string[]> commands)
+    private List<CommandResult> RunAtOnce(IEnumerable<string[]> commands)
     {
         var runs = commands.Select(arguments => Task.Run(() => Host.Run(arguments))).ToArray();
         Task.WaitAll(runs);

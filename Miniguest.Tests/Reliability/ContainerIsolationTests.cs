@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -122,8 +121,8 @@ public sealed class ContainerIsolationTests
         TestContext.Out.WriteLine($"{first}: ids {firstIds}, root {firstRoot}\n{second}: ids {secondIds}, root {secondRoot}");
 
         // Through env, so that the path is looked up as nobody (setpriv itself still has root's capabilities then).
-        var run = AsNobody("/bin/busybox", "env", setuid, "id");
-        var list = AsNobody("/bin/busybox", "ls", secondRoot);
+        var run = AsNobody.Run("/bin/busybox", "env", setuid, "id");
+        var list = AsNobody.Run("/bin/busybox", "ls", secondRoot);
 
         Figures.Case(Groups.Security, () =>
         {
@@ -132,7 +131,7 @@ public sealed class ContainerIsolationTests
                 Assert.That(firstIds?.UidTarget, Is.Not.EqualTo(secondIds?.UidTarget), "two containers map one id range");
                 Assert.That(RecordedRange(first), Is.EqualTo(firstIds?.UidTarget), "the range is recorded");
                 Assert.That(RecordedRange(second), Is.EqualTo(secondIds?.UidTarget), "the range is recorded");
-                Assert.That(run.ExitCode, Is.Not.Zero, $"a host user ran the container's setuid file: {run.Output}");
+                Assert.That(run.ExitCode, Is.Not.Zero, $"a host user ran the container's setuid file: {run.Out}");
                 Assert.That(run.Error, Does.Contain("Permission denied"));
                 Assert.That(list.ExitCode, Is.Not.Zero, "a host user listed the other container's root");
                 var parent = Path.GetDirectoryName(firstRoot)!;
@@ -161,23 +160,7 @@ public sealed class ContainerIsolationTests
     private uint? RecordedRange(string name) =>
         File.Exists(_host.Paths.IdRangeFile(name)) ? uint.Parse(File.ReadAllText(_host.Paths.IdRangeFile(name)).Trim(), CultureInfo.InvariantCulture) : null;
 
-    private static string Stat(string path, string format) => ExternalCommand.Run("stat", "-c", format, path).Trim();
-
-    // Runs a command as the host's nobody.
-    private static (int ExitCode, string Output, string Error) AsNobody(params string[] command)
-    {
-        var startInfo = new ProcessStartInfo("setpriv") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in (string[])["--reuid=65534", "--regid=65534", "--clear-groups", "--", .. command])
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(startInfo)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        TestContext.Out.WriteLine($"as nobody: {string.Join(' ', command)}: exit {process.ExitCode}\n{output}{error.Result}");
-        return (process.ExitCode, output, error.Result);
-    }
+    private static string Stat(string path, string format) => TestCommand.Ok("stat", "-c", format, path).Out.Trim();
 
     // The container waits instead of powering off, and its init runs the script.
     private static void Plant(string root, string script)

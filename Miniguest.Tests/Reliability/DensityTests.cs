@@ -173,11 +173,11 @@ public sealed class DensityTests : HostFixture
     }
 
     // Interleaved, so that a busy moment of the host weighs on both alike.
-    private (TimeSpan List, TimeSpan Virsh, CliResult LastList) TimeListAgainstVirsh()
+    private (TimeSpan List, TimeSpan Virsh, CommandResult LastList) TimeListAgainstVirsh()
     {
         var list = new List<TimeSpan>();
         var virsh = new List<TimeSpan>();
-        CliResult lastList = null!;
+        CommandResult lastList = null!;
         for (var run = 0; run < ListRuns; run++)
         {
             var clock = Stopwatch.StartNew();
@@ -218,5 +218,5 @@ public sealed class DensityTests : HostFixture
             .OfType<string>()
             .ToList();
 
-    private static void Virsh(string uri, params string[] arguments) => ExternalCommand.Run("virsh", ["-c", uri, .. arguments]);
+    private static void Virsh(string uri, params string[] arguments) => TestCommand.Ok("virsh", ["-c", uri, .. arguments]);
 }

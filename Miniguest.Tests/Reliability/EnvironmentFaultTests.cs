@@ -22,7 +22,7 @@ public sealed class EnvironmentFaultTests
     {
         if (_mount is not null)
         {
-            ExternalCommand.Run("umount", _mount);
+            TestCommand.Ok("umount", _mount);
             _mount = null;
         }
         HostState.RemoveDomains(ReliabilitySuite.Prefix + "-cut");
@@ -56,7 +56,7 @@ public sealed class EnvironmentFaultTests
             {
                 process.Kill(entireProcessTree: true);
             }
-            var result = new CliResult(exited ? process.ExitCode : -1, await output, await error);
+            var result = new CommandResult(exited ? process.ExitCode : -1, await output, await error);
             TestContext.Out.WriteLine($"$ miniguest start --console (relay cut)\n{result}");
             try
             {
@@ -119,7 +119,7 @@ public sealed class EnvironmentFaultTests
             {
                 process.Kill(entireProcessTree: true);
             }
-            var result = new CliResult(exited ? process.ExitCode : -1, await output, await error);
+            var result = new CommandResult(exited ? process.ExitCode : -1, await output, await error);
             TestContext.Out.WriteLine($"$ miniguest list (relay silent, then cut)\n{result}");
             Figures.Case(Groups.ConnectionLost, () =>
             {
@@ -153,10 +153,10 @@ public sealed class EnvironmentFaultTests
         {
             Directory.CreateDirectory(layout);
         }
-        ExternalCommand.Run("mount", "-t", "tmpfs", "-o", "size=64k,nr_inodes=64,mode=755", "tmpfs", directory);
+        TestCommand.Ok("mount", "-t", "tmpfs", "-o", "size=64k,nr_inodes=64,mode=755", "tmpfs", directory);
         _mount = directory;
         var filler = Fill(directory);
-        var before = HostState.Files(_host.Root);
+        var before = HostSnapshot.Files(_host.Root);
 
         Figures.Case(Groups.FullDisk, () =>
         {
@@ -166,7 +166,7 @@ public sealed class EnvironmentFaultTests
                 Assert.That(result.ExitCode, Is.EqualTo(1));
                 Assert.That(result.ErrorLines, Has.Count.EqualTo(1), "one line on stderr");
                 Assert.That(result.Error, Does.Not.Contain("   at "), "no stack trace");
-                Assert.That(HostState.Files(_host.Root), Is.EqualTo(before), "nothing half-written");
+                Assert.That(HostSnapshot.Files(_host.Root), Is.EqualTo(before), "nothing half-written");
             }
         });
 

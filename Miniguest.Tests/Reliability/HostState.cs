@@ -1,51 +1,14 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using Miniguest.Core;
 using Miniguest.Libvirt;
 using Miniguest.Tests.Integration.Cli;
 
 namespace Miniguest.Tests.Integration.Reliability;
 
-/// <summary>What a command may change on a host: the files of a <see cref="MiniguestHost"/> layout, byte for byte, and
-/// this suite's domains on libvirtd; and the checks that the host is consistent after a command.</summary>
+/// <summary>This suite's domains on libvirtd, and the checks that a <see cref="MiniguestHost"/> layout is consistent after a
+/// command (its files, byte for byte, are <see cref="HostSnapshot.Files"/>).</summary>
 internal static class HostState
 {
     public static readonly string[] Uris = ["qemu:///system", "lxc:///"];
-
-    /// <summary>Every entry under <paramref name="root"/> with its type, owner, mode, link target and, for a file, a hash of its bytes.</summary>
-    public static IReadOnlyList<string> Files(string root)
-    {
-        if (!Directory.Exists(root))
-        {
-            return [];
-        }
-        return Find(root)
-            .Select(line =>
-            {
-                var path = line[(line.IndexOf('/', StringComparison.Ordinal))..];
-                return File.Exists(path) && new FileInfo(path).LinkTarget is null
-                    ? line + " sha256=" + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)))
-                    : line;
-            })
-            .Select(line => line.Replace(root, "ROOT", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-    }
-
-    /// <summary><c>find -printf</c> of the tree: type, owner uid, mode, path, link target (of the entry itself,
-    /// never followed).</summary>
-    public static IReadOnlyList<string> Find(string root)
-    {
-        var startInfo = new ProcessStartInfo("find") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { root, "-mindepth", "1", "-printf", "%y %U:%G %m %p -> %l\n" })
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        using var find = Process.Start(startInfo)!;
-        var output = find.StandardOutput.ReadToEnd();
-        find.WaitForExit();
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-    }
 
     /// <summary>The domains on both drivers whose names start with <paramref name="prefix"/>: name, UUID and
     /// persistent XML, so that a changed definition shows.</summary>

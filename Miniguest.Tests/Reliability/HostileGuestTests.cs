@@ -44,7 +44,7 @@ public sealed class HostileGuestTests
 
     private static string Name(string kind) => MiniguestHost.UniqueName(kind, ReliabilitySuite.Prefix + "-h");
 
-    private IReadOnlyList<string> Outside() => HostState.Files(_outside);
+    private IReadOnlyList<string> Outside() => HostSnapshot.Files(_outside);
 
     [Test]
     public void A_container_that_links_its_sys_fs_into_the_store_cannot_make_root_write_there()

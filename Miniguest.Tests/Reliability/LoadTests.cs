@@ -196,7 +196,7 @@ public sealed class LoadTests : HostFixture
         return fewest;
     }
 
-    private static TimeSpan MedianOfThree(Func<CliResult> run, out CliResult last)
+    private static TimeSpan MedianOfThree(Func<CommandResult> run, out CommandResult last)
     {
         var times = new List<TimeSpan>();
         last = null!;
@@ -210,19 +210,5 @@ public sealed class LoadTests : HostFixture
         return times[1];
     }
 
-    private static CliResult Virsh(params string[] arguments)
-    {
-        var startInfo = new ProcessStartInfo("virsh") { RedirectStandardOutput = true, RedirectStandardError = true };
-        startInfo.ArgumentList.Add("-c");
-        startInfo.ArgumentList.Add("qemu:///system");
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(startInfo)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return new CliResult(process.ExitCode, output.Result, error.Result);
-    }
+    private static CommandResult Virsh(params string[] arguments) => TestCommand.Run("virsh", ["-c", "qemu:///system", .. arguments]);
 }

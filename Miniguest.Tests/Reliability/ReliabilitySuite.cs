@@ -155,9 +155,7 @@ public sealed class ReliabilitySuite
         var parts = new List<string>();
         try
         {
-            var nix = Process.Start(new ProcessStartInfo("nix", "--version") { RedirectStandardOutput = true })!;
-            parts.Add(nix.StandardOutput.ReadToEnd().Trim());
-            nix.WaitForExit();
+            parts.Add(TestCommand.Run("nix", "--version").Out.Trim());
         }
         catch (System.ComponentModel.Win32Exception e)
         {

@@ -33,7 +33,7 @@ public sealed class SecurityTests
     // What the guest printed: start --console's output or, as a container can finish before its console is attached
     // (LoadTests counts how often), the console log libvirt keeps of a VM or the report the guest leaves in a
     // container's root.
-    private string WhatTheGuestPrinted(string name, CliResult start)
+    private string WhatTheGuestPrinted(string name, CommandResult start)
     {
         if (start.Out.Contains("powering off", StringComparison.Ordinal))
         {
@@ -156,7 +156,7 @@ public sealed class SecurityTests
         File.WriteAllText(target, "not miniguest's");
         Directory.CreateDirectory(_host.Paths.Guests);
         File.CreateSymbolicLink(_host.Paths.Link(name), target);
-        var outside = HostState.Files(_outside);
+        var outside = HostSnapshot.Files(_outside);
 
         foreach (var command in new[] { new[] { "install", "-n", name, TestGuestFlake.Reference + "#vm" },
                      ["install", "--force", "-n", name, TestGuestFlake.Reference + "#vm"], ["rollback", name], ["remove", "--force", name] })
@@ -168,7 +168,7 @@ public sealed class SecurityTests
                 {
                     Assert.That(result.ExitCode, Is.EqualTo(1), $"{command[0]} refuses");
                     Assert.That(new FileInfo(_host.Paths.Link(name)).LinkTarget, Is.EqualTo(target), "the planted link stays");
-                    Assert.That(HostState.Files(_outside), Is.EqualTo(outside), "its target is unchanged");
+                    Assert.That(HostSnapshot.Files(_outside), Is.EqualTo(outside), "its target is unchanged");
                 }
             });
         }
@@ -185,7 +185,7 @@ public sealed class SecurityTests
         Directory.CreateDirectory(Path.Combine(_outside, "subdirectory"));
         Directory.CreateDirectory(_host.Paths.Profiles);
         File.CreateSymbolicLink(Path.Combine(_host.Paths.Profiles, string.Format(CultureInfo.InvariantCulture, planted, name)), _outside);
-        var outside = HostState.Files(_outside);
+        var outside = HostSnapshot.Files(_outside);
 
         foreach (var command in new[] { new[] { "install", "-n", name, TestGuestFlake.Reference + "#vm" },
                      ["install", "--force", "-n", name, TestGuestFlake.Reference + "#vm-virtiofs"], ["rollback", name],
@@ -194,7 +194,7 @@ public sealed class SecurityTests
             Figures.Case(Groups.Security, () =>
             {
                 _host.Run(command);
-                Assert.That(HostState.Files(_outside), Is.EqualTo(outside), $"{command[0]}: what the planted link points at is unchanged");
+                Assert.That(HostSnapshot.Files(_outside), Is.EqualTo(outside), $"{command[0]}: what the planted link points at is unchanged");
             });
         }
     }
@@ -235,7 +235,7 @@ public sealed class SecurityTests
         _host.Ok("start", container, "--console");
         var containerRoot = _host.Paths.ContainerRoot(container);
 
-        var entries = HostState.Find(_host.Root);
+        var entries = HostSnapshot.Entries(_host.Root);
         TestContext.Out.WriteLine(string.Join('\n', entries));
         Figures.Case(Groups.Security, () =>
         {
@@ -243,9 +243,7 @@ public sealed class SecurityTests
             {
                 foreach (var entry in entries)
                 {
-                    // "%y %U:%G %m %p -> %l"
-                    var fields = entry.Split(' ', 5);
-                    var (type, owner, mode, path) = (fields[0], fields[1], Convert.ToInt32(fields[2], 8), fields[3]);
+                    var (type, owner, mode, path) = (entry.Type, entry.Owner, Convert.ToInt32(entry.Mode, 8), entry.Path);
                     if (path.StartsWith(containerRoot + "/", StringComparison.Ordinal))
                     {
                         continue; // the container's own files, written by its mapped root
@@ -255,7 +253,7 @@ public sealed class SecurityTests
                         $"{path}: root's, but for the container's root directory and the one above it, its mapped root's");
                     if (type != "l")
                     {
-                        Assert.That(mode & 0b000_010_010, Is.Zero, $"{path} ({fields[2]}): writable by its owner only");
+                        Assert.That(mode & 0b000_010_010, Is.Zero, $"{path} ({entry.Mode}): writable by its owner only");
                     }
                 }
             }
@@ -270,20 +268,20 @@ public sealed class SecurityTests
         File.WriteAllText(precious, "not miniguest's");
         File.CreateSymbolicLink(Path.Combine(directory, "flake.nix"), precious);
         File.CreateSymbolicLink(Path.Combine(directory, "vm.nix"), Path.Combine(_outside, "made-elsewhere"));
-        var outside = HostState.Files(_outside);
+        var outside = HostSnapshot.Files(_outside);
 
         Figures.Case(Groups.Security, () =>
         {
             var refused = _host.Run("template", directory);
             Assert.That(refused.ExitCode, Is.EqualTo(1), "a planted link, dangling or not, is a file that exists: --force is needed");
-            Assert.That(HostState.Files(_outside), Is.EqualTo(outside));
+            Assert.That(HostSnapshot.Files(_outside), Is.EqualTo(outside));
         });
         Figures.Case(Groups.Security, () =>
         {
             _host.Ok("template", "--force", directory);
             using (Assert.EnterMultipleScope())
             {
-                Assert.That(HostState.Files(_outside), Is.EqualTo(outside), "nothing written or made outside the directory");
+                Assert.That(HostSnapshot.Files(_outside), Is.EqualTo(outside), "nothing written or made outside the directory");
                 Assert.That(File.ReadAllText(precious), Is.EqualTo("not miniguest's"));
                 foreach (var file in new[] { "flake.nix", "vm.nix" })
                 {

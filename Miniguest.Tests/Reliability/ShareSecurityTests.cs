@@ -118,7 +118,7 @@ public sealed class ShareSecurityTests
         AdminDirectory(Path.Combine("data", "inner"));
         var userOwned = AdminDirectory("users");
         File.SetUnixFileMode(userOwned, (UnixFileMode)0b111_101_101);
-        ExternalCommand.Run("chown", "65534:65534", userOwned);
+        TestCommand.Ok("chown", "65534:65534", userOwned);
         var belowUser = AdminDirectory(Path.Combine("users", "data"));
         _host.Ok("install", "-n", first, TestGuestFlake.Reference + "#vm-state");
         _host.Ok("install", "-n", second, TestGuestFlake.Reference + "#vm-state");
@@ -158,7 +158,7 @@ public sealed class ShareSecurityTests
         var boot = _host.Ok("start", name, "--console").Out;
         var setuid = Path.Combine(data, "setuid-shell");
         var device = Path.Combine(data, "device-node");
-        var owner = ExternalCommand.Run("stat", "-c", "%u %a", setuid).Trim();
+        var owner = TestCommand.Ok("stat", "-c", "%u %a", setuid).Out.Trim();
         var shellAsNobody = AsNobody.Run(setuid);
         var deviceAsNobody = AsNobody.Run("/bin/busybox", "dd", $"if={device}", "count=0");
         // What the parent only root passes keeps from host users: opened to them, the guest's device node is theirs to open.

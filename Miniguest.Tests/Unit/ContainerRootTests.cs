@@ -29,7 +29,7 @@ public sealed class ContainerRootTests
         }
     }
 
-    private static string OwnerOf(string path) => ExternalCommand.Run("stat", "-c", "%u:%g %a", path).Trim();
+    private static string OwnerOf(string path) => TestCommand.Ok("stat", "-c", "%u:%g %a", path).Out.Trim();
 
     [Test]
     public void A_root_sits_in_a_directory_only_the_container_s_root_passes_and_a_former_root_moves_there()

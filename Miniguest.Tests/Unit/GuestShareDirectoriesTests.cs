@@ -65,5 +65,5 @@ public sealed class GuestShareDirectoriesTests
         }
     }
 
-    private static string OwnerOf(string path) => ExternalCommand.Run("stat", "-c", "%u", path).Trim();
+    private static string OwnerOf(string path) => TestCommand.Ok("stat", "-c", "%u", path).Out.Trim();
 }

@@ -34,7 +34,7 @@ public sealed class ShareSourceGuardTests
     {
         var directory = Directory.CreateDirectory(Path.Combine(_root, relative)).FullName;
         File.SetUnixFileMode(directory, mode);
-        ExternalCommand.Run("chown", "-h", $"{owner}:{owner}", directory);
+        TestCommand.Ok("chown", "-h", $"{owner}:{owner}", directory);
         return directory;
     }
 
@@ -42,7 +42,7 @@ public sealed class ShareSourceGuardTests
     {
         var link = Path.Combine(_root, relative);
         File.CreateSymbolicLink(link, target);
-        ExternalCommand.Run("chown", "-h", $"{owner}:{owner}", link);
+        TestCommand.Ok("chown", "-h", $"{owner}:{owner}", link);
         return link;
     }
 

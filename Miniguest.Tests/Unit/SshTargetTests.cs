@@ -49,7 +49,7 @@ public sealed class SshTargetTests
     [TestCase("")]
     public void A_quoted_word_reaches_the_shell_whole(string word)
     {
-        Assert.That(ExternalCommand.Run("sh", "-c", "printf %s " + SshTarget.Quote(word)), Is.EqualTo(word));
+        Assert.That(TestCommand.Ok("sh", "-c", "printf %s " + SshTarget.Quote(word)).Out, Is.EqualTo(word));
     }
 
     [Test]

@@ -294,7 +294,7 @@ public sealed class ApplyTests : HostFixture
         return list.RootElement.EnumerateArray().Single(guest => guest.GetProperty("name").GetString() == name).GetProperty("status").GetString() == "current";
     }
 
-    private static (CliResult Result, TimeSpan Took) Timed(Func<CliResult> run)
+    private static (CommandResult Result, TimeSpan Took) Timed(Func<CommandResult> run)
     {
         var watch = Stopwatch.StartNew();
         var result = run();

@@ -186,7 +186,7 @@ public sealed class BadInputTests : HostFixture
         Assert.That(Host.Run("upgrade").ExitCode, Is.EqualTo(2), "neither NAME nor --all");
     }
 
-    private void AssertCleanFailure(CliResult result)
+    private void AssertCleanFailure(CommandResult result)
     {
         AssertOneLineFailure(result);
         Assert.That(Host.Snapshot().Where(e => !e.StartsWith("state", StringComparison.Ordinal) && e != "profiles"), Is.Empty,
@@ -259,7 +259,7 @@ public sealed class BadInputTests : HostFixture
         Assert.That(result.Error, Does.Contain("not a uri"));
     }
 
-    private static void AssertOneLineFailure(CliResult result)
+    private static void AssertOneLineFailure(CommandResult result)
     {
         using (Assert.EnterMultipleScope())
         {

@@ -24,7 +24,7 @@ public sealed class CompletionTests : HostFixture
             _miniguest
             printf '%s\n' "${COMPREPLY[@]}"
             """;
-        Assert.That(ExternalCommand.Run("bash", "-c", script).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+        Assert.That(TestCommand.Ok("bash", "-c", script).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries),
             Is.EqualTo(new[] { "/x#vm", "/x#vm-virtiofs" }));
     }
 
@@ -43,7 +43,7 @@ public sealed class CompletionTests : HostFixture
             [ ! -e ran ] && echo nothing-ran
             rm -f vglobbed ran && cd / && rmdir "$OLDPWD"
             """;
-        Assert.That(ExternalCommand.Run("bash", "-c", script).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+        Assert.That(TestCommand.Ok("bash", "-c", script).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries),
             Is.EqualTo(new[] { "x$(touch ran)", "v*", "two words", "nothing-ran" }));
     }
 

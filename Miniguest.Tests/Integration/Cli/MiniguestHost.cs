@@ -4,14 +4,6 @@ using Miniguest.Libvirt;
 
 namespace Miniguest.Tests.Integration.Cli;
 
-/// <summary>What a run of the <c>miniguest</c> executable printed.</summary>
-internal sealed record CliResult(int ExitCode, string Out, string Error)
-{
-    public IReadOnlyList<string> ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-
-    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Out}\nstderr:\n{Error}";
-}
-
 /// <summary>
 /// A host layout of its own (guest links, profiles, state under one temporary directory) on which the real
 /// <c>miniguest</c> executable runs against the real Nix and libvirtd. Domains it created are removed on disposal.
@@ -60,15 +52,11 @@ internal sealed class MiniguestHost : IDisposable
     /// one suite's domains from another's.</summary>
     public static string UniqueName(string kind, string prefix = "mgt") => $"{prefix}-{kind}-{Guid.NewGuid():N}"[..(prefix.Length + 17)];
 
-    public CliResult Run(params string[] arguments)
-    {
-        using var process = Start(arguments);
-        return Finish(process, "miniguest " + string.Join(' ', arguments));
-    }
+    public CommandResult Run(params string[] arguments) => Command(arguments).Run();
 
     /// <summary>Runs a bash script in <paramref name="workingDirectory"/> as the user's shell would run it, with this host's
     /// <c>miniguest</c> first on its <c>PATH</c> (a completion script calls it by name).</summary>
-    public CliResult RunBash(string script, string workingDirectory)
+    public CommandResult RunBash(string script, string workingDirectory)
     {
         var bin = Path.Combine(Root, "bin");
         var wrapper = Path.Combine(bin, "miniguest");
@@ -79,68 +67,37 @@ internal sealed class MiniguestHost : IDisposable
             File.WriteAllText(wrapper, $"#!/bin/sh\nexec {executable} \"$@\"\n");
             File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-        var startInfo = new ProcessStartInfo("bash")
+        var environment = new Dictionary<string, string?>(CommandEnvironment())
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
+            ["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH"),
         };
-        startInfo.ArgumentList.Add("-c");
-        startInfo.ArgumentList.Add(script);
-        SetEnvironment(startInfo);
-        startInfo.Environment["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH");
-        using var process = Process.Start(startInfo)!;
-        process.StandardInput.Close();
-        return Finish(process, "bash -c " + script);
-    }
-
-    private static CliResult Finish(Process process, string command)
-    {
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(CommandTimeout))
+        return new TestCommand("bash", ["-c", script])
         {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{command} did not finish within {CommandTimeout}");
-        }
-        var result = new CliResult(process.ExitCode, output.Result, error.Result);
-        TestContext.Out.WriteLine($"$ {command}\n{result}");
-        return result;
+            Environment = environment,
+            WorkingDirectory = workingDirectory,
+            TimeLimit = CommandTimeout,
+            DisplayName = "bash -c " + script,
+        }.Run();
     }
 
     private static string Quoted(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>Starts <c>miniguest</c> on this host layout with its standard input closed and its output
     /// redirected; the caller reads the output and waits (or kills it).</summary>
-    public Process Start(params string[] arguments)
+    public Process Start(params string[] arguments) => Command(arguments).Start();
+
+    /// <summary><c>miniguest</c> with <paramref name="arguments"/> on this host layout, with <see cref="Umask"/>.</summary>
+    private TestCommand Command(string[] arguments)
     {
         var executable = Executable;
-        var startInfo = new ProcessStartInfo("sh")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        IEnumerable<string> launcher = executable.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", executable] : [executable];
         // Through sh only to set the umask; the arguments reach miniguest as a list, never as shell text.
-        startInfo.ArgumentList.Add("-c");
-        startInfo.ArgumentList.Add($"umask {Umask} && exec \"$@\"");
-        startInfo.ArgumentList.Add("sh");
-        if (executable.EndsWith(".dll", StringComparison.Ordinal))
+        return new TestCommand("sh", ["-c", $"umask {Umask} && exec \"$@\"", "sh", .. launcher, .. arguments])
         {
-            startInfo.ArgumentList.Add("dotnet");
-        }
-        startInfo.ArgumentList.Add(executable);
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        SetEnvironment(startInfo);
-        var process = Process.Start(startInfo)!;
-        process.StandardInput.Close();
-        return process;
+            Environment = CommandEnvironment(),
+            TimeLimit = CommandTimeout,
+            DisplayName = "miniguest " + string.Join(' ', arguments),
+        };
     }
 
     /// <summary>Starts <c>miniguest</c> on a pseudo-terminal of its own (util-linux's <c>script</c>): its standard input,
@@ -151,48 +108,37 @@ internal sealed class MiniguestHost : IDisposable
         var executable = Executable;
         IEnumerable<string> words = executable.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", executable] : [executable];
         var command = $"umask {Umask} && exec " + string.Join(' ', words.Concat(arguments).Select(Quoted));
-        var startInfo = new ProcessStartInfo("script")
+        var startInfo = new TestCommand("script", ["--quiet", "--flush", "--return", "--command", command, "/dev/null"])
         {
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "--quiet", "--flush", "--return", "--command", command, "/dev/null" })
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        SetEnvironment(startInfo);
+            Environment = CommandEnvironment(),
+        }.StartInfo();
+        startInfo.RedirectStandardError = false; // the terminal's
         return Process.Start(startInfo)!;
     }
 
-    private void SetEnvironment(ProcessStartInfo startInfo)
+    private Dictionary<string, string?> CommandEnvironment()
     {
-        startInfo.Environment["MINIGUEST_GUESTS_DIR"] = Paths.Guests;
-        startInfo.Environment["MINIGUEST_PROFILES_DIR"] = Paths.Profiles;
-        startInfo.Environment["MINIGUEST_STATE_DIR"] = Paths.State;
-        // The tests build offline: no binary cache, no flake registry.
-        startInfo.Environment["NIX_CONFIG"] = "substituters =\nflake-registry =";
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["MINIGUEST_GUESTS_DIR"] = Paths.Guests,
+            ["MINIGUEST_PROFILES_DIR"] = Paths.Profiles,
+            ["MINIGUEST_STATE_DIR"] = Paths.State,
+            // The tests build offline: no binary cache, no flake registry.
+            ["NIX_CONFIG"] = "substituters =\nflake-registry =",
+        };
         foreach (var (variable, value) in Environment)
         {
-            startInfo.Environment[variable] = value;
+            environment[variable] = value;
         }
+        return environment;
     }
 
     /// <summary>Runs a command that must succeed.</summary>
-    public CliResult Ok(params string[] arguments)
-    {
-        var result = Run(arguments);
-        Assert.That(result.ExitCode, Is.Zero, $"miniguest {string.Join(' ', arguments)} failed:\n{result}");
-        return result;
-    }
+    public CommandResult Ok(params string[] arguments) => Command(arguments).Ok();
 
     /// <summary>Every file, directory and link under the host layout, with link targets: to show that a failed
     /// command left the host as it was.</summary>
-    public IReadOnlyList<string> Snapshot() =>
-        Directory.EnumerateFileSystemEntries(Root, "*", SearchOption.AllDirectories)
-            .Select(path => Path.GetRelativePath(Root, path) + (new FileInfo(path).LinkTarget is { } target ? " -> " + target : ""))
-            .Order(StringComparer.Ordinal)
-            .ToList();
+    public IReadOnlyList<string> Snapshot() => HostSnapshot.Names(Root);
 
     public void Dispose()
     {

@@ -32,7 +32,7 @@ public sealed partial class NetworkTests
               </ip>
             </network>
             """);
-        ExternalCommand.Run("virsh", "-c", "qemu:///system", "net-create", xml);
+        TestCommand.Ok("virsh", "-c", "qemu:///system", "net-create", xml);
         File.Delete(xml);
     }
 
@@ -41,7 +41,7 @@ public sealed partial class NetworkTests
     {
         if (_subnet.Length > 0)
         {
-            ExternalCommand.Run("virsh", "-c", "qemu:///system", "net-destroy", _network);
+            TestCommand.Ok("virsh", "-c", "qemu:///system", "net-destroy", _network);
         }
     }
 
@@ -223,7 +223,7 @@ public sealed partial class NetworkTests
     // A /24 in 10.213.0.0/16 that no interface of this host is on.
     private static string FreeSubnet()
     {
-        var inUse = ExternalCommand.Run("ip", "-4", "-o", "addr", "show");
+        var inUse = TestCommand.Ok("ip", "-4", "-o", "addr", "show").Out;
         for (var third = 7; third < 250; third++)
         {
             var subnet = $"10.213.{third}";

@@ -25,7 +25,7 @@ public sealed class TakeOverTests : HostFixture
         try
         {
             File.WriteAllText(xml, $"<network><name>{_network}</name><bridge name='mgtto{_network[^8..]}'/></network>");
-            ExternalCommand.Run("virsh", "-c", Uri, "net-create", xml);
+            TestCommand.Ok("virsh", "-c", Uri, "net-create", xml);
             _networkCreated = true;
         }
         finally
@@ -39,7 +39,7 @@ public sealed class TakeOverTests : HostFixture
     {
         if (_networkCreated)
         {
-            ExternalCommand.Run("virsh", "-c", Uri, "net-destroy", _network);
+            TestCommand.Ok("virsh", "-c", Uri, "net-destroy", _network);
         }
     }
 

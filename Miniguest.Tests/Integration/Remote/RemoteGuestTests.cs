@@ -317,7 +317,7 @@ public sealed class RemoteGuestTests : HostFixture
         // The other host's store can no longer be written: its nix-store --serve fails on the first path it is sent.
         Assert.That(Remote.Exec("mount", "-o", "remount,bind,ro", "/nix").ExitCode, Is.Zero);
         CommandResult? remounted = null;
-        CliResult install;
+        CommandResult install;
         try
         {
             install = Host.Run("-c", Remote.QemuUri, "install", "-n", name, TestGuestFlake.Reference + "#container");
@@ -346,7 +346,7 @@ public sealed class RemoteGuestTests : HostFixture
         var name = MiniguestHost.UniqueName("rvm");
         Host.Ok("-c", Remote.QemuUri, "install", "-n", name, Vm);
         Remote.StopLibvirtd();
-        CliResult create, start;
+        CommandResult create, start;
         try
         {
             create = Host.Run("create", name, "--virt-type", "qemu");
@@ -375,7 +375,7 @@ public sealed class RemoteGuestTests : HostFixture
         var flake = TestGuestFlake.CopyForEditing();
         // A guest with paths the other host has never had, big enough to take seconds over a slow link.
         TestGuestFlake.ChangeGuest(flake, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(150_000)));
-        CliResult cut;
+        CommandResult cut;
         try
         {
             Remote.Throttle(kilobits: 256);
@@ -392,7 +392,7 @@ public sealed class RemoteGuestTests : HostFixture
             Assert.That(install.HasExited, Is.False, "the copy was over before it could be cut");
             Remote.KillSshd();
             await install.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-            cut = new CliResult(install.ExitCode, await output, await error);
+            cut = new CommandResult(install.ExitCode, await output, await error);
             TestContext.Out.WriteLine($"$ miniguest install, cut:\n{cut}");
         }
         finally

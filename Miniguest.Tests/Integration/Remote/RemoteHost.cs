@@ -1,12 +1,4 @@
-using System.Diagnostics;
-
 namespace Miniguest.Tests.Integration.Remote;
-
-/// <summary>What a command printed, and how it ended.</summary>
-internal sealed record CommandResult(int ExitCode, string Out, string Error)
-{
-    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Out}\nstderr:\n{Error}";
-}
 
 /// <summary>
 /// A second Miniguest host simulated on this machine (scripts/remote-host) in a temporary directory of its own:
@@ -25,9 +17,6 @@ internal sealed class RemoteHost : IDisposable
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
 
     private static readonly TimeSpan SshdPatience = TimeSpan.FromSeconds(20);
-
-    /// <summary>How long a command's output may stay open after it exits.</summary>
-    private static readonly TimeSpan OutputPatience = TimeSpan.FromSeconds(10);
 
     private bool _disposed;
 
@@ -374,48 +363,11 @@ internal sealed class RemoteHost : IDisposable
 
     /// <summary>Runs <paramref name="program"/> with <paramref name="arguments"/> as a list, never through a shell, and
     /// ends it, and what it started, if it outlives <paramref name="timeout"/>.</summary>
-    private static CommandResult Run(string program, IEnumerable<string> arguments, TimeSpan timeout,
-        IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var startInfo = new ProcessStartInfo(program)
+    private static CommandResult Run(string program, IReadOnlyList<string> arguments, TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        new TestCommand(program, arguments)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
-        {
-            startInfo.Environment[variable] = value;
-        }
-        var commandLine = $"{program} {string.Join(' ', startInfo.ArgumentList.Select(argument => argument.Length == 0 ? "''" : argument))}";
-        var stopwatch = Stopwatch.StartNew();
-        using var process = Process.Start(startInfo)!;
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        var finished = process.WaitForExit(timeout);
-        if (!finished)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-        }
-        // A process it left running in the background (`sh -c 'x &'`) would hold its output open, and the test, for ever.
-        var closed = Task.WaitAll([output, error], OutputPatience);
-        if (!finished)
-        {
-            throw new TimeoutException($"{commandLine} did not finish within {timeout}:\n{(closed ? output.Result + error.Result : "")}");
-        }
-        if (!closed)
-        {
-            throw new TimeoutException($"{commandLine} exited with {process.ExitCode}, but what it left running still holds its output open");
-        }
-        var result = new CommandResult(process.ExitCode, output.Result, error.Result);
-        TestContext.Out.WriteLine($"$ {commandLine} ({stopwatch.Elapsed.TotalSeconds:F1} s)\n{result}");
-        return result;
-    }
+            Environment = environment?.ToDictionary(pair => pair.Key, string? (pair) => pair.Value) ?? [],
+            TimeLimit = timeout,
+        }.Run();
 }
