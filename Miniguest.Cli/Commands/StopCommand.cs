@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
 using Miniguest.Core;
 
 namespace Miniguest.Cli.Commands;
@@ -16,13 +15,6 @@ internal static class StopCommand
         {
             var guest = parse.GetRequiredValue(name);
             var seconds = parse.GetValue(timeout);
-            using (var domain = context.Host.OpenDomain(guest))
-            {
-                if (domain.IsActive)
-                {
-                    context.Logger.LogInformation("Waiting up to {Seconds} s for '{Guest}' to shut down", seconds, guest);
-                }
-            }
             var outcome = await context.Host.StopAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken);
             await context.ReportAsync(outcome switch
             {

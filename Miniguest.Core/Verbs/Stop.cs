@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Miniguest.Libvirt;
 
 namespace Miniguest.Core;
@@ -17,6 +18,7 @@ internal static class Stop
             await DropBootedAsync(host, site, name, cancellationToken).ConfigureAwait(false);
             return StopOutcome.NotRunning;
         }
+        host.Logger.LogInformation("Waiting up to {Seconds} s for '{Guest}' to shut down", timeout.TotalSeconds, name);
         return await DomainAsync(host, site, domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
     }
 
