@@ -46,6 +46,10 @@ public sealed record DomainOptions
     /// the option where there is no domain to take over; a domain Miniguest defined for the guest is simply updated. Off
     /// unless given; VMs of this host only (the original defined no other).</summary>
     public bool TakeOver { get; init; }
+
+    /// <summary>The type the caller takes the guest to be (the original miniguest's <c>create -t libvirt|lxc</c>): a guest
+    /// of the other type is refused before anything is defined. <see langword="null"/>: whatever its build output says.</summary>
+    public GuestType? ExpectedType { get; init; }
 }
 
 /// <summary>A guest's domain as Miniguest would define it: its XML, what keeps its guest from writing to the host's
@@ -304,6 +308,11 @@ public sealed class GuestDomains(MiniguestPaths paths)
     // What was asked must fit the guest and the host, so that create refuses it rather than a later start.
     private static void CheckOptions(Connection connection, string name, GuestType type, DomainOptions options)
     {
+        if (options.ExpectedType is { } expected && expected != type)
+        {
+            throw new InvalidDomainOptionsException(
+                $"'{name}' is {(type == GuestType.Lxc ? "a container" : "a VM")}, not {(expected == GuestType.Lxc ? "a container" : "a VM")} as -t says");
+        }
         if (type == GuestType.Lxc && options.VirtType is not null)
         {
             throw new InvalidDomainOptionsException($"'{name}' is a container: a virtualisation type (kvm or qemu) applies to VMs only");

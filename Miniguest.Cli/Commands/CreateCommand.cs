@@ -76,22 +76,14 @@ internal static class CreateCommand
                 AllowWritableStore = parse.GetValue(allowWritableStore) ? true : null,
                 ShareSources = ShareSources(parse.GetValue(share) ?? []),
                 TakeOver = parse.GetValue(takeOver),
+                ExpectedType = parse.GetValue(type) switch { "lxc" => GuestType.Lxc, "libvirt" => GuestType.Qemu, _ => null },
             };
-            var oldType = parse.GetValue(type);
-            if (parse.GetValue(printXml) || oldType is not null)
+            if (parse.GetValue(printXml))
             {
                 var definition = await context.Host.BuildDefinitionAsync(guest, options, cancellationToken);
-                var guestType = definition.Config.GuestType;
-                if (oldType is not null && (oldType == "lxc") != (guestType == GuestType.Lxc))
-                {
-                    throw new GuestStateException($"guest '{guest}' is {(guestType == GuestType.Lxc ? "a container" : "a VM")}; -t {oldType} does not apply");
-                }
-                if (parse.GetValue(printXml))
-                {
-                    LogProtection(context, definition.Protection);
-                    await context.Out.WriteLineAsync(definition.Xml);
-                    return CommandAction.Success;
-                }
+                LogProtection(context, definition.Protection);
+                await context.Out.WriteLineAsync(definition.Xml);
+                return CommandAction.Success;
             }
             var defined = await context.Host.DefineAsync(guest, options, cancellationToken);
             using var domain = defined.Domain;

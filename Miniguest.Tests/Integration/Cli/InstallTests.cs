@@ -193,6 +193,26 @@ public sealed class InstallTests : HostFixture
     }
 
     [Test]
+    public void Create_with_the_originals_type_option_defines_a_guest_of_that_type_and_refuses_the_other_defining_nothing()
+    {
+        var name = MiniguestHost.UniqueName("type");
+        Host.Ok("install", "-n", name, Vm);
+
+        var refused = Host.Run("create", name, "-t", "lxc");
+        var definedAfterRefusal = File.Exists(Host.Paths.ConnectionUriFile(name));
+        var created = Host.Run("create", name, "-t", "libvirt", "--virt-type", "qemu", "--memory", "64");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((refused.ExitCode, refused.ErrorLines.Count), Is.EqualTo((1, 1)), refused.ToString());
+            Assert.That(refused.Error, Does.Contain($"'{name}' is a VM, not a container as -t says"));
+            Assert.That(definedAfterRefusal, Is.False, "nothing recorded, nothing defined");
+            Assert.That(created.ExitCode, Is.Zero, created.ToString());
+            Assert.That(created.Out, Does.Contain($"defined '{name}' on qemu:///system"));
+        }
+    }
+
+    [Test]
     public void Remove_keeping_the_domain_warns_that_its_generation_stays_rooted_until_a_purge()
     {
         var name = MiniguestHost.UniqueName("keep");
