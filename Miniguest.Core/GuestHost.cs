@@ -23,16 +23,15 @@ public sealed record GuestHostOptions
 /// <param name="RunsOlderGeneration">Whether it runs and runs an older generation: a restart runs the new one.</param>
 public sealed record DomainResync(ResyncOutcome Outcome, bool RunsOlderGeneration);
 
-/// <summary>What an install did: the guest, and its domain brought up to date where it has one.</summary>
-public sealed record InstallResult(Guest Guest, DomainResync Domain);
-
-/// <summary>What an install on another host did.</summary>
+/// <summary>What an install did, here or on another host.</summary>
 /// <param name="Name">The guest's name.</param>
-/// <param name="Uri">The libvirt URI of its host, which the guest remembers.</param>
-/// <param name="Host">The host's name.</param>
-/// <param name="Generation">The generation it is at there.</param>
-/// <param name="StorePath">That generation's store path, in the host's store.</param>
-public sealed record RemoteInstallResult(string Name, string Uri, string Host, int Generation, string StorePath);
+/// <param name="Generation">The generation it is at.</param>
+/// <param name="StorePath">That generation's store path, in the store of the host it lives on.</param>
+/// <param name="Host">The other host it lives on; <see langword="null"/> for this host.</param>
+/// <param name="Uri">The libvirt URI of that other host, which the guest remembers; <see langword="null"/> for this host.</param>
+/// <param name="Domain">Its domain on this host, brought up to date where it has one (an install with <c>force</c>);
+/// <see langword="null"/> for a guest of another host, whose domain the install leaves as it is.</param>
+public sealed record InstallResult(string Name, int? Generation, string? StorePath, string? Host = null, string? Uri = null, DomainResync? Domain = null);
 
 /// <summary>A guest's generations, oldest first.</summary>
 /// <param name="All">The generations.</param>
@@ -113,30 +112,21 @@ public sealed class GuestHost
     public Connection Connect(Guest guest) => _host.SiteOf(guest).Connect();
 
     /// <summary>Builds <paramref name="reference"/> and installs it as guest <paramref name="name"/> (default: the
-    /// attribute's name); with <paramref name="force"/> it replaces an installed one and brings its domain up to date.</summary>
-    public Task<InstallResult> InstallAsync(InstallableReference reference, string? name = null, bool force = false,
-        IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Install.RunAsync(_host, reference, name, force, progress, cancellationToken);
-
-    /// <summary>The libvirt URI of the other host guest <paramref name="name"/> lives on: the one given (where it names
-    /// another host), else the one the guest was installed on; <see langword="null"/> for a guest of this host.</summary>
-    public string? RemoteUriOf(string? name) => _host.RemoteSiteOf(name)?.Uri;
-
-    /// <summary>Builds <paramref name="reference"/> here and installs it as guest <paramref name="name"/> (default: the
-    /// attribute's name) on the other host of <see cref="RemoteUriOf"/>: its closure is copied there with <c>nix copy</c>,
-    /// and its profile and link are made there. With <paramref name="force"/> it replaces a guest installed there. With
-    /// <paramref name="buildOnTarget"/> it is built there instead: its derivation, evaluated here, is copied there and
-    /// built there, and the build comes back here for the guest's profile.</summary>
-    /// <exception cref="InvalidDomainOptionsException">No other host is named.</exception>
-    /// <exception cref="RemoteHostException">The host cannot be reached, or refuses (the guest is installed there
+    /// attribute's name), on this host or on the other host the guest lives on: the one the URI given names (an SSH
+    /// transport), else the one it was installed on. There, its closure is copied with <c>nix copy</c> and its profile and
+    /// link are made there; with <paramref name="buildOnTarget"/> it is built there instead (its derivation, evaluated
+    /// here, copied there and built there, and the build brought back here for the guest's profile). With
+    /// <paramref name="force"/> it replaces an installed guest, and here brings its domain up to date.</summary>
+    /// <exception cref="InvalidDomainOptionsException"><paramref name="buildOnTarget"/> for a guest of this host.</exception>
+    /// <exception cref="RemoteHostException">The other host cannot be reached, or refuses (the guest is installed there
     /// already, its link there is not Miniguest's).</exception>
-    public Task<RemoteInstallResult> InstallRemoteAsync(InstallableReference reference, string? name = null, bool force = false,
-        bool buildOnTarget = false, IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Install.RemoteAsync(_host, reference, name, force, buildOnTarget, progress, cancellationToken);
+    public Task<InstallResult> InstallAsync(InstallableReference reference, string? name = null, bool force = false, bool buildOnTarget = false,
+        IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Install.RunAsync(_host, reference, name, force, buildOnTarget, progress, cancellationToken);
 
     /// <summary>Re-resolves the guest's flake reference and, if it moved, builds a new generation; then brings the
     /// domain up to date (also when nothing was built: an upgrade cut short may have left it behind). A guest on another
-    /// host is built there with <paramref name="buildOnTarget"/> (as <see cref="InstallRemoteAsync"/>); a guest of this
+    /// host is built there with <paramref name="buildOnTarget"/> (as <see cref="InstallAsync"/>); a guest of this
     /// host is built here.</summary>
     public Task<(UpgradeResult Upgrade, DomainResync? Domain)> UpgradeAsync(string name, bool buildOnTarget = false,
         IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default) =>

@@ -25,29 +25,19 @@ internal static class InstallCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var installable = InstallableReference.Parse(parse.GetRequiredValue(reference));
-            if (context.Host.RemoteUriOf(parse.GetValue(name) ?? installable.Attribute) is not null)
-            {
-                RemoteInstallResult remote;
-                using (var progress = context.BuildProgress())
-                {
-                    remote = await context.Host.InstallRemoteAsync(installable, parse.GetValue(name), parse.GetValue(force), parse.GetValue(buildOnTarget),
-                        progress, cancellationToken);
-                }
-                await context.ReportAsync($"installed '{remote.Name}' on {remote.Host}, generation {remote.Generation}: {remote.StorePath}");
-                return CommandAction.Success;
-            }
-            if (parse.GetValue(buildOnTarget))
-            {
-                throw new InvalidDomainOptionsException("--build-on-target builds on another host: name it with -c (qemu+ssh://root@HOST/system)");
-            }
             InstallResult installed;
             using (var progress = context.BuildProgress())
             {
-                installed = await context.Host.InstallAsync(installable, parse.GetValue(name), parse.GetValue(force), progress, cancellationToken);
+                installed = await context.Host.InstallAsync(installable, parse.GetValue(name), parse.GetValue(force), parse.GetValue(buildOnTarget),
+                    progress, cancellationToken);
             }
-            var (guest, domain) = installed;
-            DomainSync.Report(context, guest.Name, domain);
-            await context.ReportAsync($"installed '{guest.Name}', generation {guest.Profile.Current?.Number}: {guest.StorePath}");
+            if (installed.Domain is { } domain)
+            {
+                DomainSync.Report(context, installed.Name, domain);
+            }
+            await context.ReportAsync(installed.Host is null
+                ? $"installed '{installed.Name}', generation {installed.Generation}: {installed.StorePath}"
+                : $"installed '{installed.Name}' on {installed.Host}, generation {installed.Generation}: {installed.StorePath}");
             return CommandAction.Success;
         });
         return command;
