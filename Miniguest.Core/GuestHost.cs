@@ -132,6 +132,22 @@ public sealed class GuestHost
         IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Upgrade.RunAsync(_host, name, buildOnTarget, progress, cancellationToken);
 
+    /// <summary>Which guests an upgrade of every guest (<see cref="UpgradeAllAsync"/>) upgrades: the guests
+    /// <c>miniguest install</c> made, here and on other hosts, as the listing (<see cref="ListAsync"/>) finds them; a
+    /// broken guest and a guest whose host does not answer are skipped, each with what is wrong, and a guest a NixOS host
+    /// declares is left to that host.</summary>
+    public Task<UpgradePlan> PlanUpgradeAllAsync(CancellationToken cancellationToken = default) =>
+        UpgradeAll.PlanAsync(_host, cancellationToken);
+
+    /// <summary>Upgrades the guests of <paramref name="plan"/> one after the other, each as <see cref="UpgradeAsync"/>
+    /// does, answering for each as it is done. A guest of another host whose flake this host never recorded is skipped,
+    /// with why, and the others are still upgraded. <paramref name="progress"/> gives each guest's upgrade its own display
+    /// of build progress, disposed of (where it is <see cref="IDisposable"/>) when that guest's upgrade ends, before its
+    /// answer.</summary>
+    public IAsyncEnumerable<UpgradedGuest> UpgradeAllAsync(UpgradePlan plan, bool buildOnTarget = false,
+        Func<string, IProgress<NixProgress>?>? progress = null, CancellationToken cancellationToken = default) =>
+        UpgradeAll.RunAsync(_host, plan, buildOnTarget, progress, cancellationToken);
+
     /// <summary>Points the guest at generation <paramref name="to"/>, or at the one before the current, and brings its
     /// domain up to date.</summary>
     public Task<RollbackResult> RollbackAsync(string name, int? to = null, CancellationToken cancellationToken = default) =>

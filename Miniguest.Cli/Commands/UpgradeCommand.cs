@@ -25,71 +25,64 @@ internal static class UpgradeCommand
         });
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
-            var names = parse.GetValue(all) ? await InstalledGuestsAsync(context, cancellationToken) : [parse.GetValue(name)!];
-            if (parse.GetValue(all))
+            if (!parse.GetValue(all))
             {
-                await context.ReportAsync(names.Count == 0 ? "no guest installed with miniguest install" : "upgrading: " + string.Join(", ", names));
-            }
-            foreach (var guestName in names)
-            {
-                (UpgradeResult, DomainResync?) upgraded;
-                try
+                var guestName = parse.GetValue(name)!;
+                (UpgradeResult Upgrade, DomainResync? Domain) upgraded;
+                using (var progress = context.BuildProgress())
                 {
-                    using var progress = context.BuildProgress();
                     upgraded = await context.Host.UpgradeAsync(guestName, parse.GetValue(buildOnTarget), progress, cancellationToken);
                 }
-                catch (GuestSourceNotRecordedException e) when (parse.GetValue(all))
+                await ReportAsync(context, guestName, upgraded.Upgrade, upgraded.Domain);
+                return CommandAction.Success;
+            }
+            var plan = await context.Host.PlanUpgradeAllAsync(cancellationToken);
+            foreach (var skipped in plan.Skipped)
+            {
+                WarnSkipped(context, skipped);
+            }
+            await context.ReportAsync(plan.Guests.Count == 0 ? "no guest installed with miniguest install" : "upgrading: " + string.Join(", ", plan.Guests));
+            await foreach (var guest in context.Host.UpgradeAllAsync(plan, parse.GetValue(buildOnTarget), _ => context.BuildProgress(), cancellationToken))
+            {
+                if (guest.Skipped is { } skipped)
                 {
-                    // The others are still upgraded: this one needs the admin to name its flake once more.
-                    context.Logger.LogWarning("skipping '{Guest}': {Problem}", guestName, e.Message);
-                    continue;
+                    WarnSkipped(context, skipped);
                 }
-                var (result, domain) = upgraded;
-                switch (result.Outcome)
+                else
                 {
-                    case UpgradeOutcome.Locked:
-                        await context.ReportAsync($"'{guestName}': installed from a locked reference; left as it is");
-                        break;
-                    case UpgradeOutcome.Unchanged:
-                        await context.ReportAsync($"'{guestName}': up to date (generation {result.After?.Number})");
-                        break;
-                    case UpgradeOutcome.Upgraded:
-                        await context.ReportAsync($"'{guestName}': generation {result.Before?.Number} -> {result.After?.Number}");
-                        if (result.Changes.Count == 0)
-                        {
-                            await context.ReportAsync($"  no version changes; {result.NewPaths} new store path{(result.NewPaths == 1 ? "" : "s")}");
-                        }
-                        foreach (var change in result.Changes)
-                        {
-                            await context.ReportAsync("  " + ClosureChange.Readable(change));
-                        }
-                        break;
+                    await ReportAsync(context, guest.Name, guest.Upgrade!, guest.Domain);
                 }
-                DomainSync.Report(context, guestName, domain);
             }
             return CommandAction.Success;
         });
         return command;
     }
 
-    // The guests miniguest install made, here and on other hosts (a NixOS host's declared ones are the host's to upgrade);
-    // a broken one is skipped with what is wrong with it, as the listing says, so that one stray link does not stop the
-    // others.
-    private static async Task<List<string>> InstalledGuestsAsync(CliContext context, CancellationToken cancellationToken)
+    private static void WarnSkipped(CliContext context, SkippedGuest skipped) =>
+        context.Logger.LogWarning("skipping '{Guest}': {Problem}", skipped.Name, skipped.Problem);
+
+    private static async Task ReportAsync(CliContext context, string guestName, UpgradeResult result, DomainResync? domain)
     {
-        var guests = new List<string>();
-        foreach (var guest in await context.Host.ListAsync(cancellationToken: cancellationToken))
+        switch (result.Outcome)
         {
-            // A guest whose host does not answer now is skipped the same way: the others are still upgraded.
-            if (guest.Status == GuestListStatus.Broken || (guest.Host is not null && guest.Status == GuestListStatus.Unknown))
-            {
-                context.Logger.LogWarning("skipping '{Guest}': {Problem}", guest.Name, guest.Problem);
-            }
-            else if (!guest.Declarative)
-            {
-                guests.Add(guest.Name);
-            }
+            case UpgradeOutcome.Locked:
+                await context.ReportAsync($"'{guestName}': installed from a locked reference; left as it is");
+                break;
+            case UpgradeOutcome.Unchanged:
+                await context.ReportAsync($"'{guestName}': up to date (generation {result.After?.Number})");
+                break;
+            case UpgradeOutcome.Upgraded:
+                await context.ReportAsync($"'{guestName}': generation {result.Before?.Number} -> {result.After?.Number}");
+                if (result.Changes.Count == 0)
+                {
+                    await context.ReportAsync($"  no version changes; {result.NewPaths} new store path{(result.NewPaths == 1 ? "" : "s")}");
+                }
+                foreach (var change in result.Changes)
+                {
+                    await context.ReportAsync("  " + ClosureChange.Readable(change));
+                }
+                break;
         }
-        return guests;
+        DomainSync.Report(context, guestName, domain);
     }
 }
