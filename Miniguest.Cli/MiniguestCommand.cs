@@ -52,8 +52,8 @@ internal static class MiniguestCommand
     {
         try
         {
-            return guest is null ? [] : new GuestStore(MiniguestPaths.FromEnvironment()).Get(guest).Profile.Generations
-                .Select(generation => generation.Number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return guest is null ? [] : Door(null).GenerationNumbers(guest)
+                .Select(number => number.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         catch (Exception e) when (e is MiniguestException or IOException)
         {
@@ -61,28 +61,28 @@ internal static class MiniguestCommand
         }
     }
 
-    // Which guests a command's NAME offers, by whether they run (null: not known): a console or a stop needs a running
-    // guest, a start a stopped one; a restart starts a stopped one too, and the rest take any.
-    private static Func<bool?, bool>? GuestsWanted(string command) => command switch
+    // Which guests a command's NAME offers, by whether they run (null: any, whether or not they run): a console or a stop
+    // needs a running guest, a start a stopped one; a restart starts a stopped one too, and the rest take any.
+    private static bool? GuestsWanted(string command) => command switch
     {
-        "console" or "stop" => running => running != false,
-        "start" => running => running != true,
+        "console" or "stop" => true,
+        "start" => false,
         _ => null,
     };
 
-    private static IEnumerable<string> Guests(ParseResult parse, Func<bool?, bool>? wanted)
+    private static IEnumerable<string> Guests(ParseResult parse, bool? running)
     {
         try
         {
-            var paths = MiniguestPaths.FromEnvironment();
-            return wanted is null
-                ? new GuestStore(paths).Names()
-                : RunningGuests.Survey(paths, parse.GetValue(GlobalOptions.Connect), SurveyTimeout)
-                    .Where(guest => wanted(guest.Value)).Select(guest => guest.Key);
+            var host = Door(parse.GetValue(GlobalOptions.Connect));
+            return running is { } wanted ? host.GuestNames(wanted, SurveyTimeout) : host.GuestNames();
         }
         catch (IOException)
         {
             return [];
         }
     }
+
+    // Completion's own door: no logging, and nothing done until it is asked.
+    private static GuestHost Door(string? uri) => new(new GuestHostOptions { Paths = MiniguestPaths.FromEnvironment(), Uri = uri });
 }

@@ -170,6 +170,24 @@ public sealed class GuestHost
     public Task<GuestGenerations> GenerationsAsync(string name, CancellationToken cancellationToken = default) =>
         Generations.RunAsync(_host, name, cancellationToken);
 
+    /// <summary>The names of every guest, sorted, read from the guests' files alone: for a caller that needs only those,
+    /// such as completing a guest's name.</summary>
+    /// <exception cref="IOException">The guests directory cannot be read.</exception>
+    public IReadOnlyList<string> GuestNames() => Store.Names();
+
+    /// <summary>The names of the guests that run (<paramref name="running"/>) or do not, sorted, asked of libvirt as
+    /// cheaply as it allows (one listing of the running domains on each URI), waiting no longer than
+    /// <paramref name="timeout"/> for it: a guest whose libvirt did not answer in time is named either way.</summary>
+    /// <exception cref="IOException">The guests directory cannot be read.</exception>
+    public IReadOnlyList<string> GuestNames(bool running, TimeSpan timeout) =>
+        [.. RunningGuests.Survey(Paths, _host.Options.Uri, timeout).Where(guest => guest.Value != !running).Select(guest => guest.Key)];
+
+    /// <summary>The numbers of the guest's generations on this host, oldest first, read from its profile alone (no libvirt,
+    /// no other host): for a caller that needs only those, such as completing a generation.</summary>
+    /// <exception cref="GuestNotFoundException">No such guest is installed here.</exception>
+    /// <exception cref="GuestOnOtherHostException">It lives on another host.</exception>
+    public IReadOnlyList<int> GenerationNumbers(string name) => [.. Store.Get(name).Profile.Generations.Select(generation => generation.Number)];
+
     /// <summary>The generation the guest's running domain was started on; <see langword="null"/> when it does not run
     /// (or the domain of its name is not its own).</summary>
     public int? RunningGeneration(string name) => Generations.Running(_host, name);

@@ -3,9 +3,9 @@ using Miniguest.Libvirt;
 namespace Miniguest.Core;
 
 /// <summary>Which installed guests run, asked as cheaply as libvirt allows: one listing of the running domains on each
-/// URI, and no call about any one domain. For callers that need only that, such as completing a guest's name; a
-/// listing (<see cref="GuestHost.ListAsync"/>) says the rest.</summary>
-public static class RunningGuests
+/// URI, and no call about any one domain. For callers that need only that, such as completing a guest's name
+/// (<see cref="GuestHost.GuestNames(bool, TimeSpan)"/>); a listing (<see cref="GuestHost.ListAsync"/>) says the rest.</summary>
+internal static class RunningGuests
 {
     /// <summary>Whether each installed guest runs: <see langword="null"/> where libvirt did not answer on its URI within
     /// <paramref name="timeout"/>. A guest runs only in the domain Miniguest defined for it (the UUID it recorded), so
