@@ -9,7 +9,10 @@ namespace Miniguest.Core;
 /// </summary>
 public sealed class GuestConsole : IDisposable
 {
-    private static readonly TimeSpan StopSettleTime = TimeSpan.FromSeconds(10);
+    // libvirt-LXC tears a container down after its init has gone, which a busy host can stretch past ten seconds; the
+    // wait ends as soon as libvirt reports the guest stopped.
+    private static readonly TimeSpan StopSettleTime = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan AttachSettleTime = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan FailureSettleTime = TimeSpan.FromSeconds(2);
 
     private readonly Domain _domain;
@@ -62,7 +65,7 @@ public sealed class GuestConsole : IDisposable
                 {
                     throw new GuestConsoleBusyException(guestName);
                 }
-                await SettleAsync(domain, StopSettleTime, cancellationToken).ConfigureAwait(false);
+                await SettleAsync(domain, AttachSettleTime, cancellationToken).ConfigureAwait(false);
                 if (domain.IsActive)
                 {
                     throw;
@@ -89,7 +92,7 @@ public sealed class GuestConsole : IDisposable
     }
 
     /// <summary>
-    /// Waits, up to ten seconds, for libvirt to report the guest stopped: its console closes as it powers off, a
+    /// Waits, up to thirty seconds, for libvirt to report the guest stopped: its console closes as it powers off, a
     /// moment before that. Whatever runs next (a listing, a start) then sees the guest as it is.
     /// </summary>
     public Task WaitUntilStoppedAsync(CancellationToken cancellationToken = default) => SettleAsync(_domain, StopSettleTime, cancellationToken);
