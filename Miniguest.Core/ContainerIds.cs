@@ -11,7 +11,7 @@ namespace Miniguest.Core;
 /// <c>remove</c> keeps both, <c>remove --purge</c> deletes both. A container defined before ranges were recorded keeps
 /// the range its domain has unless another guest's record holds it.
 /// </summary>
-public sealed class ContainerIds(MiniguestPaths paths)
+internal sealed class ContainerIds(MiniguestPaths paths)
 {
     /// <summary>The ids of one container: 0 to 65535 inside.</summary>
     public const uint RangeSize = 65_536;

@@ -4,7 +4,7 @@ namespace Miniguest.Core;
 /// <summary>The host directory that becomes a container's <c>/</c>, made ready for libvirt-LXC.</summary>
 /// <remarks>The running container owns that directory and may swap any name in it for a link at any moment, so
 /// everything here goes through <see cref="DirectoryHandle"/>: a link is refused, never followed.</remarks>
-public static class ContainerRoot
+internal static class ContainerRoot
 {
     private const UnixFileMode DirectoryMode = (UnixFileMode)0b111_101_101; // 0755
     private const UnixFileMode OwnerOnly = (UnixFileMode)0b111_000_000; // 0700

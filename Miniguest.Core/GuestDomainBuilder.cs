@@ -7,7 +7,7 @@ namespace Miniguest.Core;
 /// <param name="UserNamespaces">Whether the kernel offers containers user namespaces (<see cref="StoreGuard.UserNamespacesAvailable"/>).</param>
 /// <param name="DefaultNetwork">The network a new guest is attached to when none is asked for: libvirt's
 /// <see cref="GuestDomainBuilder.DefaultNetwork"/> where it is active, else <see langword="null"/>.</param>
-public sealed record HostFacts(MountTable Mounts, VirtType Virtualization, bool UserNamespaces, string? DefaultNetwork = null)
+internal sealed record HostFacts(MountTable Mounts, VirtType Virtualization, bool UserNamespaces, string? DefaultNetwork = null)
 {
     /// <summary>The host ids a container's user namespace maps to where <see cref="UserNamespaces"/> are offered: the
     /// range the host allocated to the guest (<see cref="ContainerIds"/>).</summary>
@@ -37,7 +37,7 @@ public static class GuestDomainBuilder
     /// <paramref name="existingXml"/> (<see cref="DomainOptions.TakeOver"/>): its UUID, memory, vCPUs and interfaces, where
     /// the settings asked for do not replace them.</param>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
-    public static GuestDomainDefinition Build(string name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
+    internal static GuestDomainDefinition Build(string name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
         string? existingXml, MiniguestPaths paths, HostFacts host, TakenOverDomain? takenOver = null)
     {
         ArgumentNullException.ThrowIfNull(system);

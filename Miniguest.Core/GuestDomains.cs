@@ -91,7 +91,7 @@ public enum GuestStatus
 /// is ever changed: the one whose UUID it recorded then, and that carries its metadata. Any other domain of the same
 /// name belongs to someone else, even one with a copy of that metadata.
 /// </summary>
-public sealed class GuestDomains(MiniguestPaths paths)
+internal sealed class GuestDomains(MiniguestPaths paths)
 {
     /// <summary>The libvirt URI for a guest type when none is given: <c>qemu:///system</c> or <c>lxc:///</c>.</summary>
     public static string DefaultUri(GuestType type) => type == GuestType.Lxc ? "lxc:///" : "qemu:///system";

@@ -93,13 +93,18 @@ public sealed class GuestHost
     public MiniguestPaths Paths => _host.Paths;
 
     /// <summary>The guests installed: their names, and each guest's files.</summary>
-    public GuestStore Store => _host.Store;
+    internal GuestStore Store => _host.Store;
 
     /// <summary>The guests' domains: finding one, surveying them.</summary>
-    public GuestDomains Domains => _host.Domains;
+    internal GuestDomains Domains => _host.Domains;
 
     /// <summary>The Nix this host runs.</summary>
-    public NixCli Nix => _host.Nix;
+    internal NixCli Nix => _host.Nix;
+
+    /// <summary>The names of a flake's <c>nixosConfigurations</c> that a guest can have, as completion offers them: the flake
+    /// is only evaluated (no builder runs, nothing of its <c>nixConfig</c> applies, no lock file is written).</summary>
+    public Task<IReadOnlyList<string>> FlakeGuestNamesAsync(string flakeRef, CancellationToken cancellationToken = default) =>
+        _host.Nix.ConfigurationNamesAsync(flakeRef, cancellationToken);
 
     /// <summary>Every guest of the host, broken ones too, with its domain where it has one; with
     /// <paramref name="withProtection"/> also what keeps each from writing to the host's store (costlier: each domain's

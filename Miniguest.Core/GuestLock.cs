@@ -7,7 +7,7 @@ namespace Miniguest.Core;
 /// with its lock: the command that releases the lock deletes the file while it still holds it, and a command that
 /// locked a file deleted so meanwhile sees that the path names another file now, or none, and tries again, so that two
 /// commands never hold locks on two files of one name.</summary>
-public sealed class GuestLock : IDisposable
+internal sealed class GuestLock : IDisposable
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(100);
 

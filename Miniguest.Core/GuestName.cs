@@ -3,7 +3,7 @@ namespace Miniguest.Core;
 /// <summary>The rules for guest names, checked before anything is written. A name becomes a file name under
 /// <c>/etc/miniguests</c>, a Nix profile name, a store path name and a libvirt domain name, so it keeps to the
 /// characters all four accept; and it never takes a name that Nix or Miniguest give to other files beside it.</summary>
-public static class GuestName
+internal static class GuestName
 {
     /// <summary>The longest name accepted.</summary>
     public const int MaxLength = 64;

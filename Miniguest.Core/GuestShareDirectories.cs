@@ -9,7 +9,7 @@ namespace Miniguest.Core;
 /// nothing the guest makes there (a setuid file, a link) is within any host user's reach. The guest writes in those
 /// directories, so everything there goes through <see cref="DirectoryHandle"/>: a link is refused or deleted, never followed.
 /// </summary>
-public static class GuestShareDirectories
+internal static class GuestShareDirectories
 {
     private const UnixFileMode TraverseOnly = (UnixFileMode)0b111_001_001; // 0711: a container's mapped root passes through
     private const UnixFileMode OwnerOnly = (UnixFileMode)0b111_000_000; // 0700

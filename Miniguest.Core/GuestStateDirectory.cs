@@ -4,7 +4,7 @@ namespace Miniguest.Core;
 /// domain Miniguest defined for it, the garbage-collector roots of the generations that domain needs, a VM's console log, a container's id range and, in a directory of its own
 /// (<c>container</c>), its root. Root's, but for the container's, which the running container owns: so it is only ever
 /// written and deleted through <see cref="DirectoryHandle"/>.</summary>
-public sealed class GuestStateDirectory(MiniguestPaths paths, string name)
+internal sealed class GuestStateDirectory(MiniguestPaths paths, string name)
 {
     /// <summary>rwxr-xr-x: the mapped root of a container must be able to reach its root directory below.</summary>
     public const UnixFileMode DirectoryMode = (UnixFileMode)0b111_101_101;

@@ -17,7 +17,7 @@ public enum GuestLinkState
 }
 
 /// <summary>The guests on this host, found from <c>/etc/miniguests</c> and the profiles directory.</summary>
-public sealed class GuestStore(MiniguestPaths paths)
+internal sealed class GuestStore(MiniguestPaths paths)
 {
     /// <summary>Where things are.</summary>
     public MiniguestPaths Paths { get; } = paths;

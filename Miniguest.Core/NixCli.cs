@@ -26,7 +26,7 @@ public sealed record NixSettings
 /// logs as JSON (<c>--log-format internal-json</c>), read by <see cref="NixLog"/>: what it builds is reported as
 /// <see cref="NixProgress"/>, its warnings are logged, and its whole error goes into <see cref="NixException"/>.
 /// </summary>
-public sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger = null)
+internal sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger = null)
 {
     private static readonly string[] CommonArguments =
         ["--extra-experimental-features", "nix-command flakes", "--log-format", "internal-json"];

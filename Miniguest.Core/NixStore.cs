@@ -5,7 +5,7 @@ namespace Miniguest.Core;
 /// <summary>The host's Nix store as Miniguest trusts it: the only place a build output's links may lead. A build output
 /// is the work of whoever wrote the flake, and its <c>kernel</c>, <c>initrd</c> or <c>boot</c> may be a link to any
 /// file of the host; QEMU and libvirtd, as root, would hand that file to the guest.</summary>
-public static partial class NixStore
+internal static partial class NixStore
 {
     /// <summary>Where the store is.</summary>
     public const string DefaultDirectory = "/nix/store";

@@ -19,7 +19,7 @@ public sealed partial record FlakeSource(string OriginalUrl, string ResolvedUrl,
 
 /// <summary>The <c>manifest.json</c> of a <c>nix profile</c> profile, as Nix 2.8 to current Nix and Lix write it
 /// (versions 1 to 3). The original miniguest wrote the same file, so its guests read the same way.</summary>
-public static class ProfileManifest
+internal static class ProfileManifest
 {
     /// <summary>The file's name inside a profile.</summary>
     public const string FileName = "manifest.json";

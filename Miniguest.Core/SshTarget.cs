@@ -11,7 +11,7 @@ namespace Miniguest.Core;
 /// <param name="User">The login's user; <see langword="null"/>: ssh's default.</param>
 /// <param name="Host">The host name or address.</param>
 /// <param name="KeyFile">The private key libvirt's <c>keyfile</c> parameter names, which Nix and ssh use too.</param>
-public sealed record SshTarget(string? User, string Host, string? KeyFile)
+internal sealed record SshTarget(string? User, string Host, string? KeyFile)
 {
     /// <summary>The environment variable of ssh's options that Nix passes to every ssh it runs; Miniguest's own ssh
     /// commands take them too, so that one setting reaches the target for both.</summary>

@@ -56,7 +56,7 @@ internal static class InstallCommand
         using var timeout = new CancellationTokenSource(ConfigurationsTimeout);
         try
         {
-            return context.Host.Nix.ConfigurationNamesAsync(flakeRef, timeout.Token).GetAwaiter().GetResult()
+            return context.Host.FlakeGuestNamesAsync(flakeRef, timeout.Token).GetAwaiter().GetResult()
                 .Select(attribute => $"{flakeRef}#{attribute}").ToList();
         }
         catch (Exception e) when (e is MiniguestException or OperationCanceledException or System.Text.Json.JsonException)

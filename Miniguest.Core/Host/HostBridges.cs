@@ -1,7 +1,7 @@
 namespace Miniguest.Core;
 
 /// <summary>The bridges of this host, which guests can be plugged into to sit on its LAN.</summary>
-public static class HostBridges
+internal static class HostBridges
 {
     /// <summary>Whether <paramref name="name"/> can name a network interface: 1 to 15 characters, none of them
     /// <c>/</c>, whitespace or <c>:</c> (the kernel's rule), and not <c>.</c> or <c>..</c>.</summary>

@@ -4,7 +4,7 @@ using Miniguest.Libvirt;
 namespace Miniguest.Core;
 
 /// <summary>Which virtualisation a host offers its VMs.</summary>
-public static class HostVirtualization
+internal static class HostVirtualization
 {
     /// <summary>KVM when the host's capabilities offer it for <paramref name="arch"/>, else QEMU's software emulator.</summary>
     public static VirtType Choose(Connection connection, string arch = "x86_64")

@@ -14,7 +14,7 @@ namespace Miniguest.Core;
 /// <param name="FileSystemType">The file system type, such as <c>ext4</c>.</param>
 /// <param name="Source">The mount source, such as <c>/dev/vda</c>.</param>
 /// <param name="SuperOptions">The file system's (superblock's) options.</param>
-public sealed record MountEntry(int Id, int ParentId, string Device, string Root, string MountPoint,
+internal sealed record MountEntry(int Id, int ParentId, string Device, string Root, string MountPoint,
     string MountOptions, string FileSystemType, string Source, string SuperOptions)
 {
     /// <summary>Whether nothing can be written through this mount: it, or its whole file system, is mounted <c>ro</c>.</summary>
@@ -29,7 +29,7 @@ public sealed record MountEntry(int Id, int ParentId, string Device, string Root
 /// lands on there. libvirtd may run in a mount namespace of its own, and what virtiofsd shares is what
 /// libvirtd's namespace holds: read the table of libvirtd's namespace (<see cref="OfLibvirtd"/>).
 /// </summary>
-public sealed class MountTable
+internal sealed class MountTable
 {
     /// <summary>The pid files of the daemons that run QEMU guests: the monolithic one, then the modular one.</summary>
     private static readonly (string PidFile, string Name)[] LibvirtDaemons =

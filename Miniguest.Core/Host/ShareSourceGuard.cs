@@ -17,7 +17,7 @@ namespace Miniguest.Core;
 /// owners and modes on the host (a virtiofs VM's, a container's) must lie below a directory only root can pass, so that
 /// no host user reaches a setuid file or a device node the guest made there.
 /// </remarks>
-public static class ShareSourceGuard
+internal static class ShareSourceGuard
 {
     private const int MostLinks = 40; // as the kernel's own limit on links followed in one lookup
 

@@ -13,7 +13,7 @@ namespace Miniguest.Core;
 /// protected by a user namespace that maps its root onto an unprivileged host id, or else by losing the
 /// capabilities it would need to get past its read-only binds (<see cref="ContainerCapabilities.StoreWriters"/>).
 /// </remarks>
-public static class StoreGuard
+internal static class StoreGuard
 {
     /// <summary>The lowest host id a container's user namespace may map onto and still count as protection: ids
     /// below it are root, system users and groups (Nix's <c>nixbld</c> among them) and people, any of whom may own

@@ -12,7 +12,7 @@ namespace Miniguest.Core;
 /// libvirtd starts (<c>scripts/setup-host</c> does that).</item>
 /// </list>
 /// </summary>
-public static class StoreView
+internal static class StoreView
 {
     /// <summary>Where the host set-up puts the read-only bind mount of the store: under <c>/run</c>, because it is
     /// runtime state that must be made again at every boot, before libvirtd starts.</summary>
@@ -88,7 +88,7 @@ public static class StoreView
 /// <param name="Directory">The directory to share as <c>nix-store</c>, or <see langword="null"/> when none is read-only.</param>
 /// <param name="Protection">What guards it; <see cref="StoreProtection.None"/> when there is none.</param>
 /// <param name="Problem">Why there is none, and how to fix the host; <see langword="null"/> when there is one.</param>
-public sealed record VirtiofsStoreSource(string? Directory, StoreProtection Protection, string? Problem)
+internal sealed record VirtiofsStoreSource(string? Directory, StoreProtection Protection, string? Problem)
 {
     /// <summary>Whether a read-only directory was found.</summary>
     public bool IsAvailable => Directory is not null;

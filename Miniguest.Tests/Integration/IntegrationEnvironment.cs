@@ -22,7 +22,7 @@ public sealed class IntegrationEnvironment
         Environment.GetEnvironmentVariable("MINIGUEST_TEST_BUSYBOX") is { Length: > 0 } path ? path : "/bin/busybox";
 
     /// <summary>Nix as the tests run it: offline, no binary cache or flake registry look-ups.</summary>
-    public static NixCli Nix { get; } = new(new NixSettings
+    internal static NixCli Nix { get; } = new(new NixSettings
     {
         Options = new Dictionary<string, string> { ["substituters"] = "", ["flake-registry"] = "" },
     });
