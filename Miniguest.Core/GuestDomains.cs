@@ -172,12 +172,34 @@ internal sealed class GuestDomains(MiniguestPaths paths)
     {
         var state = new GuestStateDirectory(paths, name);
         // Recorded first: a domain defined but not recorded would be no one's (foreign) after a crash between the two,
-        // while a record of a domain not yet defined is only a record.
+        // while a record of a domain not yet defined is only a record. A definition libvirt refuses puts the records back
+        // as they were: a record naming the UUID of a domain taken over would make that domain pass for the guest's.
+        var records = new[] { paths.ConnectionUriFile(name), paths.DomainUuidFile(name) }
+            .Select(file => (File: file, Before: File.Exists(file) ? SmallFile.ReadText(file) : null)).ToList();
         CrashPoint.Reach(CrashPoint.RecordDomain);
         state.Write(paths.ConnectionUriFile(name), connection.RequestedUri);
         state.Write(paths.DomainUuidFile(name), definition.Uuid.ToString("D"));
         CrashPoint.Reach(CrashPoint.DefineDomain);
-        var domain = connection.DefineDomain(definition.Xml);
+        Domain domain;
+        try
+        {
+            domain = connection.DefineDomain(definition.Xml);
+        }
+        catch (LibvirtException)
+        {
+            foreach (var (file, before) in records)
+            {
+                if (before is null)
+                {
+                    state.DeleteFile(file);
+                }
+                else
+                {
+                    state.Write(file, before);
+                }
+            }
+            throw;
+        }
         try
         {
             if (definition.TakenOver is { } takenOver)

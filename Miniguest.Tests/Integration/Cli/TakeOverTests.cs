@@ -170,6 +170,38 @@ public sealed class TakeOverTests : HostFixture
         }
     }
 
+    [Test]
+    public void A_take_over_libvirt_refuses_records_nothing_and_leaves_the_domain_foreign()
+    {
+        var name = MiniguestHost.UniqueName("vm");
+        Host.Ok("install", "-n", name, $"{TestGuestFlake.Reference}#vm");
+        using var connection = Connection.Open(Uri);
+        // An interface on a bridge whose name libvirt's schema refuses, which virsh define (no validation) took: whoever
+        // defined the domain chose it, and the take-over carries it over (escaped) to a definition libvirt refuses.
+        var xml = OriginalXml(name, Guid.NewGuid(), NewMacAddress()).Replace(
+            "</devices>", "<interface type='bridge'><mac address='52:54:00:00:00:01'/><source bridge='br&quot;&lt;x'/></interface></devices>",
+            StringComparison.Ordinal);
+        using var original = connection.DefineDomain(xml, DomainDefineFlags.None); // as virsh define takes it, unchecked
+        try
+        {
+            var definedBefore = original.GetXml(DomainXmlFlags.Inactive);
+            var takeOver = Host.Run("create", name, "--take-over", "--virt-type", "qemu");
+
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That((takeOver.ExitCode, takeOver.ErrorLines.Count), Is.EqualTo((1, 1)), takeOver.ToString());
+                Assert.That(original.GetXml(DomainXmlFlags.Inactive), Is.EqualTo(definedBefore), "the domain is untouched");
+                Assert.That(File.Exists(Host.Paths.DomainUuidFile(name)) || File.Exists(Host.Paths.ConnectionUriFile(name)), Is.False,
+                    "no record of the domain that was not defined");
+                Assert.That(Listed(name).GetProperty("status").GetString(), Is.EqualTo("foreign"), "still no one's but its definer's");
+            }
+        }
+        finally
+        {
+            RemoveLeft(connection, name);
+        }
+    }
+
     // The domain the original's printed command defines (virt-install --os-variant nixos-unstable --memory 1536 --disk none
     // --import --boot kernel=…,initrd=… --filesystem /nix/store/,nix-store,readonly=yes,accessmode=squash --filesystem
     // …/boot/,boot,…), with its NIC on the fixture's network, as small as the tests' VMs, on QEMU's software emulator, and
