@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Miniguest.Core;
-using Miniguest.Libvirt;
 
 namespace Miniguest.Cli;
 
@@ -39,7 +38,7 @@ internal sealed class CliContext : IDisposable
     public ILogger Logger { get; }
 
     /// <summary>The door to everything a command does to a guest.</summary>
-    public GuestHost Host { get; }
+    public IGuestHost Host { get; }
 
     public TextWriter Out => Console.Out;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Miniguest.Core;
-using Miniguest.Libvirt;
 
 namespace Miniguest.Cli;
 
@@ -59,14 +58,14 @@ internal static class CommandAction
             : $"miniguest: internal error: {about}{OneLine(e.Message)} (run with -v for details)";
     }
 
-    private static bool IsExpected(Exception e) => e is MiniguestException or LibvirtException
-        or FormatException or IOException or UnauthorizedAccessException;
+    private static bool IsExpected(Exception e) => e is MiniguestException or FormatException or IOException or UnauthorizedAccessException;
 
     // How to go on, in the command line's words: Core's messages say only what is wrong.
     private static string Hint(Exception e) => e switch
     {
         GuestAlreadyInstalledException => "; use --force to replace it",
         ForeignDomainException { LooksLikeOriginal: true } original => $"; take it over with: miniguest create {original.Name} --take-over",
+        GuestDomainElsewhereException elsewhere => $"; leave out -c, or give -c {elsewhere.Uri}",
         GuestHasNoDomainException noDomain => $"; define it with: miniguest create {noDomain.Name}",
         GuestRunningException => " or use --force",
         GuestNotRunningException notRunning => $"; start it with: miniguest start {notRunning.Name} --console",

@@ -7,7 +7,8 @@ internal static class GlobalOptions
 {
     public static readonly Option<string?> Connect = new("--connect", "-c")
     {
-        Description = "libvirt URI (default: qemu:///system for VMs, lxc:/// for containers, or the URI the guest was created on)",
+        Description = "The libvirt URI to act on: list shows its guests, and a guest defined on another is refused "
+            + "(default: the URI each guest was created on, else qemu:///system for VMs and lxc:/// for containers)",
         Recursive = true,
     };
 

@@ -16,23 +16,24 @@ public sealed class GuestConsole : IDisposable
     private static readonly TimeSpan FailureSettleTime = TimeSpan.FromSeconds(2);
 
     private readonly Domain _domain;
-    private readonly DomainConsole _console;
+    private readonly GuestConsoleStream _console;
 
     private GuestConsole(string guestName, Domain domain, DomainConsole console)
     {
         GuestName = guestName;
         _domain = domain;
-        _console = console;
+        _console = new GuestConsoleStream(console);
     }
 
     /// <summary>The guest.</summary>
     public string GuestName { get; }
 
-    /// <summary>The console's bytes, both ways. Reads block until the guest writes; a read returns 0 once it stopped.</summary>
+    /// <summary>The console's bytes, both ways. Reads block until the guest writes; a read returns 0 once it stopped, or
+    /// fails with an <see cref="IOException"/> as the guest is torn down or another session takes the console.</summary>
     public Stream Stream => _console;
 
     /// <summary>Whether the guest is still running.</summary>
-    public bool IsRunning => _domain.IsActive;
+    public bool IsRunning => LibvirtGuard.Guarded(() => _domain.IsActive);
 
     /// <summary>Whether the guest ran before its console was attached, so that its first output may be gone: a container
     /// started with its console (libvirt-LXC cannot start one paused, as a VM is).</summary>
@@ -95,7 +96,8 @@ public sealed class GuestConsole : IDisposable
     /// Waits, up to thirty seconds, for libvirt to report the guest stopped: its console closes as it powers off, a
     /// moment before that. Whatever runs next (a listing, a start) then sees the guest as it is.
     /// </summary>
-    public Task WaitUntilStoppedAsync(CancellationToken cancellationToken = default) => SettleAsync(_domain, StopSettleTime, cancellationToken);
+    public Task WaitUntilStoppedAsync(CancellationToken cancellationToken = default) =>
+        LibvirtGuard.Guarded(() => SettleAsync(_domain, StopSettleTime, cancellationToken));
 
     /// <summary>
     /// After a read of <see cref="Stream"/> failed with <paramref name="error"/>, tells whether another session took the
@@ -104,14 +106,14 @@ public sealed class GuestConsole : IDisposable
     /// and then this returns.
     /// </summary>
     /// <exception cref="GuestConsoleTakenOverException">The guest runs on: another session took its console.</exception>
-    public async Task ThrowIfTakenOverAsync(LibvirtException error, CancellationToken cancellationToken = default)
+    public Task ThrowIfTakenOverAsync(IOException error, CancellationToken cancellationToken = default) => LibvirtGuard.Guarded(async () =>
     {
         await SettleAsync(_domain, FailureSettleTime, cancellationToken).ConfigureAwait(false);
         if (_domain.IsActive)
         {
             throw new GuestConsoleTakenOverException(GuestName, error);
         }
-    }
+    });
 
     private static async Task SettleAsync(Domain domain, TimeSpan settleTime, CancellationToken cancellationToken)
     {
@@ -138,7 +140,7 @@ public sealed class GuestConsoleBusyException(string name) : GuestStateException
 }
 
 /// <summary>Another session took over the guest's console while this one had it.</summary>
-public sealed class GuestConsoleTakenOverException(string name, LibvirtException error)
+public sealed class GuestConsoleTakenOverException(string name, Exception error)
     : MiniguestException($"the console of '{name}' was taken over by another session", error)
 {
     /// <summary>The guest.</summary>

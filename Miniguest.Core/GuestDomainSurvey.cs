@@ -100,7 +100,7 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
     }
 
     // A domain that stopped since it was listed has none; a listing shows that rather than fail.
-    private static IReadOnlyList<InterfaceAddress>? AddressesOf(Domain domain, IReadOnlyList<GuestInterface> interfaces)
+    private static IReadOnlyList<GuestAddress>? AddressesOf(Domain domain, IReadOnlyList<GuestInterface> interfaces)
     {
         try
         {

@@ -103,16 +103,15 @@ internal sealed class GuestDomains(MiniguestPaths paths)
         return File.Exists(recorded) ? SmallFile.ReadText(recorded).Trim() : null;
     }
 
-    /// <summary>The URI to act on <paramref name="guest"/> at: <paramref name="requested"/> if given, else the one its
-    /// domain was defined on, else the default for its type.</summary>
-    public string UriFor(Guest guest, string? requested)
+    /// <summary>The URI to act on <paramref name="guest"/> at: the one its domain was defined on, else
+    /// <paramref name="requested"/> if given, else the default for its type.</summary>
+    /// <exception cref="GuestDomainElsewhereException">Its domain was defined on another URI than <paramref name="requested"/>.</exception>
+    public string UriFor(Guest guest, string? requested) => RecordedUri(guest) switch
     {
-        if (requested is not null)
-        {
-            return requested;
-        }
-        return RecordedUri(guest) ?? DefaultUri(guest.LoadConfig().GuestType);
-    }
+        { } recorded when requested is not null && recorded != requested => throw new GuestDomainElsewhereException(guest.Name, recorded, requested),
+        { } recorded => recorded,
+        null => requested ?? DefaultUri(guest.LoadConfig().GuestType),
+    };
 
     /// <summary>The guest's domain, or <see langword="null"/> if none is defined.</summary>
     /// <exception cref="ForeignDomainException">A domain of that name exists that Miniguest did not define for the guest.</exception>
@@ -544,7 +543,7 @@ public enum ResyncOutcome
 /// <param name="HostNetwork">Whether a container lives in the host's network namespace, when the survey read its whole
 /// description; <see langword="null"/> for a VM.</param>
 internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection,
-    bool Autostart = false, IReadOnlyList<InterfaceAddress>? Addresses = null, ValueList<GuestInterface>? Interfaces = null,
+    bool Autostart = false, IReadOnlyList<GuestAddress>? Addresses = null, ValueList<GuestInterface>? Interfaces = null,
     bool? FreePageReporting = null, bool? HostNetwork = null);
 
 /// <summary>Domain settings that do not fit the guest (a virtualisation type or free page reporting for a container) or the

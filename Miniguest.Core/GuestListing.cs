@@ -76,7 +76,7 @@ public sealed record GuestListing
     public string? ConsoleLog { get; init; }
 
     /// <summary>The running guest's addresses (<see cref="GuestAddresses"/>); <see langword="null"/> when it does not run.</summary>
-    public IReadOnlyList<InterfaceAddress>? Addresses { get; init; }
+    public IReadOnlyList<GuestAddress>? Addresses { get; init; }
 
     /// <summary>Its network interfaces, where the listing read its domain's whole description (with store protection).</summary>
     public IReadOnlyList<GuestInterface>? Interfaces { get; init; }
@@ -122,26 +122,24 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             }
             return survey;
         }
-        var remote = new RemoteGuests(store.Paths).All();
+        // The URI given is surveyed even when no guest is on it: a URI that cannot be reached fails the listing.
+        var given = uri is not null && names.Count > 0 && SshTarget.FromLibvirtUri(uri) is null ? SurveyOf(uri) : null;
+        var remote = new RemoteGuests(store.Paths).All().Where(guest => uri is null || guest.Value == uri).ToDictionary();
         var remoteListing = remote.Count > 0 ? RemoteGuestSurvey.ListAsync(store.Paths, remote, cancellationToken) : null;
         var reads = names.Select(name => Read(name, SurveyOf)).ToList();
         var listing = new List<GuestListing>(reads.Count);
-        foreach (var (read, survey, recorded) in reads)
+        foreach (var (guest, survey) in reads)
         {
-            var guest = read;
-            if (survey is null)
+            // With -c, the guests whose domain is on that URI; without, every guest.
+            if (uri is not null && guest.Uri != uri)
             {
-                listing.Add(guest);
                 continue;
             }
-            var found = await survey.ConfigureAwait(false);
-            // A guest not on the URI given with -c is looked for where its domain was defined, not called "not defined".
-            if (recorded is not null && found?.ContainsKey(guest.Name) != true)
-            {
-                found = await recorded.Value.Survey.ConfigureAwait(false);
-                guest = guest with { Uri = recorded.Value.Uri };
-            }
-            listing.Add(WithDomain(guest, found));
+            listing.Add(survey is null ? guest : WithDomain(guest, await survey.ConfigureAwait(false)));
+        }
+        if (given is not null)
+        {
+            await given.ConfigureAwait(false);
         }
         if (remoteListing is not null)
         {
@@ -156,7 +154,8 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         return listing;
     }
 
-    // One URI's survey; null when libvirt cannot be reached there (a warning, and the guests still listed).
+    // One URI's survey; null when libvirt cannot be reached there (a warning, and the guests still listed), unless it is
+    // the URI given with -c, the one the listing is about.
     private IReadOnlyDictionary<string, GuestDomainInfo>? Survey(string domainUri, IReadOnlySet<string> names, bool withProtection)
     {
         try
@@ -164,7 +163,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             using var connection = Connection.OpenReadOnly(domainUri);
             return new GuestDomainSurvey(store.Paths).Survey(connection, names, withProtection);
         }
-        catch (LibvirtException e)
+        catch (LibvirtException e) when (domainUri != uri)
         {
             logger.LogWarning("Cannot reach {Uri}: {Message}", domainUri, e.Message);
             return null;
@@ -173,8 +172,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
 
     // What the guest's files say, and the survey of the URI its domain lives on (none for a broken guest). A broken
     // guest (a profile gone, a file corrupt or out of the store) is listed as such, never the end of the listing.
-    private (GuestListing Guest, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>? Survey,
-        (string Uri, Task<IReadOnlyDictionary<string, GuestDomainInfo>?> Survey)? Recorded) Read(string name,
+    private (GuestListing Guest, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>? Survey) Read(string name,
         Func<string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>> surveyOf)
     {
         Guest? guest = null;
@@ -214,12 +212,11 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         };
         if (guest is null || config is null)
         {
-            return (listed, null, null);
+            return (listed, null);
         }
-        var domainUri = domains.UriFor(guest, uri);
-        var defined = domains.RecordedUri(guest);
-        var recorded = defined is not null && defined != domainUri ? (defined, surveyOf(defined)) : ((string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>)?)null;
-        return (listed with { Uri = domainUri }, surveyOf(domainUri), recorded);
+        var domainUri = domains.UriFor(guest, null);
+        // A guest on another URI than the one given is left out of the listing: its URI is not surveyed for it.
+        return (listed with { Uri = domainUri }, uri is null || domainUri == uri ? surveyOf(domainUri) : null);
     }
 
     // The guest completed with what the survey found of its domain.

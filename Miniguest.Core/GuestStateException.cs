@@ -58,3 +58,18 @@ public sealed class GuestHasNoInterfaceException(string name)
 /// <summary>A guest on another host was installed before this host recorded the flake it is built from, so this host
 /// cannot upgrade it: it never takes a flake reference from the other host.</summary>
 public sealed class GuestSourceNotRecordedException(string message) : GuestStateException(message);
+
+/// <summary>The guest's domain is on another libvirt URI than the one given: the URI given names the connection to act
+/// on, and the guest is not there.</summary>
+public sealed class GuestDomainElsewhereException(string name, string uri, string requested)
+    : GuestStateException($"guest '{name}' has its domain on {uri}, not on {requested}")
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
+
+    /// <summary>The URI its domain is on.</summary>
+    public string Uri { get; } = uri;
+
+    /// <summary>The URI given.</summary>
+    public string Requested { get; } = requested;
+}

@@ -13,7 +13,8 @@ namespace Miniguest.Core;
 internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
 {
     // The guest's files on its host: at that host's standard locations, where RemoteTarget puts them.
-    private static readonly MiniguestPaths HostPaths = new();
+    /// <summary>Where a guest's files are on another host: the standard locations.</summary>
+    public static readonly MiniguestPaths HostPaths = new();
 
     /// <summary>The domain the guest on the host of <paramref name="site"/> would have, without defining it.</summary>
     public async Task<GuestDomainDefinition> BuildAsync(string name, GuestSite site, DomainOptions options, CancellationToken cancellationToken)
@@ -26,8 +27,8 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         }
     }
 
-    /// <summary>Defines the guest's domain on its host, or updates the one it has there.</summary>
-    public async Task<DefinedDomain> DefineAsync(string name, GuestSite site, DomainOptions options, CancellationToken cancellationToken)
+    /// <summary>Defines the guest's domain on its host, or updates the one it has there; the caller disposes of the domain.</summary>
+    public async Task<(Domain Domain, GuestDomainDefinition Definition)> DefineAsync(string name, GuestSite site, DomainOptions options, CancellationToken cancellationToken)
     {
         var (target, session) = Open(site);
         using (session)
@@ -48,7 +49,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
                     : null, cancellationToken).ConfigureAwait(false);
             }
             await remote.RootAsync(name, GuestRoots.Defined, DomainXml.ReadMetadata(definition.Xml)?.StorePath, cancellationToken).ConfigureAwait(false);
-            return new DefinedDomain(domains.DefineRecorded(connection, name, definition), definition, connection.RequestedUri, HostPaths);
+            return (domains.DefineRecorded(connection, name, definition), definition);
         }
     }
 

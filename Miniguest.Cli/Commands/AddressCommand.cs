@@ -35,7 +35,7 @@ internal static class AddressCommand
             }
             if (parse.GetValue(json))
             {
-                await context.Out.WriteLineAsync(JsonSerializer.Serialize(addresses.Select(GuestAddresses.Format).ToList(), CliJsonContext.Output.ListString));
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(addresses.Select(address => address.ToString()).ToList(), CliJsonContext.Output.ListString));
                 return CommandAction.Success;
             }
             foreach (var address in addresses)

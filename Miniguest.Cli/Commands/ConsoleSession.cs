@@ -1,5 +1,4 @@
 using Miniguest.Core;
-using Miniguest.Libvirt;
 
 namespace Miniguest.Cli.Commands;
 
@@ -22,9 +21,9 @@ internal static class ConsoleSession
         }
         var output = Console.OpenStandardOutput();
         var interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
-        Task<(LibvirtException? Error, long Copied)> StartCopyingOut() =>
+        Task<(IOException? Error, long Copied)> StartCopyingOut() =>
             Task.Factory.StartNew(() => CopyOut(console.Stream, output), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        Task<(LibvirtException? Error, long Copied)> copyOut;
+        Task<(IOException? Error, long Copied)> copyOut;
         if (!interactive)
         {
             copyOut = StartCopyingOut();
@@ -58,25 +57,30 @@ internal static class ConsoleSession
         return CommandAction.Success;
     }
 
-    // Returns the error the console ended with, if it did not simply close, and how many bytes it copied.
-    private static (LibvirtException? Error, long Copied) CopyOut(Stream console, Stream output)
+    // Returns the error the console ended with, if it did not simply close, and how many bytes it copied; a failure to
+    // write the output is the command's own, and propagates.
+    private static (IOException? Error, long Copied) CopyOut(Stream console, Stream output)
     {
         var buffer = new byte[4096];
         long copied = 0;
-        try
+        while (true)
         {
             int read;
-            while ((read = console.Read(buffer)) > 0)
+            try
             {
-                output.Write(buffer, 0, read);
-                output.Flush();
-                copied += read;
+                read = console.Read(buffer);
             }
-            return (null, copied);
-        }
-        catch (LibvirtException e)
-        {
-            return (e, copied);
+            catch (IOException e)
+            {
+                return (e, copied);
+            }
+            if (read == 0)
+            {
+                return (null, copied);
+            }
+            output.Write(buffer, 0, read);
+            output.Flush();
+            copied += read;
         }
     }
 

@@ -86,7 +86,6 @@ internal static class CreateCommand
                 return CommandAction.Success;
             }
             var defined = await context.Host.DefineAsync(guest, options, cancellationToken);
-            using var domain = defined.Domain;
             LogProtection(context, defined.Definition.Protection);
             await context.ReportAsync($"defined '{guest}' on {defined.Uri}");
             if (defined.Definition.TakenOver is { } takenOver)

@@ -86,7 +86,7 @@ internal static class ListCommand
         },
         StoreProtection = guest.StoreProtection?.ToString(),
         ConsoleLog = guest.ConsoleLog,
-        Addresses = guest.Addresses?.Select(GuestAddresses.Format).ToList(),
+        Addresses = guest.Addresses?.Select(address => address.ToString()).ToList(),
         Interfaces = guest.Interfaces?.Select(nic => new InterfaceJson(nic.MacAddress,
             nic.Attachment.Type == AttachmentType.Network ? nic.Attachment.Source : null,
             nic.Attachment.Type == AttachmentType.Bridge ? nic.Attachment.Source : null)).ToList(),

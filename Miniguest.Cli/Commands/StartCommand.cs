@@ -20,7 +20,7 @@ internal static class StartCommand
                 {
                     return await ConsoleSession.RunAsync(context.Host.StartWithConsoleAsync(guest, cancellationToken), guest, cancellationToken);
                 }
-                using var domain = await context.Host.StartAsync(guest, cancellationToken: cancellationToken);
+                await context.Host.StartAsync(guest, cancellationToken: cancellationToken);
                 await context.ReportAsync($"started '{guest}'");
             }
             catch (GuestAlreadyRunningException)

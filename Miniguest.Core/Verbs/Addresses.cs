@@ -8,7 +8,7 @@ internal static class Addresses
     // dnsmasq tells libvirt of a lease at once; a guest takes seconds to ask for one.
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
-    public static async Task<IReadOnlyList<InterfaceAddress>> RunAsync(GuestHostContext host, string name, TimeSpan wait,
+    public static async Task<IReadOnlyList<GuestAddress>> RunAsync(GuestHostContext host, string name, TimeSpan wait,
         CancellationToken cancellationToken)
     {
         using var domain = host.OpenDomain(host.DomainSite(name), name);
@@ -20,7 +20,7 @@ internal static class Addresses
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            IReadOnlyList<InterfaceAddress> found;
+            IReadOnlyList<GuestAddress> found;
             try
             {
                 found = domain.IsActive ? GuestAddresses.Of(domain, interfaces) : throw new GuestNotRunningException(name);

@@ -31,13 +31,15 @@ internal static class Define
         // Where it lives is asked again under its lock, where nothing else changes it.
         if (host.Elsewhere(name) is { } site)
         {
-            return await host.RemoteDomains.DefineAsync(name, site, options, cancellationToken).ConfigureAwait(false);
+            var (remote, remoteDefinition) = await host.RemoteDomains.DefineAsync(name, site, options, cancellationToken).ConfigureAwait(false);
+            remote.Dispose();
+            return new DefinedDomain(remoteDefinition, site.Uri, RemoteGuestDomains.HostPaths);
         }
         var guest = host.Store.Get(name);
         using var connection = host.SiteOf(guest).Connect();
         var definition = host.Domains.Build(connection, guest, options, allocate: true);
-        return new DefinedDomain(await HereAsync(host, connection, guest, definition, cancellationToken).ConfigureAwait(false), definition,
-            connection.RequestedUri, host.Paths);
+        (await HereAsync(host, connection, guest, definition, cancellationToken).ConfigureAwait(false)).Dispose();
+        return new DefinedDomain(definition, connection.RequestedUri, host.Paths);
     }
 
     /// <summary>The guest's domain defined on this host, with the generations it needs rooted (<see cref="GuestRoots"/>):

@@ -61,10 +61,11 @@ internal sealed class GuestHostContext
 
     /// <summary>The other host the guest lives on; <see langword="null"/> for a guest installed here (a guest of this host's
     /// link or profile wins over a record of another host), or of no host at all.</summary>
+    /// <exception cref="GuestDomainElsewhereException">It lives on another host than the URI given names.</exception>
     public GuestSite? Elsewhere(string name) =>
         Store.LinkState(GuestName.Validate(name)) is not (GuestLinkState.Profile or GuestLinkState.Declarative) && !new GuestProfile(Paths, name).Exists
             && RemoteGuests.UriOf(name) is { } uri
-            ? GuestSite.At(uri)
+            ? Options.Uri is { } requested && requested != uri ? throw new GuestDomainElsewhereException(name, uri, requested) : GuestSite.At(uri)
             : null;
 
     /// <summary>The other host guest <paramref name="name"/> lives on: the one given (where it names another host), else

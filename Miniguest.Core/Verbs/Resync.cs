@@ -48,9 +48,11 @@ internal static class Resync
             }
             before = existing.GetXml(DomainXmlFlags.Inactive);
         }
-        var defined = await host.RemoteDomains.DefineAsync(name, site, new DomainOptions(), cancellationToken).ConfigureAwait(false);
-        using var updated = defined.Domain;
-        return Resynced(host, updated, before, DomainXml.ReadMetadata(defined.Definition.Xml)?.StorePath);
+        var (updated, definition) = await host.RemoteDomains.DefineAsync(name, site, new DomainOptions(), cancellationToken).ConfigureAwait(false);
+        using (updated)
+        {
+            return Resynced(host, updated, before, DomainXml.ReadMetadata(definition.Xml)?.StorePath);
+        }
     }
 
     /// <summary>Whether two descriptions of a domain say the same, whatever the order of their elements, and but for the

@@ -22,7 +22,7 @@ public sealed class GuestHostTests : HostFixture
         var name = MiniguestHost.UniqueName("lib");
         var guests = Guests;
         await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#vm"), name);
-        (await guests.DefineAsync(name, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 })).Domain.Dispose();
+        await guests.DefineAsync(name, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 });
 
         await guests.RemoveAsync(name);
 
@@ -41,9 +41,10 @@ public sealed class GuestHostTests : HostFixture
         var name = MiniguestHost.UniqueName("lib");
         var guests = Guests;
         await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#container"), name);
-        (await guests.DefineAsync(name, new DomainOptions())).Domain.Dispose();
+        await guests.DefineAsync(name, new DomainOptions());
         File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
-        using var running = await guests.StartAsync(name);
+        await guests.StartAsync(name);
+        using var running = guests.OpenDomain(name);
 
         Assert.ThrowsAsync<GuestRunningException>(() => guests.RemoveAsync(name, keepDomain: true));
 
@@ -61,14 +62,14 @@ public sealed class GuestHostTests : HostFixture
         var name = MiniguestHost.UniqueName("lib");
         var guests = Guests;
         await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#vm"), name);
-        (await guests.DefineAsync(name, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 })).Domain.Dispose();
+        await guests.DefineAsync(name, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 });
         // Someone edits the domain: its 9p shares lose <readonly/>, so QEMU would export the store writable.
         using var connection = Connection.Open("qemu:///system");
         var xml = XElement.Parse(connection.GetDomain(name).GetXml(DomainXmlFlags.Inactive));
         xml.Descendants("filesystem").Elements("readonly").Remove();
         using var edited = connection.DefineDomain(xml.ToString());
 
-        var refused = Assert.ThrowsAsync<UnprotectedStoreException>(async () => (await guests.StartAsync(name)).Dispose());
+        var refused = Assert.ThrowsAsync<UnprotectedStoreException>(() => guests.StartAsync(name));
 
         Assert.That(refused!.Message, Does.Contain("<readonly/>"));
         Assert.That(edited.IsActive, Is.False, "not started");
@@ -80,7 +81,7 @@ public sealed class GuestHostTests : HostFixture
         var name = MiniguestHost.UniqueName("lib");
         var guests = Guests;
         await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#vm"), name);
-        (await guests.DefineAsync(name, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 256 })).Domain.Dispose();
+        await guests.DefineAsync(name, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 256 });
 
         var lines = new List<string>();
         using (var console = await guests.StartWithConsoleAsync(name))
@@ -111,7 +112,7 @@ public sealed class GuestHostTests : HostFixture
         var name = MiniguestHost.UniqueName("lib");
         var guests = Guests;
         await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#vm"), name);
-        (await guests.DefineAsync(name, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 })).Domain.Dispose();
+        await guests.DefineAsync(name, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 });
 
         var refused = Assert.ThrowsAsync<GuestNotRunningException>(() => guests.OpenConsoleAsync(name));
 
@@ -125,7 +126,7 @@ public sealed class GuestHostTests : HostFixture
         var stray = MiniguestHost.UniqueName("lib");
         var guests = Guests;
         await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#vm"), defined);
-        (await guests.DefineAsync(defined, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 })).Domain.Dispose();
+        await guests.DefineAsync(defined, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 });
         File.CreateSymbolicLink(Host.Paths.Link(stray), Host.Paths.Profile(stray));
 
         var listing = (await guests.ListAsync(withProtection: true)).ToDictionary(guest => guest.Name);

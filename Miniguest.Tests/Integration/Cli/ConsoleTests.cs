@@ -46,7 +46,7 @@ public sealed class ConsoleTests : HostFixture
         Host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
         Host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
         // Paused, the VM keeps its console open (the test guest powers off once it has booted).
-        (await new GuestHost(new GuestHostOptions { Paths = Host.Paths }).StartAsync(name, paused: true)).Dispose();
+        await new GuestHost(new GuestHostOptions { Paths = Host.Paths }).StartAsync(name, paused: true);
         using var first = new TerminalSession(Host.StartOnTerminal("console", name));
         await first.WaitForAsync("Press Ctrl+] to leave.");
 

@@ -176,19 +176,25 @@ public sealed class InstallTests : HostFixture
     }
 
     [Test]
-    public void List_on_another_uri_still_surveys_a_guest_where_its_domain_was_defined()
+    public void A_uri_given_with_c_is_the_one_acted_on_and_a_guest_defined_elsewhere_is_refused_saying_where()
     {
         var name = MiniguestHost.UniqueName("uri");
         Host.Ok("install", "-n", name, Vm);
         Host.Ok("create", name, "--virt-type", "qemu", "--memory", "64");
 
-        using var listed = System.Text.Json.JsonDocument.Parse(Host.Ok("-c", "lxc:///", "list", "--json").Out);
+        var onLxc = System.Text.Json.Nodes.JsonNode.Parse(Host.Ok("-c", "lxc:///", "list", "--json").Out)!.AsArray();
+        var onQemu = System.Text.Json.Nodes.JsonNode.Parse(Host.Ok("-c", "qemu:///system", "list", "--json").Out)!.AsArray();
+        var start = Host.Run("-c", "lxc:///", "start", name);
+        var unreachable = Host.Run("-c", "qemu+unix:///system?socket=/nonexistent/libvirt-sock", "list");
 
-        var vm = listed.RootElement.EnumerateArray().Single(guest => guest.GetProperty("name").GetString() == name);
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(vm.GetProperty("status").GetString(), Is.EqualTo("stopped"), "not \"not defined\"");
-            Assert.That(vm.GetProperty("uri").GetString(), Is.EqualTo("qemu:///system"));
+            Assert.That(onLxc.Select(guest => (string?)guest!["name"]), Does.Not.Contain(name), "not a guest of lxc:///");
+            Assert.That(onQemu.Single(guest => (string?)guest!["name"] == name)!["status"]!.GetValue<string>(), Is.EqualTo("stopped"));
+            Assert.That(start.ExitCode, Is.EqualTo(1), start.ToString());
+            Assert.That(start.Error, Does.Contain($"guest '{name}' has its domain on qemu:///system, not on lxc:///; leave out -c, or give -c qemu:///system"));
+            Assert.That(Host.Ok("list", "--json").Out, Does.Contain("\"stopped\""), "not started");
+            Assert.That((unreachable.ExitCode, unreachable.Out), Is.EqualTo((1, "")), "a URI that cannot be reached fails the listing: " + unreachable);
         }
     }
 

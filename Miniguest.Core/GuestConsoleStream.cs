@@ -1,0 +1,65 @@
+using Miniguest.Libvirt;
+
+namespace Miniguest.Core;
+
+/// <summary>A guest's console as a plain stream: libvirt's failures of a read or a write reach the caller as
+/// <see cref="IOException"/>, as any stream's do (libvirt's error is the inner exception).</summary>
+internal sealed class GuestConsoleStream(DomainConsole console) : Stream
+{
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        try
+        {
+            return console.Read(buffer);
+        }
+        catch (LibvirtException e)
+        {
+            throw new IOException(e.Message, e);
+        }
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        try
+        {
+            console.Write(buffer);
+        }
+        catch (LibvirtException e)
+        {
+            throw new IOException(e.Message, e);
+        }
+    }
+
+    public override void Flush() => console.Flush();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            console.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}
