@@ -11,8 +11,10 @@ public sealed record GuestHostOptions
     /// <summary>Where guests' links, profiles and state are (default: the standard locations).</summary>
     public MiniguestPaths Paths { get; init; } = new();
 
-    /// <summary>The libvirt URI of every guest's domain; <see langword="null"/> (the default) uses the one each guest's
-    /// domain was defined on, else the default for its type (<c>qemu:///system</c> or <c>lxc:///</c>).</summary>
+    /// <summary>The libvirt URI to act on, as <c>virsh -c</c> means it: a listing lists the guests whose domain is there,
+    /// a guest without a domain gets it there, and a guest whose domain is on another URI is refused
+    /// (<see cref="GuestDomainElsewhereException"/>). <see langword="null"/> (the default) uses the one each guest's domain
+    /// was defined on, else the default for its type (<c>qemu:///system</c> or <c>lxc:///</c>).</summary>
     public string? Uri { get; init; }
 
     /// <summary>How Nix is run.</summary>
