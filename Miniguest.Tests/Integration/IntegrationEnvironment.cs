@@ -54,7 +54,7 @@ public sealed class IntegrationEnvironment
         }
 
         var missing = new List<string>();
-        if (!File.Exists(Path.Combine(KernelDirectory, "vmlinuz")))
+        if (!File.Exists(Path.Combine(KernelDirectory, "vmlinux")))
         {
             missing.Add($"no test kernel in {KernelDirectory}");
         }

@@ -3,7 +3,7 @@
 # busybox. The test fixture stages this directory together with `inputs/` and with the repository's
 # nix/lib.nix as `lib.nix`, the functions the NixOS module computes its output with:
 #   inputs/busybox/busybox          a static busybox
-#   inputs/vmlinuz                  a kernel
+#   inputs/kernel.nix               a kernel, uncompressed (booted at its PVH entry point), named by path and hash
 #   inputs/modules/*.ko, load-order the virtio (transport, net, balloon), 9p and virtiofs modules and the order to load them
 {
   description = "Miniguest test guest (no nixpkgs)";
@@ -34,7 +34,7 @@
         cp ${busyboxBin} "$out/bin/busybox"
       '';
 
-      kernel = ./inputs/vmlinuz;
+      kernel = import ./inputs/kernel.nix;
 
       # Substitutes @name@ placeholders in a script and makes it executable.
       script = name: file: substitutions: run name substitutions ''
