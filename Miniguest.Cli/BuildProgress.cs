@@ -13,16 +13,21 @@ internal sealed class BuildProgress : IProgress<NixProgress>, IDisposable
     private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly ILogger _logger;
+    private readonly TextWriter _terminal;
     private readonly bool _inPlace;
     private readonly Lock _gate = new();
     private DateTime _drawn;
     private bool _showing;
     private string? _lastActivity;
 
-    public BuildProgress(ILogger logger, bool verbose)
+    /// <param name="logger">Where a line per build goes.</param>
+    /// <param name="terminal">The terminal the line rewritten in place is drawn on.</param>
+    /// <param name="inPlace">Whether to draw it there (else a line per build).</param>
+    public BuildProgress(ILogger logger, TextWriter terminal, bool inPlace)
     {
         _logger = logger;
-        _inPlace = !verbose && !Console.IsErrorRedirected && logger.IsEnabled(LogLevel.Information);
+        _terminal = terminal;
+        _inPlace = inPlace && logger.IsEnabled(LogLevel.Information);
     }
 
     public void Report(NixProgress value)
@@ -48,7 +53,7 @@ internal sealed class BuildProgress : IProgress<NixProgress>, IDisposable
             // A builder's log line is the builder's text, and may come from another host's build: escaped.
             var text = TerminalText.Escape(Counter(value) + value.Activity + (value.LogLine is { Length: > 0 } line ? ": " + line : ""));
             var width = Math.Max(20, Console.WindowWidth - 1);
-            Console.Error.Write("\r\x1b[K" + (text.Length > width ? text[..(width - 1)] + "…" : text));
+            _terminal.Write("\r\x1b[K" + (text.Length > width ? text[..(width - 1)] + "…" : text));
             _showing = true;
         }
     }
@@ -60,7 +65,7 @@ internal sealed class BuildProgress : IProgress<NixProgress>, IDisposable
         {
             if (_showing)
             {
-                Console.Error.Write("\r\x1b[K");
+                _terminal.Write("\r\x1b[K");
                 _showing = false;
             }
         }

@@ -13,17 +13,20 @@ internal sealed class CliContext : IDisposable
     {
         Verbose = parse.GetValue(GlobalOptions.Verbose);
         Quiet = parse.GetValue(GlobalOptions.Quiet);
+        Out = parse.InvocationConfiguration.Output;
+        Error = parse.InvocationConfiguration.Error;
         var level = Verbose ? LogLevel.Debug : Quiet ? LogLevel.Warning : LogLevel.Information;
         // Built directly rather than through LoggerFactory.Create: its service container costs every command
         // milliseconds of start-up, and there is only the one provider.
-        _loggers = new LoggerFactory([new StderrLoggerProvider(level, Console.Error)], new LoggerFilterOptions { MinLevel = level });
+        _loggers = new LoggerFactory([new StderrLoggerProvider(level, Error)], new LoggerFilterOptions { MinLevel = level });
         Logger = _loggers.CreateLogger("miniguest");
         Connect = parse.GetValue(GlobalOptions.Connect);
+        var environment = MiniguestRootCommand.EnvironmentOf(parse);
         Host = new GuestHost(new GuestHostOptions
         {
-            Paths = MiniguestPaths.FromEnvironment(),
+            Paths = MiniguestPaths.FromEnvironment(environment),
             Uri = Connect,
-            Nix = NixSettingsFromEnvironment() with { ShowTrace = Verbose },
+            Nix = NixSettingsFrom(environment) with { ShowTrace = Verbose },
         }, _loggers);
     }
 
@@ -40,18 +43,25 @@ internal sealed class CliContext : IDisposable
     /// <summary>The door to everything a command does to a guest.</summary>
     public IGuestHost Host { get; }
 
-    public TextWriter Out => Console.Out;
+    /// <summary>Where what a command is for goes: standard output, unless the caller gave another writer.</summary>
+    public TextWriter Out { get; }
+
+    /// <summary>Where errors, warnings and logs go: standard error, unless the caller gave another writer.</summary>
+    public TextWriter Error { get; }
+
+    /// <summary>Whether <see cref="Error"/> is a terminal, where a line can be redrawn in place.</summary>
+    public bool ErrorIsTerminal => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
 
     /// <summary>Says what a command did (<c>started 'web'</c>), unless <c>-q</c> asked for silence; what a command is
     /// for (a listing, generated text) goes to <see cref="Out"/> regardless.</summary>
     public Task ReportAsync(string line) => Quiet ? Task.CompletedTask : Out.WriteLineAsync(line);
 
     /// <summary>A display of build progress for one build; dispose of it before printing anything else.</summary>
-    public BuildProgress BuildProgress() => new(Logger, Verbose);
+    public BuildProgress BuildProgress() => new(Logger, Error, inPlace: !Verbose && ErrorIsTerminal);
 
     public void Dispose() => _loggers.Dispose();
 
     // MINIGUEST_NIX names another nix executable (a wrapper, Lix, a test build).
-    private static NixSettings NixSettingsFromEnvironment() =>
-        Environment.GetEnvironmentVariable("MINIGUEST_NIX") is { Length: > 0 } nix ? new NixSettings { Executable = nix } : new NixSettings();
+    private static NixSettings NixSettingsFrom(Func<string, string?> environment) =>
+        environment("MINIGUEST_NIX") is { Length: > 0 } nix ? new NixSettings { Executable = nix } : new NixSettings();
 }

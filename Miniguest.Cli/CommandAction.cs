@@ -21,24 +21,24 @@ internal static class CommandAction
             }
             catch (Exception e) when (IsExpected(e))
             {
-                await Console.Error.WriteLineAsync(ErrorLine(e));
+                await context.Error.WriteLineAsync(ErrorLine(e));
                 if (context.Verbose)
                 {
-                    await Console.Error.WriteLineAsync(e.ToString());
+                    await context.Error.WriteLineAsync(e.ToString());
                 }
                 return Failure;
             }
             catch (OperationCanceledException)
             {
-                await Console.Error.WriteLineAsync("miniguest: cancelled");
+                await context.Error.WriteLineAsync("miniguest: cancelled");
                 return Failure;
             }
             catch (Exception e)
             {
-                await Console.Error.WriteLineAsync($"miniguest: internal error: {OneLine(e.Message)} (run with -v for details)");
+                await context.Error.WriteLineAsync($"miniguest: internal error: {OneLine(e.Message)} (run with -v for details)");
                 if (context.Verbose)
                 {
-                    await Console.Error.WriteLineAsync(e.ToString());
+                    await context.Error.WriteLineAsync(e.ToString());
                 }
                 return Failure;
             }

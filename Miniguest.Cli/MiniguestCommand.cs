@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using Miniguest.Cli.Commands;
 using Miniguest.Core;
 
@@ -10,9 +11,30 @@ internal static class MiniguestCommand
     // A completion waits no longer for libvirt: past it, a guest's state is unknown and its name offered anyway.
     private static readonly TimeSpan SurveyTimeout = TimeSpan.FromSeconds(2);
 
-    public static RootCommand Create()
+    /// <summary>Runs <c>miniguest</c> with <paramref name="args"/>, writing to <paramref name="invocation"/>'s output and
+    /// error (default: the process's) and reading its settings from <paramref name="environment"/> (default: the
+    /// process's environment); returns the exit code. A usage error is one line, and exit code 2.</summary>
+    public static async Task<int> InvokeAsync(string[] args, InvocationConfiguration? invocation = null, Func<string, string?>? environment = null)
     {
-        var root = new RootCommand("Miniguest: low-footprint NixOS guests that boot from the host's Nix store through libvirt.")
+        invocation ??= new InvocationConfiguration();
+        var parse = Create(environment ?? Environment.GetEnvironmentVariable).Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            // One line: the first error, flattened (a list of allowed values spans several).
+            // A missing command is reported beside the word that should have been one: name that word.
+            var first = parse.Errors.OrderBy(e => e.Message.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0).First();
+            var message = string.Join(" ", first.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            await invocation.Error.WriteLineAsync("miniguest: " + message + (CommandSuggestion.For(parse) is { } meant ? $" Did you mean '{meant}'?" : ""));
+            await invocation.Error.WriteLineAsync("Run 'miniguest --help' for usage.");
+            return CommandAction.Usage;
+        }
+        return await parse.InvokeAsync(invocation);
+    }
+
+    /// <summary>The command tree, whose commands read their settings from <paramref name="environment"/>.</summary>
+    public static MiniguestRootCommand Create(Func<string, string?> environment)
+    {
+        var root = new MiniguestRootCommand(environment)
         {
             GlobalOptions.Connect,
             GlobalOptions.Verbose,
@@ -31,6 +53,8 @@ internal static class MiniguestCommand
             var wanted = GuestsWanted(command.Name);
             foreach (var name in command.Arguments.Where(a => a.Name == "NAME"))
             {
+                // Help names the argument; without a name of its own, it would list the host's guests in its place.
+                name.HelpName = "NAME";
                 // Guest names where the name goes, not again once it is given.
                 name.CompletionSources.Add(context => context.ParseResult.GetResult(name) is { Tokens.Count: > 0 } given
                     && given.Tokens.All(token => token.Value != context.WordToComplete) ? [] : Guests(context.ParseResult, wanted));
@@ -48,11 +72,11 @@ internal static class MiniguestCommand
     }
 
     /// <summary>The generations of the guest the command line names, for <c>--to</c>.</summary>
-    public static IEnumerable<string> GenerationsOf(string? guest)
+    public static IEnumerable<string> GenerationsOf(ParseResult parse, string? guest)
     {
         try
         {
-            return guest is null ? [] : Door(null).GenerationNumbers(guest)
+            return guest is null ? [] : Door(parse, null).GenerationNumbers(guest)
                 .Select(number => number.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         catch (Exception e) when (e is MiniguestException or IOException)
@@ -74,7 +98,7 @@ internal static class MiniguestCommand
     {
         try
         {
-            var host = Door(parse.GetValue(GlobalOptions.Connect));
+            var host = Door(parse, parse.GetValue(GlobalOptions.Connect));
             return running is { } wanted ? host.GuestNames(wanted, SurveyTimeout) : host.GuestNames();
         }
         catch (IOException)
@@ -84,5 +108,6 @@ internal static class MiniguestCommand
     }
 
     // Completion's own door: no logging, and nothing done until it is asked.
-    private static GuestHost Door(string? uri) => new(new GuestHostOptions { Paths = MiniguestPaths.FromEnvironment(), Uri = uri });
+    private static GuestHost Door(ParseResult parse, string? uri) =>
+        new(new GuestHostOptions { Paths = MiniguestPaths.FromEnvironment(MiniguestRootCommand.EnvironmentOf(parse)), Uri = uri });
 }

@@ -14,11 +14,12 @@ public sealed record MiniguestPaths
     /// <summary>Miniguest's own state: container roots, console logs, locks (<c>MINIGUEST_STATE_DIR</c>).</summary>
     public string State { get; init; } = "/var/lib/miniguest";
 
-    /// <summary>The defaults, with any environment overrides applied.</summary>
-    public static MiniguestPaths FromEnvironment()
+    /// <summary>The defaults, with any environment overrides applied: the process's environment, or the variables
+    /// <paramref name="variable"/> gives.</summary>
+    public static MiniguestPaths FromEnvironment(Func<string, string?>? variable = null)
     {
-        static string Pick(string variable, string fallback) =>
-            Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? Path.GetFullPath(value) : fallback;
+        variable ??= Environment.GetEnvironmentVariable;
+        string Pick(string name, string fallback) => variable(name) is { Length: > 0 } value ? Path.GetFullPath(value) : fallback;
         var defaults = new MiniguestPaths();
         return new MiniguestPaths
         {

@@ -47,10 +47,10 @@ internal static class ApplyCommand
             {
                 if (value.Error is { } error)
                 {
-                    Console.Error.WriteLine(CommandAction.ErrorLine(error, value.Name));
+                    context.Error.WriteLine(CommandAction.ErrorLine(error, value.Name));
                     if (context.Verbose)
                     {
-                        Console.Error.WriteLine(error);
+                        context.Error.WriteLine(error);
                     }
                 }
                 else if (!context.Quiet)

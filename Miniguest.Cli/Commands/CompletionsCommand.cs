@@ -13,7 +13,7 @@ internal static class CompletionsCommand
         var command = new Command("completions", "Print a shell completion script (for example: miniguest completions bash > /etc/bash_completion.d/miniguest)") { shell };
         command.SetAction(parse =>
         {
-            Console.Out.Write(parse.GetRequiredValue(shell) switch
+            parse.InvocationConfiguration.Output.Write(parse.GetRequiredValue(shell) switch
             {
                 "bash" => Bash,
                 "zsh" => Zsh,

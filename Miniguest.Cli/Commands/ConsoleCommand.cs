@@ -12,7 +12,7 @@ internal static class ConsoleCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            return await ConsoleSession.RunAsync(context.Host.OpenConsoleAsync(guest, parse.GetValue(force), cancellationToken), guest, cancellationToken);
+            return await ConsoleSession.RunAsync(context, context.Host.OpenConsoleAsync(guest, parse.GetValue(force), cancellationToken), guest, cancellationToken);
         });
         return command;
     }

@@ -8,15 +8,16 @@ internal static class ConsoleSession
 {
     private const byte Escape = 0x1d; // Ctrl+]
 
+    /// <param name="context">The command's context: its warnings go to its error writer.</param>
     /// <param name="opening">Attaches the console; <see langword="null"/> from it means the guest stopped first.</param>
     /// <param name="name">The guest.</param>
     /// <param name="cancellationToken">Stops the session.</param>
-    public static async Task<int> RunAsync(Task<GuestConsole?> opening, string name, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliContext context, Task<GuestConsole?> opening, string name, CancellationToken cancellationToken)
     {
         using var console = await opening;
         if (console is null)
         {
-            await Console.Error.WriteLineAsync($"miniguest: warning: '{name}' stopped before its console could be attached");
+            await context.Error.WriteLineAsync($"miniguest: warning: '{name}' stopped before its console could be attached");
             return CommandAction.Success;
         }
         var output = Console.OpenStandardOutput();
@@ -36,7 +37,7 @@ internal static class ConsoleSession
             // A container that finished as its console was attached may have printed all it had before: said, not hidden.
             if (copied == 0 && console.StartedBeforeAttached && !console.IsRunning)
             {
-                await Console.Error.WriteLineAsync($"miniguest: warning: '{name}' printed nothing on its console: it may have stopped before its console could be attached");
+                await context.Error.WriteLineAsync($"miniguest: warning: '{name}' printed nothing on its console: it may have stopped before its console could be attached");
             }
             return CommandAction.Success;
         }

@@ -18,7 +18,7 @@ internal static class StartCommand
             {
                 if (parse.GetValue(console))
                 {
-                    return await ConsoleSession.RunAsync(context.Host.StartWithConsoleAsync(guest, cancellationToken), guest, cancellationToken);
+                    return await ConsoleSession.RunAsync(context, context.Host.StartWithConsoleAsync(guest, cancellationToken), guest, cancellationToken);
                 }
                 await context.Host.StartAsync(guest, cancellationToken: cancellationToken);
                 await context.ReportAsync($"started '{guest}'");
@@ -27,7 +27,7 @@ internal static class StartCommand
             {
                 if (parse.GetValue(console))
                 {
-                    return await ConsoleSession.RunAsync(context.Host.OpenConsoleAsync(guest, cancellationToken: cancellationToken), guest, cancellationToken);
+                    return await ConsoleSession.RunAsync(context, context.Host.OpenConsoleAsync(guest, cancellationToken: cancellationToken), guest, cancellationToken);
                 }
                 await context.ReportAsync($"'{guest}' is already running");
             }
