@@ -5,13 +5,16 @@ using Miniguest.Tests.Integration.Cli;
 
 namespace Miniguest.Tests.Integration.Reliability;
 
-/// <summary>Many guests, many cycles: list copes with 200 defined guests, and 100 start/stop cycles of a container
-/// leave no process, file descriptor or domain behind.</summary>
+/// <summary>Many guests, many cycles: list copes with 200 defined guests, and 40 start/stop cycles of a container
+/// leave no process, file descriptor or domain behind. How fast list is against <c>virsh list</c> is
+/// <c>bench/cli</c>'s to say, side by side with the published executable: here miniguest runs as a Debug build under the
+/// JIT, whose start-up alone outweighs a listing.</summary>
 [TestFixture, Category(TestCategories.Reliability)]
 public sealed class LoadTests : HostFixture
 {
     private const int Guests = 200;
-    private const int Cycles = 100;
+    // A leak of one descriptor or process in every few cycles shows well past the noise.
+    private const int Cycles = 40;
     private const int ConsoleCycles = 20;
     private const int Workers = 4;
     private const int FdNoise = 5;
@@ -35,10 +38,7 @@ public sealed class LoadTests : HostFixture
         Figures.Note($"load: {Guests} guests installed and defined in {clock.Elapsed.TotalSeconds:F0} s ({Workers} at a time)");
 
         Figures.Case(Groups.Load, () => Assert.That(failures, Is.Zero, "every install and create succeeded"));
-        var list = MedianOfThree(() => Host.Run("list"), out var listResult);
-        var virsh = MedianOfThree(() => Virsh("list", "--all"), out _);
-        Figures.Note(string.Create(CultureInfo.InvariantCulture,
-            $"load: `miniguest list` of {Guests} defined guests took {list.TotalMilliseconds:F0} ms (median of 3), `virsh list --all` on the same libvirtd {virsh.TotalMilliseconds:F0} ms: {list / virsh:F2}× (the 1.2× target belongs to the benchmark)"));
+        var listResult = Host.Run("list");
         Figures.Case(Groups.Load, () =>
         {
             using (Assert.EnterMultipleScope())
@@ -195,20 +195,4 @@ public sealed class LoadTests : HostFixture
         }
         return fewest;
     }
-
-    private static TimeSpan MedianOfThree(Func<CommandResult> run, out CommandResult last)
-    {
-        var times = new List<TimeSpan>();
-        last = null!;
-        for (var i = 0; i < 3; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            last = run();
-            times.Add(clock.Elapsed);
-        }
-        times.Sort();
-        return times[1];
-    }
-
-    private static CommandResult Virsh(params string[] arguments) => TestCommand.Run("virsh", ["-c", "qemu:///system", .. arguments]);
 }

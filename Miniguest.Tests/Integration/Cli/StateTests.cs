@@ -48,18 +48,20 @@ public sealed partial class StateTests : EditableFlakeFixture
         Assert.That((share.GetProperty("tag").GetString(), share.GetProperty("mountPoint").GetString(), share.GetProperty("source").GetString()),
             Is.EqualTo(("data", "/var/lib/data", data)), "list --json gives the share's host directory");
 
+        // Each redefinition keeps the domain's share on the data, and the guest booted after all of them finds its count.
         TestGuestFlake.ChangeGuest(Flake, "upgraded");
         Host.Ok("upgrade", name);
-        Assert.That(Boot(name, variant), Is.EqualTo(3), "after an upgrade");
+        AssertSharesData(name, data, "after an upgrade");
         Host.Ok("rollback", name);
-        Assert.That(Boot(name, variant), Is.EqualTo(4), "after a rollback");
+        AssertSharesData(name, data, "after a rollback");
         Host.Ok("install", "--force", "-n", name, $"path:{Flake}#{variant}");
-        Assert.That(Boot(name, variant), Is.EqualTo(5), "after install --force");
+        AssertSharesData(name, data, "after install --force");
+        Assert.That(Boot(name, variant), Is.EqualTo(3), "after an upgrade, a rollback and install --force");
 
         var removed = Host.Ok("remove", name);
         Assert.That(removed.Out, Does.Contain($"its data stays in {Host.Paths.GuestShares(name)}").And.Contain("remove --purge deletes it"));
         Install(name, variant);
-        Assert.That(Boot(name, variant), Is.EqualTo(6), "a reinstalled guest finds its data");
+        Assert.That(Boot(name, variant), Is.EqualTo(4), "a reinstalled guest finds its data");
 
         using (Assert.EnterMultipleScope())
         {
@@ -102,6 +104,21 @@ public sealed partial class StateTests : EditableFlakeFixture
             Assert.That(Directory.Exists(Host.Paths.GuestShares(name)), Is.False);
             Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False);
             Assert.That((again.ExitCode, again.Error), Is.EqualTo((1, $"miniguest: error: no guest named '{name}' is installed\n")), "nothing left to purge");
+        }
+    }
+
+    // The guest's domain still gives it the data directory as its share, and the count it left there is untouched.
+    private void AssertSharesData(string name, string data, string when)
+    {
+        using var connection = Miniguest.Libvirt.Connection.OpenReadOnly(File.ReadAllText(Host.Paths.ConnectionUriFile(name)).Trim());
+        using var domain = connection.GetDomain(name);
+        var sources = System.Xml.Linq.XElement.Parse(domain.GetXml(Miniguest.Libvirt.DomainXmlFlags.Inactive)).Descendants("filesystem")
+            .Where(share => (string?)share.Element("target")?.Attribute("dir") is "data" or "/var/lib/data") // a VM's tag, a container's mount point
+            .Select(share => (string?)share.Element("source")?.Attribute("dir"));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(sources, Is.EqualTo(new[] { data }), $"the domain shares the data directory {when}");
+            Assert.That(File.ReadAllText(Path.Combine(data, "boots")).Trim(), Is.EqualTo("2"), $"the count is kept {when}");
         }
     }
 
