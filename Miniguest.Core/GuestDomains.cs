@@ -91,35 +91,38 @@ public enum GuestStatus
 /// is ever changed: the one whose UUID it recorded then, and that carries its metadata. Any other domain of the same
 /// name belongs to someone else, even one with a copy of that metadata.
 /// </summary>
-internal sealed class GuestDomains(MiniguestPaths paths)
+/// <param name="paths">Where the guests' records are.</param>
+/// <param name="requestedUri">The URI the command was told to act on (<c>-c</c>), if any: a guest whose domain that
+/// connection does not hold, and that was defined on another URI, is refused there, naming that URI.</param>
+internal sealed class GuestDomains(MiniguestPaths paths, string? requestedUri = null)
 {
     /// <summary>The libvirt URI for a guest type when none is given: <c>qemu:///system</c> or <c>lxc:///</c>.</summary>
     public static string DefaultUri(GuestType type) => type == GuestType.Lxc ? "lxc:///" : "qemu:///system";
 
     /// <summary>The URI the guest's domain was defined on, or <see langword="null"/> if it never was.</summary>
-    public string? RecordedUri(Guest guest)
+    public string? RecordedUri(Guest guest) => RecordedUri(guest.Name);
+
+    private string? RecordedUri(string name)
     {
-        var recorded = paths.ConnectionUriFile(guest.Name);
+        var recorded = paths.ConnectionUriFile(name);
         return File.Exists(recorded) ? SmallFile.ReadText(recorded).Trim() : null;
     }
 
-    /// <summary>The URI to act on <paramref name="guest"/> at: the one its domain was defined on, else
-    /// <paramref name="requested"/> if given, else the default for its type.</summary>
-    /// <exception cref="GuestDomainElsewhereException">Its domain was defined on another URI than <paramref name="requested"/>.</exception>
-    public string UriFor(Guest guest, string? requested) => RecordedUri(guest) switch
-    {
-        { } recorded when requested is not null && recorded != requested => throw new GuestDomainElsewhereException(guest.Name, recorded, requested),
-        { } recorded => recorded,
-        null => requested ?? DefaultUri(guest.LoadConfig().GuestType),
-    };
+    /// <summary>The URI to act on <paramref name="guest"/> at: <paramref name="requested"/> if given, else the one its
+    /// domain was defined on, else the default for its type.</summary>
+    public string UriFor(Guest guest, string? requested) => requested ?? RecordedUri(guest) ?? DefaultUri(guest.LoadConfig().GuestType);
 
     /// <summary>The guest's domain, or <see langword="null"/> if none is defined.</summary>
     /// <exception cref="ForeignDomainException">A domain of that name exists that Miniguest did not define for the guest.</exception>
+    /// <exception cref="GuestDomainElsewhereException">The connection is the one the command was told to act on, it holds no
+    /// domain of the guest's, and the guest's domain was defined on another URI.</exception>
     public Domain? Find(Connection connection, string name)
     {
         if (!connection.TryGetDomain(name, out var domain))
         {
-            return null;
+            return connection.RequestedUri == requestedUri && RecordedUri(name) is { } recorded && recorded != requestedUri
+                ? throw new GuestDomainElsewhereException(name, recorded, requestedUri)
+                : null;
         }
         if (!IsOwn(domain, name, out var xml))
         {

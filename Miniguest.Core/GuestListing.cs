@@ -122,24 +122,20 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             }
             return survey;
         }
-        // The URI given is surveyed even when no guest is on it: a URI that cannot be reached fails the listing.
-        var given = uri is not null && names.Count > 0 && SshTarget.FromLibvirtUri(uri) is null ? SurveyOf(uri) : null;
         var remote = new RemoteGuests(store.Paths).All().Where(guest => uri is null || guest.Value == uri).ToDictionary();
         var remoteListing = remote.Count > 0 ? RemoteGuestSurvey.ListAsync(store.Paths, remote, cancellationToken) : null;
         var reads = names.Select(name => Read(name, SurveyOf)).ToList();
         var listing = new List<GuestListing>(reads.Count);
-        foreach (var (guest, survey) in reads)
+        foreach (var (guest, survey, home) in reads)
         {
-            // With -c, the guests whose domain is on that URI; without, every guest.
-            if (uri is not null && guest.Uri != uri)
+            var found = survey is null ? null : await survey.ConfigureAwait(false);
+            // With -c, the guests whose domain that connection holds (another URI may reach the same daemon), and those it
+            // is the home of (where their domain was defined, or would be by default) though it holds none of theirs.
+            if (uri is not null && found?.ContainsKey(guest.Name) != true && home != uri)
             {
                 continue;
             }
-            listing.Add(survey is null ? guest : WithDomain(guest, await survey.ConfigureAwait(false)));
-        }
-        if (given is not null)
-        {
-            await given.ConfigureAwait(false);
+            listing.Add(survey is null ? guest : WithDomain(guest, found));
         }
         if (remoteListing is not null)
         {
@@ -155,7 +151,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
     }
 
     // One URI's survey; null when libvirt cannot be reached there (a warning, and the guests still listed), unless it is
-    // the URI given with -c, the one the listing is about.
+    // the URI given with -c, the one the listing is about: then the listing fails.
     private IReadOnlyDictionary<string, GuestDomainInfo>? Survey(string domainUri, IReadOnlySet<string> names, bool withProtection)
     {
         try
@@ -172,7 +168,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
 
     // What the guest's files say, and the survey of the URI its domain lives on (none for a broken guest). A broken
     // guest (a profile gone, a file corrupt or out of the store) is listed as such, never the end of the listing.
-    private (GuestListing Guest, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>? Survey) Read(string name,
+    private (GuestListing Guest, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>? Survey, string? Home) Read(string name,
         Func<string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>> surveyOf)
     {
         Guest? guest = null;
@@ -212,11 +208,10 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         };
         if (guest is null || config is null)
         {
-            return (listed, null);
+            return (listed, null, null);
         }
-        var domainUri = domains.UriFor(guest, null);
-        // A guest on another URI than the one given is left out of the listing: its URI is not surveyed for it.
-        return (listed with { Uri = domainUri }, uri is null || domainUri == uri ? surveyOf(domainUri) : null);
+        var domainUri = domains.UriFor(guest, uri);
+        return (listed with { Uri = domainUri }, surveyOf(domainUri), domains.UriFor(guest, null));
     }
 
     // The guest completed with what the survey found of its domain.

@@ -16,7 +16,7 @@ internal sealed class GuestHostContext
         Logger = loggers.CreateLogger<GuestHost>();
         Store = new GuestStore(options.Paths);
         Nix = new NixCli(options.Nix, loggers.CreateLogger<NixCli>());
-        Domains = new GuestDomains(options.Paths);
+        Domains = new GuestDomains(options.Paths, options.Uri);
         Installer = new GuestInstaller(Store, Nix);
         RemoteGuests = new RemoteGuests(options.Paths);
         RemoteDomains = new RemoteGuestDomains(Domains, Logger);
