@@ -210,8 +210,10 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         {
             return (listed, null, null);
         }
-        var domainUri = domains.UriFor(guest, uri);
-        return (listed with { Uri = domainUri }, surveyOf(domainUri), domains.UriFor(guest, null));
+        // Its home: where its domain was defined, else where it would be by default.
+        var home = domains.UriFor(guest, null);
+        var domainUri = uri ?? home;
+        return (listed with { Uri = domainUri }, surveyOf(domainUri), home);
     }
 
     // The guest completed with what the survey found of its domain.
