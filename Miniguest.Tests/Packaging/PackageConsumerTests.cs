@@ -256,39 +256,7 @@ public sealed class PackageConsumerTests
         return XDocument.Load(nuspec);
     }
 
-    /// <summary>Runs the dotnet CLI and returns its standard output; fails the test with everything it printed
-    /// when it exits non-zero or takes longer than <see cref="CommandTimeout"/>. A <paramref name="nugetPackages"/>
-    /// folder replaces the machine's NuGet cache for that command; <paramref name="environment"/> adds to its environment.</summary>
     private static string RunDotNet(string workingDirectory, string? nugetPackages, IReadOnlyDictionary<string, string>? environment,
-        params string[] arguments)
-    {
-        // DOTNET_HOST_PATH is the dotnet that runs these tests; outside `dotnet test`, the one on PATH.
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        // No compiler or MSBuild server outlives the test (the option goes to dotnet, before a program's own arguments).
-        string[] options = arguments[0] is "pack" or "run" ? ["--disable-build-servers"] : [];
-        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
-        // `dotnet test` points MSBuild at the SDK that built the tests; the commands started here pick their own.
-        foreach (var name in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly" })
-        {
-            variables[name] = null;
-        }
-        if (nugetPackages is not null)
-        {
-            variables["NUGET_PACKAGES"] = nugetPackages;
-        }
-        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
-        {
-            variables[variable] = value;
-        }
-        variables["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        variables["DOTNET_NOLOGO"] = "1";
-
-        return new TestCommand(dotnet, [arguments[0], .. options, .. arguments[1..]])
-        {
-            Environment = variables,
-            WorkingDirectory = workingDirectory,
-            TimeLimit = CommandTimeout,
-            DisplayName = "dotnet " + string.Join(' ', arguments),
-        }.Ok().Out;
-    }
+        params string[] arguments) =>
+        DotNetCli.Run(workingDirectory, CommandTimeout, nugetPackages, environment, arguments);
 }

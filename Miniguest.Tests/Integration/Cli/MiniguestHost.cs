@@ -30,12 +30,11 @@ internal sealed class MiniguestHost : IDisposable
         };
     }
 
-    /// <summary>The <c>miniguest</c> the tests run: the build beside them, or another one named by
-    /// <c>MINIGUEST_TEST_EXECUTABLE</c> (a published native executable, or an older build to show what a test catches).</summary>
+    /// <summary>The <c>miniguest</c> the tests run: this source's Debug build compiled native (<see cref="NativeMiniguest"/>),
+    /// or another one named by <c>MINIGUEST_TEST_EXECUTABLE</c> (a Release build, or an older build to show what a test
+    /// catches; a <c>.dll</c> runs under <c>dotnet</c>).</summary>
     public static string Executable =>
-        System.Environment.GetEnvironmentVariable("MINIGUEST_TEST_EXECUTABLE") is { Length: > 0 } other
-            ? other
-            : Path.Combine(AppContext.BaseDirectory, "miniguest.dll");
+        System.Environment.GetEnvironmentVariable("MINIGUEST_TEST_EXECUTABLE") is { Length: > 0 } other ? other : NativeMiniguest.Executable;
 
     public string Root { get; }
 
