@@ -297,6 +297,10 @@ internal sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logg
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        // A temporary directory of nix's own, deleted when it exits: Nix 2.8's `nix profile` leaves its build directory
+        // (/tmp/nix-PID-N) behind at every run.
+        var temporary = Directory.CreateTempSubdirectory("miniguest-nix-");
+        startInfo.Environment["TMPDIR"] = temporary.FullName;
         foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
         {
             startInfo.Environment[variable] = value;
@@ -322,6 +326,26 @@ internal sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logg
         }
 
         _logger.LogDebug("Running nix {Arguments}", string.Join(' ', arguments));
+        try
+        {
+            return await RunProcessAsync(startInfo, progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            try
+            {
+                temporary.Delete(recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogDebug("Could not delete nix's temporary directory {Directory}: {Message}", temporary.FullName, e.Message);
+            }
+        }
+    }
+
+    private async Task<(int ExitCode, string Output, NixLog Log)> RunProcessAsync(ProcessStartInfo startInfo, IProgress<NixProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         using var process = Start(startInfo);
         process.StandardInput.Close();
         var log = new NixLog(_logger, progress);

@@ -219,6 +219,29 @@ public sealed class InstallTests : HostFixture
     }
 
     [Test]
+    public void Install_upgrade_and_remove_leave_nothing_in_the_temporary_directory()
+    {
+        var temporary = Directory.CreateTempSubdirectory("miniguest-test-tmp-").FullName;
+        try
+        {
+            Host.Environment["TMPDIR"] = temporary;
+            var name = MiniguestHost.UniqueName("tmp");
+            Host.Ok("install", "-n", name, Vm);
+            Host.Ok("install", "--force", "-n", name, Vm);
+            Host.Ok("upgrade", name);
+            Host.Ok("remove", name);
+
+            // Nix 2.8's `nix profile` leaves its build directory (nix-PID-N) in TMPDIR at every run.
+            Assert.That(Directory.EnumerateFileSystemEntries(temporary), Is.Empty);
+        }
+        finally
+        {
+            Host.Environment.Remove("TMPDIR");
+            Directory.Delete(temporary, recursive: true);
+        }
+    }
+
+    [Test]
     public void Remove_keeping_the_domain_warns_that_its_generation_stays_rooted_until_a_purge()
     {
         var name = MiniguestHost.UniqueName("keep");
