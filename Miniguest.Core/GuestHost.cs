@@ -11,9 +11,9 @@ public sealed record GuestHostOptions
     /// <summary>Where guests' links, profiles and state are (default: the standard locations).</summary>
     public MiniguestPaths Paths { get; init; } = new();
 
-    /// <summary>The libvirt URI to act on, as <c>virsh -c</c> means it: a listing lists the guests whose domain is there,
-    /// a guest without a domain gets it there, and a guest whose domain is on another URI is refused
-    /// (<see cref="GuestDomainElsewhereException"/>). <see langword="null"/> (the default) uses the one each guest's domain
+    /// <summary>The libvirt URI to act on, as <c>virsh -c</c> means it: a listing lists the guests whose domain that
+    /// connection holds, a guest without a domain gets it there, and a guest whose domain it does not hold, defined on
+    /// another URI, is refused (<see cref="GuestDomainElsewhereException"/>). <see langword="null"/> (the default) uses the one each guest's domain
     /// was defined on, else the default for its type (<c>qemu:///system</c> or <c>lxc:///</c>).</summary>
     public string? Uri { get; init; }
 
