@@ -75,17 +75,20 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
         }
     }
 
-    /// <summary>Deletes the temporary links Nix makes beside a profile while it switches it (<c>.N_NAME</c>), which a
-    /// Nix killed at that moment leaves behind.</summary>
+    /// <summary>Deletes the temporary links Nix makes beside a profile, which a Nix killed at that moment leaves
+    /// behind: while it switches the profile (<c>.N_NAME</c>), and while it makes a generation's link, a garbage
+    /// collector root (<c>NAME-N-link.tmp-PID-R</c>).</summary>
     public void DeleteTemporaryLinks()
     {
         if (!Directory.Exists(paths.Profiles))
         {
             return;
         }
-        foreach (var entry in Directory.EnumerateFileSystemEntries(paths.Profiles, "." + "*_" + name))
+        foreach (var entry in Directory.EnumerateFileSystemEntries(paths.Profiles, "." + "*_" + name)
+                     .Concat(Directory.EnumerateFileSystemEntries(paths.Profiles, name + "-*-link.tmp-*")))
         {
-            if (IsTemporaryLink(System.IO.Path.GetFileName(entry)) && new FileInfo(entry).LinkTarget is not null)
+            var fileName = System.IO.Path.GetFileName(entry);
+            if ((IsTemporaryLink(fileName) || GuestName.IsTemporaryGenerationLinkName(fileName, name)) && new FileInfo(entry).LinkTarget is not null)
             {
                 File.Delete(entry);
             }

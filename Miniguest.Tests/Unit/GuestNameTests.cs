@@ -10,6 +10,7 @@ public sealed class GuestNameTests
     [TestCase("x-link")]
     [TestCase("x-1a-link")]
     [TestCase("1-link")]
+    [TestCase("web-1-link.tmp")]
     public void A_name_of_letters_digits_dots_dashes_and_underscores_is_valid(string name) =>
         Assert.That(GuestName.IsValid(name), Is.True);
 
@@ -23,6 +24,7 @@ public sealed class GuestNameTests
     [TestCase("", "empty")]
     [TestCase("web-1-link", "generation")]
     [TestCase("x-42-link", "generation")]
+    [TestCase("web-1-link.tmp-6602-7246796", "generation")]
     public void A_name_that_breaks_a_rule_is_refused_with_the_rule(string name, string rule)
     {
         var error = Assert.Throws<InvalidGuestNameException>(() => GuestName.Validate(name));

@@ -15,7 +15,12 @@ public sealed class GuestProfileTests
     [Test]
     public void Nixs_temporary_links_of_a_profile_are_deleted_and_nothing_else()
     {
-        foreach (var link in new[] { "vm", "vm-1-link", ".0_vm", ".12_vm", ".0_vm2", ".0_.staging-vm", "x.0_vm" })
+        // .N_NAME while Nix switches the profile; NAME-N-link.tmp-PID-R while it makes generation N's link.
+        foreach (var link in new[]
+                 {
+                     "vm", "vm-1-link", ".0_vm", ".12_vm", ".0_vm2", ".0_.staging-vm", "x.0_vm", "vm-2-link.tmp-6602-7246796",
+                     "vm-x-1-link.tmp-1-2", "vm-1-link.tmp-1", "vm-1-link.tmp-a-2", ".staging-vm-1-link.tmp-6602-1",
+                 })
         {
             File.CreateSymbolicLink(Path.Combine(_profiles, link), "/nix/store/none");
         }
@@ -23,7 +28,13 @@ public sealed class GuestProfileTests
         new GuestProfile(new MiniguestPaths { Profiles = _profiles }, "vm").DeleteTemporaryLinks();
 
         Assert.That(Directory.GetFileSystemEntries(_profiles).Select(Path.GetFileName).Order(StringComparer.Ordinal),
-            Is.EqualTo(new[] { ".0_.staging-vm", ".0_vm2", "vm", "vm-1-link", "x.0_vm" }));
+            Is.EqualTo(new[]
+            {
+                ".0_.staging-vm", ".0_vm2", ".staging-vm-1-link.tmp-6602-1", "vm", "vm-1-link", "vm-1-link.tmp-1", "vm-1-link.tmp-a-2",
+                "vm-x-1-link.tmp-1-2", "x.0_vm",
+            }));
+        new GuestProfile(new MiniguestPaths { Profiles = _profiles }, ".staging-vm").DeleteTemporaryLinks();
+        Assert.That(File.Exists(Path.Combine(_profiles, ".staging-vm-1-link.tmp-6602-1")), Is.False, "the staging profile's, with it");
     }
 
     [Test]
