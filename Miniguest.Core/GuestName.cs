@@ -26,34 +26,28 @@ internal static class GuestName
         // NAME-N-link is generation N of the profile NAME: a guest of that name would be another guest's generation.
         _ when IsGenerationLinkName(name) => "it ends in -N-link, the name of a generation of another guest's profile",
         // NAME-N-link.tmp-PID-R is the link Nix makes before it names it NAME-N-link, which a command cut short clears.
-        _ when IsTemporaryGenerationLinkName(name, null) =>
+        _ when TemporaryLinkTarget(name) is { } link && IsGenerationLinkName(link) =>
             "it ends in -N-link.tmp-N-N, the name Nix gives a generation of another guest's profile while it makes it",
         _ => null,
     };
 
-    /// <summary>Whether <paramref name="fileName"/> is <c>PROFILE-N-link.tmp-PID-R</c>: the link Nix makes, then renames, for
-    /// generation N of <paramref name="profile"/> (of any profile, where that is <see langword="null"/>).</summary>
-    public static bool IsTemporaryGenerationLinkName(string fileName, string? profile)
+    /// <summary>The name of the link Nix is making when it writes <paramref name="fileName"/>, <c>LINK.tmp-PID-R</c>
+    /// (then renames it to LINK); <see langword="null"/> for any other name.</summary>
+    public static string? TemporaryLinkTarget(string fileName)
     {
-        const string marker = "-link.tmp-";
+        const string marker = ".tmp-";
         var at = fileName.LastIndexOf(marker, StringComparison.Ordinal);
-        if (at < 0 || !IsNumberPair(fileName.AsSpan(at + marker.Length)))
+        if (at <= 0)
         {
-            return false;
+            return null;
         }
-        var generation = fileName[..(at + "-link".Length)];
-        return profile is null ? IsGenerationLinkName(generation) : IsGenerationLinkName(generation)
-            && generation.StartsWith(profile + "-", StringComparison.Ordinal) && IsNumber(generation.AsSpan(profile.Length + 1, generation.Length - profile.Length - 1 - "-link".Length));
+        var suffix = fileName.AsSpan(at + marker.Length);
+        var dash = suffix.IndexOf('-');
+        return dash > 0 && dash < suffix.Length - 1
+            && !suffix[..dash].ContainsAnyExceptInRange('0', '9') && !suffix[(dash + 1)..].ContainsAnyExceptInRange('0', '9')
+            ? fileName[..at]
+            : null;
     }
-
-    // N-N: two numbers joined by a dash.
-    private static bool IsNumberPair(ReadOnlySpan<char> text)
-    {
-        var dash = text.IndexOf('-');
-        return dash > 0 && IsNumber(text[..dash]) && IsNumber(text[(dash + 1)..]);
-    }
-
-    private static bool IsNumber(ReadOnlySpan<char> text) => text.Length > 0 && !text.ContainsAnyExceptInRange('0', '9');
 
     private static bool IsGenerationLinkName(string name)
     {

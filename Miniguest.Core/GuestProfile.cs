@@ -88,7 +88,8 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
                      .Concat(Directory.EnumerateFileSystemEntries(paths.Profiles, name + "-*-link.tmp-*")))
         {
             var fileName = System.IO.Path.GetFileName(entry);
-            if ((IsTemporaryLink(fileName) || GuestName.IsTemporaryGenerationLinkName(fileName, name)) && new FileInfo(entry).LinkTarget is not null)
+            if ((IsTemporaryLink(fileName) || GuestName.TemporaryLinkTarget(fileName) is { } link && GenerationOf(link) is not null)
+                && new FileInfo(entry).LinkTarget is not null)
             {
                 File.Delete(entry);
             }
