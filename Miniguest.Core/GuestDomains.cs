@@ -92,10 +92,14 @@ public enum GuestStatus
 /// name belongs to someone else, even one with a copy of that metadata.
 /// </summary>
 /// <param name="paths">Where the guests' records are.</param>
+/// <param name="connector">How libvirt is reached.</param>
 /// <param name="requestedUri">The URI the command was told to act on (<c>-c</c>), if any: a guest whose domain that
 /// connection does not hold, and that was defined on another URI, is refused there, naming that URI.</param>
-internal sealed class GuestDomains(MiniguestPaths paths, string? requestedUri = null)
+internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector connector, string? requestedUri = null)
 {
+    /// <summary>How libvirt is reached.</summary>
+    public ILibvirtConnector Connector => connector;
+
     /// <summary>The libvirt URI for a guest type when none is given: <c>qemu:///system</c> or <c>lxc:///</c>.</summary>
     public static string DefaultUri(GuestType type) => type == GuestType.Lxc ? "lxc:///" : "qemu:///system";
 
@@ -417,11 +421,11 @@ internal sealed class GuestDomains(MiniguestPaths paths, string? requestedUri = 
     }
 
     // Refused rather than unchecked: a share of a guest there could hold this one's.
-    private static Connection OpenForOthers(string uri, IReadOnlyList<string> names)
+    private Connection OpenForOthers(string uri, IReadOnlyList<string> names)
     {
         try
         {
-            return Connection.Open(uri);
+            return connector.Open(uri);
         }
         catch (LibvirtException e)
         {

@@ -85,8 +85,14 @@ public sealed class GuestHost : IGuestHost
 
     /// <summary>A host with <paramref name="options"/> (default: the standard locations), logging to
     /// <paramref name="loggers"/>.</summary>
-    public GuestHost(GuestHostOptions? options = null, ILoggerFactory? loggers = null) =>
-        _host = new GuestHostContext(options ?? new GuestHostOptions(), loggers ?? NullLoggerFactory.Instance);
+    public GuestHost(GuestHostOptions? options = null, ILoggerFactory? loggers = null)
+        : this(options, loggers, new GuestHostBackends())
+    {
+    }
+
+    /// <summary>A host that reaches libvirt and Nix through <paramref name="backends"/>.</summary>
+    internal GuestHost(GuestHostOptions? options, ILoggerFactory? loggers, GuestHostBackends backends) =>
+        _host = new GuestHostContext(options ?? new GuestHostOptions(), loggers ?? NullLoggerFactory.Instance, backends);
 
     /// <inheritdoc/>
     public MiniguestPaths Paths => _host.Paths;
@@ -145,7 +151,7 @@ public sealed class GuestHost : IGuestHost
 
     /// <inheritdoc/>
     public IReadOnlyList<string> GuestNames(bool running, TimeSpan timeout) =>
-        Guarded<IReadOnlyList<string>>(() => [.. RunningGuests.Survey(Paths, _host.Options.Uri, timeout).Where(guest => guest.Value != !running).Select(guest => guest.Key)]);
+        Guarded<IReadOnlyList<string>>(() => [.. RunningGuests.Survey(Paths, _host.Options.Uri, _host.Connector, timeout).Where(guest => guest.Value != !running).Select(guest => guest.Key)]);
 
     /// <inheritdoc/>
     public IReadOnlyList<int> GenerationNumbers(string name) =>

@@ -106,7 +106,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         if (names.Count == 0 && uri is not null)
         {
             // Nothing to survey, but a URI given is still checked: a wrong one is an error, not an empty listing.
-            using var _ = Connection.OpenReadOnly(uri);
+            using var _ = domains.Connector.OpenReadOnly(uri);
         }
         // A failure to load shows again, and is reported, when a survey connects. The load is awaited before the end: a
         // process that exits while libvirt initialises can crash in its library constructors.
@@ -123,7 +123,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             return survey;
         }
         var remote = new RemoteGuests(store.Paths).All().Where(guest => uri is null || guest.Value == uri).ToDictionary();
-        var remoteListing = remote.Count > 0 ? RemoteGuestSurvey.ListAsync(store.Paths, remote, cancellationToken) : null;
+        var remoteListing = remote.Count > 0 ? RemoteGuestSurvey.ListAsync(store.Paths, remote, domains.Connector, cancellationToken) : null;
         var reads = names.Select(name => Read(name, SurveyOf)).ToList();
         var listing = new List<GuestListing>(reads.Count);
         foreach (var (guest, survey, home) in reads)
@@ -156,7 +156,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
     {
         try
         {
-            using var connection = Connection.OpenReadOnly(domainUri);
+            using var connection = domains.Connector.OpenReadOnly(domainUri);
             return new GuestDomainSurvey(store.Paths).Survey(connection, names, withProtection);
         }
         catch (LibvirtException e) when (domainUri != uri)

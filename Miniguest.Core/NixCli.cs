@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,15 +19,12 @@ public sealed record NixSettings
 }
 
 /// <summary>
-/// A typed API over the <c>nix</c> command, run as a process with an argument list (never a shell). Works
-/// with Nix 2.8 and later and with Lix: it enables the experimental features it needs on every call. Nix
-/// logs as JSON (<c>--log-format internal-json</c>), read by <see cref="NixLog"/>: what it builds is reported as
-/// <see cref="NixProgress"/>, its warnings are logged, and its whole error goes into <see cref="NixException"/>.
+/// A typed API over the <c>nix</c> command: the arguments of each thing Miniguest asks of Nix, and what it reads from
+/// Nix's answers. An <see cref="INixRunner"/> runs them (<see cref="NixProcess"/>: the <c>nix</c> executable, with an
+/// argument list, never a shell).
 /// </summary>
-internal sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logger = null)
+internal sealed class NixCli(INixRunner runner)
 {
-    private static readonly string[] CommonArguments =
-        ["--extra-experimental-features", "nix-command flakes", "--log-format", "internal-json"];
 
     // For a flake only looked at (completion names a flake the user has not chosen to install yet): none of its code
     // runs but its Nix expressions. No builder, for import from derivation or otherwise (and if one were asked for,
@@ -45,9 +40,6 @@ internal sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logg
         "--option", "accept-flake-config", "false",
         "--option", "pure-eval", "true",
     ];
-
-    private readonly NixSettings _settings = settings ?? new NixSettings();
-    private readonly ILogger _logger = logger ?? NullLogger<NixCli>.Instance;
 
     /// <summary>Builds an installable (such as <c>path:/x#nixosConfigurations.a.config.system.build.miniguest</c>)
     /// without creating a <c>result</c> link, and returns what was built.</summary>
@@ -258,115 +250,10 @@ internal sealed class NixCli(NixSettings? settings = null, ILogger<NixCli>? logg
         return info.GetProperty("closureSize").GetInt64();
     }
 
-    private Process Start(ProcessStartInfo startInfo)
-    {
-        try
-        {
-            return Process.Start(startInfo) ?? throw new NixNotFoundException(_settings.Executable, "it did not start");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new NixNotFoundException(_settings.Executable, System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(e.NativeErrorCode), e);
-        }
-    }
-
-    /// <summary>Runs nix with <paramref name="arguments"/> and returns its standard output. A run that failed while its
-    /// flake's evaluation cache was busy (another evaluation of the same flake was writing it) runs once more, without
-    /// the cache.</summary>
+    /// <summary>Runs nix with <paramref name="arguments"/> and returns its standard output.</summary>
     /// <exception cref="NixException">nix exited with a non-zero code.</exception>
     /// <exception cref="NixNotFoundException">nix cannot be run at all.</exception>
-    internal async Task<string> RunAsync(IReadOnlyList<string> arguments, IProgress<NixProgress>? progress,
-        CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var (exitCode, output, log) = await RunOnceAsync(arguments, progress, evalCache: true, environment, cancellationToken).ConfigureAwait(false);
-        if (exitCode != 0 && log.EvalCacheBusy)
-        {
-            _logger.LogDebug("nix failed with its evaluation cache busy; running it again without the cache");
-            (exitCode, output, log) = await RunOnceAsync(arguments, progress, evalCache: false, environment, cancellationToken).ConfigureAwait(false);
-        }
-        return exitCode == 0 ? output : throw new NixException(arguments, exitCode, log.Error);
-    }
-
-    private async Task<(int ExitCode, string Output, NixLog Log)> RunOnceAsync(IReadOnlyList<string> arguments,
-        IProgress<NixProgress>? progress, bool evalCache, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
-    {
-        var startInfo = new ProcessStartInfo(_settings.Executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        // A temporary directory of nix's own, deleted when it exits: Nix 2.8's `nix profile` leaves its build directory
-        // (/tmp/nix-PID-N) behind at every run.
-        var temporary = Directory.CreateTempSubdirectory("miniguest-nix-");
-        startInfo.Environment["TMPDIR"] = temporary.FullName;
-        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
-        {
-            startInfo.Environment[variable] = value;
-        }
-        foreach (var argument in CommonArguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        if (_settings.ShowTrace)
-        {
-            startInfo.ArgumentList.Add("--show-trace");
-        }
-        var options = evalCache ? _settings.Options : new Dictionary<string, string>(_settings.Options) { ["eval-cache"] = "false" };
-        foreach (var (name, value) in options)
-        {
-            startInfo.ArgumentList.Add("--option");
-            startInfo.ArgumentList.Add(name);
-            startInfo.ArgumentList.Add(value);
-        }
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        _logger.LogDebug("Running nix {Arguments}", string.Join(' ', arguments));
-        try
-        {
-            return await RunProcessAsync(startInfo, progress, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            try
-            {
-                temporary.Delete(recursive: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                _logger.LogDebug("Could not delete nix's temporary directory {Directory}: {Message}", temporary.FullName, e.Message);
-            }
-        }
-    }
-
-    private async Task<(int ExitCode, string Output, NixLog Log)> RunProcessAsync(ProcessStartInfo startInfo, IProgress<NixProgress>? progress,
-        CancellationToken cancellationToken)
-    {
-        using var process = Start(startInfo);
-        process.StandardInput.Close();
-        var log = new NixLog(_logger, progress);
-        var logPump = Task.Run(async () =>
-        {
-            while (await process.StandardError.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
-            {
-                log.Read(line);
-            }
-        }, CancellationToken.None);
-        try
-        {
-            var standardOutput = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            await logPump.ConfigureAwait(false);
-            return (process.ExitCode, standardOutput, log);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-    }
+    internal Task<string> RunAsync(IReadOnlyList<string> arguments, IProgress<NixProgress>? progress,
+        CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null) =>
+        runner.RunAsync(arguments, progress, environment, cancellationToken);
 }

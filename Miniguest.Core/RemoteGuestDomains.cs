@@ -22,7 +22,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         var (target, session) = Open(site);
         using (session)
         {
-            using var connection = site.Connect();
+            using var connection = site.Connect(domains.Connector);
             return await BuildAsync(name, target, session, connection, options, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -33,7 +33,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         var (target, session) = Open(site);
         using (session)
         {
-            using var connection = site.Connect();
+            using var connection = site.Connect(domains.Connector);
             var definition = await BuildAsync(name, target, session, connection, options, cancellationToken).ConfigureAwait(false);
             var ids = definition.Config.GuestType == GuestType.Lxc ? DomainXml.ReadContainer(definition.Xml).UserNamespace : null;
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);

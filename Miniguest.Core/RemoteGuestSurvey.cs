@@ -15,17 +15,18 @@ internal static class RemoteGuestSurvey
     /// listing is complete already (its host did not answer, or holds no profile of it).</summary>
     /// <param name="paths">This host's paths, where it records the domains it defined.</param>
     /// <param name="guests">The guests, each with its host's libvirt URI.</param>
+    /// <param name="connector">How libvirt is reached.</param>
     /// <param name="cancellationToken">Cancels the listing.</param>
     public static async Task<IReadOnlyList<(GuestListing Guest, IReadOnlyDictionary<string, GuestDomainInfo>? Survey)>> ListAsync(
-        MiniguestPaths paths, IReadOnlyDictionary<string, string> guests, CancellationToken cancellationToken)
+        MiniguestPaths paths, IReadOnlyDictionary<string, string> guests, ILibvirtConnector connector, CancellationToken cancellationToken)
     {
         var hosts = guests.GroupBy(guest => guest.Value, guest => guest.Key, StringComparer.Ordinal)
-            .Select(host => ListHostAsync(paths, host.Key, [.. host], cancellationToken));
+            .Select(host => ListHostAsync(paths, connector, host.Key, [.. host], cancellationToken));
         return [.. (await Task.WhenAll(hosts).ConfigureAwait(false)).SelectMany(rows => rows)];
     }
 
     private static async Task<IReadOnlyList<(GuestListing, IReadOnlyDictionary<string, GuestDomainInfo>?)>> ListHostAsync(
-        MiniguestPaths paths, string uri, IReadOnlyList<string> names, CancellationToken cancellationToken)
+        MiniguestPaths paths, ILibvirtConnector connector, string uri, IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
         SshTarget target;
         try
@@ -43,7 +44,7 @@ internal static class RemoteGuestSurvey
         // libvirt's calls cannot be interrupted: one that outlasts the limit is left to finish on its own.
         var survey = Task.Run(() =>
         {
-            using var connection = Connection.OpenReadOnly(uri);
+            using var connection = connector.OpenReadOnly(uri);
             return new GuestDomainSurvey(paths).Survey(connection, nameSet, withProtection: false);
         }, CancellationToken.None);
         string? problem = null;

@@ -13,14 +13,15 @@ internal static class RunningGuests
     /// <param name="paths">Where the guests are.</param>
     /// <param name="uri">The URI to look on for every guest; <see langword="null"/>: the one each guest's domain was
     /// defined on.</param>
+    /// <param name="connector">How libvirt is reached.</param>
     /// <param name="timeout">How long to wait for libvirt: its calls cannot be interrupted, so a daemon that hangs is
     /// left to it.</param>
     /// <exception cref="IOException">The guests directory cannot be read.</exception>
-    public static IReadOnlyDictionary<string, bool?> Survey(MiniguestPaths paths, string? uri, TimeSpan timeout)
+    public static IReadOnlyDictionary<string, bool?> Survey(MiniguestPaths paths, string? uri, ILibvirtConnector connector, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var store = new GuestStore(paths);
-        var domains = new GuestDomains(paths);
+        var domains = new GuestDomains(paths, connector);
         var running = new SortedDictionary<string, bool?>(StringComparer.Ordinal);
         var onUri = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var name in store.Names())
@@ -32,7 +33,7 @@ internal static class RunningGuests
                 onUri[domainUri].Add(name);
             }
         }
-        var listings = onUri.ToDictionary(pair => pair.Key, pair => Task.Run(() => Active(paths, pair.Key, pair.Value)));
+        var listings = onUri.ToDictionary(pair => pair.Key, pair => Task.Run(() => Active(paths, connector, pair.Key, pair.Value)));
         Task.WaitAny([Task.WhenAll(listings.Values), Task.Delay(timeout)]);
         foreach (var (domainUri, listing) in listings)
         {
@@ -59,11 +60,11 @@ internal static class RunningGuests
     }
 
     // Those of the guests named whose domains run on the URI; null when libvirt cannot be reached there.
-    private static HashSet<string>? Active(MiniguestPaths paths, string uri, HashSet<string> names)
+    private static HashSet<string>? Active(MiniguestPaths paths, ILibvirtConnector connector, string uri, HashSet<string> names)
     {
         try
         {
-            using var connection = Connection.OpenReadOnly(uri);
+            using var connection = connector.OpenReadOnly(uri);
             var listed = connection.ListAllDomains(ConnectListAllDomainsFlags.Active);
             try
             {

@@ -43,7 +43,7 @@ internal static class ApplyDeclared
         };
         var site = GuestSite.At(uri);
         string? before;
-        using (var connection = site.Connect())
+        using (var connection = site.Connect(host.Connector))
         using (var existing = host.Domains.Find(connection, guest.Name))
         {
             before = existing?.GetXml(DomainXmlFlags.Inactive);
@@ -56,7 +56,7 @@ internal static class ApplyDeclared
         }
         else
         {
-            using var connection = site.Connect();
+            using var connection = site.Connect(host.Connector);
             domain = await Define.HereAsync(host, connection, guest, host.Domains.Build(connection, guest, options, allocate: true), cancellationToken)
                 .ConfigureAwait(false);
         }

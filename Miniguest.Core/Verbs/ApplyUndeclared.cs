@@ -39,7 +39,7 @@ internal static class ApplyUndeclared
         }
         var site = GuestSite.At(SmallFile.ReadText(uriFile).Trim());
         removed = removed with { Uri = site.Uri };
-        using (var connection = site.Connect())
+        using (var connection = site.Connect(host.Connector))
         using (var domain = host.Domains.Find(connection, name))
         {
             if (domain is not null)

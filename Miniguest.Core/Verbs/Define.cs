@@ -15,7 +15,7 @@ internal static class Define
             return await host.RemoteDomains.BuildAsync(name, site, options, cancellationToken).ConfigureAwait(false);
         }
         var guest = host.Store.Get(name);
-        using var connection = host.SiteOf(guest).Connect();
+        using var connection = host.SiteOf(guest).Connect(host.Connector);
         return host.Domains.Build(connection, guest, options);
     }
 
@@ -36,7 +36,7 @@ internal static class Define
             return new DefinedDomain(remoteDefinition, site.Uri, RemoteGuestDomains.HostPaths);
         }
         var guest = host.Store.Get(name);
-        using var connection = host.SiteOf(guest).Connect();
+        using var connection = host.SiteOf(guest).Connect(host.Connector);
         var definition = host.Domains.Build(connection, guest, options, allocate: true);
         (await HereAsync(host, connection, guest, definition, cancellationToken).ConfigureAwait(false)).Dispose();
         return new DefinedDomain(definition, connection.RequestedUri, host.Paths);

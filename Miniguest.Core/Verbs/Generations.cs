@@ -26,7 +26,7 @@ internal static class Generations
         {
             return null;
         }
-        using var connection = host.DomainSite(name).Connect();
+        using var connection = host.DomainSite(name).Connect(host.Connector);
         try
         {
             using var domain = host.Domains.Find(connection, name);

@@ -10,13 +10,14 @@ namespace Miniguest.Core;
 /// </summary>
 internal sealed class GuestHostContext
 {
-    public GuestHostContext(GuestHostOptions options, ILoggerFactory loggers)
+    public GuestHostContext(GuestHostOptions options, ILoggerFactory loggers, GuestHostBackends backends)
     {
         Options = options;
         Logger = loggers.CreateLogger<GuestHost>();
+        Connector = backends.Libvirt ?? LibvirtConnector.Instance;
         Store = new GuestStore(options.Paths);
-        Nix = new NixCli(options.Nix, loggers.CreateLogger<NixCli>());
-        Domains = new GuestDomains(options.Paths, options.Uri);
+        Nix = new NixCli(backends.Nix ?? new NixProcess(options.Nix, loggers.CreateLogger<NixCli>()));
+        Domains = new GuestDomains(options.Paths, Connector, options.Uri);
         Installer = new GuestInstaller(Store, Nix);
         RemoteGuests = new RemoteGuests(options.Paths);
         RemoteDomains = new RemoteGuestDomains(Domains, Logger);
@@ -28,6 +29,8 @@ internal sealed class GuestHostContext
     public MiniguestPaths Paths => Options.Paths;
 
     public ILogger Logger { get; }
+
+    public ILibvirtConnector Connector { get; }
 
     public GuestStore Store { get; }
 
@@ -97,7 +100,7 @@ internal sealed class GuestHostContext
     /// <exception cref="ForeignDomainException">A domain of its name exists that Miniguest did not define for it.</exception>
     public Domain OpenDomain(GuestSite site, string name)
     {
-        using var connection = site.Connect();
+        using var connection = site.Connect(Connector);
         return Domains.Get(connection, name);
     }
 

@@ -15,14 +15,14 @@ internal sealed record GuestSite(string Uri, SshTarget? Target)
     /// <summary>Whether the domain is on this host.</summary>
     public bool IsHere => Target is null;
 
-    /// <summary>Opens the connection to the site's libvirtd.</summary>
+    /// <summary>Opens the connection to the site's libvirtd through <paramref name="connector"/>.</summary>
     /// <exception cref="RemoteHostException">Another host's daemon cannot be reached: what libvirt said, with the host's
     /// name.</exception>
-    public Connection Connect()
+    public Connection Connect(ILibvirtConnector connector)
     {
         try
         {
-            return Connection.Open(Uri);
+            return connector.Open(Uri);
         }
         catch (ConnectionFailedException e) when (Target is not null)
         {

@@ -28,7 +28,7 @@ internal static class Remove
         }
         if (host.HasDomainRecord(name))
         {
-            using var connection = host.SiteOf(guest).Connect();
+            using var connection = host.SiteOf(guest).Connect(host.Connector);
             keptDomain = RemoveDomain(host, connection, name, keepDomain, force);
         }
         // A kept domain keeps the generation it boots rooted, unless the purge asks for everything to go.
@@ -49,7 +49,7 @@ internal static class Remove
         var state = new GuestStateDirectory(host.Paths, name);
         if (state.RecordedDomainUuid() is not null)
         {
-            using var connection = site.Connect();
+            using var connection = site.Connect(host.Connector);
             keptDomain = RemoveDomain(host, connection, name, keepDomain, force);
         }
         var target = site.Target!;

@@ -16,7 +16,7 @@ internal static class Resync
         {
             return NoDomain; // never created: no daemon to bother
         }
-        using var connection = host.SiteOf(guest).Connect();
+        using var connection = host.SiteOf(guest).Connect(host.Connector);
         string before;
         using (var existing = host.Domains.Find(connection, guest.Name))
         {
@@ -39,7 +39,7 @@ internal static class Resync
             return NoDomain;
         }
         string before;
-        using (var connection = site.Connect())
+        using (var connection = site.Connect(host.Connector))
         using (var existing = host.Domains.Find(connection, name))
         {
             if (existing is null)

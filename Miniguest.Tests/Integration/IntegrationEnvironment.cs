@@ -22,10 +22,10 @@ public sealed class IntegrationEnvironment
         Environment.GetEnvironmentVariable("MINIGUEST_TEST_BUSYBOX") is { Length: > 0 } path ? path : "/bin/busybox";
 
     /// <summary>Nix as the tests run it: offline, no binary cache or flake registry look-ups.</summary>
-    internal static NixCli Nix { get; } = new(new NixSettings
+    internal static NixCli Nix { get; } = new(new NixProcess(new NixSettings
     {
         Options = new Dictionary<string, string> { ["substituters"] = "", ["flake-registry"] = "" },
-    });
+    }));
 
     /// <summary>Whether the tests run in CI (<c>CI</c> set), where nothing may be skipped.</summary>
     public static bool InCi => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));

@@ -103,7 +103,7 @@ public sealed class NixCliTests
                 """);
             var plain = Assert.ThrowsAsync<NixException>(() => Nix.EvalJsonAsync($"path:{flake}#value"));
             var traced = Assert.ThrowsAsync<NixException>(() =>
-                new NixCli(new NixSettings { Options = new Dictionary<string, string> { ["substituters"] = "" }, ShowTrace = true })
+                new NixCli(new NixProcess(new NixSettings { Options = new Dictionary<string, string> { ["substituters"] = "" }, ShowTrace = true }))
                     .EvalJsonAsync($"path:{flake}#value"));
 
             using (Assert.EnterMultipleScope())

@@ -12,8 +12,8 @@ internal static class NixLib
 {
     private static readonly Dictionary<string, string> Offline = new() { ["substituters"] = "", ["flake-registry"] = "" };
 
-    private static readonly NixCli Nix = new(new NixSettings { Options = Offline });
-    private static readonly NixCli NixInstantiate = new(new NixSettings { Executable = "nix-instantiate", Options = Offline });
+    private static readonly NixCli Nix = new(new NixProcess(new NixSettings { Options = Offline }));
+    private static readonly NixCli NixInstantiate = new(new NixProcess(new NixSettings { Executable = "nix-instantiate", Options = Offline }));
 
     /// <summary>The value of <paramref name="expression"/>, in which <c>lib</c> is nix/lib.nix, as JSON.</summary>
     /// <exception cref="NixException">The evaluation failed.</exception>

@@ -8,7 +8,7 @@ namespace Miniguest.Tests.Unit;
 public sealed class GuestRootsTests
 {
     // A nix that cannot run: any command handed to it fails the call.
-    private static readonly NixCli NoNix = new(new NixSettings { Executable = "/nonexistent/nix" });
+    private static readonly NixCli NoNix = new(new NixProcess(new NixSettings { Executable = "/nonexistent/nix" }));
 
     private static readonly string[] NotRootable =
     [

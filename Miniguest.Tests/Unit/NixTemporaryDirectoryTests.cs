@@ -36,7 +36,7 @@ public sealed class NixTemporaryDirectoryTests
             """);
         File.SetUnixFileMode(nix, UnixFileMode.UserRead | UnixFileMode.UserExecute);
 
-        var temporary = (await new NixCli(new NixSettings { Executable = nix })
+        var temporary = (await new NixCli(new NixProcess(new NixSettings { Executable = nix }))
             .RunAsync(["eval"], progress: null, CancellationToken.None, new Dictionary<string, string> { ["OUTSIDE"] = outside })).Trim();
 
         using (Assert.EnterMultipleScope())
