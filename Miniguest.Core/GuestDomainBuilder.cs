@@ -28,59 +28,60 @@ public static class GuestDomainBuilder
     /// <param name="name">The guest's name.</param>
     /// <param name="system">Its system, read from its link (<see cref="Guest.LoadSystem"/>).</param>
     /// <param name="metadata">What the domain records of the guest (its generation and store path); the opt-out of the
-    /// store's protection is taken from <paramref name="options"/>, else kept from <paramref name="existingXml"/>.</param>
+    /// store's protection is taken from <paramref name="options"/>, else kept from <paramref name="existing"/>.</param>
     /// <param name="options">The settings asked for.</param>
-    /// <param name="existingXml">The domain's present description, or <see langword="null"/> for a new one.</param>
+    /// <param name="existing">The domain's present description, or <see langword="null"/> for a new one.</param>
     /// <param name="paths">Where the guest's console log and container root are.</param>
     /// <param name="host">What the host offers.</param>
     /// <param name="takenOver">What a VM keeps of the original miniguest's domain it takes over, in place of
-    /// <paramref name="existingXml"/> (<see cref="DomainOptions.TakeOver"/>): its UUID, memory, vCPUs and interfaces, where
+    /// <paramref name="existing"/> (<see cref="DomainOptions.TakeOver"/>): its UUID, memory, vCPUs and interfaces, where
     /// the settings asked for do not replace them.</param>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
+    /// <exception cref="FormatException">The present domain is not of the guest's type: a VM for a container, or the reverse.</exception>
     internal static GuestDomainDefinition Build(string name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
-        string? existingXml, MiniguestPaths paths, HostFacts host, TakenOverDomain? takenOver = null)
+        DomainDescription? existing, MiniguestPaths paths, HostFacts host, TakenOverDomain? takenOver = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(metadata);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(host);
-        var existingMetadata = existingXml is null ? null : DomainXml.ReadMetadata(existingXml);
+        var existingMetadata = existing?.Metadata;
         metadata = metadata with
         {
             AllowWritableStore = options.AllowWritableStore ?? existingMetadata?.AllowWritableStore == true,
             ShareSources = GivenShareSources(name, system.Config, options.ShareSources, existingMetadata?.ShareSources ?? []),
         };
-        if (takenOver is not null && (existingXml is not null || system.Config.GuestType == GuestType.Lxc))
+        if (takenOver is not null && (existing is not null || system.Config.GuestType == GuestType.Lxc))
         {
             throw new ArgumentException("only a VM without a domain of Miniguest's takes over another", nameof(takenOver));
         }
         if (system.Config.GuestType == GuestType.Lxc)
         {
-            var existing = existingXml is null ? null : DomainXml.ReadContainer(existingXml);
+            var existingContainer = existing is null ? null : existing.Container ?? throw new FormatException("the domain is not an LXC container");
             // The host's network only as the admin asked, now or before (recorded in the metadata); any other container,
             // an older Miniguest's without an interface included, gets a namespace of its own.
-            var hostNetwork = options.HostNetwork ?? (options.Interfaces is null && existing?.Metadata?.HostNetwork == true);
+            var hostNetwork = options.HostNetwork ?? (options.Interfaces is null && existingContainer?.Metadata?.HostNetwork == true);
             var container = StoreGuard.Protect(new ContainerDomain
             {
                 Name = name,
                 // A new domain's UUID is chosen here, so that it is recorded before the domain is defined.
-                Uuid = existing?.Uuid ?? Guid.NewGuid(),
+                Uuid = existingContainer?.Uuid ?? Guid.NewGuid(),
                 RootDirectory = paths.ContainerRoot(name),
                 StoreSource = NixStore.DefaultDirectory,
                 StoreTarget = NixStore.DefaultDirectory,
                 BootSource = system.BootDirectory,
-                MemoryMiB = options.MemoryMiB ?? existing?.MemoryMiB ?? 512,
-                VCpus = options.VCpus ?? existing?.VCpus ?? 1,
-                Interfaces = hostNetwork ? [] : Interfaces(options.Interfaces, existing?.Interfaces, host.DefaultNetwork),
+                MemoryMiB = options.MemoryMiB ?? existingContainer?.MemoryMiB ?? 512,
+                VCpus = options.VCpus ?? existingContainer?.VCpus ?? 1,
+                Interfaces = hostNetwork ? [] : Interfaces(options.Interfaces, existingContainer?.Interfaces, host.DefaultNetwork),
                 SharesHostNetwork = hostNetwork,
                 Shares = Shares(name, system, metadata.ShareSources, paths, share => share.MountPoint),
                 Metadata = metadata with { HostNetwork = hostNetwork },
             }, host.ContainerIds, host.UserNamespaces);
             return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container), container.Interfaces,
-                system.Config, HostNetwork: container.SharesHostNetwork) { GivenShareSources = metadata.ShareSources };
+                system.Config, HostNetwork: container.SharesHostNetwork) { GivenShareSources = metadata.ShareSources, Description = DomainDescription.Of(container) };
         }
-        var existingVm = existingXml is null ? null : DomainXml.ReadVm(existingXml);
+        var existingVm = existing is null ? null : existing.Vm ?? throw new FormatException("the domain is not a Miniguest VM");
         var vm = new VmDomain
         {
             Name = name,
@@ -112,6 +113,7 @@ public static class GuestDomainBuilder
         {
             GivenShareSources = metadata.ShareSources,
             TakenOver = takenOver is null ? null : Kept(takenOver, vm),
+            Description = DomainDescription.Of(vm),
         };
     }
 

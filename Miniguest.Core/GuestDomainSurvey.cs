@@ -95,8 +95,8 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
         // The whole model only where the store's protection is asked for (list --json): a plain listing needs no more.
         var model = mounts is null ? null : ModelOf(xml);
         return new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(model, mounts),
-            Addresses: isActive ? AddressesOf(domain, interfaces) : null, Interfaces: interfaces, FreePageReporting: (model as VmDomain)?.FreePageReporting,
-            HostNetwork: (model as ContainerDomain)?.SharesHostNetwork);
+            Addresses: isActive ? AddressesOf(domain, interfaces) : null, Interfaces: interfaces, FreePageReporting: model?.Vm?.FreePageReporting,
+            HostNetwork: model?.Container?.SharesHostNetwork);
     }
 
     // A domain that stopped since it was listed has none; a listing shows that rather than fail.
@@ -113,11 +113,11 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
     }
 
     // The domain read as a VM or a container; null for a shape Miniguest does not define, of which there is nothing to say.
-    private static object? ModelOf(string xml)
+    private static DomainDescription? ModelOf(string xml)
     {
         try
         {
-            return System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc" ? DomainXml.ReadContainer(xml) : DomainXml.ReadVm(xml);
+            return DomainXml.Read(xml);
         }
         catch (FormatException)
         {
@@ -125,14 +125,14 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
         }
     }
 
-    private static StoreProtection? ProtectionOf(object? model, MountTable mounts)
+    private static StoreProtection? ProtectionOf(DomainDescription? model, MountTable mounts)
     {
         try
         {
             return model switch
             {
-                ContainerDomain container => StoreGuard.Of(container),
-                VmDomain vm => StoreGuard.Of(vm, mounts),
+                { Container: { } container } => StoreGuard.Of(container),
+                { Vm: { } vm } => StoreGuard.Of(vm, mounts),
                 _ => null,
             };
         }

@@ -65,6 +65,9 @@ public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtectio
     /// <see langword="null"/> when it takes over none.</summary>
     public TakenOverDomain? TakenOver { get; init; }
 
+    /// <summary>The domain <see cref="Xml"/> describes, as built.</summary>
+    internal DomainDescription Description { get; init; } = null!;
+
     /// <summary>The tags of the shares in the guest's own directories (<see cref="MiniguestPaths.ShareDirectory"/>).</summary>
     public IEnumerable<string> OwnShareTags => Config.Shares.Select(share => share.Tag).Where(tag => GivenShareSources.All(given => given.Tag != tag));
 }
@@ -120,7 +123,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     /// <exception cref="ForeignDomainException">A domain of that name exists that Miniguest did not define for the guest.</exception>
     /// <exception cref="GuestDomainElsewhereException">The connection is the one the command was told to act on, it holds no
     /// domain of the guest's, and the guest's domain was defined on another URI.</exception>
-    public Domain? Find(Connection connection, string name)
+    public GuestDomain? Find(Connection connection, string name)
     {
         if (!connection.TryGetDomain(name, out var domain))
         {
@@ -128,32 +131,37 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
                 ? throw new GuestDomainElsewhereException(name, recorded, requestedUri)
                 : null;
         }
-        if (!IsOwn(domain, name, out var xml))
-        {
-            using (domain)
-            {
-                throw new ForeignDomainException(name, connection.RequestedUri,
-                    OriginalDomain.Mismatch(xml ?? domain.GetXml(DomainXmlFlags.Inactive), paths.Link(name)) is null);
-            }
-        }
-        return domain;
+        return AsOwn(domain, name) ?? throw Foreign(connection, domain, name);
     }
 
-    // Whether the domain is the one Miniguest defined for guest name: its UUID the one recorded, its metadata the guest's;
-    // with its description, read only where its UUID is the one recorded.
-    private bool IsOwn(Domain domain, string name, out string? xml)
+    // The domain as the guest's when it is the one Miniguest defined for guest name: its UUID the one recorded, its
+    // metadata the guest's; else null. Its description is read only where its UUID is the one recorded.
+    private GuestDomain? AsOwn(Domain domain, string name)
     {
-        xml = RecordedUuid(name) == domain.Uuid ? domain.GetXml(DomainXmlFlags.Inactive) : null;
-        return xml is not null && DomainXml.ReadMetadata(xml)?.GuestName == name;
+        if (RecordedUuid(name) != domain.Uuid)
+        {
+            return null;
+        }
+        var found = new GuestDomain(domain, domain.GetXml(DomainXmlFlags.Inactive));
+        return found.Metadata?.GuestName == name ? found : null;
+    }
+
+    private ForeignDomainException Foreign(Connection connection, Domain domain, string name)
+    {
+        using (domain)
+        {
+            return new ForeignDomainException(name, connection.RequestedUri,
+                OriginalDomain.Mismatch(domain.GetXml(DomainXmlFlags.Inactive), paths.Link(name)) is null);
+        }
     }
 
     /// <summary>The guest's domain.</summary>
     /// <exception cref="GuestHasNoDomainException">The guest has no domain.</exception>
     /// <exception cref="ForeignDomainException">A domain of that name exists that Miniguest did not define for the guest.</exception>
-    public Domain Get(Connection connection, string name) =>
+    public GuestDomain Get(Connection connection, string name) =>
         Find(connection, name) ?? throw new GuestHasNoDomainException(name);
 
-    /// <summary>Defines <paramref name="definition"/>, built by <see cref="Build(Connection, Guest, DomainOptions, bool)"/> to be
+    /// <summary>Defines <paramref name="definition"/>, built by <see cref="Build(Connection, Guest, DomainOptions, ExistingDomain, bool, GuestSystem)"/> to be
     /// defined, as the guest's domain (or updates the one it has): a container's root made ready first, the domain's URI
     /// and UUID recorded. The roots of the generations it needs are made by <see cref="Core.Define.HereAsync"/>, which
     /// defines it.</summary>
@@ -163,7 +171,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         ArgumentNullException.ThrowIfNull(guest);
         ArgumentNullException.ThrowIfNull(definition);
         var config = definition.Config;
-        var ids = config.GuestType == GuestType.Lxc ? DomainXml.ReadContainer(definition.Xml).UserNamespace : null;
+        var ids = definition.Description.Container?.UserNamespace;
         if (config.GuestType == GuestType.Lxc)
         {
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
@@ -244,29 +252,43 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         }
     }
 
-    /// <summary>The domain <see cref="GuestHost.DefineAsync"/> would define, without defining it, from
-    /// what the host offers now (<see cref="GuestDomainBuilder"/>).</summary>
+    /// <summary>The domain <see cref="GuestHost.DefineAsync"/> would define, from what the host offers now
+    /// (<see cref="GuestDomainBuilder"/>) and the domain it has (<paramref name="existing"/>, found by the caller once for
+    /// the whole command); with <paramref name="allocate"/>, the domain to define: a container's id range is then
+    /// allocated and recorded (<see cref="ContainerIds.Allocate"/>), else only looked at.</summary>
+    /// <param name="connection">The connection to the domain's daemon.</param>
+    /// <param name="guest">The guest.</param>
+    /// <param name="options">The settings asked for.</param>
+    /// <param name="existing">The domain the definition starts from (<see cref="FindExisting"/>).</param>
+    /// <param name="allocate">Whether the domain is to be defined.</param>
+    /// <param name="system">The guest's system, where the command has read it already; else it is read here.</param>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
-    public GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options) => Build(connection, guest, options, allocate: false);
-
-    /// <summary>As <see cref="Build(Connection, Guest, DomainOptions)"/>; with <paramref name="allocate"/>, the domain to
-    /// define: a container's id range is then allocated and recorded (<see cref="ContainerIds.Allocate"/>), else only
-    /// looked at.</summary>
-    internal GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options, bool allocate)
+    internal GuestDomainDefinition Build(Connection connection, Guest guest, DomainOptions options, ExistingDomain existing, bool allocate,
+        GuestSystem? system = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(guest);
-        var system = guest.LoadSystem();
+        system ??= guest.LoadSystem();
         var ids = new ContainerIds(paths);
         var metadata = new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath);
         var (mounts, userNamespaces) = (MountTable.OfLibvirtd(), StoreGuard.UserNamespacesAvailable());
-        var definition = Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces,
-            (existing, inUse) => ids.Peek(guest.Name, existing, inUse));
-        ShareSourceGuard.Check(definition.Xml, paths, () => OtherGuestsShares(guest.Name), atStart: false);
-        // A container's range is recorded only once nothing else refuses the domain.
-        return allocate && system.Config.GuestType == GuestType.Lxc
-            ? Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces, (existing, inUse) => ids.Allocate(guest.Name, existing, inUse))
-            : definition;
+        (UserNamespaceMapping? Existing, IReadOnlyCollection<UserNamespaceMapping> InUse)? asked = null;
+        var definition = Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces, existing, (own, inUse) =>
+        {
+            asked = (own, inUse);
+            return ids.Peek(guest.Name, own, inUse);
+        });
+        ShareSourceGuard.Check(definition.Description, paths, () => OtherGuestsShares(guest.Name), atStart: false);
+        if (!allocate || asked is not { } range)
+        {
+            return definition;
+        }
+        // A container's range is recorded only once nothing else refuses the domain: the one looked at, unless another
+        // guest took it meanwhile.
+        var allocated = ids.Allocate(guest.Name, range.Existing, range.InUse);
+        return allocated == definition.Description.Container!.UserNamespace
+            ? definition
+            : Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces, existing, (_, _) => allocated);
     }
 
     /// <summary>The domain of guest <paramref name="name"/> of <paramref name="system"/>, on the host of
@@ -274,45 +296,46 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     /// <paramref name="mounts"/>: this host's, or another's, where <paramref name="idRange"/> gives a container in a
     /// user namespace its id range, from the range its domain maps now and those the host's other domains map.</summary>
     internal GuestDomainDefinition Build(Connection connection, string name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
-        MiniguestPaths hostPaths, MountTable mounts, bool userNamespaces,
+        MiniguestPaths hostPaths, MountTable mounts, bool userNamespaces, ExistingDomain existing,
         Func<UserNamespaceMapping?, IReadOnlyCollection<UserNamespaceMapping>, UserNamespaceMapping> idRange)
     {
         CheckOptions(connection, name, system.Config.GuestType, options);
-        var (existingXml, takenOver) = Existing(connection, name, options.TakeOver, hostPaths);
         var ids = system.Config.GuestType == GuestType.Lxc && userNamespaces
-            ? idRange(existingXml is null ? null : DomainXml.ReadIdRanges(existingXml).FirstOrDefault(), OtherIdRanges(connection, name))
+            ? idRange(existing.Own is { } own ? DomainXml.ReadIdRanges(own.Xml).FirstOrDefault() : null, OtherIdRanges(connection, name))
             : null;
         var host = new HostFacts(mounts, HostVirtualization.Choose(connection), userNamespaces,
             connection.TryGetNetwork(GuestDomainBuilder.DefaultNetwork, out var active) && active ? GuestDomainBuilder.DefaultNetwork : null)
         {
             ContainerIds = ids,
         };
-        return GuestDomainBuilder.Build(name, system, metadata, options, existingXml, hostPaths, host, takenOver);
+        return GuestDomainBuilder.Build(name, system, metadata, options, existing.Own?.Description, hostPaths, host, existing.TakenOver);
     }
 
-    // The description of the guest's domain, where it has one; or, taking over, what is kept of the domain of its name that
-    // the original miniguest's create defined, and of no other. A guest whose domain is Miniguest's has nothing to take over.
-    private (string? Xml, TakenOverDomain? TakenOver) Existing(Connection connection, string name, bool takeOver, MiniguestPaths hostPaths)
+    /// <summary>The domain a definition of guest <paramref name="name"/> starts from on <paramref name="connection"/>: its
+    /// own (<see cref="Find"/>); or, taking over, what is kept of the domain of its name that the original miniguest's
+    /// create defined, and of no other (a guest whose domain is Miniguest's has nothing to take over). The caller disposes
+    /// of it.</summary>
+    /// <exception cref="ForeignDomainException">A domain of that name is neither the guest's nor, taking over, the original's.</exception>
+    internal ExistingDomain FindExisting(Connection connection, string name, bool takeOver, MiniguestPaths hostPaths)
     {
         if (!takeOver)
         {
-            using var existing = Find(connection, name);
-            return (existing?.GetXml(DomainXmlFlags.Inactive), null);
+            return new ExistingDomain(Find(connection, name), null);
         }
         if (!connection.TryGetDomain(name, out var domain))
         {
             throw new InvalidDomainOptionsException($"there is no domain '{name}' on {connection.RequestedUri} to take over");
         }
+        if (AsOwn(domain, name) is { } own)
+        {
+            return new ExistingDomain(own, null);
+        }
         using (domain)
         {
-            if (IsOwn(domain, name, out var xml))
-            {
-                return (xml, null);
-            }
-            xml ??= domain.GetXml(DomainXmlFlags.Inactive);
+            var xml = domain.GetXml(DomainXmlFlags.Inactive);
             return OriginalDomain.Mismatch(xml, hostPaths.Link(name)) is { } why
                 ? throw new ForeignDomainException(name, connection.RequestedUri, notTheOriginals: why)
-                : (null, OriginalDomain.Read(xml, domain.Uuid, domain.Autostart, domain.IsActive));
+                : new ExistingDomain(null, OriginalDomain.Read(xml, domain.Uuid, domain.Autostart, domain.IsActive));
         }
     }
 
@@ -397,22 +420,23 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     /// <exception cref="UnprotectedStoreException">Nothing keeps the guest from writing to the host's store.</exception>
     /// <exception cref="GuestFileException">A file the domain boots from lies outside the store.</exception>
     /// <exception cref="UnsafeShareException">A share's directory is not safe to share.</exception>
-    public StoreProtection EnsureSafeToStart(Domain domain)
+    /// <exception cref="FormatException">The domain is not of the shape Miniguest defines (edited since, say).</exception>
+    public StoreProtection EnsureSafeToStart(GuestDomain domain)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        var xml = domain.GetXml(DomainXmlFlags.Inactive);
-        var protection = EnsureSafeToStart(xml, MountTable.OfLibvirtd(), NixStore.Resolve);
-        ShareSourceGuard.Check(xml, paths, () => OtherGuestsShares(domain.Name), atStart: true);
-        RequireOwnNetwork(xml);
+        var description = domain.Description;
+        var protection = EnsureSafeToStart(description, MountTable.OfLibvirtd(), NixStore.Resolve);
+        ShareSourceGuard.Check(description, paths, () => OtherGuestsShares(domain.Name), atStart: true);
+        RequireOwnNetwork(description);
         return protection;
     }
 
-    /// <summary>Refuses a container of <paramref name="xml"/> that would live in the host's network namespace (no
-    /// interface and no <c>&lt;privnet/&gt;</c>: a domain defined by an earlier Miniguest) unless an admin asked for that.</summary>
+    /// <summary>Refuses a container that would live in the host's network namespace (no interface and no
+    /// <c>&lt;privnet/&gt;</c>: a domain defined by an earlier Miniguest) unless an admin asked for that.</summary>
     /// <exception cref="GuestStateException">Such a container.</exception>
-    internal static void RequireOwnNetwork(string xml)
+    internal static void RequireOwnNetwork(DomainDescription description)
     {
-        if (IsContainer(xml) && DomainXml.ReadContainer(xml) is { SharesHostNetwork: true, Metadata: { HostNetwork: false } metadata })
+        if (description.Container is { SharesHostNetwork: true, Metadata: { HostNetwork: false } metadata })
         {
             throw new GuestStateException($"guest '{metadata.GuestName}': its domain would share the host's network namespace (its loopback "
                 + "services, abstract sockets and ports), which no admin asked for: define it again to give it a namespace of its own "
@@ -474,8 +498,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
                     {
                         continue;
                     }
-                    var xml = domain.GetXml(DomainXmlFlags.Inactive);
-                    var sources = IsContainer(xml) ? DomainXml.ReadContainer(xml).Shares : DomainXml.ReadVm(xml).Shares;
+                    var sources = DomainXml.Read(domain.GetXml(DomainXmlFlags.Inactive)).Shares;
                     shares.AddRange(sources.Select(share => new ShareSourceGuard.OtherShare(other, share.Source)));
                 }
             }
@@ -483,34 +506,31 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         return shares;
     }
 
-    /// <summary>As <see cref="EnsureSafeToStart(Domain)"/>, for the domain of <paramref name="xml"/> on a host whose
-    /// libvirtd has <paramref name="mounts"/>, and where <paramref name="requireInStore"/> resolves a path and refuses
+    /// <summary>As <see cref="EnsureSafeToStart(GuestDomain)"/>, for the domain of <paramref name="description"/> on a host
+    /// whose libvirtd has <paramref name="mounts"/>, and where <paramref name="requireInStore"/> resolves a path and refuses
     /// it outside the store given: this host's, or another's.</summary>
-    internal static StoreProtection EnsureSafeToStart(string xml, MountTable mounts, Func<string, string, string> requireInStore)
+    internal static StoreProtection EnsureSafeToStart(DomainDescription description, MountTable mounts, Func<string, string, string> requireInStore)
     {
-        foreach (var (path, store) in BootFiles(xml, mounts))
+        foreach (var (path, store) in BootFiles(description, mounts))
         {
             requireInStore(path, store);
         }
-        return IsContainer(xml) ? StoreGuard.EnsureProtected(DomainXml.ReadContainer(xml)) : StoreGuard.EnsureProtected(DomainXml.ReadVm(xml), mounts);
+        return description.Container is { } container ? StoreGuard.EnsureProtected(container) : StoreGuard.EnsureProtected(description.Vm!, mounts);
     }
 
-    /// <summary>The files the domain of <paramref name="xml"/> boots from, each with the store it must lie in: virtiofs
+    /// <summary>The files the domain of <paramref name="description"/> boots from, each with the store it must lie in: virtiofs
     /// shares boot through the read-only view of the store, where the view is what protects it.</summary>
-    internal static IReadOnlyList<(string Path, string Store)> BootFiles(string xml, MountTable mounts)
+    internal static IReadOnlyList<(string Path, string Store)> BootFiles(DomainDescription description, MountTable mounts)
     {
-        if (IsContainer(xml))
+        if (description.Container is { } container)
         {
-            return [(DomainXml.ReadContainer(xml).BootSource, NixStore.DefaultDirectory)];
+            return [(container.BootSource, NixStore.DefaultDirectory)];
         }
-        var vm = DomainXml.ReadVm(xml);
+        var vm = description.Vm!;
         var bootStore = StoreView.ForVirtiofs(mounts) is { Protection: StoreProtection.ReadOnlyStoreView, Directory: { } view }
             && vm.StoreShare == StoreShareType.Virtiofs ? view : NixStore.DefaultDirectory;
         return [(vm.Kernel, NixStore.DefaultDirectory), (vm.Initrd, NixStore.DefaultDirectory), (vm.BootSource, bootStore)];
     }
-
-    /// <summary>Whether the domain of <paramref name="xml"/> is a container (libvirt-LXC's).</summary>
-    internal static bool IsContainer(string xml) => System.Xml.Linq.XElement.Parse(xml).Attribute("type")?.Value == "lxc";
 
     /// <summary>Where the domain stands against the guest's installed generation.</summary>
     public GuestStatus Status(Domain? domain, Guest guest) => Status(domain, guest.StorePath);

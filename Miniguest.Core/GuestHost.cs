@@ -198,7 +198,7 @@ public sealed class GuestHost : IGuestHost
     /// <summary>The guest's domain; the caller disposes of it.</summary>
     /// <exception cref="GuestStateException">The guest has no domain.</exception>
     /// <exception cref="ForeignDomainException">A domain of its name exists that Miniguest did not define for it.</exception>
-    internal Domain OpenDomain(string name) => _host.OpenDomain(_host.DomainSite(name), name);
+    internal GuestDomain OpenDomain(string name) => _host.OpenDomain(_host.DomainSite(name), name);
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<AppliedGuest>> ApplyAsync(DeclarativeManifest manifest, ApplyOptions? options = null,

@@ -23,7 +23,8 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         using (session)
         {
             using var connection = site.Connect(domains.Connector);
-            return await BuildAsync(name, target, session, connection, options, cancellationToken).ConfigureAwait(false);
+            using var existing = domains.FindExisting(connection, name, takeOver: false, HostPaths);
+            return await BuildAsync(name, target, session, connection, options, existing, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -34,49 +35,47 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         using (session)
         {
             using var connection = site.Connect(domains.Connector);
-            var definition = await BuildAsync(name, target, session, connection, options, cancellationToken).ConfigureAwait(false);
-            var ids = definition.Config.GuestType == GuestType.Lxc ? DomainXml.ReadContainer(definition.Xml).UserNamespace : null;
+            using var existing = domains.FindExisting(connection, name, takeOver: false, HostPaths);
+            var definition = await BuildAsync(name, target, session, connection, options, existing, cancellationToken).ConfigureAwait(false);
+            var ids = definition.Description.Container?.UserNamespace;
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
             var remote = new RemoteTarget(target, session, logger);
             await remote.PrepareAsync(name, definition.Config.GuestType, definition.Uuid, SshTarget.UriOnTarget(site.Uri), ids,
                 definition.OwnShareTags, cancellationToken).ConfigureAwait(false);
             // The generations the domain needs rooted there, as here (Define.HereAsync): the one it runs, where it
             // runs, which the new definition may leave; and the one it is defined on, made before the definition names it.
-            using (var existing = domains.Find(connection, name))
-            {
-                await remote.RootAsync(name, GuestRoots.Booted, existing is { IsActive: true }
-                    ? DomainXml.ReadMetadataElement(existing.GetMetadata(GuestMetadata.Namespace))?.StorePath
-                    : null, cancellationToken).ConfigureAwait(false);
-            }
-            await remote.RootAsync(name, GuestRoots.Defined, DomainXml.ReadMetadata(definition.Xml)?.StorePath, cancellationToken).ConfigureAwait(false);
+            await remote.RootAsync(name, GuestRoots.Booted, existing.Own is { IsActive: true } running
+                ? DomainXml.ReadMetadataElement(running.Handle.GetMetadata(GuestMetadata.Namespace))?.StorePath
+                : null, cancellationToken).ConfigureAwait(false);
+            await remote.RootAsync(name, GuestRoots.Defined, definition.Description.Metadata?.StorePath, cancellationToken).ConfigureAwait(false);
             return (domains.DefineRecorded(connection, name, definition), definition);
         }
     }
 
     /// <summary>Makes <paramref name="domain"/>, of the guest on the host of <paramref name="site"/>, ready to start: refuses
-    /// it as <see cref="GuestDomains.EnsureSafeToStart(Domain)"/> does here, with the host's mounts and its own resolution
+    /// it as <see cref="GuestDomains.EnsureSafeToStart(GuestDomain)"/> does here, with the host's mounts and its own resolution
     /// of the files the domain boots from, then roots there the generation it boots (<see cref="GuestRoots.Booted"/>).</summary>
-    public async Task<StoreProtection> PrepareToStartAsync(string name, GuestSite site, Domain domain, CancellationToken cancellationToken)
+    public async Task<StoreProtection> PrepareToStartAsync(string name, GuestSite site, GuestDomain domain, CancellationToken cancellationToken)
     {
-        var xml = domain.GetXml(DomainXmlFlags.Inactive);
+        var description = domain.Description;
         var (target, session) = Open(site);
         using (session)
         {
             var remote = new RemoteTarget(target, session, logger);
             // The files first, by what the domain names; the store each must lie in depends on the host's mounts, asked for
             // in the same command.
-            var named = GuestDomains.BootFiles(xml, new MountTable([], target.Host)).Select(file => file.Path).ToList();
+            var named = GuestDomains.BootFiles(description, new MountTable([], target.Host)).Select(file => file.Path).ToList();
             var facts = await remote.DescribeAsync(name, named, cancellationToken).ConfigureAwait(false);
-            ShareSourceGuard.RequireOwn(xml, HostPaths);
-            GuestDomains.RequireOwnNetwork(xml);
-            var protection = GuestDomains.EnsureSafeToStart(xml, facts.Mounts, (path, store) =>
+            ShareSourceGuard.RequireOwn(description, HostPaths);
+            GuestDomains.RequireOwnNetwork(description);
+            var protection = GuestDomains.EnsureSafeToStart(description, facts.Mounts, (path, store) =>
             {
                 var index = named.IndexOf(path);
                 return index >= 0 && facts.Paths[index] is { } real
                     ? NixStore.RequireInside(path, real.RealPath, store)
                     : throw new GuestFileException(path, $"missing on {target.Host}");
             });
-            await remote.RootAsync(name, GuestRoots.Booted, DomainXml.ReadMetadata(xml)?.StorePath, cancellationToken).ConfigureAwait(false);
+            await remote.RootAsync(name, GuestRoots.Booted, domain.Metadata?.StorePath, cancellationToken).ConfigureAwait(false);
             return protection;
         }
     }
@@ -92,7 +91,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
     }
 
     private async Task<GuestDomainDefinition> BuildAsync(string name, SshTarget target, SshSession session, Connection connection,
-        DomainOptions options, CancellationToken cancellationToken)
+        DomainOptions options, ExistingDomain existing, CancellationToken cancellationToken)
     {
         // The original miniguest defined domains only on its own host.
         if (options.TakeOver)
@@ -113,7 +112,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         // A container's id range is chosen here from the ranges recorded there, and recorded there by the preparation,
         // which refuses it if another guest's record holds it by then.
         return domains.Build(connection, name, system, new GuestMetadata(name, facts.Generation, system.Directory), options, HostPaths,
-            facts.Mounts, facts.UserNamespaces, (existing, inUse) => ContainerIds.Mapping(ContainerIds.Choose(name, facts.IdRanges, existing, inUse)));
+            facts.Mounts, facts.UserNamespaces, existing, (own, inUse) => ContainerIds.Mapping(ContainerIds.Choose(name, facts.IdRanges, own, inUse)));
     }
 
     private static (SshTarget Target, SshSession Session) Open(GuestSite site)

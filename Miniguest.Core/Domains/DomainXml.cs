@@ -98,11 +98,17 @@ internal static class DomainXml
                             .Select(c => new XElement(c.Name, new XAttribute("state", "off")))));
     }
 
-    /// <summary>Reads a VM written by <see cref="Write(VmDomain)"/> (or libvirt's rendering of it).</summary>
-    /// <exception cref="FormatException">The XML is not such a VM.</exception>
-    public static VmDomain ReadVm(string xml)
+    /// <summary>Reads a domain written by <see cref="Write(VmDomain)"/> or <see cref="Write(ContainerDomain)"/> (or
+    /// libvirt's rendering of either), parsing it once.</summary>
+    /// <exception cref="FormatException">The XML is neither.</exception>
+    public static DomainDescription Read(string xml)
     {
         var domain = Parse(xml);
+        return (string?)domain.Attribute("type") == "lxc" ? DomainDescription.Of(ReadContainer(domain)) : DomainDescription.Of(ReadVm(domain));
+    }
+
+    private static VmDomain ReadVm(XElement domain)
+    {
         var type = (string?)domain.Attribute("type");
         var os = Required(domain, "os");
         var osType = Required(os, "type");
@@ -151,11 +157,8 @@ internal static class DomainXml
         };
     }
 
-    /// <summary>Reads a container written by <see cref="Write(ContainerDomain)"/> (or libvirt's rendering of it).</summary>
-    /// <exception cref="FormatException">The XML is not such a container.</exception>
-    public static ContainerDomain ReadContainer(string xml)
+    private static ContainerDomain ReadContainer(XElement domain)
     {
-        var domain = Parse(xml);
         if ((string?)domain.Attribute("type") != "lxc")
         {
             throw new FormatException("the domain is not an LXC container");

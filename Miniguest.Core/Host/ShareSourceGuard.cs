@@ -26,15 +26,15 @@ internal static class ShareSourceGuard
     /// <param name="Directory">The host directory.</param>
     internal readonly record struct OtherShare(string Guest, string Directory);
 
-    /// <summary>Checks every share of the domain of <paramref name="xml"/>, whose guest's own share directories are under
+    /// <summary>Checks every share of the domain of <paramref name="description"/>, whose guest's own share directories are under
     /// <paramref name="paths"/>, beside <paramref name="others"/>, the other guests' shares (asked for only where needed). With
     /// <paramref name="atStart"/> the guest's own directories must exist; before a definition they may be still to make.</summary>
     /// <exception cref="UnsafeShareException">A share's directory is not the guest's own nor given by the admin, or is not
     /// safe to share.</exception>
-    internal static void Check(string xml, MiniguestPaths paths, Func<IReadOnlyList<OtherShare>> others, bool atStart)
+    internal static void Check(DomainDescription description, MiniguestPaths paths, Func<IReadOnlyList<OtherShare>> others, bool atStart)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var (name, shares, metadata, ownersReachHost, mappedRoot) = Read(xml);
+        var (name, shares, metadata, ownersReachHost, mappedRoot) = Read(description);
         var given = metadata?.ShareSources ?? [];
         var otherShares = new Lazy<IReadOnlyList<OtherShare>>(others);
         foreach (var share in shares)
@@ -55,12 +55,12 @@ internal static class ShareSourceGuard
         }
     }
 
-    /// <summary>Refuses a domain of <paramref name="xml"/> that shares anything besides the guest's own share directories
+    /// <summary>Refuses a domain of <paramref name="description"/> that shares anything besides the guest's own share directories
     /// under <paramref name="paths"/>: where this host cannot look at a directory (another host's), only those.</summary>
     /// <exception cref="UnsafeShareException">Such a share.</exception>
-    internal static void RequireOwn(string xml, MiniguestPaths paths)
+    internal static void RequireOwn(DomainDescription description, MiniguestPaths paths)
     {
-        var (name, shares, _, _, _) = Read(xml);
+        var (name, shares, _, _, _) = Read(description);
         if (shares.FirstOrDefault(share => OwnTag(paths, name, share.Source) is null) is { } other)
         {
             throw new UnsafeShareException(name, $"its domain shares {other.Source} at {other.Target}, which is not its own share directory");
@@ -244,14 +244,14 @@ internal static class ShareSourceGuard
 
     private static IEnumerable<string> Parts(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(part => part != ".");
 
-    private static (string Name, IReadOnlyList<SharedDirectory> Shares, GuestMetadata? Metadata, bool OwnersReachHost, uint? MappedRoot) Read(string xml)
+    private static (string Name, IReadOnlyList<SharedDirectory> Shares, GuestMetadata? Metadata, bool OwnersReachHost, uint? MappedRoot) Read(
+        DomainDescription description)
     {
-        if (GuestDomains.IsContainer(xml))
+        if (description.Container is { } container)
         {
-            var container = DomainXml.ReadContainer(xml);
             return (container.Name, container.Shares, container.Metadata, true, container.UserNamespace?.UidTarget);
         }
-        var vm = DomainXml.ReadVm(xml);
+        var vm = description.Vm!;
         // A writable 9p share is QEMU's mapped one: what the guest sets stays in extended attributes.
         return (vm.Name, vm.Shares, vm.Metadata, vm.StoreShare == StoreShareType.Virtiofs, null);
     }

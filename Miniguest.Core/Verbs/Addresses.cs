@@ -12,7 +12,7 @@ internal static class Addresses
         CancellationToken cancellationToken)
     {
         using var domain = host.OpenDomain(host.DomainSite(name), name);
-        var interfaces = DomainXml.ReadInterfaces(domain.GetXml(DomainXmlFlags.Inactive));
+        var interfaces = domain.Interfaces;
         if (interfaces.Count == 0)
         {
             throw new GuestHasNoInterfaceException(name);
@@ -23,7 +23,7 @@ internal static class Addresses
             IReadOnlyList<GuestAddress> found;
             try
             {
-                found = domain.IsActive ? GuestAddresses.Of(domain, interfaces) : throw new GuestNotRunningException(name);
+                found = domain.IsActive ? GuestAddresses.Of(domain.Handle, interfaces) : throw new GuestNotRunningException(name);
             }
             catch (OperationInvalidException)
             {

@@ -25,7 +25,7 @@ internal static class ApplyDeclared
     }
 
     // A declared guest's domain, as apply defined it, and what that changed.
-    private sealed record DeclaredDomain(Guest Guest, GuestSite Site, Domain Domain, AppliedDomain Change);
+    private sealed record DeclaredDomain(Guest Guest, GuestSite Site, GuestDomain Domain, AppliedDomain Change);
 
     // A declared guest's domain defined where its uri says: on this host, or on another, where its closure is copied and
     // its profile there moved to it first; with whether it starts with the host recorded.
@@ -43,32 +43,36 @@ internal static class ApplyDeclared
         };
         var site = GuestSite.At(uri);
         string? before;
-        using (var connection = site.Connect(host.Connector))
-        using (var existing = host.Domains.Find(connection, guest.Name))
-        {
-            before = existing?.GetXml(DomainXmlFlags.Inactive);
-        }
-        Domain domain;
+        Domain defined;
         if (site.Target is { } target)
         {
+            using (var connection = site.Connect(host.Connector))
+            using (var existing = host.Domains.Find(connection, guest.Name))
+            {
+                before = existing?.Xml;
+            }
             await host.Installer.PlaceRemoteAsync(guest, target, host.Logger, cancellationToken).ConfigureAwait(false);
-            domain = (await host.RemoteDomains.DefineAsync(guest.Name, site, options, cancellationToken).ConfigureAwait(false)).Domain;
+            defined = (await host.RemoteDomains.DefineAsync(guest.Name, site, options, cancellationToken).ConfigureAwait(false)).Domain;
         }
         else
         {
             using var connection = site.Connect(host.Connector);
-            domain = await Define.HereAsync(host, connection, guest, host.Domains.Build(connection, guest, options, allocate: true), cancellationToken)
-                .ConfigureAwait(false);
+            using var existing = host.Domains.FindExisting(connection, guest.Name, takeOver: false, host.Paths);
+            before = existing.Own?.Xml;
+            defined = await Define.HereAsync(host, connection, guest, host.Domains.Build(connection, guest, options, existing, allocate: true), existing,
+                cancellationToken).ConfigureAwait(false);
         }
+        // The domain as now defined, described once: what changed, and what its start boots.
+        var domain = new GuestDomain(defined, defined.GetXml(DomainXmlFlags.Inactive));
         try
         {
             var change = before is null ? AppliedDomain.Defined
-                : Resync.SameDefinition(domain.GetXml(DomainXmlFlags.Inactive), before) ? AppliedDomain.Unchanged : AppliedDomain.Updated;
+                : Resync.SameDefinition(domain.Xml, before) ? AppliedDomain.Unchanged : AppliedDomain.Updated;
             CrashPoint.Reach(CrashPoint.SetAutostart);
             // Here, apply starts the guest itself once its domain is on its current generation: libvirtd would start it
             // before apply runs, on the generation it was defined on (the one before a `nixos-rebuild boot`). Another
             // host boots without this host's apply: its libvirtd starts the guest there.
-            domain.Autostart = !site.IsHere && settings.Autostart;
+            domain.Handle.Autostart = !site.IsHere && settings.Autostart;
             var state = new GuestStateDirectory(host.Paths, guest.Name);
             if (site.IsHere && settings.Autostart)
             {
@@ -97,7 +101,7 @@ internal static class ApplyDeclared
         using (guestLock)
         using (domain)
         {
-            var restart = settings.RestartIfChanged && host.Domains.Status(domain, guest) == GuestStatus.Outdated;
+            var restart = settings.RestartIfChanged && host.Domains.Status(domain.Handle, guest) == GuestStatus.Outdated;
             if (!restart && !(settings.Autostart && !domain.IsActive))
             {
                 return applied;
@@ -109,7 +113,7 @@ internal static class ApplyDeclared
                 {
                     if (restart)
                     {
-                        var stopped = await Stop.DomainAsync(host, site, domain, guest.Name, options.StopTimeout, force: true, cancellationToken)
+                        var stopped = await Stop.DomainAsync(host, site, domain.Handle, guest.Name, options.StopTimeout, force: true, cancellationToken)
                             .ConfigureAwait(false);
                         await Start.CheckedAsync(host, site, guest.Name, domain, paused: false, cancellationToken).ConfigureAwait(false);
                         return applied with { Run = AppliedRun.Restarted, Stop = stopped };

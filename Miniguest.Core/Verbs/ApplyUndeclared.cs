@@ -46,10 +46,10 @@ internal static class ApplyUndeclared
             {
                 if (domain.IsActive)
                 {
-                    removed = removed with { Stop = await Stop.DomainAsync(host, site, domain, name, stopTimeout, force: true, cancellationToken).ConfigureAwait(false) };
+                    removed = removed with { Stop = await Stop.DomainAsync(host, site, domain.Handle, name, stopTimeout, force: true, cancellationToken).ConfigureAwait(false) };
                 }
                 CrashPoint.Reach(CrashPoint.UndefineDomain);
-                domain.Undefine();
+                domain.Handle.Undefine();
             }
         }
         if (site.Target is { } target)

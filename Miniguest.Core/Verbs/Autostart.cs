@@ -13,7 +13,7 @@ internal static class Autostart
         }
         using var domain = host.OpenDomain(host.DomainSite(name), name);
         CrashPoint.Reach(CrashPoint.SetAutostart);
-        domain.Autostart = on;
-        return domain.Autostart;
+        domain.Handle.Autostart = on;
+        return domain.Handle.Autostart;
     }
 }

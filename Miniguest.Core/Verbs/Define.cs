@@ -16,17 +16,15 @@ internal static class Define
         }
         var guest = host.Store.Get(name);
         using var connection = host.SiteOf(guest).Connect(host.Connector);
-        return host.Domains.Build(connection, guest, options);
+        using var existing = host.Domains.FindExisting(connection, name, options.TakeOver, host.Paths);
+        return host.Domains.Build(connection, guest, options, existing, allocate: false);
     }
 
     /// <summary>The guest's domain defined, or updated, or taken over, on the host the guest lives on, under its lock.</summary>
     public static async Task<DefinedDomain> RunAsync(GuestHostContext host, string name, DomainOptions options, CancellationToken cancellationToken)
     {
-        if (host.Elsewhere(name) is null)
-        {
-            // A guest whose files are broken fails before anything is made for it, its lock included.
-            host.Store.Get(name).LoadSystem();
-        }
+        // A guest whose files are broken fails before anything is made for it, its lock included.
+        var (loadedFrom, system) = host.Elsewhere(name) is null && host.Store.Get(name) is var here ? (here.StorePath, here.LoadSystem()) : default;
         using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
         // Where it lives is asked again under its lock, where nothing else changes it.
         if (host.Elsewhere(name) is { } site)
@@ -37,35 +35,36 @@ internal static class Define
         }
         var guest = host.Store.Get(name);
         using var connection = host.SiteOf(guest).Connect(host.Connector);
-        var definition = host.Domains.Build(connection, guest, options, allocate: true);
-        (await HereAsync(host, connection, guest, definition, cancellationToken).ConfigureAwait(false)).Dispose();
+        using var existing = host.Domains.FindExisting(connection, name, options.TakeOver, host.Paths);
+        // The system read before the lock, unless an upgrade or a rollback moved the guest meanwhile.
+        var definition = host.Domains.Build(connection, guest, options, existing, allocate: true, guest.StorePath == loadedFrom ? system : null);
+        (await HereAsync(host, connection, guest, definition, existing, cancellationToken).ConfigureAwait(false)).Dispose();
         return new DefinedDomain(definition, connection.RequestedUri, host.Paths);
     }
 
     /// <summary>The guest's domain defined on this host, with the generations it needs rooted (<see cref="GuestRoots"/>):
     /// first the one it runs, where it runs, which the new definition may leave; then, once defined, the one it is
     /// defined on. That one is the guest's current generation, which its profile (or a declaring host's system) roots
-    /// meanwhile: a command cut short between the two loses no root a guest needs.</summary>
+    /// meanwhile: a command cut short between the two loses no root a guest needs. <paramref name="existing"/> is the domain
+    /// the definition was built from.</summary>
     public static async Task<Domain> HereAsync(GuestHostContext host, Connection connection, Guest guest, GuestDomainDefinition definition,
-        CancellationToken cancellationToken)
+        ExistingDomain existing, CancellationToken cancellationToken)
     {
-        // A domain taken over runs, if it does, no generation Miniguest knows of: there is none to root.
-        using (var existing = definition.TakenOver is null ? host.Domains.Find(connection, guest.Name) : null)
+        // The generation a running domain runs is in its live metadata. A domain taken over runs, if it does, no
+        // generation Miniguest knows of: there is none to root.
+        if (existing.Own is { IsActive: true } running)
         {
-            if (existing is { IsActive: true })
-            {
-                await host.Roots.KeepAsync(guest.Name, GuestRoots.Booted,
-                    DomainXml.ReadMetadataElement(existing.GetMetadata(GuestMetadata.Namespace))?.StorePath, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                host.Roots.Drop(guest.Name, GuestRoots.Booted);
-            }
+            await host.Roots.KeepAsync(guest.Name, GuestRoots.Booted,
+                DomainXml.ReadMetadataElement(running.Handle.GetMetadata(GuestMetadata.Namespace))?.StorePath, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            host.Roots.Drop(guest.Name, GuestRoots.Booted);
         }
         var domain = host.Domains.Define(connection, guest, definition);
         try
         {
-            await host.Roots.KeepAsync(guest.Name, GuestRoots.Defined, DomainXml.ReadMetadata(definition.Xml)?.StorePath, cancellationToken)
+            await host.Roots.KeepAsync(guest.Name, GuestRoots.Defined, definition.Description.Metadata?.StorePath, cancellationToken)
                 .ConfigureAwait(false);
             return domain;
         }

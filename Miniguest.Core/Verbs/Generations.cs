@@ -31,7 +31,7 @@ internal static class Generations
         {
             using var domain = host.Domains.Find(connection, name);
             return domain is { IsActive: true }
-                ? DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace))?.Generation
+                ? DomainXml.ReadMetadataElement(domain.Handle.GetMetadata(GuestMetadata.Namespace))?.Generation
                 : null;
         }
         catch (ForeignDomainException)

@@ -98,7 +98,7 @@ internal sealed class GuestHostContext
     /// <summary>The guest's domain at <paramref name="site"/>; the caller disposes of it.</summary>
     /// <exception cref="GuestStateException">The guest has no domain.</exception>
     /// <exception cref="ForeignDomainException">A domain of its name exists that Miniguest did not define for it.</exception>
-    public Domain OpenDomain(GuestSite site, string name)
+    public GuestDomain OpenDomain(GuestSite site, string name)
     {
         using var connection = site.Connect(Connector);
         return Domains.Get(connection, name);

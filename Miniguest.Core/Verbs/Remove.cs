@@ -75,13 +75,13 @@ internal static class Remove
                 throw new GuestRunningException(name);
             }
             CrashPoint.Reach(CrashPoint.StopDomain);
-            domain.Destroy();
+            domain.Handle.Destroy();
         }
         host.Roots.Drop(name, GuestRoots.Booted);
         if (!keepDomain)
         {
             CrashPoint.Reach(CrashPoint.UndefineDomain);
-            domain.Undefine();
+            domain.Handle.Undefine();
         }
         return keepDomain;
     }

@@ -10,7 +10,7 @@ internal static class Restart
         using var domain = host.OpenDomain(site, name);
         if (domain.IsActive)
         {
-            await Stop.DomainAsync(host, site, domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
+            await Stop.DomainAsync(host, site, domain.Handle, name, timeout, force, cancellationToken).ConfigureAwait(false);
         }
         await Start.CheckedAsync(host, site, name, domain, paused: false, cancellationToken).ConfigureAwait(false);
     }

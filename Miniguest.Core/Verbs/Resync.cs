@@ -17,18 +17,14 @@ internal static class Resync
             return NoDomain; // never created: no daemon to bother
         }
         using var connection = host.SiteOf(guest).Connect(host.Connector);
-        string before;
-        using (var existing = host.Domains.Find(connection, guest.Name))
+        using var existing = host.Domains.FindExisting(connection, guest.Name, takeOver: false, host.Paths);
+        if (existing.Own is not { } own)
         {
-            if (existing is null)
-            {
-                return NoDomain;
-            }
-            before = existing.GetXml(DomainXmlFlags.Inactive);
+            return NoDomain;
         }
-        var definition = host.Domains.Build(connection, guest, new DomainOptions(), allocate: true);
-        using var updated = await Define.HereAsync(host, connection, guest, definition, cancellationToken).ConfigureAwait(false);
-        return Resynced(host, updated, before, guest.StorePath);
+        var definition = host.Domains.Build(connection, guest, new DomainOptions(), existing, allocate: true);
+        using var updated = await Define.HereAsync(host, connection, guest, definition, existing, cancellationToken).ConfigureAwait(false);
+        return Resynced(host, updated, own.Xml, guest.StorePath);
     }
 
     /// <summary>The domain of the guest on the other host of <paramref name="site"/>, defined again there.</summary>
@@ -46,12 +42,12 @@ internal static class Resync
             {
                 return NoDomain;
             }
-            before = existing.GetXml(DomainXmlFlags.Inactive);
+            before = existing.Xml;
         }
         var (updated, definition) = await host.RemoteDomains.DefineAsync(name, site, new DomainOptions(), cancellationToken).ConfigureAwait(false);
         using (updated)
         {
-            return Resynced(host, updated, before, DomainXml.ReadMetadata(definition.Xml)?.StorePath);
+            return Resynced(host, updated, before, definition.Description.Metadata?.StorePath);
         }
     }
 

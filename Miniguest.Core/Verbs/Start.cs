@@ -8,7 +8,7 @@ internal static class Start
 {
     /// <summary>The guest's domain, through one connection, started paused if <paramref name="pausedFor"/> says so of its
     /// description; and whether it was.</summary>
-    public static async Task<(Domain Domain, bool Paused)> RunAsync(GuestHostContext host, string name, Func<string, bool> pausedFor,
+    public static async Task<(GuestDomain Domain, bool Paused)> RunAsync(GuestHostContext host, string name, Func<GuestDomain, bool> pausedFor,
         CancellationToken cancellationToken)
     {
         var site = host.DomainSite(name);
@@ -19,7 +19,7 @@ internal static class Start
             {
                 throw new GuestAlreadyRunningException(name);
             }
-            var paused = pausedFor(domain.GetXml(DomainXmlFlags.Inactive));
+            var paused = pausedFor(domain);
             await CheckedAsync(host, site, name, domain, paused, cancellationToken).ConfigureAwait(false);
             return (domain, paused);
         }
@@ -35,13 +35,14 @@ internal static class Start
     public static async Task<GuestConsole?> WithConsoleAsync(GuestHostContext host, string name, CancellationToken cancellationToken)
     {
         // Nothing between the start and the console: a container runs at once, and may be over in milliseconds.
-        var (domain, vm) = await RunAsync(host, name, xml => !GuestDomains.IsContainer(xml), cancellationToken).ConfigureAwait(false);
-        return await GuestConsole.AttachAsync(name, domain, vm ? domain.Resume : null, takeOver: false, cancellationToken, startedBeforeAttached: !vm)
+        var (domain, vm) = await RunAsync(host, name, domain => !domain.Description.IsContainer, cancellationToken).ConfigureAwait(false);
+        return await GuestConsole.AttachAsync(name, domain.Handle, vm ? domain.Handle.Resume : null, takeOver: false, cancellationToken,
+                startedBeforeAttached: !vm)
             .ConfigureAwait(false);
     }
 
     /// <summary>The guest's domain, at <paramref name="site"/>, started once that host's store is known to be protected.</summary>
-    public static async Task CheckedAsync(GuestHostContext host, GuestSite site, string name, Domain domain, bool paused,
+    public static async Task CheckedAsync(GuestHostContext host, GuestSite site, string name, GuestDomain domain, bool paused,
         CancellationToken cancellationToken)
     {
         if (!site.IsHere)
@@ -52,10 +53,9 @@ internal static class Start
         {
             host.Domains.EnsureSafeToStart(domain);
             // Whatever the definition changes to while the guest runs, the generation it boots stays.
-            await host.Roots.KeepAsync(name, GuestRoots.Booted, DomainXml.ReadMetadata(domain.GetXml(DomainXmlFlags.Inactive))?.StorePath,
-                cancellationToken).ConfigureAwait(false);
+            await host.Roots.KeepAsync(name, GuestRoots.Booted, domain.Metadata?.StorePath, cancellationToken).ConfigureAwait(false);
         }
         CrashPoint.Reach(CrashPoint.StartDomain);
-        domain.Start(paused ? DomainCreateFlags.Paused : DomainCreateFlags.None);
+        domain.Handle.Start(paused ? DomainCreateFlags.Paused : DomainCreateFlags.None);
     }
 }

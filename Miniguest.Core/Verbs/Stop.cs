@@ -19,7 +19,7 @@ internal static class Stop
             return StopOutcome.NotRunning;
         }
         host.Logger.LogInformation("Waiting up to {Seconds} s for '{Guest}' to shut down", timeout.TotalSeconds, name);
-        return await DomainAsync(host, site, domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
+        return await DomainAsync(host, site, domain.Handle, name, timeout, force, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The guest's domain, at <paramref name="site"/>, stopped, and the root of the generation it ran dropped there.</summary>

@@ -16,7 +16,7 @@ internal static class GuestRun
     {
         var xml = domain.GetXml(DomainXmlFlags.Inactive);
         var report = (string?)System.Xml.Linq.XElement.Parse(xml).Attribute("type") == "lxc"
-            ? Path.Combine(DomainXml.ReadContainer(xml).RootDirectory, "miniguest-test-report")
+            ? Path.Combine(DomainXml.Read(xml).Container!.RootDirectory, "miniguest-test-report")
             : null;
         // A VM starts paused and runs once its console is attached, so that not a line is missed.
         domain.Start(report is null ? DomainCreateFlags.Paused : DomainCreateFlags.None);

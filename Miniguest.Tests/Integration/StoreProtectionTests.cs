@@ -48,7 +48,7 @@ public sealed class StoreProtectionTests
         var (console, defined) = await BootAsync("qemu:///system", DomainXml.Write(vm));
 
         StoreProbe.AssertRefused(console, "vm");
-        Assert.That(StoreGuard.Of(DomainXml.ReadVm(defined), MountTable.OfLibvirtd()), Is.EqualTo(StoreProtection.ReadOnly9pShare));
+        Assert.That(StoreGuard.Of(DomainXml.Read(defined).Vm!, MountTable.OfLibvirtd()), Is.EqualTo(StoreProtection.ReadOnly9pShare));
     }
 
     [Test]
@@ -70,7 +70,7 @@ public sealed class StoreProtectionTests
 
         Assert.That(console, Has.Some.StartsWith("miniguest-test-guest: vm-virtiofs is up"));
         StoreProbe.AssertRefused(console, "vm-virtiofs");
-        Assert.That(StoreGuard.Of(DomainXml.ReadVm(defined), mounts), Is.EqualTo(store.Protection));
+        Assert.That(StoreGuard.Of(DomainXml.Read(defined).Vm!, mounts), Is.EqualTo(store.Protection));
     }
 
     [Test]
@@ -86,7 +86,7 @@ public sealed class StoreProtectionTests
 
         Assert.That(console, Has.Some.StartsWith("miniguest-test-guest: container is up"));
         StoreProbe.AssertRefused(console, "container");
-        Assert.That(StoreGuard.Of(DomainXml.ReadContainer(defined)), Is.EqualTo(StoreProtection.UserNamespace));
+        Assert.That(StoreGuard.Of(DomainXml.Read(defined).Container!), Is.EqualTo(StoreProtection.UserNamespace));
     }
 
     [Test]
@@ -117,7 +117,7 @@ public sealed class StoreProtectionTests
         var (console, defined) = await BootAsync("lxc:///", DomainXml.Write(container));
 
         StoreProbe.AssertRefused(console, "container");
-        Assert.That(StoreGuard.Of(DomainXml.ReadContainer(defined)), Is.EqualTo(StoreProtection.DroppedCapabilities));
+        Assert.That(StoreGuard.Of(DomainXml.Read(defined).Container!), Is.EqualTo(StoreProtection.DroppedCapabilities));
     }
 
     private static VmDomain Vm(string variant, string kernel, string initrd, string? kernelParams, string boot) => new()

@@ -147,14 +147,14 @@ public sealed class ContainerIsolationTests
     {
         using var connection = Connection.Open("lxc:///");
         using var domain = connection.GetDomain(name);
-        return DomainXml.ReadContainer(domain.GetXml(DomainXmlFlags.Inactive)).RootDirectory;
+        return DomainXml.Read(domain.GetXml(DomainXmlFlags.Inactive)).Container!.RootDirectory;
     }
 
     private static UserNamespaceMapping? IdsOf(string name)
     {
         using var connection = Connection.Open("lxc:///");
         using var domain = connection.GetDomain(name);
-        return DomainXml.ReadContainer(domain.GetXml(DomainXmlFlags.Inactive)).UserNamespace;
+        return DomainXml.Read(domain.GetXml(DomainXmlFlags.Inactive)).Container!.UserNamespace;
     }
 
     private uint? RecordedRange(string name) =>

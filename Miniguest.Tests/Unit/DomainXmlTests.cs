@@ -89,8 +89,8 @@ public sealed class DomainXmlTests
         {
             Assert.That(without.Attributes().Select(a => $"{a.Name}={a.Value}"), Is.EqualTo(new[] { "model=none" }));
             Assert.That(with.Attributes().Select(a => $"{a.Name}={a.Value}"), Is.EqualTo(new[] { "model=virtio", "freePageReporting=on" }));
-            Assert.That(DomainXml.ReadVm(DomainXml.Write(Vm)).FreePageReporting, Is.False);
-            Assert.That(DomainXml.ReadVm(DomainXml.Write(Vm with { FreePageReporting = true })).FreePageReporting, Is.True);
+            Assert.That(DomainXml.Read(DomainXml.Write(Vm)).Vm!.FreePageReporting, Is.False);
+            Assert.That(DomainXml.Read(DomainXml.Write(Vm with { FreePageReporting = true })).Vm!.FreePageReporting, Is.True);
         }
     }
 
@@ -108,7 +108,7 @@ public sealed class DomainXmlTests
         {
             xml.Element("devices")!.Add(XElement.Parse(balloon));
         }
-        Assert.That(DomainXml.ReadVm(xml.ToString()).FreePageReporting, Is.EqualTo(reporting));
+        Assert.That(DomainXml.Read(xml.ToString()).Vm!.FreePageReporting, Is.EqualTo(reporting));
     }
 
     [Test]
@@ -130,7 +130,7 @@ public sealed class DomainXmlTests
             Assert.That(nics.Select(n => (string?)n.Element("mac")!.Attribute("address")), Is.EqualTo(new[] { "52:54:00:00:00:01", "52:54:00:00:00:02" }));
             Assert.That(nics.Select(n => (string?)n.Element("model")?.Attribute("type")), Is.All.EqualTo("virtio"));
             Assert.That(veths.Select(n => n.Element("model")), Is.All.Null, "libvirt-LXC makes veth pairs, no model");
-            Assert.That(DomainXml.ReadContainer(DomainXml.Write(Container with { Interfaces = interfaces })).Interfaces, Is.EqualTo(interfaces));
+            Assert.That(DomainXml.Read(DomainXml.Write(Container with { Interfaces = interfaces })).Container!.Interfaces, Is.EqualTo(interfaces));
         }
     }
 
@@ -175,9 +175,9 @@ public sealed class DomainXmlTests
             Assert.That(host.Element("features"), Is.Null);
             Assert.That(both.Element("features")?.Element("privnet"), Is.Not.Null);
             Assert.That(both.Element("features")?.Element("capabilities"), Is.Not.Null);
-            Assert.That(DomainXml.ReadContainer(own.ToString()).SharesHostNetwork, Is.False);
-            Assert.That(DomainXml.ReadContainer(host.ToString()).SharesHostNetwork, Is.True);
-            Assert.That(DomainXml.ReadContainer(both.ToString()).DropCapabilities, Is.EqualTo(ContainerCapabilities.StoreWriters));
+            Assert.That(DomainXml.Read(own.ToString()).Container!.SharesHostNetwork, Is.False);
+            Assert.That(DomainXml.Read(host.ToString()).Container!.SharesHostNetwork, Is.True);
+            Assert.That(DomainXml.Read(both.ToString()).Container!.DropCapabilities, Is.EqualTo(ContainerCapabilities.StoreWriters));
         }
     }
 
@@ -211,8 +211,8 @@ public sealed class DomainXmlTests
               </devices>
             </domain>
             """;
-        Assert.That(DomainXml.ReadContainer(Xml).DropCapabilities, Is.EqualTo(ContainerCapabilities.StoreWriters));
-        Assert.Throws<FormatException>(() => DomainXml.ReadContainer(Xml.Replace("policy='default'", "policy='deny'", StringComparison.Ordinal)));
+        Assert.That(DomainXml.Read(Xml).Container!.DropCapabilities, Is.EqualTo(ContainerCapabilities.StoreWriters));
+        Assert.Throws<FormatException>(() => DomainXml.Read(Xml.Replace("policy='default'", "policy='deny'", StringComparison.Ordinal)));
     }
 
     [Test]
@@ -249,9 +249,9 @@ public sealed class DomainXmlTests
     public void Odd_names_and_paths_are_escaped_and_read_back_unchanged(string odd)
     {
         var vm = Vm with { Name = odd, Kernel = odd, CommandLine = odd, ConsoleLog = odd, Metadata = new GuestMetadata(odd, 1, odd) };
-        Assert.That(DomainXml.ReadVm(DomainXml.Write(vm)), Is.EqualTo(vm));
+        Assert.That(DomainXml.Read(DomainXml.Write(vm)).Vm!, Is.EqualTo(vm));
         var container = Container with { Name = odd, RootDirectory = odd };
-        Assert.That(DomainXml.ReadContainer(DomainXml.Write(container)), Is.EqualTo(container));
+        Assert.That(DomainXml.Read(DomainXml.Write(container)).Container!, Is.EqualTo(container));
     }
 
     [Test]
@@ -263,7 +263,7 @@ public sealed class DomainXmlTests
             StoreSource = "/run/miniguest/store", Machine = "q35", VirtType = VirtType.Kvm, FreePageReporting = true,
             Interfaces = [new(new NetworkAttachment(AttachmentType.Network, "default"), "52:54:00:12:34:56")],
         };
-        Assert.That(DomainXml.ReadVm(DomainXml.Write(vm)), Is.EqualTo(vm));
+        Assert.That(DomainXml.Read(DomainXml.Write(vm)).Vm!, Is.EqualTo(vm));
     }
 
     [Test]
@@ -275,14 +275,14 @@ public sealed class DomainXmlTests
             UserNamespace = new UserNamespaceMapping(100_000, 100_000, 65_536), DropCapabilities = ContainerCapabilities.StoreWriters,
             Metadata = new GuestMetadata("db", 2, "/nix/store/abc-db") { AllowWritableStore = true },
         };
-        Assert.That(DomainXml.ReadContainer(DomainXml.Write(container)), Is.EqualTo(container));
+        Assert.That(DomainXml.Read(DomainXml.Write(container)).Container!, Is.EqualTo(container));
     }
 
     [TestCase("not xml")]
     [TestCase("<network/>")]
     [TestCase("<domain type='lxc'><name>x</name></domain>")]
-    public void Xml_that_is_not_a_miniguest_vm_is_a_format_error(string xml)
+    public void Xml_that_is_not_a_miniguest_domain_is_a_format_error(string xml)
     {
-        Assert.Throws<FormatException>(() => DomainXml.ReadVm(xml));
+        Assert.Throws<FormatException>(() => DomainXml.Read(xml));
     }
 }

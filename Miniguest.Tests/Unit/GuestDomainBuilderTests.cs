@@ -28,8 +28,8 @@ public sealed class GuestDomainBuilderTests
     [Test]
     public void A_new_vm_boots_its_store_files_over_read_only_9p_on_the_hosts_virtualisation_with_a_uuid_of_its_own()
     {
-        var definition = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), existingXml: null, Paths, Debian);
-        var vm = DomainXml.ReadVm(definition.Xml);
+        var definition = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), existing: null, Paths, Debian);
+        var vm = DomainXml.Read(definition.Xml).Vm!;
 
         using (Assert.EnterMultipleScope())
         {
@@ -49,16 +49,16 @@ public sealed class GuestDomainBuilderTests
         var first = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions
         {
             MemoryMiB = 256, VCpus = 2, VirtType = VirtType.Kvm, Interfaces = [OnNetwork("lan")], AllowWritableStore = true,
-        }, existingXml: null, Paths, Debian);
+        }, existing: null, Paths, Debian);
 
-        var again = GuestDomainBuilder.Build("web", Vm(), Metadata with { Generation = 4 }, new DomainOptions { VCpus = 3 }, first.Xml, Paths, Debian);
-        var vm = DomainXml.ReadVm(again.Xml);
+        var again = GuestDomainBuilder.Build("web", Vm(), Metadata with { Generation = 4 }, new DomainOptions { VCpus = 3 }, DomainXml.Read(first.Xml), Paths, Debian);
+        var vm = DomainXml.Read(again.Xml).Vm!;
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(again.Uuid, Is.EqualTo(first.Uuid));
             Assert.That((vm.MemoryMiB, vm.VCpus, vm.VirtType), Is.EqualTo((256, 3, VirtType.Kvm)));
-            Assert.That(vm.Interfaces, Is.EqualTo(DomainXml.ReadVm(first.Xml).Interfaces), "the same interfaces, MAC addresses and all");
+            Assert.That(vm.Interfaces, Is.EqualTo(DomainXml.Read(first.Xml).Vm!.Interfaces), "the same interfaces, MAC addresses and all");
             Assert.That(vm.Metadata?.AllowWritableStore, Is.True, "the opt-out stays");
             Assert.That(vm.Metadata?.Generation, Is.EqualTo(4));
         }
@@ -80,7 +80,7 @@ public sealed class GuestDomainBuilderTests
             Assert.That(withDefault.Interfaces.Select(nic => nic.Attachment), Is.EqualTo(new[] { OnNetwork("default") }));
             Assert.That(withDefault.Interfaces.Single().MacAddress, Does.Match("^52:54:00(:[0-9a-f]{2}){3}$"));
             Assert.That(without.Interfaces, Is.Empty);
-            Assert.That(DomainXml.ReadContainer(container.Xml).Interfaces, Is.EqualTo(container.Interfaces).And.Count.EqualTo(1), "containers too");
+            Assert.That(DomainXml.Read(container.Xml).Container!.Interfaces, Is.EqualTo(container.Interfaces).And.Count.EqualTo(1), "containers too");
         }
     }
 
@@ -90,11 +90,11 @@ public sealed class GuestDomainBuilderTests
         var first = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("a"), OnBridge("br0")] }, null, Paths, Debian);
         var macs = first.Interfaces.ToDictionary(nic => nic.Attachment, nic => nic.MacAddress);
 
-        var resynced = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), first.Xml, Paths, Debian with { DefaultNetwork = "default" });
-        var reordered = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnBridge("br0"), OnNetwork("a")] }, first.Xml, Paths, Debian);
-        var moved = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("b")] }, first.Xml, Paths, Debian);
-        var grown = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("a"), OnBridge("br0"), OnNetwork("c")] }, first.Xml, Paths, Debian);
-        var none = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [] }, first.Xml, Paths, Debian);
+        var resynced = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), DomainXml.Read(first.Xml), Paths, Debian with { DefaultNetwork = "default" });
+        var reordered = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnBridge("br0"), OnNetwork("a")] }, DomainXml.Read(first.Xml), Paths, Debian);
+        var moved = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("b")] }, DomainXml.Read(first.Xml), Paths, Debian);
+        var grown = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("a"), OnBridge("br0"), OnNetwork("c")] }, DomainXml.Read(first.Xml), Paths, Debian);
+        var none = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [] }, DomainXml.Read(first.Xml), Paths, Debian);
 
         using (Assert.EnterMultipleScope())
         {
@@ -112,21 +112,21 @@ public sealed class GuestDomainBuilderTests
     public void Free_page_reporting_is_off_for_a_new_vm_and_stays_as_asked_through_every_redefinition()
     {
         var fresh = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), null, Paths, Debian);
-        var on = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { FreePageReporting = true }, fresh.Xml, Paths, Debian);
+        var on = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { FreePageReporting = true }, DomainXml.Read(fresh.Xml), Paths, Debian);
         // An upgrade, a rollback or install --force re-syncs with nothing asked; create run again asks for other settings.
-        var resynced = GuestDomainBuilder.Build("web", Vm(), Metadata with { Generation = 4 }, new DomainOptions(), on.Xml, Paths, Debian);
-        var recreated = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { MemoryMiB = 512 }, resynced.Xml, Paths, Debian);
-        var off = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { FreePageReporting = false }, recreated.Xml, Paths, Debian);
+        var resynced = GuestDomainBuilder.Build("web", Vm(), Metadata with { Generation = 4 }, new DomainOptions(), DomainXml.Read(on.Xml), Paths, Debian);
+        var recreated = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { MemoryMiB = 512 }, DomainXml.Read(resynced.Xml), Paths, Debian);
+        var off = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { FreePageReporting = false }, DomainXml.Read(recreated.Xml), Paths, Debian);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(DomainXml.ReadVm(fresh.Xml).FreePageReporting, Is.False);
+            Assert.That(DomainXml.Read(fresh.Xml).Vm!.FreePageReporting, Is.False);
             Assert.That(fresh.FreePageReporting, Is.False);
-            Assert.That(DomainXml.ReadVm(on.Xml).FreePageReporting, Is.True);
+            Assert.That(DomainXml.Read(on.Xml).Vm!.FreePageReporting, Is.True);
             Assert.That(on.FreePageReporting, Is.True);
-            Assert.That(DomainXml.ReadVm(resynced.Xml).FreePageReporting, Is.True, "a re-sync keeps it");
-            Assert.That(DomainXml.ReadVm(recreated.Xml).FreePageReporting, Is.True, "create without it keeps it");
-            Assert.That(DomainXml.ReadVm(off.Xml).FreePageReporting, Is.False);
+            Assert.That(DomainXml.Read(resynced.Xml).Vm!.FreePageReporting, Is.True, "a re-sync keeps it");
+            Assert.That(DomainXml.Read(recreated.Xml).Vm!.FreePageReporting, Is.True, "create without it keeps it");
+            Assert.That(DomainXml.Read(off.Xml).Vm!.FreePageReporting, Is.False);
         }
     }
 
@@ -143,7 +143,7 @@ public sealed class GuestDomainBuilderTests
     [Test]
     public void A_container_is_mapped_into_a_user_namespace_or_else_loses_the_capabilities_that_write_the_store()
     {
-        var mapped = DomainXml.ReadContainer(GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths, Debian).Xml);
+        var mapped = DomainXml.Read(GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths, Debian).Xml).Container!;
         var unmapped = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths, WritableStore);
 
         using (Assert.EnterMultipleScope())
@@ -151,7 +151,7 @@ public sealed class GuestDomainBuilderTests
             Assert.That(mapped.UserNamespace?.UidTarget, Is.GreaterThanOrEqualTo(StoreGuard.LowestUnprivilegedId));
             Assert.That(mapped.RootDirectory, Is.EqualTo(Paths.ContainerRoot("db")));
             Assert.That(unmapped.Protection, Is.EqualTo(StoreProtection.DroppedCapabilities));
-            Assert.That(DomainXml.ReadContainer(unmapped.Xml).DropCapabilities, Is.EqualTo(ContainerCapabilities.StoreWriters));
+            Assert.That(DomainXml.Read(unmapped.Xml).Container!.DropCapabilities, Is.EqualTo(ContainerCapabilities.StoreWriters));
         }
     }
 
@@ -161,26 +161,26 @@ public sealed class GuestDomainBuilderTests
         var own = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { Interfaces = [] }, null, Paths, Debian);
         var hostNetwork = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { HostNetwork = true }, null, Paths,
             Debian with { DefaultNetwork = "default" });
-        var kept = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { VCpus = 2 }, hostNetwork.Xml, Paths,
+        var kept = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { VCpus = 2 }, DomainXml.Read(hostNetwork.Xml), Paths,
             Debian with { DefaultNetwork = "default" });
-        var ended = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { Interfaces = [] }, kept.Xml, Paths, Debian);
+        var ended = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { Interfaces = [] }, DomainXml.Read(kept.Xml), Paths, Debian);
         // A domain an older Miniguest defined without an interface, and so in the host's namespace, recorded no choice.
-        var older = DomainXml.Write(DomainXml.ReadContainer(own.Xml) with { SharesHostNetwork = true });
-        var upgraded = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), older, Paths, Debian);
+        var older = DomainXml.Write(DomainXml.Read(own.Xml).Container! with { SharesHostNetwork = true });
+        var upgraded = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), DomainXml.Read(older), Paths, Debian);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(own.Xml, Does.Contain("<privnet />"));
-            Assert.That(DomainXml.ReadContainer(own.Xml).SharesHostNetwork, Is.False);
+            Assert.That(DomainXml.Read(own.Xml).Container!.SharesHostNetwork, Is.False);
             Assert.That(hostNetwork.Xml, Does.Not.Contain("privnet"));
             Assert.That(hostNetwork.Interfaces, Is.Empty, "no interface, not even on the default network");
             Assert.That(hostNetwork.HostNetwork, Is.True);
             Assert.That(DomainXml.ReadMetadata(hostNetwork.Xml)?.HostNetwork, Is.True, "the choice is recorded");
-            Assert.That(DomainXml.ReadContainer(kept.Xml).SharesHostNetwork, Is.True, "create without network options keeps it");
-            Assert.That(DomainXml.ReadContainer(ended.Xml).SharesHostNetwork, Is.False, "--network none ends it");
-            Assert.That(DomainXml.ReadContainer(older).SharesHostNetwork, Is.True);
+            Assert.That(DomainXml.Read(kept.Xml).Container!.SharesHostNetwork, Is.True, "create without network options keeps it");
+            Assert.That(DomainXml.Read(ended.Xml).Container!.SharesHostNetwork, Is.False, "--network none ends it");
+            Assert.That(DomainXml.Read(older).Container!.SharesHostNetwork, Is.True);
             Assert.That(upgraded.Xml, Does.Contain("<privnet />"), "a re-sync of an older domain gives it a namespace of its own");
-            Assert.That(DomainXml.ReadContainer(upgraded.Xml).SharesHostNetwork, Is.False);
+            Assert.That(DomainXml.Read(upgraded.Xml).Container!.SharesHostNetwork, Is.False);
         }
     }
 
@@ -191,15 +191,15 @@ public sealed class GuestDomainBuilderTests
             Paths, Debian);
 
         Assert.That(container.Xml, Does.Not.Contain("privnet"), "libvirt gives a container with a veth a namespace of its own");
-        Assert.That(DomainXml.ReadContainer(container.Xml).SharesHostNetwork, Is.False);
+        Assert.That(DomainXml.Read(container.Xml).Container!.SharesHostNetwork, Is.False);
     }
 
     [Test]
     public void A_container_maps_the_id_range_the_host_allocated_to_it()
     {
         var ids = ContainerIds.Mapping(ContainerIds.FirstId + 7 * ContainerIds.RangeSize);
-        var container = DomainXml.ReadContainer(GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths,
-            Debian with { ContainerIds = ids }).Xml);
+        var container = DomainXml.Read(GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths,
+            Debian with { ContainerIds = ids }).Xml).Container!;
 
         Assert.That(container.UserNamespace, Is.EqualTo(ids));
     }

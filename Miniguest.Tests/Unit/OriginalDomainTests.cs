@@ -121,8 +121,8 @@ public sealed class OriginalDomainTests
         var takenOver = OriginalDomain.Read(VirtInstalled(), Uuid, autostart: true, running: false);
 
         var definition = GuestDomainBuilder.Build("web", Web, new GuestMetadata("web", 1, "/nix/store/ccc-miniguest-web"), new DomainOptions(),
-            existingXml: null, Paths, Host, takenOver);
-        var vm = DomainXml.ReadVm(definition.Xml);
+            existing: null, Paths, Host, takenOver);
+        var vm = DomainXml.Read(definition.Xml).Vm!;
 
         using (Assert.EnterMultipleScope())
         {
@@ -146,8 +146,8 @@ public sealed class OriginalDomainTests
         var lan = new NetworkAttachment(AttachmentType.Network, "lan");
 
         var definition = GuestDomainBuilder.Build("web", Web, new GuestMetadata("web"), new DomainOptions { MemoryMiB = 512, Interfaces = [lan, OnDefault.Attachment] },
-            existingXml: null, Paths, Host, takenOver);
-        var vm = DomainXml.ReadVm(definition.Xml);
+            existing: null, Paths, Host, takenOver);
+        var vm = DomainXml.Read(definition.Xml).Vm!;
 
         using (Assert.EnterMultipleScope())
         {

@@ -108,7 +108,7 @@ public sealed class ShareSourceGuardTests
         var mine = Link("mine", Path.Combine(theirs, "pub"));
         var vm = Vm(mine, given: mine);
 
-        Assert.That(() => ShareSourceGuard.Check(vm, _paths, () => [new("other", theirs)], atStart: true),
+        Assert.That(() => ShareSourceGuard.Check(DomainXml.Read(vm), _paths, () => [new("other", theirs)], atStart: true),
             Throws.TypeOf<UnsafeShareException>().With.Message.Contain($"the way to it passes {theirs}, in {theirs}, a share of guest 'other'"));
     }
 
@@ -165,17 +165,17 @@ public sealed class ShareSourceGuardTests
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(() => ShareSourceGuard.Check(Xml(given, recordGiven: true), _paths, () => [], atStart: true), Throws.Nothing);
-            Assert.That(() => ShareSourceGuard.Check(Xml(chosen, recordGiven: true), _paths, () => [], atStart: true),
+            Assert.That(() => ShareSourceGuard.Check(DomainXml.Read(Xml(given, recordGiven: true)), _paths, () => [], atStart: true), Throws.Nothing);
+            Assert.That(() => ShareSourceGuard.Check(DomainXml.Read(Xml(chosen, recordGiven: true)), _paths, () => [], atStart: true),
                 Throws.TypeOf<UnsafeShareException>().With.Message.Contain("neither its own share directory nor one an admin gave it"));
-            Assert.That(() => ShareSourceGuard.Check(Xml(given, recordGiven: true), _paths, () => [new("db", Path.Combine(_root, "srv"))], atStart: true),
+            Assert.That(() => ShareSourceGuard.Check(DomainXml.Read(Xml(given, recordGiven: true)), _paths, () => [new("db", Path.Combine(_root, "srv"))], atStart: true),
                 Throws.TypeOf<UnsafeShareException>().With.Message.Contain("a share of guest 'db'"));
-            Assert.That(() => ShareSourceGuard.Check(Xml(given, recordGiven: true), _paths with { State = Path.Combine(given, "state") }, () => [], atStart: false),
+            Assert.That(() => ShareSourceGuard.Check(DomainXml.Read(Xml(given, recordGiven: true)), _paths with { State = Path.Combine(given, "state") }, () => [], atStart: false),
                 Throws.TypeOf<UnsafeShareException>().With.Message.Contain("which no guest may share"), "above Miniguest's state");
         }
         Directory.Delete(_paths.ShareDirectory("web", "cache"));
         File.CreateSymbolicLink(_paths.ShareDirectory("web", "cache"), chosen);
-        Assert.That(() => ShareSourceGuard.Check(Xml(given, recordGiven: true), _paths, () => [], atStart: true),
+        Assert.That(() => ShareSourceGuard.Check(DomainXml.Read(Xml(given, recordGiven: true)), _paths, () => [], atStart: true),
             Throws.TypeOf<UnsafeShareException>().With.Message.Contain("is a link or not a directory"), "the guest's own, swapped for a link");
     }
 }

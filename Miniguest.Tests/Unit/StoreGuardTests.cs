@@ -48,11 +48,11 @@ public sealed class StoreGuardTests
     [Test]
     public void A_vm_over_9p_whose_shares_lost_readonly_is_refused_and_read_back_so()
     {
-        var edited = DomainXml.ReadVm(DomainXml.Write(Vm).Replace("<readonly />", "", StringComparison.Ordinal));
+        var edited = DomainXml.Read(DomainXml.Write(Vm).Replace("<readonly />", "", StringComparison.Ordinal)).Vm!;
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(DomainXml.ReadVm(DomainXml.Write(Vm)).ReadOnly9pShares, Is.True, "written read-only");
+            Assert.That(DomainXml.Read(DomainXml.Write(Vm)).Vm!.ReadOnly9pShares, Is.True, "written read-only");
             Assert.That(edited.ReadOnly9pShares, Is.False, "read back as the domain has it");
             Assert.That(StoreGuard.Of(edited, Debian), Is.EqualTo(StoreProtection.None));
             Assert.That(() => StoreGuard.EnsureProtected(edited, Debian), Throws.TypeOf<UnprotectedStoreException>().With.Message.Contains("<readonly/>"));

@@ -54,4 +54,27 @@ public sealed class GuestLifeTests
             }), "the generation defined rooted at the definition, the one booted at the start, and Nix asked nothing else");
         }
     }
+
+    [Test]
+    public async Task Each_command_connects_once()
+    {
+        var name = _host.NewName("connect");
+        _host.Install(name, GuestType.Qemu);
+        var opened = new List<int>();
+        async Task Counted(Func<Task> command)
+        {
+            var before = _host.Libvirt.Opened.Count;
+            await command();
+            opened.Add(_host.Libvirt.Opened.Count - before);
+        }
+
+        await Counted(() => _host.Host.DefineAsync(name, new DomainOptions()));
+        await Counted(() => _host.Host.ListAsync());
+        await Counted(() => _host.Host.StartAsync(name));
+        await Counted(() => _host.Host.StopAsync(name, StopTimeout));
+        await Counted(() => Task.FromResult(_host.Host.SetAutostart(name, true)));
+        await Counted(() => _host.Host.RemoveAsync(name));
+
+        Assert.That(opened, Is.EqualTo(new[] { 1, 1, 1, 1, 1, 1 }), "define, list, start, stop, autostart, remove");
+    }
 }

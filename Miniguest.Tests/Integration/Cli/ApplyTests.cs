@@ -29,7 +29,7 @@ public sealed class ApplyTests : HostFixture
         using var connection = Connection.Open("qemu:///system");
         using (var domain = connection.GetDomain(declared))
         {
-            var vm = DomainXml.ReadVm(domain.GetXml(DomainXmlFlags.Inactive));
+            var vm = DomainXml.Read(domain.GetXml(DomainXmlFlags.Inactive)).Vm!;
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(applied.Out, Does.Contain($"'{declared}': defined on qemu:///system"));
@@ -238,7 +238,7 @@ public sealed class ApplyTests : HostFixture
 
         using var connection = Connection.Open("qemu:///system");
         using var domain = connection.GetDomain(declared);
-        var vm = DomainXml.ReadVm(domain.GetXml(DomainXmlFlags.Inactive));
+        var vm = DomainXml.Read(domain.GetXml(DomainXmlFlags.Inactive)).Vm!;
         using (Assert.EnterMultipleScope())
         {
             Assert.That(refused.ExitCode, Is.EqualTo(1));

@@ -63,7 +63,7 @@ public sealed class TakeOverTests : HostFixture
             var taken = Host.Ok("create", name, "--take-over", "--virt-type", "qemu");
 
             using var domain = connection.GetDomain(name);
-            var vm = DomainXml.ReadVm(domain.GetXml(DomainXmlFlags.Inactive));
+            var vm = DomainXml.Read(domain.GetXml(DomainXmlFlags.Inactive)).Vm!;
             var listed = Listed(name);
             using (Assert.EnterMultipleScope())
             {
@@ -72,7 +72,7 @@ public sealed class TakeOverTests : HostFixture
                 Assert.That(refused.Error, Does.Contain($"domain '{name}' on {Uri} was not defined by Miniguest")
                     .And.Contain($"; take it over with: miniguest create {name} --take-over"));
 
-                Assert.That(DomainXml.ReadVm(printed.Out).Uuid, Is.EqualTo(uuid), "--print-xml shows the domain it would define");
+                Assert.That(DomainXml.Read(printed.Out).Vm!.Uuid, Is.EqualTo(uuid), "--print-xml shows the domain it would define");
                 Assert.That(listedPrinted.GetProperty("status").GetString(), Is.EqualTo("foreign"), "and defines nothing");
 
                 Assert.That(taken.Out, Does.Contain($"took over the original miniguest's domain, keeping its UUID {uuid:D}, 128 MiB of memory, 2 vCPUs, "
@@ -123,7 +123,7 @@ public sealed class TakeOverTests : HostFixture
                 Assert.That((listed.GetProperty("domainState").GetString(), listed.GetProperty("status").GetString()), Is.EqualTo(("running", "outdated")),
                     "Miniguest's while it runs, on no generation it knows");
                 Assert.That(stopped.Out.Trim(), Is.EqualTo($"'{name}' could not be asked to shut down: forced it off"));
-                Assert.That(DomainXml.ReadVm(original.GetXml(DomainXmlFlags.Inactive)).CommandLine, Does.Match("(^| )init="), "its next start boots the guest");
+                Assert.That(DomainXml.Read(original.GetXml(DomainXmlFlags.Inactive)).Vm!.CommandLine, Does.Match("(^| )init="), "its next start boots the guest");
             }
         }
         finally
