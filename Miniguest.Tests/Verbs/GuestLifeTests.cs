@@ -77,4 +77,100 @@ public sealed class GuestLifeTests
 
         Assert.That(opened, Is.EqualTo(new[] { 1, 1, 1, 1, 1, 1 }), "define, list, start, stop, autostart, remove");
     }
+
+    [Test]
+    public async Task Install_force_over_a_running_guest_redefines_its_domain_on_the_new_generation()
+    {
+        var name = _host.NewName("install");
+        var generations = new Queue<string>([TestDriverHost.Output(GuestType.Qemu, 1), TestDriverHost.Output(GuestType.Qemu, 2)]);
+        var (first, second) = (generations.First(), generations.Last());
+        _host.Nix.MakingProfiles(_ => generations.Dequeue());
+        var reference = InstallableReference.Parse("path:/verbs#guest");
+
+        var installed = await _host.Host.InstallAsync(reference, name);
+        await _host.Host.DefineAsync(name, new DomainOptions());
+        await _host.Host.StartAsync(name);
+        var reinstalled = await _host.Host.InstallAsync(reference, name, force: true);
+        var listed = (await _host.Host.ListAsync()).Single(guest => guest.Name == name);
+        using var domain = _host.DomainOf(name)!;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((installed.Generation, installed.StorePath), Is.EqualTo((1, first)));
+            Assert.That((reinstalled.Generation, reinstalled.StorePath), Is.EqualTo((2, second)));
+            Assert.That(reinstalled.Domain, Is.EqualTo(new DomainResync(ResyncOutcome.Updated, RunsOlderGeneration: true)));
+            Assert.That((listed.Status, listed.Generation, listed.RunningGeneration), Is.EqualTo((GuestListStatus.Outdated, 2, 1)));
+            Assert.That(domain.GetXml(DomainXmlFlags.Inactive), Does.Contain(second), "the next start boots the new generation");
+            Assert.That(Directory.GetFileSystemEntries(_host.Paths.Profiles).Select(Path.GetFileName),
+                Is.EquivalentTo(new[] { name, $"{name}-1-link", $"{name}-2-link" }), "no staging profile left");
+        }
+    }
+
+    [Test]
+    public async Task An_install_that_nix_fails_leaves_nothing_behind()
+    {
+        var name = _host.NewName("failed");
+        _host.Nix.Failing(["profile", "install"], "error: builder for '/nix/store/x-guest.drv' failed with exit code 1");
+
+        var error = Assert.ThrowsAsync<NixException>(() => _host.Host.InstallAsync(InstallableReference.Parse("path:/verbs#guest"), name));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(error!.Message, Does.Contain("failed with exit code 1"));
+            Assert.That(Directory.GetFileSystemEntries(_host.Paths.Guests), Is.Empty, "no link");
+            Assert.That(Directory.GetFileSystemEntries(_host.Paths.Profiles), Is.Empty, "no profile, staging or not");
+            Assert.That(HostSnapshot.Names(_host.Paths.State).Where(entry => entry.Contains(name)), Is.Empty, "no state, no lock");
+        }
+    }
+
+    [Test]
+    public async Task A_guest_asked_for_on_a_connection_that_holds_none_of_its_domains_names_the_one_that_does()
+    {
+        var name = _host.NewName("elsewhere");
+        _host.Install(name, GuestType.Lxc);
+        await _host.Host.DefineAsync(name, new DomainOptions());
+        var emptyDaemon = Path.Combine(_host.Paths.State, "empty-node.xml");
+        File.WriteAllText(emptyDaemon, "<node/>");
+        var there = _host.On("test://" + emptyDaemon);
+
+        var error = Assert.ThrowsAsync<GuestDomainElsewhereException>(() => there.StartAsync(name));
+        var listed = await there.ListAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(error!.Message, Does.Contain($"has its domain on {TestDriverConnector.TestUri}"));
+            Assert.That(listed, Is.Empty, "that connection holds none of its domains, and is not its home");
+            using var domain = _host.DomainOf(name)!;
+            Assert.That(domain.IsActive, Is.False, "nothing started");
+        }
+    }
+
+    [Test]
+    public async Task A_domain_of_the_guest_s_name_that_miniguest_did_not_define_is_left_alone()
+    {
+        var name = _host.NewName("foreign");
+        _host.Install(name, GuestType.Qemu);
+        using (_host.Libvirt.Keep.DefineDomain($"<domain type='test'><name>{name}</name><memory>65536</memory><os><type>hvm</type></os></domain>")) { }
+
+        var error = Assert.ThrowsAsync<ForeignDomainException>(() => _host.Host.DefineAsync(name, new DomainOptions()));
+        var listed = (await _host.Host.ListAsync()).Single(guest => guest.Name == name);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(error!.Message, Does.Contain("was not defined by Miniguest"));
+            Assert.That(listed.Status, Is.EqualTo(GuestListStatus.Foreign));
+            Assert.That(File.Exists(_host.Paths.DomainUuidFile(name)), Is.False, "nothing recorded of it");
+        }
+    }
+
+    [Test]
+    public void A_listing_on_a_connection_that_cannot_be_reached_fails()
+    {
+        var name = _host.NewName("unreachable");
+        _host.Install(name, GuestType.Qemu);
+        _host.Libvirt.Unreachable.Add(TestDriverConnector.TestUri);
+
+        Assert.ThrowsAsync<LibvirtFailedException>(() => _host.Host.ListAsync());
+    }
 }
+

@@ -36,6 +36,31 @@ internal sealed class RecordingNix : INixRunner
         return "";
     });
 
+    /// <summary>Answers the two commands that make a profile's next generation as Nix does, with links:
+    /// <c>profile install --profile PROFILE INSTALLABLE</c> (its generation the store path <paramref name="build"/> gives
+    /// for the installable) and <c>build --no-link --profile PROFILE PATH</c>.</summary>
+    public RecordingNix MakingProfiles(Func<string, string> build) =>
+        On(["profile", "install", "--profile"], command => MakeGeneration(command[3], build(command[4])))
+            .On(["build", "--no-link", "--profile"], command => MakeGeneration(command[3], command[4]));
+
+    // PROFILE-N-link to the path, N one more than the last, and PROFILE to it; nothing if it is the current one already.
+    private static string MakeGeneration(string profile, string storePath)
+    {
+        if (new FileInfo(profile).LinkTarget is not null && Directory.ResolveLinkTarget(profile, returnFinalTarget: true)?.FullName == storePath)
+        {
+            return "";
+        }
+        var name = Path.GetFileName(profile);
+        var last = Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(profile)!, name + "-*-link")
+            .Select(link => int.TryParse(Path.GetFileName(link)[(name.Length + 1)..^"-link".Length], out var number) ? number : 0)
+            .DefaultIfEmpty(0).Max();
+        var generation = $"{name}-{last + 1}-link";
+        File.CreateSymbolicLink(Path.Combine(Path.GetDirectoryName(profile)!, generation), storePath);
+        File.Delete(profile);
+        File.CreateSymbolicLink(profile, generation);
+        return "";
+    }
+
     public Task<string> RunAsync(IReadOnlyList<string> arguments, IProgress<NixProgress>? progress,
         IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
     {

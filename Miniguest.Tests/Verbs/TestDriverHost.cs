@@ -39,6 +39,10 @@ internal sealed class TestDriverHost : IDisposable
 
     public GuestHost Host { get; }
 
+    /// <summary>A host over the same guests that acts on <paramref name="uri"/> (<c>-c URI</c>).</summary>
+    public GuestHost On(string uri) =>
+        new(new GuestHostOptions { Paths = Paths, Uri = uri }, loggers: null, new GuestHostBackends(Libvirt, Nix));
+
     /// <summary>A new guest's name, unique in this process (the test driver's domains are the process's).</summary>
     public string NewName(string kind)
     {
@@ -51,7 +55,7 @@ internal sealed class TestDriverHost : IDisposable
     /// leaves it: the build output in the store, the profile's generation link, the profile, and the guest's link.</summary>
     public string Install(string name, GuestType type, int generation = 1)
     {
-        var output = StoreOutput(type, generation);
+        var output = Output(type, generation);
         var profile = Paths.Profile(name);
         var generationLink = $"{profile}-{generation}-link";
         File.CreateSymbolicLink(generationLink, output);
@@ -67,10 +71,10 @@ internal sealed class TestDriverHost : IDisposable
     /// <summary>The domain libvirt holds of that name, if any; the caller disposes of it.</summary>
     public Domain? DomainOf(string name) => Libvirt.Keep.TryGetDomain(name, out var domain) ? domain : null;
 
-    // A generation as `nix profile` makes it (its manifest, naming the flake it came from) holding a guest's build output
-    // as the module makes it, with files that boot nothing: the test driver runs no guest. The generation is written into
-    // it so that each generation is its own store path.
-    private static string StoreOutput(GuestType type, int generation)
+    /// <summary>A generation as <c>nix profile</c> makes it (its manifest, naming the flake it came from) holding a guest's
+    /// build output as the module makes it, with files that boot nothing: the test driver runs no guest. The generation
+    /// is written into it, so that each generation is its own store path.</summary>
+    public static string Output(GuestType type, int generation)
     {
         var staging = Directory.CreateTempSubdirectory("miniguest-verbs-output-");
         try
