@@ -84,7 +84,7 @@ public enum GuestStatus
     /// <summary>The domain runs the guest's current generation.</summary>
     Current,
 
-    /// <summary>The domain runs an older generation: restart it to run the current one.</summary>
+    /// <summary>The domain runs another generation than the current one: restart it to run the current one.</summary>
     Outdated,
 }
 
@@ -537,7 +537,10 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
 
     /// <summary>Where the domain stands against the generation of <paramref name="installedStorePath"/>.</summary>
     internal GuestStatus Status(Domain? domain, string? installedStorePath) =>
-        GuestDomainSurvey.Status(domain is null ? null : new GuestDomainSurvey(paths).Describe(domain, domain.IsActive, mounts: null), installedStorePath);
+        GuestDomainSurvey.Status(domain is null ? null : Describe(domain), installedStorePath);
+
+    /// <summary>What the domain's current description says (the live one while it runs: the generation it runs).</summary>
+    internal GuestDomainInfo Describe(Domain domain) => new GuestDomainSurvey(paths).Describe(domain, domain.IsActive, mounts: null);
 
     private Guid? RecordedUuid(string name) => new GuestStateDirectory(paths, name).RecordedDomainUuid();
 

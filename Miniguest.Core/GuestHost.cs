@@ -23,8 +23,11 @@ public sealed record GuestHostOptions
 
 /// <summary>What became of a guest's domain after its generation changed.</summary>
 /// <param name="Outcome">Whether it had one, and whether it was defined again.</param>
-/// <param name="RunsOlderGeneration">Whether it runs and runs an older generation: a restart runs the new one.</param>
-public sealed record DomainResync(ResyncOutcome Outcome, bool RunsOlderGeneration);
+/// <param name="RunsOtherGeneration">Whether it runs a generation other than the one it is now defined on (an older one
+/// after an upgrade, a newer one after a rollback): a restart runs the one it is defined on.</param>
+/// <param name="Running">The number of the generation it runs, where it runs another.</param>
+/// <param name="Next">The number of the generation its next start runs, where it runs another.</param>
+public sealed record DomainResync(ResyncOutcome Outcome, bool RunsOtherGeneration, int? Running = null, int? Next = null);
 
 /// <summary>What an install did, here or on another host.</summary>
 /// <param name="Name">The guest's name.</param>

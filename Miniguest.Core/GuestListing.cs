@@ -24,7 +24,8 @@ public enum GuestListStatus
     /// <summary>Its domain runs its current generation.</summary>
     Current,
 
-    /// <summary>Its domain runs an older generation: a restart runs the current one.</summary>
+    /// <summary>Its domain runs another generation than the current one (an older one after an upgrade, a newer one after a
+    /// rollback): a restart runs the current one.</summary>
     Outdated,
 }
 

@@ -12,10 +12,15 @@ internal static class DomainSync
         {
             context.Logger.LogInformation("Updated the domain of '{Guest}'", guest);
         }
-        if (domain?.RunsOlderGeneration == true)
+        if (domain is { RunsOtherGeneration: true, Running: { } running, Next: { } next })
         {
-            context.Logger.LogWarning("'{Guest}' runs an older generation: restart it to run the new one (miniguest restart {Guest})",
-                guest, guest);
+            context.Logger.LogWarning("'{Guest}' runs generation {Running}; it runs generation {Next} from its next start (miniguest restart {Guest})",
+                guest, running, next, guest);
+        }
+        else if (domain?.RunsOtherGeneration == true)
+        {
+            context.Logger.LogWarning("'{Guest}' runs another generation than the one it is now defined on; it runs that one from its next start "
+                + "(miniguest restart {Guest})", guest, guest);
         }
     }
 }

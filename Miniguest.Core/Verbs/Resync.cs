@@ -24,7 +24,7 @@ internal static class Resync
         }
         var definition = host.Domains.Build(connection, guest, new DomainOptions(), existing, allocate: true);
         using var updated = await Define.HereAsync(host, connection, guest, definition, existing, cancellationToken).ConfigureAwait(false);
-        return Resynced(host, updated, own.Xml, guest.StorePath);
+        return Resynced(host, updated, own.Xml, definition.Description.Metadata);
     }
 
     /// <summary>The domain of the guest on the other host of <paramref name="site"/>, defined again there.</summary>
@@ -47,7 +47,7 @@ internal static class Resync
         var (updated, definition) = await host.RemoteDomains.DefineAsync(name, site, new DomainOptions(), cancellationToken).ConfigureAwait(false);
         using (updated)
         {
-            return Resynced(host, updated, before, definition.Description.Metadata?.StorePath);
+            return Resynced(host, updated, before, definition.Description.Metadata);
         }
     }
 
@@ -62,8 +62,14 @@ internal static class Resync
         return xml == other || Elements(xml).SequenceEqual(Elements(other), StringComparer.Ordinal);
     }
 
-    // What became of a domain defined again from the description before, now on the generation of installedStorePath.
-    private static DomainResync Resynced(GuestHostContext host, Domain updated, string before, string? installedStorePath) =>
-        new(SameDefinition(updated.GetXml(DomainXmlFlags.Inactive), before) ? ResyncOutcome.Unchanged : ResyncOutcome.Updated,
-            host.Domains.Status(updated, installedStorePath) == GuestStatus.Outdated);
+    // What became of a domain defined again from the description before, now on the generation of next: the live
+    // description of a running one says the generation it runs.
+    private static DomainResync Resynced(GuestHostContext host, Domain updated, string before, GuestMetadata? next)
+    {
+        var outcome = SameDefinition(updated.GetXml(DomainXmlFlags.Inactive), before) ? ResyncOutcome.Unchanged : ResyncOutcome.Updated;
+        var running = host.Domains.Describe(updated);
+        return GuestDomainSurvey.Status(running, next?.StorePath) == GuestStatus.Outdated
+            ? new DomainResync(outcome, RunsOtherGeneration: true, running.Metadata?.Generation, next?.Generation)
+            : new DomainResync(outcome, RunsOtherGeneration: false);
+    }
 }

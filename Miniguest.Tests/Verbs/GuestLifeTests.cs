@@ -98,7 +98,7 @@ public sealed class GuestLifeTests
         {
             Assert.That((installed.Generation, installed.StorePath), Is.EqualTo((1, first)));
             Assert.That((reinstalled.Generation, reinstalled.StorePath), Is.EqualTo((2, second)));
-            Assert.That(reinstalled.Domain, Is.EqualTo(new DomainResync(ResyncOutcome.Updated, RunsOlderGeneration: true)));
+            Assert.That(reinstalled.Domain, Is.EqualTo(new DomainResync(ResyncOutcome.Updated, RunsOtherGeneration: true, Running: 1, Next: 2)));
             Assert.That((listed.Status, listed.Generation, listed.RunningGeneration), Is.EqualTo((GuestListStatus.Outdated, 2, 1)));
             Assert.That(domain.GetXml(DomainXmlFlags.Inactive), Does.Contain(second), "the next start boots the new generation");
             Assert.That(Directory.GetFileSystemEntries(_host.Paths.Profiles).Select(Path.GetFileName),
@@ -172,5 +172,24 @@ public sealed class GuestLifeTests
 
         Assert.ThrowsAsync<LibvirtFailedException>(() => _host.Host.ListAsync());
     }
-}
 
+    [Test]
+    public async Task A_rollback_under_a_running_guest_says_it_runs_the_newer_generation_until_its_next_start()
+    {
+        var name = _host.NewName("rollback");
+        _host.Install(name, GuestType.Lxc, generation: 1);
+        _host.Install(name, GuestType.Lxc, generation: 2);
+        await _host.Host.DefineAsync(name, new DomainOptions());
+        await _host.Host.StartAsync(name);
+
+        var rollback = await _host.Host.RollbackAsync(name);
+        var listed = (await _host.Host.ListAsync()).Single(guest => guest.Name == name);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(rollback.Generation.Number, Is.EqualTo(1));
+            Assert.That(rollback.Domain, Is.EqualTo(new DomainResync(ResyncOutcome.Updated, RunsOtherGeneration: true, Running: 2, Next: 1)));
+            Assert.That((listed.Status, listed.Generation, listed.RunningGeneration), Is.EqualTo((GuestListStatus.Outdated, 1, 2)));
+        }
+    }
+}

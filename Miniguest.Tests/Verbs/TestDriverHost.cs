@@ -61,7 +61,7 @@ internal sealed class TestDriverHost : IDisposable
         File.CreateSymbolicLink(generationLink, output);
         File.Delete(profile);
         File.CreateSymbolicLink(profile, Path.GetFileName(generationLink));
-        if (!File.Exists(Paths.Link(name)))
+        if (new FileInfo(Paths.Link(name)).LinkTarget is null)
         {
             File.CreateSymbolicLink(Paths.Link(name), profile);
         }

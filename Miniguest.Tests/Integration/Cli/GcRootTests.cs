@@ -43,7 +43,7 @@ public sealed class GcRootTests : EditableFlakeFixture
             domain.Start();
         }
         TestGuestFlake.ChangeGuest(Flake, "generation 2 of " + name);
-        Assert.That(Host.Ok("upgrade", name).Error, Does.Contain("runs an older generation"));
+        Assert.That(Host.Ok("upgrade", name).Error, Does.Contain($"'{name}' runs generation 1; it runs generation 2 from its next start"));
         var second = Generation(name, 2);
         DeleteGeneration(name, 1);
 

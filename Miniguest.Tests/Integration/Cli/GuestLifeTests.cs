@@ -137,7 +137,7 @@ public sealed class GuestLifeTests : EditableFlakeFixture
 
         TestGuestFlake.ChangeGuest(Flake, "upgrade 1");
         var upgrade = Host.Ok("upgrade", name);
-        Assert.That(upgrade.Error, Does.Contain("runs an older generation"));
+        Assert.That(upgrade.Error, Does.Contain($"'{name}' runs generation 1; it runs generation 2 from its next start"));
         Assert.That(Status(name), Is.EqualTo("outdated"));
         Host.Ok("autostart", name, "on");
         var table = Host.Ok("list").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
