@@ -184,6 +184,10 @@ public sealed class GuestHost : IGuestHost
         Guarded(() => OpenConsole.RunAsync(_host, name, takeOver, cancellationToken));
 
     /// <inheritdoc/>
+    public IAsyncEnumerable<string> ConsoleLogAsync(string name, int? last = null, bool follow = false, CancellationToken cancellationToken = default) =>
+        Guarded(ConsoleLog.ReadAsync(_host, name, last, follow, cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
     public Task<IReadOnlyList<GuestAddress>> AddressesAsync(string name, TimeSpan wait = default, CancellationToken cancellationToken = default) =>
         Guarded(() => Addresses.RunAsync(_host, name, wait, cancellationToken));
 

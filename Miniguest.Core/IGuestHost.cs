@@ -123,6 +123,14 @@ public interface IGuestHost
     /// <exception cref="GuestNotRunningException">The guest is not running.</exception>
     Task<GuestConsole?> OpenConsoleAsync(string name, bool takeOver = false, CancellationToken cancellationToken = default);
 
+    /// <summary>The lines of a VM's console log, the guest's serial console since its last start (<c>console.log</c> in its
+    /// state), as the guest wrote them, control characters included: all, or the last <paramref name="last"/>; with
+    /// <paramref name="follow"/>, then each line as the guest writes it, until cancelled (a restart begins the log anew,
+    /// and the lines follow from its start).</summary>
+    /// <exception cref="GuestStateException">The guest is a container (it has no console log), lives on another host, or
+    /// has not started since it was defined.</exception>
+    IAsyncEnumerable<string> ConsoleLogAsync(string name, int? last = null, bool follow = false, CancellationToken cancellationToken = default);
+
     /// <summary>The running guest's addresses (<see cref="GuestAddresses"/>), waiting up to <paramref name="wait"/> for one
     /// to appear; empty if none did.</summary>
     /// <exception cref="GuestNotRunningException">The guest is not running, or stopped while waited for.</exception>

@@ -22,6 +22,18 @@ public sealed class TerminalTextTests
     }
 
     [Test]
+    public void A_console_line_is_read_without_its_colours_and_cursor_moves_and_with_other_controls_escaped()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(TerminalText.Readable("[\u001b[0;32m  OK  \u001b[0m] Started \u001b[0;1;39mudev\u001b[0m."), Is.EqualTo("[  OK  ] Started udev."));
+            Assert.That(TerminalText.Readable("\u001b]0;title\u0007x\u001b]2;other\u001b\\y"), Is.EqualTo("xy"), "titles, ended by BEL or ST");
+            Assert.That(TerminalText.Readable("a\u001b[2Jb\u001bc\rd\u202e"), Is.EqualTo(@"ab\x1bc\rd\u202e"), "an escape not starting a sequence is escaped");
+            Assert.That(TerminalText.Readable("cut \u001b[0;3"), Is.EqualTo("cut "), "a sequence the line cuts short");
+        }
+    }
+
+    [Test]
     public void An_error_the_other_host_sends_is_escaped_in_the_exceptions_message()
     {
         var failed = new RemoteHostException("web1", $"{ClearScreen}guest 'web' is not installed there");

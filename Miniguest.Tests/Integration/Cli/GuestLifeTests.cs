@@ -41,6 +41,9 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         Assert.That(Guest(name).GetProperty("consoleLog").GetString(), Is.EqualTo(Host.Paths.ConsoleLog(name)));
         Assert.That(Guest(name).GetProperty("storeProtection").GetString(), Is.EqualTo("ReadOnly9pShare"));
         Assert.That(File.ReadAllText(Host.Paths.ConsoleLog(name)), Does.Contain("miniguest-test-guest: vm is up"));
+        var logs = Host.Ok("logs", name);
+        Assert.That(logs.Out, Does.Contain("miniguest-test-guest: vm is up"), "logs prints the console log");
+        Assert.That(Host.Ok("logs", name, "-n", "2").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(2));
 
         Host.Ok("remove", name);
         Assert.That(Host.Ok("list", "--json").Out.Trim(), Is.EqualTo("[]"));
