@@ -32,6 +32,10 @@ internal sealed record GuestJson
     public bool? FreePageReporting { get; init; }
     /// <summary>Whether a container lives in the host's network namespace (then it has no interfaces); null for a VM.</summary>
     public bool? HostNetwork { get; init; }
+    /// <summary>Its domain's memory (the running one's while it runs; read for <c>--json</c> only).</summary>
+    public int? MemoryMiB { get; init; }
+    /// <summary>Its domain's vCPUs (the running one's while it runs; read for <c>--json</c> only).</summary>
+    public int? VCpus { get; init; }
     /// <summary>Its shares, with the host directory of each.</summary>
     public IReadOnlyList<ShareJson>? Shares { get; init; }
     public string? Error { get; init; }
@@ -43,12 +47,16 @@ internal sealed record ShareJson(string Tag, string MountPoint, string Source, b
 /// <summary>A guest's network interface as <c>list --json</c> prints it: its MAC and its network or bridge.</summary>
 internal sealed record InterfaceJson(string Mac, string? Network, string? Bridge);
 
+/// <summary>A guest as <c>show --json</c> prints it: as <c>list --json</c> does, with its generations.</summary>
+internal sealed record GuestDetailsJson(GuestJson Guest, IReadOnlyList<GenerationJson> Generations);
+
 /// <summary>A generation as <c>generations --json</c> prints it.</summary>
 internal sealed record GenerationJson(int Number, string StorePath, DateTime Created, bool Current, bool Running);
 
 // Guest paths and flake URLs are printed as they are ('&', '+' unescaped): the output is for people and jq, not HTML.
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(List<GuestJson>))]
+[JsonSerializable(typeof(GuestDetailsJson))]
 [JsonSerializable(typeof(List<GenerationJson>))]
 [JsonSerializable(typeof(List<string>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext

@@ -96,7 +96,8 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
         var model = mounts is null ? null : ModelOf(xml);
         return new GuestDomainInfo(isActive, DefinedByMiniguest: true, metadata, mounts is null ? null : ProtectionOf(model, mounts),
             Addresses: isActive ? AddressesOf(domain, interfaces) : null, Interfaces: interfaces, FreePageReporting: model?.Vm?.FreePageReporting,
-            HostNetwork: model?.Container?.SharesHostNetwork);
+            HostNetwork: model?.Container?.SharesHostNetwork, MemoryMiB: model?.Vm?.MemoryMiB ?? model?.Container?.MemoryMiB,
+            VCpus: model?.Vm?.VCpus ?? model?.Container?.VCpus);
     }
 
     // A domain that stopped since it was listed has none; a listing shows that rather than fail.

@@ -572,9 +572,11 @@ public enum ResyncOutcome
 /// whole description; <see langword="null"/> for a container.</param>
 /// <param name="HostNetwork">Whether a container lives in the host's network namespace, when the survey read its whole
 /// description; <see langword="null"/> for a VM.</param>
+/// <param name="MemoryMiB">Its memory, when the survey read its whole description.</param>
+/// <param name="VCpus">Its vCPUs, when the survey read its whole description.</param>
 internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection,
     bool Autostart = false, IReadOnlyList<GuestAddress>? Addresses = null, ValueList<GuestInterface>? Interfaces = null,
-    bool? FreePageReporting = null, bool? HostNetwork = null);
+    bool? FreePageReporting = null, bool? HostNetwork = null, int? MemoryMiB = null, int? VCpus = null);
 
 /// <summary>Domain settings that do not fit the guest (a virtualisation type or free page reporting for a container) or the
 /// host (a network or bridge it does not have, more memory than it has).</summary>

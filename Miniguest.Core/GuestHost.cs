@@ -29,6 +29,11 @@ public sealed record GuestHostOptions
 /// <param name="Next">The number of the generation its next start runs, where it runs another.</param>
 public sealed record DomainResync(ResyncOutcome Outcome, bool RunsOtherGeneration, int? Running = null, int? Next = null);
 
+/// <summary>All that is known of one guest (<see cref="GuestHost.ShowAsync"/>).</summary>
+/// <param name="Guest">Its listing, read whole: with its store's protection, its domain's memory and vCPUs.</param>
+/// <param name="Generations">Its generations, oldest first (none for a broken guest).</param>
+public sealed record GuestDetails(GuestListing Guest, IReadOnlyList<Generation> Generations);
+
 /// <summary>What an install did, here or on another host.</summary>
 /// <param name="Name">The guest's name.</param>
 /// <param name="Generation">The generation it is at.</param>
@@ -116,6 +121,10 @@ public sealed class GuestHost : IGuestHost
     /// <inheritdoc/>
     public Task<IReadOnlyList<GuestListing>> ListAsync(bool withProtection = false, CancellationToken cancellationToken = default) =>
         Guarded(() => new GuestLister(Store, Domains, _host.Options.Uri, _host.Logger).ListAsync(withProtection, cancellationToken));
+
+    /// <inheritdoc/>
+    public Task<GuestDetails> ShowAsync(string name, CancellationToken cancellationToken = default) =>
+        Guarded(() => Show.RunAsync(_host, name, cancellationToken));
 
     /// <inheritdoc/>
     public Task<InstallResult> InstallAsync(InstallableReference reference, string? name = null, bool force = false, bool buildOnTarget = false,

@@ -90,6 +90,12 @@ public sealed record GuestListing
     /// where the listing read its domain's whole description; <see langword="null"/> for a VM.</summary>
     public bool? HostNetwork { get; init; }
 
+    /// <summary>The memory of its domain (the running one's while it runs), where the listing read its whole description.</summary>
+    public int? MemoryMiB { get; init; }
+
+    /// <summary>The vCPUs of its domain (the running one's while it runs), where the listing read its whole description.</summary>
+    public int? VCpus { get; init; }
+
     /// <summary>Its shares, each with the host directory it is (its own source, or its directory in Miniguest's state).</summary>
     public IReadOnlyList<GuestShare>? Shares { get; init; }
 
@@ -242,6 +248,8 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             Interfaces = domain.Interfaces,
             FreePageReporting = domain.FreePageReporting,
             HostNetwork = domain.HostNetwork,
+            MemoryMiB = domain.MemoryMiB,
+            VCpus = domain.VCpus,
             // The directories the admin gave, where the survey read them: the build output only asked.
             Shares = domain.Metadata is { } metadata
                 ? guest.Shares?.Select(share => share with

@@ -22,6 +22,11 @@ public interface IGuestHost
     /// whole description is read).</summary>
     Task<IReadOnlyList<GuestListing>> ListAsync(bool withProtection = false, CancellationToken cancellationToken = default);
 
+    /// <summary>All that is known of one guest: its listing read whole (its store's protection, its domain's memory and
+    /// vCPUs), and its generations.</summary>
+    /// <exception cref="GuestNotFoundException">No such guest is installed, here or on another host.</exception>
+    Task<GuestDetails> ShowAsync(string name, CancellationToken cancellationToken = default);
+
     /// <summary>Builds <paramref name="reference"/> and installs it as guest <paramref name="name"/> (default: the
     /// attribute's name), on this host or on the other host the guest lives on: the one the URI given names (an SSH
     /// transport), else the one it was installed on. There, its closure is copied with <c>nix copy</c> and its profile and

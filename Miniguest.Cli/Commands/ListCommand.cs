@@ -56,10 +56,10 @@ internal static class ListCommand
     private static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
     // FLAKEREF#ATTR as it was given to install, what is wrong with a broken guest, or where a declared one comes from.
-    private static string Source(GuestJson row) =>
+    internal static string Source(GuestJson row) =>
         row.FlakeRef is { } flake ? $"{flake}#{(row.AttrPath is { } path ? InstallableReference.AttributeOf(path) ?? path : "")}" : row.Error ?? (row.Declarative ? "(declarative)" : "");
 
-    private static GuestJson Row(GuestListing guest) => new()
+    internal static GuestJson Row(GuestListing guest) => new()
     {
         Name = guest.Name,
         Declarative = guest.Declarative,
@@ -92,6 +92,8 @@ internal static class ListCommand
             nic.Attachment.Type == AttachmentType.Bridge ? nic.Attachment.Source : null)).ToList(),
         FreePageReporting = guest.FreePageReporting,
         HostNetwork = guest.HostNetwork,
+        MemoryMiB = guest.MemoryMiB,
+        VCpus = guest.VCpus,
         Shares = guest.Shares?.Select(share => new ShareJson(share.Tag, share.MountPoint, share.Source!, share.ReadOnly)).ToList(),
         Error = guest.Problem,
     };

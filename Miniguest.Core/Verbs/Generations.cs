@@ -8,14 +8,24 @@ internal static class Generations
 {
     public static async Task<GuestGenerations> RunAsync(GuestHostContext host, string name, CancellationToken cancellationToken)
     {
-        if (host.Elsewhere(name) is { } site)
+        var site = host.Elsewhere(name);
+        var (all, current) = await ProfileAsync(host, site, name, cancellationToken).ConfigureAwait(false);
+        return new GuestGenerations(all, current, Running(host, name));
+    }
+
+    /// <summary>The guest's generations, oldest first, on the other host of <paramref name="site"/>, or here.</summary>
+    public static async Task<IReadOnlyList<Generation>> AllAsync(GuestHostContext host, GuestSite? site, string name, CancellationToken cancellationToken) =>
+        (await ProfileAsync(host, site, name, cancellationToken).ConfigureAwait(false)).All;
+
+    private static async Task<(IReadOnlyList<Generation> All, int? Current)> ProfileAsync(GuestHostContext host, GuestSite? site, string name,
+        CancellationToken cancellationToken)
+    {
+        if (site is not null)
         {
-            var (all, current) = await new RemoteTarget(site.Target!, session: null, host.Logger)
-                .GenerationsAsync(name, cancellationToken).ConfigureAwait(false);
-            return new GuestGenerations(all, current, Running(host, name));
+            return await new RemoteTarget(site.Target!, session: null, host.Logger).GenerationsAsync(name, cancellationToken).ConfigureAwait(false);
         }
-        var guest = host.Store.Get(name);
-        return new GuestGenerations(guest.Profile.Generations, guest.Profile.Current?.Number, Running(host, name));
+        var profile = host.Store.Get(name).Profile;
+        return (profile.Generations, profile.Current?.Number);
     }
 
     /// <summary>The generation the guest's running domain was started on; <see langword="null"/> when it does not run (or

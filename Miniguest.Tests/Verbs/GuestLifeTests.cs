@@ -192,4 +192,23 @@ public sealed class GuestLifeTests
             Assert.That((listed.Status, listed.Generation, listed.RunningGeneration), Is.EqualTo((GuestListStatus.Outdated, 1, 2)));
         }
     }
+
+    [Test]
+    public async Task Show_gives_one_guest_whole_with_its_generations_memory_and_vcpus()
+    {
+        var name = _host.NewName("show");
+        _host.Install(name, GuestType.Qemu, generation: 1);
+        var second = _host.Install(name, GuestType.Qemu, generation: 2);
+        await _host.Host.DefineAsync(name, new DomainOptions { MemoryMiB = 384, VCpus = 2 });
+
+        var details = await _host.Host.ShowAsync(name);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((details.Guest.Status, details.Guest.StorePath), Is.EqualTo((GuestListStatus.Stopped, second)));
+            Assert.That((details.Guest.MemoryMiB, details.Guest.VCpus), Is.EqualTo((384, 2)));
+            Assert.That(details.Generations.Select(generation => generation.Number), Is.EqualTo(new[] { 1, 2 }));
+            Assert.That(() => _host.Host.ShowAsync(_host.NewName("none")), Throws.TypeOf<GuestNotFoundException>());
+        }
+    }
 }

@@ -41,6 +41,13 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         Assert.That(Guest(name).GetProperty("consoleLog").GetString(), Is.EqualTo(Host.Paths.ConsoleLog(name)));
         Assert.That(Guest(name).GetProperty("storeProtection").GetString(), Is.EqualTo("ReadOnly9pShare"));
         Assert.That(File.ReadAllText(Host.Paths.ConsoleLog(name)), Does.Contain("miniguest-test-guest: vm is up"));
+        var shown = Host.Ok("show", name).Out;
+        Assert.That(shown, Does.Contain("memory:").And.Contain("256 MiB").And.Contain("generations:").And.Contain("1 (current), 2"));
+        using (var details = JsonDocument.Parse(Host.Ok("show", name, "--json").Out))
+        {
+            Assert.That(details.RootElement.GetProperty("guest").GetProperty("memoryMiB").GetInt32(), Is.EqualTo(256));
+            Assert.That(details.RootElement.GetProperty("generations").GetArrayLength(), Is.EqualTo(2));
+        }
         var logs = Host.Ok("logs", name);
         Assert.That(logs.Out, Does.Contain("miniguest-test-guest: vm is up"), "logs prints the console log");
         Assert.That(Host.Ok("logs", name, "-n", "2").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(2));

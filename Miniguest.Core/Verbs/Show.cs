@@ -1,0 +1,19 @@
+namespace Miniguest.Core;
+
+/// <summary>All that is known of one guest (<see cref="GuestHost.ShowAsync"/>): its listing read whole (its store's
+/// protection, its domain's memory and vCPUs), and its generations.</summary>
+internal static class Show
+{
+    public static async Task<GuestDetails> RunAsync(GuestHostContext host, string name, CancellationToken cancellationToken)
+    {
+        var site = host.Elsewhere(name);
+        if (site is null)
+        {
+            host.Store.Get(name); // an unknown guest is an error here, where a listing leaves it out
+        }
+        var listing = (await new GuestLister(host.Store, host.Domains, host.Options.Uri, host.Logger).ListAsync(withProtection: true, cancellationToken)
+            .ConfigureAwait(false)).SingleOrDefault(guest => guest.Name == name) ?? throw new GuestNotFoundException(name);
+        return new GuestDetails(listing, listing.Status == GuestListStatus.Broken ? [] : await Generations.AllAsync(host, site, name, cancellationToken)
+            .ConfigureAwait(false));
+    }
+}
