@@ -64,7 +64,9 @@ public sealed record DefinedDomain(GuestDomainDefinition Definition, string Uri,
 /// <param name="KeptDomain">Whether its domain was kept, as asked.</param>
 /// <param name="KeptData">The directories of its data that were kept: its shares' and a container's root (<c>HOST:DIRECTORY</c> for a guest
 /// of another host).</param>
-public sealed record RemoveResult(bool Installed, bool KeptDomain, IReadOnlyList<string> KeptData);
+/// <param name="ForcedOff">Whether it ran, and was pulled off as asked.</param>
+/// <param name="Purged">The directories of its data that were deleted, as asked (this host's; another host's are not told).</param>
+public sealed record RemoveResult(bool Installed, bool KeptDomain, IReadOnlyList<string> KeptData, bool ForcedOff = false, IReadOnlyList<string>? Purged = null);
 
 /// <summary>How <see cref="GuestHost.StopAsync(string, TimeSpan, bool, CancellationToken)"/> stopped a guest.</summary>
 public enum StopOutcome
@@ -205,7 +207,7 @@ public sealed class GuestHost : IGuestHost
         Guarded(() => Stop.RunAsync(_host, name, timeout, force, cancellationToken));
 
     /// <inheritdoc/>
-    public Task RestartAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default) =>
+    public Task<StopOutcome> RestartAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default) =>
         Guarded(() => Restart.RunAsync(_host, name, timeout, force, cancellationToken));
 
     /// <inheritdoc/>

@@ -148,8 +148,10 @@ public interface IGuestHost
     Task<StopOutcome> StopAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default);
 
     /// <summary>Shuts the guest down (as <see cref="StopAsync(string, TimeSpan, bool, CancellationToken)"/>) if it runs,
-    /// and starts it again, on its current generation.</summary>
-    Task RestartAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default);
+    /// and starts it again, on its current generation; says how it was stopped, or that it was not running.</summary>
+    /// <exception cref="GuestStopTimeoutException">It did not shut down in time, and <paramref name="force"/> was not given: it
+    /// runs on.</exception>
+    Task<StopOutcome> RestartAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default);
 
     /// <summary>Starts the guest with the host, or stops doing so; returns the setting now in force.</summary>
     /// <exception cref="GuestStateException">The host's NixOS configuration declares the guest: the setting is its own, and

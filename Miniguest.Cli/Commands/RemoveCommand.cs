@@ -24,7 +24,13 @@ internal static class RemoveCommand
         {
             var guest = parse.GetRequiredValue(name);
             var removed = await context.Host.RemoveAsync(guest, parse.GetValue(keepDomain), parse.GetValue(force), parse.GetValue(purge), cancellationToken);
-            await context.ReportAsync(removed.Installed ? $"removed '{guest}'" : $"purged the data '{guest}' left");
+            await context.ReportAsync(removed.Installed
+                ? $"removed '{guest}'" + (removed.ForcedOff ? " (it was running: forced it off first)" : "")
+                : $"purged the data '{guest}' left");
+            if (removed.Purged is { Count: > 0 } purged)
+            {
+                await context.ReportAsync($"  deleted its data: {string.Join(" and ", purged)}");
+            }
             if (removed.KeptData.Count > 0)
             {
                 await context.ReportAsync($"  its data stays in {string.Join(" and ", removed.KeptData)} (remove --purge deletes it)");

@@ -14,8 +14,15 @@ internal static class RestartCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            await context.Host.RestartAsync(guest, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), cancellationToken);
-            await context.ReportAsync($"restarted '{guest}'");
+            var seconds = parse.GetValue(timeout);
+            var stopped = await context.Host.RestartAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken);
+            await context.ReportAsync(stopped switch
+            {
+                StopOutcome.NotRunning => $"'{guest}' was not running: started it",
+                StopOutcome.ForcedOff => $"'{guest}' did not shut down within {seconds} s: forced it off and started it again",
+                StopOutcome.ForcedOffUnasked => $"'{guest}' could not be asked to shut down: forced it off and started it again",
+                _ => $"restarted '{guest}'",
+            });
             return CommandAction.Success;
         });
         return command;

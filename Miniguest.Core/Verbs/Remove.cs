@@ -9,13 +9,13 @@ internal static class Remove
     public static async Task<RemoveResult> RunAsync(GuestHostContext host, string name, bool keepDomain, bool force, bool purge,
         CancellationToken cancellationToken)
     {
-        var keptDomain = false;
+        var (keptDomain, forcedOff) = (false, false);
         using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
         if (purge && !host.Store.Names().Contains(name, StringComparer.Ordinal)
-            && (GuestData(host.Paths, name).Count > 0 || Directory.Exists(host.Paths.GenerationRoots(name))))
+            && (GuestData(host.Paths, name) is var left && (left.Count > 0 || Directory.Exists(host.Paths.GenerationRoots(name)))))
         {
             PurgeData(host.Paths, name);
-            return new RemoveResult(Installed: false, KeptDomain: false, KeptData: []);
+            return new RemoveResult(Installed: false, KeptDomain: false, KeptData: [], Purged: left);
         }
         if (host.Elsewhere(name) is { } site)
         {
@@ -29,15 +29,18 @@ internal static class Remove
         if (host.HasDomainRecord(name))
         {
             using var connection = host.SiteOf(guest).Connect(host.Connector);
-            keptDomain = RemoveDomain(host, connection, name, keepDomain, force);
+            (keptDomain, forcedOff) = RemoveDomain(host, connection, name, keepDomain, force);
         }
+        var data = GuestData(host.Paths, name);
         // A kept domain keeps the generation it boots rooted, unless the purge asks for everything to go.
         host.Installer.Remove(name, keepContainerRoot: !purge, keepGenerationRoots: keptDomain && !purge);
         if (purge)
         {
             PurgeData(host.Paths, name);
         }
-        return new RemoveResult(Installed: true, keptDomain, purge ? [] : GuestData(host.Paths, name));
+        return purge
+            ? new RemoveResult(Installed: true, keptDomain, [], forcedOff, data)
+            : new RemoveResult(Installed: true, keptDomain, data, forcedOff);
     }
 
     // A guest on another host: its domain there, then its profile, link and state there, then this host's record of it,
@@ -45,30 +48,31 @@ internal static class Remove
     private static async Task<RemoveResult> ElsewhereAsync(GuestHostContext host, string name, GuestSite site, bool keepDomain, bool force, bool purge,
         CancellationToken cancellationToken)
     {
-        var keptDomain = false;
+        var (keptDomain, forcedOff) = (false, false);
         var state = new GuestStateDirectory(host.Paths, name);
         if (state.RecordedDomainUuid() is not null)
         {
             using var connection = site.Connect(host.Connector);
-            keptDomain = RemoveDomain(host, connection, name, keepDomain, force);
+            (keptDomain, forcedOff) = RemoveDomain(host, connection, name, keepDomain, force);
         }
         var target = site.Target!;
         var kept = await new RemoteTarget(target, session: null, host.Logger).UnlinkAsync(name, purge, cancellationToken, keptDomain).ConfigureAwait(false);
         state.Delete();
         host.RemoteGuests.Forget(name);
-        return new RemoveResult(Installed: true, keptDomain, [.. kept.Select(directory => $"{target.Host}:{directory}")]);
+        return new RemoveResult(Installed: true, keptDomain, [.. kept.Select(directory => $"{target.Host}:{directory}")], forcedOff);
     }
 
     // The guest's domain stopped (with force, else a running one is refused) and undefined unless it is kept; whether
-    // one was kept.
-    private static bool RemoveDomain(GuestHostContext host, Connection connection, string name, bool keepDomain, bool force)
+    // one was kept, and whether it was pulled off.
+    private static (bool Kept, bool ForcedOff) RemoveDomain(GuestHostContext host, Connection connection, string name, bool keepDomain, bool force)
     {
         using var domain = host.Domains.Find(connection, name);
         if (domain is null)
         {
-            return false;
+            return (false, false);
         }
-        if (domain.IsActive)
+        var running = domain.IsActive;
+        if (running)
         {
             if (!force)
             {
@@ -83,7 +87,7 @@ internal static class Remove
             CrashPoint.Reach(CrashPoint.UndefineDomain);
             domain.Handle.Undefine();
         }
-        return keepDomain;
+        return (keepDomain, running);
     }
 
     // What remove keeps of a guest: its shares' directories and a container's root (where it is, or was before it had

@@ -4,14 +4,14 @@ namespace Miniguest.Core;
 /// a start does, through one connection, on its current generation.</summary>
 internal static class Restart
 {
-    public static async Task RunAsync(GuestHostContext host, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    public static async Task<StopOutcome> RunAsync(GuestHostContext host, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
         var site = host.DomainSite(name);
         using var domain = host.OpenDomain(site, name);
-        if (domain.IsActive)
-        {
-            await Stop.DomainAsync(host, site, domain.Handle, name, timeout, force, cancellationToken).ConfigureAwait(false);
-        }
+        var stopped = domain.IsActive
+            ? await Stop.DomainAsync(host, site, domain.Handle, name, timeout, force, cancellationToken).ConfigureAwait(false)
+            : StopOutcome.NotRunning;
         await Start.CheckedAsync(host, site, name, domain, paused: false, cancellationToken).ConfigureAwait(false);
+        return stopped;
     }
 }

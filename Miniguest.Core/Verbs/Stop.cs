@@ -18,7 +18,6 @@ internal static class Stop
             await DropBootedAsync(host, site, name, cancellationToken).ConfigureAwait(false);
             return StopOutcome.NotRunning;
         }
-        host.Logger.LogInformation("Waiting up to {Seconds} s for '{Guest}' to shut down", timeout.TotalSeconds, name);
         return await DomainAsync(host, site, domain.Handle, name, timeout, force, cancellationToken).ConfigureAwait(false);
     }
 
@@ -26,6 +25,7 @@ internal static class Stop
     public static async Task<StopOutcome> DomainAsync(GuestHostContext host, GuestSite site, Domain domain, string name, TimeSpan timeout, bool force,
         CancellationToken cancellationToken)
     {
+        host.Logger.LogInformation("Waiting up to {Seconds} s for '{Guest}' to shut down", timeout.TotalSeconds, name);
         var outcome = await ShutDownAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
         await DropBootedAsync(host, site, name, cancellationToken).ConfigureAwait(false);
         return outcome;

@@ -211,4 +211,25 @@ public sealed class GuestLifeTests
             Assert.That(() => _host.Host.ShowAsync(_host.NewName("none")), Throws.TypeOf<GuestNotFoundException>());
         }
     }
+
+    [Test]
+    public async Task Restart_and_remove_say_whether_they_stopped_a_running_guest_and_a_purge_what_it_deleted()
+    {
+        var name = _host.NewName("force");
+        _host.Install(name, GuestType.Lxc);
+        await _host.Host.DefineAsync(name, new DomainOptions());
+
+        var fromStopped = await _host.Host.RestartAsync(name, TimeSpan.FromSeconds(5));
+        var fromRunning = await _host.Host.RestartAsync(name, TimeSpan.FromSeconds(5));
+        var removed = await _host.Host.RemoveAsync(name, force: true);
+        var purged = await _host.Host.RemoveAsync(name, purge: true);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((fromStopped, fromRunning), Is.EqualTo((StopOutcome.NotRunning, StopOutcome.ShutDown)));
+            Assert.That((removed.ForcedOff, removed.KeptData), Is.EqualTo((true, new[] { _host.Paths.ContainerRoot(name) })));
+            Assert.That((purged.Installed, purged.Purged), Is.EqualTo((false, new[] { _host.Paths.ContainerRoot(name) })));
+            Assert.That(Directory.Exists(_host.Paths.GuestState(name)), Is.False);
+        }
+    }
 }

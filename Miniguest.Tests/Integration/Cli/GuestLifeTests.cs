@@ -164,18 +164,22 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         Host.Ok("autostart", name, "off");
 
         // The test guest's init is a shell without initctl: after the timeout --force pulls the plug.
-        Host.Ok("restart", name, "--force", "--timeout", "2");
+        var restarted = Host.Ok("restart", name, "--force", "--timeout", "2");
+        Assert.That(restarted.Out, Does.Contain($"'{name}' did not shut down within 2 s: forced it off and started it again"));
+        Assert.That(restarted.Error, Does.Contain($"Waiting up to 2 s for '{name}' to shut down"));
         Assert.That(Status(name), Is.EqualTo("current"));
 
-        Host.Ok("rollback", name, "--to", "1");
+        var rollback = Host.Ok("rollback", name, "--to", "1");
+        Assert.That(rollback.Error, Does.Contain($"'{name}' runs generation 2; it runs generation 1 from its next start"), "a rollback runs a newer one");
         Assert.That(Status(name), Is.EqualTo("outdated"));
 
         var refused = Host.Run("remove", name);
         Assert.That(refused.ExitCode, Is.EqualTo(1));
         Assert.That(refused.Error, Does.Contain("--force"));
         var removed = Host.Ok("remove", "--force", name);
+        Assert.That(removed.Out, Does.Contain($"removed '{name}' (it was running: forced it off first)"));
         Assert.That(removed.Out, Does.Contain($"its data stays in {Host.Paths.ContainerRoot(name)}"), "a container's root is its data");
-        Host.Ok("remove", "--purge", name);
+        Assert.That(Host.Ok("remove", "--purge", name).Out, Does.Contain($"deleted its data: {Host.Paths.ContainerRoot(name)}"));
         Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False);
     }
 
