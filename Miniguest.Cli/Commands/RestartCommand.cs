@@ -16,13 +16,7 @@ internal static class RestartCommand
             var guest = parse.GetRequiredValue(name);
             var seconds = parse.GetValue(timeout);
             var stopped = await context.Host.RestartAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken);
-            await context.ReportAsync(stopped switch
-            {
-                StopOutcome.NotRunning => $"'{guest}' was not running: started it",
-                StopOutcome.ForcedOff => $"'{guest}' did not shut down within {seconds} s: forced it off and started it again",
-                StopOutcome.ForcedOffUnasked => $"'{guest}' could not be asked to shut down: forced it off and started it again",
-                _ => $"restarted '{guest}'",
-            });
+            await context.ReportAsync(Shutdown.Told(guest, stopped, seconds, restarted: true));
             return CommandAction.Success;
         });
         return command;

@@ -16,13 +16,7 @@ internal static class StopCommand
             var guest = parse.GetRequiredValue(name);
             var seconds = parse.GetValue(timeout);
             var outcome = await context.Host.StopAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken);
-            await context.ReportAsync(outcome switch
-            {
-                StopOutcome.ShutDown => $"stopped '{guest}'",
-                StopOutcome.ForcedOff => $"'{guest}' did not shut down within {seconds} s: forced it off",
-                StopOutcome.ForcedOffUnasked => $"'{guest}' could not be asked to shut down: forced it off",
-                _ => $"'{guest}' is not running",
-            });
+            await context.ReportAsync(Shutdown.Told(guest, outcome, seconds, restarted: false));
             return CommandAction.Success;
         });
         return command;
