@@ -389,9 +389,14 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         {
             CheckAttachment(connection, attachment);
         }
-        if (options.MemoryMiB is { } memory && connection.GetNodeInfo().MemoryKiB is var hostKiB && (ulong)memory * 1024 > hostKiB)
+        var host = options.MemoryMiB is null && options.VCpus is null ? null : connection.GetNodeInfo();
+        if (options.MemoryMiB is { } memory && host!.MemoryKiB is var hostKiB && (ulong)memory * 1024 > hostKiB)
         {
             throw new InvalidDomainOptionsException($"{memory} MiB of memory is more than the host has ({hostKiB / 1024} MiB)");
+        }
+        if (options.VCpus is { } vcpus && host!.Cpus is var cpus && vcpus > cpus)
+        {
+            throw new InvalidDomainOptionsException($"{vcpus} vCPUs are more than the host has CPUs ({cpus})");
         }
     }
 

@@ -57,7 +57,15 @@ public sealed record RollbackResult(Generation Generation, DomainResync Domain);
 /// <param name="Definition">Its XML and what keeps its guest from writing to the host's store.</param>
 /// <param name="Uri">The libvirt URI it is defined on.</param>
 /// <param name="HostPaths">Where the guest's files (its shares' directories, say) are on the domain's host.</param>
-public sealed record DefinedDomain(GuestDomainDefinition Definition, string Uri, MiniguestPaths HostPaths);
+public sealed record DefinedDomain(GuestDomainDefinition Definition, string Uri, MiniguestPaths HostPaths)
+{
+    /// <summary>Whether the guest runs on its previous definition, which the new one changed: the change applies from its
+    /// next start.</summary>
+    public bool ChangedWhileRunning { get; init; }
+
+    /// <summary>The libvirt networks the domain is on that are not active: its start fails until they are started.</summary>
+    public IReadOnlyList<string> InactiveNetworks { get; init; } = [];
+}
 
 /// <summary>What <see cref="GuestHost.RemoveAsync"/> did.</summary>
 /// <param name="Installed">Whether a guest was installed (else only the data an earlier remove kept was purged).</param>

@@ -88,6 +88,17 @@ internal static class CreateCommand
             var defined = await context.Host.DefineAsync(guest, options, cancellationToken);
             LogProtection(context, defined.Definition.Protection);
             await context.ReportAsync($"defined '{guest}' on {defined.Uri}");
+            if (defined.ChangedWhileRunning)
+            {
+                context.Logger.LogWarning("'{Guest}' runs on its previous definition: the new one applies from its next start (miniguest restart {Guest})",
+                    guest, guest);
+            }
+            foreach (var network in defined.InactiveNetworks)
+            {
+                context.Logger.LogWarning("libvirt network '{Network}' is not active: '{Guest}' starts once it is (virsh net-start {Network}; "
+                    + "virsh net-autostart {Network} starts it with the host)", TerminalText.Escape(network), guest, TerminalText.Escape(network),
+                    TerminalText.Escape(network));
+            }
             if (defined.Definition.TakenOver is { } takenOver)
             {
                 await ReportTakenOverAsync(context, guest, takenOver);

@@ -38,6 +38,11 @@ internal static class InstallCommand
             await context.ReportAsync(installed.Host is null
                 ? $"installed '{installed.Name}', generation {installed.Generation}: {installed.StorePath}"
                 : $"installed '{installed.Name}' on {installed.Host}, generation {installed.Generation}: {installed.StorePath}");
+            // A new guest has no domain yet (another host's says nothing of its domain, which only a new one lacks).
+            if (installed.Domain is { Outcome: ResyncOutcome.NoDomain } || (installed.Domain is null && !parse.GetValue(force)))
+            {
+                await context.ReportAsync($"  next: miniguest create {installed.Name} defines its domain; miniguest start {installed.Name} --console boots it");
+            }
             return CommandAction.Success;
         });
         return command;

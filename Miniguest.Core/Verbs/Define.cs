@@ -38,9 +38,19 @@ internal static class Define
         using var existing = host.Domains.FindExisting(connection, name, options.TakeOver, host.Paths);
         // The system read before the lock, unless an upgrade or a rollback moved the guest meanwhile.
         var definition = host.Domains.Build(connection, guest, options, existing, allocate: true, guest.StorePath == loadedFrom ? system : null);
-        (await HereAsync(host, connection, guest, definition, existing, cancellationToken).ConfigureAwait(false)).Dispose();
-        return new DefinedDomain(definition, connection.RequestedUri, host.Paths);
+        using var defined = await HereAsync(host, connection, guest, definition, existing, cancellationToken).ConfigureAwait(false);
+        return new DefinedDomain(definition, connection.RequestedUri, host.Paths)
+        {
+            ChangedWhileRunning = existing.Own is { IsActive: true } running
+                && !Resync.SameDefinition(defined.GetXml(DomainXmlFlags.Inactive), running.Xml),
+            InactiveNetworks = InactiveNetworks(connection, definition.Interfaces),
+        };
     }
+
+    /// <summary>The libvirt networks of <paramref name="interfaces"/> that are defined on the connection but not active.</summary>
+    public static IReadOnlyList<string> InactiveNetworks(Connection connection, IEnumerable<GuestInterface> interfaces) =>
+        [.. interfaces.Where(nic => nic.Attachment.Type == AttachmentType.Network).Select(nic => nic.Attachment.Source).Distinct(StringComparer.Ordinal)
+            .Where(network => connection.TryGetNetwork(network, out var active) && !active)];
 
     /// <summary>The guest's domain defined on this host, with the generations it needs rooted (<see cref="GuestRoots"/>):
     /// first the one it runs, where it runs, which the new definition may leave; then, once defined, the one it is

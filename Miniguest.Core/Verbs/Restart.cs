@@ -7,11 +7,12 @@ internal static class Restart
     public static async Task<StopOutcome> RunAsync(GuestHostContext host, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
         var site = host.DomainSite(name);
-        using var domain = host.OpenDomain(site, name);
+        using var connection = site.Connect(host.Connector);
+        using var domain = host.Domains.Get(connection, name);
         var stopped = domain.IsActive
             ? await Stop.DomainAsync(host, site, domain.Handle, name, timeout, force, cancellationToken).ConfigureAwait(false)
             : StopOutcome.NotRunning;
-        await Start.CheckedAsync(host, site, name, domain, paused: false, cancellationToken).ConfigureAwait(false);
+        await Start.CheckedAsync(host, site, name, domain, paused: false, cancellationToken, connection).ConfigureAwait(false);
         return stopped;
     }
 }

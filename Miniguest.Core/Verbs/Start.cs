@@ -12,7 +12,8 @@ internal static class Start
         CancellationToken cancellationToken)
     {
         var site = host.DomainSite(name);
-        var domain = host.OpenDomain(site, name);
+        using var connection = site.Connect(host.Connector);
+        var domain = host.Domains.Get(connection, name);
         try
         {
             if (domain.IsActive)
@@ -20,7 +21,7 @@ internal static class Start
                 throw new GuestAlreadyRunningException(name);
             }
             var paused = pausedFor(domain);
-            await CheckedAsync(host, site, name, domain, paused, cancellationToken).ConfigureAwait(false);
+            await CheckedAsync(host, site, name, domain, paused, cancellationToken, connection).ConfigureAwait(false);
             return (domain, paused);
         }
         catch
@@ -41,9 +42,10 @@ internal static class Start
             .ConfigureAwait(false);
     }
 
-    /// <summary>The guest's domain, at <paramref name="site"/>, started once that host's store is known to be protected.</summary>
+    /// <summary>The guest's domain, at <paramref name="site"/>, started once that host's store is known to be protected and
+    /// its networks active; <paramref name="connection"/> is the command's own to that host, where it has one.</summary>
     public static async Task CheckedAsync(GuestHostContext host, GuestSite site, string name, GuestDomain domain, bool paused,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Connection? connection = null)
     {
         if (!site.IsHere)
         {
@@ -52,10 +54,26 @@ internal static class Start
         else
         {
             host.Domains.EnsureSafeToStart(domain);
+            RequireActiveNetworks(host, site, domain, connection);
             // Whatever the definition changes to while the guest runs, the generation it boots stays.
             await host.Roots.KeepAsync(name, GuestRoots.Booted, domain.Metadata?.StorePath, cancellationToken).ConfigureAwait(false);
         }
         CrashPoint.Reach(CrashPoint.StartDomain);
         domain.Handle.Start(paused ? DomainCreateFlags.Paused : DomainCreateFlags.None);
+    }
+
+    // A network the domain is on that is not active fails the start in libvirt's words: refused here, with the way out.
+    private static void RequireActiveNetworks(GuestHostContext host, GuestSite site, GuestDomain domain, Connection? connection)
+    {
+        if (domain.Interfaces.All(nic => nic.Attachment.Type != AttachmentType.Network))
+        {
+            return;
+        }
+        using var own = connection is null ? site.Connect(host.Connector) : null;
+        if (Define.InactiveNetworks(connection ?? own!, domain.Interfaces) is [var network, ..])
+        {
+            throw new GuestStateException($"guest '{domain.Name}' is on libvirt network '{network}', which is not active: start it with "
+                + $"virsh net-start {network} (virsh net-autostart {network} starts it with the host)");
+        }
     }
 }

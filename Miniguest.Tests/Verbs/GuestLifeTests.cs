@@ -232,4 +232,25 @@ public sealed class GuestLifeTests
             Assert.That(Directory.Exists(_host.Paths.GuestState(name)), Is.False);
         }
     }
+
+    [Test]
+    public async Task Create_says_when_a_running_guest_gets_its_new_definition_only_at_its_next_start_and_refuses_more_vcpus_than_the_host_has()
+    {
+        var name = _host.NewName("running");
+        _host.Install(name, GuestType.Qemu);
+        await _host.Host.DefineAsync(name, new DomainOptions { MemoryMiB = 256 });
+        await _host.Host.StartAsync(name);
+
+        var changed = await _host.Host.DefineAsync(name, new DomainOptions { MemoryMiB = 512 });
+        var same = await _host.Host.DefineAsync(name, new DomainOptions { MemoryMiB = 512 });
+        var cpus = _host.Libvirt.Keep.GetNodeInfo().Cpus;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((changed.ChangedWhileRunning, same.ChangedWhileRunning), Is.EqualTo((true, false)));
+            Assert.That(() => _host.Host.DefineAsync(name, new DomainOptions { VCpus = (int)cpus + 1 }),
+                Throws.TypeOf<InvalidDomainOptionsException>().With.Message.EqualTo($"{cpus + 1} vCPUs are more than the host has CPUs ({cpus})"));
+            Assert.That(() => _host.Host.DefineAsync(name, new DomainOptions { VCpus = (int)cpus }), Throws.Nothing);
+        }
+    }
 }

@@ -149,7 +149,8 @@ public sealed class InstallTests : HostFixture
             var result = Host.Ok(command);
             Assert.That(result.Out + result.Error, Is.Empty, $"miniguest {string.Join(' ', command)}");
         }
-        Assert.That(Host.Run("install", "-n", name, Vm).Out, Does.StartWith($"installed '{name}'"), "without -q, the command says what it did");
+        Assert.That(Host.Run("install", "-n", name, Vm).Out, Does.StartWith($"installed '{name}'").And.Contain($"next: miniguest create {name}"),
+            "without -q, the command says what it did and what comes next");
     }
 
     [Test]

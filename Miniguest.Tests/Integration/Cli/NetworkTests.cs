@@ -101,6 +101,36 @@ public sealed partial class NetworkTests
     }
 
     [Test]
+    public void A_guest_on_an_inactive_network_is_defined_with_a_warning_and_refused_at_start_with_the_way_out()
+    {
+        var inactive = MiniguestHost.UniqueName("off");
+        var xml = Path.GetTempFileName();
+        File.WriteAllText(xml, $"<network><name>{inactive}</name><bridge name='mgtoff{inactive[^6..]}'/></network>");
+        TestCommand.Ok("virsh", "-c", "qemu:///system", "net-define", xml);
+        File.Delete(xml);
+        try
+        {
+            var name = MiniguestHost.UniqueName("ct");
+            _host.Ok("install", "-n", name, $"{TestGuestFlake.Reference}#container");
+            var created = _host.Ok("create", name, "--network", inactive);
+            var started = _host.Run("start", name);
+
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(created.Error, Does.Contain($"libvirt network '{inactive}' is not active: '{name}' starts once it is (virsh net-start {inactive};"));
+                Assert.That(started.ExitCode, Is.EqualTo(1));
+                Assert.That(started.Error.Trim(), Is.EqualTo($"miniguest: error: guest '{name}' is on libvirt network '{inactive}', which is not active: "
+                    + $"start it with virsh net-start {inactive} (virsh net-autostart {inactive} starts it with the host)"));
+            }
+            _host.Ok("remove", name);
+        }
+        finally
+        {
+            TestCommand.Ok("virsh", "-c", "qemu:///system", "net-undefine", inactive);
+        }
+    }
+
+    [Test]
     public void Address_of_a_guest_without_an_interface_or_not_running_fails_with_one_line()
     {
         var name = MiniguestHost.UniqueName("ct");
