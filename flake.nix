@@ -18,7 +18,7 @@
       lib = import ./nix/lib.nix;
 
       packages = forAllSystems (pkgs: rec {
-        miniguest = pkgs.callPackage ./nix/package.nix { };
+        miniguest = pkgs.callPackage ./nix/package.nix { flake = "path:${self}"; };
         default = miniguest;
       });
 
@@ -31,7 +31,7 @@
       });
 
       overlays.default = final: _prev: {
-        miniguest = final.callPackage ./nix/package.nix { };
+        miniguest = final.callPackage ./nix/package.nix { flake = "path:${self}"; };
       };
 
       nixosModules = {

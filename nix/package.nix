@@ -10,6 +10,9 @@
 , dotnetCorePackages
 , libvirt
 , nix
+  # The flake reference of the Miniguest this is built from, which `miniguest template` writes into the flakes it
+  # makes; null where the build has none.
+, flake ? null
 }:
 
 let
@@ -49,7 +52,7 @@ buildDotnetModule {
   makeWrapperArgs = [
     "--set-default" "MINIGUEST_LIBVIRT_LIBRARY" "${lib.getLib libvirt}/lib/libvirt.so.0"
     "--suffix" "PATH" ":" (lib.makeBinPath [ nix ])
-  ];
+  ] ++ lib.optionals (flake != null) [ "--set-default" "MINIGUEST_FLAKE" flake ];
 
   meta = {
     description = "Low-footprint NixOS guests that boot from the host's Nix store through libvirt";

@@ -12,8 +12,9 @@
   inputs = {
     nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
 
-    # Point this at your copy of Miniguest (a checkout, or wherever you fetch it from), for example
-    # "git+file:///home/me/src/miniguest". Guests written for the original miniguest keep working.
+    # The Miniguest the guests are built with: `miniguest template` writes the one it was built from (or the one
+    # --miniguest names); after `nix flake init -t`, point it at the one you fetched the template from. Guests
+    # written for the original miniguest keep working.
     miniguest.url = "git+file:///path/to/miniguest";
     miniguest.inputs.nixpkgs.follows = "nixpkgs";
   };
