@@ -55,9 +55,12 @@ internal static class MiniguestCommand
             {
                 // Help names the argument; without a name of its own, it would list the host's guests in its place.
                 name.HelpName = "NAME";
-                // Guest names where the name goes, not again once it is given.
-                name.CompletionSources.Add(context => context.ParseResult.GetResult(name) is { Tokens.Count: > 0 } given
-                    && given.Tokens.All(token => token.Value != context.WordToComplete) ? [] : Guests(context.ParseResult, wanted));
+                // Guest names where a name goes: one not given yet where the command takes several, none once given where it takes one.
+                name.CompletionSources.Add(context =>
+                {
+                    var given = context.ParseResult.GetResult(name)?.Tokens.Select(token => token.Value).Where(value => value != context.WordToComplete).ToList() ?? [];
+                    return given.Count > 0 && name.Arity.MaximumNumberOfValues == 1 ? [] : Guests(context.ParseResult, wanted).Where(guest => !given.Contains(guest));
+                });
             }
         }
         // Help is -h and --help, as on Linux; the DOS spellings (/?, /h, -?) would only crowd completion.

@@ -7,17 +7,21 @@ internal static class RestartCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string>("NAME") { Description = "The guest to restart" };
+        var names = EachGuest.Names("The guests to restart");
         var force = Shutdown.Force();
         var timeout = Shutdown.Timeout();
-        var command = new Command("restart", "Shut a guest down and start it again, on its current generation") { name, force, timeout };
-        CommandAction.Set(command, async (context, parse, cancellationToken) =>
+        var command = new Command("restart", "Shut guests down and start them again, on their current generation, one after the other")
         {
-            var guest = parse.GetRequiredValue(name);
+            names, force, timeout,
+        };
+        CommandAction.Set(command, (context, parse, cancellationToken) =>
+        {
             var seconds = parse.GetValue(timeout);
-            var stopped = await context.Host.RestartAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken);
-            await context.ReportAsync(Shutdown.Told(guest, stopped, seconds, restarted: true));
-            return CommandAction.Success;
+            return EachGuest.RunAsync(context, parse.GetRequiredValue(names), async guest =>
+            {
+                var stopped = await context.Host.RestartAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken);
+                await context.ReportAsync(Shutdown.Told(guest, stopped, seconds, restarted: true));
+            });
         });
         return command;
     }

@@ -6,10 +6,13 @@ namespace Miniguest.Cli.Commands;
 /// <summary>The options of the commands that shut a guest down, and how they say it went.</summary>
 internal static class Shutdown
 {
+    /// <summary>How long a guest is given to shut down when nothing says otherwise.</summary>
+    public const int DefaultTimeoutSeconds = 60;
+
     public static Option<int> Timeout() => new("--timeout")
     {
         Description = "Seconds to wait for a graceful shutdown",
-        DefaultValueFactory = _ => 60,
+        DefaultValueFactory = _ => DefaultTimeoutSeconds,
         CustomParser = result => OptionParsers.AtLeast(result, 0, "seconds"),
     };
 

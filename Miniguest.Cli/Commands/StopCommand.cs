@@ -7,17 +7,18 @@ internal static class StopCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string>("NAME") { Description = "The guest to stop" };
+        var names = EachGuest.Names("The guests to stop");
         var force = Shutdown.Force();
         var timeout = Shutdown.Timeout();
-        var command = new Command("stop", "Shut a guest down gracefully") { name, force, timeout };
-        CommandAction.Set(command, async (context, parse, cancellationToken) =>
+        var command = new Command("stop", "Shut guests down gracefully, one after the other") { names, force, timeout };
+        CommandAction.Set(command, (context, parse, cancellationToken) =>
         {
-            var guest = parse.GetRequiredValue(name);
             var seconds = parse.GetValue(timeout);
-            var outcome = await context.Host.StopAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken);
-            await context.ReportAsync(Shutdown.Told(guest, outcome, seconds, restarted: false));
-            return CommandAction.Success;
+            return EachGuest.RunAsync(context, parse.GetRequiredValue(names), async guest =>
+            {
+                var outcome = await context.Host.StopAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken);
+                await context.ReportAsync(Shutdown.Told(guest, outcome, seconds, restarted: false));
+            });
         });
         return command;
     }

@@ -8,16 +8,23 @@ internal static class UpgradeCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string?>("NAME") { Description = "The guest to upgrade", Arity = ArgumentArity.ZeroOrOne };
+        var names = new Argument<string[]>("NAME") { Description = "The guests to upgrade", Arity = ArgumentArity.ZeroOrMore };
         var all = new Option<bool>("--all") { Description = "Upgrade every guest installed with miniguest install" };
+        var restart = new Option<bool>("--restart")
+        {
+            Description = $"Restart each running guest the upgrade moved to a new generation (given {Shutdown.DefaultTimeoutSeconds} s to shut down, as restart does)",
+        };
         var buildOnTarget = new Option<bool>("--build-on-target")
         {
             Description = "Build a guest that lives on another host there (evaluated here), and bring the build back for its profile",
         };
-        var command = new Command("upgrade", "Rebuild a guest from its flake if the flake changed, as a new generation") { name, all, buildOnTarget };
+        var command = new Command("upgrade", "Rebuild guests from their flakes where the flake changed, each as a new generation")
+        {
+            names, all, restart, buildOnTarget,
+        };
         command.Validators.Add(result =>
         {
-            var named = result.GetValue(name) is not null;
+            var named = result.GetValue(names) is { Length: > 0 };
             if (named == result.GetValue(all))
             {
                 result.AddError(named ? "give a guest NAME or --all, not both" : "give a guest NAME or --all");
@@ -25,16 +32,18 @@ internal static class UpgradeCommand
         });
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
+            var restarting = parse.GetValue(restart);
             if (!parse.GetValue(all))
             {
-                var guestName = parse.GetValue(name)!;
-                (UpgradeResult Upgrade, DomainResync? Domain) upgraded;
-                using (var progress = context.BuildProgress())
+                return await EachGuest.RunAsync(context, parse.GetRequiredValue(names), async guestName =>
                 {
-                    upgraded = await context.Host.UpgradeAsync(guestName, parse.GetValue(buildOnTarget), progress, cancellationToken);
-                }
-                await ReportAsync(context, guestName, upgraded.Upgrade, upgraded.Domain);
-                return CommandAction.Success;
+                    (UpgradeResult Upgrade, DomainResync? Domain) upgraded;
+                    using (var progress = context.BuildProgress())
+                    {
+                        upgraded = await context.Host.UpgradeAsync(guestName, parse.GetValue(buildOnTarget), progress, cancellationToken);
+                    }
+                    await ReportAsync(context, guestName, upgraded.Upgrade, upgraded.Domain, restarting, cancellationToken);
+                });
             }
             var plan = await context.Host.PlanUpgradeAllAsync(cancellationToken);
             foreach (var skipped in plan.Skipped)
@@ -50,7 +59,7 @@ internal static class UpgradeCommand
                 }
                 else
                 {
-                    await ReportAsync(context, guest.Name, guest.Upgrade!, guest.Domain);
+                    await ReportAsync(context, guest.Name, guest.Upgrade!, guest.Domain, restarting, cancellationToken);
                 }
             }
             return CommandAction.Success;
@@ -61,7 +70,9 @@ internal static class UpgradeCommand
     private static void WarnSkipped(CliContext context, SkippedGuest skipped) =>
         context.Logger.LogWarning("skipping '{Guest}': {Problem}", skipped.Name, skipped.Problem);
 
-    private static async Task ReportAsync(CliContext context, string guestName, UpgradeResult result, DomainResync? domain)
+    // What the upgrade did; then, with restart, the guest restarted where it runs another generation than its new one.
+    private static async Task ReportAsync(CliContext context, string guestName, UpgradeResult result, DomainResync? domain, bool restart,
+        CancellationToken cancellationToken)
     {
         switch (result.Outcome)
         {
@@ -82,6 +93,12 @@ internal static class UpgradeCommand
                     await context.ReportAsync("  " + ClosureChange.Readable(change));
                 }
                 break;
+        }
+        if (restart && domain is { RunsOtherGeneration: true })
+        {
+            var stopped = await context.Host.RestartAsync(guestName, TimeSpan.FromSeconds(Shutdown.DefaultTimeoutSeconds), force: false, cancellationToken);
+            await context.ReportAsync(Shutdown.Told(guestName, stopped, Shutdown.DefaultTimeoutSeconds, restarted: true));
+            return;
         }
         DomainSync.Report(context, guestName, domain);
     }
