@@ -24,42 +24,12 @@ internal static class GuestName
         _ when !char.IsAsciiLetterOrDigit(name[0]) || name.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('.' or '_' or '-')) =>
             "it may hold only ASCII letters, digits, '.', '_' and '-', and must start with a letter or digit",
         // NAME-N-link is generation N of the profile NAME: a guest of that name would be another guest's generation.
-        _ when IsGenerationLinkName(name) => "it ends in -N-link, the name of a generation of another guest's profile",
+        _ when GuestProfile.IsGenerationLinkName(name) => "it ends in -N-link, the name of a generation of another guest's profile",
         // NAME-N-link.tmp-PID-R is the link Nix makes before it names it NAME-N-link, which a command cut short clears.
-        _ when TemporaryLinkTarget(name) is { } link && IsGenerationLinkName(link) =>
+        _ when GuestProfile.TemporaryLinkTarget(name) is { } link && GuestProfile.IsGenerationLinkName(link) =>
             "it ends in -N-link.tmp-N-N, the name Nix gives a generation of another guest's profile while it makes it",
         _ => null,
     };
-
-    /// <summary>The name of the link Nix is making when it writes <paramref name="fileName"/>, <c>LINK.tmp-PID-R</c>
-    /// (then renames it to LINK); <see langword="null"/> for any other name.</summary>
-    public static string? TemporaryLinkTarget(string fileName)
-    {
-        const string marker = ".tmp-";
-        var at = fileName.LastIndexOf(marker, StringComparison.Ordinal);
-        if (at <= 0)
-        {
-            return null;
-        }
-        var suffix = fileName.AsSpan(at + marker.Length);
-        var dash = suffix.IndexOf('-');
-        return dash > 0 && dash < suffix.Length - 1
-            && !suffix[..dash].ContainsAnyExceptInRange('0', '9') && !suffix[(dash + 1)..].ContainsAnyExceptInRange('0', '9')
-            ? fileName[..at]
-            : null;
-    }
-
-    private static bool IsGenerationLinkName(string name)
-    {
-        const string suffix = "-link";
-        if (!name.EndsWith(suffix, StringComparison.Ordinal))
-        {
-            return false;
-        }
-        var rest = name.AsSpan(0, name.Length - suffix.Length);
-        var digits = rest.Length - 1 - rest.LastIndexOf('-');
-        return digits > 0 && digits < rest.Length - 1 && !rest[^digits..].ContainsAnyExceptInRange('0', '9');
-    }
 }
 
 /// <summary>A guest name breaks the naming rules.</summary>

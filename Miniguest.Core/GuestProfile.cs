@@ -88,12 +88,43 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
                      .Concat(Directory.EnumerateFileSystemEntries(paths.Profiles, name + "-*-link.tmp-*")))
         {
             var fileName = System.IO.Path.GetFileName(entry);
-            if ((IsTemporaryLink(fileName) || GuestName.TemporaryLinkTarget(fileName) is { } link && GenerationOf(link) is not null)
+            if ((IsTemporaryLink(fileName) || TemporaryLinkTarget(fileName) is { } link && GenerationOf(link) is not null)
                 && new FileInfo(entry).LinkTarget is not null)
             {
                 File.Delete(entry);
             }
         }
+    }
+
+    /// <summary>The name of the link Nix is making when it writes <paramref name="fileName"/>, <c>LINK.tmp-PID-R</c>
+    /// (then renames it to LINK); <see langword="null"/> for any other name.</summary>
+    internal static string? TemporaryLinkTarget(string fileName)
+    {
+        const string marker = ".tmp-";
+        var at = fileName.LastIndexOf(marker, StringComparison.Ordinal);
+        if (at <= 0)
+        {
+            return null;
+        }
+        var suffix = fileName.AsSpan(at + marker.Length);
+        var dash = suffix.IndexOf('-');
+        return dash > 0 && dash < suffix.Length - 1
+            && !suffix[..dash].ContainsAnyExceptInRange('0', '9') && !suffix[(dash + 1)..].ContainsAnyExceptInRange('0', '9')
+            ? fileName[..at]
+            : null;
+    }
+
+    /// <summary>Whether <paramref name="fileName"/> is <c>NAME-N-link</c>, generation N of some profile NAME.</summary>
+    internal static bool IsGenerationLinkName(string fileName)
+    {
+        const string suffix = "-link";
+        if (!fileName.EndsWith(suffix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var rest = fileName.AsSpan(0, fileName.Length - suffix.Length);
+        var digits = rest.Length - 1 - rest.LastIndexOf('-');
+        return digits > 0 && digits < rest.Length - 1 && !rest[^digits..].ContainsAnyExceptInRange('0', '9');
     }
 
     private string GenerationLinkName(int number) => $"{name}-{number.ToString(CultureInfo.InvariantCulture)}-link";
