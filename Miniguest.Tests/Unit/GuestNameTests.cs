@@ -12,7 +12,7 @@ public sealed class GuestNameTests
     [TestCase("1-link")]
     [TestCase("web-1-link.tmp")]
     public void A_name_of_letters_digits_dots_dashes_and_underscores_is_valid(string name) =>
-        Assert.That(GuestName.IsValid(name), Is.True);
+        Assert.That(GuestName.TryParse(name, out _), Is.True);
 
     [TestCase("web\n", "may hold only")]
     [TestCase("web\r\n", "may hold only")]
@@ -27,7 +27,7 @@ public sealed class GuestNameTests
     [TestCase("web-1-link.tmp-6602-7246796", "generation")]
     public void A_name_that_breaks_a_rule_is_refused_with_the_rule(string name, string rule)
     {
-        var error = Assert.Throws<InvalidGuestNameException>(() => GuestName.Validate(name));
+        var error = Assert.Throws<InvalidGuestNameException>(() => GuestName.Parse(name));
         using (Assert.EnterMultipleScope())
         {
             Assert.That(error!.Message, Does.Contain(rule));
@@ -37,5 +37,5 @@ public sealed class GuestNameTests
 
     [Test]
     public void A_name_longer_than_the_limit_is_refused() =>
-        Assert.That(GuestName.IsValid(new string('a', GuestName.MaxLength + 1)), Is.False);
+        Assert.That(GuestName.TryParse(new string('a', GuestName.MaxLength + 1), out _), Is.False);
 }
