@@ -33,12 +33,12 @@ internal sealed class ContainerIds(MiniguestPaths paths)
     /// <param name="inUse">The ranges other domains on its connection map (those of hand-made domains, or of guests
     /// defined before ranges were recorded).</param>
     /// <exception cref="GuestStateException">A record is not a range, or every range is taken.</exception>
-    public UserNamespaceMapping Allocate(string name, UserNamespaceMapping? existing, IReadOnlyCollection<UserNamespaceMapping> inUse)
+    public UserNamespaceMapping Allocate(GuestName name, UserNamespaceMapping? existing, IReadOnlyCollection<UserNamespaceMapping> inUse)
     {
         using var hostWide = GuestLock.AcquireHostWide(paths.ContainerIdsLockFile);
         var recorded = Recorded();
         var first = Choose(name, recorded, existing, inUse);
-        if (!recorded.ContainsKey(name))
+        if (!recorded.ContainsKey(name.Value))
         {
             new GuestStateDirectory(paths, name).Write(paths.IdRangeFile(name), first.ToString(CultureInfo.InvariantCulture) + "\n");
         }
@@ -46,10 +46,11 @@ internal sealed class ContainerIds(MiniguestPaths paths)
     }
 
     /// <summary>The range <see cref="Allocate"/> would give the guest now, recording nothing (for a domain only shown).</summary>
-    public UserNamespaceMapping Peek(string name, UserNamespaceMapping? existing, IReadOnlyCollection<UserNamespaceMapping> inUse) =>
+    public UserNamespaceMapping Peek(GuestName name, UserNamespaceMapping? existing, IReadOnlyCollection<UserNamespaceMapping> inUse) =>
         Mapping(Choose(name, Recorded(), existing, inUse));
 
-    /// <summary>The first id of each guest's recorded range, by guest.</summary>
+    /// <summary>The first id of each guest's recorded range, by the name of its state directory: every one that holds a
+    /// record, whatever its name, so that no range recorded is ever given again.</summary>
     /// <exception cref="GuestStateException">A record is not a range.</exception>
     public IReadOnlyDictionary<string, uint> Recorded()
     {
@@ -61,11 +62,10 @@ internal sealed class ContainerIds(MiniguestPaths paths)
         }
         foreach (var directory in Directory.EnumerateDirectories(guests))
         {
-            var name = Path.GetFileName(directory);
-            var file = paths.IdRangeFile(name);
+            var file = Path.Combine(directory, MiniguestPaths.IdRangeFileName);
             if (File.Exists(file))
             {
-                recorded[name] = Parse(SmallFile.ReadText(file), file);
+                recorded[Path.GetFileName(directory)] = Parse(SmallFile.ReadText(file), file);
             }
         }
         return recorded;
@@ -81,14 +81,14 @@ internal sealed class ContainerIds(MiniguestPaths paths)
     /// <summary>The first id of the range for <paramref name="name"/>: its own record; else the range its domain maps
     /// (refused where another guest recorded it); else the lowest range nothing overlaps.</summary>
     /// <exception cref="GuestStateException">Every range is taken, or the range its domain maps is another guest's.</exception>
-    internal static uint Choose(string name, IReadOnlyDictionary<string, uint> recorded, UserNamespaceMapping? existing,
+    internal static uint Choose(GuestName name, IReadOnlyDictionary<string, uint> recorded, UserNamespaceMapping? existing,
         IReadOnlyCollection<UserNamespaceMapping> inUse)
     {
-        if (recorded.TryGetValue(name, out var own))
+        if (recorded.TryGetValue(name.Value, out var own))
         {
             return own;
         }
-        var taken = recorded.Where(entry => entry.Key != name).Select(entry => ((ulong)entry.Value, (ulong)RangeSize))
+        var taken = recorded.Where(entry => entry.Key != name.Value).Select(entry => ((ulong)entry.Value, (ulong)RangeSize))
             .Concat(inUse.SelectMany(ids => new[] { ((ulong)ids.UidTarget, (ulong)ids.Count), ((ulong)ids.GidTarget, (ulong)ids.Count) }))
             .ToList();
         bool Free(uint first) => !taken.Any(range => first < range.Item1 + range.Item2 && range.Item1 < first + (ulong)RangeSize);
@@ -96,7 +96,7 @@ internal sealed class ContainerIds(MiniguestPaths paths)
         {
             // The files of its root belong to the ids it maps: it keeps them, unless another guest recorded them first,
             // and then a new range would leave those files to the other guest's root.
-            return recorded.FirstOrDefault(entry => entry.Key != name && entry.Value == mapped.UidTarget).Key is { } holder
+            return recorded.FirstOrDefault(entry => entry.Key != name.Value && entry.Value == mapped.UidTarget).Key is { } holder
                 ? throw new GuestStateException($"guest '{name}': its container maps host ids from {mapped.UidTarget}, which guest '{holder}' "
                     + "holds too, and the files of its root belong to them: remove one of the two with --purge and install it again")
                 : mapped.UidTarget;

@@ -6,7 +6,7 @@ public sealed class Guest
 {
     private readonly MiniguestPaths _paths;
 
-    internal Guest(MiniguestPaths paths, string name)
+    internal Guest(MiniguestPaths paths, GuestName name)
     {
         _paths = paths;
         Name = name;
@@ -14,7 +14,7 @@ public sealed class Guest
     }
 
     /// <summary>The guest's name.</summary>
-    public string Name { get; }
+    public GuestName Name { get; }
 
     /// <summary>The guest's link, <c>/etc/miniguests/NAME</c>: the guest's current generation, whose files its domain
     /// is defined with (where they really are in the store; a new generation defines the domain again).</summary>

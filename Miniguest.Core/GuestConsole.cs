@@ -18,9 +18,9 @@ public sealed class GuestConsole : IDisposable
     private readonly Domain _domain;
     private readonly GuestConsoleStream _console;
 
-    private GuestConsole(string guestName, Domain domain, DomainConsole console)
+    private GuestConsole(GuestName guest, Domain domain, DomainConsole console)
     {
-        GuestName = guestName;
+        GuestName = guest.Value;
         _domain = domain;
         _console = new GuestConsoleStream(console);
     }
@@ -48,7 +48,7 @@ public sealed class GuestConsole : IDisposable
     /// </summary>
     /// <exception cref="GuestConsoleBusyException">Another client holds the console, and <paramref name="takeOver"/> is
     /// not given.</exception>
-    internal static async Task<GuestConsole?> AttachAsync(string guestName, Domain domain, Action? attached, bool takeOver,
+    internal static async Task<GuestConsole?> AttachAsync(GuestName guest, Domain domain, Action? attached, bool takeOver,
         CancellationToken cancellationToken, bool startedBeforeAttached = false)
     {
         try
@@ -64,7 +64,7 @@ public sealed class GuestConsole : IDisposable
                 // exists"): no need to wait and see whether the guest stopped.
                 if (!takeOver && e.Code == ErrorCode.OperationFailed && domain.IsActive)
                 {
-                    throw new GuestConsoleBusyException(guestName);
+                    throw new GuestConsoleBusyException(guest.Value);
                 }
                 await SettleAsync(domain, AttachSettleTime, cancellationToken).ConfigureAwait(false);
                 if (domain.IsActive)
@@ -83,7 +83,7 @@ public sealed class GuestConsole : IDisposable
                 console.Dispose();
                 throw;
             }
-            return new GuestConsole(guestName, domain, console) { StartedBeforeAttached = startedBeforeAttached };
+            return new GuestConsole(guest, domain, console) { StartedBeforeAttached = startedBeforeAttached };
         }
         catch
         {

@@ -38,7 +38,7 @@ public static class GuestDomainBuilder
     /// the settings asked for do not replace them.</param>
     /// <exception cref="UnprotectedStoreException">Nothing would keep the guest from writing to the host's store.</exception>
     /// <exception cref="FormatException">The present domain is not of the guest's type: a VM for a container, or the reverse.</exception>
-    internal static GuestDomainDefinition Build(string name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
+    internal static GuestDomainDefinition Build(GuestName name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
         DomainDescription? existing, MiniguestPaths paths, HostFacts host, TakenOverDomain? takenOver = null)
     {
         ArgumentNullException.ThrowIfNull(system);
@@ -64,7 +64,7 @@ public static class GuestDomainBuilder
             var hostNetwork = options.HostNetwork ?? (options.Interfaces is null && existingContainer?.Metadata?.HostNetwork == true);
             var container = StoreGuard.Protect(new ContainerDomain
             {
-                Name = name,
+                Name = name.Value,
                 // A new domain's UUID is chosen here, so that it is recorded before the domain is defined.
                 Uuid = existingContainer?.Uuid ?? Guid.NewGuid(),
                 RootDirectory = paths.ContainerRoot(name),
@@ -84,7 +84,7 @@ public static class GuestDomainBuilder
         var existingVm = existing is null ? null : existing.Vm ?? throw new FormatException("the domain is not a Miniguest VM");
         var vm = new VmDomain
         {
-            Name = name,
+            Name = name.Value,
             Uuid = existingVm?.Uuid ?? takenOver?.Uuid ?? Guid.NewGuid(),
             // The files where they really are in the store, checked there: the build output's own links are not the
             // domain's to follow (an upgrade or a rollback defines the domain again).
@@ -127,7 +127,7 @@ public static class GuestDomainBuilder
 
     // The guest's shares, each in the directory the admin gave it or else in the guest's own: a VM mounts each by its tag,
     // a container has it bound at its mount point.
-    private static ValueList<SharedDirectory> Shares(string name, GuestSystem system, ValueList<GivenShareSource> given, MiniguestPaths paths,
+    private static ValueList<SharedDirectory> Shares(GuestName name, GuestSystem system, ValueList<GivenShareSource> given, MiniguestPaths paths,
         Func<GuestShare, string> target) =>
         system.Config.Shares
             .Select(share => new SharedDirectory(given.FirstOrDefault(g => g.Tag == share.Tag)?.Directory ?? paths.ShareDirectory(name, share.Tag),
@@ -136,7 +136,7 @@ public static class GuestDomainBuilder
 
     // The admin's directories for the guest's shares: those asked for now, else those the domain records, for the tags the
     // guest has. A share whose build output asks for a directory is refused without one.
-    private static ValueList<GivenShareSource> GivenShareSources(string name, GuestConfig config, IReadOnlyDictionary<string, string?>? asked,
+    private static ValueList<GivenShareSource> GivenShareSources(GuestName name, GuestConfig config, IReadOnlyDictionary<string, string?>? asked,
         IReadOnlyList<GivenShareSource> recorded)
     {
         foreach (var (tag, directory) in asked ?? new Dictionary<string, string?>())
@@ -161,7 +161,7 @@ public static class GuestDomainBuilder
             }
             else if (share.Source is { } requested)
             {
-                throw new ShareSourceNotGivenException(name, share.Tag, requested);
+                throw new ShareSourceNotGivenException(name.Value, share.Tag, requested);
             }
         }
         return given.ToValueList();

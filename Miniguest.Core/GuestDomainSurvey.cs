@@ -25,7 +25,7 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
     /// <param name="names">The guests' names.</param>
     /// <param name="withProtection">Also assess each domain's store protection, from its full description (costlier:
     /// without it, a survey reads only Miniguest's metadata element of each domain).</param>
-    public IReadOnlyDictionary<string, GuestDomainInfo> Survey(Connection connection, IReadOnlySet<string> names,
+    public IReadOnlyDictionary<GuestName, GuestDomainInfo> Survey(Connection connection, IReadOnlySet<GuestName> names,
         bool withProtection)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -33,21 +33,23 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
         var listed = connection.ListAllDomains();
         try
         {
-            var guests = listed.Where(domain => names.Contains(domain.Name)).ToList();
             var mounts = withProtection ? MountTable.OfLibvirtd() : null;
-            var survey = new Dictionary<string, GuestDomainInfo>(guests.Count, StringComparer.Ordinal);
-            foreach (var domain in guests)
+            var survey = new Dictionary<GuestName, GuestDomainInfo>();
+            foreach (var domain in listed)
             {
-                survey[domain.Name] = SurveyOne(domain, mounts);
+                if (GuestOf(domain, names) is { } name)
+                {
+                    survey[name] = SurveyOne(domain, name, mounts);
+                }
             }
             // Which start with the host: one more listing, filtered by libvirt, rather than a call per domain.
             foreach (var domain in connection.ListAllDomains(ConnectListAllDomainsFlags.Autostart))
             {
                 using (domain)
                 {
-                    if (survey.TryGetValue(domain.Name, out var info))
+                    if (GuestOf(domain, names) is { } name && survey.TryGetValue(name, out var info))
                     {
-                        survey[domain.Name] = info with { Autostart = true };
+                        survey[name] = info with { Autostart = true };
                     }
                 }
             }
@@ -62,32 +64,36 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
         }
     }
 
-    private GuestDomainInfo SurveyOne(Domain domain, MountTable? mounts)
+    // The guest of names whose name the domain has, if any: a domain whose name is no guest's is no guest's.
+    private static GuestName? GuestOf(Domain domain, IReadOnlySet<GuestName> names) =>
+        GuestName.TryParse(domain.Name, out var name) && names.Contains(name) ? name : null;
+
+    private GuestDomainInfo SurveyOne(Domain domain, GuestName name, MountTable? mounts)
     {
         // A listed domain has an id while it runs: no call needed to tell.
         var isActive = domain.Id is not null;
         if (isActive || mounts is not null)
         {
-            return Describe(domain, isActive, mounts);
+            return Describe(domain, name, isActive, mounts);
         }
         // Only the domain whose UUID Miniguest recorded when it defined the guest's domain is the guest's: the listing
         // gave its UUID, so a stopped one needs no call. (Commands that change a domain also check its metadata.)
-        return new GuestDomainInfo(IsActive: false, DefinedByMiniguest: RecordedUuid(domain.Name) == domain.Uuid, Metadata: null, Protection: null);
+        return new GuestDomainInfo(IsActive: false, DefinedByMiniguest: RecordedUuid(name) == domain.Uuid, Metadata: null, Protection: null);
     }
 
-    private Guid? RecordedUuid(string name) => new GuestStateDirectory(paths, name).RecordedDomainUuid();
+    private Guid? RecordedUuid(GuestName name) => new GuestStateDirectory(paths, name).RecordedDomainUuid();
 
-    // The domain read whole, in one call: the generation a running one runs, its interfaces (which tell whom to ask for
-    // its addresses, if anyone) and, given the mounts, what protects the store from it.
-    public GuestDomainInfo Describe(Domain domain, bool isActive, MountTable? mounts)
+    // The domain of guest name read whole, in one call: the generation a running one runs, its interfaces (which tell whom
+    // to ask for its addresses, if anyone) and, given the mounts, what protects the store from it.
+    public GuestDomainInfo Describe(Domain domain, GuestName name, bool isActive, MountTable? mounts)
     {
-        if (RecordedUuid(domain.Name) != domain.Uuid)
+        if (RecordedUuid(name) != domain.Uuid)
         {
             return new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
         }
         var xml = domain.GetXml();
         var summary = DomainSummary.Read(xml);
-        if (summary.Metadata?.GuestName != domain.Name)
+        if (summary.Metadata?.GuestName != name.Value)
         {
             return new GuestDomainInfo(isActive, DefinedByMiniguest: false, Metadata: null, Protection: null);
         }

@@ -109,7 +109,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     /// <summary>The URI the guest's domain was defined on, or <see langword="null"/> if it never was.</summary>
     public string? RecordedUri(Guest guest) => RecordedUri(guest.Name);
 
-    private string? RecordedUri(string name)
+    private string? RecordedUri(GuestName name)
     {
         var recorded = paths.ConnectionUriFile(name);
         return File.Exists(recorded) ? SmallFile.ReadText(recorded).Trim() : null;
@@ -123,12 +123,12 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     /// <exception cref="ForeignDomainException">A domain of that name exists that Miniguest did not define for the guest.</exception>
     /// <exception cref="GuestDomainElsewhereException">The connection is the one the command was told to act on, it holds no
     /// domain of the guest's, and the guest's domain was defined on another URI.</exception>
-    public GuestDomain? Find(Connection connection, string name)
+    public GuestDomain? Find(Connection connection, GuestName name)
     {
-        if (!connection.TryGetDomain(name, out var domain))
+        if (!connection.TryGetDomain(name.Value, out var domain))
         {
             return connection.RequestedUri == requestedUri && RecordedUri(name) is { } recorded && recorded != requestedUri
-                ? throw new GuestDomainElsewhereException(name, recorded, requestedUri)
+                ? throw new GuestDomainElsewhereException(name.Value, recorded, requestedUri)
                 : null;
         }
         return AsOwn(domain, name) ?? throw Foreign(connection, domain, name);
@@ -136,21 +136,21 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
 
     // The domain as the guest's when it is the one Miniguest defined for guest name: its UUID the one recorded, its
     // metadata the guest's; else null. Its description is read only where its UUID is the one recorded.
-    private GuestDomain? AsOwn(Domain domain, string name)
+    private GuestDomain? AsOwn(Domain domain, GuestName name)
     {
         if (RecordedUuid(name) != domain.Uuid)
         {
             return null;
         }
         var found = new GuestDomain(domain, domain.GetXml(DomainXmlFlags.Inactive));
-        return found.Metadata?.GuestName == name ? found : null;
+        return found.Metadata?.GuestName == name.Value ? found : null;
     }
 
-    private ForeignDomainException Foreign(Connection connection, Domain domain, string name)
+    private ForeignDomainException Foreign(Connection connection, Domain domain, GuestName name)
     {
         using (domain)
         {
-            return new ForeignDomainException(name, connection.RequestedUri,
+            return new ForeignDomainException(name.Value, connection.RequestedUri,
                 OriginalDomain.Mismatch(domain.GetXml(DomainXmlFlags.Inactive), paths.Link(name)) is null);
         }
     }
@@ -158,8 +158,8 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     /// <summary>The guest's domain.</summary>
     /// <exception cref="GuestHasNoDomainException">The guest has no domain.</exception>
     /// <exception cref="ForeignDomainException">A domain of that name exists that Miniguest did not define for the guest.</exception>
-    public GuestDomain Get(Connection connection, string name) =>
-        Find(connection, name) ?? throw new GuestHasNoDomainException(name);
+    public GuestDomain Get(Connection connection, GuestName name) =>
+        Find(connection, name) ?? throw new GuestHasNoDomainException(name.Value);
 
     /// <summary>Defines <paramref name="definition"/>, built by <see cref="Build(Connection, Guest, DomainOptions, ExistingDomain, bool, GuestSystem)"/> to be
     /// defined, as the guest's domain (or updates the one it has): a container's root made ready first, the domain's URI
@@ -182,7 +182,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     }
 
     /// <summary>Records the domain's URI and UUID, then defines it; what it needs on its host is ready.</summary>
-    internal Domain DefineRecorded(Connection connection, string name, GuestDomainDefinition definition)
+    internal Domain DefineRecorded(Connection connection, GuestName name, GuestDomainDefinition definition)
     {
         var state = new GuestStateDirectory(paths, name);
         // Recorded first: a domain defined but not recorded would be no one's (foreign) after a crash between the two,
@@ -232,7 +232,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     // A domain taken over starts with the host as it did. One that runs is marked as the guest's in its live description
     // too, so that every command takes it for the guest's while it runs on its old definition: it runs no generation
     // Miniguest knows, and shows as outdated until it restarts.
-    private static void KeepTakenOver(Domain domain, string name, TakenOverDomain takenOver)
+    private static void KeepTakenOver(Domain domain, GuestName name, TakenOverDomain takenOver)
     {
         if (domain.Autostart != takenOver.Autostart)
         {
@@ -242,7 +242,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         {
             if (domain.IsActive)
             {
-                domain.SetMetadata(GuestMetadata.Namespace, DomainXml.MetadataPrefix, DomainXml.MetadataForDomain(new GuestMetadata(name)),
+                domain.SetMetadata(GuestMetadata.Namespace, DomainXml.MetadataPrefix, DomainXml.MetadataForDomain(new GuestMetadata(name.Value)),
                     DomainModificationImpact.Live);
             }
         }
@@ -270,7 +270,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         ArgumentNullException.ThrowIfNull(guest);
         system ??= guest.LoadSystem();
         var ids = new ContainerIds(paths);
-        var metadata = new GuestMetadata(guest.Name, guest.Profile.Current?.Number, guest.StorePath);
+        var metadata = new GuestMetadata(guest.Name.Value, guest.Profile.Current?.Number, guest.StorePath);
         var (mounts, userNamespaces) = (MountTable.OfLibvirtd(), StoreGuard.UserNamespacesAvailable());
         (UserNamespaceMapping? Existing, IReadOnlyCollection<UserNamespaceMapping> InUse)? asked = null;
         var definition = Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces, existing, (own, inUse) =>
@@ -278,7 +278,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
             asked = (own, inUse);
             return ids.Peek(guest.Name, own, inUse);
         });
-        ShareSourceGuard.Check(definition.Description, paths, () => OtherGuestsShares(guest.Name), atStart: false);
+        ShareSourceGuard.Check(guest.Name, definition.Description, paths, () => OtherGuestsShares(guest.Name), atStart: false);
         if (!allocate || asked is not { } range)
         {
             return definition;
@@ -295,7 +295,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     /// <paramref name="connection"/>, whose files are at <paramref name="hostPaths"/> and whose libvirtd has
     /// <paramref name="mounts"/>: this host's, or another's, where <paramref name="idRange"/> gives a container in a
     /// user namespace its id range, from the range its domain maps now and those the host's other domains map.</summary>
-    internal GuestDomainDefinition Build(Connection connection, string name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
+    internal GuestDomainDefinition Build(Connection connection, GuestName name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
         MiniguestPaths hostPaths, MountTable mounts, bool userNamespaces, ExistingDomain existing,
         Func<UserNamespaceMapping?, IReadOnlyCollection<UserNamespaceMapping>, UserNamespaceMapping> idRange)
     {
@@ -316,13 +316,13 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     /// create defined, and of no other (a guest whose domain is Miniguest's has nothing to take over). The caller disposes
     /// of it.</summary>
     /// <exception cref="ForeignDomainException">A domain of that name is neither the guest's nor, taking over, the original's.</exception>
-    internal ExistingDomain FindExisting(Connection connection, string name, bool takeOver, MiniguestPaths hostPaths)
+    internal ExistingDomain FindExisting(Connection connection, GuestName name, bool takeOver, MiniguestPaths hostPaths)
     {
         if (!takeOver)
         {
             return new ExistingDomain(Find(connection, name), null);
         }
-        if (!connection.TryGetDomain(name, out var domain))
+        if (!connection.TryGetDomain(name.Value, out var domain))
         {
             throw new InvalidDomainOptionsException($"there is no domain '{name}' on {connection.RequestedUri} to take over");
         }
@@ -334,20 +334,20 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         {
             var xml = domain.GetXml(DomainXmlFlags.Inactive);
             return OriginalDomain.Mismatch(xml, hostPaths.Link(name)) is { } why
-                ? throw new ForeignDomainException(name, connection.RequestedUri, notTheOriginals: why)
+                ? throw new ForeignDomainException(name.Value, connection.RequestedUri, notTheOriginals: why)
                 : new ExistingDomain(null, OriginalDomain.Read(xml, domain.Uuid, domain.Autostart, domain.IsActive));
         }
     }
 
     // The host ids the other domains on the connection map their user namespaces onto: none of them is given to another.
-    private static List<UserNamespaceMapping> OtherIdRanges(Connection connection, string name)
+    private static List<UserNamespaceMapping> OtherIdRanges(Connection connection, GuestName name)
     {
         var ranges = new List<UserNamespaceMapping>();
         foreach (var domain in connection.ListAllDomains())
         {
             using (domain)
             {
-                if (domain.Name != name)
+                if (domain.Name != name.Value)
                 {
                     ranges.AddRange(DomainXml.ReadIdRanges(domain.GetXml(DomainXmlFlags.Inactive)));
                 }
@@ -357,7 +357,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     }
 
     // What was asked must fit the guest and the host, so that create refuses it rather than a later start.
-    private static void CheckOptions(Connection connection, string name, GuestType type, DomainOptions options)
+    private static void CheckOptions(Connection connection, GuestName name, GuestType type, DomainOptions options)
     {
         if (options.ExpectedType is { } expected && expected != type)
         {
@@ -417,21 +417,21 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
 
     private static bool IsLocal(string uri) => Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && parsed.Host.Length == 0;
 
-    /// <summary>Refuses to start a domain whose guest could write to the host's store (the host may have changed
-    /// since it was defined: a read-only view gone, say), whose kernel, initrd or <c>boot</c> share lead out of the
-    /// store (a domain defined by an older Miniguest names them through the guest's links), or whose shares are not safe
-    /// to share now (<see cref="ShareSourceGuard"/>: a directory swapped for a link since, say); says what protects the
-    /// store otherwise.</summary>
+    /// <summary>Refuses to start <paramref name="domain"/>, guest <paramref name="name"/>'s, where its guest could write to
+    /// the host's store (the host may have changed since it was defined: a read-only view gone, say), whose kernel, initrd
+    /// or <c>boot</c> share lead out of the store (a domain defined by an older Miniguest names them through the guest's
+    /// links), or whose shares are not safe to share now (<see cref="ShareSourceGuard"/>: a directory swapped for a link
+    /// since, say); says what protects the store otherwise.</summary>
     /// <exception cref="UnprotectedStoreException">Nothing keeps the guest from writing to the host's store.</exception>
     /// <exception cref="GuestFileException">A file the domain boots from lies outside the store.</exception>
     /// <exception cref="UnsafeShareException">A share's directory is not safe to share.</exception>
     /// <exception cref="FormatException">The domain is not of the shape Miniguest defines (edited since, say).</exception>
-    public StoreProtection EnsureSafeToStart(GuestDomain domain)
+    public StoreProtection EnsureSafeToStart(GuestDomain domain, GuestName name)
     {
         ArgumentNullException.ThrowIfNull(domain);
         var description = domain.Description;
         var protection = EnsureSafeToStart(description, MountTable.OfLibvirtd(), NixStore.Resolve);
-        ShareSourceGuard.Check(description, paths, () => OtherGuestsShares(domain.Name), atStart: true);
+        ShareSourceGuard.Check(name, description, paths, () => OtherGuestsShares(name), atStart: true);
         RequireOwnNetwork(description);
         return protection;
     }
@@ -450,7 +450,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     }
 
     // Refused rather than unchecked: a share of a guest there could hold this one's.
-    private Connection OpenForOthers(string uri, IReadOnlyList<string> names)
+    private Connection OpenForOthers(string uri, IReadOnlyList<GuestName> names)
     {
         try
         {
@@ -466,17 +466,17 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     /// <summary>The shares of the domains of this host's other guests, as each names them: no share of one guest may lie
     /// in, on or above another's, where that guest could swap what the other opens.</summary>
     /// <exception cref="GuestStateException">A daemon holding one of them does not answer: refused rather than unchecked.</exception>
-    internal IReadOnlyList<ShareSourceGuard.OtherShare> OtherGuestsShares(string name)
+    internal IReadOnlyList<ShareSourceGuard.OtherShare> OtherGuestsShares(GuestName name)
     {
         var guestsDirectory = Path.Combine(paths.State, "guests");
         if (!Directory.Exists(guestsDirectory))
         {
             return [];
         }
-        var byUri = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var other in DirectoryNames.Read(guestsDirectory))
+        var byUri = new Dictionary<string, List<GuestName>>(StringComparer.Ordinal);
+        foreach (var file in DirectoryNames.Read(guestsDirectory))
         {
-            if (other == name || !GuestName.IsValid(other) || RecordedUuid(other) is null || !File.Exists(paths.ConnectionUriFile(other)))
+            if (!GuestName.TryParse(file, out var other) || other == name || RecordedUuid(other) is null || !File.Exists(paths.ConnectionUriFile(other)))
             {
                 continue;
             }
@@ -493,7 +493,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
             using var connection = OpenForOthers(uri, names);
             foreach (var other in names)
             {
-                if (!connection.TryGetDomain(other, out var domain))
+                if (!connection.TryGetDomain(other.Value, out var domain))
                 {
                     continue;
                 }
@@ -504,14 +504,14 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
                         continue;
                     }
                     var sources = DomainXml.Read(domain.GetXml(DomainXmlFlags.Inactive)).Shares;
-                    shares.AddRange(sources.Select(share => new ShareSourceGuard.OtherShare(other, share.Source)));
+                    shares.AddRange(sources.Select(share => new ShareSourceGuard.OtherShare(other.Value, share.Source)));
                 }
             }
         }
         return shares;
     }
 
-    /// <summary>As <see cref="EnsureSafeToStart(GuestDomain)"/>, for the domain of <paramref name="description"/> on a host
+    /// <summary>As <see cref="EnsureSafeToStart(GuestDomain, GuestName)"/>, for the domain of <paramref name="description"/> on a host
     /// whose libvirtd has <paramref name="mounts"/>, and where <paramref name="requireInStore"/> resolves a path and refuses
     /// it outside the store given: this host's, or another's.</summary>
     internal static StoreProtection EnsureSafeToStart(DomainDescription description, MountTable mounts, Func<string, string, string> requireInStore)
@@ -538,16 +538,18 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     }
 
     /// <summary>Where the domain stands against the guest's installed generation.</summary>
-    public GuestStatus Status(Domain? domain, Guest guest) => Status(domain, guest.StorePath);
+    public GuestStatus Status(Domain? domain, Guest guest) => Status(domain, guest.Name, guest.StorePath);
 
-    /// <summary>Where the domain stands against the generation of <paramref name="installedStorePath"/>.</summary>
-    internal GuestStatus Status(Domain? domain, string? installedStorePath) =>
-        GuestDomainSurvey.Status(domain is null ? null : Describe(domain), installedStorePath);
+    /// <summary>Where the domain of guest <paramref name="name"/> stands against the generation of
+    /// <paramref name="installedStorePath"/>.</summary>
+    internal GuestStatus Status(Domain? domain, GuestName name, string? installedStorePath) =>
+        GuestDomainSurvey.Status(domain is null ? null : Describe(domain, name), installedStorePath);
 
-    /// <summary>What the domain's current description says (the live one while it runs: the generation it runs).</summary>
-    internal GuestDomainInfo Describe(Domain domain) => new GuestDomainSurvey(paths).Describe(domain, domain.IsActive, mounts: null);
+    /// <summary>What the current description of guest <paramref name="name"/>'s domain says (the live one while it runs:
+    /// the generation it runs).</summary>
+    internal GuestDomainInfo Describe(Domain domain, GuestName name) => new GuestDomainSurvey(paths).Describe(domain, name, domain.IsActive, mounts: null);
 
-    private Guid? RecordedUuid(string name) => new GuestStateDirectory(paths, name).RecordedDomainUuid();
+    private Guid? RecordedUuid(GuestName name) => new GuestStateDirectory(paths, name).RecordedDomainUuid();
 
 }
 

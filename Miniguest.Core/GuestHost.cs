@@ -134,17 +134,21 @@ public sealed class GuestHost : IGuestHost
 
     /// <inheritdoc/>
     public Task<GuestDetails> ShowAsync(string name, CancellationToken cancellationToken = default) =>
-        Guarded(() => Show.RunAsync(_host, name, cancellationToken));
+        Guarded(() => Show.RunAsync(_host, GuestName.Parse(name), cancellationToken));
 
     /// <inheritdoc/>
     public Task<InstallResult> InstallAsync(InstallableReference reference, string? name = null, bool force = false, bool buildOnTarget = false,
         IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Guarded(() => Install.RunAsync(_host, reference, name, force, buildOnTarget, progress, cancellationToken));
+        Guarded(() =>
+        {
+            ArgumentNullException.ThrowIfNull(reference);
+            return Install.RunAsync(_host, reference, GuestName.Parse(name ?? reference.Attribute), force, buildOnTarget, progress, cancellationToken);
+        });
 
     /// <inheritdoc/>
     public Task<(UpgradeResult Upgrade, DomainResync? Domain)> UpgradeAsync(string name, bool buildOnTarget = false,
         IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Guarded(() => Upgrade.RunAsync(_host, name, buildOnTarget, progress, cancellationToken));
+        Guarded(() => Upgrade.RunAsync(_host, GuestName.Parse(name), buildOnTarget, progress, cancellationToken));
 
     /// <inheritdoc/>
     public Task<UpgradePlan> PlanUpgradeAllAsync(CancellationToken cancellationToken = default) =>
@@ -157,74 +161,74 @@ public sealed class GuestHost : IGuestHost
 
     /// <inheritdoc/>
     public Task<RollbackResult> RollbackAsync(string name, int? to = null, CancellationToken cancellationToken = default) =>
-        Guarded(() => Rollback.RunAsync(_host, name, to, cancellationToken));
+        Guarded(() => Rollback.RunAsync(_host, GuestName.Parse(name), to, cancellationToken));
 
     /// <inheritdoc/>
     public Task<RemoveResult> RemoveAsync(string name, bool keepDomain = false, bool force = false, bool purge = false,
         CancellationToken cancellationToken = default) =>
-        Guarded(() => Remove.RunAsync(_host, name, keepDomain, force, purge, cancellationToken));
+        Guarded(() => Remove.RunAsync(_host, GuestName.Parse(name), keepDomain, force, purge, cancellationToken));
 
     /// <inheritdoc/>
     public Task<GuestGenerations> GenerationsAsync(string name, CancellationToken cancellationToken = default) =>
-        Guarded(() => Generations.RunAsync(_host, name, cancellationToken));
+        Guarded(() => Generations.RunAsync(_host, GuestName.Parse(name), cancellationToken));
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> GuestNames() => Guarded(Store.Names);
+    public IReadOnlyList<string> GuestNames() => Guarded<IReadOnlyList<string>>(() => [.. Store.Names().Select(name => name.Value)]);
 
     /// <inheritdoc/>
     public IReadOnlyList<string> GuestNames(bool running, TimeSpan timeout) =>
-        Guarded<IReadOnlyList<string>>(() => [.. RunningGuests.Survey(Paths, _host.Options.Uri, _host.Connector, timeout).Where(guest => guest.Value != !running).Select(guest => guest.Key)]);
+        Guarded<IReadOnlyList<string>>(() => [.. RunningGuests.Survey(Paths, _host.Options.Uri, _host.Connector, timeout).Where(guest => guest.Value != !running).Select(guest => guest.Key.Value)]);
 
     /// <inheritdoc/>
     public IReadOnlyList<int> GenerationNumbers(string name) =>
-        Guarded<IReadOnlyList<int>>(() => [.. Store.Get(name).Profile.Generations.Select(generation => generation.Number)]);
+        Guarded<IReadOnlyList<int>>(() => [.. Store.Get(GuestName.Parse(name)).Profile.Generations.Select(generation => generation.Number)]);
 
     /// <inheritdoc/>
-    public int? RunningGeneration(string name) => Guarded(() => Generations.Running(_host, name));
+    public int? RunningGeneration(string name) => Guarded(() => Generations.Running(_host, GuestName.Parse(name)));
 
     /// <inheritdoc/>
     public Task<GuestDomainDefinition> BuildDefinitionAsync(string name, DomainOptions options, CancellationToken cancellationToken = default) =>
-        Guarded(() => Define.BuildAsync(_host, name, options, cancellationToken));
+        Guarded(() => Define.BuildAsync(_host, GuestName.Parse(name), options, cancellationToken));
 
     /// <inheritdoc/>
     public Task<DefinedDomain> DefineAsync(string name, DomainOptions options, CancellationToken cancellationToken = default) =>
-        Guarded(() => Define.RunAsync(_host, name, options, cancellationToken));
+        Guarded(() => Define.RunAsync(_host, GuestName.Parse(name), options, cancellationToken));
 
     /// <inheritdoc/>
     public Task StartAsync(string name, bool paused = false, CancellationToken cancellationToken = default) =>
-        Guarded(async () => (await Start.RunAsync(_host, name, _ => paused, cancellationToken).ConfigureAwait(false)).Domain.Dispose());
+        Guarded(async () => (await Start.RunAsync(_host, GuestName.Parse(name), _ => paused, cancellationToken).ConfigureAwait(false)).Domain.Dispose());
 
     /// <inheritdoc/>
     public Task<GuestConsole?> StartWithConsoleAsync(string name, CancellationToken cancellationToken = default) =>
-        Guarded(() => Start.WithConsoleAsync(_host, name, cancellationToken));
+        Guarded(() => Start.WithConsoleAsync(_host, GuestName.Parse(name), cancellationToken));
 
     /// <inheritdoc/>
     public Task<GuestConsole?> OpenConsoleAsync(string name, bool takeOver = false, CancellationToken cancellationToken = default) =>
-        Guarded(() => OpenConsole.RunAsync(_host, name, takeOver, cancellationToken));
+        Guarded(() => OpenConsole.RunAsync(_host, GuestName.Parse(name), takeOver, cancellationToken));
 
     /// <inheritdoc/>
     public IAsyncEnumerable<string> ConsoleLogAsync(string name, int? last = null, bool follow = false, CancellationToken cancellationToken = default) =>
-        Guarded(ConsoleLog.ReadAsync(_host, name, last, follow, cancellationToken), cancellationToken);
+        Guarded(ConsoleLog.ReadAsync(_host, GuestName.Parse(name), last, follow, cancellationToken), cancellationToken);
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<GuestAddress>> AddressesAsync(string name, TimeSpan wait = default, CancellationToken cancellationToken = default) =>
-        Guarded(() => Addresses.RunAsync(_host, name, wait, cancellationToken));
+        Guarded(() => Addresses.RunAsync(_host, GuestName.Parse(name), wait, cancellationToken));
 
     /// <inheritdoc/>
     public Task<StopOutcome> StopAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default) =>
-        Guarded(() => Stop.RunAsync(_host, name, timeout, force, cancellationToken));
+        Guarded(() => Stop.RunAsync(_host, GuestName.Parse(name), timeout, force, cancellationToken));
 
     /// <inheritdoc/>
     public Task<StopOutcome> RestartAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default) =>
-        Guarded(() => Restart.RunAsync(_host, name, timeout, force, cancellationToken));
+        Guarded(() => Restart.RunAsync(_host, GuestName.Parse(name), timeout, force, cancellationToken));
 
     /// <inheritdoc/>
-    public bool SetAutostart(string name, bool on) => Guarded(() => Autostart.Set(_host, name, on));
+    public bool SetAutostart(string name, bool on) => Guarded(() => Autostart.Set(_host, GuestName.Parse(name), on));
 
     /// <summary>The guest's domain; the caller disposes of it.</summary>
     /// <exception cref="GuestStateException">The guest has no domain.</exception>
     /// <exception cref="ForeignDomainException">A domain of its name exists that Miniguest did not define for it.</exception>
-    internal GuestDomain OpenDomain(string name) => _host.OpenDomain(_host.DomainSite(name), name);
+    internal GuestDomain OpenDomain(GuestName name) => _host.OpenDomain(_host.DomainSite(name), name);
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<AppliedGuest>> ApplyAsync(DeclarativeManifest manifest, ApplyOptions? options = null,

@@ -36,7 +36,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
 
     /// <summary>Builds <paramref name="reference"/> and installs it as guest <paramref name="name"/> (default: the
     /// attribute's name). Without <paramref name="force"/>, an installed guest of that name is an error.</summary>
-    public async Task<Guest> InstallAsync(InstallableReference reference, string name, bool force,
+    public async Task<Guest> InstallAsync(InstallableReference reference, GuestName name, bool force,
         IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         var linkState = store.LinkState(name);
@@ -49,7 +49,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         // A profile without its link is an install cut short before the link was made: this one completes it.
         if (linkState == GuestLinkState.Profile && !force)
         {
-            throw new GuestAlreadyInstalledException(name);
+            throw new GuestAlreadyInstalledException(name.Value);
         }
 
         DirectoryHandle.OpenOrCreate(Paths.Profiles, GuestStateDirectory.DirectoryMode).Dispose();
@@ -79,7 +79,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     /// sets a profile only to a path its store holds whole. Then this host records where the guest lives and the flake it
     /// was built from, as this host's build says (<see cref="RemoteGuests"/>): upgrades build that, and nothing the target
     /// says. Returns the generation and its store path.</summary>
-    public async Task<(int Generation, string StorePath)> InstallRemoteAsync(string installable, string name, string uri,
+    public async Task<(int Generation, string StorePath)> InstallRemoteAsync(string installable, GuestName name, string uri,
         SshTarget target, RemoteTarget remote, SshSession session, bool force, bool buildOnTarget, IProgress<NixProgress>? progress,
         CancellationToken cancellationToken)
     {
@@ -136,7 +136,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     }
 
     /// <summary>Re-resolves the guest's flake reference and, if it moved, builds a new generation.</summary>
-    public async Task<UpgradeResult> UpgradeAsync(string name, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
+    public async Task<UpgradeResult> UpgradeAsync(GuestName name, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         var guest = store.Get(name);
         var source = guest.Source ?? throw new GuestStateException(
@@ -144,12 +144,12 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         var before = guest.Profile.Current;
         if (source.IsLocked)
         {
-            return new UpgradeResult(name, UpgradeOutcome.Locked, before, before, []);
+            return new UpgradeResult(name.Value, UpgradeOutcome.Locked, before, before, []);
         }
         var resolved = await nix.ResolveFlakeAsync(source.OriginalUrl, cancellationToken).ConfigureAwait(false);
         if (SameUrl(resolved, source.ResolvedUrl))
         {
-            return new UpgradeResult(name, UpgradeOutcome.Unchanged, before, before, []);
+            return new UpgradeResult(name.Value, UpgradeOutcome.Unchanged, before, before, []);
         }
         try
         {
@@ -171,7 +171,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     /// the one this host made. What changed is told where this host's store still holds the generation before.</summary>
     /// <exception cref="GuestSourceNotRecordedException">This host has no record of the flake: the guest was installed
     /// before this host kept one.</exception>
-    public async Task<UpgradeResult> UpgradeRemoteAsync(string name, RemoteGuest recorded, SshTarget target, RemoteTarget remote, SshSession session,
+    public async Task<UpgradeResult> UpgradeRemoteAsync(GuestName name, RemoteGuest recorded, SshTarget target, RemoteTarget remote, SshSession session,
         bool buildOnTarget, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         var source = recorded.Source ?? throw new GuestSourceNotRecordedException(
@@ -183,12 +183,12 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         var before = new Generation(number, system.Directory, default);
         if (source.IsLocked)
         {
-            return new UpgradeResult(name, UpgradeOutcome.Locked, before, before, []);
+            return new UpgradeResult(name.Value, UpgradeOutcome.Locked, before, before, []);
         }
         var resolved = await nix.ResolveFlakeAsync(source.OriginalUrl, cancellationToken).ConfigureAwait(false);
         if (SameUrl(resolved, source.ResolvedUrl) && system.Directory == recorded.StorePath)
         {
-            return new UpgradeResult(name, UpgradeOutcome.Unchanged, before, before, []);
+            return new UpgradeResult(name.Value, UpgradeOutcome.Unchanged, before, before, []);
         }
         var (generation, storePath) = await InstallRemoteAsync($"{source.OriginalUrl}#{source.AttrPath}", name, recorded.Uri, target, remote,
             session, force: true, buildOnTarget, progress, cancellationToken).ConfigureAwait(false);
@@ -197,7 +197,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
 
     // What an upgrade from before to after did: the versions that changed and the paths that are new, where both are in
     // this host's store.
-    private async Task<UpgradeResult> ResultAsync(string name, Generation? before, Generation? after, CancellationToken cancellationToken)
+    private async Task<UpgradeResult> ResultAsync(GuestName name, Generation? before, Generation? after, CancellationToken cancellationToken)
     {
         var moved = before is not null && after is not null && before.StorePath != after.StorePath
             && Directory.Exists(before.StorePath) && Directory.Exists(after.StorePath);
@@ -206,12 +206,12 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
             ? (await nix.ClosureAsync(after!.StorePath, cancellationToken).ConfigureAwait(false))
                 .Except(await nix.ClosureAsync(before!.StorePath, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal).Count()
             : 0;
-        return new UpgradeResult(name, before?.StorePath == after?.StorePath ? UpgradeOutcome.Unchanged : UpgradeOutcome.Upgraded,
+        return new UpgradeResult(name.Value, before?.StorePath == after?.StorePath ? UpgradeOutcome.Unchanged : UpgradeOutcome.Upgraded,
             before, after, changes, newPaths);
     }
 
     /// <summary>Points the guest at generation <paramref name="to"/>, or at the one before the current.</summary>
-    public Generation Rollback(string name, int? to)
+    public Generation Rollback(GuestName name, int? to)
     {
         var guest = store.Get(name);
         if (!guest.IsImperative)
@@ -233,7 +233,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     /// the console log, the roots of its generations), so that garbage collection frees it. The domain is the caller's
     /// business: it must not run, since its files go; one that stays defined keeps its roots with
     /// <paramref name="keepGenerationRoots"/>.</summary>
-    public void Remove(string name, bool keepContainerRoot, bool keepGenerationRoots)
+    public void Remove(GuestName name, bool keepContainerRoot, bool keepGenerationRoots)
     {
         var guest = store.Get(name);
         if (!guest.IsImperative)
@@ -253,7 +253,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     // Builds into a staging profile beside the guest's, a garbage-collector root until the caller deletes it once
     // the guest's profile holds the build, and returns the profile's store path: manifest.json recording the
     // flake, and the guest's files.
-    private async Task<string> StageAsync(string name, string installable, IProgress<NixProgress>? progress,
+    private async Task<string> StageAsync(GuestName name, string installable, IProgress<NixProgress>? progress,
         CancellationToken cancellationToken)
     {
         var staging = Staging(name);
@@ -263,9 +263,9 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
             ?? throw new GuestStateException($"nix profile install made no profile at {staging.Path}");
     }
 
-    private GuestProfile Staging(string name) => new(Paths, ".staging-" + name);
+    private GuestProfile Staging(GuestName name) => GuestProfile.Staging(Paths, name);
 
-    private void DropStaging(string name)
+    private void DropStaging(GuestName name)
     {
         CrashPoint.Reach(CrashPoint.DropStaging);
         Staging(name).Delete();
@@ -274,7 +274,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     // What a command killed while it held the guest's lock leaves behind: the staging profile, the links Nix
     // makes while it switches a profile, and Miniguest's own temporary links and state files. Every command that
     // takes the lock clears them first, whether or not it goes on to build.
-    public void RemoveLeftovers(string name)
+    public void RemoveLeftovers(GuestName name)
     {
         var staging = Staging(name);
         staging.Delete();
@@ -283,7 +283,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
         foreach (var directory in new[] { Paths.Guests, Paths.Profiles })
         {
             using var handle = DirectoryHandle.TryOpen(directory);
-            handle?.Delete(DirectoryHandle.TemporaryName(name));
+            handle?.Delete(DirectoryHandle.TemporaryName(name.Value));
         }
         new GuestStateDirectory(Paths, name).DeleteTemporaryFiles();
     }

@@ -118,9 +118,9 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         // A failure to load shows again, and is reported, when a survey connects. The load is awaited before the end: a
         // process that exits while libvirt initialises can crash in its library constructors.
         var loading = names.Count > 0 ? Task.Run(LibvirtLibrary.Load, CancellationToken.None) : Task.CompletedTask;
-        var guestNames = names.ToHashSet(StringComparer.Ordinal);
-        var surveys = new Dictionary<string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>>(StringComparer.Ordinal);
-        Task<IReadOnlyDictionary<string, GuestDomainInfo>?> SurveyOf(string domainUri)
+        var guestNames = names.ToHashSet();
+        var surveys = new Dictionary<string, Task<IReadOnlyDictionary<GuestName, GuestDomainInfo>?>>(StringComparer.Ordinal);
+        Task<IReadOnlyDictionary<GuestName, GuestDomainInfo>?> SurveyOf(string domainUri)
         {
             if (!surveys.TryGetValue(domainUri, out var survey))
             {
@@ -133,23 +133,23 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         var remoteListing = remote.Count > 0 ? RemoteGuestSurvey.ListAsync(store.Paths, remote, domains.Connector, cancellationToken) : null;
         var reads = names.Select(name => Read(name, SurveyOf)).ToList();
         var listing = new List<GuestListing>(reads.Count);
-        foreach (var (guest, survey, home) in reads)
+        foreach (var (name, guest, survey, home) in reads)
         {
             var found = survey is null ? null : await survey.ConfigureAwait(false);
             // With -c, the guests whose domain that connection holds (another URI may reach the same daemon), and those it
             // is the home of (where their domain was defined, or would be by default) though it holds none of theirs.
-            if (uri is not null && found?.ContainsKey(guest.Name) != true && home != uri)
+            if (uri is not null && found?.ContainsKey(name) != true && home != uri)
             {
                 continue;
             }
-            listing.Add(survey is null ? guest : WithDomain(guest, found));
+            listing.Add(survey is null ? guest : WithDomain(name, guest, found));
         }
         if (remoteListing is not null)
         {
-            foreach (var (guest, survey) in await remoteListing.ConfigureAwait(false))
+            foreach (var (name, guest, survey) in await remoteListing.ConfigureAwait(false))
             {
                 // Not a guest of this host's: its console log is on its own host.
-                listing.Add(survey is null ? guest : WithDomain(guest, survey) with { ConsoleLog = null });
+                listing.Add(survey is null ? guest : WithDomain(name, guest, survey) with { ConsoleLog = null });
             }
             listing.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         }
@@ -159,7 +159,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
 
     // One URI's survey; null when libvirt cannot be reached there (a warning, and the guests still listed), unless it is
     // the URI given with -c, the one the listing is about: then the listing fails.
-    private IReadOnlyDictionary<string, GuestDomainInfo>? Survey(string domainUri, IReadOnlySet<string> names, bool withProtection)
+    private IReadOnlyDictionary<GuestName, GuestDomainInfo>? Survey(string domainUri, IReadOnlySet<GuestName> names, bool withProtection)
     {
         try
         {
@@ -175,8 +175,8 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
 
     // What the guest's files say, and the survey of the URI its domain lives on (none for a broken guest). A broken
     // guest (a profile gone, a file corrupt or out of the store) is listed as such, never the end of the listing.
-    private (GuestListing Guest, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>? Survey, string? Home) Read(string name,
-        Func<string, Task<IReadOnlyDictionary<string, GuestDomainInfo>?>> surveyOf)
+    private (GuestName Name, GuestListing Guest, Task<IReadOnlyDictionary<GuestName, GuestDomainInfo>?>? Survey, string? Home) Read(GuestName name,
+        Func<string, Task<IReadOnlyDictionary<GuestName, GuestDomainInfo>?>> surveyOf)
     {
         Guest? guest = null;
         GuestConfig? config = null;
@@ -203,7 +203,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         }
         var listed = new GuestListing
         {
-            Name = name,
+            Name = name.Value,
             Status = config is null ? GuestListStatus.Broken : GuestListStatus.NotDefined,
             Declarative = guest is { IsImperative: false },
             Type = config?.GuestType,
@@ -215,22 +215,22 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         };
         if (guest is null || config is null)
         {
-            return (listed, null, null);
+            return (name, listed, null, null);
         }
         // Its home: where its domain was defined, else where it would be by default.
         var home = domains.UriFor(guest, null);
         var domainUri = uri ?? home;
-        return (listed with { Uri = domainUri }, surveyOf(domainUri), home);
+        return (name, listed with { Uri = domainUri }, surveyOf(domainUri), home);
     }
 
-    // The guest completed with what the survey found of its domain.
-    private GuestListing WithDomain(GuestListing guest, IReadOnlyDictionary<string, GuestDomainInfo>? survey)
+    // The listing of guest name completed with what the survey found of its domain.
+    private GuestListing WithDomain(GuestName name, GuestListing guest, IReadOnlyDictionary<GuestName, GuestDomainInfo>? survey)
     {
         if (survey is null)
         {
             return guest with { Status = GuestListStatus.Unknown };
         }
-        if (!survey.TryGetValue(guest.Name, out var domain))
+        if (!survey.TryGetValue(name, out var domain))
         {
             return guest;
         }
@@ -242,7 +242,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         {
             Running = domain.IsActive,
             RunningGeneration = domain.IsActive ? domain.Metadata?.Generation : null,
-            Autostart = domain.Autostart || (guest.Declarative && File.Exists(store.Paths.DeclaredAutostartFile(guest.Name))),
+            Autostart = domain.Autostart || (guest.Declarative && File.Exists(store.Paths.DeclaredAutostartFile(name))),
             StoreProtection = domain.Protection,
             Addresses = domain.IsActive ? domain.Addresses ?? [] : null,
             Interfaces = domain.Interfaces,
@@ -255,10 +255,10 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
                 ? guest.Shares?.Select(share => share with
                     {
                         Source = metadata.ShareSources.FirstOrDefault(given => given.Tag == share.Tag)?.Directory
-                            ?? store.Paths.ShareDirectory(guest.Name, share.Tag),
+                            ?? store.Paths.ShareDirectory(name, share.Tag),
                     }).ToList()
                 : guest.Shares,
-            ConsoleLog = guest.Type == GuestType.Qemu ? store.Paths.ConsoleLog(guest.Name) : null,
+            ConsoleLog = guest.Type == GuestType.Qemu ? store.Paths.ConsoleLog(name) : null,
             Status = GuestDomainSurvey.Status(domain, guest.StorePath) switch
             {
                 GuestStatus.NotDefined => GuestListStatus.NotDefined,

@@ -24,11 +24,11 @@ internal sealed class GuestLock : IDisposable
     }
 
     /// <summary>Takes the lock on <paramref name="name"/>, waiting while another command holds it.</summary>
-    public static async Task<GuestLock> AcquireAsync(MiniguestPaths paths, string name, ILogger logger,
+    public static async Task<GuestLock> AcquireAsync(MiniguestPaths paths, GuestName name, ILogger logger,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var path = paths.LockFile(GuestName.Validate(name));
+        var path = paths.LockFile(name);
         var told = false;
         while (true)
         {
@@ -39,7 +39,7 @@ internal sealed class GuestLock : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (!told)
             {
-                logger.LogInformation("Waiting for another miniguest command on '{Guest}' to finish", name);
+                logger.LogInformation("Waiting for another miniguest command on '{Guest}' to finish", name.Value);
                 told = true;
             }
             await Task.Delay(RetryInterval, cancellationToken).ConfigureAwait(false);

@@ -7,10 +7,33 @@ public sealed record Generation(int Number, string StorePath, DateTime CreatedUt
 
 /// <summary>A guest's Nix profile: a link to its current generation, and the generation links beside it. Each
 /// generation is a garbage-collector root for the guest's closure.</summary>
-public sealed class GuestProfile(MiniguestPaths paths, string name)
+public sealed class GuestProfile
 {
+    private readonly MiniguestPaths _paths;
+
+    // The profile's name: the guest's, or that of a profile of Miniguest's own beside the guests' (Staging).
+    private readonly string _name;
+
+    /// <summary>The profile of guest <paramref name="name"/>.</summary>
+    public GuestProfile(MiniguestPaths paths, GuestName name)
+        : this(paths, name.Value)
+    {
+    }
+
+    private GuestProfile(MiniguestPaths paths, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        _paths = paths;
+        _name = profileName;
+        Path = System.IO.Path.Combine(paths.Profiles, profileName);
+    }
+
+    /// <summary>The profile an install or upgrade of guest <paramref name="guest"/> builds into before the guest's own
+    /// profile takes the build (<c>.staging-NAME</c>, which no guest's name can be).</summary>
+    internal static GuestProfile Staging(MiniguestPaths paths, GuestName guest) => new(paths, ".staging-" + guest.Value);
+
     /// <summary>The profile link.</summary>
-    public string Path { get; } = paths.Profile(name);
+    public string Path { get; }
 
     /// <summary>Whether the profile exists.</summary>
     public bool Exists => new FileInfo(Path).LinkTarget is not null;
@@ -20,11 +43,11 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
     {
         get
         {
-            if (!Directory.Exists(paths.Profiles))
+            if (!Directory.Exists(_paths.Profiles))
             {
                 return [];
             }
-            return new DirectoryInfo(paths.Profiles).EnumerateFileSystemInfos(name + "-*-link")
+            return new DirectoryInfo(_paths.Profiles).EnumerateFileSystemInfos(_name + "-*-link")
                 .Select(link => (link, number: GenerationOf(link.Name)))
                 .Where(x => x.number is not null && x.link.LinkTarget is not null)
                 .Select(x => new Generation(x.number!.Value, x.link.LinkTarget!, x.link.LastWriteTimeUtc))
@@ -44,7 +67,7 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
             {
                 return null;
             }
-            var link = new FileInfo(System.IO.Path.Combine(paths.Profiles, System.IO.Path.GetFileName(target)));
+            var link = new FileInfo(System.IO.Path.Combine(_paths.Profiles, System.IO.Path.GetFileName(target)));
             return link.LinkTarget is { } storePath ? new Generation(number, storePath, link.LastWriteTimeUtc) : null;
         }
     }
@@ -55,10 +78,10 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
     {
         if (Generations.All(g => g.Number != number))
         {
-            throw new ArgumentOutOfRangeException(nameof(number), number, $"guest '{name}' has no generation {number}");
+            throw new ArgumentOutOfRangeException(nameof(number), number, $"guest '{_name}' has no generation {number}");
         }
-        using var profiles = DirectoryHandle.Open(paths.Profiles);
-        profiles.ReplaceLink(name, GenerationLinkName(number));
+        using var profiles = DirectoryHandle.Open(_paths.Profiles);
+        profiles.ReplaceLink(_name, GenerationLinkName(number));
     }
 
     /// <summary>Deletes the profile link and every generation link (never what they point at), so that garbage
@@ -67,7 +90,7 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
     {
         foreach (var generation in Generations)
         {
-            File.Delete(System.IO.Path.Combine(paths.Profiles, GenerationLinkName(generation.Number)));
+            File.Delete(System.IO.Path.Combine(_paths.Profiles, GenerationLinkName(generation.Number)));
         }
         if (Exists)
         {
@@ -80,15 +103,15 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
     /// collector root (<c>NAME-N-link.tmp-PID-R</c>).</summary>
     public void DeleteTemporaryLinks()
     {
-        if (!Directory.Exists(paths.Profiles))
+        if (!Directory.Exists(_paths.Profiles))
         {
             return;
         }
-        foreach (var entry in Directory.EnumerateFileSystemEntries(paths.Profiles, "." + "*_" + name)
-                     .Concat(Directory.EnumerateFileSystemEntries(paths.Profiles, name + "-*-link.tmp-*")))
+        foreach (var entry in Directory.EnumerateFileSystemEntries(_paths.Profiles, "." + "*_" + _name)
+                     .Concat(Directory.EnumerateFileSystemEntries(_paths.Profiles, _name + "-*-link.tmp-*")))
         {
             var fileName = System.IO.Path.GetFileName(entry);
-            if ((IsTemporaryLink(fileName) || GuestName.TemporaryLinkTarget(fileName) is { } link && GenerationOf(link) is not null)
+            if ((IsTemporaryLink(fileName) || TemporaryLinkTarget(fileName) is { } link && GenerationOf(link) is not null)
                 && new FileInfo(entry).LinkTarget is not null)
             {
                 File.Delete(entry);
@@ -96,13 +119,44 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
         }
     }
 
-    private string GenerationLinkName(int number) => $"{name}-{number.ToString(CultureInfo.InvariantCulture)}-link";
+    /// <summary>The name of the link Nix is making when it writes <paramref name="fileName"/>, <c>LINK.tmp-PID-R</c>
+    /// (then renames it to LINK); <see langword="null"/> for any other name.</summary>
+    internal static string? TemporaryLinkTarget(string fileName)
+    {
+        const string marker = ".tmp-";
+        var at = fileName.LastIndexOf(marker, StringComparison.Ordinal);
+        if (at <= 0)
+        {
+            return null;
+        }
+        var suffix = fileName.AsSpan(at + marker.Length);
+        var dash = suffix.IndexOf('-');
+        return dash > 0 && dash < suffix.Length - 1
+            && !suffix[..dash].ContainsAnyExceptInRange('0', '9') && !suffix[(dash + 1)..].ContainsAnyExceptInRange('0', '9')
+            ? fileName[..at]
+            : null;
+    }
+
+    /// <summary>Whether <paramref name="fileName"/> is <c>NAME-N-link</c>, generation N of some profile NAME.</summary>
+    internal static bool IsGenerationLinkName(string fileName)
+    {
+        const string suffix = "-link";
+        if (!fileName.EndsWith(suffix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var rest = fileName.AsSpan(0, fileName.Length - suffix.Length);
+        var digits = rest.Length - 1 - rest.LastIndexOf('-');
+        return digits > 0 && digits < rest.Length - 1 && !rest[^digits..].ContainsAnyExceptInRange('0', '9');
+    }
+
+    private string GenerationLinkName(int number) => $"{_name}-{number.ToString(CultureInfo.InvariantCulture)}-link";
 
     // Whether the name is .N_NAME: a number, then the profile's name.
     private bool IsTemporaryLink(string fileName)
     {
-        var digits = fileName.Length - name.Length - 2;
-        return digits > 0 && fileName[0] == '.' && fileName.EndsWith("_" + name, StringComparison.Ordinal)
+        var digits = fileName.Length - _name.Length - 2;
+        return digits > 0 && fileName[0] == '.' && fileName.EndsWith("_" + _name, StringComparison.Ordinal)
             && !fileName.AsSpan(1, digits).ContainsAnyExceptInRange('0', '9');
     }
 
@@ -110,9 +164,9 @@ public sealed class GuestProfile(MiniguestPaths paths, string name)
     private int? GenerationOf(string fileName)
     {
         const string suffix = "-link";
-        var prefixLength = name.Length + 1;
-        if (fileName.Length <= prefixLength + suffix.Length || !fileName.StartsWith(name, StringComparison.Ordinal)
-            || fileName[name.Length] != '-' || !fileName.EndsWith(suffix, StringComparison.Ordinal))
+        var prefixLength = _name.Length + 1;
+        if (fileName.Length <= prefixLength + suffix.Length || !fileName.StartsWith(_name, StringComparison.Ordinal)
+            || fileName[_name.Length] != '-' || !fileName.EndsWith(suffix, StringComparison.Ordinal))
         {
             return null;
         }

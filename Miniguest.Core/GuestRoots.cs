@@ -25,14 +25,14 @@ internal sealed class GuestRoots(MiniguestPaths paths, NixCli nix, ILogger logge
     /// <c>store-path</c> of a domain's metadata. A domain whose metadata names none (defined by an older Miniguest), names
     /// something else than a store path, or one the store no longer has, has nothing to root: the root is dropped.</summary>
     /// <exception cref="NixException">Nix could not make the root.</exception>
-    public async Task KeepAsync(string name, string root, string? storePath, CancellationToken cancellationToken)
+    public async Task KeepAsync(GuestName name, string root, string? storePath, CancellationToken cancellationToken)
     {
         if (storePath is null || !NixStore.IsRootable(storePath) || !Path.Exists(storePath))
         {
             if (storePath is not null)
             {
                 logger.LogWarning("The domain of '{Guest}' names {Path} as its generation, which is not a path of the store: nothing to root",
-                    name, storePath);
+                    name.Value, storePath);
             }
             Drop(name, root);
             return;
@@ -47,7 +47,7 @@ internal sealed class GuestRoots(MiniguestPaths paths, NixCli nix, ILogger logge
 
     /// <summary>Deletes <paramref name="root"/> of guest <paramref name="name"/>, if it has it: the generation it held is
     /// then collected with the others once nothing else holds it.</summary>
-    public void Drop(string name, string root)
+    public void Drop(GuestName name, string root)
     {
         using var state = DirectoryHandle.TryOpen(paths.GuestState(name));
         using var roots = state?.TryOpenDirectory(Path.GetFileName(paths.GenerationRoots(name)));

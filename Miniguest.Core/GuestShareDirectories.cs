@@ -19,7 +19,7 @@ internal static class GuestShareDirectories
     /// of its own), owned by the guest's root (<paramref name="ids"/>' mapped root for a container in a user namespace, else
     /// host root); those already there keep what the guest put in them.</summary>
     /// <exception cref="IOException">A directory is a link, or cannot be made or given its owner (not root).</exception>
-    public static void Prepare(MiniguestPaths paths, string name, IEnumerable<string> tags, UserNamespaceMapping? ids)
+    public static void Prepare(MiniguestPaths paths, GuestName name, IEnumerable<string> tags, UserNamespaceMapping? ids)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var own = tags.ToList();
@@ -30,7 +30,7 @@ internal static class GuestShareDirectories
         var (uid, gid) = ids is null ? (0u, 0u) : (ids.UidTarget, ids.GidTarget);
         using var top = DirectoryHandle.OpenOrCreate(paths.Shares, TraverseOnly);
         top.SetMode(TraverseOnly);
-        using var guest = top.CreateDirectory(name, OwnerOnly);
+        using var guest = top.CreateDirectory(name.Value, OwnerOnly);
         guest.SetMode(OwnerOnly);
         guest.ChangeOwner(uid, gid);
         foreach (var tag in own)
@@ -41,7 +41,7 @@ internal static class GuestShareDirectories
     }
 
     /// <summary>The host directory of the guest's shares, if it has one: what <c>remove</c> keeps.</summary>
-    public static string? Existing(MiniguestPaths paths, string name)
+    public static string? Existing(MiniguestPaths paths, GuestName name)
     {
         ArgumentNullException.ThrowIfNull(paths);
         return Directory.Exists(paths.GuestShares(name)) ? paths.GuestShares(name) : null;
@@ -49,10 +49,10 @@ internal static class GuestShareDirectories
 
     /// <summary>Deletes the guest's share directories and everything in them, following no link (a link there is
     /// deleted, never its target).</summary>
-    public static void Delete(MiniguestPaths paths, string name)
+    public static void Delete(MiniguestPaths paths, GuestName name)
     {
         ArgumentNullException.ThrowIfNull(paths);
         using var top = DirectoryHandle.TryOpen(paths.Shares);
-        top?.Delete(name);
+        top?.Delete(name.Value);
     }
 }

@@ -4,7 +4,7 @@ namespace Miniguest.Core;
 /// domain Miniguest defined for it, the garbage-collector roots of the generations that domain needs, a VM's console log, a container's id range and, in a directory of its own
 /// (<c>container</c>), its root. Root's, but for the container's, which the running container owns: so it is only ever
 /// written and deleted through <see cref="DirectoryHandle"/>.</summary>
-internal sealed class GuestStateDirectory(MiniguestPaths paths, string name)
+internal sealed class GuestStateDirectory(MiniguestPaths paths, GuestName name)
 {
     /// <summary>rwxr-xr-x: the mapped root of a container must be able to reach its root directory below.</summary>
     public const UnixFileMode DirectoryMode = (UnixFileMode)0b111_101_101;
@@ -46,7 +46,7 @@ internal sealed class GuestStateDirectory(MiniguestPaths paths, string name)
         }
         string[] roots = [Path.GetFileName(paths.ContainerDirectory(name)), Path.GetFileName(paths.FormerContainerRoot(name))];
         var generationRoots = Path.GetFileName(paths.GenerationRoots(name));
-        using (var directory = keepContainerRoot || keepGenerationRoots ? guests.TryOpenDirectory(name) : null)
+        using (var directory = keepContainerRoot || keepGenerationRoots ? guests.TryOpenDirectory(name.Value) : null)
         {
             var entries = directory?.Names() ?? [];
             List<string> kept = keepContainerRoot && entries.Intersect(roots).Any() ? [.. roots, Path.GetFileName(paths.IdRangeFile(name))] : [];
@@ -63,7 +63,7 @@ internal sealed class GuestStateDirectory(MiniguestPaths paths, string name)
                 return;
             }
         }
-        guests.Delete(name);
+        guests.Delete(name.Value);
     }
 
     /// <summary>Deletes what a command killed while writing a state file left (<see cref="DirectoryHandle.TemporaryName"/>).</summary>

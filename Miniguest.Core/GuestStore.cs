@@ -22,21 +22,21 @@ internal sealed class GuestStore(MiniguestPaths paths)
     /// <summary>Where things are.</summary>
     public MiniguestPaths Paths { get; } = paths;
 
-    /// <summary>The names of every guest, sorted.</summary>
-    public IReadOnlyList<string> Names()
+    /// <summary>The names of every guest, sorted: the files of the guests' links and profiles that are guests' names
+    /// (Nix's and Miniguest's other files beside them are not).</summary>
+    public IReadOnlyList<GuestName> Names()
     {
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var name in DirectoryNames.Read(Paths.Guests))
+        var names = new SortedSet<GuestName>();
+        foreach (var file in DirectoryNames.Read(Paths.Guests))
         {
-            if (GuestName.IsValid(name) && LinkState(name) is GuestLinkState.Profile or GuestLinkState.Declarative)
+            if (GuestName.TryParse(file, out var name) && LinkState(name) is GuestLinkState.Profile or GuestLinkState.Declarative)
             {
                 names.Add(name);
             }
         }
-        foreach (var name in DirectoryNames.Read(Paths.Profiles))
+        foreach (var file in DirectoryNames.Read(Paths.Profiles))
         {
-            if (GuestName.IsValid(name) && !names.Contains(name)
-                && new FileInfo(Path.Combine(Paths.Profiles, name)).LinkTarget is not null)
+            if (GuestName.TryParse(file, out var name) && !names.Contains(name) && new FileInfo(Paths.Profile(name)).LinkTarget is not null)
             {
                 names.Add(name);
             }
@@ -45,23 +45,21 @@ internal sealed class GuestStore(MiniguestPaths paths)
     }
 
     /// <summary>The guest called <paramref name="name"/>.</summary>
-    /// <exception cref="InvalidGuestNameException">The name is not valid.</exception>
     /// <exception cref="GuestNotFoundException">No such guest is installed.</exception>
-    public Guest Get(string name)
+    public Guest Get(GuestName name)
     {
-        GuestName.Validate(name);
         var guest = new Guest(Paths, name);
         if (!guest.IsImperative && LinkState(name) != GuestLinkState.Declarative)
         {
-            throw new RemoteGuests(Paths).UriOf(name) is { } uri ? new GuestOnOtherHostException(name, uri) : new GuestNotFoundException(name);
+            throw new RemoteGuests(Paths).UriOf(name) is { } uri ? new GuestOnOtherHostException(name.Value, uri) : new GuestNotFoundException(name.Value);
         }
         return guest;
     }
 
     /// <summary>What is at the guest's link path.</summary>
-    public GuestLinkState LinkState(string name)
+    public GuestLinkState LinkState(GuestName name)
     {
-        var link = new FileInfo(Paths.Link(GuestName.Validate(name)));
+        var link = new FileInfo(Paths.Link(name));
         if (link.LinkTarget is not { } target)
         {
             return link.Exists || Directory.Exists(link.FullName) ? GuestLinkState.Foreign : GuestLinkState.Missing;
@@ -77,7 +75,7 @@ internal sealed class GuestStore(MiniguestPaths paths)
 
     /// <summary>Links <c>/etc/miniguests/NAME</c> to the guest's profile.</summary>
     /// <exception cref="ForeignFileException">Something else is at the link's path.</exception>
-    internal void LinkToProfile(string name)
+    internal void LinkToProfile(GuestName name)
     {
         var state = LinkState(name);
         if (state is GuestLinkState.Foreign or GuestLinkState.Declarative)
@@ -85,12 +83,12 @@ internal sealed class GuestStore(MiniguestPaths paths)
             throw new ForeignFileException(Paths.Link(name), $"it is not a link to {Paths.Profile(name)}");
         }
         using var guests = DirectoryHandle.OpenOrCreate(Paths.Guests, GuestStateDirectory.DirectoryMode);
-        guests.ReplaceLink(name, Paths.Profile(name));
+        guests.ReplaceLink(name.Value, Paths.Profile(name));
     }
 
     /// <summary>Removes <c>/etc/miniguests/NAME</c> if it is the link to the guest's profile.</summary>
     /// <exception cref="ForeignFileException">Something else is at the link's path.</exception>
-    internal void Unlink(string name)
+    internal void Unlink(GuestName name)
     {
         switch (LinkState(name))
         {

@@ -5,8 +5,10 @@ namespace Miniguest.Core;
 /// lock where it changes the guest, clears what a command cut short left, and keeps every rule of the host (a domain
 /// starts only with the store protected, a guest is removed with its domain, a running guest's files are never
 /// deleted). <see cref="GuestHost"/> is the host's own; the command line is one caller, a .NET tool embedding
-/// Miniguest another. Errors are <see cref="MiniguestException"/>s (libvirt's as <see cref="LibvirtFailedException"/>),
-/// <see cref="NixException"/> among them, or the file system's.
+/// Miniguest another. A guest's name comes in as a string and is checked here, once, as a <see cref="GuestName"/>: one that
+/// breaks the rules fails with <see cref="InvalidGuestNameException"/> before anything is done to that guest (which
+/// <see cref="ApplyAsync"/> reports as that guest's error). Errors are <see cref="MiniguestException"/>s (libvirt's as
+/// <see cref="LibvirtFailedException"/>), <see cref="NixException"/> among them, or the file system's.
 /// </summary>
 public interface IGuestHost
 {

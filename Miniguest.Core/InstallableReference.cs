@@ -26,7 +26,7 @@ public sealed record InstallableReference(string FlakeRef, string Attribute)
     /// <summary>Whether <c>FLAKEREF#<paramref name="attribute"/></c> names <c>nixosConfigurations.<paramref name="attribute"/></c>
     /// as it is (no '.' that Nix would read as a path) and installs a guest of that name: a valid <see cref="GuestName"/>.
     /// Such a name holds nothing a shell reads as more than a word.</summary>
-    public static bool IsGuestAttribute(string attribute) => GuestName.IsValid(attribute) && !attribute.Contains('.', StringComparison.Ordinal);
+    public static bool IsGuestAttribute(string attribute) => GuestName.TryParse(attribute, out _) && !attribute.Contains('.', StringComparison.Ordinal);
 
     /// <summary>What nix builds.</summary>
     public string Installable => $"{FlakeRef}#{AttrPath}";

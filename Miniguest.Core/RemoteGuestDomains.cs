@@ -17,7 +17,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
     public static readonly MiniguestPaths HostPaths = new();
 
     /// <summary>The domain the guest on the host of <paramref name="site"/> would have, without defining it.</summary>
-    public async Task<GuestDomainDefinition> BuildAsync(string name, GuestSite site, DomainOptions options, CancellationToken cancellationToken)
+    public async Task<GuestDomainDefinition> BuildAsync(GuestName name, GuestSite site, DomainOptions options, CancellationToken cancellationToken)
     {
         var (target, session) = Open(site);
         using (session)
@@ -29,7 +29,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
     }
 
     /// <summary>Defines the guest's domain on its host, or updates the one it has there; the caller disposes of the domain.</summary>
-    public async Task<(Domain Domain, GuestDomainDefinition Definition)> DefineAsync(string name, GuestSite site, DomainOptions options, CancellationToken cancellationToken)
+    public async Task<(Domain Domain, GuestDomainDefinition Definition)> DefineAsync(GuestName name, GuestSite site, DomainOptions options, CancellationToken cancellationToken)
     {
         var (target, session) = Open(site);
         using (session)
@@ -53,9 +53,9 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
     }
 
     /// <summary>Makes <paramref name="domain"/>, of the guest on the host of <paramref name="site"/>, ready to start: refuses
-    /// it as <see cref="GuestDomains.EnsureSafeToStart(GuestDomain)"/> does here, with the host's mounts and its own resolution
+    /// it as <see cref="GuestDomains.EnsureSafeToStart(GuestDomain, GuestName)"/> does here, with the host's mounts and its own resolution
     /// of the files the domain boots from, then roots there the generation it boots (<see cref="GuestRoots.Booted"/>).</summary>
-    public async Task<StoreProtection> PrepareToStartAsync(string name, GuestSite site, GuestDomain domain, CancellationToken cancellationToken)
+    public async Task<StoreProtection> PrepareToStartAsync(GuestName name, GuestSite site, GuestDomain domain, CancellationToken cancellationToken)
     {
         var description = domain.Description;
         var (target, session) = Open(site);
@@ -66,7 +66,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
             // in the same command.
             var named = GuestDomains.BootFiles(description, new MountTable([], target.Host)).Select(file => file.Path).ToList();
             var facts = await remote.DescribeAsync(name, named, cancellationToken).ConfigureAwait(false);
-            ShareSourceGuard.RequireOwn(description, HostPaths);
+            ShareSourceGuard.RequireOwn(name, description, HostPaths);
             GuestDomains.RequireOwnNetwork(description);
             var protection = GuestDomains.EnsureSafeToStart(description, facts.Mounts, (path, store) =>
             {
@@ -81,7 +81,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
     }
 
     /// <summary>Drops the root of the generation the stopped guest on the host of <paramref name="site"/> ran there.</summary>
-    public async Task DropBootedAsync(string name, GuestSite site, CancellationToken cancellationToken)
+    public async Task DropBootedAsync(GuestName name, GuestSite site, CancellationToken cancellationToken)
     {
         var (target, session) = Open(site);
         using (session)
@@ -90,7 +90,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         }
     }
 
-    private async Task<GuestDomainDefinition> BuildAsync(string name, SshTarget target, SshSession session, Connection connection,
+    private async Task<GuestDomainDefinition> BuildAsync(GuestName name, SshTarget target, SshSession session, Connection connection,
         DomainOptions options, ExistingDomain existing, CancellationToken cancellationToken)
     {
         // The original miniguest defined domains only on its own host.
@@ -111,7 +111,7 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         }
         // A container's id range is chosen here from the ranges recorded there, and recorded there by the preparation,
         // which refuses it if another guest's record holds it by then.
-        return domains.Build(connection, name, system, new GuestMetadata(name, facts.Generation, system.Directory), options, HostPaths,
+        return domains.Build(connection, name, system, new GuestMetadata(name.Value, facts.Generation, system.Directory), options, HostPaths,
             facts.Mounts, facts.UserNamespaces, existing, (own, inUse) => ContainerIds.Mapping(ContainerIds.Choose(name, facts.IdRanges, own, inUse)));
     }
 

@@ -17,16 +17,16 @@ internal static class RemoteGuestSurvey
     /// <param name="guests">The guests, each with its host's libvirt URI.</param>
     /// <param name="connector">How libvirt is reached.</param>
     /// <param name="cancellationToken">Cancels the listing.</param>
-    public static async Task<IReadOnlyList<(GuestListing Guest, IReadOnlyDictionary<string, GuestDomainInfo>? Survey)>> ListAsync(
-        MiniguestPaths paths, IReadOnlyDictionary<string, string> guests, ILibvirtConnector connector, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<(GuestName Name, GuestListing Guest, IReadOnlyDictionary<GuestName, GuestDomainInfo>? Survey)>> ListAsync(
+        MiniguestPaths paths, IReadOnlyDictionary<GuestName, string> guests, ILibvirtConnector connector, CancellationToken cancellationToken)
     {
         var hosts = guests.GroupBy(guest => guest.Value, guest => guest.Key, StringComparer.Ordinal)
             .Select(host => ListHostAsync(paths, connector, host.Key, [.. host], cancellationToken));
         return [.. (await Task.WhenAll(hosts).ConfigureAwait(false)).SelectMany(rows => rows)];
     }
 
-    private static async Task<IReadOnlyList<(GuestListing, IReadOnlyDictionary<string, GuestDomainInfo>?)>> ListHostAsync(
-        MiniguestPaths paths, ILibvirtConnector connector, string uri, IReadOnlyList<string> names, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<(GuestName, GuestListing, IReadOnlyDictionary<GuestName, GuestDomainInfo>?)>> ListHostAsync(
+        MiniguestPaths paths, ILibvirtConnector connector, string uri, IReadOnlyList<GuestName> names, CancellationToken cancellationToken)
     {
         SshTarget target;
         try
@@ -35,9 +35,9 @@ internal static class RemoteGuestSurvey
         }
         catch (InvalidDomainOptionsException e)
         {
-            return [.. names.Select(name => (Row(name, uri, uri, GuestListStatus.Broken, e.Message), (IReadOnlyDictionary<string, GuestDomainInfo>?)null))];
+            return [.. names.Select(name => (name, Row(name, uri, uri, GuestListStatus.Broken, e.Message), (IReadOnlyDictionary<GuestName, GuestDomainInfo>?)null))];
         }
-        var nameSet = names.ToHashSet(StringComparer.Ordinal);
+        var nameSet = names.ToHashSet();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(HostTimeout);
         var generations = new RemoteTarget(target, session: null, NullLogger.Instance).ShowAsync(nameSet, timeout.Token);
@@ -48,8 +48,8 @@ internal static class RemoteGuestSurvey
             return new GuestDomainSurvey(paths).Survey(connection, nameSet, withProtection: false);
         }, CancellationToken.None);
         string? problem = null;
-        IReadOnlyDictionary<string, Generation>? found = null;
-        IReadOnlyDictionary<string, GuestDomainInfo>? domains = null;
+        IReadOnlyDictionary<GuestName, Generation>? found = null;
+        IReadOnlyDictionary<GuestName, GuestDomainInfo>? domains = null;
         try
         {
             found = await generations.ConfigureAwait(false);
@@ -67,20 +67,20 @@ internal static class RemoteGuestSurvey
             problem = e.Message;
         }
         return [.. names.Select(name => problem is not null
-            ? (Row(name, uri, target.Host, GuestListStatus.Unknown, problem), null)
+            ? (name, Row(name, uri, target.Host, GuestListStatus.Unknown, problem), null)
             : found!.TryGetValue(name, out var generation)
-                ? (Row(name, uri, target.Host, GuestListStatus.NotDefined, null) with
+                ? (name, Row(name, uri, target.Host, GuestListStatus.NotDefined, null) with
                 {
                     Generation = generation.Number,
                     StorePath = generation.StorePath,
                     Type = LocalConfig(generation.StorePath)?.GuestType,
                     Source = LocalSource(generation.StorePath),
                 }, domains)
-                : (Row(name, uri, target.Host, GuestListStatus.Broken, $"{target.Host} holds no profile of '{name}'"), null))];
+                : (name, Row(name, uri, target.Host, GuestListStatus.Broken, $"{target.Host} holds no profile of '{name}'"), null))];
     }
 
-    private static GuestListing Row(string name, string uri, string host, GuestListStatus status, string? problem) =>
-        new() { Name = name, Uri = uri, Host = host, Status = status, Problem = problem };
+    private static GuestListing Row(GuestName name, string uri, string host, GuestListStatus status, string? problem) =>
+        new() { Name = name.Value, Uri = uri, Host = host, Status = status, Problem = problem };
 
     // The guest's build is also in this host's store, where it was built, unless this host's garbage collector took it:
     // its configuration and source are read there. The path is the other host's word, so only a store path is read.

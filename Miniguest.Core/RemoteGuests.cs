@@ -17,12 +17,12 @@ internal sealed record RemoteGuest(string Uri, FlakeSource? Source = null, strin
 internal sealed class RemoteGuests(MiniguestPaths paths)
 {
     /// <summary>Every recorded guest and its host's URI, by name.</summary>
-    public IReadOnlyDictionary<string, string> All()
+    public IReadOnlyDictionary<GuestName, string> All()
     {
-        var all = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in DirectoryNames.Read(paths.RemoteGuests))
+        var all = new SortedDictionary<GuestName, string>();
+        foreach (var file in DirectoryNames.Read(paths.RemoteGuests))
         {
-            if (GuestName.IsValid(name) && UriOf(name) is { } uri)
+            if (GuestName.TryParse(file, out var name) && UriOf(name) is { } uri)
             {
                 all[name] = uri;
             }
@@ -31,14 +31,14 @@ internal sealed class RemoteGuests(MiniguestPaths paths)
     }
 
     /// <summary>The URI of the host the guest was installed on; <see langword="null"/> for a guest of no other host.</summary>
-    public string? UriOf(string name) => Get(name)?.Uri;
+    public string? UriOf(GuestName name) => Get(name)?.Uri;
 
     /// <summary>What this host recorded of the guest; <see langword="null"/> for a guest of no other host. A record
     /// written before the flake was recorded holds only the URI, one line.</summary>
     /// <exception cref="GuestFileException">The record does not parse.</exception>
-    public RemoteGuest? Get(string name)
+    public RemoteGuest? Get(GuestName name)
     {
-        var file = Path.Combine(paths.RemoteGuests, GuestName.Validate(name));
+        var file = Path.Combine(paths.RemoteGuests, name.Value);
         var text = File.Exists(file) ? SmallFile.ReadText(file).Trim() : "";
         if (!text.StartsWith('{'))
         {
@@ -58,17 +58,17 @@ internal sealed class RemoteGuests(MiniguestPaths paths)
     }
 
     /// <summary>Records <paramref name="guest"/>, whole or not at all.</summary>
-    public void Record(string name, RemoteGuest guest)
+    public void Record(GuestName name, RemoteGuest guest)
     {
         using var directory = DirectoryHandle.OpenOrCreate(paths.RemoteGuests, GuestStateDirectory.DirectoryMode);
-        directory.WriteFile(GuestName.Validate(name), JsonSerializer.Serialize(guest, CoreJsonContext.Default.RemoteGuest) + "\n",
+        directory.WriteFile(name.Value, JsonSerializer.Serialize(guest, CoreJsonContext.Default.RemoteGuest) + "\n",
             GuestStateDirectory.FileMode);
     }
 
     /// <summary>Forgets the guest.</summary>
-    public void Forget(string name)
+    public void Forget(GuestName name)
     {
         using var directory = DirectoryHandle.TryOpen(paths.RemoteGuests);
-        directory?.Delete(GuestName.Validate(name));
+        directory?.Delete(name.Value);
     }
 }

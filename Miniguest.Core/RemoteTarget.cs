@@ -254,9 +254,9 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     /// guest to it there; returns that generation's number. Nix refuses a path the target's store does not hold whole.</summary>
     /// <exception cref="RemoteHostException">The guest is installed there already and <paramref name="force"/> is not
     /// given, its link there is not Miniguest's, or the target cannot be reached.</exception>
-    public async Task<int> LinkAsync(string name, string storePath, bool force, CancellationToken cancellationToken)
+    public async Task<int> LinkAsync(GuestName name, string storePath, bool force, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(["link", GuestName.Validate(name), TargetPaths.LockFile(name), storePath, force ? "force" : "keep"],
+        var output = await RunAsync(["link", name.Value, TargetPaths.LockFile(name), storePath, force ? "force" : "keep"],
             cancellationToken).ConfigureAwait(false);
         return GenerationNumber(name, output.Trim())
             ?? throw new RemoteHostException(target.Host, $"the profile of '{name}' names no generation: {output.Trim()}");
@@ -264,15 +264,15 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
 
     /// <summary>Fails as <see cref="LinkAsync"/> would, changing nothing: run before a build and its copy, so that a host
     /// that cannot be reached or would refuse the guest costs neither.</summary>
-    public Task CheckAsync(string name, bool force, CancellationToken cancellationToken) =>
-        RunAsync(["check", GuestName.Validate(name), TargetPaths.LockFile(name), "", force ? "force" : "keep"], cancellationToken);
+    public Task CheckAsync(GuestName name, bool force, CancellationToken cancellationToken) =>
+        RunAsync(["check", name.Value, TargetPaths.LockFile(name), "", force ? "force" : "keep"], cancellationToken);
 
     /// <summary>What the target says of the guest (its current generation and system) and of itself (its libvirtd's
     /// mounts, user namespaces), and where each of <paramref name="paths"/> really is there.</summary>
     /// <exception cref="GuestFileException">A file of the guest's build output there is corrupt or leads out of the store.</exception>
-    public async Task<TargetFacts> DescribeAsync(string name, IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    public async Task<TargetFacts> DescribeAsync(GuestName name, IReadOnlyList<string> paths, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(["describe", GuestName.Validate(name), .. paths], cancellationToken).ConfigureAwait(false);
+        var output = await RunAsync(["describe", name.Value, .. paths], cancellationToken).ConfigureAwait(false);
         return TargetFacts.Parse(name, target.Host, output, paths.Count);
     }
 
@@ -280,9 +280,9 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     /// (given to the guest's root, <paramref name="ids"/>' mapped one where it has a user namespace), the directories of
     /// the shares tagged <paramref name="ownShares"/>, and the target's own record of the domain, so that a
     /// <c>miniguest</c> run there knows the domain as the guest's.</summary>
-    public Task PrepareAsync(string name, GuestType type, Guid uuid, string uriThere, UserNamespaceMapping? ids, IEnumerable<string> ownShares,
+    public Task PrepareAsync(GuestName name, GuestType type, Guid uuid, string uriThere, UserNamespaceMapping? ids, IEnumerable<string> ownShares,
         CancellationToken cancellationToken) =>
-        RunAsync(["prepare", GuestName.Validate(name), TargetPaths.LockFile(name), type == GuestType.Lxc ? "lxc" : "qemu", uuid.ToString("D"), uriThere,
+        RunAsync(["prepare", name.Value, TargetPaths.LockFile(name), type == GuestType.Lxc ? "lxc" : "qemu", uuid.ToString("D"), uriThere,
             ids?.UidTarget.ToString(CultureInfo.InvariantCulture) ?? "", ids?.GidTarget.ToString(CultureInfo.InvariantCulture) ?? "", .. ownShares],
             cancellationToken);
 
@@ -320,9 +320,9 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     /// <summary>Points the guest's profile on the target at generation <paramref name="to"/>, or at the one before the
     /// current; returns that generation.</summary>
     /// <exception cref="RemoteHostException">It has no such generation there.</exception>
-    public async Task<Generation> RollbackAsync(string name, int? to, CancellationToken cancellationToken)
+    public async Task<Generation> RollbackAsync(GuestName name, int? to, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(["rollback", GuestName.Validate(name), TargetPaths.LockFile(name), to?.ToString(CultureInfo.InvariantCulture) ?? ""],
+        var output = await RunAsync(["rollback", name.Value, TargetPaths.LockFile(name), to?.ToString(CultureInfo.InvariantCulture) ?? ""],
             cancellationToken).ConfigureAwait(false);
         return ParseGeneration(name, output.Trim())
             ?? throw new RemoteHostException(target.Host, $"the profile of '{name}' names no generation: {output.Trim()}");
@@ -331,9 +331,9 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     /// <summary>Deletes the guest's link, profile and generations on the target, and its state there; its data there (a
     /// container's root, its shares' directories) too with <paramref name="purge"/>, else returns where that stays. A
     /// domain kept there (<paramref name="keptDomain"/>) keeps the generation it is defined on rooted, unless purged.</summary>
-    public async Task<IReadOnlyList<string>> UnlinkAsync(string name, bool purge, CancellationToken cancellationToken, bool keptDomain = false)
+    public async Task<IReadOnlyList<string>> UnlinkAsync(GuestName name, bool purge, CancellationToken cancellationToken, bool keptDomain = false)
     {
-        var output = await RunAsync(["unlink", GuestName.Validate(name), TargetPaths.LockFile(name), purge ? "purge" : "keep", keptDomain ? "kept-domain" : ""],
+        var output = await RunAsync(["unlink", name.Value, TargetPaths.LockFile(name), purge ? "purge" : "keep", keptDomain ? "kept-domain" : ""],
             cancellationToken).ConfigureAwait(false);
         return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')).Where(line => line is ["kept", _])
             .Select(line => TerminalText.Escape(line[1]))];
@@ -344,25 +344,26 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     /// <see cref="GuestRoots"/> does here; drops it for <see langword="null"/>, or for a domain that names something else
     /// than a generation (its metadata is the other host's to write).</summary>
     /// <exception cref="RemoteHostException">The target's Nix could not make the root (its store lacks the path).</exception>
-    public async Task RootAsync(string name, string root, string? storePath, CancellationToken cancellationToken)
+    public async Task RootAsync(GuestName name, string root, string? storePath, CancellationToken cancellationToken)
     {
         if (storePath is not null && !NixStore.IsRootable(storePath))
         {
             logger.LogWarning("The domain of '{Guest}' on {Host} names {Path} as its generation, which is not a path of the store: nothing to root",
-                name, target.Host, TerminalText.Escape(storePath));
+                name.Value, target.Host, TerminalText.Escape(storePath));
             storePath = null;
         }
-        await RunAsync(["root", GuestName.Validate(name), TargetPaths.LockFile(name), root, storePath ?? ""], cancellationToken).ConfigureAwait(false);
+        await RunAsync(["root", name.Value, TargetPaths.LockFile(name), root, storePath ?? ""], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The current generation of each guest named that has a profile on the target.</summary>
-    public async Task<IReadOnlyDictionary<string, Generation>> ShowAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<GuestName, Generation>> ShowAsync(IReadOnlyCollection<GuestName> names, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(["show", .. names.Select(GuestName.Validate)], cancellationToken).ConfigureAwait(false);
-        var generations = new Dictionary<string, Generation>(StringComparer.Ordinal);
+        var output = await RunAsync(["show", .. names.Select(name => name.Value)], cancellationToken).ConfigureAwait(false);
+        var generations = new Dictionary<GuestName, Generation>();
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (line.Split('\t') is [var name, var link, var storePath] && names.Contains(name) && GenerationNumber(name, link) is { } number)
+            if (line.Split('\t') is [var shown, var link, var storePath] && GuestName.TryParse(shown, out var name) && names.Contains(name)
+                && GenerationNumber(name, link) is { } number)
             {
                 generations[name] = new Generation(number, TerminalText.Escape(storePath), default);
             }
@@ -372,9 +373,9 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
 
     /// <summary>The guest's generations on the target, oldest first, and the current one's number; none where it has no
     /// profile there.</summary>
-    public async Task<(IReadOnlyList<Generation> All, int? Current)> GenerationsAsync(string name, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<Generation> All, int? Current)> GenerationsAsync(GuestName name, CancellationToken cancellationToken)
     {
-        var output = await RunAsync(["generations", GuestName.Validate(name)], cancellationToken).ConfigureAwait(false);
+        var output = await RunAsync(["generations", name.Value], cancellationToken).ConfigureAwait(false);
         var all = new List<Generation>();
         int? current = null;
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -393,18 +394,21 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     }
 
     // NAME-N-link, its store path and its time in seconds, tab-separated, to a generation.
-    private static Generation? ParseGeneration(string name, string line) =>
+    private static Generation? ParseGeneration(GuestName name, string line) =>
         line.Split('\t') is [var link, var storePath, var seconds] && GenerationNumber(name, link) is { } number
         && long.TryParse(seconds, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch)
             ? new Generation(number, TerminalText.Escape(storePath), DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime)
             : null;
 
     // NAME-N-link, the profile link's target, to N.
-    internal static int? GenerationNumber(string name, string link) =>
-        link.StartsWith(name + "-", StringComparison.Ordinal) && link.EndsWith("-link", StringComparison.Ordinal)
-        && int.TryParse(link.AsSpan(name.Length + 1, link.Length - name.Length - 6), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
-            ? number
-            : null;
+    internal static int? GenerationNumber(GuestName guest, string link)
+    {
+        var name = guest.Value;
+        return link.StartsWith(name + "-", StringComparison.Ordinal) && link.EndsWith("-link", StringComparison.Ordinal)
+            && int.TryParse(link.AsSpan(name.Length + 1, link.Length - name.Length - 6), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+                ? number
+                : null;
+    }
 
     private async Task<string> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {

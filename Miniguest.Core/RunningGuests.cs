@@ -17,19 +17,19 @@ internal static class RunningGuests
     /// <param name="timeout">How long to wait for libvirt: its calls cannot be interrupted, so a daemon that hangs is
     /// left to it.</param>
     /// <exception cref="IOException">The guests directory cannot be read.</exception>
-    public static IReadOnlyDictionary<string, bool?> Survey(MiniguestPaths paths, string? uri, ILibvirtConnector connector, TimeSpan timeout)
+    public static IReadOnlyDictionary<GuestName, bool?> Survey(MiniguestPaths paths, string? uri, ILibvirtConnector connector, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var store = new GuestStore(paths);
         var domains = new GuestDomains(paths, connector);
-        var running = new SortedDictionary<string, bool?>(StringComparer.Ordinal);
-        var onUri = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var running = new SortedDictionary<GuestName, bool?>();
+        var onUri = new Dictionary<string, HashSet<GuestName>>(StringComparer.Ordinal);
         foreach (var name in store.Names())
         {
             running[name] = false;
             if (UriOf(store, domains, name, uri) is { } domainUri)
             {
-                onUri.TryAdd(domainUri, new HashSet<string>(StringComparer.Ordinal));
+                onUri.TryAdd(domainUri, []);
                 onUri[domainUri].Add(name);
             }
         }
@@ -47,7 +47,7 @@ internal static class RunningGuests
     }
 
     // The URI to look for the guest's domain on; null when it has none to look for (or its files cannot say).
-    private static string? UriOf(GuestStore store, GuestDomains domains, string name, string? uri)
+    private static string? UriOf(GuestStore store, GuestDomains domains, GuestName name, string? uri)
     {
         try
         {
@@ -60,7 +60,7 @@ internal static class RunningGuests
     }
 
     // Those of the guests named whose domains run on the URI; null when libvirt cannot be reached there.
-    private static HashSet<string>? Active(MiniguestPaths paths, ILibvirtConnector connector, string uri, HashSet<string> names)
+    private static HashSet<GuestName>? Active(MiniguestPaths paths, ILibvirtConnector connector, string uri, HashSet<GuestName> names)
     {
         try
         {
@@ -68,10 +68,17 @@ internal static class RunningGuests
             var listed = connection.ListAllDomains(ConnectListAllDomainsFlags.Active);
             try
             {
-                return listed.Where(domain => names.Contains(domain.Name)
-                        && new GuestStateDirectory(paths, domain.Name).RecordedDomainUuid() == domain.Uuid)
-                    .Select(domain => domain.Name)
-                    .ToHashSet(StringComparer.Ordinal);
+                var active = new HashSet<GuestName>();
+                foreach (var domain in listed)
+                {
+                    // A domain whose name is no guest's is no guest's.
+                    if (GuestName.TryParse(domain.Name, out var name) && names.Contains(name)
+                        && new GuestStateDirectory(paths, name).RecordedDomainUuid() == domain.Uuid)
+                    {
+                        active.Add(name);
+                    }
+                }
+                return active;
             }
             finally
             {

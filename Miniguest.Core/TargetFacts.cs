@@ -19,7 +19,7 @@ internal sealed record TargetFacts(int? Generation, GuestSystem? System, IReadOn
     /// <summary>Reads the describe command's output.</summary>
     /// <exception cref="GuestFileException">A file of the guest is missing, corrupt or outside the store.</exception>
     /// <exception cref="RemoteHostException">The output is not what the command prints.</exception>
-    public static TargetFacts Parse(string name, string host, string output, int pathCount)
+    public static TargetFacts Parse(GuestName name, string host, string output, int pathCount)
     {
         int? generation = null;
         string? top = null;
@@ -78,7 +78,7 @@ internal sealed record TargetFacts(int? Generation, GuestSystem? System, IReadOn
 
     /// <summary>The guest's system there.</summary>
     /// <exception cref="GuestStateException">It is not installed there: this host's record of it is out of date.</exception>
-    public GuestSystem RequireSystem(string name, string host) =>
+    public GuestSystem RequireSystem(GuestName name, string host) =>
         System ?? throw new GuestStateException($"guest '{name}' is not installed on {host} any more (miniguest remove {name} forgets it here)");
 
     private static string Decode(string base64) => Encoding.UTF8.GetString(Convert.FromBase64String(base64));

@@ -115,11 +115,12 @@ internal static class CreateCommand
                 await context.ReportAsync("  free page reporting: memory the guest frees goes back to the host");
             }
             // The host directories the guest gets, each the admin's or the guest's own.
+            var guestName = GuestName.Parse(guest);
             foreach (var guestShare in defined.Definition.Config.Shares)
             {
                 var given = defined.Definition.GivenShareSources.FirstOrDefault(source => source.Tag == guestShare.Tag)?.Directory;
                 await context.ReportAsync($"  share '{guestShare.Tag}' at {guestShare.MountPoint}{(guestShare.ReadOnly ? " (read-only)" : "")}: "
-                    + (given ?? defined.HostPaths.ShareDirectory(guest, guestShare.Tag) + " (its own)"));
+                    + (given ?? defined.HostPaths.ShareDirectory(guestName, guestShare.Tag) + " (its own)"));
             }
             return CommandAction.Success;
         });

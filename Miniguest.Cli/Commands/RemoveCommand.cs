@@ -44,7 +44,7 @@ internal static class RemoveCommand
             {
                 context.Logger.LogWarning("the domain of '{Guest}' is kept, no longer Miniguest's; the generation it boots stays rooted in {Roots} "
                     + "until remove --purge {Guest}: undefine it (virsh undefine {Guest}), then purge, once it is no longer needed",
-                    guest, context.Host.Paths.GenerationRoots(guest), guest, guest);
+                    guest, context.Host.Paths.GenerationRoots(GuestName.Parse(guest)), guest, guest);
             }
             return CommandAction.Success;
         });

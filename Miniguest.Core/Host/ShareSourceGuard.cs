@@ -26,15 +26,16 @@ internal static class ShareSourceGuard
     /// <param name="Directory">The host directory.</param>
     internal readonly record struct OtherShare(string Guest, string Directory);
 
-    /// <summary>Checks every share of the domain of <paramref name="description"/>, whose guest's own share directories are under
-    /// <paramref name="paths"/>, beside <paramref name="others"/>, the other guests' shares (asked for only where needed). With
-    /// <paramref name="atStart"/> the guest's own directories must exist; before a definition they may be still to make.</summary>
+    /// <summary>Checks every share of the domain of <paramref name="description"/>, guest <paramref name="name"/>'s, whose
+    /// own share directories are under <paramref name="paths"/>, beside <paramref name="others"/>, the other guests' shares
+    /// (asked for only where needed). With <paramref name="atStart"/> the guest's own directories must exist; before a
+    /// definition they may be still to make.</summary>
     /// <exception cref="UnsafeShareException">A share's directory is not the guest's own nor given by the admin, or is not
     /// safe to share.</exception>
-    internal static void Check(DomainDescription description, MiniguestPaths paths, Func<IReadOnlyList<OtherShare>> others, bool atStart)
+    internal static void Check(GuestName name, DomainDescription description, MiniguestPaths paths, Func<IReadOnlyList<OtherShare>> others, bool atStart)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var (name, shares, metadata, ownersReachHost, mappedRoot) = Read(description);
+        var (shares, metadata, ownersReachHost, mappedRoot) = Read(description);
         var given = metadata?.ShareSources ?? [];
         var otherShares = new Lazy<IReadOnlyList<OtherShare>>(others);
         foreach (var share in shares)
@@ -45,30 +46,31 @@ internal static class ShareSourceGuard
                 continue;
             }
             var admin = given.FirstOrDefault(g => g.Directory == share.Source)
-                ?? throw new UnsafeShareException(name,
+                ?? throw new UnsafeShareException(name.Value,
                     $"its domain shares {share.Source} at {share.Target}, which is neither its own share directory nor one an admin gave it "
                     + "(a domain defined before a share's directory needed the admin's word, or edited since): define it again");
-            var siblings = shares.Where(other => other != share).Select(other => new OtherShare(name, other.Source));
+            var siblings = shares.Where(other => other != share).Select(other => new OtherShare(name.Value, other.Source));
             // The other guests' shares are read only for a directory of the admin's: the guest's own lie in Miniguest's
             // state, where no directory of an admin's may.
             CheckGiven(paths, name, admin.Tag, admin.Directory, writable: !share.ReadOnly && ownersReachHost, mappedRoot, [.. otherShares.Value, .. siblings]);
         }
     }
 
-    /// <summary>Refuses a domain of <paramref name="description"/> that shares anything besides the guest's own share directories
-    /// under <paramref name="paths"/>: where this host cannot look at a directory (another host's), only those.</summary>
+    /// <summary>Refuses a domain of <paramref name="description"/>, guest <paramref name="name"/>'s, that shares anything
+    /// besides its own share directories under <paramref name="paths"/>: where this host cannot look at a directory (another
+    /// host's), only those.</summary>
     /// <exception cref="UnsafeShareException">Such a share.</exception>
-    internal static void RequireOwn(DomainDescription description, MiniguestPaths paths)
+    internal static void RequireOwn(GuestName name, DomainDescription description, MiniguestPaths paths)
     {
-        var (name, shares, _, _, _) = Read(description);
+        var (shares, _, _, _) = Read(description);
         if (shares.FirstOrDefault(share => OwnTag(paths, name, share.Source) is null) is { } other)
         {
-            throw new UnsafeShareException(name, $"its domain shares {other.Source} at {other.Target}, which is not its own share directory");
+            throw new UnsafeShareException(name.Value, $"its domain shares {other.Source} at {other.Target}, which is not its own share directory");
         }
     }
 
     // The tag of the guest's own share directory source is, or null when it is not one.
-    private static string? OwnTag(MiniguestPaths paths, string name, string source)
+    private static string? OwnTag(MiniguestPaths paths, GuestName name, string source)
     {
         var prefix = paths.GuestShares(name) + "/";
         return source.StartsWith(prefix, StringComparison.Ordinal) && source[prefix.Length..] is var tag && tag.Length > 0 && !tag.Contains('/')
@@ -77,7 +79,7 @@ internal static class ShareSourceGuard
     }
 
     // The guest's own directory: root's all the way to Miniguest's directory of shares, then the guest's own, no link.
-    private static void CheckOwn(MiniguestPaths paths, string name, string tag, string source, uint? mappedRoot, bool atStart)
+    private static void CheckOwn(MiniguestPaths paths, GuestName name, string tag, string source, uint? mappedRoot, bool atStart)
     {
         if (!atStart && FileStatus.OfEntry(paths.Shares) is null)
         {
@@ -85,7 +87,7 @@ internal static class ShareSourceGuard
         }
         if (WhoElseCanChange(paths.Shares, leafOwners: [0u]) is { Problem: { } problem })
         {
-            throw new UnsafeShareException(name, $"share '{tag}': {problem}");
+            throw new UnsafeShareException(name.Value, $"share '{tag}': {problem}");
         }
         foreach (var directory in new[] { paths.GuestShares(name), source })
         {
@@ -94,21 +96,21 @@ internal static class ShareSourceGuard
                 case null when !atStart:
                     return;
                 case null:
-                    throw new UnsafeShareException(name, $"share '{tag}': its directory {directory} is missing: define the guest again");
+                    throw new UnsafeShareException(name.Value, $"share '{tag}': its directory {directory} is missing: define the guest again");
                 case { Kind: not FileKind.Directory }:
-                    throw new UnsafeShareException(name, $"share '{tag}': {directory} is a link or not a directory; not following it");
+                    throw new UnsafeShareException(name.Value, $"share '{tag}': {directory} is a link or not a directory; not following it");
                 case { Uid: var uid } when uid != 0 && uid != mappedRoot:
-                    throw new UnsafeShareException(name, $"share '{tag}': {directory} belongs to uid {uid}, neither root nor the guest's root");
+                    throw new UnsafeShareException(name.Value, $"share '{tag}': {directory} belongs to uid {uid}, neither root nor the guest's root");
             }
         }
     }
 
-    private static void CheckGiven(MiniguestPaths paths, string name, string tag, string source, bool writable, uint? mappedRoot,
+    private static void CheckGiven(MiniguestPaths paths, GuestName name, string tag, string source, bool writable, uint? mappedRoot,
         IReadOnlyList<OtherShare> others)
     {
         CheckPlace(paths, name, tag, source, source, above: true);
         var otherShares = others.Select(other => (other.Directory, Real: RealPath.Of(other.Directory) ?? other.Directory,
-            Whose: other.Guest == name ? "another of its shares" : $"a share of guest '{other.Guest}'")).ToList();
+            Whose: other.Guest == name.Value ? "another of its shares" : $"a share of guest '{other.Guest}'")).ToList();
         // No name met on the way may lie in a place no guest may share, or in another guest's share, whose guest may
         // swap it as root: the walk follows the links it meets.
         string? OffLimits(string entry) =>
@@ -122,18 +124,18 @@ internal static class ShareSourceGuard
         CheckPlace(paths, name, tag, source, walk.RealPath, above: walk.Problem is null);
         if (walk.Problem is { } problem)
         {
-            throw new UnsafeShareException(name, $"share '{tag}': {source}: {problem}");
+            throw new UnsafeShareException(name.Value, $"share '{tag}': {source}: {problem}");
         }
         foreach (var other in otherShares)
         {
             if (Overlap(source, other.Directory) || Overlap(walk.RealPath, other.Real))
             {
-                throw new UnsafeShareException(name, $"share '{tag}': {source} is in, on or above {other.Directory}, {other.Whose}");
+                throw new UnsafeShareException(name.Value, $"share '{tag}': {source} is in, on or above {other.Directory}, {other.Whose}");
             }
         }
         if (writable && !HasRootOnlyAncestor(walk.RealPath))
         {
-            throw new UnsafeShareException(name,
+            throw new UnsafeShareException(name.Value,
                 $"share '{tag}': {source} is writable, and what the guest makes there (a setuid file, a device node) keeps its owner and mode "
                 + "on the host: put it below a directory only root can pass (owned by root, mode 0700)");
         }
@@ -141,12 +143,12 @@ internal static class ShareSourceGuard
 
     // The places no share may be in, on or above: the store and Nix's own files, Miniguest's, and the kernel's and the
     // running system's, where a directory means something else than files.
-    private static void CheckPlace(MiniguestPaths paths, string name, string tag, string source, string path, bool above)
+    private static void CheckPlace(MiniguestPaths paths, GuestName name, string tag, string source, string path, bool above)
     {
         if (Places(paths).FirstOrDefault(place => GuestShare.Contains(place, path) || above && GuestShare.Contains(path, place)) is { } place)
         {
             var how = path == source ? "" : $" (that is, {path})";
-            throw new UnsafeShareException(name, $"share '{tag}': {source}{how} is in, on or above {place}, which no guest may share");
+            throw new UnsafeShareException(name.Value, $"share '{tag}': {source}{how} is in, on or above {place}, which no guest may share");
         }
     }
 
@@ -244,16 +246,16 @@ internal static class ShareSourceGuard
 
     private static IEnumerable<string> Parts(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(part => part != ".");
 
-    private static (string Name, IReadOnlyList<SharedDirectory> Shares, GuestMetadata? Metadata, bool OwnersReachHost, uint? MappedRoot) Read(
+    private static (IReadOnlyList<SharedDirectory> Shares, GuestMetadata? Metadata, bool OwnersReachHost, uint? MappedRoot) Read(
         DomainDescription description)
     {
         if (description.Container is { } container)
         {
-            return (container.Name, container.Shares, container.Metadata, true, container.UserNamespace?.UidTarget);
+            return (container.Shares, container.Metadata, true, container.UserNamespace?.UidTarget);
         }
         var vm = description.Vm!;
         // A writable 9p share is QEMU's mapped one: what the guest sets stays in extended attributes.
-        return (vm.Name, vm.Shares, vm.Metadata, vm.StoreShare == StoreShareType.Virtiofs, null);
+        return (vm.Shares, vm.Metadata, vm.StoreShare == StoreShareType.Virtiofs, null);
     }
 }
 

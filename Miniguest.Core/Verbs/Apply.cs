@@ -23,11 +23,16 @@ internal static class Apply
             progress?.Report(applied);
             return applied;
         }
-        // The guests no longer declared go first: what they held (memory, say) is the new ones'.
-        var work = gone.Select(name => Reported(ApplyUndeclared.RunAsync(host, name, options, jobs, cancellationToken))).ToList();
+        // The guests no longer declared go first: what they held (memory, say) is the new ones'. A name that is no guest's,
+        // in the manifest or the record of the last apply, fails alone, as one guest's failure does.
+        var work = gone.Select(name => Reported(GuestName.TryParse(name, out var guest, out var error)
+            ? ApplyUndeclared.RunAsync(host, guest, options, jobs, cancellationToken)
+            : Task.FromResult(new AppliedGuest(name) { Domain = AppliedDomain.Removed, Error = error }))).ToList();
         foreach (var name in declared)
         {
-            work.Add(Reported(await ApplyDeclared.RunAsync(host, name, manifest.Guests[name], options, jobs, cancellationToken).ConfigureAwait(false)));
+            work.Add(Reported(GuestName.TryParse(name, out var guest, out var error)
+                ? await ApplyDeclared.RunAsync(host, guest, manifest.Guests[name], options, jobs, cancellationToken).ConfigureAwait(false)
+                : Task.FromResult(new AppliedGuest(name) { Error = error })));
         }
         var results = await Task.WhenAll(work).ConfigureAwait(false);
         CrashPoint.Reach(CrashPoint.RecordDeclared);
@@ -40,7 +45,7 @@ internal static class Apply
 
     /// <summary>Whether the guest is one the host's NixOS configuration declares and apply keeps: its settings are the
     /// configuration's.</summary>
-    public static bool IsApplied(GuestHostContext host, string name) =>
-        host.Store.LinkState(GuestName.Validate(name)) == GuestLinkState.Declarative
-        && DeclarativeManifest.ReadApplied(Path.Combine(host.Paths.State, DeclaredGuestsFile)).Contains(name, StringComparer.Ordinal);
+    public static bool IsApplied(GuestHostContext host, GuestName name) =>
+        host.Store.LinkState(name) == GuestLinkState.Declarative
+        && DeclarativeManifest.ReadApplied(Path.Combine(host.Paths.State, DeclaredGuestsFile)).Contains(name.Value, StringComparer.Ordinal);
 }

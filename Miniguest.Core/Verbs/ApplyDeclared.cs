@@ -7,7 +7,7 @@ namespace Miniguest.Core;
 /// A failure ends this guest's work, and no one else's.</summary>
 internal static class ApplyDeclared
 {
-    public static async Task<Task<AppliedGuest>> RunAsync(GuestHostContext host, string name, DeclarativeGuest settings, ApplyOptions options,
+    public static async Task<Task<AppliedGuest>> RunAsync(GuestHostContext host, GuestName name, DeclarativeGuest settings, ApplyOptions options,
         SemaphoreSlim jobs, CancellationToken cancellationToken)
     {
         GuestLock? guestLock = null;
@@ -20,7 +20,7 @@ internal static class ApplyDeclared
         catch (Exception e) when (e is not OperationCanceledException)
         {
             guestLock?.Dispose();
-            return Task.FromResult(new AppliedGuest(name) { Error = e });
+            return Task.FromResult(new AppliedGuest(name.Value) { Error = e });
         }
     }
 
@@ -97,7 +97,7 @@ internal static class ApplyDeclared
         ApplyOptions options, SemaphoreSlim jobs, CancellationToken cancellationToken)
     {
         var (guest, site, domain, change) = defined;
-        var applied = new AppliedGuest(guest.Name) { Uri = site.Uri, Domain = change };
+        var applied = new AppliedGuest(guest.Name.Value) { Uri = site.Uri, Domain = change };
         using (guestLock)
         using (domain)
         {

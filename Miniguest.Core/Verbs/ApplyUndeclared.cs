@@ -5,17 +5,17 @@ namespace Miniguest.Core;
 /// its data stays.</summary>
 internal static class ApplyUndeclared
 {
-    public static async Task<AppliedGuest> RunAsync(GuestHostContext host, string name, ApplyOptions options, SemaphoreSlim jobs,
+    public static async Task<AppliedGuest> RunAsync(GuestHostContext host, GuestName name, ApplyOptions options, SemaphoreSlim jobs,
         CancellationToken cancellationToken)
     {
-        var removed = new AppliedGuest(name) { Domain = AppliedDomain.Removed };
+        var removed = new AppliedGuest(name.Value) { Domain = AppliedDomain.Removed };
         try
         {
             using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
             await jobs.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                return await RemoveAsync(host, removed, options.StopTimeout, cancellationToken).ConfigureAwait(false);
+                return await RemoveAsync(host, name, removed, options.StopTimeout, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -28,10 +28,9 @@ internal static class ApplyUndeclared
         }
     }
 
-    private static async Task<AppliedGuest> RemoveAsync(GuestHostContext host, AppliedGuest removed, TimeSpan stopTimeout,
+    private static async Task<AppliedGuest> RemoveAsync(GuestHostContext host, GuestName name, AppliedGuest removed, TimeSpan stopTimeout,
         CancellationToken cancellationToken)
     {
-        var name = removed.Name;
         var uriFile = host.Paths.ConnectionUriFile(name);
         if (!File.Exists(uriFile))
         {

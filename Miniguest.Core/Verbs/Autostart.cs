@@ -4,7 +4,7 @@ namespace Miniguest.Core;
 /// which a declared guest's is not the user's to change.</summary>
 internal static class Autostart
 {
-    public static bool Set(GuestHostContext host, string name, bool on)
+    public static bool Set(GuestHostContext host, GuestName name, bool on)
     {
         if (Apply.IsApplied(host, name))
         {

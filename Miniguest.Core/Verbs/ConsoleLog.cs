@@ -13,7 +13,7 @@ internal static class ConsoleLog
     /// <summary>The log's lines as the guest wrote them (its bytes as UTF-8, without line ends): all, or the last
     /// <paramref name="last"/>; with <paramref name="follow"/>, then each line as it is written, from the start of the
     /// log again when a restart of the guest begins it anew, until cancelled.</summary>
-    public static async IAsyncEnumerable<string> ReadAsync(GuestHostContext host, string name, int? last, bool follow,
+    public static async IAsyncEnumerable<string> ReadAsync(GuestHostContext host, GuestName name, int? last, bool follow,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var path = LogOf(host, name);
@@ -44,7 +44,7 @@ internal static class ConsoleLog
     }
 
     // The console log of guest name, a VM of this host that has one.
-    private static string LogOf(GuestHostContext host, string name)
+    private static string LogOf(GuestHostContext host, GuestName name)
     {
         if (host.Elsewhere(name) is { Target: { } target })
         {

@@ -7,7 +7,7 @@ namespace Miniguest.Core;
 internal static class Define
 {
     /// <summary>The domain <see cref="RunAsync"/> would define, without defining it.</summary>
-    public static async Task<GuestDomainDefinition> BuildAsync(GuestHostContext host, string name, DomainOptions options,
+    public static async Task<GuestDomainDefinition> BuildAsync(GuestHostContext host, GuestName name, DomainOptions options,
         CancellationToken cancellationToken)
     {
         if (host.Elsewhere(name) is { } site)
@@ -21,7 +21,7 @@ internal static class Define
     }
 
     /// <summary>The guest's domain defined, or updated, or taken over, on the host the guest lives on, under its lock.</summary>
-    public static async Task<DefinedDomain> RunAsync(GuestHostContext host, string name, DomainOptions options, CancellationToken cancellationToken)
+    public static async Task<DefinedDomain> RunAsync(GuestHostContext host, GuestName name, DomainOptions options, CancellationToken cancellationToken)
     {
         // A guest whose files are broken fails before anything is made for it, its lock included.
         var (loadedFrom, system) = host.Elsewhere(name) is null && host.Store.Get(name) is var here ? (here.StorePath, here.LoadSystem()) : default;

@@ -6,7 +6,7 @@ namespace Miniguest.Core;
 /// domain runs (<see cref="GuestHost.RunningGeneration"/>).</summary>
 internal static class Generations
 {
-    public static async Task<GuestGenerations> RunAsync(GuestHostContext host, string name, CancellationToken cancellationToken)
+    public static async Task<GuestGenerations> RunAsync(GuestHostContext host, GuestName name, CancellationToken cancellationToken)
     {
         var site = host.Elsewhere(name);
         var (all, current) = await ProfileAsync(host, site, name, cancellationToken).ConfigureAwait(false);
@@ -14,10 +14,10 @@ internal static class Generations
     }
 
     /// <summary>The guest's generations, oldest first, on the other host of <paramref name="site"/>, or here.</summary>
-    public static async Task<IReadOnlyList<Generation>> AllAsync(GuestHostContext host, GuestSite? site, string name, CancellationToken cancellationToken) =>
+    public static async Task<IReadOnlyList<Generation>> AllAsync(GuestHostContext host, GuestSite? site, GuestName name, CancellationToken cancellationToken) =>
         (await ProfileAsync(host, site, name, cancellationToken).ConfigureAwait(false)).All;
 
-    private static async Task<(IReadOnlyList<Generation> All, int? Current)> ProfileAsync(GuestHostContext host, GuestSite? site, string name,
+    private static async Task<(IReadOnlyList<Generation> All, int? Current)> ProfileAsync(GuestHostContext host, GuestSite? site, GuestName name,
         CancellationToken cancellationToken)
     {
         if (site is not null)
@@ -30,7 +30,7 @@ internal static class Generations
 
     /// <summary>The generation the guest's running domain was started on; <see langword="null"/> when it does not run (or
     /// the domain of its name is not its own).</summary>
-    public static int? Running(GuestHostContext host, string name)
+    public static int? Running(GuestHostContext host, GuestName name)
     {
         if (!host.HasDomainRecord(name))
         {

@@ -47,7 +47,7 @@ internal sealed class GuestHostContext
     public GuestRoots Roots { get; }
 
     /// <summary>The guest's lock, and what a command killed while it held the lock left behind cleared.</summary>
-    public async Task<GuestLock> LockAsync(string name, CancellationToken cancellationToken)
+    public async Task<GuestLock> LockAsync(GuestName name, CancellationToken cancellationToken)
     {
         var guestLock = await GuestLock.AcquireAsync(Paths, name, Logger, cancellationToken).ConfigureAwait(false);
         try
@@ -65,26 +65,26 @@ internal sealed class GuestHostContext
     /// <summary>The other host the guest lives on; <see langword="null"/> for a guest installed here (a guest of this host's
     /// link or profile wins over a record of another host), or of no host at all.</summary>
     /// <exception cref="GuestDomainElsewhereException">It lives on another host than the URI given names.</exception>
-    public GuestSite? Elsewhere(string name) =>
-        Store.LinkState(GuestName.Validate(name)) is not (GuestLinkState.Profile or GuestLinkState.Declarative) && !new GuestProfile(Paths, name).Exists
+    public GuestSite? Elsewhere(GuestName name) =>
+        Store.LinkState(name) is not (GuestLinkState.Profile or GuestLinkState.Declarative) && !new GuestProfile(Paths, name).Exists
             && RemoteGuests.UriOf(name) is { } uri
-            ? Options.Uri is { } requested && requested != uri ? throw new GuestDomainElsewhereException(name, uri, requested) : GuestSite.At(uri)
+            ? Options.Uri is { } requested && requested != uri ? throw new GuestDomainElsewhereException(name.Value, uri, requested) : GuestSite.At(uri)
             : null;
 
     /// <summary>The other host guest <paramref name="name"/> lives on: the one given (where it names another host), else
     /// the one the guest was installed on; <see langword="null"/> for a guest of this host.</summary>
-    public GuestSite? RemoteSiteOf(string? name)
+    public GuestSite? RemoteSiteOf(GuestName name)
     {
         if (Options.Uri is not null)
         {
             return SshTarget.FromLibvirtUri(Options.Uri) is { } target ? new GuestSite(Options.Uri, target) : null;
         }
-        return name is not null && GuestName.IsValid(name) && RemoteGuests.UriOf(name) is { } uri ? GuestSite.At(uri) : null;
+        return RemoteGuests.UriOf(name) is { } uri ? GuestSite.At(uri) : null;
     }
 
     /// <summary>Where the guest's domain is: on the host the guest lives on, or at the URI given, or where its domain was
     /// defined (another host's, for a declared guest whose domain lives there), or at the default for its type.</summary>
-    public GuestSite DomainSite(string name) => Elsewhere(name) ?? SiteOf(Store.Get(name));
+    public GuestSite DomainSite(GuestName name) => Elsewhere(name) ?? SiteOf(Store.Get(name));
 
     /// <summary>Where the domain of a guest installed here is; never another host given with <c>-c</c>, where its files
     /// are not.</summary>
@@ -98,7 +98,7 @@ internal sealed class GuestHostContext
     /// <summary>The guest's domain at <paramref name="site"/>; the caller disposes of it.</summary>
     /// <exception cref="GuestStateException">The guest has no domain.</exception>
     /// <exception cref="ForeignDomainException">A domain of its name exists that Miniguest did not define for it.</exception>
-    public GuestDomain OpenDomain(GuestSite site, string name)
+    public GuestDomain OpenDomain(GuestSite site, GuestName name)
     {
         using var connection = site.Connect(Connector);
         return Domains.Get(connection, name);
@@ -106,5 +106,5 @@ internal sealed class GuestHostContext
 
     /// <summary>Whether the guest may have a domain: one was defined for it (recorded here, for a guest of another host
     /// too), or a URI was given to look at.</summary>
-    public bool HasDomainRecord(string name) => Options.Uri is not null || File.Exists(Paths.ConnectionUriFile(name));
+    public bool HasDomainRecord(GuestName name) => Options.Uri is not null || File.Exists(Paths.ConnectionUriFile(name));
 }

@@ -3,13 +3,11 @@ namespace Miniguest.Core;
 /// <summary>Installing a guest (<see cref="GuestHost.InstallAsync"/>): here, or on the other host it lives on.</summary>
 internal static class Install
 {
-    /// <summary>Guest <paramref name="name"/> (default: the attribute's name) installed on the other host it lives on
+    /// <summary>Guest <paramref name="name"/> installed on the other host it lives on
     /// (<see cref="GuestHostContext.RemoteSiteOf"/>), else here.</summary>
-    public static Task<InstallResult> RunAsync(GuestHostContext host, InstallableReference reference, string? name, bool force, bool buildOnTarget,
+    public static Task<InstallResult> RunAsync(GuestHostContext host, InstallableReference reference, GuestName name, bool force, bool buildOnTarget,
         IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(reference);
-        name = GuestName.Validate(name ?? reference.Attribute);
         if (host.RemoteSiteOf(name) is { } site)
         {
             return RemoteAsync(host, site, reference, name, force, buildOnTarget, progress, cancellationToken);
@@ -20,7 +18,7 @@ internal static class Install
     }
 
     // Built and installed here under its lock; with force over an installed one, whose domain is then brought up to date.
-    private static async Task<InstallResult> HereAsync(GuestHostContext host, InstallableReference reference, string name, bool force,
+    private static async Task<InstallResult> HereAsync(GuestHostContext host, InstallableReference reference, GuestName name, bool force,
         IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
@@ -30,17 +28,17 @@ internal static class Install
         }
         var guest = await host.Installer.InstallAsync(reference, name, force, progress, cancellationToken).ConfigureAwait(false);
         var domain = force ? await Resync.HereAsync(host, guest, cancellationToken).ConfigureAwait(false) : Resync.NoDomain;
-        return new InstallResult(guest.Name, guest.Profile.Current?.Number, guest.StorePath, Domain: domain);
+        return new InstallResult(guest.Name.Value, guest.Profile.Current?.Number, guest.StorePath, Domain: domain);
     }
 
     // Built (here, or there with buildOnTarget) and installed on the other host of site under its lock, once no guest of
     // its name is of this host or recorded on another.
-    private static async Task<InstallResult> RemoteAsync(GuestHostContext host, GuestSite site, InstallableReference reference, string name,
+    private static async Task<InstallResult> RemoteAsync(GuestHostContext host, GuestSite site, InstallableReference reference, GuestName name,
         bool force, bool buildOnTarget, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         var target = site.Target!;
         using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
-        if (host.Store.Names().Contains(name, StringComparer.Ordinal))
+        if (host.Store.Names().Contains(name))
         {
             throw new GuestStateException($"guest '{name}' is installed on this host: remove it here first, or give the other one another name");
         }
@@ -53,6 +51,6 @@ internal static class Install
         var (generation, storePath) = await host.Installer.InstallRemoteAsync(reference.Installable, name, site.Uri, target, remote, session, force,
             buildOnTarget, progress, cancellationToken)
             .ConfigureAwait(false);
-        return new InstallResult(name, generation, storePath, target.Host, site.Uri);
+        return new InstallResult(name.Value, generation, storePath, target.Host, site.Uri);
     }
 }

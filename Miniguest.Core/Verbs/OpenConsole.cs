@@ -4,14 +4,14 @@ namespace Miniguest.Core;
 /// attached is <see cref="Start.WithConsoleAsync"/>.</summary>
 internal static class OpenConsole
 {
-    public static async Task<GuestConsole?> RunAsync(GuestHostContext host, string name, bool takeOver, CancellationToken cancellationToken)
+    public static async Task<GuestConsole?> RunAsync(GuestHostContext host, GuestName name, bool takeOver, CancellationToken cancellationToken)
     {
         var domain = host.OpenDomain(host.DomainSite(name), name);
         try
         {
             if (!domain.IsActive)
             {
-                throw new GuestNotRunningException(name);
+                throw new GuestNotRunningException(name.Value);
             }
         }
         catch

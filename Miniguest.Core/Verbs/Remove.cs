@@ -6,12 +6,12 @@ namespace Miniguest.Core;
 /// files; its data stays unless purged.</summary>
 internal static class Remove
 {
-    public static async Task<RemoveResult> RunAsync(GuestHostContext host, string name, bool keepDomain, bool force, bool purge,
+    public static async Task<RemoveResult> RunAsync(GuestHostContext host, GuestName name, bool keepDomain, bool force, bool purge,
         CancellationToken cancellationToken)
     {
         var (keptDomain, forcedOff) = (false, false);
         using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
-        if (purge && !host.Store.Names().Contains(name, StringComparer.Ordinal)
+        if (purge && !host.Store.Names().Contains(name)
             && (GuestData(host.Paths, name) is var left && (left.Count > 0 || Directory.Exists(host.Paths.GenerationRoots(name)))))
         {
             PurgeData(host.Paths, name);
@@ -45,7 +45,7 @@ internal static class Remove
 
     // A guest on another host: its domain there, then its profile, link and state there, then this host's record of it,
     // last, so that a remove cut short is found and completed when run again.
-    private static async Task<RemoveResult> ElsewhereAsync(GuestHostContext host, string name, GuestSite site, bool keepDomain, bool force, bool purge,
+    private static async Task<RemoveResult> ElsewhereAsync(GuestHostContext host, GuestName name, GuestSite site, bool keepDomain, bool force, bool purge,
         CancellationToken cancellationToken)
     {
         var (keptDomain, forcedOff) = (false, false);
@@ -64,7 +64,7 @@ internal static class Remove
 
     // The guest's domain stopped (with force, else a running one is refused) and undefined unless it is kept; whether
     // one was kept, and whether it was pulled off.
-    private static (bool Kept, bool ForcedOff) RemoveDomain(GuestHostContext host, Connection connection, string name, bool keepDomain, bool force)
+    private static (bool Kept, bool ForcedOff) RemoveDomain(GuestHostContext host, Connection connection, GuestName name, bool keepDomain, bool force)
     {
         using var domain = host.Domains.Find(connection, name);
         if (domain is null)
@@ -76,7 +76,7 @@ internal static class Remove
         {
             if (!force)
             {
-                throw new GuestRunningException(name);
+                throw new GuestRunningException(name.Value);
             }
             CrashPoint.Reach(CrashPoint.StopDomain);
             domain.Handle.Destroy();
@@ -92,11 +92,11 @@ internal static class Remove
 
     // What remove keeps of a guest: its shares' directories and a container's root (where it is, or was before it had
     // a directory of its own).
-    private static List<string> GuestData(MiniguestPaths paths, string name) =>
+    private static List<string> GuestData(MiniguestPaths paths, GuestName name) =>
         new[] { GuestShareDirectories.Existing(paths, name), paths.ContainerRoot(name), paths.FormerContainerRoot(name) }
             .OfType<string>().Where(Directory.Exists).ToList();
 
-    private static void PurgeData(MiniguestPaths paths, string name)
+    private static void PurgeData(MiniguestPaths paths, GuestName name)
     {
         CrashPoint.Reach(CrashPoint.DeleteState);
         GuestShareDirectories.Delete(paths, name);

@@ -4,7 +4,7 @@ namespace Miniguest.Core;
 /// a start does, through one connection, on its current generation.</summary>
 internal static class Restart
 {
-    public static async Task<StopOutcome> RunAsync(GuestHostContext host, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    public static async Task<StopOutcome> RunAsync(GuestHostContext host, GuestName name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
         var site = host.DomainSite(name);
         using var connection = site.Connect(host.Connector);

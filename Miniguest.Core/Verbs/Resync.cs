@@ -24,11 +24,11 @@ internal static class Resync
         }
         var definition = host.Domains.Build(connection, guest, new DomainOptions(), existing, allocate: true);
         using var updated = await Define.HereAsync(host, connection, guest, definition, existing, cancellationToken).ConfigureAwait(false);
-        return Resynced(host, updated, own.Xml, definition.Description.Metadata);
+        return Resynced(host, updated, guest.Name, own.Xml, definition.Description.Metadata);
     }
 
     /// <summary>The domain of the guest on the other host of <paramref name="site"/>, defined again there.</summary>
-    public static async Task<DomainResync> ElsewhereAsync(GuestHostContext host, string name, GuestSite site, CancellationToken cancellationToken)
+    public static async Task<DomainResync> ElsewhereAsync(GuestHostContext host, GuestName name, GuestSite site, CancellationToken cancellationToken)
     {
         if (!host.HasDomainRecord(name))
         {
@@ -47,7 +47,7 @@ internal static class Resync
         var (updated, definition) = await host.RemoteDomains.DefineAsync(name, site, new DomainOptions(), cancellationToken).ConfigureAwait(false);
         using (updated)
         {
-            return Resynced(host, updated, before, definition.Description.Metadata);
+            return Resynced(host, updated, name, before, definition.Description.Metadata);
         }
     }
 
@@ -62,12 +62,12 @@ internal static class Resync
         return xml == other || Elements(xml).SequenceEqual(Elements(other), StringComparer.Ordinal);
     }
 
-    // What became of a domain defined again from the description before, now on the generation of next: the live
-    // description of a running one says the generation it runs.
-    private static DomainResync Resynced(GuestHostContext host, Domain updated, string before, GuestMetadata? next)
+    // What became of guest name's domain defined again from the description before, now on the generation of next: the
+    // live description of a running one says the generation it runs.
+    private static DomainResync Resynced(GuestHostContext host, Domain updated, GuestName name, string before, GuestMetadata? next)
     {
         var outcome = SameDefinition(updated.GetXml(DomainXmlFlags.Inactive), before) ? ResyncOutcome.Unchanged : ResyncOutcome.Updated;
-        var running = host.Domains.Describe(updated);
+        var running = host.Domains.Describe(updated, name);
         return GuestDomainSurvey.Status(running, next?.StorePath) == GuestStatus.Outdated
             ? new DomainResync(outcome, RunsOtherGeneration: true, running.Metadata?.Generation, next?.Generation)
             : new DomainResync(outcome, RunsOtherGeneration: false);

@@ -4,7 +4,7 @@ namespace Miniguest.Core;
 /// asked for or the one before the current, then its domain brought up to date.</summary>
 internal static class Rollback
 {
-    public static async Task<RollbackResult> RunAsync(GuestHostContext host, string name, int? to, CancellationToken cancellationToken)
+    public static async Task<RollbackResult> RunAsync(GuestHostContext host, GuestName name, int? to, CancellationToken cancellationToken)
     {
         using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
         if (host.Elsewhere(name) is { } site)

@@ -4,7 +4,7 @@ namespace Miniguest.Core;
 /// protection, its domain's memory and vCPUs), and its generations.</summary>
 internal static class Show
 {
-    public static async Task<GuestDetails> RunAsync(GuestHostContext host, string name, CancellationToken cancellationToken)
+    public static async Task<GuestDetails> RunAsync(GuestHostContext host, GuestName name, CancellationToken cancellationToken)
     {
         var site = host.Elsewhere(name);
         if (site is null)
@@ -12,7 +12,7 @@ internal static class Show
             host.Store.Get(name); // an unknown guest is an error here, where a listing leaves it out
         }
         var listing = (await new GuestLister(host.Store, host.Domains, host.Options.Uri, host.Logger).ListAsync(withProtection: true, cancellationToken)
-            .ConfigureAwait(false)).SingleOrDefault(guest => guest.Name == name) ?? throw new GuestNotFoundException(name);
+            .ConfigureAwait(false)).SingleOrDefault(guest => guest.Name == name.Value) ?? throw new GuestNotFoundException(name.Value);
         return new GuestDetails(listing, listing.Status == GuestListStatus.Broken ? [] : await Generations.AllAsync(host, site, name, cancellationToken)
             .ConfigureAwait(false));
     }

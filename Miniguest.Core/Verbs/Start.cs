@@ -8,7 +8,7 @@ internal static class Start
 {
     /// <summary>The guest's domain, through one connection, started paused if <paramref name="pausedFor"/> says so of its
     /// description; and whether it was.</summary>
-    public static async Task<(GuestDomain Domain, bool Paused)> RunAsync(GuestHostContext host, string name, Func<GuestDomain, bool> pausedFor,
+    public static async Task<(GuestDomain Domain, bool Paused)> RunAsync(GuestHostContext host, GuestName name, Func<GuestDomain, bool> pausedFor,
         CancellationToken cancellationToken)
     {
         var site = host.DomainSite(name);
@@ -18,7 +18,7 @@ internal static class Start
         {
             if (domain.IsActive)
             {
-                throw new GuestAlreadyRunningException(name);
+                throw new GuestAlreadyRunningException(name.Value);
             }
             var paused = pausedFor(domain);
             await CheckedAsync(host, site, name, domain, paused, cancellationToken, connection).ConfigureAwait(false);
@@ -33,7 +33,7 @@ internal static class Start
 
     /// <summary>The guest started with its console attached from its first line: a VM starts paused and runs once the
     /// console is open; a container runs at once.</summary>
-    public static async Task<GuestConsole?> WithConsoleAsync(GuestHostContext host, string name, CancellationToken cancellationToken)
+    public static async Task<GuestConsole?> WithConsoleAsync(GuestHostContext host, GuestName name, CancellationToken cancellationToken)
     {
         // Nothing between the start and the console: a container runs at once, and may be over in milliseconds.
         var (domain, vm) = await RunAsync(host, name, domain => !domain.Description.IsContainer, cancellationToken).ConfigureAwait(false);
@@ -44,7 +44,7 @@ internal static class Start
 
     /// <summary>The guest's domain, at <paramref name="site"/>, started once that host's store is known to be protected and
     /// its networks active; <paramref name="connection"/> is the command's own to that host, where it has one.</summary>
-    public static async Task CheckedAsync(GuestHostContext host, GuestSite site, string name, GuestDomain domain, bool paused,
+    public static async Task CheckedAsync(GuestHostContext host, GuestSite site, GuestName name, GuestDomain domain, bool paused,
         CancellationToken cancellationToken, Connection? connection = null)
     {
         if (!site.IsHere)
@@ -53,7 +53,7 @@ internal static class Start
         }
         else
         {
-            host.Domains.EnsureSafeToStart(domain);
+            host.Domains.EnsureSafeToStart(domain, name);
             RequireActiveNetworks(host, site, domain, connection);
             // Whatever the definition changes to while the guest runs, the generation it boots stays.
             await host.Roots.KeepAsync(name, GuestRoots.Booted, domain.Metadata?.StorePath, cancellationToken).ConfigureAwait(false);

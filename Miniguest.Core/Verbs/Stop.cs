@@ -9,7 +9,7 @@ internal static class Stop
 {
     /// <summary>The guest shut down, waiting up to <paramref name="timeout"/>, then pulled off with <paramref name="force"/>,
     /// or refused; or not running, with the root of the generation it ran dropped all the same.</summary>
-    public static async Task<StopOutcome> RunAsync(GuestHostContext host, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    public static async Task<StopOutcome> RunAsync(GuestHostContext host, GuestName name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
         var site = host.DomainSite(name);
         using var domain = host.OpenDomain(site, name);
@@ -22,16 +22,16 @@ internal static class Stop
     }
 
     /// <summary>The guest's domain, at <paramref name="site"/>, stopped, and the root of the generation it ran dropped there.</summary>
-    public static async Task<StopOutcome> DomainAsync(GuestHostContext host, GuestSite site, Domain domain, string name, TimeSpan timeout, bool force,
+    public static async Task<StopOutcome> DomainAsync(GuestHostContext host, GuestSite site, Domain domain, GuestName name, TimeSpan timeout, bool force,
         CancellationToken cancellationToken)
     {
-        host.Logger.LogInformation("Waiting up to {Seconds} s for '{Guest}' to shut down", timeout.TotalSeconds, name);
+        host.Logger.LogInformation("Waiting up to {Seconds} s for '{Guest}' to shut down", timeout.TotalSeconds, name.Value);
         var outcome = await ShutDownAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
         await DropBootedAsync(host, site, name, cancellationToken).ConfigureAwait(false);
         return outcome;
     }
 
-    private static async Task DropBootedAsync(GuestHostContext host, GuestSite site, string name, CancellationToken cancellationToken)
+    private static async Task DropBootedAsync(GuestHostContext host, GuestSite site, GuestName name, CancellationToken cancellationToken)
     {
         if (!site.IsHere)
         {
@@ -43,7 +43,7 @@ internal static class Stop
         }
     }
 
-    private static async Task<StopOutcome> ShutDownAsync(Domain domain, string name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    private static async Task<StopOutcome> ShutDownAsync(Domain domain, GuestName name, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
         try
         {
@@ -53,7 +53,7 @@ internal static class Stop
             }
             if (!force)
             {
-                throw new GuestStopTimeoutException(name, timeout);
+                throw new GuestStopTimeoutException(name.Value, timeout);
             }
             return ForceOff(domain, StopOutcome.ForcedOff);
         }

@@ -4,7 +4,7 @@ namespace Miniguest.Core;
 /// when its flake moved, then its domain brought up to date unless another upgrade held the guest.</summary>
 internal static class Upgrade
 {
-    public static async Task<(UpgradeResult Upgrade, DomainResync? Domain)> RunAsync(GuestHostContext host, string name, bool buildOnTarget,
+    public static async Task<(UpgradeResult Upgrade, DomainResync? Domain)> RunAsync(GuestHostContext host, GuestName name, bool buildOnTarget,
         IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);

@@ -21,7 +21,9 @@ internal static class UpgradeAll
             var guestProgress = progress?.Invoke(name);
             try
             {
-                var (result, domain) = await Upgrade.RunAsync(host, name, buildOnTarget, guestProgress, cancellationToken).ConfigureAwait(false);
+                // The plan is the caller's: each of its names enters here.
+                var (result, domain) = await Upgrade.RunAsync(host, GuestName.Parse(name), buildOnTarget, guestProgress, cancellationToken)
+                    .ConfigureAwait(false);
                 upgraded = new UpgradedGuest(name, result, domain);
             }
             catch (GuestSourceNotRecordedException e)

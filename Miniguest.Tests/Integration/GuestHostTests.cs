@@ -30,8 +30,8 @@ public sealed class GuestHostTests : HostFixture
         using (Assert.EnterMultipleScope())
         {
             Assert.That(connection.TryGetDomain(name, out _), Is.False, "the domain went with the guest");
-            Assert.That(guests.Store.Names(), Does.Not.Contain(name));
-            Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False);
+            Assert.That(guests.Store.Names(), Does.Not.Contain(GuestName.Parse(name)));
+            Assert.That(Directory.Exists(Host.Paths.GuestState(GuestName.Parse(name))), Is.False);
         }
     }
 
@@ -39,20 +39,21 @@ public sealed class GuestHostTests : HostFixture
     public async Task Remove_through_the_library_refuses_a_running_guest_even_keeping_its_domain()
     {
         var name = MiniguestHost.UniqueName("lib");
+        var guest = GuestName.Parse(name);
         var guests = Guests;
         await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#container"), name);
         await guests.DefineAsync(name, new DomainOptions());
-        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(guest), "miniguest-test-wait"), "");
         await guests.StartAsync(name);
-        using var running = guests.OpenDomain(name);
+        using var running = guests.OpenDomain(guest);
 
         Assert.ThrowsAsync<GuestRunningException>(() => guests.RemoveAsync(name, keepDomain: true));
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(running.IsActive, Is.True, "still running");
-            Assert.That(File.Exists(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait")), Is.True, "its files are there");
-            Assert.That(guests.Store.Names(), Does.Contain(name));
+            Assert.That(File.Exists(Path.Combine(Host.Paths.ContainerRoot(guest), "miniguest-test-wait")), Is.True, "its files are there");
+            Assert.That(guests.Store.Names(), Does.Contain(guest));
         }
     }
 
@@ -98,7 +99,7 @@ public sealed class GuestHostTests : HostFixture
         }
 
         // QEMU writes the serial log from the guest's first instruction on: the console missed nothing before it.
-        var logged = File.ReadAllLines(Host.Paths.ConsoleLog(name)).Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
+        var logged = File.ReadAllLines(Host.Paths.ConsoleLog(GuestName.Parse(name))).Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
         using (Assert.EnterMultipleScope())
         {
             Assert.That(lines, Has.Some.StartsWith("miniguest-test-guest: vm is up"));
@@ -127,7 +128,7 @@ public sealed class GuestHostTests : HostFixture
         var guests = Guests;
         await guests.InstallAsync(InstallableReference.Parse(TestGuestFlake.Reference + "#vm"), defined);
         await guests.DefineAsync(defined, new DomainOptions { VirtType = VirtType.Qemu, MemoryMiB = 64 });
-        File.CreateSymbolicLink(Host.Paths.Link(stray), Host.Paths.Profile(stray));
+        File.CreateSymbolicLink(Host.Paths.Link(GuestName.Parse(stray)), Host.Paths.Profile(GuestName.Parse(stray)));
 
         var listing = (await guests.ListAsync(withProtection: true)).ToDictionary(guest => guest.Name);
 

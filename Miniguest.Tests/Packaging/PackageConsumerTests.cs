@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Xml.Linq;
+using Miniguest.Core;
 using Miniguest.Libvirt;
 using Miniguest.Tests.Integration;
 using Miniguest.Tests.Integration.Cli;
@@ -166,8 +167,8 @@ public sealed class PackageConsumerTests
         {
             Assert.That(output, Does.Contain("miniguest-test-guest: vm is up"), "the program read the guest's console");
             Assert.That(connection.TryGetDomain(name, out _), Is.False, "the program removed the guest's domain");
-            Assert.That(Directory.Exists(host.Paths.GuestState(name)), Is.False, "the program removed the guest");
-            Assert.That(File.Exists(host.Paths.Link(name)), Is.False);
+            Assert.That(Directory.Exists(host.Paths.GuestState(GuestName.Parse(name))), Is.False, "the program removed the guest");
+            Assert.That(File.Exists(host.Paths.Link(GuestName.Parse(name))), Is.False);
         }
     }
 

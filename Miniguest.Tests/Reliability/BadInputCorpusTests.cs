@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Miniguest.Core;
 using Miniguest.Libvirt;
 using Miniguest.Tests.Integration.Cli;
 
@@ -159,8 +160,9 @@ public sealed partial class BadInputCorpusTests
         Directory.CreateDirectory(host.Paths.Profiles);
         Directory.CreateDirectory(host.Paths.Guests);
         File.CreateSymbolicLink(Path.Combine(host.Paths.Profiles, $"{name}-1-link"), output);
-        File.CreateSymbolicLink(host.Paths.Profile(name), $"{name}-1-link");
-        File.CreateSymbolicLink(host.Paths.Link(name), host.Paths.Profile(name));
+        var profile = host.Paths.Profile(GuestName.Parse(name));
+        File.CreateSymbolicLink(profile, $"{name}-1-link");
+        File.CreateSymbolicLink(host.Paths.Link(GuestName.Parse(name)), profile);
     }
 
     [GeneratedRegex(@"^miniguest: error: nix [a-z-]+ failed \(exit \d+\):$")]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Miniguest.Core;
 using Miniguest.Tests.Integration.Cli;
 
 namespace Miniguest.Tests.Integration.Reliability;
@@ -69,13 +70,14 @@ public sealed class ConcurrencyTests : HostFixture
     // Link → profile → an existing generation, and list --json shows the guest.
     private void AssertIntact(string name)
     {
+        var guest = GuestName.Parse(name);
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(new FileInfo(Host.Paths.Link(name)).LinkTarget, Is.EqualTo(Host.Paths.Profile(name)));
-            var generation = new FileInfo(Host.Paths.Profile(name)).LinkTarget;
+            Assert.That(new FileInfo(Host.Paths.Link(guest)).LinkTarget, Is.EqualTo(Host.Paths.Profile(guest)));
+            var generation = new FileInfo(Host.Paths.Profile(guest)).LinkTarget;
             Assert.That(generation, Does.Match($"^{name}-[0-9]+-link$"));
             Assert.That(Directory.Exists(Path.Combine(Host.Paths.Profiles, generation ?? "")), Is.True, "the generation exists");
-            Assert.That(File.Exists(Path.Combine(Host.Paths.Link(name), "miniguest-config.json")), Is.True);
+            Assert.That(File.Exists(Path.Combine(Host.Paths.Link(guest), "miniguest-config.json")), Is.True);
             using var list = JsonDocument.Parse(Host.Ok("list", "--json").Out);
             Assert.That(list.RootElement.EnumerateArray().Select(g => g.GetProperty("name").GetString()), Does.Contain(name));
         }

@@ -158,7 +158,7 @@ public sealed class ContainerIsolationTests
     }
 
     private uint? RecordedRange(string name) =>
-        File.Exists(_host.Paths.IdRangeFile(name)) ? uint.Parse(File.ReadAllText(_host.Paths.IdRangeFile(name)).Trim(), CultureInfo.InvariantCulture) : null;
+        File.Exists(_host.Paths.IdRangeFile(GuestName.Parse(name))) ? uint.Parse(File.ReadAllText(_host.Paths.IdRangeFile(GuestName.Parse(name))).Trim(), CultureInfo.InvariantCulture) : null;
 
     private static string Stat(string path, string format) => TestCommand.Ok("stat", "-c", format, path).Out.Trim();
 

@@ -183,22 +183,24 @@ public sealed class CrashPointTests
 
     private static Action<MiniguestHost, string> Installed(string fsType) => (host, name) =>
     {
-        Assert.That(new FileInfo(host.Paths.Link(name)).LinkTarget, Is.EqualTo(host.Paths.Profile(name)), "linked to its profile");
-        Assert.That(File.ReadAllText(Path.Combine(host.Paths.Link(name), GuestConfig.FileName)), Does.Contain(fsType), "the guest installed last");
+        var guest = GuestName.Parse(name);
+        Assert.That(new FileInfo(host.Paths.Link(guest)).LinkTarget, Is.EqualTo(host.Paths.Profile(guest)), "linked to its profile");
+        Assert.That(File.ReadAllText(Path.Combine(host.Paths.Link(guest), GuestConfig.FileName)), Does.Contain(fsType), "the guest installed last");
     };
 
     private static void Removed(MiniguestHost host, string name)
     {
-        Assert.That(new FileInfo(host.Paths.Link(name)).LinkTarget, Is.Null, "no link");
+        var guest = GuestName.Parse(name);
+        Assert.That(new FileInfo(host.Paths.Link(guest)).LinkTarget, Is.Null, "no link");
         Assert.That(Directory.GetFileSystemEntries(host.Paths.Profiles, name + "*"), Is.Empty, "no profile or generation");
         // A container's root is its data, which remove keeps (remove --purge deletes it), with the id range its files are of:
         // nothing else of its state stays.
-        Assert.That(Directory.Exists(host.Paths.GuestState(name)) ? Directory.GetFileSystemEntries(host.Paths.GuestState(name)) : [],
-            Is.Empty.Or.EquivalentTo(new[] { host.Paths.ContainerDirectory(name), host.Paths.IdRangeFile(name) }), "no state but a container's root");
+        Assert.That(Directory.Exists(host.Paths.GuestState(guest)) ? Directory.GetFileSystemEntries(host.Paths.GuestState(guest)) : [],
+            Is.Empty.Or.EquivalentTo(new[] { host.Paths.ContainerDirectory(guest), host.Paths.IdRangeFile(guest) }), "no state but a container's root");
         Assert.That(Domain(host, name, domain => domain.IsActive), Is.Null, "no domain");
     }
 
-    private static int? Generation(MiniguestHost host, string name) => new GuestStore(host.Paths).Get(name).Profile.Current?.Number;
+    private static int? Generation(MiniguestHost host, string name) => new GuestStore(host.Paths).Get(GuestName.Parse(name)).Profile.Current?.Number;
 
     // What the guest's domain says, on either driver; null where it has none.
     private static T? Domain<T>(MiniguestHost host, string name, Func<Miniguest.Libvirt.Domain, T> read) where T : struct
@@ -234,13 +236,14 @@ public sealed class CrashPointTests
     // apply keeps) and the manifest that declares it, started with the host, or that no longer does.
     private static string Declare(MiniguestHost host, string name, bool declared)
     {
-        if (!File.Exists(host.Paths.Link(name)) && !Directory.Exists(host.Paths.Link(name)))
+        var link = host.Paths.Link(GuestName.Parse(name));
+        if (!File.Exists(link) && !Directory.Exists(link))
         {
             // A container: apply's steps are a VM's and more (its root is made), and it starts and stops in a fraction
             // of the seconds a VM takes under software emulation.
             var built = TestGuestFlake.BuildAsync("container-idle").GetAwaiter().GetResult();
             Directory.CreateDirectory(host.Paths.Guests);
-            File.CreateSymbolicLink(host.Paths.Link(name), built.Directory);
+            File.CreateSymbolicLink(link, built.Directory);
             host.Ok("create", name);
         }
         var manifest = Path.Combine(host.Root, declared ? "declared.json" : "none.json");

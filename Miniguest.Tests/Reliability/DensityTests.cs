@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using Miniguest.Core;
 using Miniguest.Tests.Integration.Cli;
 
 namespace Miniguest.Tests.Integration.Reliability;
@@ -165,7 +166,7 @@ public sealed class DensityTests : HostFixture
     // The console log libvirt keeps of a VM, or the report a container leaves in its root.
     private string WhatTheGuestSaid(string name)
     {
-        string[] records = [Host.Paths.ConsoleLog(name), Path.Combine(Host.Paths.ContainerRoot(name), Report)];
+        string[] records = [Host.Paths.ConsoleLog(GuestName.Parse(name)), Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(name)), Report)];
         return string.Concat(records.Where(File.Exists).Select(File.ReadAllText));
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Miniguest.Core;
 using Miniguest.Libvirt;
 using Miniguest.Tests.Integration.Cli;
 
@@ -70,7 +71,7 @@ public sealed class FaultTests
                 KillAtRandom(usual, arguments);
                 _host.Ok(arguments);
                 AssertConsistent();
-                Assert.That(File.ReadAllText(Path.Combine(_host.Paths.Link(name), "miniguest-config.json")),
+                Assert.That(File.ReadAllText(Path.Combine(_host.Paths.Link(GuestName.Parse(name)), "miniguest-config.json")),
                     Does.Contain(run % 2 == 0 ? "\"9p\"" : "\"virtiofs\""), "the guest is the one installed last");
             });
         }
@@ -121,7 +122,7 @@ public sealed class FaultTests
                 KillAtRandom(usual, "rollback", name, "--to", to);
                 _host.Ok("rollback", name, "--to", to);
                 AssertConsistent();
-                Assert.That(new FileInfo(_host.Paths.Profile(name)).LinkTarget, Is.EqualTo($"{name}-{to}-link"));
+                Assert.That(new FileInfo(_host.Paths.Profile(GuestName.Parse(name))).LinkTarget, Is.EqualTo($"{name}-{to}-link"));
             });
         }
         NoteKills("rollback");
@@ -155,9 +156,9 @@ public sealed class FaultTests
                 AssertConsistent();
                 using (Assert.EnterMultipleScope())
                 {
-                    Assert.That(new FileInfo(_host.Paths.Link(name)).LinkTarget, Is.Null, "no link");
+                    Assert.That(new FileInfo(_host.Paths.Link(GuestName.Parse(name))).LinkTarget, Is.Null, "no link");
                     Assert.That(Directory.GetFileSystemEntries(_host.Paths.Profiles, name + "*"), Is.Empty, "no profile or generation");
-                    Assert.That(Directory.Exists(_host.Paths.GuestState(name)), Is.False, "no state");
+                    Assert.That(Directory.Exists(_host.Paths.GuestState(GuestName.Parse(name))), Is.False, "no state");
                     using var connection = Connection.Open("qemu:///system");
                     Assert.That(connection.TryGetDomain(name, out _), Is.False, "no domain");
                 }

@@ -61,11 +61,13 @@ internal static class HostState
                 {
                     continue; // a guest a NixOS host declares, linked straight into the store
                 }
-                if (link.LinkTarget != paths.Profile(link.Name))
+                // Every name there, a guest's or not: the profile of that name.
+                var profile = Path.Combine(paths.Profiles, link.Name);
+                if (link.LinkTarget != profile)
                 {
                     problems.Add($"{link.Name}: link points at {link.LinkTarget ?? "(not a link)"}, not its profile");
                 }
-                else if (new FileInfo(paths.Profile(link.Name)).LinkTarget is not { } generation)
+                else if (new FileInfo(profile).LinkTarget is not { } generation)
                 {
                     problems.Add($"{link.Name}: link to a missing profile");
                 }
@@ -85,8 +87,8 @@ internal static class HostState
                 }
                 if (entry.Name.EndsWith("-link", StringComparison.Ordinal))
                 {
-                    var owner = entry.Name[..entry.Name.LastIndexOf('-', entry.Name.Length - "-link".Length - 1)];
-                    if (!File.Exists(paths.Profile(owner)) && !Directory.Exists(paths.Profile(owner)))
+                    var profile = Path.Combine(paths.Profiles, entry.Name[..entry.Name.LastIndexOf('-', entry.Name.Length - "-link".Length - 1)]);
+                    if (!File.Exists(profile) && !Directory.Exists(profile))
                     {
                         problems.Add($"generation {entry.Name} of no profile");
                     }
@@ -104,7 +106,7 @@ internal static class HostState
         foreach (var domain in Domains(prefix))
         {
             var head = domain[..domain.IndexOf('\n', StringComparison.Ordinal)].Split(' ');
-            if (domain.Contains(GuestMetadata.Namespace, StringComparison.Ordinal) && !guests.Contains(head[1]))
+            if (domain.Contains(GuestMetadata.Namespace, StringComparison.Ordinal) && !guests.Any(guest => guest.Value == head[1]))
             {
                 problems.Add($"domain {head[1]} on {head[0]} belongs to no guest");
             }
@@ -146,7 +148,7 @@ internal static class HostState
                 continue;
             }
             using var connection = Connection.Open(File.ReadAllText(uriFile).Trim());
-            if (connection.TryGetDomain(name, out var domain))
+            if (connection.TryGetDomain(name.Value, out var domain))
             {
                 using (domain)
                 {

@@ -57,7 +57,7 @@ public sealed class HostileGuestTests
         var name = Name("sys");
         _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#container");
         _host.Ok("create", name);
-        var root = _host.Paths.ContainerRoot(name);
+        var root = _host.Paths.ContainerRoot(GuestName.Parse(name));
         // The container's root reaches the directory beneath the read-only /sys that libvirt binds over it through a
         // bind mount of / (its own mount namespace), and swaps sys/fs for a link to the store path.
         Plant(root, _storeVictim, """
@@ -91,7 +91,7 @@ public sealed class HostileGuestTests
         var name = Name("del");
         _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#container");
         _host.Ok("create", name);
-        var root = _host.Paths.ContainerRoot(name);
+        var root = _host.Paths.ContainerRoot(GuestName.Parse(name));
         // Fifty directories, each swapped again and again for a link to the victim: a deletion by path that reaches
         // one of them while it is a link deletes the victim's files.
         Plant(root, _outside, """
@@ -130,7 +130,7 @@ public sealed class HostileGuestTests
                 Assert.That(connection.TryGetDomain(name, out var kept), Is.True, "the domain is kept");
                 Assert.That(kept?.IsActive, Is.False, "it was stopped before its files went");
                 kept?.Dispose();
-                Assert.That(Directory.Exists(_host.Paths.GuestState(name)), Is.False, "the guest's state is gone");
+                Assert.That(Directory.Exists(_host.Paths.GuestState(GuestName.Parse(name))), Is.False, "the guest's state is gone");
                 Assert.That(Outside(), Is.EqualTo(before), "the victim is intact");
             }
         });
@@ -174,16 +174,17 @@ public sealed class HostileGuestTests
         // has an initrd that is a host file.
         var name = Name("old");
         _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#escape-initrd");
-        var link = _host.Paths.Link(name);
+        var guest = GuestName.Parse(name);
+        var link = _host.Paths.Link(guest);
         using var connection = Connection.Open("qemu:///system");
         using var domain = connection.DefineDomain(DomainXml.Write(new VmDomain
         {
             Name = name, Kernel = Path.Combine(link, "kernel"), Initrd = Path.Combine(link, "initrd"), BootSource = Path.Combine(link, "boot"), StoreSource = "/nix/store",
             CommandLine = "init=/boot/init console=ttyS0", VirtType = VirtType.Qemu, MemoryMiB = 64, Metadata = new GuestMetadata(name),
         }));
-        Directory.CreateDirectory(_host.Paths.GuestState(name));
-        File.WriteAllText(_host.Paths.ConnectionUriFile(name), "qemu:///system");
-        File.WriteAllText(_host.Paths.DomainUuidFile(name), domain.Uuid.ToString("D"));
+        Directory.CreateDirectory(_host.Paths.GuestState(guest));
+        File.WriteAllText(_host.Paths.ConnectionUriFile(guest), "qemu:///system");
+        File.WriteAllText(_host.Paths.DomainUuidFile(guest), domain.Uuid.ToString("D"));
 
         foreach (var command in new[] { "start", "restart" })
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Miniguest.Core;
 using Miniguest.Libvirt;
 using Miniguest.Tests.Integration.Cli;
 
@@ -62,7 +63,7 @@ public sealed class LoadTests : HostFixture
         Host.Ok("create", name);
         // The test guest then waits to be stopped; its shell init ignores a graceful shutdown, so stop pulls the plug
         // at once (--force --timeout 0): the fastest whole cycle.
-        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-wait"), "");
         using var connection = Connection.Open("lxc:///");
         using var domain = connection.GetDomain(name);
         Cycle(name); // the first start warms libvirtd up

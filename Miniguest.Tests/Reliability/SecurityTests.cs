@@ -1,4 +1,5 @@
 using System.Globalization;
+using Miniguest.Core;
 using Miniguest.Libvirt;
 using Miniguest.Tests.Integration.Cli;
 
@@ -39,7 +40,7 @@ public sealed class SecurityTests
         {
             return start.Out;
         }
-        string[] records = [_host.Paths.ConsoleLog(name), Path.Combine(_host.Paths.ContainerRoot(name), "miniguest-test-report")];
+        string[] records = [_host.Paths.ConsoleLog(GuestName.Parse(name)), Path.Combine(_host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-report")];
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         var log = "";
         while (DateTime.UtcNow < deadline
@@ -155,7 +156,7 @@ public sealed class SecurityTests
         var target = Path.Combine(_outside, "precious");
         File.WriteAllText(target, "not miniguest's");
         Directory.CreateDirectory(_host.Paths.Guests);
-        File.CreateSymbolicLink(_host.Paths.Link(name), target);
+        File.CreateSymbolicLink(_host.Paths.Link(GuestName.Parse(name)), target);
         var outside = HostSnapshot.Files(_outside);
 
         foreach (var command in new[] { new[] { "install", "-n", name, TestGuestFlake.Reference + "#vm" },
@@ -167,7 +168,7 @@ public sealed class SecurityTests
                 using (Assert.EnterMultipleScope())
                 {
                     Assert.That(result.ExitCode, Is.EqualTo(1), $"{command[0]} refuses");
-                    Assert.That(new FileInfo(_host.Paths.Link(name)).LinkTarget, Is.EqualTo(target), "the planted link stays");
+                    Assert.That(new FileInfo(_host.Paths.Link(GuestName.Parse(name))).LinkTarget, Is.EqualTo(target), "the planted link stays");
                     Assert.That(HostSnapshot.Files(_outside), Is.EqualTo(outside), "its target is unchanged");
                 }
             });
@@ -233,7 +234,7 @@ public sealed class SecurityTests
         _host.Ok("install", "-n", container, TestGuestFlake.Reference + "#container");
         _host.Ok("create", container);
         _host.Ok("start", container, "--console");
-        var containerRoot = _host.Paths.ContainerRoot(container);
+        var containerRoot = _host.Paths.ContainerRoot(GuestName.Parse(container));
 
         var entries = HostSnapshot.Entries(_host.Root);
         TestContext.Out.WriteLine(string.Join('\n', entries));
@@ -248,7 +249,7 @@ public sealed class SecurityTests
                     {
                         continue; // the container's own files, written by its mapped root
                     }
-                    var mapped = path == containerRoot || path == _host.Paths.ContainerDirectory(container);
+                    var mapped = path == containerRoot || path == _host.Paths.ContainerDirectory(GuestName.Parse(container));
                     Assert.That(owner, mapped ? Is.Not.EqualTo("0:0") : Is.EqualTo("0:0"),
                         $"{path}: root's, but for the container's root directory and the one above it, its mapped root's");
                     if (type != "l")
@@ -306,7 +307,7 @@ public sealed class SecurityTests
         File.Delete(generation);
         File.CreateSymbolicLink(generation, "/nix/store/00000000000000000000000000000000-gone");
         // A stray guest link, whose profile was never made or is gone.
-        File.CreateSymbolicLink(_host.Paths.Link(stray), _host.Paths.Profile(stray));
+        File.CreateSymbolicLink(_host.Paths.Link(GuestName.Parse(stray)), _host.Paths.Profile(GuestName.Parse(stray)));
 
         for (var run = 0; run < Runs; run++)
         {

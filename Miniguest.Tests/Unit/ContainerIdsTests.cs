@@ -48,16 +48,17 @@ public sealed class ContainerIdsTests
     public void A_new_container_gets_the_lowest_range_no_record_and_no_domain_holds()
     {
         var recorded = new Dictionary<string, uint> { ["a"] = First, ["b"] = First + 2 * Size };
+        var guest = GuestName.Parse("new");
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(ContainerIds.Choose("new", None, null, []), Is.EqualTo(First));
-            Assert.That(ContainerIds.Choose("new", recorded, null, []), Is.EqualTo(First + Size));
-            Assert.That(ContainerIds.Choose("new", recorded, null, [ContainerIds.Mapping(First + Size)]), Is.EqualTo(First + 3 * Size),
+            Assert.That(ContainerIds.Choose(guest, None, null, []), Is.EqualTo(First));
+            Assert.That(ContainerIds.Choose(guest, recorded, null, []), Is.EqualTo(First + Size));
+            Assert.That(ContainerIds.Choose(guest, recorded, null, [ContainerIds.Mapping(First + Size)]), Is.EqualTo(First + 3 * Size),
                 "another domain's range is taken too");
-            Assert.That(ContainerIds.Choose("new", recorded, null, [new UserNamespaceMapping(First + Size + 5, First + Size + 5, 10)]),
+            Assert.That(ContainerIds.Choose(guest, recorded, null, [new UserNamespaceMapping(First + Size + 5, First + Size + 5, 10)]),
                 Is.EqualTo(First + 3 * Size), "so is a range a hand-made domain overlaps");
-            Assert.That(ContainerIds.Choose("b", recorded, ContainerIds.Mapping(First + 9 * Size), [ContainerIds.Mapping(First + 2 * Size)]),
+            Assert.That(ContainerIds.Choose(GuestName.Parse("b"), recorded, ContainerIds.Mapping(First + 9 * Size), [ContainerIds.Mapping(First + 2 * Size)]),
                 Is.EqualTo(First + 2 * Size), "a recorded range is the guest's, whatever its domain says");
         }
     }
@@ -69,15 +70,15 @@ public sealed class ContainerIdsTests
         var hashed = ContainerIds.Mapping(HashedRange(one));
         Assert.That(HashedRange(other), Is.EqualTo(hashed.UidTarget), "the name hash gives both the same range");
 
-        var kept = ContainerIds.Choose(one, None, hashed, [hashed]);
+        var kept = ContainerIds.Choose(GuestName.Parse(one), None, hashed, [hashed]);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(kept, Is.EqualTo(hashed.UidTarget), "the first keeps it, though the other's domain maps it too");
-            Assert.That(() => ContainerIds.Choose(other, new Dictionary<string, uint> { [one] = kept }, hashed, []),
+            Assert.That(() => ContainerIds.Choose(GuestName.Parse(other), new Dictionary<string, uint> { [one] = kept }, hashed, []),
                 Throws.TypeOf<GuestStateException>().With.Message.Contain($"which guest '{one}' holds too"),
                 "the second is refused: its root's files belong to that range, which a new one would leave to the first");
-            Assert.That(ContainerIds.Choose("x", None, new UserNamespaceMapping(1000, 1000, Size), []), Is.EqualTo(First),
+            Assert.That(ContainerIds.Choose(GuestName.Parse("x"), None, new UserNamespaceMapping(1000, 1000, Size), []), Is.EqualTo(First),
                 "a mapping onto the host's users is not a range to keep");
         }
     }
@@ -88,10 +89,10 @@ public sealed class ContainerIdsTests
         var ids = new ContainerIds(Paths);
         var (one, other) = CollidingNames("db");
 
-        var first = ids.Allocate(one, ContainerIds.Mapping(HashedRange(one)), []);
-        var second = ids.Allocate(other, null, []);
-        var peeked = ids.Peek("third", null, []);
-        var again = ids.Allocate(one, null, []);
+        var first = ids.Allocate(GuestName.Parse(one), ContainerIds.Mapping(HashedRange(one)), []);
+        var second = ids.Allocate(GuestName.Parse(other), null, []);
+        var peeked = ids.Peek(GuestName.Parse("third"), null, []);
+        var again = ids.Allocate(GuestName.Parse(one), null, []);
 
         using (Assert.EnterMultipleScope())
         {
@@ -100,16 +101,16 @@ public sealed class ContainerIdsTests
             Assert.That(again, Is.EqualTo(first), "kept across re-definitions");
             Assert.That(second.UidTarget, Is.EqualTo(First), "a new container gets the lowest free range");
             Assert.That(peeked.UidTarget, Is.EqualTo(First + Size), "the lowest free one after the others");
-            Assert.That(File.Exists(Paths.IdRangeFile("third")), Is.False, "looking records nothing");
+            Assert.That(File.Exists(Paths.IdRangeFile(GuestName.Parse("third"))), Is.False, "looking records nothing");
             Assert.That(ids.Recorded(), Is.EqualTo(new Dictionary<string, uint> { [one] = first.UidTarget, [other] = second.UidTarget }));
-            Assert.That(File.ReadAllText(Paths.IdRangeFile(one)), Is.EqualTo($"{first.UidTarget}\n"));
+            Assert.That(File.ReadAllText(Paths.IdRangeFile(GuestName.Parse(one))), Is.EqualTo($"{first.UidTarget}\n"));
         }
     }
 
     [Test]
     public void Guests_allocating_at_once_get_ranges_of_their_own()
     {
-        var names = Enumerable.Range(0, 16).Select(i => $"c{i}").ToList();
+        var names = Enumerable.Range(0, 16).Select(i => GuestName.Parse($"c{i}")).ToList();
 
         var ranges = names.AsParallel().WithDegreeOfParallelism(8).Select(name => new ContainerIds(Paths).Allocate(name, null, []).UidTarget).ToList();
 

@@ -6,6 +6,8 @@ namespace Miniguest.Tests.Unit;
 [SupportedOSPlatform("linux")]
 public sealed class ContainerRootTests
 {
+    private static readonly GuestName Ct = GuestName.Parse("ct");
+    private static readonly GuestName VmLike = GuestName.Parse("vm-like");
     private static readonly UserNamespaceMapping Ids = new(700_000, 700_000, 65_536);
     private string _top = "";
     private MiniguestPaths _paths = null!;
@@ -34,21 +36,21 @@ public sealed class ContainerRootTests
     [Test]
     public void A_root_sits_in_a_directory_only_the_container_s_root_passes_and_a_former_root_moves_there()
     {
-        Directory.CreateDirectory(_paths.FormerContainerRoot("ct"));
-        File.WriteAllText(Path.Combine(_paths.FormerContainerRoot("ct"), "data"), "the guest's");
+        Directory.CreateDirectory(_paths.FormerContainerRoot(Ct));
+        File.WriteAllText(Path.Combine(_paths.FormerContainerRoot(Ct), "data"), "the guest's");
 
-        ContainerRoot.Prepare(_paths.ContainerRoot("ct"), Ids, _paths.FormerContainerRoot("ct"));
-        ContainerRoot.Prepare(_paths.ContainerRoot("ct"), Ids, _paths.FormerContainerRoot("ct"));
-        ContainerRoot.Prepare(_paths.ContainerRoot("vm-like"), null, _paths.FormerContainerRoot("vm-like"));
+        ContainerRoot.Prepare(_paths.ContainerRoot(Ct), Ids, _paths.FormerContainerRoot(Ct));
+        ContainerRoot.Prepare(_paths.ContainerRoot(Ct), Ids, _paths.FormerContainerRoot(Ct));
+        ContainerRoot.Prepare(_paths.ContainerRoot(VmLike), null, _paths.FormerContainerRoot(VmLike));
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(File.ReadAllText(Path.Combine(_paths.ContainerRoot("ct"), "data")), Is.EqualTo("the guest's"), "moved, files and all");
-            Assert.That(Directory.Exists(_paths.FormerContainerRoot("ct")), Is.False);
-            Assert.That(OwnerOf(_paths.ContainerDirectory("ct")), Is.EqualTo("700000:700000 700"));
-            Assert.That(OwnerOf(_paths.ContainerRoot("ct")), Is.EqualTo("700000:700000 755"));
-            Assert.That(OwnerOf(_paths.GuestState("ct")), Is.EqualTo("0:0 755"), "the guest's state directory stays root's, passable");
-            Assert.That(OwnerOf(_paths.ContainerDirectory("vm-like")), Is.EqualTo("0:0 700"), "without a user namespace, host root's");
+            Assert.That(File.ReadAllText(Path.Combine(_paths.ContainerRoot(Ct), "data")), Is.EqualTo("the guest's"), "moved, files and all");
+            Assert.That(Directory.Exists(_paths.FormerContainerRoot(Ct)), Is.False);
+            Assert.That(OwnerOf(_paths.ContainerDirectory(Ct)), Is.EqualTo("700000:700000 700"));
+            Assert.That(OwnerOf(_paths.ContainerRoot(Ct)), Is.EqualTo("700000:700000 755"));
+            Assert.That(OwnerOf(_paths.GuestState(Ct)), Is.EqualTo("0:0 755"), "the guest's state directory stays root's, passable");
+            Assert.That(OwnerOf(_paths.ContainerDirectory(VmLike)), Is.EqualTo("0:0 700"), "without a user namespace, host root's");
         }
     }
 
@@ -57,16 +59,16 @@ public sealed class ContainerRootTests
     {
         var outside = Directory.CreateDirectory(Path.Combine(_top, "outside")).FullName;
         File.WriteAllText(Path.Combine(outside, "precious"), "root's");
-        Directory.CreateDirectory(_paths.GuestState("ct"));
-        Directory.CreateSymbolicLink(_paths.FormerContainerRoot("ct"), outside);
+        Directory.CreateDirectory(_paths.GuestState(Ct));
+        Directory.CreateSymbolicLink(_paths.FormerContainerRoot(Ct), outside);
 
-        var refused = Assert.Throws<IOException>(() => ContainerRoot.Prepare(_paths.ContainerRoot("ct"), Ids, _paths.FormerContainerRoot("ct")));
+        var refused = Assert.Throws<IOException>(() => ContainerRoot.Prepare(_paths.ContainerRoot(Ct), Ids, _paths.FormerContainerRoot(Ct)));
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(refused.Message, Does.Contain("not following it"));
-            Assert.That(new FileInfo(_paths.FormerContainerRoot("ct")).LinkTarget, Is.EqualTo(outside), "the link stays where it is");
-            Assert.That(Directory.Exists(_paths.ContainerRoot("ct")), Is.False);
+            Assert.That(new FileInfo(_paths.FormerContainerRoot(Ct)).LinkTarget, Is.EqualTo(outside), "the link stays where it is");
+            Assert.That(Directory.Exists(_paths.ContainerRoot(Ct)), Is.False);
             Assert.That(OwnerOf(outside), Is.EqualTo("0:0 755"), "the link's target keeps its owner");
         }
     }

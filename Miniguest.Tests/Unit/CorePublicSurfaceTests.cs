@@ -40,6 +40,21 @@ public sealed class CorePublicSurfaceTests
         Assert.That(host.Except(door), Is.Empty, "every public action of GuestHost is on IGuestHost");
     }
 
+    [Test]
+    public void A_guests_name_enters_the_door_as_a_string_and_becomes_a_path_only_as_a_GuestName()
+    {
+        static IEnumerable<Type> NameTypes(IEnumerable<MethodInfo> methods) =>
+            methods.SelectMany(method => method.GetParameters()).Where(parameter => parameter.Name == "name")
+                .Select(parameter => parameter.ParameterType).Distinct();
+        var paths = typeof(MiniguestPaths).GetMethods(Visible).Where(method => !method.IsSpecialName && method.ReturnType == typeof(string));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(NameTypes(typeof(IGuestHost).GetMethods()), Is.EqualTo(new[] { typeof(string) }), "embedders and the command line pass strings");
+            Assert.That(NameTypes(paths), Is.EqualTo(new[] { typeof(GuestName) }), "a guest's paths are built from checked names only");
+        }
+    }
+
     private static IEnumerable<(string Member, IEnumerable<Type> Types)> Signatures(Type type)
     {
         yield return ("(base)", type.BaseType is { } baseType ? [baseType, .. type.GetInterfaces()] : type.GetInterfaces());

@@ -203,7 +203,7 @@ public sealed class DirectoryHandleTests
         {
             Assert.That(DirectoryHandle.IsTemporaryName(temporary), Is.True);
             Assert.That(DirectoryHandle.IsTemporaryName(name), Is.False);
-            Assert.That(GuestName.IsValid(temporary), Is.False);
+            Assert.That(GuestName.TryParse(temporary, out _), Is.False);
         }
     }
 }

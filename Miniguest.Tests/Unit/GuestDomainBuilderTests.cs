@@ -5,6 +5,8 @@ namespace Miniguest.Tests.Unit;
 /// <summary>The domain Miniguest defines for a guest, built from what the host offers, without a host.</summary>
 public sealed class GuestDomainBuilderTests
 {
+    private static readonly GuestName Web = GuestName.Parse("web");
+    private static readonly GuestName Db = GuestName.Parse("db");
     private static readonly MiniguestPaths Paths = new() { State = "/var/lib/miniguest" };
     private static readonly HostFacts Debian = new(MountTable.Parse(MountTableTests.DebianWithView, "libvirtd (pid 1)"), VirtType.Qemu, UserNamespaces: true)
     {
@@ -28,7 +30,7 @@ public sealed class GuestDomainBuilderTests
     [Test]
     public void A_new_vm_boots_its_store_files_over_read_only_9p_on_the_hosts_virtualisation_with_a_uuid_of_its_own()
     {
-        var definition = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), existing: null, Paths, Debian);
+        var definition = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions(), existing: null, Paths, Debian);
         var vm = DomainXml.Read(definition.Xml).Vm!;
 
         using (Assert.EnterMultipleScope())
@@ -38,7 +40,7 @@ public sealed class GuestDomainBuilderTests
             Assert.That(vm.Kernel, Is.EqualTo("/nix/store/aaa-linux/bzImage"));
             Assert.That(vm.BootSource, Is.EqualTo("/nix/store/ccc-miniguest-web/boot"));
             Assert.That(vm.VirtType, Is.EqualTo(VirtType.Qemu), "what the host offers");
-            Assert.That(vm.ConsoleLog, Is.EqualTo(Paths.ConsoleLog("web")));
+            Assert.That(vm.ConsoleLog, Is.EqualTo(Paths.ConsoleLog(Web)));
             Assert.That(vm.Metadata, Is.EqualTo(Metadata));
         }
     }
@@ -46,12 +48,12 @@ public sealed class GuestDomainBuilderTests
     [Test]
     public void A_vm_defined_again_keeps_its_uuid_and_every_setting_not_asked_for()
     {
-        var first = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions
+        var first = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions
         {
             MemoryMiB = 256, VCpus = 2, VirtType = VirtType.Kvm, Interfaces = [OnNetwork("lan")], AllowWritableStore = true,
         }, existing: null, Paths, Debian);
 
-        var again = GuestDomainBuilder.Build("web", Vm(), Metadata with { Generation = 4 }, new DomainOptions { VCpus = 3 }, DomainXml.Read(first.Xml), Paths, Debian);
+        var again = GuestDomainBuilder.Build(Web, Vm(), Metadata with { Generation = 4 }, new DomainOptions { VCpus = 3 }, DomainXml.Read(first.Xml), Paths, Debian);
         var vm = DomainXml.Read(again.Xml).Vm!;
 
         using (Assert.EnterMultipleScope())
@@ -71,9 +73,9 @@ public sealed class GuestDomainBuilderTests
     [Test]
     public void A_new_guest_is_on_the_default_network_where_the_host_has_one_and_on_none_otherwise()
     {
-        var withDefault = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), null, Paths, Debian with { DefaultNetwork = "default" });
-        var without = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), null, Paths, Debian);
-        var container = GuestDomainBuilder.Build("db", Container, Metadata, new DomainOptions(), null, Paths, Debian with { DefaultNetwork = "default" });
+        var withDefault = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions(), null, Paths, Debian with { DefaultNetwork = "default" });
+        var without = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions(), null, Paths, Debian);
+        var container = GuestDomainBuilder.Build(Db, Container, Metadata, new DomainOptions(), null, Paths, Debian with { DefaultNetwork = "default" });
 
         using (Assert.EnterMultipleScope())
         {
@@ -87,14 +89,14 @@ public sealed class GuestDomainBuilderTests
     [Test]
     public void Interfaces_keep_their_MAC_addresses_through_every_redefinition()
     {
-        var first = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("a"), OnBridge("br0")] }, null, Paths, Debian);
+        var first = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("a"), OnBridge("br0")] }, null, Paths, Debian);
         var macs = first.Interfaces.ToDictionary(nic => nic.Attachment, nic => nic.MacAddress);
 
-        var resynced = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), DomainXml.Read(first.Xml), Paths, Debian with { DefaultNetwork = "default" });
-        var reordered = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnBridge("br0"), OnNetwork("a")] }, DomainXml.Read(first.Xml), Paths, Debian);
-        var moved = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("b")] }, DomainXml.Read(first.Xml), Paths, Debian);
-        var grown = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("a"), OnBridge("br0"), OnNetwork("c")] }, DomainXml.Read(first.Xml), Paths, Debian);
-        var none = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { Interfaces = [] }, DomainXml.Read(first.Xml), Paths, Debian);
+        var resynced = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions(), DomainXml.Read(first.Xml), Paths, Debian with { DefaultNetwork = "default" });
+        var reordered = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions { Interfaces = [OnBridge("br0"), OnNetwork("a")] }, DomainXml.Read(first.Xml), Paths, Debian);
+        var moved = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("b")] }, DomainXml.Read(first.Xml), Paths, Debian);
+        var grown = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions { Interfaces = [OnNetwork("a"), OnBridge("br0"), OnNetwork("c")] }, DomainXml.Read(first.Xml), Paths, Debian);
+        var none = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions { Interfaces = [] }, DomainXml.Read(first.Xml), Paths, Debian);
 
         using (Assert.EnterMultipleScope())
         {
@@ -111,12 +113,12 @@ public sealed class GuestDomainBuilderTests
     [Test]
     public void Free_page_reporting_is_off_for_a_new_vm_and_stays_as_asked_through_every_redefinition()
     {
-        var fresh = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions(), null, Paths, Debian);
-        var on = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { FreePageReporting = true }, DomainXml.Read(fresh.Xml), Paths, Debian);
+        var fresh = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions(), null, Paths, Debian);
+        var on = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions { FreePageReporting = true }, DomainXml.Read(fresh.Xml), Paths, Debian);
         // An upgrade, a rollback or install --force re-syncs with nothing asked; create run again asks for other settings.
-        var resynced = GuestDomainBuilder.Build("web", Vm(), Metadata with { Generation = 4 }, new DomainOptions(), DomainXml.Read(on.Xml), Paths, Debian);
-        var recreated = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { MemoryMiB = 512 }, DomainXml.Read(resynced.Xml), Paths, Debian);
-        var off = GuestDomainBuilder.Build("web", Vm(), Metadata, new DomainOptions { FreePageReporting = false }, DomainXml.Read(recreated.Xml), Paths, Debian);
+        var resynced = GuestDomainBuilder.Build(Web, Vm(), Metadata with { Generation = 4 }, new DomainOptions(), DomainXml.Read(on.Xml), Paths, Debian);
+        var recreated = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions { MemoryMiB = 512 }, DomainXml.Read(resynced.Xml), Paths, Debian);
+        var off = GuestDomainBuilder.Build(Web, Vm(), Metadata, new DomainOptions { FreePageReporting = false }, DomainXml.Read(recreated.Xml), Paths, Debian);
 
         using (Assert.EnterMultipleScope())
         {
@@ -133,23 +135,23 @@ public sealed class GuestDomainBuilderTests
     [Test]
     public void A_virtiofs_vm_shares_a_read_only_store_or_is_refused()
     {
-        var onNixOs = GuestDomainBuilder.Build("web", Vm(StoreShareType.Virtiofs), Metadata, new DomainOptions(), null, Paths, NixOs);
+        var onNixOs = GuestDomainBuilder.Build(Web, Vm(StoreShareType.Virtiofs), Metadata, new DomainOptions(), null, Paths, NixOs);
 
         Assert.That(onNixOs.Protection, Is.EqualTo(StoreProtection.ReadOnlyHostStore));
         Assert.Throws<UnprotectedStoreException>(() =>
-            GuestDomainBuilder.Build("web", Vm(StoreShareType.Virtiofs), Metadata, new DomainOptions(), null, Paths, WritableStore));
+            GuestDomainBuilder.Build(Web, Vm(StoreShareType.Virtiofs), Metadata, new DomainOptions(), null, Paths, WritableStore));
     }
 
     [Test]
     public void A_container_is_mapped_into_a_user_namespace_or_else_loses_the_capabilities_that_write_the_store()
     {
-        var mapped = DomainXml.Read(GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths, Debian).Xml).Container!;
-        var unmapped = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths, WritableStore);
+        var mapped = DomainXml.Read(GuestDomainBuilder.Build(Db, Container, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths, Debian).Xml).Container!;
+        var unmapped = GuestDomainBuilder.Build(Db, Container, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths, WritableStore);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(mapped.UserNamespace?.UidTarget, Is.GreaterThanOrEqualTo(StoreGuard.LowestUnprivilegedId));
-            Assert.That(mapped.RootDirectory, Is.EqualTo(Paths.ContainerRoot("db")));
+            Assert.That(mapped.RootDirectory, Is.EqualTo(Paths.ContainerRoot(Db)));
             Assert.That(unmapped.Protection, Is.EqualTo(StoreProtection.DroppedCapabilities));
             Assert.That(DomainXml.Read(unmapped.Xml).Container!.DropCapabilities, Is.EqualTo(ContainerCapabilities.StoreWriters));
         }
@@ -158,15 +160,15 @@ public sealed class GuestDomainBuilderTests
     [Test]
     public void A_container_without_interfaces_has_a_network_namespace_of_its_own_unless_the_host_s_was_asked_for()
     {
-        var own = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { Interfaces = [] }, null, Paths, Debian);
-        var hostNetwork = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { HostNetwork = true }, null, Paths,
+        var own = GuestDomainBuilder.Build(Db, Container, Metadata with { GuestName = "db" }, new DomainOptions { Interfaces = [] }, null, Paths, Debian);
+        var hostNetwork = GuestDomainBuilder.Build(Db, Container, Metadata with { GuestName = "db" }, new DomainOptions { HostNetwork = true }, null, Paths,
             Debian with { DefaultNetwork = "default" });
-        var kept = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { VCpus = 2 }, DomainXml.Read(hostNetwork.Xml), Paths,
+        var kept = GuestDomainBuilder.Build(Db, Container, Metadata with { GuestName = "db" }, new DomainOptions { VCpus = 2 }, DomainXml.Read(hostNetwork.Xml), Paths,
             Debian with { DefaultNetwork = "default" });
-        var ended = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { Interfaces = [] }, DomainXml.Read(kept.Xml), Paths, Debian);
+        var ended = GuestDomainBuilder.Build(Db, Container, Metadata with { GuestName = "db" }, new DomainOptions { Interfaces = [] }, DomainXml.Read(kept.Xml), Paths, Debian);
         // A domain an older Miniguest defined without an interface, and so in the host's namespace, recorded no choice.
         var older = DomainXml.Write(DomainXml.Read(own.Xml).Container! with { SharesHostNetwork = true });
-        var upgraded = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), DomainXml.Read(older), Paths, Debian);
+        var upgraded = GuestDomainBuilder.Build(Db, Container, Metadata with { GuestName = "db" }, new DomainOptions(), DomainXml.Read(older), Paths, Debian);
 
         using (Assert.EnterMultipleScope())
         {
@@ -187,7 +189,7 @@ public sealed class GuestDomainBuilderTests
     [Test]
     public void A_container_with_interfaces_has_a_network_namespace_of_its_own_without_privnet()
     {
-        var container = GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions { Interfaces = [OnNetwork("a")] }, null,
+        var container = GuestDomainBuilder.Build(Db, Container, Metadata with { GuestName = "db" }, new DomainOptions { Interfaces = [OnNetwork("a")] }, null,
             Paths, Debian);
 
         Assert.That(container.Xml, Does.Not.Contain("privnet"), "libvirt gives a container with a veth a namespace of its own");
@@ -198,7 +200,7 @@ public sealed class GuestDomainBuilderTests
     public void A_container_maps_the_id_range_the_host_allocated_to_it()
     {
         var ids = ContainerIds.Mapping(ContainerIds.FirstId + 7 * ContainerIds.RangeSize);
-        var container = DomainXml.Read(GuestDomainBuilder.Build("db", Container, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths,
+        var container = DomainXml.Read(GuestDomainBuilder.Build(Db, Container, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths,
             Debian with { ContainerIds = ids }).Xml).Container!;
 
         Assert.That(container.UserNamespace, Is.EqualTo(ids));

@@ -8,6 +8,7 @@ namespace Miniguest.Tests.Unit;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class GuestLockTests
 {
+    private static readonly GuestName Web = GuestName.Parse("web");
     private TemporaryLayout _layout = null!;
 
     private MiniguestPaths Paths => _layout.Paths;
@@ -21,28 +22,28 @@ public sealed class GuestLockTests
     [Test]
     public async Task A_lock_file_lives_as_long_as_its_lock()
     {
-        var guestLock = await GuestLock.AcquireAsync(Paths, "web", NullLogger.Instance);
-        var held = File.Exists(Paths.LockFile("web"));
-        var mode = File.GetUnixFileMode(Paths.LockFile("web"));
+        var guestLock = await GuestLock.AcquireAsync(Paths, Web, NullLogger.Instance);
+        var held = File.Exists(Paths.LockFile(Web));
+        var mode = File.GetUnixFileMode(Paths.LockFile(Web));
         guestLock.Dispose();
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(held, Is.True);
             Assert.That(mode, Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
-            Assert.That(File.Exists(Paths.LockFile("web")), Is.False, "deleted with its lock");
-            Assert.That(Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(Paths.LockFile("web"))!), Is.Empty);
+            Assert.That(File.Exists(Paths.LockFile(Web)), Is.False, "deleted with its lock");
+            Assert.That(Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(Paths.LockFile(Web))!), Is.Empty);
         }
     }
 
     [Test]
     public async Task A_second_taker_waits_for_the_first_and_a_cancelled_one_gives_up()
     {
-        using var first = await GuestLock.AcquireAsync(Paths, "web", NullLogger.Instance);
+        using var first = await GuestLock.AcquireAsync(Paths, Web, NullLogger.Instance);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
-        Assert.That(async () => await GuestLock.AcquireAsync(Paths, "web", NullLogger.Instance, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
-        Assert.That(File.Exists(Paths.LockFile("web")), Is.True, "the first still holds it, and its file");
+        Assert.That(async () => await GuestLock.AcquireAsync(Paths, Web, NullLogger.Instance, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(File.Exists(Paths.LockFile(Web)), Is.True, "the first still holds it, and its file");
     }
 
     [Test]
@@ -60,7 +61,7 @@ public sealed class GuestLockTests
         {
             for (var round = 0; round < Rounds; round++)
             {
-                using (await GuestLock.AcquireAsync(Paths, "web", NullLogger.Instance).ConfigureAwait(false))
+                using (await GuestLock.AcquireAsync(Paths, Web, NullLogger.Instance).ConfigureAwait(false))
                 {
                     var now = Interlocked.Increment(ref holders);
                     InterlockedMax(ref most, now);
@@ -79,7 +80,7 @@ public sealed class GuestLockTests
         {
             Assert.That(most, Is.EqualTo(1), "never two holders at once");
             Assert.That(taken, Is.EqualTo(Takers * Rounds));
-            Assert.That(File.Exists(Paths.LockFile("web")), Is.False, "no lock file left");
+            Assert.That(File.Exists(Paths.LockFile(Web)), Is.False, "no lock file left");
         }
     }
 

@@ -50,6 +50,6 @@ public sealed class GuestNamesTests
         {
             File.CreateSymbolicLink(Path.Combine(_layout.Paths.Profiles, $"{name}-{number}-link"), $"/nix/store/{name}-{number}-profile");
         }
-        File.CreateSymbolicLink(_layout.Paths.Profile(name), $"{name}-{generations[^1]}-link");
+        File.CreateSymbolicLink(_layout.Paths.Profile(GuestName.Parse(name)), $"{name}-{generations[^1]}-link");
     }
 }

@@ -4,6 +4,7 @@ namespace Miniguest.Tests.Unit;
 
 public sealed class GuestProfileTests
 {
+    private static readonly GuestName Vm = GuestName.Parse("vm");
     private string _profiles = "";
 
     [SetUp]
@@ -25,7 +26,7 @@ public sealed class GuestProfileTests
             File.CreateSymbolicLink(Path.Combine(_profiles, link), "/nix/store/none");
         }
 
-        new GuestProfile(new MiniguestPaths { Profiles = _profiles }, "vm").DeleteTemporaryLinks();
+        new GuestProfile(new MiniguestPaths { Profiles = _profiles }, Vm).DeleteTemporaryLinks();
 
         Assert.That(Directory.GetFileSystemEntries(_profiles).Select(Path.GetFileName).Order(StringComparer.Ordinal),
             Is.EqualTo(new[]
@@ -33,7 +34,7 @@ public sealed class GuestProfileTests
                 ".0_.staging-vm", ".0_vm2", ".staging-vm-1-link.tmp-6602-1", "vm", "vm-1-link", "vm-1-link.tmp-1", "vm-1-link.tmp-a-2",
                 "vm-x-1-link.tmp-1-2", "x.0_vm",
             }));
-        new GuestProfile(new MiniguestPaths { Profiles = _profiles }, ".staging-vm").DeleteTemporaryLinks();
+        GuestProfile.Staging(new MiniguestPaths { Profiles = _profiles }, Vm).DeleteTemporaryLinks();
         Assert.That(File.Exists(Path.Combine(_profiles, ".staging-vm-1-link.tmp-6602-1")), Is.False, "the staging profile's, with it");
     }
 
@@ -43,7 +44,7 @@ public sealed class GuestProfileTests
         File.CreateSymbolicLink(Path.Combine(_profiles, "vm-1-link"), "/nix/store/aaa-profile");
         File.CreateSymbolicLink(Path.Combine(_profiles, "vm-2-link"), "/nix/store/bbb-profile");
         File.CreateSymbolicLink(Path.Combine(_profiles, "vm"), "vm-2-link");
-        var profile = new GuestProfile(new MiniguestPaths { Profiles = _profiles }, "vm");
+        var profile = new GuestProfile(new MiniguestPaths { Profiles = _profiles }, Vm);
 
         Assert.That(profile.Current?.Number, Is.EqualTo(2));
         Assert.That(profile.Current?.StorePath, Is.EqualTo("/nix/store/bbb-profile"));
@@ -61,7 +62,7 @@ public sealed class GuestProfileTests
             File.CreateSymbolicLink(Path.Combine(_profiles, link), "/nix/store/" + link);
         }
 
-        var profile = new GuestProfile(new MiniguestPaths { Profiles = _profiles }, "vm");
+        var profile = new GuestProfile(new MiniguestPaths { Profiles = _profiles }, Vm);
 
         Assert.That(profile.Generations.Select(g => g.Number), Is.EqualTo(new[] { 1, 12 }));
     }
@@ -72,6 +73,6 @@ public sealed class GuestProfileTests
         File.CreateSymbolicLink(Path.Combine(_profiles, "vm-2-1-link"), "/nix/store/aaa-profile");
         File.CreateSymbolicLink(Path.Combine(_profiles, "vm"), "vm-2-1-link");
 
-        Assert.That(new GuestProfile(new MiniguestPaths { Profiles = _profiles }, "vm").Current, Is.Null);
+        Assert.That(new GuestProfile(new MiniguestPaths { Profiles = _profiles }, Vm).Current, Is.Null);
     }
 }

@@ -6,6 +6,8 @@ namespace Miniguest.Tests.Unit;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class GuestShareDirectoriesTests
 {
+    private static readonly GuestName Ct = GuestName.Parse("ct");
+    private static readonly GuestName Vm = GuestName.Parse("vm");
     private string _root = "";
     private MiniguestPaths _paths = null!;
 
@@ -26,17 +28,17 @@ public sealed class GuestShareDirectoriesTests
         // In CI, which runs as root, a failure; elsewhere inconclusive.
         Integration.IntegrationEnvironment.RequireHost(Environment.UserName == "root", "giving a container's mapped root its directories needs root");
         var ids = new UserNamespaceMapping(700_000, 700_000, 65_536);
-        GuestShareDirectories.Prepare(_paths, "ct", ["data"], ids);
-        File.WriteAllText(Path.Combine(_paths.ShareDirectory("ct", "data"), "kept"), "data");
-        GuestShareDirectories.Prepare(_paths, "ct", ["data"], ids);
+        GuestShareDirectories.Prepare(_paths, Ct, ["data"], ids);
+        File.WriteAllText(Path.Combine(_paths.ShareDirectory(Ct, "data"), "kept"), "data");
+        GuestShareDirectories.Prepare(_paths, Ct, ["data"], ids);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(File.GetUnixFileMode(_paths.Shares), Is.EqualTo((UnixFileMode)0b111_001_001), "0711: passed through, never listed");
-            Assert.That(File.GetUnixFileMode(_paths.GuestShares("ct")), Is.EqualTo((UnixFileMode)0b111_000_000), "0700");
-            Assert.That(OwnerOf(_paths.GuestShares("ct")), Is.EqualTo("700000"));
-            Assert.That(OwnerOf(_paths.ShareDirectory("ct", "data")), Is.EqualTo("700000"));
-            Assert.That(File.ReadAllText(Path.Combine(_paths.ShareDirectory("ct", "data"), "kept")), Is.EqualTo("data"));
+            Assert.That(File.GetUnixFileMode(_paths.GuestShares(Ct)), Is.EqualTo((UnixFileMode)0b111_000_000), "0700");
+            Assert.That(OwnerOf(_paths.GuestShares(Ct)), Is.EqualTo("700000"));
+            Assert.That(OwnerOf(_paths.ShareDirectory(Ct, "data")), Is.EqualTo("700000"));
+            Assert.That(File.ReadAllText(Path.Combine(_paths.ShareDirectory(Ct, "data"), "kept")), Is.EqualTo("data"));
         }
     }
 
@@ -45,22 +47,22 @@ public sealed class GuestShareDirectoriesTests
     {
         var outside = Directory.CreateDirectory(Path.Combine(_root, "outside")).FullName;
         File.WriteAllText(Path.Combine(outside, "precious"), "host");
-        GuestShareDirectories.Prepare(_paths, "vm", ["data"], ids: null);
-        var data = _paths.ShareDirectory("vm", "data");
+        GuestShareDirectories.Prepare(_paths, Vm, ["data"], ids: null);
+        var data = _paths.ShareDirectory(Vm, "data");
         Directory.Delete(data);
         File.CreateSymbolicLink(data, outside);
 
-        Assert.That(() => GuestShareDirectories.Prepare(_paths, "vm", ["data"], ids: null),
+        Assert.That(() => GuestShareDirectories.Prepare(_paths, Vm, ["data"], ids: null),
             Throws.InstanceOf<IOException>().With.Message.Contain("not following it"));
         File.Delete(data);
         Directory.CreateDirectory(data);
         File.CreateSymbolicLink(Path.Combine(data, "to-file"), Path.Combine(outside, "precious"));
         File.CreateSymbolicLink(Path.Combine(data, "to-directory"), outside);
-        GuestShareDirectories.Delete(_paths, "vm");
+        GuestShareDirectories.Delete(_paths, Vm);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Directory.Exists(_paths.GuestShares("vm")), Is.False);
+            Assert.That(Directory.Exists(_paths.GuestShares(Vm)), Is.False);
             Assert.That(File.ReadAllText(Path.Combine(outside, "precious")), Is.EqualTo("host"));
         }
     }

@@ -120,7 +120,7 @@ public sealed class OriginalDomainTests
     {
         var takenOver = OriginalDomain.Read(VirtInstalled(), Uuid, autostart: true, running: false);
 
-        var definition = GuestDomainBuilder.Build("web", Web, new GuestMetadata("web", 1, "/nix/store/ccc-miniguest-web"), new DomainOptions(),
+        var definition = GuestDomainBuilder.Build(GuestName.Parse("web"), Web, new GuestMetadata("web", 1, "/nix/store/ccc-miniguest-web"), new DomainOptions(),
             existing: null, Paths, Host, takenOver);
         var vm = DomainXml.Read(definition.Xml).Vm!;
 
@@ -145,7 +145,7 @@ public sealed class OriginalDomainTests
         var takenOver = OriginalDomain.Read(VirtInstalled(), Uuid, autostart: false, running: false);
         var lan = new NetworkAttachment(AttachmentType.Network, "lan");
 
-        var definition = GuestDomainBuilder.Build("web", Web, new GuestMetadata("web"), new DomainOptions { MemoryMiB = 512, Interfaces = [lan, OnDefault.Attachment] },
+        var definition = GuestDomainBuilder.Build(GuestName.Parse("web"), Web, new GuestMetadata("web"), new DomainOptions { MemoryMiB = 512, Interfaces = [lan, OnDefault.Attachment] },
             existing: null, Paths, Host, takenOver);
         var vm = DomainXml.Read(definition.Xml).Vm!;
 

@@ -7,6 +7,7 @@ namespace Miniguest.Tests.Unit;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RemoteGuestsTests
 {
+    private static readonly GuestName Web = GuestName.Parse("web");
     private const string Uri = "qemu+ssh://root@web1/system";
     private TemporaryLayout _layout = null!;
 
@@ -25,13 +26,13 @@ public sealed class RemoteGuestsTests
             "nixosConfigurations.web.config.system.build.miniguest");
         var remote = new RemoteGuests(Paths);
 
-        remote.Record("web", new RemoteGuest(Uri, source, "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-profile"));
+        remote.Record(Web, new RemoteGuest(Uri, source, "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-profile"));
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(remote.Get("web"), Is.EqualTo(new RemoteGuest(Uri, source, "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-profile")));
-            Assert.That(remote.UriOf("web"), Is.EqualTo(Uri));
-            Assert.That(remote.All(), Is.EqualTo(new Dictionary<string, string> { ["web"] = Uri }));
+            Assert.That(remote.Get(Web), Is.EqualTo(new RemoteGuest(Uri, source, "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-profile")));
+            Assert.That(remote.UriOf(Web), Is.EqualTo(Uri));
+            Assert.That(remote.All(), Is.EqualTo(new Dictionary<GuestName, string> { [Web] = Uri }));
             Assert.That(File.GetUnixFileMode(Path.Combine(Paths.RemoteGuests, "web")), Is.EqualTo(GuestStateDirectory.FileMode));
             Assert.That(Directory.GetFiles(Paths.RemoteGuests), Has.Length.EqualTo(1), "written whole, with no temporary left");
         }
@@ -43,7 +44,7 @@ public sealed class RemoteGuestsTests
         Directory.CreateDirectory(Paths.RemoteGuests);
         File.WriteAllText(Path.Combine(Paths.RemoteGuests, "web"), Uri + "\n");
 
-        var recorded = new RemoteGuests(Paths).Get("web");
+        var recorded = new RemoteGuests(Paths).Get(Web);
 
         Assert.That(recorded, Is.EqualTo(new RemoteGuest(Uri)));
     }
@@ -54,7 +55,7 @@ public sealed class RemoteGuestsTests
         Directory.CreateDirectory(Paths.RemoteGuests);
         File.WriteAllText(Path.Combine(Paths.RemoteGuests, "web"), """{"source":{"originalUrl":"path:/x"}""");
 
-        var refused = Assert.Throws<GuestFileException>(() => new RemoteGuests(Paths).Get("web"));
+        var refused = Assert.Throws<GuestFileException>(() => new RemoteGuests(Paths).Get(Web));
 
         Assert.That(refused!.Message, Does.Contain(Path.Combine(Paths.RemoteGuests, "web")));
     }
@@ -62,6 +63,6 @@ public sealed class RemoteGuestsTests
     [Test]
     public void No_record_is_no_guest_of_another_host()
     {
-        Assert.That(new RemoteGuests(Paths).Get("web"), Is.Null);
+        Assert.That(new RemoteGuests(Paths).Get(Web), Is.Null);
     }
 }

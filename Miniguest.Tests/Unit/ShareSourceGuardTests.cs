@@ -8,6 +8,7 @@ namespace Miniguest.Tests.Unit;
 public sealed class ShareSourceGuardTests
 {
     private const uint Nobody = 65534;
+    private static readonly GuestName Web = GuestName.Parse("web");
     private string _root = "";
     private MiniguestPaths _paths = null!;
 
@@ -108,7 +109,7 @@ public sealed class ShareSourceGuardTests
         var mine = Link("mine", Path.Combine(theirs, "pub"));
         var vm = Vm(mine, given: mine);
 
-        Assert.That(() => ShareSourceGuard.Check(DomainXml.Read(vm), _paths, () => [new("other", theirs)], atStart: true),
+        Assert.That(() => ShareSourceGuard.Check(Web, DomainXml.Read(vm), _paths, () => [new("other", theirs)], atStart: true),
             Throws.TypeOf<UnsafeShareException>().With.Message.Contain($"the way to it passes {theirs}, in {theirs}, a share of guest 'other'"));
     }
 
@@ -157,25 +158,25 @@ public sealed class ShareSourceGuardTests
     {
         var given = Make("srv/data");
         var chosen = Make("srv/chosen");
-        Directory.CreateDirectory(_paths.ShareDirectory("web", "cache"));
-        File.SetUnixFileMode(_paths.GuestShares("web"), (UnixFileMode)0b111_000_000);
+        Directory.CreateDirectory(_paths.ShareDirectory(Web, "cache"));
+        File.SetUnixFileMode(_paths.GuestShares(Web), (UnixFileMode)0b111_000_000);
         string Xml(string dataSource, bool recordGiven) => Vm(
-            [new SharedDirectory(dataSource, "data", ReadOnly: false), new SharedDirectory(_paths.ShareDirectory("web", "cache"), "cache", false)],
+            [new SharedDirectory(dataSource, "data", ReadOnly: false), new SharedDirectory(_paths.ShareDirectory(Web, "cache"), "cache", false)],
             recordGiven ? [new GivenShareSource("data", given)] : []);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(() => ShareSourceGuard.Check(DomainXml.Read(Xml(given, recordGiven: true)), _paths, () => [], atStart: true), Throws.Nothing);
-            Assert.That(() => ShareSourceGuard.Check(DomainXml.Read(Xml(chosen, recordGiven: true)), _paths, () => [], atStart: true),
+            Assert.That(() => ShareSourceGuard.Check(Web, DomainXml.Read(Xml(given, recordGiven: true)), _paths, () => [], atStart: true), Throws.Nothing);
+            Assert.That(() => ShareSourceGuard.Check(Web, DomainXml.Read(Xml(chosen, recordGiven: true)), _paths, () => [], atStart: true),
                 Throws.TypeOf<UnsafeShareException>().With.Message.Contain("neither its own share directory nor one an admin gave it"));
-            Assert.That(() => ShareSourceGuard.Check(DomainXml.Read(Xml(given, recordGiven: true)), _paths, () => [new("db", Path.Combine(_root, "srv"))], atStart: true),
+            Assert.That(() => ShareSourceGuard.Check(Web, DomainXml.Read(Xml(given, recordGiven: true)), _paths, () => [new("db", Path.Combine(_root, "srv"))], atStart: true),
                 Throws.TypeOf<UnsafeShareException>().With.Message.Contain("a share of guest 'db'"));
-            Assert.That(() => ShareSourceGuard.Check(DomainXml.Read(Xml(given, recordGiven: true)), _paths with { State = Path.Combine(given, "state") }, () => [], atStart: false),
+            Assert.That(() => ShareSourceGuard.Check(Web, DomainXml.Read(Xml(given, recordGiven: true)), _paths with { State = Path.Combine(given, "state") }, () => [], atStart: false),
                 Throws.TypeOf<UnsafeShareException>().With.Message.Contain("which no guest may share"), "above Miniguest's state");
         }
-        Directory.Delete(_paths.ShareDirectory("web", "cache"));
-        File.CreateSymbolicLink(_paths.ShareDirectory("web", "cache"), chosen);
-        Assert.That(() => ShareSourceGuard.Check(DomainXml.Read(Xml(given, recordGiven: true)), _paths, () => [], atStart: true),
+        Directory.Delete(_paths.ShareDirectory(Web, "cache"));
+        File.CreateSymbolicLink(_paths.ShareDirectory(Web, "cache"), chosen);
+        Assert.That(() => ShareSourceGuard.Check(Web, DomainXml.Read(Xml(given, recordGiven: true)), _paths, () => [], atStart: true),
             Throws.TypeOf<UnsafeShareException>().With.Message.Contain("is a link or not a directory"), "the guest's own, swapped for a link");
     }
 }

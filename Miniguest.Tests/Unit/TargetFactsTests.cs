@@ -7,13 +7,14 @@ namespace Miniguest.Tests.Unit;
 /// it, taken only inside the store, and no text of the guest's able to pass for a line of the command's own.</summary>
 public sealed class TargetFactsTests
 {
+    private static readonly GuestName Web = GuestName.Parse("web");
     private const string Top = "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-profile";
     private const string Config = """{"enable":true,"guestType":"qemu","qemu":{"fsType":"9p"}}""";
 
     [Test]
     public void A_vm_is_read_from_the_files_as_the_target_resolved_them()
     {
-        var facts = TargetFacts.Parse("web", "web1", Output(VmFiles()), pathCount: 0);
+        var facts = TargetFacts.Parse(Web, "web1", Output(VmFiles()), pathCount: 0);
 
         using (Assert.EnterMultipleScope())
         {
@@ -34,7 +35,7 @@ public sealed class TargetFactsTests
         var files = VmFiles();
         files[3] = File("kernel", "f", "/etc/shadow");
 
-        var refused = Assert.Throws<GuestFileException>(() => TargetFacts.Parse("web", "web1", Output(files), pathCount: 0));
+        var refused = Assert.Throws<GuestFileException>(() => TargetFacts.Parse(Web, "web1", Output(files), pathCount: 0));
 
         Assert.That(refused!.Message, Does.Contain("/etc/shadow").And.Contain("outside the Nix store"));
     }
@@ -46,7 +47,7 @@ public sealed class TargetFactsTests
         // A link in the build output to a file whose name holds a line of the command's own: encoded, it stays a name.
         files[3] = File("kernel", "f", "/nix/store/kkkk-linux/x\nuserns\t0\nkernel");
 
-        var facts = TargetFacts.Parse("web", "web1", Output(files), pathCount: 0);
+        var facts = TargetFacts.Parse(Web, "web1", Output(files), pathCount: 0);
 
         using (Assert.EnterMultipleScope())
         {
@@ -58,7 +59,7 @@ public sealed class TargetFactsTests
     [Test]
     public void A_guest_not_installed_there_has_no_system_and_a_host_without_libvirtd_no_mounts()
     {
-        var facts = TargetFacts.Parse("web", "web1", "path\t0\td\t" + Encode("/srv/data") + "\n", pathCount: 2);
+        var facts = TargetFacts.Parse(Web, "web1", "path\t0\td\t" + Encode("/srv/data") + "\n", pathCount: 2);
 
         using (Assert.EnterMultipleScope())
         {
@@ -74,7 +75,7 @@ public sealed class TargetFactsTests
     [Test]
     public void Output_that_is_not_the_commands_is_refused_with_the_hosts_name()
     {
-        var refused = Assert.Throws<RemoteHostException>(() => TargetFacts.Parse("web", "web1", "top\tnot base64!\n", pathCount: 0));
+        var refused = Assert.Throws<RemoteHostException>(() => TargetFacts.Parse(Web, "web1", "top\tnot base64!\n", pathCount: 0));
 
         Assert.That(refused!.Message, Does.StartWith("web1: "));
     }

@@ -44,7 +44,7 @@ public sealed class TerminalTextTests
     [Test]
     public void The_other_hosts_name_for_its_libvirtd_is_escaped()
     {
-        var facts = TargetFacts.Parse("web", "web1", "mounts\t" + Encode(ClearScreen + "libvirtd") + "\t" + Encode("") + "\n", pathCount: 0);
+        var facts = TargetFacts.Parse(GuestName.Parse("web"), "web1", "mounts\t" + Encode(ClearScreen + "libvirtd") + "\t" + Encode("") + "\n", pathCount: 0);
 
         Assert.That(facts.Mounts.Owner, Is.EqualTo(@"\x1b[2Jlibvirtd on web1"));
     }
@@ -53,7 +53,7 @@ public sealed class TerminalTextTests
     public void A_generation_there_that_is_not_a_store_path_is_refused_escaped()
     {
         var refused = Assert.Throws<RemoteHostException>(() =>
-            TargetFacts.Parse("web", "web1", "top\t" + Encode("/nix/store/" + ClearScreen) + "\n", pathCount: 0));
+            TargetFacts.Parse(GuestName.Parse("web"), "web1", "top\t" + Encode("/nix/store/" + ClearScreen) + "\n", pathCount: 0));
 
         using (Assert.EnterMultipleScope())
         {

@@ -37,13 +37,14 @@ public sealed class ConsoleLogTests
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await using var lines = _host.Host.ConsoleLogAsync(name, last: 1, follow: true, cancel.Token).GetAsyncEnumerator(cancel.Token);
 
+        var log = _host.Paths.ConsoleLog(GuestName.Parse(name));
         var seen = new List<string>();
         async Task Next() => seen.Add(await lines.MoveNextAsync() ? lines.Current : "(ended)");
         await Next();
-        File.AppendAllText(_host.Paths.ConsoleLog(name), "half a ");
-        File.AppendAllText(_host.Paths.ConsoleLog(name), "line\n");
+        File.AppendAllText(log, "half a ");
+        File.AppendAllText(log, "line\n");
         await Next();
-        File.WriteAllText(_host.Paths.ConsoleLog(name), "new\n");
+        File.WriteAllText(log, "new\n");
         await Next();
 
         Assert.That(seen, Is.EqualTo(new[] { "running", "half a line", "new" }));
@@ -72,8 +73,9 @@ public sealed class ConsoleLogTests
     {
         var name = _host.NewName("log");
         _host.Install(name, GuestType.Qemu);
-        Directory.CreateDirectory(_host.Paths.GuestState(name));
-        File.WriteAllText(_host.Paths.ConsoleLog(name), text);
+        var guest = GuestName.Parse(name);
+        Directory.CreateDirectory(_host.Paths.GuestState(guest));
+        File.WriteAllText(_host.Paths.ConsoleLog(guest), text);
         return name;
     }
 }

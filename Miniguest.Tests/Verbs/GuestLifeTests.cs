@@ -23,10 +23,11 @@ public sealed class GuestLifeTests
     {
         const string uri = TestDriverConnector.TestUri;
         var name = _host.NewName(type.ToString().ToLowerInvariant());
+        var guest = GuestName.Parse(name);
         var storePath = _host.Install(name, type);
 
         var defined = await _host.Host.DefineAsync(name, new DomainOptions());
-        var recordedUri = File.ReadAllText(_host.Paths.ConnectionUriFile(name)).Trim();
+        var recordedUri = File.ReadAllText(_host.Paths.ConnectionUriFile(guest)).Trim();
         var listedStopped = (await _host.Host.ListAsync()).Single(guest => guest.Name == name);
         await _host.Host.StartAsync(name);
         var listedRunning = (await _host.Host.ListAsync()).Single(guest => guest.Name == name);
@@ -45,12 +46,12 @@ public sealed class GuestLifeTests
             Assert.That(stopped, Is.EqualTo(StopOutcome.ShutDown));
             Assert.That(removed.Installed, Is.True);
             Assert.That(_host.DomainOf(name), Is.Null, "its domain undefined");
-            Assert.That(Path.Exists(_host.Paths.Link(name)), Is.False, "its link gone");
+            Assert.That(Path.Exists(_host.Paths.Link(guest)), Is.False, "its link gone");
             Assert.That(_host.Libvirt.Opened, Is.All.EqualTo(uri), "no other URI looked at");
             Assert.That(_host.Nix.CommandLines, Is.EqualTo(new[]
             {
-                $"build --out-link {_host.Paths.GenerationRoots(name)}/defined {storePath}",
-                $"build --out-link {_host.Paths.GenerationRoots(name)}/booted {storePath}",
+                $"build --out-link {_host.Paths.GenerationRoots(guest)}/defined {storePath}",
+                $"build --out-link {_host.Paths.GenerationRoots(guest)}/booted {storePath}",
             }), "the generation defined rooted at the definition, the one booted at the start, and Nix asked nothing else");
         }
     }
@@ -159,7 +160,7 @@ public sealed class GuestLifeTests
         {
             Assert.That(error!.Message, Does.Contain("was not defined by Miniguest"));
             Assert.That(listed.Status, Is.EqualTo(GuestListStatus.Foreign));
-            Assert.That(File.Exists(_host.Paths.DomainUuidFile(name)), Is.False, "nothing recorded of it");
+            Assert.That(File.Exists(_host.Paths.DomainUuidFile(GuestName.Parse(name))), Is.False, "nothing recorded of it");
         }
     }
 
@@ -216,6 +217,7 @@ public sealed class GuestLifeTests
     public async Task Restart_and_remove_say_whether_they_stopped_a_running_guest_and_a_purge_what_it_deleted()
     {
         var name = _host.NewName("force");
+        var guest = GuestName.Parse(name);
         _host.Install(name, GuestType.Lxc);
         await _host.Host.DefineAsync(name, new DomainOptions());
 
@@ -227,9 +229,9 @@ public sealed class GuestLifeTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That((fromStopped, fromRunning), Is.EqualTo((StopOutcome.NotRunning, StopOutcome.ShutDown)));
-            Assert.That((removed.ForcedOff, removed.KeptData), Is.EqualTo((true, new[] { _host.Paths.ContainerRoot(name) })));
-            Assert.That((purged.Installed, purged.Purged), Is.EqualTo((false, new[] { _host.Paths.ContainerRoot(name) })));
-            Assert.That(Directory.Exists(_host.Paths.GuestState(name)), Is.False);
+            Assert.That((removed.ForcedOff, removed.KeptData), Is.EqualTo((true, new[] { _host.Paths.ContainerRoot(guest) })));
+            Assert.That((purged.Installed, purged.Purged), Is.EqualTo((false, new[] { _host.Paths.ContainerRoot(guest) })));
+            Assert.That(Directory.Exists(_host.Paths.GuestState(guest)), Is.False);
         }
     }
 

@@ -56,14 +56,15 @@ internal sealed class TestDriverHost : IDisposable
     public string Install(string name, GuestType type, int generation = 1)
     {
         var output = Output(type, generation);
-        var profile = Paths.Profile(name);
+        var guest = GuestName.Parse(name);
+        var profile = Paths.Profile(guest);
         var generationLink = $"{profile}-{generation}-link";
         File.CreateSymbolicLink(generationLink, output);
         File.Delete(profile);
         File.CreateSymbolicLink(profile, Path.GetFileName(generationLink));
-        if (new FileInfo(Paths.Link(name)).LinkTarget is null)
+        if (new FileInfo(Paths.Link(guest)).LinkTarget is null)
         {
-            File.CreateSymbolicLink(Paths.Link(name), profile);
+            File.CreateSymbolicLink(Paths.Link(guest), profile);
         }
         return output;
     }

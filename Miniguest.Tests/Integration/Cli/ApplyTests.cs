@@ -116,15 +116,16 @@ public sealed class ApplyTests : HostFixture
         Manifest(new Declared(kept));
         var removed = Host.Ok("apply", "--manifest", manifest, "--stop-timeout", "30");
 
-        var marker = Path.Combine(Host.Paths.ShareDirectory(dropped, "data"), "shut-down");
+        var droppedGuest = GuestName.Parse(dropped);
+        var marker = Path.Combine(Host.Paths.ShareDirectory(droppedGuest, "data"), "shut-down");
         using var connection = Connection.Open("lxc:///");
         using (Assert.EnterMultipleScope())
         {
             Assert.That(File.Exists(marker), Is.True, "the guest shut down cleanly: it took its time and left its mark, as a guest destroyed never does");
             Assert.That(removed.Out, Does.Contain($"'{dropped}': no longer declared: shut down, removed from lxc:///"));
             Assert.That(connection.TryGetDomain(dropped, out _), Is.False, "undefined");
-            Assert.That(Directory.Exists(Host.Paths.GuestState(dropped)), Is.False, "its state deleted");
-            Assert.That(Directory.Exists(Host.Paths.ShareDirectory(dropped, "data")), Is.True, "its data kept");
+            Assert.That(Directory.Exists(Host.Paths.GuestState(droppedGuest)), Is.False, "its state deleted");
+            Assert.That(Directory.Exists(Host.Paths.ShareDirectory(droppedGuest, "data")), Is.True, "its data kept");
             Assert.That(connection.TryGetDomain(kept, out var still), Is.True, "still declared: kept");
             still?.Dispose();
         }
@@ -262,8 +263,8 @@ public sealed class ApplyTests : HostFixture
     private void Link(string name, GuestSystem guest)
     {
         Directory.CreateDirectory(Host.Paths.Guests);
-        File.Delete(Host.Paths.Link(name));
-        File.CreateSymbolicLink(Host.Paths.Link(name), Directory.ResolveLinkTarget(guest.Directory, true)?.FullName ?? guest.Directory);
+        File.Delete(Host.Paths.Link(GuestName.Parse(name)));
+        File.CreateSymbolicLink(Host.Paths.Link(GuestName.Parse(name)), Directory.ResolveLinkTarget(guest.Directory, true)?.FullName ?? guest.Directory);
     }
 
     // The manifest of these guests, as the host module writes it (always to the same file); its path.
@@ -304,7 +305,7 @@ public sealed class ApplyTests : HostFixture
     // A container's init ignores SIGTERM until it set its handler (it is the container's pid 1): the test waits for that.
     private async Task WaitUntilWaitingForShutdownAsync(string name)
     {
-        var report = Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-report");
+        var report = Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-report");
         var deadline = DateTime.UtcNow + GuestRun.BootTimeout;
         while (!(File.Exists(report) && File.ReadAllText(report).Contains("miniguest-test-guest: waiting for shutdown", StringComparison.Ordinal)))
         {

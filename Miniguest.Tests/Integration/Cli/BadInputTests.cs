@@ -1,3 +1,5 @@
+using Miniguest.Core;
+
 namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary>Bad input gives one clear line on standard error, a non-zero exit, and leaves nothing behind.</summary>
@@ -51,8 +53,8 @@ public sealed class BadInputTests : HostFixture
         Directory.CreateDirectory(Host.Paths.Profiles);
         Directory.CreateDirectory(Host.Paths.Guests);
         File.CreateSymbolicLink(Path.Combine(Host.Paths.Profiles, "broken-1-link"), output);
-        File.CreateSymbolicLink(Host.Paths.Profile("broken"), "broken-1-link");
-        File.CreateSymbolicLink(Host.Paths.Link("broken"), Host.Paths.Profile("broken"));
+        File.CreateSymbolicLink(Host.Paths.Profile(GuestName.Parse("broken")), "broken-1-link");
+        File.CreateSymbolicLink(Host.Paths.Link(GuestName.Parse("broken")), Host.Paths.Profile(GuestName.Parse("broken")));
         var before = Host.Snapshot();
 
         var result = Host.Run("create", "broken", "--virt-type", "qemu");
@@ -224,7 +226,7 @@ public sealed class BadInputTests : HostFixture
 
         AssertOneLineFailure(result);
         Assert.That(result.Error, Does.Contain(error));
-        Assert.That(Directory.Exists(Path.Combine(Host.Paths.GuestState(variant), "domain")) || File.Exists(Host.Paths.DomainUuidFile(variant)),
+        Assert.That(Directory.Exists(Path.Combine(Host.Paths.GuestState(GuestName.Parse(variant)), "domain")) || File.Exists(Host.Paths.DomainUuidFile(GuestName.Parse(variant))),
             Is.False, "no domain recorded");
     }
 

@@ -1,3 +1,5 @@
+using Miniguest.Core;
+
 namespace Miniguest.Tests.Integration.Cli;
 
 [TestFixture, Category(TestCategories.Integration)]
@@ -84,7 +86,7 @@ public sealed class CompletionTests : HostFixture
             Host.Ok("create", name);
         }
         // The test guest powers off at once unless told to wait.
-        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(running), "miniguest-test-wait"), "");
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(running)), "miniguest-test-wait"), "");
         Host.Ok("start", running);
 
         using (Assert.EnterMultipleScope())

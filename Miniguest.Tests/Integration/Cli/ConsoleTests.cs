@@ -24,7 +24,7 @@ public sealed class ConsoleTests : HostFixture
         // x, Ctrl+C, the Left arrow's escape sequence, Ctrl+Z: a cooked terminal would have signalled or mangled three.
         session.Type(0x78, 0x03, 0x1b, 0x5b, 0x44, 0x1a);
         // What the guest got, as it says on the console, or in its report where the console lost a line.
-        var report = Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-report");
+        var report = Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-report");
         foreach (var hex in new[] { "78", "03", "1b", "5b", "44", "1a" })
         {
             await session.WaitForAsync($"miniguest-test-guest: byte {hex}", report);
@@ -72,9 +72,9 @@ public sealed class ConsoleTests : HostFixture
         var name = MiniguestHost.UniqueName("con");
         Host.Ok("install", "-n", name, TestGuestFlake.Reference + "#container");
         Host.Ok("create", name);
-        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-echo"), "");
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-echo"), "");
         Host.Ok("start", name);
-        var report = Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-report");
+        var report = Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-report");
         var deadline = DateTime.UtcNow + Patience;
         while (!(File.Exists(report) && File.ReadAllText(report).Contains("echoing", StringComparison.Ordinal)))
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Xml.Linq;
+using Miniguest.Core;
 using Miniguest.Libvirt;
 
 namespace Miniguest.Tests.Integration.Cli;
@@ -112,7 +113,7 @@ public sealed class FreePageReportingTests : HostFixture
     // The idle variant says so on its console once it has freed what it touched.
     private async Task WaitUntilIdleAsync(string name)
     {
-        var log = Host.Paths.ConsoleLog(name);
+        var log = Host.Paths.ConsoleLog(GuestName.Parse(name));
         var deadline = DateTime.UtcNow + GuestRun.BootTimeout;
         while (!(File.Exists(log) && (await File.ReadAllTextAsync(log)).Contains("miniguest-test-guest: idle", StringComparison.Ordinal)))
         {

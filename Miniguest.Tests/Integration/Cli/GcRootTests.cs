@@ -109,12 +109,12 @@ public sealed class GcRootTests : EditableFlakeFixture
     }
 
     private string Generation(string name, int number) =>
-        new GuestStore(Host.Paths).Get(name).Profile.Generations.Single(generation => generation.Number == number).StorePath;
+        new GuestStore(Host.Paths).Get(GuestName.Parse(name)).Profile.Generations.Single(generation => generation.Number == number).StorePath;
 
-    private string Root(string name, string root) => Path.Combine(Host.Paths.GenerationRoots(name), root);
+    private string Root(string name, string root) => Path.Combine(Host.Paths.GenerationRoots(GuestName.Parse(name)), root);
 
     // What nix-collect-garbage -d does to each profile under /nix/var/nix/profiles: its old generations go.
     private void DeleteGeneration(string name, int number) =>
-        TestCommand.Ok("nix-env", "--profile", Host.Paths.Profile(name), "--delete-generations",
+        TestCommand.Ok("nix-env", "--profile", Host.Paths.Profile(GuestName.Parse(name)), "--delete-generations",
             number.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -38,9 +38,9 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         var third = Host.Ok("start", name, "--console");
         Assert.That(InitOf(third.Out), Is.EqualTo(firstInit), "after the rollback the first generation boots again");
 
-        Assert.That(Guest(name).GetProperty("consoleLog").GetString(), Is.EqualTo(Host.Paths.ConsoleLog(name)));
+        Assert.That(Guest(name).GetProperty("consoleLog").GetString(), Is.EqualTo(Host.Paths.ConsoleLog(GuestName.Parse(name))));
         Assert.That(Guest(name).GetProperty("storeProtection").GetString(), Is.EqualTo("ReadOnly9pShare"));
-        Assert.That(File.ReadAllText(Host.Paths.ConsoleLog(name)), Does.Contain("miniguest-test-guest: vm is up"));
+        Assert.That(File.ReadAllText(Host.Paths.ConsoleLog(GuestName.Parse(name))), Does.Contain("miniguest-test-guest: vm is up"));
         var shown = Host.Ok("show", name).Out;
         Assert.That(shown, Does.Contain("memory:").And.Contain("256 MiB").And.Contain("generations:").And.Contain("1 (current), 2"));
         using (var details = JsonDocument.Parse(Host.Ok("show", name, "--json").Out))
@@ -82,9 +82,9 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         var name = MiniguestHost.UniqueName("ct");
         Host.Ok("install", "-n", name, $"path:{Flake}#container");
         Host.Ok("create", name);
-        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-wait"), "");
         // Its init then has no initctl pipe: it ignores the shutdown request, and --force pulls the plug.
-        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-deaf"), "");
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-deaf"), "");
 
         var started = Host.Ok("start", name);
         var again = Host.Ok("start", name);
@@ -132,11 +132,12 @@ public sealed class GuestLifeTests : EditableFlakeFixture
     public void Container_runs_is_reported_outdated_after_an_upgrade_and_current_after_a_restart()
     {
         var name = MiniguestHost.UniqueName("ct");
+        var guest = GuestName.Parse(name);
         Host.Ok("install", "-n", name, $"path:{Flake}#container");
         Host.Ok("create", name);
         Assert.That(Status(name), Is.EqualTo("stopped"));
         // The test guest then waits for a shutdown request instead of powering off at once.
-        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-wait"), "");
+        File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(guest), "miniguest-test-wait"), "");
 
         Host.Ok("start", name);
         using (Assert.EnterMultipleScope())
@@ -178,9 +179,9 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         Assert.That(refused.Error, Does.Contain("--force"));
         var removed = Host.Ok("remove", "--force", name);
         Assert.That(removed.Out, Does.Contain($"removed '{name}' (it was running: forced it off first)"));
-        Assert.That(removed.Out, Does.Contain($"its data stays in {Host.Paths.ContainerRoot(name)}"), "a container's root is its data");
-        Assert.That(Host.Ok("remove", "--purge", name).Out, Does.Contain($"deleted its data: {Host.Paths.ContainerRoot(name)}"));
-        Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False);
+        Assert.That(removed.Out, Does.Contain($"its data stays in {Host.Paths.ContainerRoot(guest)}"), "a container's root is its data");
+        Assert.That(Host.Ok("remove", "--purge", name).Out, Does.Contain($"deleted its data: {Host.Paths.ContainerRoot(guest)}"));
+        Assert.That(Directory.Exists(Host.Paths.GuestState(guest)), Is.False);
     }
 
     private JsonElement Guest(string name)

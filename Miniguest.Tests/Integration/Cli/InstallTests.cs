@@ -7,6 +7,7 @@ namespace Miniguest.Tests.Integration.Cli;
 [TestFixture, Category(TestCategories.Integration)]
 public sealed class InstallTests : HostFixture
 {
+    private static readonly GuestName VmName = GuestName.Parse("vm");
 
     private string Vm => TestGuestFlake.Reference + "#vm";
 
@@ -17,10 +18,10 @@ public sealed class InstallTests : HostFixture
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(new FileInfo(Host.Paths.Link("vm")).LinkTarget, Is.EqualTo(Host.Paths.Profile("vm")));
-            Assert.That(new FileInfo(Host.Paths.Profile("vm")).LinkTarget, Is.EqualTo("vm-1-link"));
-            Assert.That(File.ReadAllText(Path.Combine(Host.Paths.Link("vm"), "miniguest-config.json")), Does.Contain("\"guestType\":\"qemu\""));
-            Assert.That(File.ReadAllText(Path.Combine(Host.Paths.Link("vm"), "manifest.json")), Does.Contain("nixosConfigurations.vm.config.system.build.miniguest"));
+            Assert.That(new FileInfo(Host.Paths.Link(VmName)).LinkTarget, Is.EqualTo(Host.Paths.Profile(VmName)));
+            Assert.That(new FileInfo(Host.Paths.Profile(VmName)).LinkTarget, Is.EqualTo("vm-1-link"));
+            Assert.That(File.ReadAllText(Path.Combine(Host.Paths.Link(VmName), "miniguest-config.json")), Does.Contain("\"guestType\":\"qemu\""));
+            Assert.That(File.ReadAllText(Path.Combine(Host.Paths.Link(VmName), "manifest.json")), Does.Contain("nixosConfigurations.vm.config.system.build.miniguest"));
         }
     }
 
@@ -28,7 +29,7 @@ public sealed class InstallTests : HostFixture
     public void Install_without_attribute_builds_the_default_configuration()
     {
         Host.Ok("install", TestGuestFlake.Reference);
-        Assert.That(Directory.Exists(Path.Combine(Host.Paths.Link("default"), "boot")), Is.True);
+        Assert.That(Directory.Exists(Path.Combine(Host.Paths.Link(GuestName.Parse("default")), "boot")), Is.True);
     }
 
     [Test]
@@ -56,7 +57,7 @@ public sealed class InstallTests : HostFixture
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(File.ReadAllText(Path.Combine(Host.Paths.Link("vm"), "miniguest-config.json")), Does.Contain("virtiofs"));
+            Assert.That(File.ReadAllText(Path.Combine(Host.Paths.Link(VmName), "miniguest-config.json")), Does.Contain("virtiofs"));
             Assert.That(Directory.GetFileSystemEntries(Host.Paths.Profiles, "vm-*-link"), Has.Length.EqualTo(2),
                 "the replacement is one new generation; installing the same build again adds none");
         }
@@ -69,8 +70,8 @@ public sealed class InstallTests : HostFixture
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(new FileInfo(Host.Paths.Link("web")).LinkTarget, Is.EqualTo(Host.Paths.Profile("web")));
-            Assert.That(File.Exists(Host.Paths.Link("vm")), Is.False);
+            Assert.That(new FileInfo(Host.Paths.Link(GuestName.Parse("web"))).LinkTarget, Is.EqualTo(Host.Paths.Profile(GuestName.Parse("web"))));
+            Assert.That(File.Exists(Host.Paths.Link(VmName)), Is.False);
         }
     }
 
@@ -123,7 +124,7 @@ public sealed class InstallTests : HostFixture
                 Assert.That(lines.ElementAtOrDefault(error + 1), Does.Match($"^error: builder for '/nix/store/[a-z0-9]{{32}}-broken-guest-{nonce}.drv' failed"));
                 Assert.That(lines.Skip(error), Does.Contain("       > error: frobnicator.conf: line 3: unknown key"));
                 Assert.That(lines[^1], Does.Contain("For full logs, run 'nix log /nix/store/"));
-                Assert.That(File.Exists(Host.Paths.Link("broken")), Is.False);
+                Assert.That(File.Exists(Host.Paths.Link(GuestName.Parse("broken"))), Is.False);
             }
         }
         finally
@@ -158,7 +159,7 @@ public sealed class InstallTests : HostFixture
     {
         Host.Ok("install", Vm);
         Directory.CreateDirectory(Host.Paths.Guests);
-        File.CreateSymbolicLink(Host.Paths.Link("stray"), Host.Paths.Profile("stray"));
+        File.CreateSymbolicLink(Host.Paths.Link(GuestName.Parse("stray")), Host.Paths.Profile(GuestName.Parse("stray")));
 
         var list = Host.Ok("list");
         var upgrade = Host.Ok("upgrade", "--all");
@@ -206,7 +207,7 @@ public sealed class InstallTests : HostFixture
         Host.Ok("install", "-n", name, Vm);
 
         var refused = Host.Run("create", name, "-t", "lxc");
-        var definedAfterRefusal = File.Exists(Host.Paths.ConnectionUriFile(name));
+        var definedAfterRefusal = File.Exists(Host.Paths.ConnectionUriFile(GuestName.Parse(name)));
         var created = Host.Run("create", name, "-t", "libvirt", "--virt-type", "qemu", "--memory", "64");
 
         using (Assert.EnterMultipleScope())
@@ -246,6 +247,7 @@ public sealed class InstallTests : HostFixture
     public void Remove_keeping_the_domain_warns_that_its_generation_stays_rooted_until_a_purge()
     {
         var name = MiniguestHost.UniqueName("keep");
+        var guest = GuestName.Parse(name);
         Host.Ok("install", "-n", name, Vm);
         Host.Ok("create", name, "--virt-type", "qemu", "--memory", "64");
         using var connection = Miniguest.Libvirt.Connection.Open("qemu:///system");
@@ -253,18 +255,18 @@ public sealed class InstallTests : HostFixture
         try
         {
             var removed = Host.Ok("remove", "--keep-domain", name);
-            var rootKept = new FileInfo(Path.Combine(Host.Paths.GenerationRoots(name), GuestRoots.Defined)).LinkTarget;
+            var rootKept = new FileInfo(Path.Combine(Host.Paths.GenerationRoots(guest), GuestRoots.Defined)).LinkTarget;
             var purged = Host.Ok("remove", "--purge", name);
 
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(removed.Out.Trim(), Is.EqualTo($"removed '{name}'"));
                 Assert.That(removed.ErrorLines, Has.One.StartsWith($"miniguest: warning: the domain of '{name}' is kept, no longer Miniguest's; "
-                    + $"the generation it boots stays rooted in {Host.Paths.GenerationRoots(name)} until remove --purge {name}"));
+                    + $"the generation it boots stays rooted in {Host.Paths.GenerationRoots(guest)} until remove --purge {name}"));
                 Assert.That(connection.TryGetDomain(name, out var kept) && kept.Uuid == domain.Uuid, Is.True, "the domain is kept");
                 Assert.That(rootKept, Does.StartWith("/nix/store/"), "the generation it boots is rooted");
                 Assert.That(purged.Out.Trim(), Is.EqualTo($"purged the data '{name}' left"));
-                Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False, "the purge takes the root");
+                Assert.That(Directory.Exists(Host.Paths.GuestState(guest)), Is.False, "the purge takes the root");
             }
         }
         finally
@@ -281,7 +283,7 @@ public sealed class InstallTests : HostFixture
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(new FileInfo(Host.Paths.Link("vm")).LinkTarget, Is.Null);
+            Assert.That(new FileInfo(Host.Paths.Link(VmName)).LinkTarget, Is.Null);
             Assert.That(Directory.GetFileSystemEntries(Host.Paths.Profiles), Is.Empty);
         }
     }
@@ -291,7 +293,7 @@ public sealed class InstallTests : HostFixture
     public void What_a_killed_command_left_behind_goes_with_the_next_command_on_the_guest(string command, string[] remaining)
     {
         Host.Ok("install", Vm);
-        var storePath = Directory.ResolveLinkTarget(Host.Paths.Link("vm"), returnFinalTarget: true)!.FullName;
+        var storePath = Directory.ResolveLinkTarget(Host.Paths.Link(VmName), returnFinalTarget: true)!.FullName;
         // A staging profile, and the temporary link of a nix killed while it switched the guest's profile.
         File.CreateSymbolicLink(Path.Combine(Host.Paths.Profiles, ".staging-vm-1-link"), storePath);
         File.CreateSymbolicLink(Path.Combine(Host.Paths.Profiles, ".staging-vm"), ".staging-vm-1-link");
@@ -306,7 +308,7 @@ public sealed class InstallTests : HostFixture
     public void A_path_at_the_link_that_miniguest_did_not_make_is_never_touched()
     {
         Directory.CreateDirectory(Host.Paths.Guests);
-        File.WriteAllText(Host.Paths.Link("vm"), "someone else's file");
+        File.WriteAllText(Host.Paths.Link(VmName), "someone else's file");
 
         var result = Host.Run("install", "--force", Vm);
 
@@ -314,7 +316,7 @@ public sealed class InstallTests : HostFixture
         {
             Assert.That(result.ExitCode, Is.EqualTo(1));
             Assert.That(result.Error, Does.Contain("refusing to touch it"));
-            Assert.That(File.ReadAllText(Host.Paths.Link("vm")), Is.EqualTo("someone else's file"));
+            Assert.That(File.ReadAllText(Host.Paths.Link(VmName)), Is.EqualTo("someone else's file"));
             Assert.That(Directory.Exists(Host.Paths.Profiles) ? Directory.GetFileSystemEntries(Host.Paths.Profiles) : [], Is.Empty);
         }
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Miniguest.Core;
 
 namespace Miniguest.Tests.Integration.Cli;
 
@@ -213,7 +214,7 @@ public sealed partial class NetworkTests
     // What the guest printed as it got its lease: a VM's console log, a container's report in its root.
     private async Task<string> GuestSaysAddressAsync(string name, string variant)
     {
-        var said = variant == "vm-server" ? _host.Paths.ConsoleLog(name) : Path.Combine(_host.Paths.ContainerRoot(name), "miniguest-test-report");
+        var said = variant == "vm-server" ? _host.Paths.ConsoleLog(GuestName.Parse(name)) : Path.Combine(_host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-report");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (DateTime.UtcNow < deadline)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Miniguest.Core;
 
 namespace Miniguest.Tests.Integration.Cli;
 
@@ -39,8 +40,9 @@ public sealed partial class StateTests : EditableFlakeFixture
     public void Data_outlives_restarts_upgrades_rollbacks_and_a_reinstall_and_only_a_purge_deletes_it(string variant)
     {
         var name = MiniguestHost.UniqueName(variant.StartsWith("vm", StringComparison.Ordinal) ? "vm" : "ct");
+        var guest = GuestName.Parse(name);
         Install(name, variant);
-        var data = Host.Paths.ShareDirectory(name, "data");
+        var data = Host.Paths.ShareDirectory(guest, "data");
 
         Assert.That(Boot(name, variant), Is.EqualTo(1));
         var share = JsonDocument.Parse(Host.Ok("list", "--json").Out).RootElement[0].GetProperty("shares")[0];
@@ -59,13 +61,13 @@ public sealed partial class StateTests : EditableFlakeFixture
         Assert.That(Boot(name, variant), Is.EqualTo(2), "started again after an upgrade, a rollback and install --force");
 
         var removed = Host.Ok("remove", name);
-        Assert.That(removed.Out, Does.Contain($"its data stays in {Host.Paths.GuestShares(name)}").And.Contain("remove --purge deletes it"));
+        Assert.That(removed.Out, Does.Contain($"its data stays in {Host.Paths.GuestShares(guest)}").And.Contain("remove --purge deletes it"));
         Install(name, variant);
         Assert.That(Boot(name, variant), Is.EqualTo(3), "a reinstalled guest finds its data");
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Convert.ToString((int)File.GetUnixFileMode(Host.Paths.GuestShares(name)), 8), Is.EqualTo("700"),
+            Assert.That(Convert.ToString((int)File.GetUnixFileMode(Host.Paths.GuestShares(guest)), 8), Is.EqualTo("700"),
                 "only the guest's root enters its shares' directory");
             Assert.That(File.Exists(Path.Combine(data, "setuid-shell")), Is.True, "the guest made its setuid file");
             var asNobody = AsNobody.Run("/bin/busybox", "cat", Path.Combine(data, "setuid-shell"));
@@ -76,8 +78,8 @@ public sealed partial class StateTests : EditableFlakeFixture
         Host.Ok("remove", name, "--purge");
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Directory.Exists(Host.Paths.GuestShares(name)), Is.False, "the purge deletes the data");
-            Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False, "and a container's root");
+            Assert.That(Directory.Exists(Host.Paths.GuestShares(guest)), Is.False, "the purge deletes the data");
+            Assert.That(Directory.Exists(Host.Paths.GuestState(guest)), Is.False, "and a container's root");
             Assert.That(File.ReadAllText(LinkedFile), Is.EqualTo("the host's"), "a link's target is left alone");
             Assert.That(File.Exists(Path.Combine(LinkedDirectory, "kept")), Is.True, "a link to a directory is not followed");
         }
@@ -90,10 +92,11 @@ public sealed partial class StateTests : EditableFlakeFixture
     public void Purge_deletes_the_data_a_removed_guest_left_and_nothing_else()
     {
         var name = MiniguestHost.UniqueName("ct");
+        var guest = GuestName.Parse(name);
         Install(name, "container-state");
         Assert.That(Boot(name, "container-state"), Is.EqualTo(1));
         Host.Ok("remove", name);
-        Assert.That(Directory.Exists(Host.Paths.ShareDirectory(name, "data")), Is.True);
+        Assert.That(Directory.Exists(Host.Paths.ShareDirectory(guest, "data")), Is.True);
 
         var purged = Host.Ok("remove", name, "--purge");
         var again = Host.Run("remove", name, "--purge");
@@ -101,8 +104,8 @@ public sealed partial class StateTests : EditableFlakeFixture
         using (Assert.EnterMultipleScope())
         {
             Assert.That(purged.Out, Does.Contain($"purged the data '{name}' left"));
-            Assert.That(Directory.Exists(Host.Paths.GuestShares(name)), Is.False);
-            Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False);
+            Assert.That(Directory.Exists(Host.Paths.GuestShares(guest)), Is.False);
+            Assert.That(Directory.Exists(Host.Paths.GuestState(guest)), Is.False);
             Assert.That((again.ExitCode, again.Error), Is.EqualTo((1, $"miniguest: error: no guest named '{name}' is installed\n")), "nothing left to purge");
         }
     }
@@ -110,7 +113,7 @@ public sealed partial class StateTests : EditableFlakeFixture
     // The guest's domain still gives it the data directory as its share, and the count it left there is untouched.
     private void AssertSharesData(string name, string data, string when)
     {
-        using var connection = Miniguest.Libvirt.Connection.OpenReadOnly(File.ReadAllText(Host.Paths.ConnectionUriFile(name)).Trim());
+        using var connection = Miniguest.Libvirt.Connection.OpenReadOnly(File.ReadAllText(Host.Paths.ConnectionUriFile(GuestName.Parse(name))).Trim());
         using var domain = connection.GetDomain(name);
         var sources = System.Xml.Linq.XElement.Parse(domain.GetXml(Miniguest.Libvirt.DomainXmlFlags.Inactive)).Descendants("filesystem")
             .Where(share => (string?)share.Element("target")?.Attribute("dir") is "data" or "/var/lib/data") // a VM's tag, a container's mount point
@@ -126,7 +129,7 @@ public sealed partial class StateTests : EditableFlakeFixture
     {
         Host.Ok("install", "-n", name, $"path:{Flake}#{variant}");
         var created = Host.Ok(variant.StartsWith("vm", StringComparison.Ordinal) ? ["create", name, "--virt-type", "qemu", "--memory", "256"] : ["create", name]);
-        Assert.That(created.Out, Does.Contain($"  share 'data' at /var/lib/data: {Host.Paths.ShareDirectory(name, "data")} (its own)\n"), "create says what the guest gets of the host");
+        Assert.That(created.Out, Does.Contain($"  share 'data' at /var/lib/data: {Host.Paths.ShareDirectory(GuestName.Parse(name), "data")} (its own)\n"), "create says what the guest gets of the host");
     }
 
     // Boots the guest to its end and reads the count it said: from its console, or for a container that finished before
@@ -136,7 +139,7 @@ public sealed partial class StateTests : EditableFlakeFixture
         var said = Host.Ok("start", name, "--console").Out;
         if (!BootsLine().IsMatch(said) && variant.StartsWith("container", StringComparison.Ordinal))
         {
-            said = File.ReadAllText(Path.Combine(Host.Paths.ContainerRoot(name), "miniguest-test-report"));
+            said = File.ReadAllText(Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-report"));
         }
         var counts = BootsLine().Matches(said);
         Assert.That(counts, Is.Not.Empty, $"the guest said no count: {said}");

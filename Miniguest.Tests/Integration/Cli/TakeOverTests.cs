@@ -139,7 +139,7 @@ public sealed class TakeOverTests : HostFixture
         Host.Ok("install", "-n", name, $"{TestGuestFlake.Reference}#vm");
         using var connection = Connection.Open(Uri);
         // A VM of the same name that boots a kernel of its own: the original's share, not its kernel.
-        var xml = OriginalXml(name, Guid.NewGuid(), NewMacAddress()).Replace($"{Host.Paths.Link(name)}/kernel", "/boot/vmlinuz-other", StringComparison.Ordinal);
+        var xml = OriginalXml(name, Guid.NewGuid(), NewMacAddress()).Replace($"{Host.Paths.Link(GuestName.Parse(name))}/kernel", "/boot/vmlinuz-other", StringComparison.Ordinal);
         using var other = connection.DefineDomain(xml);
         try
         {
@@ -154,7 +154,7 @@ public sealed class TakeOverTests : HostFixture
                 Assert.That(plain.Error, Does.Contain("was not defined by Miniguest").And.Not.Contain("--take-over"), "no option to suggest");
                 Assert.That((takeOver.ExitCode, takeOver.ErrorLines.Count), Is.EqualTo((1, 1)), takeOver.ToString());
                 Assert.That(takeOver.Error, Does.Contain($"domain '{name}' on {Uri} was not defined by Miniguest, and does not look like one the original "
-                    + $"miniguest's create defined (it boots /boot/vmlinuz-other, not {Host.Paths.Link(name)}/kernel); refusing to take it over"));
+                    + $"miniguest's create defined (it boots /boot/vmlinuz-other, not {Host.Paths.Link(GuestName.Parse(name))}/kernel); refusing to take it over"));
                 Assert.That(other.GetXml(DomainXmlFlags.Inactive), Is.EqualTo(definedBefore), "the domain is untouched");
                 Assert.That(Host.Snapshot(), Is.EqualTo(before), "nothing recorded");
             }
@@ -191,7 +191,7 @@ public sealed class TakeOverTests : HostFixture
             {
                 Assert.That((takeOver.ExitCode, takeOver.ErrorLines.Count), Is.EqualTo((1, 1)), takeOver.ToString());
                 Assert.That(original.GetXml(DomainXmlFlags.Inactive), Is.EqualTo(definedBefore), "the domain is untouched");
-                Assert.That(File.Exists(Host.Paths.DomainUuidFile(name)) || File.Exists(Host.Paths.ConnectionUriFile(name)), Is.False,
+                Assert.That(File.Exists(Host.Paths.DomainUuidFile(GuestName.Parse(name))) || File.Exists(Host.Paths.ConnectionUriFile(GuestName.Parse(name))), Is.False,
                     "no record of the domain that was not defined");
                 Assert.That(Listed(name).GetProperty("status").GetString(), Is.EqualTo("foreign"), "still no one's but its definer's");
             }
@@ -208,7 +208,7 @@ public sealed class TakeOverTests : HostFixture
     // with the guest's link where this host layout has it.
     private string OriginalXml(string name, Guid uuid, string mac)
     {
-        var link = Host.Paths.Link(name);
+        var link = Host.Paths.Link(GuestName.Parse(name));
         return $"""
             <domain type='qemu'>
               <name>{name}</name>

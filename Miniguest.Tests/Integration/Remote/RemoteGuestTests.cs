@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Miniguest.Core;
 using Miniguest.Tests.Integration.Cli;
 using Miniguest.Tests.Integration.Reliability;
 
@@ -142,7 +143,7 @@ public sealed class RemoteGuestTests : HostFixture
             Assert.That(Remote.PathExists($"/var/lib/miniguest/guests/{name}/gcroots"), Is.False, "and no longer once the domain is gone");
             Assert.That(Remote.Exec("virsh", "-c", "qemu:///system", "list", "--all", "--name").Out, Does.Not.Contain(name));
             Assert.That(Remote.PathExists($"/var/lib/miniguest/guests/{name}/domain-uuid"), Is.False, "nor its record there");
-            Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False, "nor here");
+            Assert.That(Directory.Exists(Host.Paths.GuestState(GuestName.Parse(name))), Is.False, "nor here");
         }
     }
 
@@ -161,8 +162,9 @@ public sealed class RemoteGuestTests : HostFixture
             Assert.That(Remote.Exec("readlink", $"{Profiles}/{name}").Out.Trim(), Is.EqualTo($"{name}-1-link"));
             Assert.That(Remote.StorePathValid(storePath), Is.True, "the profile's store path is whole in the other host's store");
             Assert.That(Remote.Exec("test", "-e", $"{storePath}/miniguest-config.json").ExitCode, Is.Zero, "and so are the guest's files");
-            Assert.That(File.Exists(Host.Paths.Link(name)) || Directory.Exists(Host.Paths.Link(name)), Is.False, "no link on this host");
-            Assert.That(new FileInfo(Host.Paths.Profile(name)).LinkTarget, Is.Null, "no profile on this host");
+            var link = Host.Paths.Link(GuestName.Parse(name));
+            Assert.That(File.Exists(link) || Directory.Exists(link), Is.False, "no link on this host");
+            Assert.That(new FileInfo(Host.Paths.Profile(GuestName.Parse(name))).LinkTarget, Is.Null, "no profile on this host");
         }
     }
 
@@ -362,7 +364,7 @@ public sealed class RemoteGuestTests : HostFixture
             Assert.That(create.ExitCode, Is.EqualTo(1), create.ToString());
             Assert.That(create.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains(Remote.Address).And.Some.Contains("libvirt"));
             Assert.That(start.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains(Remote.Address));
-            Assert.That(Directory.Exists(Host.Paths.GuestState(name)), Is.False, "no domain recorded here");
+            Assert.That(Directory.Exists(Host.Paths.GuestState(GuestName.Parse(name))), Is.False, "no domain recorded here");
             Assert.That(Remote.PathExists($"/var/lib/miniguest/guests/{name}/domain-uuid"), Is.False, "nor there");
         }
         Assert.That(Host.Run("create", name, "--virt-type", "qemu").ExitCode, Is.Zero, "once it is back, create works");
@@ -429,7 +431,7 @@ public sealed class RemoteGuestTests : HostFixture
         var guest = await TestGuestFlake.BuildAsync("vm");
         var storePath = Directory.ResolveLinkTarget(guest.Directory, true)?.FullName ?? guest.Directory;
         Directory.CreateDirectory(Host.Paths.Guests);
-        File.CreateSymbolicLink(Host.Paths.Link(name), storePath);
+        File.CreateSymbolicLink(Host.Paths.Link(GuestName.Parse(name)), storePath);
         var manifest = Path.Combine(Host.Root, "manifest.json");
         File.WriteAllText(manifest, JsonSerializer.Serialize(new Dictionary<string, object>
         {
