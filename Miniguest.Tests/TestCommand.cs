@@ -5,6 +5,8 @@ namespace Miniguest.Tests;
 /// <summary>What a command printed, and how it ended.</summary>
 internal sealed record CommandResult(int ExitCode, string Out, string Error)
 {
+    public IReadOnlyList<string> OutLines => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
     public IReadOnlyList<string> ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     public override string ToString() => $"exit {ExitCode}\nstdout:\n{Out}\nstderr:\n{Error}";

@@ -33,7 +33,9 @@ public sealed class CommandLineTests
         }
     }
 
-    [TestCase(new[] { "show", "web" }, "Did you mean 'stop'?")]
+    [TestCase(new[] { "strat", "web" }, "Did you mean 'start'?")]
+    [TestCase(new[] { "start", "web", "db", "--console" }, "--console attaches to one guest's console: give one NAME")]
+    [TestCase(new[] { "upgrade", "web", "--all" }, "give a guest NAME or --all, not both")]
     [TestCase(new[] { "create", "web", "--memory", "lots" }, "lots")]
     [TestCase(new[] { "create", "web", "--virt-type", "xen" }, "xen")]
     [TestCase(new[] { "rollback", "web", "--to", "two" }, "two")]
@@ -67,7 +69,7 @@ public sealed class CommandLineTests
             Assert.That((root.ExitCode, stop.ExitCode), Is.EqualTo((0, 0)), root.Error + stop.Error);
             Assert.That(root.Out, Does.Contain("  upgrade <NAME> ").And.Contain("  autostart <NAME> <off|on> "));
             // In-process, the usage line names the test host's executable rather than miniguest.
-            Assert.That(stop.Out, Does.Contain(" stop <NAME> [options]").And.Contain("  <NAME>  The guest to stop"));
+            Assert.That(stop.Out, Does.Contain(" stop <NAME>... [options]").And.Contain("  <NAME>  The guests to stop"));
             Assert.That(root.Out + stop.Out, Does.Not.Contain("installed-guest"), "completion offers the guests; help does not");
         }
     }

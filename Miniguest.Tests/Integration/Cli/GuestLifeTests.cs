@@ -184,6 +184,32 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         Assert.That(Directory.Exists(Host.Paths.GuestState(guest)), Is.False);
     }
 
+    [Test]
+    public void Start_and_stop_act_on_each_guest_named_and_tell_each_ones_failure()
+    {
+        var (first, second) = (MiniguestHost.UniqueName("ma"), MiniguestHost.UniqueName("mb"));
+        foreach (var name in new[] { first, second })
+        {
+            Host.Ok("install", "-n", name, $"path:{Flake}#container-idle");
+            Host.Ok("create", name);
+        }
+
+        var started = Host.Run("start", first, "nosuch", second);
+        var stopped = Host.Ok("stop", first, second, "--force", "--timeout", "5");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(started.ExitCode, Is.EqualTo(1), "one of them failed");
+            Assert.That(started.OutLines, Is.EqualTo(new[] { $"started '{first}'", $"started '{second}'" }), "the others still started");
+            Assert.That(started.ErrorLines, Has.One.EqualTo("miniguest: error: 'nosuch': no guest named 'nosuch' is installed"));
+            Assert.That(stopped.OutLines, Has.Count.EqualTo(2).And.Some.Contain($"'{first}'").And.Some.Contain($"'{second}'"));
+            Assert.That(Status(first), Is.EqualTo("stopped"));
+            Assert.That(Status(second), Is.EqualTo("stopped"));
+        }
+        Host.Ok("remove", "--purge", first);
+        Host.Ok("remove", "--purge", second);
+    }
+
     private JsonElement Guest(string name)
     {
         using var list = JsonDocument.Parse(Host.Ok("list", "--json").Out);
