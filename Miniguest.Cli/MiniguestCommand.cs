@@ -63,6 +63,10 @@ internal static class MiniguestCommand
                 });
             }
         }
+        foreach (var suggest in root.Directives.OfType<System.CommandLine.Completions.SuggestDirective>())
+        {
+            suggest.Action = new SuggestAction(suggest);
+        }
         // Help is -h and --help, as on Linux; the DOS spellings (/?, /h, -?) would only crowd completion.
         foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
         {
@@ -109,6 +113,13 @@ internal static class MiniguestCommand
             return [];
         }
     }
+
+    /// <summary>The libvirt networks of the URI the command line names (or <c>qemu:///system</c>), for <c>--network</c>.</summary>
+    public static IEnumerable<string> NetworksOf(ParseResult parse) =>
+        Door(parse, parse.GetValue(GlobalOptions.Connect)).NetworkNames(SurveyTimeout);
+
+    /// <summary>The bridges of this host, for <c>--bridge</c>.</summary>
+    public static IEnumerable<string> BridgesOf(ParseResult parse) => Door(parse, null).BridgeNames();
 
     // Completion's own door: no logging, and nothing done until it is asked.
     private static GuestHost Door(ParseResult parse, string? uri) =>

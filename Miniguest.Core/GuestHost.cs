@@ -176,6 +176,28 @@ public sealed class GuestHost : IGuestHost
     public IReadOnlyList<string> GuestNames() => Guarded<IReadOnlyList<string>>(() => [.. Store.Names().Select(name => name.Value)]);
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> NetworkNames(TimeSpan timeout)
+    {
+        // libvirt's calls cannot be interrupted: one that outlasts the limit is left to finish on its own.
+        var listing = Task.Run(() =>
+        {
+            using var connection = _host.Connector.OpenReadOnly(_host.Options.Uri ?? GuestDomains.DefaultUri(GuestType.Qemu));
+            return connection.ListAllNetworks().Select(network => network.Name).Order(StringComparer.Ordinal).ToList();
+        });
+        try
+        {
+            return listing.Wait(timeout) ? listing.Result : [];
+        }
+        catch (AggregateException e) when (e.InnerException is LibvirtException)
+        {
+            return [];
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> BridgeNames() => HostBridges.Names();
+
+    /// <inheritdoc/>
     public IReadOnlyList<string> GuestNames(bool running, TimeSpan timeout) =>
         Guarded<IReadOnlyList<string>>(() => [.. RunningGuests.Survey(Paths, _host.Options.Uri, _host.Connector, timeout).Where(guest => guest.Value != !running).Select(guest => guest.Key.Value)]);
 

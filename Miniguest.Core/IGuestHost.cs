@@ -92,6 +92,13 @@ public interface IGuestHost
     /// <exception cref="IOException">The guests directory cannot be read.</exception>
     IReadOnlyList<string> GuestNames(bool running, TimeSpan timeout);
 
+    /// <summary>The libvirt networks a guest can be attached to (<c>create --network</c>), on the URI given or else
+    /// <c>qemu:///system</c>, sorted; none where libvirt cannot be reached or does not answer within <paramref name="timeout"/>.</summary>
+    IReadOnlyList<string> NetworkNames(TimeSpan timeout);
+
+    /// <summary>The bridges of this host a guest can be plugged into (<c>create --bridge</c>), sorted.</summary>
+    IReadOnlyList<string> BridgeNames();
+
     /// <summary>The numbers of the guest's generations on this host, oldest first, read from its profile alone (no libvirt,
     /// no other host): for a caller that needs only those, such as completing a generation.</summary>
     /// <exception cref="GuestNotFoundException">No such guest is installed here.</exception>

@@ -172,6 +172,32 @@ public sealed class Connection : IDisposable
         }
     }
 
+    /// <summary>Every network defined on the connection, with whether it is active, in one call
+    /// (<c>virConnectListAllNetworks</c>).</summary>
+    public unsafe IReadOnlyList<(string Name, bool IsActive)> ListAllNetworks()
+    {
+        IntPtr* array = null;
+        var count = Ensure.Success(Interop.virConnectListAllNetworks(_handle, &array, 0), "virConnectListAllNetworks");
+        try
+        {
+            var networks = new (string, bool)[count];
+            for (var i = 0; i < count; i++)
+            {
+                networks[i] = (Interop.BorrowString(Interop.virNetworkGetName(array[i])) ?? "",
+                    Ensure.Success(Interop.virNetworkIsActive(array[i]), "virNetworkIsActive") == 1);
+            }
+            return networks;
+        }
+        finally
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _ = Interop.virNetworkFree(array[i]);
+            }
+            System.Runtime.InteropServices.NativeMemory.Free(array);
+        }
+    }
+
     /// <summary>Whether the connection is usable: always for local drivers, and for remote ones until the link to
     /// the daemon closes.</summary>
     public bool IsAlive => Ensure.Success(Interop.virConnectIsAlive(_handle), "virConnectIsAlive") == 1;

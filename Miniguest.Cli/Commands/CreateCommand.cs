@@ -24,7 +24,9 @@ internal static class CreateCommand
                 + $"(default: libvirt's '{GuestDomainBuilder.DefaultNetwork}' network where it is active, for a new domain)",
             HelpName = "NAME",
         };
+        network.CompletionSources.Add(context => [NoInterface, HostNetwork, .. MiniguestCommand.NetworksOf(context.ParseResult)]);
         var bridge = new Option<string[]>("--bridge") { Description = "A host bridge to plug an interface into (after the networks); repeat for more", HelpName = "BRIDGE" };
+        bridge.CompletionSources.Add(context => MiniguestCommand.BridgesOf(context.ParseResult));
         var freePageReporting = new Option<bool>("--free-page-reporting")
         {
             Description = "Give memory the guest frees back to the host (virtio balloon free page reporting; VMs only)",

@@ -49,6 +49,14 @@ internal static unsafe partial class Interop
     [LibraryImport(Libvirt)]
     internal static partial int virNetworkFree(IntPtr network);
 
+    /// <summary>Fills <paramref name="networks"/> with a malloc'ed array of owned network pointers.</summary>
+    [LibraryImport(Libvirt)]
+    internal static partial int virConnectListAllNetworks(ConnectionHandle conn, IntPtr** networks, uint flags);
+
+    /// <summary>The network's name, owned by the network object.</summary>
+    [LibraryImport(Libvirt)]
+    internal static partial byte* virNetworkGetName(IntPtr network);
+
     /// <summary>libvirt's <c>virNodeInfo</c>; <c>unsigned long</c> is pointer-sized on Linux.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct NodeInfoNative

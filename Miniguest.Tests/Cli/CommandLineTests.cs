@@ -55,6 +55,31 @@ public sealed class CommandLineTests
         }
     }
 
+    [TestCase("miniguest autostart web ", new[] { "off", "on" })]
+    [TestCase("miniguest create web --network ", new[] { "host", "none" })]
+    [TestCase("miniguest list ", new string[0])]
+    public async Task Completion_offers_what_takes_the_words_place_and_no_option_until_a_dash_is_typed(string line, string[] expected)
+    {
+        var completed = await _cli.RunAsync($"[suggest:{line.Length}]", line);
+
+        using (Assert.EnterMultipleScope())
+        {
+            // Where no network answers, --network offers its two words; a host's libvirt networks come after them.
+            Assert.That(completed.OutLines.Take(expected.Length), Is.EqualTo(expected));
+            Assert.That(completed.OutLines, Has.None.StartWith("-"));
+        }
+    }
+
+    [Test]
+    public async Task Once_a_dash_is_typed_completion_offers_the_options_alone()
+    {
+        const string Line = "miniguest start -";
+
+        var completed = await _cli.RunAsync($"[suggest:{Line.Length}]", Line);
+
+        Assert.That(completed.OutLines, Does.Contain("--console").And.All.StartWith("-"));
+    }
+
     [Test]
     public async Task Help_names_a_guest_NAME_and_lists_none_of_the_hosts_guests()
     {

@@ -65,6 +65,16 @@ public sealed class ConnectionTests
     }
 
     [Test]
+    public void List_all_networks_names_each_with_whether_it_is_active()
+    {
+        using var connection = Connection.Open(TestUri);
+
+        // The test driver's one network, as TryGetNetwork finds it.
+        Assert.That(connection.ListAllNetworks(), Is.EqualTo(new[] { ("default", true) }));
+        Assert.That(connection.TryGetNetwork("default", out var active) && active, Is.True);
+    }
+
+    [Test]
     public void A_domain_stays_usable_after_its_connection_is_disposed()
     {
         Domain domain;

@@ -69,7 +69,10 @@ public sealed class CompletionTests : HostFixture
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Suggest("miniguest start "), Does.Contain("alpha").And.None.StartsWith("/").And.Not.Contain("-?"), "no DOS help spellings");
+            Assert.That(Suggest("miniguest start "), Does.Contain("alpha").And.None.StartsWith("/").And.None.StartsWith("-"), "names, no option before a dash");
+            Assert.That(Suggest("miniguest start -"), Does.Contain("--console").And.Not.Contain("-?"), "no DOS help spellings");
+            Assert.That(Suggest("miniguest create alpha --bridge "), Is.EqualTo(Directory.GetDirectories("/sys/class/net")
+                .Where(nic => Directory.Exists(Path.Combine(nic, "bridge"))).Select(Path.GetFileName).Order(StringComparer.Ordinal)), "the host's bridges, no files");
             Assert.That(Suggest("miniguest autostart alpha "), Does.Contain("on").And.Contain("off").And.Not.Contain("alpha"), "the name is given");
             Assert.That(Suggest("miniguest rollback alpha --to "), Is.EqualTo(new[] { "1", "2" }), "the guest's generations");
         }
