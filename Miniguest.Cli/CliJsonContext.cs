@@ -2,7 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace Miniguest.Cli;
 
-/// <summary>A guest as <c>list --json</c> prints it.</summary>
+/// <summary>A guest as <c>list --json</c> prints it (docs/output.schema.json): every word a lower-case one (<c>not-defined</c>,
+/// <c>read-only-9p-share</c>), every list an array (empty where there is nothing, or nothing known).</summary>
 internal sealed record GuestJson
 {
     public required string Name { get; init; }
@@ -21,13 +22,14 @@ internal sealed record GuestJson
     public string? DomainState { get; init; }
     public bool? Autostart { get; init; }
     public required string Status { get; init; }
-    /// <summary>What keeps the guest from writing to the host's store (<c>StoreProtection</c>).</summary>
+    /// <summary>What keeps the guest from writing to the host's store (<c>StoreProtection</c>, as <see cref="Words.Of(Core.StoreProtection)"/>
+    /// writes it).</summary>
     public string? StoreProtection { get; init; }
     public string? ConsoleLog { get; init; }
-    /// <summary>The running guest's addresses, as <c>10.0.0.5/24</c>.</summary>
-    public IReadOnlyList<string>? Addresses { get; init; }
+    /// <summary>The running guest's addresses, as <c>10.0.0.5/24</c>; none while it does not run.</summary>
+    public IReadOnlyList<string> Addresses { get; init; } = [];
     /// <summary>Its network interfaces (read for <c>--json</c> only).</summary>
-    public IReadOnlyList<InterfaceJson>? Interfaces { get; init; }
+    public IReadOnlyList<InterfaceJson> Interfaces { get; init; } = [];
     /// <summary>Whether a VM gives the memory its guest frees back to the host (free page reporting); null for a container.</summary>
     public bool? FreePageReporting { get; init; }
     /// <summary>Whether a container lives in the host's network namespace (then it has no interfaces); null for a VM.</summary>
@@ -37,7 +39,7 @@ internal sealed record GuestJson
     /// <summary>Its domain's vCPUs (the running one's while it runs; read for <c>--json</c> only).</summary>
     public int? VCpus { get; init; }
     /// <summary>Its shares, with the host directory of each.</summary>
-    public IReadOnlyList<ShareJson>? Shares { get; init; }
+    public IReadOnlyList<ShareJson> Shares { get; init; } = [];
     public string? Error { get; init; }
 }
 
@@ -50,8 +52,15 @@ internal sealed record InterfaceJson(string Mac, string? Network, string? Bridge
 /// <summary>A guest as <c>show --json</c> prints it: as <c>list --json</c> does, with its generations.</summary>
 internal sealed record GuestDetailsJson(GuestJson Guest, IReadOnlyList<GenerationJson> Generations);
 
-/// <summary>A generation as <c>generations --json</c> prints it.</summary>
-internal sealed record GenerationJson(int Number, string StorePath, DateTime Created, bool Current, bool Running);
+/// <summary>A generation as <c>generations --json</c> prints it: its number (<c>generation</c>, as <c>list</c> names it), and when
+/// it was made, to the second, in UTC (<c>2026-12-06T08:00:00Z</c>).</summary>
+internal sealed record GenerationJson(int Generation, string StorePath, string Created, bool Current, bool Running)
+{
+    /// <summary>The generation as printed.</summary>
+    public static GenerationJson Of(Core.Generation generation, int? current, int? running) =>
+        new(generation.Number, generation.StorePath, generation.CreatedUtc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            generation.Number == current, generation.Number == running);
+}
 
 // Guest paths and flake URLs are printed as they are ('&', '+' unescaped): the output is for people and jq, not HTML.
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]

@@ -15,7 +15,7 @@ internal static class GenerationsCommand
         {
             var (all, current, running) = await context.Host.GenerationsAsync(parse.GetRequiredValue(name), cancellationToken);
             var generations = all
-                .Select(g => new GenerationJson(g.Number, g.StorePath, g.CreatedUtc, g.Number == current, g.Number == running))
+                .Select(g => GenerationJson.Of(g, current, running))
                 .ToList();
             if (parse.GetValue(json))
             {
@@ -25,7 +25,7 @@ internal static class GenerationsCommand
             foreach (var g in generations)
             {
                 await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{g.Number,5}  {g.Created:yyyy-MM-dd HH:mm:ss}  {g.StorePath}{(g.Current ? "  (current)" : "")}{(g.Running ? "  (running)" : "")}"));
+                    $"{g.Generation,5}  {g.Created.Replace('T', ' ').TrimEnd('Z')}  {g.StorePath}{(g.Current ? "  (current)" : "")}{(g.Running ? "  (running)" : "")}"));
             }
             return CommandAction.Success;
         });

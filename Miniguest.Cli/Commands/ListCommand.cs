@@ -44,9 +44,9 @@ internal static class ListCommand
     }
 
     // The first address, and how many more there are; the rest are for address NAME and --json.
-    private static string Address(IReadOnlyList<string>? addresses) => addresses switch
+    private static string Address(IReadOnlyList<string> addresses) => addresses switch
     {
-        null or [] => "-",
+        [] => "-",
         [var only] => Bare(only),
         [var first, ..] => $"{Bare(first)} (+{addresses.Count - 1})",
     };
@@ -63,7 +63,7 @@ internal static class ListCommand
     {
         Name = guest.Name,
         Declarative = guest.Declarative,
-        GuestType = guest.Type switch { GuestType.Qemu => "vm", GuestType.Lxc => "container", _ => null },
+        GuestType = guest.Type is { } type ? Words.Of(type) : null,
         FlakeRef = guest.Source?.OriginalUrl,
         ResolvedRef = guest.Source?.ResolvedUrl,
         AttrPath = guest.Source?.AttrPath,
@@ -74,27 +74,18 @@ internal static class ListCommand
         Uri = guest.Uri,
         Host = guest.Host,
         DomainState = guest.Running switch { true => "running", false => "shutoff", null => null },
-        Status = guest.Status switch
-        {
-            GuestListStatus.Broken => "broken",
-            GuestListStatus.Unknown => "unknown",
-            GuestListStatus.Foreign => "foreign",
-            GuestListStatus.NotDefined => "not defined",
-            GuestListStatus.Stopped => "stopped",
-            GuestListStatus.Current => "current",
-            _ => "outdated",
-        },
-        StoreProtection = guest.StoreProtection?.ToString(),
+        Status = Words.Of(guest.Status),
+        StoreProtection = guest.StoreProtection is { } protection ? Words.Of(protection) : null,
         ConsoleLog = guest.ConsoleLog,
-        Addresses = guest.Addresses?.Select(address => address.ToString()).ToList(),
+        Addresses = guest.Addresses?.Select(address => address.ToString()).ToList() ?? [],
         Interfaces = guest.Interfaces?.Select(nic => new InterfaceJson(nic.MacAddress,
             nic.Attachment.Type == AttachmentType.Network ? nic.Attachment.Source : null,
-            nic.Attachment.Type == AttachmentType.Bridge ? nic.Attachment.Source : null)).ToList(),
+            nic.Attachment.Type == AttachmentType.Bridge ? nic.Attachment.Source : null)).ToList() ?? [],
         FreePageReporting = guest.FreePageReporting,
         HostNetwork = guest.HostNetwork,
         MemoryMiB = guest.MemoryMiB,
         VCpus = guest.VCpus,
-        Shares = guest.Shares?.Select(share => new ShareJson(share.Tag, share.MountPoint, share.Source!, share.ReadOnly)).ToList(),
+        Shares = guest.Shares?.Select(share => new ShareJson(share.Tag, share.MountPoint, share.Source!, share.ReadOnly)).ToList() ?? [],
         Error = guest.Problem,
     };
 }

@@ -20,8 +20,7 @@ internal static class ShowCommand
         {
             var details = await context.Host.ShowAsync(parse.GetRequiredValue(name), cancellationToken);
             var guest = ListCommand.Row(details.Guest);
-            var generations = details.Generations.Select(generation => new GenerationJson(generation.Number, generation.StorePath, generation.CreatedUtc,
-                generation.Number == guest.Generation, generation.Number == guest.RunningGeneration)).ToList();
+            var generations = details.Generations.Select(generation => GenerationJson.Of(generation, guest.Generation, guest.RunningGeneration)).ToList();
             if (parse.GetValue(json))
             {
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(new GuestDetailsJson(guest, generations), CliJsonContext.Output.GuestDetailsJson));
@@ -57,7 +56,7 @@ internal static class ShowCommand
         if (generations.Count > 0)
         {
             yield return Fact("generations", string.Join(", ", generations.Select(generation =>
-                generation.Number + (generation.Current ? " (current)" : "") + (generation.Running ? " (running)" : ""))));
+                generation.Generation + (generation.Current ? " (current)" : "") + (generation.Running ? " (running)" : ""))));
         }
         if (guest.StorePath is { } storePath)
         {
@@ -80,15 +79,15 @@ internal static class ShowCommand
         {
             yield return Fact("network", "the host's (its interfaces, ports and loopback services are the guest's too)");
         }
-        foreach (var nic in guest.Interfaces ?? [])
+        foreach (var nic in guest.Interfaces)
         {
             yield return Fact("interface", TerminalText.Escape($"{nic.Mac} on " + (nic.Network is { } network ? $"network {network}" : $"bridge {nic.Bridge}")));
         }
-        foreach (var address in guest.Addresses ?? [])
+        foreach (var address in guest.Addresses)
         {
             yield return Fact("address", address);
         }
-        foreach (var share in guest.Shares ?? [])
+        foreach (var share in guest.Shares)
         {
             yield return Fact("share", TerminalText.Escape($"{share.Tag} at {share.MountPoint}{(share.ReadOnly ? " (read-only)" : "")}: {share.Source}"));
         }

@@ -225,7 +225,7 @@ public sealed class HostileGuestTests
         Figures.Case(Groups.Security, () =>
         {
             var generations = JsonNode.Parse(_host.Ok("generations", name, "--json").Out)!.AsArray();
-            Assert.That(generations.Select(g => (int)g!["number"]!), Is.EqualTo(new[] { 1 }), "the guest has its one generation");
+            Assert.That(generations.Select(g => (int)g!["generation"]!), Is.EqualTo(new[] { 1 }), "the guest has its one generation");
         });
     }
 

@@ -39,7 +39,7 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         Assert.That(InitOf(third.Out), Is.EqualTo(firstInit), "after the rollback the first generation boots again");
 
         Assert.That(Guest(name).GetProperty("consoleLog").GetString(), Is.EqualTo(Host.Paths.ConsoleLog(GuestName.Parse(name))));
-        Assert.That(Guest(name).GetProperty("storeProtection").GetString(), Is.EqualTo("ReadOnly9pShare"));
+        Assert.That(Guest(name).GetProperty("storeProtection").GetString(), Is.EqualTo("read-only-9p-share"));
         Assert.That(File.ReadAllText(Host.Paths.ConsoleLog(GuestName.Parse(name))), Does.Contain("miniguest-test-guest: vm is up"));
         var shown = Host.Ok("show", name).Out;
         Assert.That(shown, Does.Contain("memory:").And.Contain("256 MiB").And.Contain("generations:").And.Contain("1 (current), 2"));
@@ -143,7 +143,7 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         using (Assert.EnterMultipleScope())
         {
             Assert.That(Status(name), Is.EqualTo("current"));
-            Assert.That(Guest(name).GetProperty("storeProtection").GetString(), Is.EqualTo("UserNamespace"));
+            Assert.That(Guest(name).GetProperty("storeProtection").GetString(), Is.EqualTo("user-namespace"));
         }
 
         TestGuestFlake.ChangeGuest(Flake, "upgrade 1");

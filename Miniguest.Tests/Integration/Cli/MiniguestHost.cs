@@ -51,7 +51,7 @@ internal sealed class MiniguestHost : IDisposable
     /// one suite's domains from another's.</summary>
     public static string UniqueName(string kind, string prefix = "mgt") => $"{prefix}-{kind}-{Guid.NewGuid():N}"[..(prefix.Length + 17)];
 
-    public CommandResult Run(params string[] arguments) => Command(arguments).Run();
+    public CommandResult Run(params string[] arguments) => Checked(arguments, Command(arguments).Run());
 
     /// <summary>Runs a bash script in <paramref name="workingDirectory"/> as the user's shell would run it, with this host's
     /// <c>miniguest</c> first on its <c>PATH</c> (a completion script calls it by name).</summary>
@@ -133,7 +133,18 @@ internal sealed class MiniguestHost : IDisposable
     }
 
     /// <summary>Runs a command that must succeed.</summary>
-    public CommandResult Ok(params string[] arguments) => Command(arguments).Ok();
+    public CommandResult Ok(params string[] arguments) => Checked(arguments, Command(arguments).Ok());
+
+    // Every --json a test has miniguest print is held to the documented schema (docs/output.schema.json).
+    private static CommandResult Checked(string[] arguments, CommandResult result)
+    {
+        if (result.ExitCode == 0 && arguments.Contains("--json")
+            && arguments.FirstOrDefault(word => word is "list" or "show" or "generations" or "address") is { } command)
+        {
+            OutputSchema.Check(result.Out, command == "address" ? "addresses" : command);
+        }
+        return result;
+    }
 
     /// <summary>Every file, directory and link under the host layout, with link targets: to show that a failed
     /// command left the host as it was.</summary>

@@ -184,7 +184,7 @@ public sealed class RemoteGuestTests : HostFixture
         {
             Assert.That(table[0], Does.StartWith("NAME").And.Contain(" HOST "));
             Assert.That(table.Single(line => line.StartsWith(remoteName + " ", StringComparison.Ordinal)),
-                Does.Contain(Remote.Address).And.Contain("not defined"));
+                Does.Contain(Remote.Address).And.Contain("not-defined"));
             Assert.That(rows[remoteName].GetProperty("host").GetString(), Is.EqualTo(Remote.Address));
             Assert.That(rows[remoteName].GetProperty("generation").GetInt32(), Is.EqualTo(1));
             Assert.That(rows[remoteName].GetProperty("guestType").GetString(), Is.EqualTo("vm"));
@@ -224,7 +224,7 @@ public sealed class RemoteGuestTests : HostFixture
         var rows = json.RootElement.EnumerateArray().ToList();
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(rows.Select(row => row.GetProperty("number").GetInt32()), Is.EqualTo(new[] { 1, 2 }));
+            Assert.That(rows.Select(row => row.GetProperty("generation").GetInt32()), Is.EqualTo(new[] { 1, 2 }));
             Assert.That(rows.Select(row => row.GetProperty("storePath").GetString()), Is.EqualTo(paths));
             Assert.That(rows.Select(row => row.GetProperty("current").GetBoolean()), Is.EqualTo(new[] { false, true }));
             Assert.That(rows[0].GetProperty("created").GetDateTime(), Is.EqualTo(DateTime.UtcNow).Within(TimeSpan.FromMinutes(10)));
@@ -293,7 +293,7 @@ public sealed class RemoteGuestTests : HostFixture
             var rows = json.RootElement.EnumerateArray().ToDictionary(row => row.GetProperty("name").GetString()!);
             Assert.That(rows[remoteName].GetProperty("status").GetString(), Is.EqualTo("unknown"));
             Assert.That(rows[remoteName].GetProperty("error").GetString(), Does.Contain(Remote.Address));
-            Assert.That(rows[localName].GetProperty("status").GetString(), Is.EqualTo("not defined"));
+            Assert.That(rows[localName].GetProperty("status").GetString(), Is.EqualTo("not-defined"));
             Assert.That(listing, Is.LessThan(TimeSpan.FromSeconds(30)), "within the host's time limit");
         }
         Remote.StartSshdIfStopped();
