@@ -2,92 +2,6 @@ using Miniguest.Libvirt;
 
 namespace Miniguest.Core;
 
-/// <summary>Settings of a guest's domain that <c>create</c> takes; <see langword="null"/> keeps what the domain
-/// has (or the default, for a new one).</summary>
-public sealed record DomainOptions
-{
-    /// <summary>Memory in MiB (default 1024 for VMs, 512 for containers).</summary>
-    public int? MemoryMiB { get; init; }
-
-    /// <summary>Virtual CPUs (default 1).</summary>
-    public int? VCpus { get; init; }
-
-    /// <summary>KVM or software emulation (default: KVM where the host offers it).</summary>
-    public VirtType? VirtType { get; init; }
-
-    /// <summary>Give the memory a VM's guest frees back to the host: a virtio balloon with free page reporting (default
-    /// off). VMs only.</summary>
-    public bool? FreePageReporting { get; init; }
-
-    /// <summary>What the guest's network interfaces are plugged into, in order; empty for none. A new domain gets one on
-    /// libvirt's <c>default</c> network where that network is active, as virt-install does, and none otherwise.
-    /// Interfaces keep their MAC addresses across re-definitions.</summary>
-    public IReadOnlyList<NetworkAttachment>? Interfaces { get; init; }
-
-    /// <summary>Whether a container lives in the host's network namespace, with no interface of its own (recorded in
-    /// the domain's metadata and kept). A container otherwise always has a network namespace of its own, with only
-    /// <c>lo</c> when it has no interface. <see langword="null"/> keeps what the domain has; interfaces asked for end
-    /// it. Containers only.</summary>
-    public bool? HostNetwork { get; init; }
-
-    /// <summary>Define the domain even where nothing keeps its guest from writing to the host's store (recorded
-    /// in the domain's metadata). Off unless given.</summary>
-    public bool? AllowWritableStore { get; init; }
-
-    /// <summary>The admin's host directories for the guest's shares, by tag; a <see langword="null"/> directory takes the
-    /// admin's back (the guest's own directory serves again). Tags not given keep what the domain records. A share whose
-    /// build output asks for a directory of its own needs one given here: a build output never chooses one.</summary>
-    public IReadOnlyDictionary<string, string?>? ShareSources { get; init; }
-
-    /// <summary>Take over the domain of the guest's name that the original miniguest's <c>create</c> defined (a VM booting
-    /// the kernel of the guest's link, with a <c>nix-store</c> share; see <see cref="TakenOverDomain"/>): the guest's domain
-    /// is defined in its place with its UUID, its interfaces' MAC addresses on their networks or bridges, its memory, vCPUs
-    /// and autostart, the settings given here winning. Any other domain of the guest's name is still refused, and so is
-    /// the option where there is no domain to take over; a domain Miniguest defined for the guest is simply updated. Off
-    /// unless given; VMs of this host only (the original defined no other).</summary>
-    public bool TakeOver { get; init; }
-
-    /// <summary>The type the caller takes the guest to be (the original miniguest's <c>create -t libvirt|lxc</c>): a guest
-    /// of the other type is refused before anything is defined. <see langword="null"/>: whatever its build output says.</summary>
-    public GuestType? ExpectedType { get; init; }
-}
-
-/// <summary>A guest's domain as Miniguest would define it: its XML, what keeps its guest from writing to the host's
-/// store, its network interfaces, the guest's configuration it was built from, whether it gives the memory its guest
-/// frees back to the host (a VM's free page reporting), and whether a container lives in the host's network namespace.</summary>
-public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtection Protection, ValueList<GuestInterface> Interfaces,
-    GuestConfig Config, bool FreePageReporting = false, bool HostNetwork = false)
-{
-    /// <summary>The host directories the admin gave the guest's shares; the other shares are in the guest's own.</summary>
-    public ValueList<GivenShareSource> GivenShareSources { get; init; } = [];
-
-    /// <summary>What the domain keeps of the original miniguest's domain it takes over (<see cref="DomainOptions.TakeOver"/>);
-    /// <see langword="null"/> when it takes over none.</summary>
-    public TakenOverDomain? TakenOver { get; init; }
-
-    /// <summary>The domain <see cref="Xml"/> describes, as built.</summary>
-    internal DomainDescription Description { get; init; } = null!;
-
-    /// <summary>The tags of the shares in the guest's own directories (<see cref="MiniguestPaths.ShareDirectory"/>).</summary>
-    public IEnumerable<string> OwnShareTags => Config.Shares.Select(share => share.Tag).Where(tag => GivenShareSources.All(given => given.Tag != tag));
-}
-
-/// <summary>Where a guest's domain stands against its installed generation.</summary>
-public enum GuestStatus
-{
-    /// <summary>No domain is defined for the guest.</summary>
-    NotDefined,
-
-    /// <summary>The domain is defined and not running.</summary>
-    Stopped,
-
-    /// <summary>The domain runs the guest's current generation.</summary>
-    Current,
-
-    /// <summary>The domain runs another generation than the current one: restart it to run the current one.</summary>
-    Outdated,
-}
-
 /// <summary>
 /// A guest's libvirt domain: defines it from the guest's files (a VM or a container from its
 /// <c>guestType</c>), re-syncs it after an upgrade, and finds it again. Only the domain Miniguest defined for the guest
@@ -299,7 +213,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         MiniguestPaths hostPaths, MountTable mounts, bool userNamespaces, ExistingDomain existing,
         Func<UserNamespaceMapping?, IReadOnlyCollection<UserNamespaceMapping>, UserNamespaceMapping> idRange)
     {
-        CheckOptions(connection, name, system.Config.GuestType, options);
+        DomainOptionsCheck.Check(connection, name, system.Config.GuestType, options);
         var ids = system.Config.GuestType == GuestType.Lxc && userNamespaces
             ? idRange(existing.Own is { } own ? DomainXml.ReadIdRanges(own.Xml).FirstOrDefault() : null, OtherIdRanges(connection, name))
             : null;
@@ -356,67 +270,6 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         return ranges;
     }
 
-    // What was asked must fit the guest and the host, so that create refuses it rather than a later start.
-    private static void CheckOptions(Connection connection, GuestName name, GuestType type, DomainOptions options)
-    {
-        if (options.ExpectedType is { } expected && expected != type)
-        {
-            throw new InvalidDomainOptionsException(
-                $"'{name}' is {(type == GuestType.Lxc ? "a container" : "a VM")}, not {(expected == GuestType.Lxc ? "a container" : "a VM")} as -t says");
-        }
-        if (type == GuestType.Lxc && options.VirtType is not null)
-        {
-            throw new InvalidDomainOptionsException($"'{name}' is a container: a virtualisation type (kvm or qemu) applies to VMs only");
-        }
-        if (type == GuestType.Lxc && options.FreePageReporting is not null)
-        {
-            throw new InvalidDomainOptionsException($"'{name}' is a container: free page reporting applies to VMs only (a container's memory is the host's)");
-        }
-        if (type == GuestType.Lxc && options.TakeOver)
-        {
-            throw new InvalidDomainOptionsException($"'{name}' is a container: only a VM's domain can be taken over (the original miniguest "
-                + "defined no libvirt domain for a container)");
-        }
-        if (options.HostNetwork == true && type != GuestType.Lxc)
-        {
-            throw new InvalidDomainOptionsException($"'{name}' is a VM: sharing the host's network namespace applies to containers only");
-        }
-        if (options.HostNetwork == true && options.Interfaces is { Count: > 0 })
-        {
-            throw new InvalidDomainOptionsException("a container that shares the host's network namespace has no interface of its own");
-        }
-        foreach (var attachment in options.Interfaces ?? [])
-        {
-            CheckAttachment(connection, attachment);
-        }
-        var host = options.MemoryMiB is null && options.VCpus is null ? null : connection.GetNodeInfo();
-        if (options.MemoryMiB is { } memory && host!.MemoryKiB is var hostKiB && (ulong)memory * 1024 > hostKiB)
-        {
-            throw new InvalidDomainOptionsException($"{memory} MiB of memory is more than the host has ({hostKiB / 1024} MiB)");
-        }
-        if (options.VCpus is { } vcpus && host!.Cpus is var cpus && vcpus > cpus)
-        {
-            throw new InvalidDomainOptionsException($"{vcpus} vCPUs are more than the host has CPUs ({cpus})");
-        }
-    }
-
-    private static void CheckAttachment(Connection connection, NetworkAttachment attachment)
-    {
-        switch (attachment.Type)
-        {
-            case AttachmentType.Network when !connection.TryGetNetwork(attachment.Source, out _):
-                throw new InvalidDomainOptionsException(
-                    $"there is no libvirt network '{attachment.Source}' on {connection.RequestedUri} (virsh net-list --all lists them)");
-            case AttachmentType.Bridge when !HostBridges.IsValidName(attachment.Source):
-                throw new InvalidDomainOptionsException($"'{attachment.Source}' is not a network interface name");
-            // Only this host's bridges can be looked at; a remote daemon refuses a missing one when the guest starts.
-            case AttachmentType.Bridge when IsLocal(connection.RequestedUri) && !HostBridges.Exists(attachment.Source):
-                throw new InvalidDomainOptionsException($"there is no bridge '{attachment.Source}' on this host (ip link show type bridge lists them)");
-        }
-    }
-
-    private static bool IsLocal(string uri) => Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && parsed.Host.Length == 0;
-
     /// <summary>Refuses to start <paramref name="domain"/>, guest <paramref name="name"/>'s, where its guest could write to
     /// the host's store (the host may have changed since it was defined: a read-only view gone, say), whose kernel, initrd
     /// or <c>boot</c> share lead out of the store (a domain defined by an older Miniguest names them through the guest's
@@ -430,23 +283,10 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     {
         ArgumentNullException.ThrowIfNull(domain);
         var description = domain.Description;
-        var protection = EnsureSafeToStart(description, MountTable.OfLibvirtd(), NixStore.Resolve);
+        var protection = StartSafety.EnsureProtected(description, MountTable.OfLibvirtd(), NixStore.Resolve);
         ShareSourceGuard.Check(name, description, paths, () => OtherGuestsShares(name), atStart: true);
-        RequireOwnNetwork(description);
+        StartSafety.RequireOwnNetwork(description);
         return protection;
-    }
-
-    /// <summary>Refuses a container that would live in the host's network namespace (no interface and no
-    /// <c>&lt;privnet/&gt;</c>: a domain defined by an earlier Miniguest) unless an admin asked for that.</summary>
-    /// <exception cref="GuestStateException">Such a container.</exception>
-    internal static void RequireOwnNetwork(DomainDescription description)
-    {
-        if (description.Container is { SharesHostNetwork: true, Metadata: { HostNetwork: false } metadata })
-        {
-            throw new GuestStateException($"guest '{metadata.GuestName}': its domain would share the host's network namespace (its loopback "
-                + "services, abstract sockets and ports), which no admin asked for: define it again to give it a namespace of its own "
-                + "(miniguest create), or share the host's on purpose (create --network host)");
-        }
     }
 
     // Refused rather than unchecked: a share of a guest there could hold this one's.
@@ -511,32 +351,6 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         return shares;
     }
 
-    /// <summary>As <see cref="EnsureSafeToStart(GuestDomain, GuestName)"/>, for the domain of <paramref name="description"/> on a host
-    /// whose libvirtd has <paramref name="mounts"/>, and where <paramref name="requireInStore"/> resolves a path and refuses
-    /// it outside the store given: this host's, or another's.</summary>
-    internal static StoreProtection EnsureSafeToStart(DomainDescription description, MountTable mounts, Func<string, string, string> requireInStore)
-    {
-        foreach (var (path, store) in BootFiles(description, mounts))
-        {
-            requireInStore(path, store);
-        }
-        return description.Container is { } container ? StoreGuard.EnsureProtected(container) : StoreGuard.EnsureProtected(description.Vm!, mounts);
-    }
-
-    /// <summary>The files the domain of <paramref name="description"/> boots from, each with the store it must lie in: virtiofs
-    /// shares boot through the read-only view of the store, where the view is what protects it.</summary>
-    internal static IReadOnlyList<(string Path, string Store)> BootFiles(DomainDescription description, MountTable mounts)
-    {
-        if (description.Container is { } container)
-        {
-            return [(container.BootSource, NixStore.DefaultDirectory)];
-        }
-        var vm = description.Vm!;
-        var bootStore = StoreView.ForVirtiofs(mounts) is { Protection: StoreProtection.ReadOnlyStoreView, Directory: { } view }
-            && vm.StoreShare == StoreShareType.Virtiofs ? view : NixStore.DefaultDirectory;
-        return [(vm.Kernel, NixStore.DefaultDirectory), (vm.Initrd, NixStore.DefaultDirectory), (vm.BootSource, bootStore)];
-    }
-
     /// <summary>Where the domain stands against the guest's installed generation.</summary>
     public GuestStatus Status(Domain? domain, Guest guest) => Status(domain, guest.Name, guest.StorePath);
 
@@ -551,67 +365,4 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
 
     private Guid? RecordedUuid(GuestName name) => new GuestStateDirectory(paths, name).RecordedDomainUuid();
 
-}
-
-/// <summary>What a re-sync did to a guest's domain.</summary>
-public enum ResyncOutcome
-{
-    /// <summary>The guest has no domain.</summary>
-    NoDomain,
-
-    /// <summary>The domain was already defined with the guest's current generation.</summary>
-    Unchanged,
-
-    /// <summary>The domain was defined again, with the guest's current generation.</summary>
-    Updated,
-}
-
-/// <summary>What a survey found of a guest's domain.</summary>
-/// <param name="IsActive">Whether it runs.</param>
-/// <param name="DefinedByMiniguest">Whether it is the guest's domain; if not, Miniguest leaves it alone.</param>
-/// <param name="Metadata">Miniguest's metadata in its current description (the live one while it runs), when the survey
-/// read it: always for a running domain of Miniguest's.</param>
-/// <param name="Protection">What keeps its guest from writing to the host's store, when the survey assessed it.</param>
-/// <param name="Autostart">Whether it starts with the host.</param>
-/// <param name="Addresses">The addresses of a running domain of Miniguest's (<see cref="GuestAddresses"/>).</param>
-/// <param name="Interfaces">Its network interfaces, when the survey read its whole description.</param>
-/// <param name="FreePageReporting">Whether a VM gives the memory its guest frees back to the host, when the survey read its
-/// whole description; <see langword="null"/> for a container.</param>
-/// <param name="HostNetwork">Whether a container lives in the host's network namespace, when the survey read its whole
-/// description; <see langword="null"/> for a VM.</param>
-/// <param name="MemoryMiB">Its memory, when the survey read its whole description.</param>
-/// <param name="VCpus">Its vCPUs, when the survey read its whole description.</param>
-internal sealed record GuestDomainInfo(bool IsActive, bool DefinedByMiniguest, GuestMetadata? Metadata, StoreProtection? Protection,
-    bool Autostart = false, IReadOnlyList<GuestAddress>? Addresses = null, ValueList<GuestInterface>? Interfaces = null,
-    bool? FreePageReporting = null, bool? HostNetwork = null, int? MemoryMiB = null, int? VCpus = null);
-
-/// <summary>Domain settings that do not fit the guest (a virtualisation type or free page reporting for a container) or the
-/// host (a network or bridge it does not have, more memory than it has).</summary>
-public sealed class InvalidDomainOptionsException(string message) : MiniguestException(message);
-
-/// <summary>A domain of a guest's name exists but was not defined by Miniguest: it is never touched, unless it looks like one
-/// the original miniguest's <c>create</c> defined and taking it over was asked for (<see cref="DomainOptions.TakeOver"/>).</summary>
-public sealed class ForeignDomainException : MiniguestException
-{
-    internal ForeignDomainException(string name, string uri, bool looksLikeOriginal)
-        : base($"domain '{name}' on {uri} was not defined by Miniguest (it has no Miniguest metadata"
-            + (looksLikeOriginal ? "; it looks like one the original miniguest's create defined" : "") + "); refusing to touch it")
-    {
-        Name = name;
-        LooksLikeOriginal = looksLikeOriginal;
-    }
-
-    internal ForeignDomainException(string name, string uri, string notTheOriginals)
-        : base($"domain '{name}' on {uri} was not defined by Miniguest, and does not look like one the original miniguest's create "
-            + $"defined ({notTheOriginals}); refusing to take it over")
-    {
-        Name = name;
-    }
-
-    /// <summary>The domain's name.</summary>
-    public string Name { get; }
-
-    /// <summary>Whether it looks like a domain the original miniguest's <c>create</c> defined for the guest, which
-    /// <see cref="DomainOptions.TakeOver"/> takes over.</summary>
-    public bool LooksLikeOriginal { get; }
 }

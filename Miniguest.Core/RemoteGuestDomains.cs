@@ -64,11 +64,11 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
             var remote = new RemoteTarget(target, session, logger);
             // The files first, by what the domain names; the store each must lie in depends on the host's mounts, asked for
             // in the same command.
-            var named = GuestDomains.BootFiles(description, new MountTable([], target.Host)).Select(file => file.Path).ToList();
+            var named = StartSafety.BootFiles(description, new MountTable([], target.Host)).Select(file => file.Path).ToList();
             var facts = await remote.DescribeAsync(name, named, cancellationToken).ConfigureAwait(false);
             ShareSourceGuard.RequireOwn(name, description, HostPaths);
-            GuestDomains.RequireOwnNetwork(description);
-            var protection = GuestDomains.EnsureSafeToStart(description, facts.Mounts, (path, store) =>
+            StartSafety.RequireOwnNetwork(description);
+            var protection = StartSafety.EnsureProtected(description, facts.Mounts, (path, store) =>
             {
                 var index = named.IndexOf(path);
                 return index >= 0 && facts.Paths[index] is { } real

@@ -22,10 +22,10 @@ public sealed class ContainerNetworkStartTests
     {
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(() => GuestDomains.RequireOwnNetwork(DomainXml.Read(Xml(sharesHostNetwork: true, asked: false))),
+            Assert.That(() => StartSafety.RequireOwnNetwork(DomainXml.Read(Xml(sharesHostNetwork: true, asked: false))),
                 Throws.TypeOf<GuestStateException>().With.Message.Contain("which no admin asked for"));
-            Assert.That(() => GuestDomains.RequireOwnNetwork(DomainXml.Read(Xml(sharesHostNetwork: true, asked: true))), Throws.Nothing);
-            Assert.That(() => GuestDomains.RequireOwnNetwork(DomainXml.Read(Xml(sharesHostNetwork: false, asked: false))), Throws.Nothing, "privnet");
+            Assert.That(() => StartSafety.RequireOwnNetwork(DomainXml.Read(Xml(sharesHostNetwork: true, asked: true))), Throws.Nothing);
+            Assert.That(() => StartSafety.RequireOwnNetwork(DomainXml.Read(Xml(sharesHostNetwork: false, asked: false))), Throws.Nothing, "privnet");
         }
     }
 }
