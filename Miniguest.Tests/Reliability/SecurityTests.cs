@@ -273,13 +273,14 @@ public sealed class SecurityTests
 
         Figures.Case(Groups.Security, () =>
         {
-            var refused = _host.Run("template", directory);
-            Assert.That(refused.ExitCode, Is.EqualTo(1), "a planted link, dangling or not, is a file that exists: --force is needed");
+            var refused = _host.Run("template", directory, "--miniguest", "path:" + Repository.Root);
+            Assert.That((refused.ExitCode, refused.Error), Is.EqualTo((1, $"miniguest: error: {directory}/flake.nix exists; use --force to overwrite\n")),
+                "a planted link, dangling or not, is a file that exists: --force is needed");
             Assert.That(HostSnapshot.Files(_outside), Is.EqualTo(outside));
         });
         Figures.Case(Groups.Security, () =>
         {
-            _host.Ok("template", "--force", directory);
+            _host.Ok("template", "--force", directory, "--miniguest", "path:" + Repository.Root);
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(HostSnapshot.Files(_outside), Is.EqualTo(outside), "nothing written or made outside the directory");
