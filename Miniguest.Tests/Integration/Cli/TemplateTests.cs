@@ -51,6 +51,27 @@ public sealed class TemplateTests : HostFixture
     }
 
     [Test]
+    public void A_flake_reference_is_written_as_a_nix_string_whatever_it_holds()
+    {
+        var target = Path.Combine(Host.Root, "quoted");
+        const string Given = "path:/x\"; evil = builtins.readFile /etc/shadow; y = \"${z}\\";
+
+        Host.Ok("template", target, "--miniguest", Given);
+        var flake = Path.Combine(target, "flake.nix");
+        var parsed = TestCommand.Run("nix-instantiate", "--parse", flake);
+        var withControl = Host.Run("template", Path.Combine(Host.Root, "control"), "--miniguest", "path:/x\u001b[2J");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(File.ReadAllText(flake), Does.Contain("miniguest.url = \"path:/x\\\"; evil = builtins.readFile /etc/shadow; y = \\\"\\${z}\\\\\";"));
+            Assert.That(parsed.ExitCode, Is.Zero, parsed.ToString());
+            Assert.That(parsed.Out, Does.Contain("url = \"path:/x\\\"; evil = builtins.readFile"), "one string: Nix reads no call in it");
+            Assert.That(withControl.ExitCode, Is.EqualTo(2));
+            Assert.That(withControl.Error, Does.Contain("control characters"));
+        }
+    }
+
+    [Test]
     public void The_written_flakes_miniguest_input_resolves_as_written()
     {
         var target = Path.Combine(Host.Root, "guests");
