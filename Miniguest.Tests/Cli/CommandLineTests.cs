@@ -41,8 +41,13 @@ public sealed class CommandLineTests
     [TestCase(new[] { "upgrade", "web", "--all" }, "give a guest NAME or --all, not both", "miniguest upgrade --help")]
     [TestCase(new[] { "create", "web", "--memory", "lots" }, "lots", "miniguest create --help")]
     [TestCase(new[] { "create", "web", "--virt-type", "xen" }, "xen", "miniguest create --help")]
+    [TestCase(new[] { "create", "web", "--network", "none", "--bridge", "br0" }, "--network none cannot be given with other networks", "miniguest create --help")]
+    [TestCase(new[] { "create", "web", "--share", "data" }, "--share takes TAG=PATH", "miniguest create --help")]
+    [TestCase(new[] { "create", "web", "--share", "data=/a", "--share", "data=/b" }, "--share gives share 'data' twice", "miniguest create --help")]
     [TestCase(new[] { "rollback", "web", "--to", "two" }, "two", "miniguest rollback --help")]
     [TestCase(new[] { "stop" }, "'stop'", "miniguest stop --help")]
+    [TestCase(new[] { "create", "web", "--network" }, "--network", "miniguest create --help")]
+    [TestCase(new[] { "create", "web", "--share" }, "--share", "miniguest create --help")]
     [TestCase(new[] { "upgrade" }, "give a guest NAME or --all", "miniguest upgrade --help")]
     [TestCase(new[] { "autostart", "web", "maybe" }, "maybe", "miniguest autostart --help")]
     public async Task A_usage_error_is_one_line_and_the_command_s_own_help_and_exits_2(string[] arguments, string named, string help)
