@@ -52,7 +52,7 @@ internal sealed class BuildProgress : IProgress<NixProgress>, IDisposable
             _drawn = now;
             // A builder's log line is the builder's text, and may come from another host's build: escaped.
             var text = TerminalText.Escape(Counter(value) + value.Activity + (value.LogLine is { Length: > 0 } line ? ": " + line : ""));
-            var width = Math.Max(20, Console.WindowWidth - 1);
+            var width = Math.Max(20, (StandardStreams.Columns(error: true) ?? 80) - 1);
             _terminal.Write("\r\x1b[K" + (text.Length > width ? text[..(width - 1)] + "…" : text));
             _showing = true;
         }

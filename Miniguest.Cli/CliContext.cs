@@ -49,8 +49,8 @@ internal sealed class CliContext : IDisposable
     /// <summary>Where errors, warnings and logs go: standard error, unless the caller gave another writer.</summary>
     public TextWriter Error { get; }
 
-    /// <summary>Whether <see cref="Error"/> is a terminal, where a line can be redrawn in place.</summary>
-    public bool ErrorIsTerminal => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
+    /// <summary>Whether <see cref="Error"/> is a terminal.</summary>
+    public bool ErrorIsTerminal => ReferenceEquals(Error, StandardStreams.Error) && StandardStreams.ErrorIsTerminal;
 
     /// <summary>Says what a command did (<c>started 'web'</c>), unless <c>-q</c> asked for silence; what a command is
     /// for (a listing, generated text) goes to <see cref="Out"/> regardless.</summary>

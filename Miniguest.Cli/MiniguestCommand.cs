@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Miniguest.Cli.Commands;
 using Miniguest.Core;
 
@@ -11,7 +12,7 @@ internal static class MiniguestCommand
     private static readonly TimeSpan SurveyTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Runs <c>miniguest</c> with <paramref name="args"/>, writing to <paramref name="invocation"/>'s output and
-    /// error (default: the process's) and reading its settings from <paramref name="environment"/> (default: the
+    /// error (the process's standard streams are <see cref="StandardStreams"/>'s) and reading its settings from <paramref name="environment"/> (default: the
     /// process's environment); returns the exit code. A usage error is one line and the command's help to read, and exit code
     /// 2.</summary>
     public static async Task<int> InvokeAsync(string[] args, InvocationConfiguration? invocation = null, Func<string, string?>? environment = null)
@@ -24,6 +25,11 @@ internal static class MiniguestCommand
             await invocation.Error.WriteLineAsync("miniguest: " + TerminalText.Escape(error));
             await invocation.Error.WriteLineAsync($"Run '{UsageError.HelpCommand(parse)}' for usage.");
             return CommandAction.Usage;
+        }
+        if (parse.Action is HelpAction help)
+        {
+            // As wide as the terminal it is written to; unwrapped elsewhere (System.CommandLine would ask the console).
+            help.MaxWidth = ReferenceEquals(invocation.Output, StandardStreams.Out) && StandardStreams.Columns() is { } columns ? columns : int.MaxValue;
         }
         return await parse.InvokeAsync(invocation);
     }
@@ -65,7 +71,7 @@ internal static class MiniguestCommand
             suggest.Action = new SuggestAction(suggest);
         }
         // Help is -h and --help, as on Linux; the DOS spellings (/?, /h, -?) would only crowd completion.
-        foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
+        foreach (var help in root.Options.OfType<HelpOption>())
         {
             foreach (var alias in new[] { "/?", "/h", "-?" })
             {

@@ -79,7 +79,7 @@ internal sealed class MiniguestHost : IDisposable
         }.Run();
     }
 
-    private static string Quoted(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    internal static string Quoted(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>Starts <c>miniguest</c> on this host layout with its standard input closed and its output
     /// redirected; the caller reads the output and waits (or kills it).</summary>
