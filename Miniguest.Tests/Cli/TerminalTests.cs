@@ -4,7 +4,8 @@ namespace Miniguest.Tests.Cli;
 
 /// <summary>What the <c>miniguest</c> executable sends a terminal, byte for byte: run on a pseudo-terminal (util-linux's
 /// <c>script</c>) on a host layout of its own, with a Nix that builds two steps and fails. It leaves the terminal's
-/// modes as it found them (.NET's console would switch it to keypad mode, <c>ESC[?1h ESC=</c>, for good).</summary>
+/// modes as it found them (.NET's console would switch it to keypad mode, <c>ESC[?1h ESC=</c>, for good), and redraws
+/// its progress line only where the terminal can (not under <c>TERM=dumb</c>).</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TerminalTests
 {
@@ -58,6 +59,24 @@ public sealed class TerminalTests
             Assert.That(shown.Out.Replace(Redraw, "", StringComparison.Ordinal).Contains('\x1b', StringComparison.Ordinal), Is.False,
                 "no other escape sequence:\n" + shown.Out);
             Assert.That(shown.Out.Trim(), Is.Not.Empty, "it ran, and printed");
+        }
+    }
+
+    [Test]
+    public void A_build_redraws_one_line_on_a_terminal_that_can_and_prints_plain_lines_under_TERM_dumb()
+    {
+        var smart = OnTerminal("xterm-256color", "install", "path:/nonexistent#web");
+        var dumb = OnTerminal("dumb", "install", "path:/nonexistent#web");
+        var unknown = OnTerminal(null, "install", "path:/nonexistent#web");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(smart.Out, Does.Contain(Redraw + "[1/2 built] second-2.0" + Redraw + "miniguest: error:"));
+            foreach (var plain in new[] { dumb, unknown })
+            {
+                Assert.That(plain.Out.Contains('\x1b', StringComparison.Ordinal), Is.False, "no redraw:\n" + plain.Out);
+                Assert.That(plain.Out, Does.Contain("miniguest: [0/2 built] first-1.0\r\nminiguest: [1/2 built] second-2.0\r\nminiguest: error:"));
+            }
         }
     }
 
