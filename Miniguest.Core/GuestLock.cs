@@ -39,7 +39,7 @@ internal sealed class GuestLock : IDisposable
         var told = false;
         while (true)
         {
-            if (TryTake(path) is { } taken)
+            if (Take(path) is { } taken)
             {
                 ClearAbandoned(Path.GetDirectoryName(path)!, path);
                 return taken;
@@ -61,7 +61,7 @@ internal sealed class GuestLock : IDisposable
     {
         while (true)
         {
-            if (TryTake(path) is { } taken)
+            if (Take(path) is { } taken)
             {
                 return taken;
             }
@@ -97,6 +97,19 @@ internal sealed class GuestLock : IDisposable
             {
                 // Another command's business: it may hold it, or have deleted it.
             }
+        }
+    }
+
+    // TryTake, for a command that needs the lock: where the locks are root's and this user is not, it needs root.
+    private static GuestLock? Take(string path)
+    {
+        try
+        {
+            return TryTake(path);
+        }
+        catch (Exception e) when (RootAccess.Refused(e, Environment.IsPrivilegedProcess))
+        {
+            throw new RootRequiredException(Path.GetDirectoryName(path)!, e);
         }
     }
 

@@ -1,4 +1,5 @@
 using Miniguest.Cli;
+using Miniguest.Core;
 
 namespace Miniguest.Tests.Cli;
 
@@ -182,6 +183,15 @@ public sealed class CommandLineTests
     [TestCase("stop --all")]
     public async Task An_unknown_option_near_none_gets_no_suggestion(string commandLine) =>
         Assert.That((await _cli.RunAsync(commandLine.Split(' '))).Error, Does.Not.Contain("Did you mean"));
+
+    [Test]
+    public void A_command_that_needs_root_says_so_in_one_line_with_the_way_to_run_it()
+    {
+        var line = CommandAction.ErrorLine(new RootRequiredException("qemu:///system", new UnauthorizedAccessException("denied")));
+
+        Assert.That(line, Is.EqualTo("miniguest: error: this needs root: libvirt's system connections and Miniguest's state are root's "
+            + "(qemu:///system refused this user); run it with sudo"));
+    }
 
     [Test]
     public async Task Help_names_a_guest_NAME_and_lists_none_of_the_hosts_guests()
