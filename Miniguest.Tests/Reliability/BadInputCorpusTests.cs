@@ -159,12 +159,7 @@ public sealed partial class BadInputCorpusTests
             """{"version":2,"elements":[{"active":true,"attrPath":"x","originalUrl":"path:/x","url":"path:/x","storePaths":[]}]}""");
         var output = NixStoreCommand.Add(staging);
         Directory.Delete(staging, recursive: true);
-        Directory.CreateDirectory(host.Paths.Profiles);
-        Directory.CreateDirectory(host.Paths.Guests);
-        File.CreateSymbolicLink(Path.Combine(host.Paths.Profiles, $"{name}-1-link"), output);
-        var profile = host.Paths.Profile(GuestName.Parse(name));
-        File.CreateSymbolicLink(profile, $"{name}-1-link");
-        File.CreateSymbolicLink(host.Paths.Link(GuestName.Parse(name)), profile);
+        host.LinkByHand(name, output);
     }
 
     [GeneratedRegex(@"^miniguest: error: nix [a-z-]+ failed \(exit \d+\):$")]

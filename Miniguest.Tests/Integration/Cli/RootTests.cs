@@ -1,5 +1,3 @@
-using Miniguest.Core;
-
 namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary>A host user who forgot sudo: told once, in one line, that the command needs root, with exit 1, where
@@ -40,7 +38,7 @@ public sealed class RootTests : HostFixture
     {
         var result = AsUser(Host.Paths.Guests, Host.Paths.Profiles, Host.Paths.State, "install", "path:/nonexistent#web");
 
-        AssertNeedsRoot(result, Host.Paths.State);
+        AssertNeedsRoot(result, Path.Combine(Host.Paths.State, "locks"));
         Assert.That(Directory.Exists(Host.Paths.State), Is.False, "nothing made");
     }
 
@@ -84,19 +82,17 @@ public sealed class RootTests : HostFixture
             $"MINIGUEST_STATE_DIR={state}", "MINIGUEST_NIX=/nonexistent/nix", MiniguestHost.Executable, .. arguments,
         ]);
 
-    // A VM guest of the host's, linked by hand to a build output of its configuration alone: all a listing reads.
+    // A VM guest of the host's, linked by hand to a build output of its configuration and its profile's manifest alone: all
+    // a listing reads.
     private string InstallByHand(string name)
     {
         var staging = Directory.CreateDirectory(Path.Combine(Host.Root, "output")).FullName;
         File.WriteAllText(Path.Combine(staging, "miniguest-config.json"), """{"enable":true,"guestType":"qemu","qemu":{"fsType":"9p"}}""");
+        File.WriteAllText(Path.Combine(staging, "manifest.json"),
+            """{"version":2,"elements":[{"active":true,"attrPath":"x","originalUrl":"path:/x","url":"path:/x","storePaths":[]}]}""");
         var storePath = NixStoreCommand.Add(staging);
         Directory.Delete(staging, recursive: true);
-        Directory.CreateDirectory(Host.Paths.Profiles);
-        Directory.CreateDirectory(Host.Paths.Guests);
-        File.CreateSymbolicLink(Path.Combine(Host.Paths.Profiles, $"{name}-1-link"), storePath);
-        var profile = Host.Paths.Profile(GuestName.Parse(name));
-        File.CreateSymbolicLink(profile, $"{name}-1-link");
-        File.CreateSymbolicLink(Host.Paths.Link(GuestName.Parse(name)), profile);
+        Host.LinkByHand(name, storePath);
         return storePath;
     }
 }
