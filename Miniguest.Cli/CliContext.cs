@@ -8,6 +8,7 @@ namespace Miniguest.Cli;
 internal sealed class CliContext : IDisposable
 {
     private readonly ILoggerFactory _loggers;
+    private readonly bool _redraws;
 
     public CliContext(ParseResult parse)
     {
@@ -22,6 +23,9 @@ internal sealed class CliContext : IDisposable
         Logger = _loggers.CreateLogger("miniguest");
         Connect = parse.GetValue(GlobalOptions.Connect);
         var environment = MiniguestRootCommand.EnvironmentOf(parse);
+        // A terminal that cannot move its cursor (TERM=dumb: Emacs's shell, some CI runners), or that does not say what it
+        // is, gets plain lines.
+        _redraws = environment("TERM") is { Length: > 0 } term && term != "dumb";
         Host = new GuestHost(new GuestHostOptions
         {
             Paths = MiniguestPaths.FromEnvironment(environment),
@@ -49,15 +53,15 @@ internal sealed class CliContext : IDisposable
     /// <summary>Where errors, warnings and logs go: standard error, unless the caller gave another writer.</summary>
     public TextWriter Error { get; }
 
-    /// <summary>Whether <see cref="Error"/> is a terminal, where a line can be redrawn in place.</summary>
-    public bool ErrorIsTerminal => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
+    /// <summary>Whether <see cref="Error"/> is a terminal.</summary>
+    public bool ErrorIsTerminal => ReferenceEquals(Error, StandardStreams.Error) && StandardStreams.ErrorIsTerminal;
 
     /// <summary>Says what a command did (<c>started 'web'</c>), unless <c>-q</c> asked for silence; what a command is
     /// for (a listing, generated text) goes to <see cref="Out"/> regardless.</summary>
     public Task ReportAsync(string line) => Quiet ? Task.CompletedTask : Out.WriteLineAsync(line);
 
     /// <summary>A display of build progress for one build; dispose of it before printing anything else.</summary>
-    public BuildProgress BuildProgress() => new(Logger, Error, inPlace: !Verbose && ErrorIsTerminal);
+    public BuildProgress BuildProgress() => new(Logger, Error, inPlace: !Verbose && ErrorIsTerminal && _redraws);
 
     public void Dispose() => _loggers.Dispose();
 

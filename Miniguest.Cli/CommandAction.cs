@@ -64,6 +64,7 @@ internal static class CommandAction
     private static string Hint(Exception e) => e switch
     {
         GuestAlreadyInstalledException => "; use --force to replace it",
+        RootRequiredException => "; run it with sudo",
         ForeignDomainException { LooksLikeOriginal: true } original => $"; take it over with: miniguest create {original.Name} --take-over",
         GuestDomainElsewhereException elsewhere => $"; leave out -c, or give -c {elsewhere.Uri}",
         GuestHasNoDomainException noDomain => $"; define it with: miniguest create {noDomain.Name}",

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
+using System.CommandLine.Help;
 using Miniguest.Cli.Commands;
 using Miniguest.Core;
 
@@ -12,21 +12,24 @@ internal static class MiniguestCommand
     private static readonly TimeSpan SurveyTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Runs <c>miniguest</c> with <paramref name="args"/>, writing to <paramref name="invocation"/>'s output and
-    /// error (default: the process's) and reading its settings from <paramref name="environment"/> (default: the
-    /// process's environment); returns the exit code. A usage error is one line, and exit code 2.</summary>
+    /// error (the process's standard streams are <see cref="StandardStreams"/>'s) and reading its settings from <paramref name="environment"/> (default: the
+    /// process's environment); returns the exit code. A usage error is one line and the command's help to read, and exit code
+    /// 2.</summary>
     public static async Task<int> InvokeAsync(string[] args, InvocationConfiguration? invocation = null, Func<string, string?>? environment = null)
     {
         invocation ??= new InvocationConfiguration();
         var parse = Create(environment ?? Environment.GetEnvironmentVariable).Parse(args);
-        if (parse.Action is ParseErrorAction)
+        if (UsageError.Of(parse) is { } error)
         {
-            // One line: the first error, flattened (a list of allowed values spans several).
-            // A missing command is reported beside the word that should have been one: name that word.
-            var first = parse.Errors.OrderBy(e => e.Message.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0).First();
-            var message = string.Join(" ", first.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            await invocation.Error.WriteLineAsync("miniguest: " + message + (CommandSuggestion.For(parse) is { } meant ? $" Did you mean '{meant}'?" : ""));
-            await invocation.Error.WriteLineAsync("Run 'miniguest --help' for usage.");
+            // What was typed may hold control characters: escaped, as in every other error.
+            await invocation.Error.WriteLineAsync("miniguest: " + TerminalText.Escape(error));
+            await invocation.Error.WriteLineAsync($"Run '{UsageError.HelpCommand(parse)}' for usage.");
             return CommandAction.Usage;
+        }
+        if (parse.Action is HelpAction help)
+        {
+            // As wide as the terminal it is written to; unwrapped elsewhere (System.CommandLine would ask the console).
+            help.MaxWidth = ReferenceEquals(invocation.Output, StandardStreams.Out) && StandardStreams.Columns() is { } columns ? columns : int.MaxValue;
         }
         return await parse.InvokeAsync(invocation);
     }
@@ -68,7 +71,7 @@ internal static class MiniguestCommand
             suggest.Action = new SuggestAction(suggest);
         }
         // Help is -h and --help, as on Linux; the DOS spellings (/?, /h, -?) would only crowd completion.
-        foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
+        foreach (var help in root.Options.OfType<HelpOption>())
         {
             foreach (var alias in new[] { "/?", "/h", "-?" })
             {

@@ -323,6 +323,7 @@ public sealed class DirectoryHandle : IDisposable
         return name;
     }
 
+    // With the error number as its HResult, as .NET's own I/O errors on Unix carry it.
     private static IOException Failure(string path, string what, int error) =>
-        new($"{path}: {what}: {Marshal.GetPInvokeErrorMessage(error)}");
+        new($"{path}: {what}: {Marshal.GetPInvokeErrorMessage(error)}", error);
 }

@@ -15,7 +15,8 @@ internal interface ILibvirtConnector
     Connection OpenReadOnly(string uri);
 }
 
-/// <summary>Connects to the daemon each URI names.</summary>
+/// <summary>Connects to the daemon each URI names; a system connection that refuses a user who is not root is a
+/// <see cref="RootRequiredException"/>.</summary>
 internal sealed class LibvirtConnector : ILibvirtConnector
 {
     /// <summary>The one instance: it holds nothing.</summary>
@@ -26,8 +27,20 @@ internal sealed class LibvirtConnector : ILibvirtConnector
     }
 
     /// <inheritdoc/>
-    public Connection Open(string uri) => Connection.Open(uri);
+    public Connection Open(string uri) => Connect(uri, Connection.Open);
 
     /// <inheritdoc/>
-    public Connection OpenReadOnly(string uri) => Connection.OpenReadOnly(uri);
+    public Connection OpenReadOnly(string uri) => Connect(uri, Connection.OpenReadOnly);
+
+    private static Connection Connect(string uri, Func<string, Connection> open)
+    {
+        try
+        {
+            return open(uri);
+        }
+        catch (LibvirtException e) when (RootAccess.Refused(uri, e, Environment.IsPrivilegedProcess))
+        {
+            throw new RootRequiredException(uri, e);
+        }
+    }
 }

@@ -25,7 +25,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     // Check changes nothing: it says whether link would refuse. Describe prints every path base64-encoded: a build
     // output's links may lead to any name. Exit 65: a link there is not Miniguest's; 66: the guest is not installed
     // there; 73: the guest is installed there already; 75: another command holds it.
-    private const string Script = """
+    internal const string Script = """
         set -eu
         umask 022
         op=$1 profiles=$2 guests=$3 state=$4
@@ -43,6 +43,14 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             tries=$((tries + 1))
             [ "$tries" -lt 100 ] || { echo "cannot keep hold of the lock file $2 there" >&2; exit 75; }
           done
+        }
+        # let_go FD FILE: lets go of the lock hold took on FD, deleting FILE first, while it still holds it, if the path
+        # still names the file held: no lock file outlives its lock, there as here.
+        let_go() {
+          if [ "$(eval "stat -c %d:%i - <&$1")" = "$(stat -c %d:%i "$2" 2>/dev/null)" ]; then
+            rm -f "$2"
+          fi
+          eval "exec $1>&-"
         }
         if [ "$op" = realise ]; then
           exec nix-store --realise "$1"
@@ -111,6 +119,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
         profile=$profiles/$name link=$guests/$name
         mkdir -p "${lock%/*}"
         hold 9 "$lock" "guest '$name'"
+        trap 'let_go 9 "$lock"' EXIT
         if [ -L "$link" ] || [ -e "$link" ]; then
           if [ "$(readlink "$link")" != "$profile" ]; then
             echo "$link is not a link to $profile: left alone" >&2
@@ -137,7 +146,9 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
             dir=$state/guests/$name
             mkdir -p "$dir"
             if [ "$kind" = lxc ] && [ "$uid" != 0 ]; then
-              hold 8 "${lock%/*}/.container-ids.lock" "the container id ranges"
+              ids=${lock%/*}/.container-ids.lock
+              hold 8 "$ids" "the container id ranges"
+              trap 'let_go 8 "$ids"; let_go 9 "$lock"' EXIT
               for range in "$state"/guests/*/id-range; do
                 if [ -f "$range" ] && [ "$(cat "$range")" = "$uid" ] && [ "$range" != "$dir/id-range" ]; then
                   echo "id range $uid is ${range%/id-range}'s there since this command looked: run it again" >&2
@@ -150,7 +161,8 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
               fi
               printf '%s\n' "$uid" > "$dir/.id-range.tmp"
               mv -f "$dir/.id-range.tmp" "$dir/id-range"
-              exec 8>&-
+              let_go 8 "$ids"
+              trap 'let_go 9 "$lock"' EXIT
             fi
             if [ "$kind" = lxc ]; then
               [ -d "$dir/container" ] || mkdir -m 700 "$dir/container"

@@ -20,8 +20,8 @@ internal static class ConsoleSession
             await context.Error.WriteLineAsync($"miniguest: warning: '{name}' stopped before its console could be attached");
             return CommandAction.Success;
         }
-        var output = Console.OpenStandardOutput();
-        var interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
+        var output = StandardStreams.OpenOutput();
+        var interactive = StandardStreams.InputIsTerminal && StandardStreams.OutputIsTerminal;
         Task<(IOException? Error, long Copied)> StartCopyingOut() =>
             Task.Factory.StartNew(() => CopyOut(console.Stream, output), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         Task<(IOException? Error, long Copied)> copyOut;
@@ -45,12 +45,12 @@ internal static class ConsoleSession
         {
             // Raw before the banner shows: a key typed as soon as it does reaches the guest, not a cooked terminal that
             // would echo it or signal miniguest (Ctrl+C, Ctrl+Z). Raw output needs its carriage return.
-            await Console.Error.WriteAsync($"Connected to the console of '{name}'. Press Ctrl+] to leave.\r\n");
+            await context.Error.WriteAsync($"Connected to the console of '{name}'. Press Ctrl+] to leave.\r\n");
             copyOut = StartCopyingOut();
             var leave = Task.Factory.StartNew(() => CopyIn(console.Stream), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await Task.WhenAny(copyOut, leave);
         }
-        await Console.Error.WriteLineAsync();
+        await context.Error.WriteLineAsync();
         if (copyOut.IsCompleted && (await copyOut).Error is { } failure)
         {
             await console.ThrowIfTakenOverAsync(failure, cancellationToken);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Microsoft.Extensions.Logging;
 using Miniguest.Core;
 
@@ -62,11 +63,19 @@ internal static class CreateCommand
             {
                 result.AddError("give --free-page-reporting or --no-free-page-reporting, not both");
             }
+            if (Attachments(Given(result, network), Given(result, bridge)).Problem is { } attachments)
+            {
+                result.AddError(attachments);
+            }
+            if (ShareSources(Given(result, share)).Problem is { } shares)
+            {
+                result.AddError(shares);
+            }
         });
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            var (interfaces, hostNetwork) = Attachments(parse.GetValue(network) ?? [], parse.GetValue(bridge) ?? []);
+            var (interfaces, hostNetwork, _) = Attachments(parse.GetValue(network) ?? [], parse.GetValue(bridge) ?? []);
             var options = new DomainOptions
             {
                 MemoryMiB = parse.GetValue(memory),
@@ -76,7 +85,7 @@ internal static class CreateCommand
                 Interfaces = interfaces,
                 HostNetwork = hostNetwork,
                 AllowWritableStore = parse.GetValue(allowWritableStore) ? true : null,
-                ShareSources = ShareSources(parse.GetValue(share) ?? []),
+                ShareSources = ShareSources(parse.GetValue(share) ?? []).Sources,
                 TakeOver = parse.GetValue(takeOver),
                 ExpectedType = parse.GetValue(type) switch { "lxc" => GuestType.Lxc, "libvirt" => GuestType.Qemu, _ => null },
             };
@@ -129,36 +138,41 @@ internal static class CreateCommand
         return command;
     }
 
+    // The words given to a repeatable option, as typed: a validator may not ask for its value, which throws where one of
+    // them lacks its word (--network at the end of the line), an error of its own.
+    private static string[] Given(CommandResult result, Option<string[]> option) =>
+        result.GetResult(option)?.Tokens.Select(token => token.Value).ToArray() ?? [];
+
     // Nothing given keeps the domain's interfaces; "--network none" alone asks for none, "--network host" alone for the
-    // host's network namespace (a container's), any other for a namespace of the guest's own.
-    private static (IReadOnlyList<NetworkAttachment>? Interfaces, bool? HostNetwork) Attachments(string[] networks, string[] bridges)
+    // host's network namespace (a container's), any other for a namespace of the guest's own. A usage error otherwise.
+    private static (IReadOnlyList<NetworkAttachment>? Interfaces, bool? HostNetwork, string? Problem) Attachments(string[] networks, string[] bridges)
     {
         if (networks.Length == 0 && bridges.Length == 0)
         {
-            return (null, null);
+            return (null, null, null);
         }
         foreach (var alone in new[] { NoInterface, HostNetwork })
         {
             if (networks.Contains(alone))
             {
                 return networks.Length == 1 && bridges.Length == 0
-                    ? ([], alone == HostNetwork)
-                    : throw new InvalidDomainOptionsException($"--network {alone} cannot be given with other networks or bridges");
+                    ? ([], alone == HostNetwork, null)
+                    : (null, null, $"--network {alone} cannot be given with other networks or bridges");
             }
         }
         return ([.. networks.Select(n => new NetworkAttachment(AttachmentType.Network, n)), .. bridges.Select(b => new NetworkAttachment(AttachmentType.Bridge, b))],
-            false);
+            false, null);
     }
 
     private const string NoInterface = "none";
     private const string HostNetwork = DeclarativeGuest.HostNetworkName;
 
-    // TAG=PATH, each tag once; nothing given keeps the directories the domain records.
-    private static Dictionary<string, string?>? ShareSources(string[] shares)
+    // TAG=PATH, each tag once; nothing given keeps the directories the domain records. A usage error otherwise.
+    private static (Dictionary<string, string?>? Sources, string? Problem) ShareSources(string[] shares)
     {
         if (shares.Length == 0)
         {
-            return null;
+            return (null, null);
         }
         var sources = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var share in shares)
@@ -166,15 +180,15 @@ internal static class CreateCommand
             var equals = share.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                throw new InvalidDomainOptionsException($"--share takes TAG=PATH (or TAG= for the guest's own directory), not '{share}'");
+                return (null, $"--share takes TAG=PATH (or TAG= for the guest's own directory), not '{share}'");
             }
             // TAG= takes the admin's directory back: the guest's own serves again.
             if (!sources.TryAdd(share[..equals], equals == share.Length - 1 ? null : share[(equals + 1)..]))
             {
-                throw new InvalidDomainOptionsException($"--share gives share '{share[..equals]}' twice");
+                return (null, $"--share gives share '{share[..equals]}' twice");
             }
         }
-        return sources;
+        return (sources, null);
     }
 
     // What the guest's domain kept of the original miniguest's domain it took over, and what it did not.

@@ -7,7 +7,12 @@ internal static class RollbackCommand
     public static Command Create()
     {
         var name = new Argument<string>("NAME") { Description = "The guest to roll back" };
-        var to = new Option<int?>("--to") { Description = "The generation to go to (default: the one before the current)" };
+        var to = new Option<int?>("--to")
+        {
+            Description = "The generation to go to (default: the one before the current)",
+            HelpName = "N",
+            CustomParser = result => OptionParsers.Generation(result),
+        };
         to.CompletionSources.Add(context => MiniguestCommand.GenerationsOf(context.ParseResult, context.ParseResult.GetValue(name)));
         var command = new Command("rollback", "Point a guest at an earlier generation") { name, to };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>

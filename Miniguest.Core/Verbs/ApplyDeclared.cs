@@ -17,9 +17,14 @@ internal static class ApplyDeclared
             var defined = await DefineAsync(host, host.Store.Get(name), settings, cancellationToken).ConfigureAwait(false);
             return StartAsync(host, defined, settings, guestLock, options, jobs, cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
+            // Cancelled too: a lock left to the finalizer would leave its file behind.
             guestLock?.Dispose();
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
             return Task.FromResult(new AppliedGuest(name.Value) { Error = e });
         }
     }

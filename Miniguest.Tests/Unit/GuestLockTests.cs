@@ -84,6 +84,30 @@ public sealed class GuestLockTests
         }
     }
 
+    [Test]
+    public async Task Taking_a_lock_deletes_the_files_killed_commands_left_and_no_other()
+    {
+        var locks = Path.GetDirectoryName(Paths.LockFile(Web))!;
+        Directory.CreateDirectory(locks);
+        var longAgo = DateTime.UtcNow - TimeSpan.FromMinutes(5);
+        // Left by commands killed while they held them: a guest's, and the container id ranges'.
+        foreach (var left in new[] { Paths.LockFile(GuestName.Parse("typo")), Paths.ContainerIdsLockFile })
+        {
+            File.WriteAllBytes(left, []);
+            File.SetLastWriteTimeUtc(left, longAgo);
+        }
+        // Just made by a command about to lock it, and held by a command that runs long.
+        File.WriteAllBytes(Paths.LockFile(GuestName.Parse("new")), []);
+        using var held = await GuestLock.AcquireAsync(Paths, GuestName.Parse("long"), NullLogger.Instance);
+        File.SetLastWriteTimeUtc(Paths.LockFile(GuestName.Parse("long")), longAgo);
+
+        using (await GuestLock.AcquireAsync(Paths, Web, NullLogger.Instance))
+        {
+        }
+
+        Assert.That(Directory.EnumerateFileSystemEntries(locks).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "long.lock", "new.lock" }));
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         var seen = Volatile.Read(ref target);

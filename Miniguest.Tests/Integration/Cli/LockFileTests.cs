@@ -1,8 +1,9 @@
 namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary>A guest's lock file goes with its lock: none is left after a command that succeeded, one that failed, or
-/// <c>remove --purge</c>.</summary>
+/// <c>remove --purge</c>; and one a command killed while it held the lock left is cleared by the next command that locks.</summary>
 [TestFixture, Category(TestCategories.Integration), NonParallelizable]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class LockFileTests : HostFixture
 {
     [Test]
@@ -31,6 +32,38 @@ public sealed class LockFileTests : HostFixture
             Assert.That(afterMissing, Is.Empty, "after an upgrade of no guest");
             Assert.That(afterPurge, Is.Empty, "after remove --purge");
             Assert.That(Host.Snapshot().Where(entry => entry.Contains(name, StringComparison.Ordinal)), Is.Empty, "nothing of the guest left");
+        }
+    }
+
+    [Test]
+    public void A_lock_file_a_killed_command_left_is_cleared_by_the_next_command_that_takes_a_lock()
+    {
+        // A Nix that builds for a minute: the install holds the guest's lock meanwhile.
+        var nix = Path.Combine(Host.Root, "slow-nix");
+        File.WriteAllText(nix, "#!/bin/sh\nsleep 60\n");
+        File.SetUnixFileMode(nix, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Host.Environment["MINIGUEST_NIX"] = nix;
+        // The killed command leaves the temporary directory it made for Nix: in the host layout, which goes with the test.
+        Host.Environment["TMPDIR"] = Directory.CreateDirectory(Path.Combine(Host.Root, "tmp")).FullName;
+        var typo = MiniguestHost.UniqueName("vm");
+        var lockFile = Host.Paths.LockFile(Miniguest.Core.GuestName.Parse(typo));
+
+        using (var killed = Host.Start("install", "-n", typo, "path:/nonexistent#vm"))
+        {
+            SpinWait.SpinUntil(() => File.Exists(lockFile), TimeSpan.FromSeconds(30));
+            killed.Kill(entireProcessTree: true);
+            killed.WaitForExit();
+        }
+        var left = File.Exists(lockFile);
+        // As if the command had been killed a while ago: a file just made is left to the command making it.
+        File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow - TimeSpan.FromMinutes(2));
+        var next = Host.Run("upgrade", MiniguestHost.UniqueName("vm"));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(left, Is.True, "the killed command left its lock file");
+            Assert.That(next.ExitCode, Is.EqualTo(1), next.ToString());
+            Assert.That(Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(lockFile)!), Is.Empty, "cleared by the next command");
         }
     }
 }

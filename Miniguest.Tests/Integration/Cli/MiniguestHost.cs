@@ -53,6 +53,18 @@ internal sealed class MiniguestHost : IDisposable
 
     public CommandResult Run(params string[] arguments) => Checked(arguments, Command(arguments).Run());
 
+    /// <summary>Makes <paramref name="storePath"/> generation 1 of guest <paramref name="name"/>, by hand: its profile's
+    /// generation, its profile and its link, as an install leaves them.</summary>
+    public void LinkByHand(string name, string storePath)
+    {
+        Directory.CreateDirectory(Paths.Profiles);
+        Directory.CreateDirectory(Paths.Guests);
+        File.CreateSymbolicLink(Path.Combine(Paths.Profiles, $"{name}-1-link"), storePath);
+        var profile = Paths.Profile(GuestName.Parse(name));
+        File.CreateSymbolicLink(profile, $"{name}-1-link");
+        File.CreateSymbolicLink(Paths.Link(GuestName.Parse(name)), profile);
+    }
+
     /// <summary>Runs a bash script in <paramref name="workingDirectory"/> as the user's shell would run it, with this host's
     /// <c>miniguest</c> first on its <c>PATH</c> (a completion script calls it by name).</summary>
     public CommandResult RunBash(string script, string workingDirectory)
@@ -79,7 +91,7 @@ internal sealed class MiniguestHost : IDisposable
         }.Run();
     }
 
-    private static string Quoted(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    internal static string Quoted(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>Starts <c>miniguest</c> on this host layout with its standard input closed and its output
     /// redirected; the caller reads the output and waits (or kills it).</summary>
