@@ -80,15 +80,13 @@ internal static class CommandAction
 
     // Nix's error is shown whole, as Nix prints it (its location and snippet, a build's last log lines), on the line of
     // the command when it is one line; Nix's hint at its --show-trace becomes -v, which passes it.
+    // "miniguest: error: nix profile install: " and Nix's error from its first line on, without the "error: " it starts with.
     private static string NixError(NixException nix, string? guest = null)
     {
         const string TraceHint = "(use '--show-trace' to show detailed location information)";
-        var lines = TerminalText.Escape(nix.Error, keepLineBreaks: true).Split('\n').Where(line => line.Trim() != TraceHint).ToList();
+        var lines = TerminalText.Escape(nix.ErrorWithoutPrefix, keepLineBreaks: true).Split('\n').Where(line => line.Trim() != TraceHint).ToList();
         var hint = lines.Count < nix.Error.Split('\n').Length ? " (-v shows Nix's trace)" : "";
-        var header = $"miniguest: error: {(guest is null ? "" : $"'{guest}': ")}{nix.Command} failed (exit {nix.ExitCode}):";
-        return lines.Count(line => line.Length > 0) <= 1
-            ? $"{header} {string.Concat(lines).Trim()}{hint}"
-            : $"{header}\n{string.Join('\n', lines).TrimEnd()}{hint}";
+        return $"miniguest: error: {(guest is null ? "" : $"'{guest}': ")}{nix.Command}: {string.Join('\n', lines).Trim()}{hint}";
     }
 
     // Messages carry text Miniguest did not write (another host's errors, its libvirtd's, names from a build output):

@@ -168,7 +168,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         }
         catch (LibvirtException e) when (domainUri != uri)
         {
-            logger.LogWarning("Cannot reach {Uri}: {Message}", domainUri, e.Message);
+            logger.LogWarning("cannot reach {Uri}: {Message}", domainUri, e.Message);
             return null;
         }
     }

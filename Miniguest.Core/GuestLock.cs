@@ -47,7 +47,7 @@ internal sealed class GuestLock : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (!told)
             {
-                logger.LogInformation("Waiting for another miniguest command on '{Guest}' to finish", name.Value);
+                logger.LogInformation("waiting for another miniguest command on '{Guest}' to finish", name.Value);
                 told = true;
             }
             await Task.Delay(RetryInterval, cancellationToken).ConfigureAwait(false);

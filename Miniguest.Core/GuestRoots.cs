@@ -31,7 +31,7 @@ internal sealed class GuestRoots(MiniguestPaths paths, NixCli nix, ILogger logge
         {
             if (storePath is not null)
             {
-                logger.LogWarning("The domain of '{Guest}' names {Path} as its generation, which is not a path of the store: nothing to root",
+                logger.LogWarning("the domain of '{Guest}' names {Path} as its generation, which is not a path of the store: nothing to root",
                     name.Value, storePath);
             }
             Drop(name, root);

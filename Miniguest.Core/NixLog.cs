@@ -70,7 +70,8 @@ internal sealed partial class NixLog(ILogger logger, IProgress<NixProgress>? pro
                 }
                 else if (level == 1)
                 {
-                    logger.LogWarning("nix: {Message}", StripPrefix(message, "warning:"));
+                    // A retried download is a warning of "error: …": said once, as a warning.
+                    logger.LogWarning("nix: {Message}", StripPrefix(StripPrefix(message, "warning:"), "error:"));
                 }
                 else
                 {

@@ -360,7 +360,7 @@ internal sealed class RemoteTarget(SshTarget target, SshSession? session, ILogge
     {
         if (storePath is not null && !NixStore.IsRootable(storePath))
         {
-            logger.LogWarning("The domain of '{Guest}' on {Host} names {Path} as its generation, which is not a path of the store: nothing to root",
+            logger.LogWarning("the domain of '{Guest}' on {Host} names {Path} as its generation, which is not a path of the store: nothing to root",
                 name.Value, target.Host, TerminalText.Escape(storePath));
             storePath = null;
         }

@@ -215,5 +215,5 @@ internal static class CreateCommand
     }
 
     private static void LogProtection(CliContext context, StoreProtection protection) =>
-        context.Logger.LogInformation("Store protection: {Description}", protection.Describe());
+        context.Logger.LogInformation("store protection: {Description}", protection.Describe());
 }

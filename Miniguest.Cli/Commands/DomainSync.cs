@@ -10,7 +10,7 @@ internal static class DomainSync
     {
         if (domain?.Outcome == ResyncOutcome.Updated)
         {
-            context.Logger.LogInformation("Updated the domain of '{Guest}'", guest);
+            context.Logger.LogInformation("updated the domain of '{Guest}'", guest);
         }
         if (domain is { RunsOtherGeneration: true, Running: { } running, Next: { } next })
         {

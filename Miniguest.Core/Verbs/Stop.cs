@@ -25,7 +25,7 @@ internal static class Stop
     public static async Task<StopOutcome> DomainAsync(GuestHostContext host, GuestSite site, Domain domain, GuestName name, TimeSpan timeout, bool force,
         CancellationToken cancellationToken)
     {
-        host.Logger.LogInformation("Waiting up to {Seconds} s for '{Guest}' to shut down", timeout.TotalSeconds, name.Value);
+        host.Logger.LogInformation("waiting up to {Seconds} s for '{Guest}' to shut down", timeout.TotalSeconds, name.Value);
         var outcome = await ShutDownAsync(domain, name, timeout, force, cancellationToken).ConfigureAwait(false);
         await DropBootedAsync(host, site, name, cancellationToken).ConfigureAwait(false);
         return outcome;

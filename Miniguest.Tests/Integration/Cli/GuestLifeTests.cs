@@ -64,7 +64,7 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         var name = MiniguestHost.UniqueName("vfs");
         Host.Ok("install", "-n", name, $"path:{Flake}#vm-virtiofs");
         var created = Host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
-        Assert.That(created.Error, Does.Contain("Store protection: the store is shared over virtiofs"));
+        Assert.That(created.Error, Does.Contain("miniguest: store protection: the store is shared over virtiofs"));
 
         var boot = Host.Ok("start", name, "--console");
 
@@ -95,7 +95,7 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         {
             Assert.That(started.Out.Trim(), Is.EqualTo($"started '{name}'"));
             Assert.That(again.Out.Trim(), Is.EqualTo($"'{name}' is already running"));
-            Assert.That(stopped.Error, Does.Contain($"Waiting up to 2 s for '{name}' to shut down"));
+            Assert.That(stopped.Error, Does.Contain($"miniguest: waiting up to 2 s for '{name}' to shut down"));
             Assert.That(stopped.Out.Trim(), Is.EqualTo($"'{name}' did not shut down within 2 s: forced it off"));
             Assert.That(stoppedAgain.Out.Trim(), Is.EqualTo($"'{name}' is not running"));
             Assert.That(stoppedAgain.Error, Is.Empty, "nothing to wait for");
@@ -167,7 +167,7 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         // Shut down when asked, or forced off after the timeout: either way restart says which.
         var restarted = Host.Ok("restart", name, "--force", "--timeout", "2");
         Assert.That(restarted.Out.Trim(), Is.EqualTo($"restarted '{name}'").Or.EqualTo($"'{name}' did not shut down within 2 s: forced it off and started it again"));
-        Assert.That(restarted.Error, Does.Contain($"Waiting up to 2 s for '{name}' to shut down"));
+        Assert.That(restarted.Error, Does.Contain($"miniguest: waiting up to 2 s for '{name}' to shut down"));
         Assert.That(Status(name), Is.EqualTo("current"));
 
         var rollback = Host.Ok("rollback", name, "--to", "1");

@@ -114,14 +114,14 @@ public sealed class InstallTests : HostFixture
 
             // Off a terminal, the build's progress comes first as plain lines; then the error, whole.
             var lines = result.ErrorLines.ToList();
-            var error = lines.IndexOf("miniguest: error: nix profile failed (exit 1):");
+            var error = lines.FindIndex(line => line.StartsWith("miniguest: error: nix profile install: ", StringComparison.Ordinal));
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(result.ExitCode, Is.EqualTo(1));
                 Assert.That(result.Out, Is.Empty);
                 Assert.That(lines[0], Is.EqualTo($"miniguest: [0/1 built] broken-guest-{nonce}"), "what it built");
                 Assert.That(error, Is.Positive, "the error's first line");
-                Assert.That(lines.ElementAtOrDefault(error + 1), Does.Match($"^error: builder for '/nix/store/[a-z0-9]{{32}}-broken-guest-{nonce}.drv' failed"));
+                Assert.That(lines.ElementAtOrDefault(error), Does.Match($"^miniguest: error: nix profile install: builder for '/nix/store/[a-z0-9]{{32}}-broken-guest-{nonce}.drv' failed"));
                 Assert.That(lines.Skip(error), Does.Contain("       > error: frobnicator.conf: line 3: unknown key"));
                 Assert.That(lines[^1], Does.Contain("For full logs, run 'nix log /nix/store/"));
                 Assert.That(File.Exists(Host.Paths.Link(GuestName.Parse("broken"))), Is.False);
