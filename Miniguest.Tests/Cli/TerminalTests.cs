@@ -80,6 +80,21 @@ public sealed class TerminalTests
         }
     }
 
+    [TestCase("--help")]
+    [TestCase("create --help")]
+    [TestCase("upgrade --help")]
+    public void Help_fits_a_terminal_of_80_columns_and_names_its_arguments(string commandLine)
+    {
+        var shown = OnTerminal("xterm-256color", commandLine.Split(' '));
+        var lines = shown.Out.Split("\r\n");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(lines.Where(line => line.Length > 80), Is.Empty, "no line wider than the terminal");
+            Assert.That(shown.Out, Does.Contain("<NAME>"), "the argument's name");
+        }
+    }
+
     // The command on a pseudo-terminal of 80 columns with TERM set as given (null: unset); what the terminal showed is
     // Out, as the bytes came (output and error both, with the terminal's \r\n).
     private CommandResult OnTerminal(string? term, params string[] arguments)
