@@ -24,19 +24,7 @@ public sealed record GuestConfig(GuestType GuestType, StoreShareType StoreShare)
 
     /// <summary>Reads and checks a <c>miniguest-config.json</c>. Fields this version does not know are ignored.</summary>
     /// <exception cref="GuestFileException">The file is missing, does not parse, or holds wrong values.</exception>
-    public static GuestConfig Load(string path)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new GuestFileException(path, e.Message, e);
-        }
-        return Parse(bytes, path);
-    }
+    public static GuestConfig Load(string path) => Parse(SmallFile.ReadOfGuest(path), path);
 
     /// <summary>Checks the text of a <c>miniguest-config.json</c> read from <paramref name="path"/> (another host's, say).</summary>
     /// <exception cref="GuestFileException">It does not parse, or holds wrong values.</exception>

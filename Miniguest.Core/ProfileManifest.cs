@@ -26,19 +26,7 @@ internal static class ProfileManifest
 
     /// <summary>Reads the source of the profile's one element.</summary>
     /// <exception cref="GuestFileException">The manifest is missing, corrupt, or has no flake element.</exception>
-    public static FlakeSource ReadSource(string manifestPath)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(manifestPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new GuestFileException(manifestPath, e.Message, e);
-        }
-        return ParseSource(bytes, manifestPath);
-    }
+    public static FlakeSource ReadSource(string manifestPath) => ParseSource(SmallFile.ReadOfGuest(manifestPath), manifestPath);
 
     /// <summary>Where the guest of the manifest read from <paramref name="manifestPath"/> (another host's, say) was
     /// installed from.</summary>

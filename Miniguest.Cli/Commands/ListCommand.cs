@@ -55,9 +55,12 @@ internal static class ListCommand
 
     private static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
-    // FLAKEREF#ATTR as it was given to install, what is wrong with a broken guest, or where a declared one comes from.
+    // What is wrong with a broken or foreign guest; else FLAKEREF#ATTR as it was given to install, or where a declared one
+    // comes from.
     internal static string Source(GuestJson row) =>
-        row.FlakeRef is { } flake ? $"{flake}#{(row.AttrPath is { } path ? InstallableReference.AttributeOf(path) ?? path : "")}" : row.Error ?? (row.Declarative ? "(declarative)" : "");
+        row.Error is { } problem ? TerminalText.Escape(problem)
+        : row.FlakeRef is { } flake ? $"{flake}#{(row.AttrPath is { } path ? InstallableReference.AttributeOf(path) ?? path : "")}"
+        : row.Declarative ? "(declarative)" : "";
 
     internal static GuestJson Row(GuestListing guest) => new()
     {

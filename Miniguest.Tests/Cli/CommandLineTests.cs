@@ -82,6 +82,21 @@ public sealed class CommandLineTests
     }
 
     [Test]
+    public async Task A_broken_guest_is_listed_with_what_is_wrong_in_an_admins_words()
+    {
+        Directory.CreateDirectory(_cli.Paths.Guests);
+        Directory.CreateDirectory(_cli.Paths.Profiles);
+        var generation = Directory.CreateDirectory(Path.Combine(_cli.Root, "gone-generation")).FullName;
+        File.CreateSymbolicLink(Path.Combine(_cli.Paths.Profiles, "web-1-link"), generation);
+        File.CreateSymbolicLink(Path.Combine(_cli.Paths.Profiles, "web"), "web-1-link");
+        File.CreateSymbolicLink(Path.Combine(_cli.Paths.Guests, "web"), Path.Combine(_cli.Paths.Profiles, "web"));
+
+        var listed = await _cli.RunAsync("list");
+
+        Assert.That(listed.OutLines.Skip(1).Single(), Does.Match(@"^web +\? +.* broken +.*/profiles/web/manifest\.json: missing$"));
+    }
+
+    [Test]
     public async Task Once_a_dash_is_typed_completion_offers_the_options_alone()
     {
         const string Line = "miniguest start -";
