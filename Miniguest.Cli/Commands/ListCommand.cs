@@ -9,14 +9,25 @@ internal static class ListCommand
 {
     public static Command Create()
     {
+        var names = new Argument<string[]>("NAME") { Description = "Only these guests (default: every guest)", Arity = ArgumentArity.ZeroOrMore };
+        var running = new Option<bool>("--running") { Description = "Only the guests that run" };
+        var host = new Option<string?>("--host") { Description = "Only the guests that live on this other host (as the HOST column names it)", HelpName = "HOST" };
         var json = GlobalOptions.Json();
-        var command = new Command("list", "List the guests, their generations and the state of their domains") { json };
+        var command = new Command("list", "List the guests, their generations and the state of their domains") { names, running, host, json };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var asJson = parse.GetValue(json);
             // The table shows no store protection: only JSON pays for assessing it.
             var guests = await context.Host.ListAsync(withProtection: asJson, cancellationToken);
-            var rows = guests.Select(Row).ToList();
+            var named = parse.GetValue(names) ?? [];
+            if (named.FirstOrDefault(name => guests.All(guest => guest.Name != name)) is { } unknown)
+            {
+                throw new GuestNotFoundException(unknown);
+            }
+            var rows = guests
+                .Where(guest => (named.Length == 0 || named.Contains(guest.Name)) && (!parse.GetValue(running) || guest.Running == true)
+                    && (parse.GetValue(host) is not { } other || guest.Host == other))
+                .Select(Row).ToList();
             if (asJson)
             {
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows, CliJsonContext.Output.ListGuestJson));
@@ -25,14 +36,15 @@ internal static class ListCommand
             // Each column as wide as its longest entry, so that long names and sources never shift the others.
             // A HOST column where some guest lives on another host: a single host's table stays as it always was.
             var hosts = rows.Any(row => row.Host is not null);
-            string[] header = ["NAME", .. hosts ? ["HOST"] : Array.Empty<string>(), "TYPE", "GEN", "RUNS", "DOMAIN", "AUTO", "STATUS", "ADDRESS", "SOURCE"];
+            // STATUS says whether the domain runs (current, outdated) or not (stopped); RUNNING which generation it runs.
+            string[] header = ["NAME", .. hosts ? ["HOST"] : Array.Empty<string>(), "TYPE", "STATUS", "GEN", "RUNNING", "AUTO", "ADDRESS", "SOURCE"];
             var table = rows.Select(row => (string[])
             [
-                row.Name, .. hosts ? [row.Host ?? "-"] : Array.Empty<string>(), row.GuestType ?? "?", Number(row.Generation), Number(row.RunningGeneration),
-                row.DomainState ?? "-", row.Autostart switch { true => "yes", false => "no", null => "-" }, row.Status, Address(row.Addresses), Source(row),
+                row.Name, .. hosts ? [row.Host ?? "-"] : Array.Empty<string>(), row.GuestType ?? "?", row.Status, Number(row.Generation),
+                Number(row.RunningGeneration), row.Autostart switch { true => "yes", false => "no", null => "-" }, Address(row.Addresses), Source(row),
             ]).Prepend(header).ToList();
             var widths = Enumerable.Range(0, header.Length).Select(column => table.Max(cells => cells[column].Length)).ToArray();
-            var numbers = new[] { Array.IndexOf(header, "GEN"), Array.IndexOf(header, "RUNS") };
+            var numbers = new[] { Array.IndexOf(header, "GEN"), Array.IndexOf(header, "RUNNING") };
             foreach (var cells in table)
             {
                 await context.Out.WriteLineAsync(string.Join(' ', cells.Select((cell, column) =>

@@ -92,8 +92,18 @@ public sealed class CommandLineTests
         File.CreateSymbolicLink(Path.Combine(_cli.Paths.Guests, "web"), Path.Combine(_cli.Paths.Profiles, "web"));
 
         var listed = await _cli.RunAsync("list");
+        var named = await _cli.RunAsync("list", "web", "--json");
+        var running = await _cli.RunAsync("list", "--running", "--json");
+        var unknown = await _cli.RunAsync("list", "web", "nosuch");
 
-        Assert.That(listed.OutLines.Skip(1).Single(), Does.Match(@"^web +\? +.* broken +.*/profiles/web/manifest\.json: missing$"));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(listed.OutLines[0], Does.Match("^NAME +TYPE +STATUS +GEN +RUNNING +AUTO +ADDRESS +SOURCE$"));
+            Assert.That(listed.OutLines.Skip(1).Single(), Does.Match(@"^web +\? +broken +- +- +- +- +.*/profiles/web/manifest\.json: missing$"));
+            Assert.That(named.Out, Does.Contain("\"name\": \"web\""));
+            Assert.That(running.Out.Trim(), Is.EqualTo("[]"), "a broken guest does not run");
+            Assert.That((unknown.ExitCode, unknown.Error), Is.EqualTo((1, "miniguest: error: no guest named 'nosuch' is installed\n")));
+        }
     }
 
     [Test]

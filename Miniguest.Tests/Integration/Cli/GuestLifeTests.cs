@@ -158,8 +158,8 @@ public sealed class GuestLifeTests : EditableFlakeFixture
             Assert.That(Guest(name).GetProperty("generation").GetInt32(), Is.EqualTo(2));
             Assert.That(Guest(name).GetProperty("runningGeneration").GetInt32(), Is.EqualTo(1), "it runs the generation it started on");
             Assert.That(Guest(name).GetProperty("autostart").GetBoolean(), Is.True);
-            Assert.That(table[0], Does.Match(@"^NAME +TYPE +GEN +RUNS +DOMAIN +AUTO +STATUS +ADDRESS +SOURCE$"));
-            Assert.That(table, Has.Some.Match($@"^{name} +container +2 +1 +running +yes +outdated +- +path:.*#container$"));
+            Assert.That(table[0], Does.Match(@"^NAME +TYPE +STATUS +GEN +RUNNING +AUTO +ADDRESS +SOURCE$"));
+            Assert.That(table, Has.Some.Match($@"^{name} +container +outdated +2 +1 +yes +- +path:.*#container$"));
             Assert.That(generations, Has.Some.Match(@"^ +1 .*\(running\)$").And.Some.Match(@"^ +2 .*\(current\)$"));
         }
         Host.Ok("autostart", name, "off");
