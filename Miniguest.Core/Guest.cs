@@ -2,7 +2,7 @@ namespace Miniguest.Core;
 
 /// <summary>A guest on this host: its link under <c>/etc/miniguests</c> and, for guests installed with
 /// <c>miniguest install</c>, its profile. Declarative guests have a link straight into the store and no profile.</summary>
-public sealed class Guest
+internal sealed class Guest
 {
     private readonly MiniguestPaths _paths;
 

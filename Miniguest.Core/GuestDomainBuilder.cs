@@ -6,7 +6,7 @@ namespace Miniguest.Core;
 /// <param name="Virtualization">What a VM runs on when nothing asks otherwise (<see cref="HostVirtualization.Choose(Miniguest.Libvirt.Connection, string)"/>).</param>
 /// <param name="UserNamespaces">Whether the kernel offers containers user namespaces (<see cref="StoreGuard.UserNamespacesAvailable"/>).</param>
 /// <param name="DefaultNetwork">The network a new guest is attached to when none is asked for: libvirt's
-/// <see cref="GuestDomainBuilder.DefaultNetwork"/> where it is active, else <see langword="null"/>.</param>
+/// <see cref="DomainOptions.DefaultNetwork"/> where it is active, else <see langword="null"/>.</param>
 internal sealed record HostFacts(MountTable Mounts, VirtType Virtualization, bool UserNamespaces, string? DefaultNetwork = null)
 {
     /// <summary>The host ids a container's user namespace maps to where <see cref="UserNamespaces"/> are offered: the
@@ -19,11 +19,8 @@ internal sealed record HostFacts(MountTable Mounts, VirtType Virtualization, boo
 /// UUID and the settings not asked for are kept) and the host's facts; with what keeps the guest from writing to the
 /// host's store, or the refusal when nothing would. Pure: it reads no file and calls no daemon.
 /// </summary>
-public static class GuestDomainBuilder
+internal static class GuestDomainBuilder
 {
-    /// <summary>The libvirt network a new guest is attached to when none is asked for, where it is active.</summary>
-    public const string DefaultNetwork = "default";
-
     /// <summary>The domain of guest <paramref name="name"/>.</summary>
     /// <param name="name">The guest's name.</param>
     /// <param name="system">Its system, read from its link (<see cref="Guest.LoadSystem"/>).</param>

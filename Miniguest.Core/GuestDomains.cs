@@ -218,7 +218,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
             ? idRange(existing.Own is { } own ? DomainXml.ReadIdRanges(own.Xml).FirstOrDefault() : null, OtherIdRanges(connection, name))
             : null;
         var host = new HostFacts(mounts, HostVirtualization.Choose(connection), userNamespaces,
-            connection.TryGetNetwork(GuestDomainBuilder.DefaultNetwork, out var active) && active ? GuestDomainBuilder.DefaultNetwork : null)
+            connection.TryGetNetwork(DomainOptions.DefaultNetwork, out var active) && active ? DomainOptions.DefaultNetwork : null)
         {
             ContainerIds = ids,
         };

@@ -7,7 +7,7 @@ public sealed record Generation(int Number, string StorePath, DateTime CreatedUt
 
 /// <summary>A guest's Nix profile: a link to its current generation, and the generation links beside it. Each
 /// generation is a garbage-collector root for the guest's closure.</summary>
-public sealed class GuestProfile
+internal sealed class GuestProfile
 {
     private readonly MiniguestPaths _paths;
 

@@ -1,7 +1,7 @@
 namespace Miniguest.Core;
 
 /// <summary>What is at a guest's path under <c>/etc/miniguests</c>.</summary>
-public enum GuestLinkState
+internal enum GuestLinkState
 {
     /// <summary>Nothing.</summary>
     Missing,

@@ -13,7 +13,7 @@ namespace Miniguest.Core;
 /// <param name="Kernel">The kernel image in the store (a VM's; <see langword="null"/> for a container).</param>
 /// <param name="Initrd">The initrd in the store (a VM's; <see langword="null"/> for a container).</param>
 /// <param name="BootDirectory">The directory in the store shared with the guest as <c>boot</c>.</param>
-public sealed record GuestSystem(string Directory, GuestConfig Config, string? KernelParams, string? Kernel, string? Initrd,
+internal sealed record GuestSystem(string Directory, GuestConfig Config, string? KernelParams, string? Kernel, string? Initrd,
     string BootDirectory)
 {
     /// <summary>The files of a guest's build output that Miniguest reads, by their names in it.</summary>

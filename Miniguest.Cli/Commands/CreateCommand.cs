@@ -22,7 +22,7 @@ internal static class CreateCommand
         {
             Description = "A libvirt network to plug an interface into; repeat for more; none for no interface; host for a container "
                 + "to share the host's network namespace (its interfaces, ports and loopback services) "
-                + $"(default: libvirt's '{GuestDomainBuilder.DefaultNetwork}' network where it is active, for a new domain)",
+                + $"(default: libvirt's '{DomainOptions.DefaultNetwork}' network where it is active, for a new domain)",
             HelpName = "NAME",
         };
         network.CompletionSources.Add(context => [NoInterface, HostNetwork, .. MiniguestCommand.NetworksOf(context.ParseResult)]);

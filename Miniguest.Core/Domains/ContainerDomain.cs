@@ -2,7 +2,7 @@ namespace Miniguest.Core;
 
 /// <summary>A libvirt-LXC container whose root is a per-guest directory, with the host's Nix store and the
 /// guest's <c>boot</c> directory bound read-only, running the guest's init.</summary>
-public sealed record ContainerDomain
+internal sealed record ContainerDomain
 {
     /// <summary>The domain's name.</summary>
     public required string Name { get; init; }

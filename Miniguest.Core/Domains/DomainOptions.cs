@@ -4,6 +4,9 @@ namespace Miniguest.Core;
 /// has (or the default, for a new one).</summary>
 public sealed record DomainOptions
 {
+    /// <summary>The libvirt network a new guest is attached to when none is asked for, where it is active.</summary>
+    public const string DefaultNetwork = "default";
+
     /// <summary>Memory in MiB (default 1024 for VMs, 512 for containers).</summary>
     public int? MemoryMiB { get; init; }
 

@@ -23,7 +23,7 @@ public enum StoreShareType
 /// <summary>What Miniguest records in the domains it defines, in its own XML namespace: which guest the
 /// domain belongs to, which profile generation and store path it was defined from, whether its admin
 /// accepted that the guest may write to the host's store, and whether a container is to share the host's network.</summary>
-public sealed record GuestMetadata(string GuestName, int? Generation = null, string? StorePath = null)
+internal sealed record GuestMetadata(string GuestName, int? Generation = null, string? StorePath = null)
 {
     /// <summary>The XML namespace of Miniguest's domain metadata.</summary>
     public const string Namespace = "urn:miniguest:domain:1";
@@ -54,12 +54,12 @@ public sealed record GivenShareSource(string Tag, string Directory);
 
 /// <summary>A container's user namespace: container uids and gids 0 to <see cref="Count"/> - 1 are host ids
 /// from <see cref="UidTarget"/> and <see cref="GidTarget"/> on, so container root is no one on the host.</summary>
-public sealed record UserNamespaceMapping(uint UidTarget, uint GidTarget, uint Count);
+internal sealed record UserNamespaceMapping(uint UidTarget, uint GidTarget, uint Count);
 
 /// <summary>Capabilities a container's init can be started without (libvirt's <c>&lt;features&gt;&lt;capabilities&gt;</c>,
 /// on top of those libvirt drops by default: CAP_SYS_MODULE, CAP_SYS_TIME, CAP_MKNOD, CAP_AUDIT_CONTROL, CAP_MAC_ADMIN).</summary>
 [Flags]
-public enum ContainerCapabilities
+internal enum ContainerCapabilities
 {
     /// <summary>None beyond libvirt's defaults.</summary>
     None = 0,
@@ -82,4 +82,4 @@ public enum ContainerCapabilities
 /// <param name="Target">In a VM, the tag the guest mounts it by; in a container, the directory it is bound at.</param>
 /// <param name="ReadOnly">Whether the guest may only read it (<c>&lt;readonly/&gt;</c>: QEMU or the bind refuses writes;
 /// libvirt cannot make a virtiofs share read-only).</param>
-public sealed record SharedDirectory(string Source, string Target, bool ReadOnly);
+internal sealed record SharedDirectory(string Source, string Target, bool ReadOnly);

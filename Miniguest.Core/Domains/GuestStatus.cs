@@ -1,7 +1,7 @@
 namespace Miniguest.Core;
 
 /// <summary>Where a guest's domain stands against its installed generation.</summary>
-public enum GuestStatus
+internal enum GuestStatus
 {
     /// <summary>No domain is defined for the guest.</summary>
     NotDefined,

@@ -2,7 +2,7 @@ namespace Miniguest.Core;
 
 /// <summary>A VM that boots a guest's kernel and initrd directly and mounts the host's store and the
 /// guest's <c>boot</c> directory as shares tagged <c>nix-store</c> and <c>boot</c>.</summary>
-public sealed record VmDomain
+internal sealed record VmDomain
 {
     /// <summary>The domain's name.</summary>
     public required string Name { get; init; }
