@@ -72,7 +72,7 @@ in
           about twice as fast as microvm.nix's 65536, six times as fast as NixOS's test VMs' 16384, and
           1.2 to 1.4 times as fast as Linux's own default since 5.15 (131072, when no msize is given).
           The virtio transport's most, 512000 on x86_64 (Linux lowers larger sizes to it), added a tenth
-          for message buffers twice as big (see the README's "Performance").
+          for message buffers twice as big (see docs/performance.md).
         '';
       };
 
