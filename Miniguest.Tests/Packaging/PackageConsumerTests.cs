@@ -142,7 +142,7 @@ public sealed class PackageConsumerTests
     }
 
     [Test]
-    public void The_readmes_embedding_example_built_from_the_packages_runs_a_guest_from_install_to_remove()
+    public void The_documented_embedding_example_built_from_the_packages_runs_a_guest_from_install_to_remove()
     {
         IntegrationEnvironment.RequireHost(Environment.UserName == "root", "the example installs and boots a guest: it needs root");
         var program = EmbeddingExample();
@@ -201,15 +201,15 @@ public sealed class PackageConsumerTests
         }
     }
 
-    /// <summary>The program the README shows as the embedding example: the C# block after its marker comment.</summary>
+    /// <summary>The program docs/embedding.md shows as the embedding example: the C# block after its marker comment.</summary>
     private static string EmbeddingExample()
     {
         const string Marker = "<!-- The embedding example: the Packaging tests build and run this program. -->";
-        var readme = File.ReadAllText(Repository.PathOf("README.md"));
-        var at = readme.IndexOf(Marker, StringComparison.Ordinal);
-        Assert.That(at, Is.GreaterThanOrEqualTo(0), "the README has no embedding example");
-        var start = readme.IndexOf("```csharp\n", at, StringComparison.Ordinal) + "```csharp\n".Length;
-        return readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
+        var page = File.ReadAllText(Repository.PathOf("docs/embedding.md"));
+        var at = page.IndexOf(Marker, StringComparison.Ordinal);
+        Assert.That(at, Is.GreaterThanOrEqualTo(0), "docs/embedding.md has no embedding example");
+        var start = page.IndexOf("```csharp\n", at, StringComparison.Ordinal) + "```csharp\n".Length;
+        return page[start..page.IndexOf("```", start, StringComparison.Ordinal)];
     }
 
     private static string VersionOf(string package)
