@@ -57,8 +57,8 @@ rec {
   vmKernelModules = [ "virtio_balloon" ];
 
   # The mount options of a VM's two shares. Both are read-only in the guest (the host decides whether
-  # the guest can really write: see the README). Every share is ordered after systemd-modules-load, which
-  # loads the stage 1's modules (`initrdKernelModules`): without it the systemd stage 1 can mount
+  # the guest can really write: see docs/security.md). Every share is ordered after systemd-modules-load,
+  # which loads the stage 1's modules (`initrdKernelModules`): without it the systemd stage 1 can mount
   # /sysroot's shares before the virtio transport is there ("virtio-fs: tag <…> not found", then the
   # emergency shell; microvm.nix issue 114). An ordering, not `x-systemd.requires=`: a requirement
   # keeps systemd-modules-load running into stage 2, which then does not load its own modules, and stops

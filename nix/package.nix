@@ -2,8 +2,8 @@
 # pinned in ./deps.json, which ./update-deps regenerates after a package reference changes.
 #
 # This package is the framework-dependent build, run by nixpkgs' .NET runtime: it starts through the
-# runtime and its JIT, slower than the NativeAOT executable of the tool's NuGet package that the
-# README's measurements are of (NativeAOT would need the ILCompiler packages in ./deps.json, which
+# runtime and its JIT, slower than the NativeAOT executable of the tool's NuGet package that
+# docs/performance.md measures (NativeAOT would need the ILCompiler packages in ./deps.json, which
 # ./update-deps does not restore, and a native tool chain in the build).
 { lib
 , buildDotnetModule

@@ -5,7 +5,7 @@
 #
 # It needs KVM for the test VM (the guests inside run with whatever the test VM offers) and nixpkgs;
 # it cannot run on Miniguest's own CI machines, which test the same chain with the test guest
-# (Miniguest.Tests/TestGuest) instead. The miniguest commands it runs are those of the README.
+# (Miniguest.Tests/TestGuest) instead. The miniguest commands it runs are those of the README's quick start.
 { self, nixpkgs, pkgs }:
 
 let
