@@ -71,7 +71,7 @@ public sealed class ApplyTests : HostFixture
             Assert.That(domain.IsActive, Is.True, "started by apply");
             Assert.That(domain.Autostart, Is.False, "libvirtd does not start it: apply does, on its current generation");
             Assert.That(ListedAutostart(name), Is.True, "listed as starting with the host");
-            Assert.That(Host.Ok("list").Out, Does.Match($@"(?m)^{name} .* running +yes "));
+            Assert.That(Host.Ok("list").Out, Does.Match($@"(?m)^{name} +container +current +.* +yes "));
             Assert.That(applied.Out.Trim(), Is.EqualTo($"'{name}': defined on lxc:///, started"));
             Assert.That(again.Out.Trim(), Is.EqualTo($"'{name}': up to date on lxc:///"), "running already: left as it is");
             Assert.That(refused.ExitCode, Is.EqualTo(1));
