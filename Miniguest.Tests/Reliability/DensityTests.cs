@@ -97,7 +97,7 @@ public sealed class DensityTests : HostFixture
                 Assert.That(listResult.ExitCode, Is.Zero, listResult.Error);
                 var rows = listResult.Out.Split('\n').Where(l => l.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
                 Assert.That(rows, Has.Count.EqualTo(Containers + Vms), "list shows every guest");
-                Assert.That(rows, Has.All.Contains(" running "), "each one running");
+                Assert.That(rows, Has.All.Match(@"^\S+ +(vm|container) +current "), "each one running its current generation");
             }
         });
 
