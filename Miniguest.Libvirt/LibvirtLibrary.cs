@@ -45,8 +45,8 @@ public static unsafe class LibvirtLibrary
     /// <summary>
     /// Loads and initialises libvirt, stops it from printing errors (they reach callers as exceptions), and starts its
     /// event loop, once; opening a connection does so first. Loading libvirt and the libraries it needs takes several
-    /// milliseconds: a program with other work to do first can call this on another thread, and its first connection
-    /// finds libvirt ready.
+    /// milliseconds: a program with other work to do first can start it with <see cref="LoadInBackground"/>, and its
+    /// first connection finds libvirt ready.
     /// </summary>
     /// <exception cref="LibvirtLibraryNotFoundException">The library cannot be loaded.</exception>
     /// <exception cref="LibvirtException">libvirt failed to initialise.</exception>
@@ -82,6 +82,34 @@ public static unsafe class LibvirtLibrary
             EventLoop.Start();
             _loaded = true;
         }
+    }
+
+    /// <summary>
+    /// Starts <see cref="Load"/> on a thread of its own and returns at once: the task completes when libvirt is loaded
+    /// (continuations may run on that thread), or faults with what <see cref="Load"/> threw. While it loads, a thread
+    /// made elsewhere in the process waits for the dynamic loader's lock, which loading a library holds throughout: a
+    /// program gains most when it makes no thread until libvirt is loaded.
+    /// </summary>
+    public static Task LoadInBackground()
+    {
+        if (_loaded)
+        {
+            return Task.CompletedTask;
+        }
+        var loaded = new TaskCompletionSource();
+        new Thread(() =>
+        {
+            try
+            {
+                Load();
+                loaded.SetResult();
+            }
+            catch (Exception e)
+            {
+                loaded.SetException(e);
+            }
+        }) { Name = "libvirt loader", IsBackground = true }.Start();
+        return loaded.Task;
     }
 
     // Every call of this assembly into libvirt goes to the library Load loaded.
