@@ -103,7 +103,7 @@ public sealed record GuestListing
     public string? Problem { get; init; }
 }
 
-/// <summary>Lists a host's guests fast: the guests' files are read while libvirt loads and each URI is surveyed on a
+/// <summary>Lists a host's guests fast: the guests' files are read while libvirt loads, then each URI is surveyed on a
 /// thread of its own (loading libvirt and asking libvirtd take longer than reading the files).</summary>
 internal sealed class GuestLister(GuestStore store, GuestDomains domains, string? uri, ILogger logger)
 {
@@ -115,34 +115,28 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             // Nothing to survey, but a URI given is still checked: a wrong one is an error, not an empty listing.
             using var _ = domains.Connector.OpenReadOnly(uri);
         }
-        // A failure to load shows again, and is reported, when a survey connects. The load is awaited before the end: a
-        // process that exits while libvirt initialises can crash in its library constructors.
-        var loading = names.Count > 0 ? Task.Run(LibvirtLibrary.Load, CancellationToken.None) : Task.CompletedTask;
-        var guestNames = names.ToHashSet();
-        var surveys = new Dictionary<string, Task<IReadOnlyDictionary<GuestName, GuestDomainInfo>?>>(StringComparer.Ordinal);
-        Task<IReadOnlyDictionary<GuestName, GuestDomainInfo>?> SurveyOf(string domainUri)
-        {
-            if (!surveys.TryGetValue(domainUri, out var survey))
-            {
-                survey = Task.Run(() => Survey(domainUri, guestNames, withProtection), cancellationToken);
-                surveys[domainUri] = survey;
-            }
-            return survey;
-        }
+        // The files are read while libvirt loads, and no thread is made before they are: a thread made while libvirt loads
+        // waits for the dynamic loader's lock, which loading holds throughout.
+        var loading = names.Count > 0 ? LibvirtLibrary.LoadInBackground() : Task.CompletedTask;
+        var reads = names.Select(Read).ToList();
         var remote = new RemoteGuests(store.Paths).All().Where(guest => uri is null || guest.Value == uri).ToDictionary();
         var remoteListing = remote.Count > 0 ? RemoteGuestSurvey.ListAsync(store.Paths, remote, domains.Connector, cancellationToken) : null;
-        var reads = names.Select(name => Read(name, SurveyOf)).ToList();
+        // A failure to load shows again, and is reported, when a survey connects. The load is awaited, surveys or none: a
+        // process that exits while libvirt initialises can crash in its library constructors.
+        await loading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var surveys = await SurveyAsync(reads.Select(read => read.Uri).OfType<string>().Distinct(StringComparer.Ordinal).ToList(),
+            names.ToHashSet(), withProtection, cancellationToken).ConfigureAwait(false);
         var listing = new List<GuestListing>(reads.Count);
-        foreach (var (name, guest, survey, home) in reads)
+        foreach (var (name, guest, domainUri, home) in reads)
         {
-            var found = survey is null ? null : await survey.ConfigureAwait(false);
+            var found = domainUri is null ? null : surveys[domainUri];
             // With -c, the guests whose domain that connection holds (another URI may reach the same daemon), and those it
             // is the home of (where their domain was defined, or would be by default) though it holds none of theirs.
             if (uri is not null && found?.ContainsKey(name) != true && home != uri)
             {
                 continue;
             }
-            listing.Add(survey is null ? guest : WithDomain(name, guest, found));
+            listing.Add(domainUri is null ? guest : WithDomain(name, guest, found));
         }
         if (remoteListing is not null)
         {
@@ -153,8 +147,25 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
             }
             listing.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         }
-        await loading.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
         return listing;
+    }
+
+    // Each URI's survey, each on a thread of its own: the first on this one, which has nothing else to do.
+    private async Task<Dictionary<string, IReadOnlyDictionary<GuestName, GuestDomainInfo>?>> SurveyAsync(IReadOnlyList<string> uris,
+        IReadOnlySet<GuestName> names, bool withProtection, CancellationToken cancellationToken)
+    {
+        var others = uris.Skip(1).Select(domainUri => (domainUri, Task.Factory.StartNew(() => Survey(domainUri, names, withProtection),
+            cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default))).ToList();
+        var surveys = new Dictionary<string, IReadOnlyDictionary<GuestName, GuestDomainInfo>?>(StringComparer.Ordinal);
+        if (uris.Count > 0)
+        {
+            surveys[uris[0]] = Survey(uris[0], names, withProtection);
+        }
+        foreach (var (domainUri, survey) in others)
+        {
+            surveys[domainUri] = await survey.ConfigureAwait(false);
+        }
+        return surveys;
     }
 
     // One URI's survey; null when libvirt cannot be reached there (a warning, and the guests still listed), unless it is
@@ -173,10 +184,9 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         }
     }
 
-    // What the guest's files say, and the survey of the URI its domain lives on (none for a broken guest). A broken
-    // guest (a profile gone, a file corrupt or out of the store) is listed as such, never the end of the listing.
-    private (GuestName Name, GuestListing Guest, Task<IReadOnlyDictionary<GuestName, GuestDomainInfo>?>? Survey, string? Home) Read(GuestName name,
-        Func<string, Task<IReadOnlyDictionary<GuestName, GuestDomainInfo>?>> surveyOf)
+    // What the guest's files say, and the URI its domain lives on (none for a broken guest). A broken guest (a profile
+    // gone, a file corrupt or out of the store) is listed as such, never the end of the listing.
+    private (GuestName Name, GuestListing Guest, string? Uri, string? Home) Read(GuestName name)
     {
         Guest? guest = null;
         GuestConfig? config = null;
@@ -220,7 +230,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         // Its home: where its domain was defined, else where it would be by default.
         var home = domains.UriFor(guest, null);
         var domainUri = uri ?? home;
-        return (name, listed with { Uri = domainUri }, surveyOf(domainUri), home);
+        return (name, listed with { Uri = domainUri }, domainUri, home);
     }
 
     // The listing of guest name completed with what the survey found of its domain.
