@@ -45,11 +45,10 @@ internal static class ListCommand
             ]).Prepend(header).ToList();
             var widths = Enumerable.Range(0, header.Length).Select(column => table.Max(cells => cells[column].Length)).ToArray();
             var numbers = new[] { Array.IndexOf(header, "GEN"), Array.IndexOf(header, "RUNNING") };
-            foreach (var cells in table)
-            {
-                await context.Out.WriteLineAsync(string.Join(' ', cells.Select((cell, column) =>
-                    column == cells.Length - 1 ? cell : numbers.Contains(column) ? cell.PadLeft(widths[column]) : cell.PadRight(widths[column]))).TrimEnd());
-            }
+            // The table in one write: standard output is flushed at each write, a system call each.
+            await context.Out.WriteAsync(string.Concat(table.Select(cells => string.Join(' ', cells.Select((cell, column) =>
+                column == cells.Length - 1 ? cell : numbers.Contains(column) ? cell.PadLeft(widths[column]) : cell.PadRight(widths[column]))).TrimEnd()
+                + context.Out.NewLine)));
             return CommandAction.Success;
         });
         return command;
