@@ -107,9 +107,10 @@ public sealed record GuestListing
 /// thread of its own (loading libvirt and asking libvirtd take longer than reading the files).</summary>
 internal sealed class GuestLister(GuestStore store, GuestDomains domains, string? uri, ILogger logger)
 {
-    public async Task<IReadOnlyList<GuestListing>> ListAsync(bool withProtection, CancellationToken cancellationToken)
+    /// <summary>Every guest of the host, or only guest <paramref name="only"/> (its domain alone surveyed).</summary>
+    public async Task<IReadOnlyList<GuestListing>> ListAsync(bool withProtection, CancellationToken cancellationToken, GuestName? only = null)
     {
-        var names = store.Names();
+        var names = only is { } one ? [.. store.Names().Where(name => name == one)] : store.Names();
         if (names.Count == 0 && uri is not null)
         {
             // Nothing to survey, but a URI given is still checked: a wrong one is an error, not an empty listing.
@@ -119,7 +120,8 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         // waits for the dynamic loader's lock, which loading holds throughout.
         var loading = names.Count > 0 ? LibvirtLibrary.LoadInBackground() : Task.CompletedTask;
         var reads = names.Select(Read).ToList();
-        var remote = new RemoteGuests(store.Paths).All().Where(guest => uri is null || guest.Value == uri).ToDictionary();
+        var remote = new RemoteGuests(store.Paths).All()
+            .Where(guest => (uri is null || guest.Value == uri) && (only is null || guest.Key == only)).ToDictionary();
         var remoteListing = remote.Count > 0 ? RemoteGuestSurvey.ListAsync(store.Paths, remote, domains.Connector, cancellationToken) : null;
         // A failure to load shows again, and is reported, when a survey connects. The load is awaited, surveys or none: a
         // process that exits while libvirt initialises can crash in its library constructors.
