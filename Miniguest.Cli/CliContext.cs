@@ -66,6 +66,7 @@ internal sealed class CliContext : IDisposable
     public void Dispose() => _loggers.Dispose();
 
     // MINIGUEST_NIX names another nix executable (a wrapper, Lix, a test build).
-    private static NixSettings NixSettingsFrom(Func<string, string?> environment) =>
+    /// <summary>How Nix is run, from the environment: <c>MINIGUEST_NIX</c> names another nix.</summary>
+    internal static NixSettings NixSettingsFrom(Func<string, string?> environment) =>
         environment("MINIGUEST_NIX") is { Length: > 0 } nix ? new NixSettings { Executable = nix } : new NixSettings();
 }

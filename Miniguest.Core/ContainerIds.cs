@@ -45,6 +45,33 @@ internal sealed class ContainerIds(MiniguestPaths paths)
         return Mapping(first);
     }
 
+    /// <summary>Records <paramref name="first"/> as guest <paramref name="name"/>'s range, as another host chose it from
+    /// what this host recorded (<see cref="Recorded"/>), under the host-wide lock: refused where another guest's record
+    /// holds it, or the guest's own record names another, since then.</summary>
+    /// <exception cref="GuestStateException">It is not a range, or the records changed since the choice.</exception>
+    public void Claim(GuestName name, uint first)
+    {
+        if (!IsRange(first))
+        {
+            throw new GuestStateException($"{first} is not the first id of a container's range");
+        }
+        using var hostWide = GuestLock.AcquireHostWide(paths.ContainerIdsLockFile);
+        var recorded = Recorded();
+        if (recorded.FirstOrDefault(entry => entry.Key != name.Value && entry.Value == first).Key is { } holder)
+        {
+            throw new GuestStateException($"id range {first} is guest '{holder}''s since this command looked: run it again");
+        }
+        if (recorded.TryGetValue(name.Value, out var own))
+        {
+            if (own != first)
+            {
+                throw new GuestStateException($"guest '{name}' has id range {own} since this command looked: run it again");
+            }
+            return;
+        }
+        new GuestStateDirectory(paths, name).Write(paths.IdRangeFile(name), first.ToString(CultureInfo.InvariantCulture) + "\n");
+    }
+
     /// <summary>The range <see cref="Allocate"/> would give the guest now, recording nothing (for a domain only shown).</summary>
     public UserNamespaceMapping Peek(GuestName name, UserNamespaceMapping? existing, IReadOnlyCollection<UserNamespaceMapping> inUse) =>
         Mapping(Choose(name, Recorded(), existing, inUse));
@@ -52,9 +79,14 @@ internal sealed class ContainerIds(MiniguestPaths paths)
     /// <summary>The first id of each guest's recorded range, by the name of its state directory: every one that holds a
     /// record, whatever its name, so that no range recorded is ever given again.</summary>
     /// <exception cref="GuestStateException">A record is not a range.</exception>
-    public IReadOnlyDictionary<string, uint> Recorded()
+    public IReadOnlyDictionary<string, uint> Recorded() =>
+        RecordedText().ToDictionary(record => record.Key,
+            record => Parse(record.Value, Path.Combine(paths.State, "guests", record.Key, MiniguestPaths.IdRangeFileName)), StringComparer.Ordinal);
+
+    /// <summary>The text of every guest's record (<see cref="Recorded"/>), unread: for another host to read.</summary>
+    public IReadOnlyDictionary<string, string> RecordedText()
     {
-        var recorded = new Dictionary<string, uint>(StringComparer.Ordinal);
+        var recorded = new Dictionary<string, string>(StringComparer.Ordinal);
         var guests = Path.Combine(paths.State, "guests");
         if (!Directory.Exists(guests))
         {
@@ -65,7 +97,7 @@ internal sealed class ContainerIds(MiniguestPaths paths)
             var file = Path.Combine(directory, MiniguestPaths.IdRangeFileName);
             if (File.Exists(file))
             {
-                recorded[Path.GetFileName(directory)] = Parse(SmallFile.ReadText(file), file);
+                recorded[Path.GetFileName(directory)] = SmallFile.ReadText(file);
             }
         }
         return recorded;

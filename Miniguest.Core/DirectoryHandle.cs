@@ -225,7 +225,8 @@ public sealed class DirectoryHandle : IDisposable
                 return;
             }
             var error = Marshal.GetLastPInvokeError();
-            if (error == LibC.ENOENT)
+            // A read-only file system refuses to delete even a name it does not hold.
+            if (error == LibC.ENOENT || error == LibC.EROFS && !Names().Contains(name))
             {
                 return;
             }

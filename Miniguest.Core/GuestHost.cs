@@ -130,7 +130,7 @@ public sealed class GuestHost : IGuestHost
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<GuestListing>> ListAsync(bool withProtection = false, CancellationToken cancellationToken = default) =>
-        Guarded(() => new GuestLister(Store, Domains, _host.Options.Uri, _host.Logger).ListAsync(withProtection, cancellationToken));
+        Guarded(() => new GuestLister(_host).ListAsync(withProtection, cancellationToken));
 
     /// <inheritdoc/>
     public Task<GuestDetails> ShowAsync(string name, CancellationToken cancellationToken = default) =>

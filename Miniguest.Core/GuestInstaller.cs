@@ -24,13 +24,13 @@ public enum UpgradeOutcome
 }
 
 /// <summary>
-/// Installs, upgrades, rolls back and removes guests' profiles and links, for the verbs behind <see cref="GuestHost"/>,
-/// which hold the guest's lock and have cleared what a command cut short left (<see cref="RemoveLeftovers"/>) before they
-/// call one.
+/// Builds and installs guests, here or on another host, and upgrades them, for the verbs behind <see cref="GuestHost"/>,
+/// which hold the guest's lock and have cleared what a command cut short left (<see cref="LocalGuestFiles.LockAsync"/>)
+/// before they call one.
 /// One that fails part-way leaves the host as it was: builds are staged in a profile of their own and only become a
 /// generation of the guest's profile once they succeeded.
 /// </summary>
-internal sealed class GuestInstaller(GuestStore store, NixCli nix)
+internal sealed class GuestInstaller(GuestStore store, NixCli nix, LocalGuestFiles files)
 {
     private MiniguestPaths Paths => store.Paths;
 
@@ -39,27 +39,14 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     public async Task<Guest> InstallAsync(InstallableReference reference, GuestName name, bool force,
         IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
-        var linkState = store.LinkState(name);
-        if (linkState is GuestLinkState.Foreign or GuestLinkState.Declarative)
-        {
-            throw new ForeignFileException(Paths.Link(name), $"it is not a link to {Paths.Profile(name)}");
-        }
+        files.Check(name, force);
         var profile = new GuestProfile(Paths, name);
         var existed = profile.Exists;
-        // A profile without its link is an install cut short before the link was made: this one completes it.
-        if (linkState == GuestLinkState.Profile && !force)
-        {
-            throw new GuestAlreadyInstalledException(name.Value);
-        }
-
         DirectoryHandle.OpenOrCreate(Paths.Profiles, GuestStateDirectory.DirectoryMode).Dispose();
         try
         {
             var staged = await StageAsync(name, reference.Installable, progress, cancellationToken).ConfigureAwait(false);
-            CrashPoint.Reach(CrashPoint.SetProfile);
-            await nix.SetProfileAsync(profile.Path, staged, cancellationToken).ConfigureAwait(false);
-            CrashPoint.Reach(CrashPoint.LinkGuest);
-            store.LinkToProfile(name);
+            await files.LinkAsync(name, staged, force, cancellationToken).ConfigureAwait(false);
         }
         catch when (!existed)
         {
@@ -80,7 +67,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     /// was built from, as this host's build says (<see cref="RemoteGuests"/>): upgrades build that, and nothing the target
     /// says. Returns the generation and its store path.</summary>
     public async Task<(int Generation, string StorePath)> InstallRemoteAsync(string installable, GuestName name, string uri,
-        SshTarget target, RemoteTarget remote, SshSession session, bool force, bool buildOnTarget, IProgress<NixProgress>? progress,
+        SshTarget target, RemoteGuestFiles remote, SshSession session, bool force, bool buildOnTarget, IProgress<NixProgress>? progress,
         CancellationToken cancellationToken)
     {
         await remote.CheckAsync(name, force, cancellationToken).ConfigureAwait(false);
@@ -111,7 +98,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     {
         var storePath = guest.StorePath ?? throw new GuestStateException($"guest '{guest.Name}' leads nowhere: its link is broken");
         using var session = new SshSession(target);
-        var remote = new RemoteTarget(target, session, logger);
+        using var remote = new RemoteGuestFiles(target, session, nix, logger);
         if ((await remote.ShowAsync([guest.Name], cancellationToken).ConfigureAwait(false)).GetValueOrDefault(guest.Name)?.StorePath == storePath)
         {
             return;
@@ -171,7 +158,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     /// the one this host made. What changed is told where this host's store still holds the generation before.</summary>
     /// <exception cref="GuestSourceNotRecordedException">This host has no record of the flake: the guest was installed
     /// before this host kept one.</exception>
-    public async Task<UpgradeResult> UpgradeRemoteAsync(GuestName name, RemoteGuest recorded, SshTarget target, RemoteTarget remote, SshSession session,
+    public async Task<UpgradeResult> UpgradeRemoteAsync(GuestName name, RemoteGuest recorded, SshTarget target, RemoteGuestFiles remote, SshSession session,
         bool buildOnTarget, IProgress<NixProgress>? progress, CancellationToken cancellationToken)
     {
         var source = recorded.Source ?? throw new GuestSourceNotRecordedException(
@@ -210,46 +197,6 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
             before, after, changes, newPaths);
     }
 
-    /// <summary>Points the guest at generation <paramref name="to"/>, or at the one before the current.</summary>
-    public Generation Rollback(GuestName name, int? to)
-    {
-        var guest = store.Get(name);
-        if (!guest.IsImperative)
-        {
-            throw new GuestStateException($"guest '{name}' is declarative: roll back the host's NixOS configuration instead");
-        }
-        var current = guest.Profile.Current ?? throw new GuestStateException($"guest '{name}' has no current generation");
-        var target = to is { } number
-            ? guest.Profile.Generations.FirstOrDefault(g => g.Number == number)
-                ?? throw new GuestStateException($"guest '{name}' has no generation {number}")
-            : guest.Profile.Generations.LastOrDefault(g => g.Number < current.Number)
-                ?? throw new GuestStateException($"guest '{name}' has no generation before {current.Number}");
-        CrashPoint.Reach(CrashPoint.SwitchGeneration);
-        guest.Profile.SwitchTo(target.Number);
-        return target;
-    }
-
-    /// <summary>Deletes the guest's link, its profile and every generation, and its state (a container's root,
-    /// the console log, the roots of its generations), so that garbage collection frees it. The domain is the caller's
-    /// business: it must not run, since its files go; one that stays defined keeps its roots with
-    /// <paramref name="keepGenerationRoots"/>.</summary>
-    public void Remove(GuestName name, bool keepContainerRoot, bool keepGenerationRoots)
-    {
-        var guest = store.Get(name);
-        if (!guest.IsImperative)
-        {
-            throw new GuestStateException($"guest '{name}' is declarative: remove it from the host's NixOS configuration");
-        }
-        // The profile goes last: until it does, the guest is still found, so a remove cut short (a crash, a kill)
-        // completes when it is run again.
-        CrashPoint.Reach(CrashPoint.Unlink);
-        store.Unlink(name);
-        CrashPoint.Reach(CrashPoint.DeleteState);
-        new GuestStateDirectory(Paths, name).Delete(keepContainerRoot, keepGenerationRoots);
-        CrashPoint.Reach(CrashPoint.DeleteProfile);
-        guest.Profile.Delete();
-    }
-
     // Builds into a staging profile beside the guest's, a garbage-collector root until the caller deletes it once
     // the guest's profile holds the build, and returns the profile's store path: manifest.json recording the
     // flake, and the guest's files.
@@ -269,23 +216,6 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix)
     {
         CrashPoint.Reach(CrashPoint.DropStaging);
         Staging(name).Delete();
-    }
-
-    // What a command killed while it held the guest's lock leaves behind: the staging profile, the links Nix
-    // makes while it switches a profile, and Miniguest's own temporary links and state files. Every command that
-    // takes the lock clears them first, whether or not it goes on to build.
-    public void RemoveLeftovers(GuestName name)
-    {
-        var staging = Staging(name);
-        staging.Delete();
-        staging.DeleteTemporaryLinks();
-        new GuestProfile(Paths, name).DeleteTemporaryLinks();
-        foreach (var directory in new[] { Paths.Guests, Paths.Profiles })
-        {
-            using var handle = DirectoryHandle.TryOpen(directory);
-            handle?.Delete(DirectoryHandle.TemporaryName(name.Value));
-        }
-        new GuestStateDirectory(Paths, name).DeleteTemporaryFiles();
     }
 
     // Nix writes the same locked URL with different escaping across commands ("%2f" or "/").

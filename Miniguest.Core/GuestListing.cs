@@ -105,8 +105,13 @@ public sealed record GuestListing
 
 /// <summary>Lists a host's guests fast: the guests' files are read while libvirt loads, then each URI is surveyed on a
 /// thread of its own (loading libvirt and asking libvirtd take longer than reading the files).</summary>
-internal sealed class GuestLister(GuestStore store, GuestDomains domains, string? uri, ILogger logger)
+internal sealed class GuestLister(GuestHostContext host)
 {
+    private readonly GuestStore store = host.Store;
+    private readonly GuestDomains domains = host.Domains;
+    private readonly string? uri = host.Options.Uri;
+    private readonly ILogger logger = host.Logger;
+
     /// <summary>Every guest of the host, or only guest <paramref name="only"/> (its domain alone surveyed).</summary>
     public async Task<IReadOnlyList<GuestListing>> ListAsync(bool withProtection, CancellationToken cancellationToken, GuestName? only = null)
     {
@@ -122,7 +127,7 @@ internal sealed class GuestLister(GuestStore store, GuestDomains domains, string
         var reads = names.Select(Read).ToList();
         var remote = new RemoteGuests(store.Paths).All()
             .Where(guest => (uri is null || guest.Value == uri) && (only is null || guest.Key == only)).ToDictionary();
-        var remoteListing = remote.Count > 0 ? RemoteGuestSurvey.ListAsync(store.Paths, remote, domains.Connector, cancellationToken) : null;
+        var remoteListing = remote.Count > 0 ? RemoteGuestSurvey.ListAsync(host, remote, cancellationToken) : null;
         // A failure to load shows again, and is reported, when a survey connects. The load is awaited, surveys or none: a
         // process that exits while libvirt initialises can crash in its library constructors.
         await loading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -160,13 +160,19 @@ internal sealed class GuestProfile
             && !fileName.AsSpan(1, digits).ContainsAnyExceptInRange('0', '9');
     }
 
+    /// <summary>The number of <paramref name="link"/>, when it is <c>NAME-N-link</c>, generation N of the guest's profile;
+    /// <see langword="null"/> for any other name.</summary>
+    internal static int? GenerationNumber(GuestName guest, string link) => GenerationOf(guest.Value, link);
+
+    private int? GenerationOf(string fileName) => GenerationOf(_name, fileName);
+
     // The number of the generation link called NAME-N-link; null for any other name.
-    private int? GenerationOf(string fileName)
+    private static int? GenerationOf(string name, string fileName)
     {
         const string suffix = "-link";
-        var prefixLength = _name.Length + 1;
-        if (fileName.Length <= prefixLength + suffix.Length || !fileName.StartsWith(_name, StringComparison.Ordinal)
-            || fileName[_name.Length] != '-' || !fileName.EndsWith(suffix, StringComparison.Ordinal))
+        var prefixLength = name.Length + 1;
+        if (fileName.Length <= prefixLength + suffix.Length || !fileName.StartsWith(name, StringComparison.Ordinal)
+            || fileName[name.Length] != '-' || !fileName.EndsWith(suffix, StringComparison.Ordinal))
         {
             return null;
         }

@@ -22,10 +22,7 @@ public sealed partial record GuestShare(string Tag, string MountPoint, string? S
     /// <exception cref="FormatException">One of them is not so.</exception>
     public static GuestShare Create(string? tag, string? mountPoint, string? source, bool readOnly)
     {
-        if (tag is null || !TagPattern().IsMatch(tag) || tag is DomainXml.StoreTag or DomainXml.BootTag)
-        {
-            throw new FormatException($"'{tag}' is not a share tag (1 to 31 letters, digits, _ and -; not nix-store or boot)");
-        }
+        tag = RequireTag(tag);
         if (mountPoint is null || !IsPlainAbsolute(mountPoint) || mountPoint == "/")
         {
             throw new FormatException($"share '{tag}': its mount point '{mountPoint}' is not an absolute path without . or .. parts");
@@ -44,6 +41,13 @@ public sealed partial record GuestShare(string Tag, string MountPoint, string? S
         }
         return new GuestShare(tag, mountPoint, source, readOnly);
     }
+
+    /// <summary><paramref name="tag"/>, checked as <see cref="Create"/> checks it.</summary>
+    /// <exception cref="FormatException">It is not a share's tag.</exception>
+    internal static string RequireTag(string? tag) =>
+        tag is null || !TagPattern().IsMatch(tag) || tag is DomainXml.StoreTag or DomainXml.BootTag
+            ? throw new FormatException($"'{tag}' is not a share tag (1 to 31 letters, digits, _ and -; not nix-store or boot)")
+            : tag;
 
     /// <summary>Whether <paramref name="inner"/> is <paramref name="outer"/> or lies below it (both plain absolute paths).</summary>
     public static bool Contains(string outer, string inner) =>

@@ -5,7 +5,8 @@ namespace Miniguest.Core;
 public class GuestStateException(string message) : MiniguestException(message);
 
 /// <summary>A guest of that name is installed already; installing it again replaces it only when asked to.</summary>
-public sealed class GuestAlreadyInstalledException(string name) : GuestStateException($"guest '{name}' is already installed")
+public sealed class GuestAlreadyInstalledException(string name, string? host = null)
+    : GuestStateException(host is null ? $"guest '{name}' is already installed" : $"guest '{name}' is already installed on {host}")
 {
     /// <summary>The guest.</summary>
     public string Name { get; } = name;

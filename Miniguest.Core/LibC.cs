@@ -29,6 +29,7 @@ internal static partial class LibC
     public const int ENOENT = 2;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
+    public const int EROFS = 30;
     public const int EISDIR = 21;
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;

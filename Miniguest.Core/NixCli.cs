@@ -88,6 +88,28 @@ internal sealed class NixCli(INixRunner runner)
         return RunAsync(["build", "--out-link", link, storePath], null, cancellationToken);
     }
 
+    /// <summary>Builds <paramref name="derivation"/> (or substitutes its outputs) and returns its outputs' store paths.</summary>
+    /// <exception cref="NixException">The build failed.</exception>
+    public async Task<IReadOnlyList<string>> RealiseAsync(string derivation, CancellationToken cancellationToken = default)
+    {
+        if (!NixStore.IsStorePath(derivation) || !derivation.EndsWith(".drv", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{derivation}' is not a derivation in the store", nameof(derivation));
+        }
+        string output;
+        try
+        {
+            // DRV^* names every output of the derivation from Nix 2.13 on, where a bare DRV names the file itself.
+            output = await RunAsync(["build", "--json", "--no-link", derivation + "^*"], null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NixException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Before 2.13 there is no ^, and a bare DRV names its outputs.
+            output = await RunAsync(["build", "--json", "--no-link", derivation], null, cancellationToken).ConfigureAwait(false);
+        }
+        return [.. (JsonSerializer.Deserialize(output, CoreJsonContext.Default.ListNixBuildResult) ?? []).SelectMany(result => result.Outputs.Values)];
+    }
+
     /// <summary>The locked URL a flake reference resolves to now (<c>nix flake metadata</c>).</summary>
     public async Task<string> ResolveFlakeAsync(string flakeRef, CancellationToken cancellationToken = default)
     {

@@ -6,49 +6,44 @@ namespace Miniguest.Core;
 /// <summary>
 /// The domain of a guest on another host, through that host's libvirtd: built from what the host says of the guest and of
 /// itself (<see cref="TargetFacts"/>), by the same rules as a domain here; what it needs there (a container's root, its
-/// shares' directories) made ready there by <see cref="RemoteTarget"/>; recorded here as a domain here is, so that
+/// shares' directories) made ready there by its agent (<see cref="RemoteGuestFiles"/>); recorded here as a domain here is, so that
 /// finding it again, listing it and removing it are the same as here; and started only once the host's own answers say
 /// that its store is protected and that the domain boots from files in its store.
 /// </summary>
-internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
+internal sealed class RemoteGuestDomains(GuestHostContext host)
 {
-    // The guest's files on its host: at that host's standard locations, where RemoteTarget puts them.
-    /// <summary>Where a guest's files are on another host: the standard locations.</summary>
+    /// <summary>Where a guest's files are on another host: the standard locations, where its agent works.</summary>
     public static readonly MiniguestPaths HostPaths = new();
 
     /// <summary>The domain the guest on the host of <paramref name="site"/> would have, without defining it.</summary>
     public async Task<GuestDomainDefinition> BuildAsync(GuestName name, GuestSite site, DomainOptions options, CancellationToken cancellationToken)
     {
-        var (target, session) = Open(site);
-        using (session)
-        {
-            using var connection = site.Connect(domains.Connector);
-            using var existing = domains.FindExisting(connection, name, takeOver: false, HostPaths);
-            return await BuildAsync(name, target, session, connection, options, existing, cancellationToken).ConfigureAwait(false);
-        }
+        using var there = Open(site);
+        using var connection = site.Connect(host.Domains.Connector);
+        using var existing = host.Domains.FindExisting(connection, name, takeOver: false, HostPaths);
+        return await BuildAsync(name, there, connection, options, existing, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Defines the guest's domain on its host, or updates the one it has there; the caller disposes of the domain.</summary>
     public async Task<(Domain Domain, GuestDomainDefinition Definition)> DefineAsync(GuestName name, GuestSite site, DomainOptions options, CancellationToken cancellationToken)
     {
-        var (target, session) = Open(site);
-        using (session)
+        using var there = Open(site);
         {
-            using var connection = site.Connect(domains.Connector);
-            using var existing = domains.FindExisting(connection, name, takeOver: false, HostPaths);
-            var definition = await BuildAsync(name, target, session, connection, options, existing, cancellationToken).ConfigureAwait(false);
+            using var connection = site.Connect(host.Domains.Connector);
+            using var existing = host.Domains.FindExisting(connection, name, takeOver: false, HostPaths);
+            var definition = await BuildAsync(name, there, connection, options, existing, cancellationToken).ConfigureAwait(false);
             var ids = definition.Description.Container?.UserNamespace;
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
-            var remote = new RemoteTarget(target, session, logger);
+            var remote = there.Files;
             await remote.PrepareAsync(name, definition.Config.GuestType, definition.Uuid, SshTarget.UriOnTarget(site.Uri), ids,
-                definition.OwnShareTags, cancellationToken).ConfigureAwait(false);
+                [.. definition.OwnShareTags], cancellationToken).ConfigureAwait(false);
             // The generations the domain needs rooted there, as here (Define.HereAsync): the one it runs, where it
             // runs, which the new definition may leave; and the one it is defined on, made before the definition names it.
             await remote.RootAsync(name, GuestRoots.Booted, existing.Own is { IsActive: true } running
                 ? DomainXml.ReadMetadataElement(running.Handle.GetMetadata(GuestMetadata.Namespace))?.StorePath
                 : null, cancellationToken).ConfigureAwait(false);
             await remote.RootAsync(name, GuestRoots.Defined, definition.Description.Metadata?.StorePath, cancellationToken).ConfigureAwait(false);
-            return (domains.DefineRecorded(connection, name, definition), definition);
+            return (host.Domains.DefineRecorded(connection, name, definition), definition);
         }
     }
 
@@ -58,10 +53,9 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
     public async Task<StoreProtection> PrepareToStartAsync(GuestName name, GuestSite site, GuestDomain domain, CancellationToken cancellationToken)
     {
         var description = domain.Description;
-        var (target, session) = Open(site);
-        using (session)
+        using var there = Open(site);
         {
-            var remote = new RemoteTarget(target, session, logger);
+            var (target, remote) = (there.Target, there.Files);
             // The files first, by what the domain names; the store each must lie in depends on the host's mounts, asked for
             // in the same command.
             var named = StartSafety.BootFiles(description, new MountTable([], target.Host)).Select(file => file.Path).ToList();
@@ -83,23 +77,20 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
     /// <summary>Drops the root of the generation the stopped guest on the host of <paramref name="site"/> ran there.</summary>
     public async Task DropBootedAsync(GuestName name, GuestSite site, CancellationToken cancellationToken)
     {
-        var (target, session) = Open(site);
-        using (session)
-        {
-            await new RemoteTarget(target, session, logger).RootAsync(name, GuestRoots.Booted, null, cancellationToken).ConfigureAwait(false);
-        }
+        using var there = Open(site);
+        await there.Files.RootAsync(name, GuestRoots.Booted, null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<GuestDomainDefinition> BuildAsync(GuestName name, SshTarget target, SshSession session, Connection connection,
+    private async Task<GuestDomainDefinition> BuildAsync(GuestName name, There there, Connection connection,
         DomainOptions options, ExistingDomain existing, CancellationToken cancellationToken)
     {
+        var target = there.Target;
         // The original miniguest defined domains only on its own host.
         if (options.TakeOver)
         {
             throw new InvalidDomainOptionsException($"guest '{name}' lives on {target.Host}: only a domain of a guest of this host can be taken over");
         }
-        var remote = new RemoteTarget(target, session, logger);
-        var facts = await remote.DescribeAsync(name, [], cancellationToken).ConfigureAwait(false);
+        var facts = await there.Files.DescribeAsync(name, [], cancellationToken).ConfigureAwait(false);
         var system = facts.RequireSystem(name, target.Host);
         // Only the guest's own share directories there, which the target makes through its own checks: the rules for a
         // directory of the admin's are this host's to check (ShareSourceGuard), not yet the other host's.
@@ -111,13 +102,24 @@ internal sealed class RemoteGuestDomains(GuestDomains domains, ILogger logger)
         }
         // A container's id range is chosen here from the ranges recorded there, and recorded there by the preparation,
         // which refuses it if another guest's record holds it by then.
-        return domains.Build(connection, name, system, new GuestMetadata(name.Value, facts.Generation, system.Directory), options, HostPaths,
+        return host.Domains.Build(connection, name, system, new GuestMetadata(name.Value, facts.Generation, system.Directory), options, HostPaths,
             facts.Mounts, facts.UserNamespaces, existing, (own, inUse) => ContainerIds.Mapping(ContainerIds.Choose(name, facts.IdRanges, own, inUse)));
     }
 
-    private static (SshTarget Target, SshSession Session) Open(GuestSite site)
+    private There Open(GuestSite site)
     {
         var target = site.Target ?? throw new InvalidDomainOptionsException($"'{site.Uri}' names no other host reached over SSH");
-        return (target, new SshSession(target));
+        var session = new SshSession(target);
+        return new There(target, session, host.FilesOn(site, session));
+    }
+
+    // The other host for one command: one login, and one agent over it, ended before the login.
+    private sealed record There(SshTarget Target, SshSession Session, RemoteGuestFiles Files) : IDisposable
+    {
+        public void Dispose()
+        {
+            Files.Dispose();
+            Session.Dispose();
+        }
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Miniguest.Libvirt;
 
 namespace Miniguest.Core;
@@ -13,21 +12,22 @@ internal static class RemoteGuestSurvey
 
     /// <summary>Each remote guest's listing, and the survey of its host's domains to complete it with; no survey where the
     /// listing is complete already (its host did not answer, or holds no profile of it).</summary>
-    /// <param name="paths">This host's paths, where it records the domains it defined.</param>
+    /// <param name="host">This host: its paths, where it records the domains it defined, and how it reaches libvirt and the
+    /// other hosts' agents.</param>
     /// <param name="guests">The guests, each with its host's libvirt URI.</param>
-    /// <param name="connector">How libvirt is reached.</param>
     /// <param name="cancellationToken">Cancels the listing.</param>
     public static async Task<IReadOnlyList<(GuestName Name, GuestListing Guest, IReadOnlyDictionary<GuestName, GuestDomainInfo>? Survey)>> ListAsync(
-        MiniguestPaths paths, IReadOnlyDictionary<GuestName, string> guests, ILibvirtConnector connector, CancellationToken cancellationToken)
+        GuestHostContext host, IReadOnlyDictionary<GuestName, string> guests, CancellationToken cancellationToken)
     {
         var hosts = guests.GroupBy(guest => guest.Value, guest => guest.Key, StringComparer.Ordinal)
-            .Select(host => ListHostAsync(paths, connector, host.Key, [.. host], cancellationToken));
+            .Select(other => ListHostAsync(host, other.Key, [.. other], cancellationToken));
         return [.. (await Task.WhenAll(hosts).ConfigureAwait(false)).SelectMany(rows => rows)];
     }
 
     private static async Task<IReadOnlyList<(GuestName, GuestListing, IReadOnlyDictionary<GuestName, GuestDomainInfo>?)>> ListHostAsync(
-        MiniguestPaths paths, ILibvirtConnector connector, string uri, IReadOnlyList<GuestName> names, CancellationToken cancellationToken)
+        GuestHostContext host, string uri, IReadOnlyList<GuestName> names, CancellationToken cancellationToken)
     {
+        var (paths, connector) = (host.Paths, host.Connector);
         SshTarget target;
         try
         {
@@ -40,7 +40,8 @@ internal static class RemoteGuestSurvey
         var nameSet = names.ToHashSet();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(HostTimeout);
-        var generations = new RemoteTarget(target, session: null, NullLogger.Instance).ShowAsync(nameSet, timeout.Token);
+        using var remote = host.FilesOn(new GuestSite(uri, target), session: null);
+        var generations = remote.ShowAsync(nameSet, timeout.Token);
         // libvirt's calls cannot be interrupted: one that outlasts the limit is left to finish on its own.
         var survey = Task.Run(() =>
         {

@@ -13,7 +13,7 @@ namespace Miniguest.Core;
 /// signatures: a build there is unsigned. Their store paths are the ones the derivations evaluated here name; their content
 /// is the target's build, which is what building there means.
 /// </remarks>
-internal sealed class TargetBuild(NixCli nix, SshTarget target, RemoteTarget remote, SshSession session)
+internal sealed class TargetBuild(NixCli nix, SshTarget target, RemoteGuestFiles remote, SshSession session)
 {
     /// <summary>Builds <paramref name="installable"/> on the target and brings the build back into this host's store.</summary>
     /// <exception cref="RemoteHostException">The copy or the build there failed, or the target's build names a path this

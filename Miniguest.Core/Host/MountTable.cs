@@ -76,7 +76,19 @@ internal sealed class MountTable
     /// </summary>
     public static MountTable OfLibvirtd()
     {
-        var why = "no running libvirtd or virtqemud was found through /run/libvirtd.pid or /run/virtqemud.pid";
+        if (ReadOfLibvirtd(out var why) is { } found)
+        {
+            return Parse(found.Mountinfo, found.Owner);
+        }
+        var own = OfThisProcess();
+        return new MountTable(own.Entries, $"this process ({why})");
+    }
+
+    /// <summary>The text of the mount table of the local libvirt daemon that runs QEMU guests, and which daemon it is;
+    /// <see langword="null"/>, with <paramref name="why"/>, where none runs or its table cannot be read.</summary>
+    internal static (string Owner, string Mountinfo)? ReadOfLibvirtd(out string why)
+    {
+        why = "no running libvirtd or virtqemud was found through /run/libvirtd.pid or /run/virtqemud.pid";
         foreach (var (pidFile, name) in LibvirtDaemons)
         {
             try
@@ -86,7 +98,7 @@ internal sealed class MountTable
                 {
                     continue; // a stale pid file
                 }
-                return OfProcess(pid, $"{name} (pid {pid})");
+                return ($"{name} (pid {pid})", File.ReadAllText($"/proc/{pid}/mountinfo"));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
             {
@@ -96,8 +108,7 @@ internal sealed class MountTable
                 }
             }
         }
-        var own = OfThisProcess();
-        return new MountTable(own.Entries, $"this process ({why})");
+        return null;
     }
 
     /// <summary>The mount that shows at exactly <paramref name="mountPoint"/> (the top one, when several are stacked

@@ -53,7 +53,8 @@ internal static class ApplyUndeclared
         }
         if (site.Target is { } target)
         {
-            await new RemoteTarget(target, session: null, host.Logger).UnlinkAsync(name, purge: false, cancellationToken).ConfigureAwait(false);
+            using var remote = host.FilesOn(site, session: null);
+            await remote.UnlinkAsync(name, purge: false, keptDomain: false, cancellationToken).ConfigureAwait(false);
         }
         CrashPoint.Reach(CrashPoint.DeleteState);
         new GuestStateDirectory(host.Paths, name).Delete();

@@ -22,10 +22,11 @@ internal static class Generations
     {
         if (site is not null)
         {
-            return await new RemoteTarget(site.Target!, session: null, host.Logger).GenerationsAsync(name, cancellationToken).ConfigureAwait(false);
+            using var remote = host.FilesOn(site, session: null);
+            return await remote.GenerationsAsync(name, cancellationToken).ConfigureAwait(false);
         }
-        var profile = host.Store.Get(name).Profile;
-        return (profile.Generations, profile.Current?.Number);
+        host.Store.Get(name);
+        return await host.Files.GenerationsAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The generation the guest's running domain was started on; <see langword="null"/> when it does not run (or

@@ -18,10 +18,11 @@ internal sealed class GuestHostContext
         Store = new GuestStore(options.Paths);
         Nix = new NixCli(backends.Nix ?? new NixProcess(options.Nix, loggers.CreateLogger<NixCli>()));
         Domains = new GuestDomains(options.Paths, Connector, options.Uri);
-        Installer = new GuestInstaller(Store, Nix);
-        RemoteGuests = new RemoteGuests(options.Paths);
-        RemoteDomains = new RemoteGuestDomains(Domains, Logger);
         Roots = new GuestRoots(options.Paths, Nix, Logger);
+        Files = new LocalGuestFiles(Store, Nix, Roots);
+        Installer = new GuestInstaller(Store, Nix, Files);
+        RemoteGuests = new RemoteGuests(options.Paths);
+        RemoteDomains = new RemoteGuestDomains(this);
     }
 
     public GuestHostOptions Options { get; }
@@ -46,21 +47,16 @@ internal sealed class GuestHostContext
 
     public GuestRoots Roots { get; }
 
+    /// <summary>The files of this host's guests.</summary>
+    public LocalGuestFiles Files { get; }
+
+    /// <summary>The files of the guests of the other host of <paramref name="site"/>, through its agent, over
+    /// <paramref name="session"/> where given; the caller disposes of it, which ends the agent.</summary>
+    public RemoteGuestFiles FilesOn(GuestSite site, SshSession? session) =>
+        new(site.Target ?? throw new InvalidDomainOptionsException($"'{site.Uri}' names no other host reached over SSH"), session, Nix, Logger);
+
     /// <summary>The guest's lock, and what a command killed while it held the lock left behind cleared.</summary>
-    public async Task<GuestLock> LockAsync(GuestName name, CancellationToken cancellationToken)
-    {
-        var guestLock = await GuestLock.AcquireAsync(Paths, name, Logger, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            Installer.RemoveLeftovers(name);
-            return guestLock;
-        }
-        catch
-        {
-            guestLock.Dispose();
-            throw;
-        }
-    }
+    public Task<GuestLock> LockAsync(GuestName name, CancellationToken cancellationToken) => Files.LockAsync(name, Logger, cancellationToken);
 
     /// <summary>The other host the guest lives on; <see langword="null"/> for a guest installed here (a guest of this host's
     /// link or profile wins over a record of another host), or of no host at all.</summary>

@@ -47,7 +47,7 @@ internal static class Install
             throw new GuestStateException($"guest '{name}' lives on {recorded}: remove it there first, or give the new one another name");
         }
         using var session = new SshSession(target);
-        var remote = new RemoteTarget(target, session, host.Logger);
+        using var remote = host.FilesOn(site, session);
         var (generation, storePath) = await host.Installer.InstallRemoteAsync(reference.Installable, name, site.Uri, target, remote, session, force,
             buildOnTarget, progress, cancellationToken)
             .ConfigureAwait(false);

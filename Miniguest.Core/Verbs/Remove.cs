@@ -12,9 +12,9 @@ internal static class Remove
         var (keptDomain, forcedOff) = (false, false);
         using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
         if (purge && !host.Store.Names().Contains(name)
-            && (GuestData(host.Paths, name) is var left && (left.Count > 0 || Directory.Exists(host.Paths.GenerationRoots(name)))))
+            && (host.Files.GuestData(name) is var left && (left.Count > 0 || Directory.Exists(host.Paths.GenerationRoots(name)))))
         {
-            PurgeData(host.Paths, name);
+            host.Files.Purge(name);
             return new RemoveResult(Installed: false, KeptDomain: false, KeptData: [], Purged: left);
         }
         if (host.Elsewhere(name) is { } site)
@@ -31,13 +31,8 @@ internal static class Remove
             using var connection = host.SiteOf(guest).Connect(host.Connector);
             (keptDomain, forcedOff) = RemoveDomain(host, connection, name, keepDomain, force);
         }
-        var data = GuestData(host.Paths, name);
         // A kept domain keeps the generation it boots rooted, unless the purge asks for everything to go.
-        host.Installer.Remove(name, keepContainerRoot: !purge, keepGenerationRoots: keptDomain && !purge);
-        if (purge)
-        {
-            PurgeData(host.Paths, name);
-        }
+        var data = await host.Files.UnlinkAsync(name, purge, keptDomain, cancellationToken).ConfigureAwait(false);
         return purge
             ? new RemoveResult(Installed: true, keptDomain, [], forcedOff, data)
             : new RemoveResult(Installed: true, keptDomain, data, forcedOff);
@@ -55,11 +50,17 @@ internal static class Remove
             using var connection = site.Connect(host.Connector);
             (keptDomain, forcedOff) = RemoveDomain(host, connection, name, keepDomain, force);
         }
-        var target = site.Target!;
-        var kept = await new RemoteTarget(target, session: null, host.Logger).UnlinkAsync(name, purge, cancellationToken, keptDomain).ConfigureAwait(false);
+        IReadOnlyList<string> data;
+        using (var remote = host.FilesOn(site, session: null))
+        {
+            data = [.. (await remote.UnlinkAsync(name, purge, keptDomain, cancellationToken).ConfigureAwait(false))
+                .Select(directory => $"{site.Target!.Host}:{directory}")];
+        }
         state.Delete();
         host.RemoteGuests.Forget(name);
-        return new RemoveResult(Installed: true, keptDomain, [.. kept.Select(directory => $"{target.Host}:{directory}")], forcedOff);
+        return purge
+            ? new RemoveResult(Installed: true, keptDomain, [], forcedOff, data)
+            : new RemoveResult(Installed: true, keptDomain, data, forcedOff);
     }
 
     // The guest's domain stopped (with force, else a running one is refused) and undefined unless it is kept; whether
@@ -88,18 +89,5 @@ internal static class Remove
             domain.Handle.Undefine();
         }
         return (keepDomain, running);
-    }
-
-    // What remove keeps of a guest: its shares' directories and a container's root (where it is, or was before it had
-    // a directory of its own).
-    private static List<string> GuestData(MiniguestPaths paths, GuestName name) =>
-        new[] { GuestShareDirectories.Existing(paths, name), paths.ContainerRoot(name), paths.FormerContainerRoot(name) }
-            .OfType<string>().Where(Directory.Exists).ToList();
-
-    private static void PurgeData(MiniguestPaths paths, GuestName name)
-    {
-        CrashPoint.Reach(CrashPoint.DeleteState);
-        GuestShareDirectories.Delete(paths, name);
-        new GuestStateDirectory(paths, name).Delete();
     }
 }

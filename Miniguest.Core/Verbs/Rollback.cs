@@ -9,11 +9,14 @@ internal static class Rollback
         using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
         if (host.Elsewhere(name) is { } site)
         {
-            var rolledBack = await new RemoteTarget(site.Target!, session: null, host.Logger).RollbackAsync(name, to, cancellationToken)
-                .ConfigureAwait(false);
+            Generation rolledBack;
+            using (var remote = host.FilesOn(site, session: null))
+            {
+                rolledBack = await remote.RollbackAsync(name, to, cancellationToken).ConfigureAwait(false);
+            }
             return new RollbackResult(rolledBack, await Resync.ElsewhereAsync(host, name, site, cancellationToken).ConfigureAwait(false));
         }
-        var generation = host.Installer.Rollback(name, to);
+        var generation = await host.Files.RollbackAsync(name, to, cancellationToken).ConfigureAwait(false);
         return new RollbackResult(generation, await Resync.HereAsync(host, host.Store.Get(name), cancellationToken).ConfigureAwait(false));
     }
 }

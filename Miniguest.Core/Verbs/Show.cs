@@ -11,7 +11,7 @@ internal static class Show
         {
             host.Store.Get(name); // an unknown guest is an error here, where a listing leaves it out
         }
-        var listing = (await new GuestLister(host.Store, host.Domains, host.Options.Uri, host.Logger).ListAsync(withProtection: true, cancellationToken,
+        var listing = (await new GuestLister(host).ListAsync(withProtection: true, cancellationToken,
             only: name).ConfigureAwait(false)).SingleOrDefault(guest => guest.Name == name.Value) ?? throw new GuestNotFoundException(name.Value);
         return new GuestDetails(listing, listing.Status == GuestListStatus.Broken ? [] : await Generations.AllAsync(host, site, name, cancellationToken)
             .ConfigureAwait(false));

@@ -13,10 +13,10 @@ internal static class Upgrade
             var target = site.Target!;
             UpgradeResult upgraded;
             using (var session = new SshSession(target))
+            using (var remote = host.FilesOn(site, session))
             {
-                upgraded = await host.Installer.UpgradeRemoteAsync(name, host.RemoteGuests.Get(name)!, target, new RemoteTarget(target, session, host.Logger),
-                    session, buildOnTarget, progress, cancellationToken)
-                    .ConfigureAwait(false);
+                upgraded = await host.Installer.UpgradeRemoteAsync(name, host.RemoteGuests.Get(name)!, target, remote, session, buildOnTarget, progress,
+                    cancellationToken).ConfigureAwait(false);
             }
             return (upgraded, upgraded.Outcome == UpgradeOutcome.Locked ? null
                 : await Resync.ElsewhereAsync(host, name, site, cancellationToken).ConfigureAwait(false));

@@ -9,7 +9,7 @@ namespace Miniguest.Core;
 internal static class UpgradeAll
 {
     public static async Task<UpgradePlan> PlanAsync(GuestHostContext host, CancellationToken cancellationToken) =>
-        UpgradePlan.Of(await new GuestLister(host.Store, host.Domains, host.Options.Uri, host.Logger)
+        UpgradePlan.Of(await new GuestLister(host)
             .ListAsync(withProtection: false, cancellationToken).ConfigureAwait(false));
 
     public static async IAsyncEnumerable<UpgradedGuest> RunAsync(GuestHostContext host, UpgradePlan plan, bool buildOnTarget,

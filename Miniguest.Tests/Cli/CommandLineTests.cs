@@ -145,7 +145,7 @@ public sealed class CommandLineTests
     {
         var tree = MiniguestCommand.Create(_ => null).Subcommands.Single(c => c.Name == command);
         var arguments = tree.Arguments.Select(argument => ArgumentValues[argument.Name]);
-        var required = tree.Options.Where(other => other.Required).SelectMany(other => new[] { other.Name, "file" });
+        var required = tree.Options.Where(other => other.Required && other.Name != option).SelectMany(other => new[] { other.Name, "file" });
         var result = await _cli.RunAsync([command, .. arguments, .. required, option, "x"]);
 
         using (Assert.EnterMultipleScope())

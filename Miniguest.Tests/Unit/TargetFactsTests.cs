@@ -1,10 +1,11 @@
 using System.Text;
+using System.Text.Json;
 using Miniguest.Core;
 
 namespace Miniguest.Tests.Unit;
 
-/// <summary>What another host says of a guest, read as the describe command prints it: every path as the target resolved
-/// it, taken only inside the store, and no text of the guest's able to pass for a line of the command's own.</summary>
+/// <summary>What another host's agent says of a guest, read as this host reads it: every path as the target resolved it,
+/// taken only inside the store, and nothing of the guest's able to pass for something else.</summary>
 public sealed class TargetFactsTests
 {
     private static readonly GuestName Web = GuestName.Parse("web");
@@ -12,9 +13,11 @@ public sealed class TargetFactsTests
     private const string Config = """{"enable":true,"guestType":"qemu","qemu":{"fsType":"9p"}}""";
 
     [Test]
-    public void A_vm_is_read_from_the_files_as_the_target_resolved_them()
+    public void A_vm_is_read_from_the_files_as_the_target_resolved_them_through_the_protocols_json()
     {
-        var facts = TargetFacts.Parse(Web, "web1", Output(VmFiles()), pathCount: 0);
+        var json = JsonSerializer.Serialize(Vm(VmFiles()), AgentJsonContext.Default.HostDescription);
+
+        var facts = TargetFacts.From(Web, "web1", JsonSerializer.Deserialize(json, AgentJsonContext.Default.HostDescription)!, pathCount: 0);
 
         using (Assert.EnterMultipleScope())
         {
@@ -26,6 +29,7 @@ public sealed class TargetFactsTests
             Assert.That(facts.UserNamespaces, Is.True);
             Assert.That(facts.Mounts.Owner, Is.EqualTo("libvirtd (pid 42) on web1"));
             Assert.That(facts.Mounts.Entries, Has.Count.EqualTo(1));
+            Assert.That(facts.IdRanges, Is.EqualTo(new Dictionary<string, uint> { ["db"] = 655360 }));
         }
     }
 
@@ -33,33 +37,31 @@ public sealed class TargetFactsTests
     public void A_kernel_that_leads_out_of_the_store_there_is_refused()
     {
         var files = VmFiles();
-        files[3] = File("kernel", "f", "/etc/shadow");
+        files["kernel"] = new GuestSystem.ResolvedFile("/etc/shadow", false);
 
-        var refused = Assert.Throws<GuestFileException>(() => TargetFacts.Parse(Web, "web1", Output(files), pathCount: 0));
+        var refused = Assert.Throws<GuestFileException>(() => TargetFacts.From(Web, "web1", Vm(files), pathCount: 0));
 
         Assert.That(refused!.Message, Does.Contain("/etc/shadow").And.Contain("outside the Nix store"));
     }
 
     [Test]
-    public void A_file_name_with_a_newline_cannot_pass_for_a_line_of_the_command()
+    public void A_file_the_target_names_that_is_not_one_of_the_build_outputs_is_ignored()
     {
         var files = VmFiles();
-        // A link in the build output to a file whose name holds a line of the command's own: encoded, it stays a name.
-        files[3] = File("kernel", "f", "/nix/store/kkkk-linux/x\nuserns\t0\nkernel");
+        files["../../etc/shadow"] = new GuestSystem.ResolvedFile("/etc/shadow", false);
 
-        var facts = TargetFacts.Parse(Web, "web1", Output(files), pathCount: 0);
+        var facts = TargetFacts.From(Web, "web1", Vm(files), pathCount: 0);
 
-        using (Assert.EnterMultipleScope())
-        {
-            Assert.That(facts.System!.Kernel, Is.EqualTo("/nix/store/kkkk-linux/x\nuserns\t0\nkernel"));
-            Assert.That(facts.UserNamespaces, Is.True);
-        }
+        Assert.That(facts.System!.Kernel, Is.EqualTo("/nix/store/kkkk-linux/bzImage"));
     }
 
     [Test]
     public void A_guest_not_installed_there_has_no_system_and_a_host_without_libvirtd_no_mounts()
     {
-        var facts = TargetFacts.Parse(Web, "web1", "path\t0\td\t" + Encode("/srv/data") + "\n", pathCount: 2);
+        var description = new HostDescription(null, null, new Dictionary<string, GuestSystem.ResolvedFile>(), new Dictionary<string, byte[]>(),
+            [new GuestSystem.ResolvedFile("/srv/data", true), null], new Dictionary<string, string>(), false, null, null);
+
+        var facts = TargetFacts.From(Web, "web1", description, pathCount: 2);
 
         using (Assert.EnterMultipleScope())
         {
@@ -73,32 +75,38 @@ public sealed class TargetFactsTests
     }
 
     [Test]
-    public void Output_that_is_not_the_commands_is_refused_with_the_hosts_name()
+    public void A_description_of_another_number_of_paths_than_asked_is_refused_with_the_hosts_name()
     {
-        var refused = Assert.Throws<RemoteHostException>(() => TargetFacts.Parse(Web, "web1", "top\tnot base64!\n", pathCount: 0));
+        var refused = Assert.Throws<RemoteHostException>(() => TargetFacts.From(Web, "web1", Vm(VmFiles()), pathCount: 1));
 
         Assert.That(refused!.Message, Does.StartWith("web1: "));
     }
 
-    private static List<string> VmFiles() =>
-    [
-        File("miniguest-config.json", "f", "/nix/store/cccc-config/miniguest-config.json"),
-        File("boot", "d", "/nix/store/bbbb-boot"),
-        File("boot/init", "f", "/nix/store/bbbb-boot/init"),
-        File("kernel", "f", "/nix/store/kkkk-linux/bzImage"),
-        File("initrd", "f", "/nix/store/iiii-initrd/initrd"),
-        File("kernel-params", "f", "/nix/store/pppp-params"),
-        "content\tminiguest-config.json\t" + Encode(Config),
-        "content\tkernel-params\t" + Encode("console=ttyS0\n"),
-    ];
+    [Test]
+    public void An_id_range_record_that_is_not_a_range_is_refused()
+    {
+        var description = Vm(VmFiles()) with { IdRanges = new Dictionary<string, string> { ["db"] = "0" } };
 
-    private static string Output(IEnumerable<string> files) =>
-        string.Join('\n', new[] { "generation\tweb-3-link", "top\t" + Encode(Top) }
-            .Concat(files)
-            .Append("userns\t63000")
-            .Append("mounts\t" + Encode("libvirtd (pid 42)") + "\t" + Encode("22 1 0:21 / /nix/store rw,relatime - ext4 /dev/sda1 rw\n"))) + "\n";
+        Assert.Throws<GuestStateException>(() => TargetFacts.From(Web, "web1", description, pathCount: 0));
+    }
 
-    private static string File(string name, string kind, string real) => $"file\t{name}\t{kind}\t{Encode(real)}";
+    private static Dictionary<string, GuestSystem.ResolvedFile> VmFiles() => new()
+    {
+        ["miniguest-config.json"] = new("/nix/store/cccc-config/miniguest-config.json", false),
+        ["boot"] = new("/nix/store/bbbb-boot", true),
+        ["boot/init"] = new("/nix/store/bbbb-boot/init", false),
+        ["kernel"] = new("/nix/store/kkkk-linux/bzImage", false),
+        ["initrd"] = new("/nix/store/iiii-initrd/initrd", false),
+        ["kernel-params"] = new("/nix/store/pppp-params", false),
+    };
 
-    private static string Encode(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+    private static HostDescription Vm(Dictionary<string, GuestSystem.ResolvedFile> files) =>
+        new("web-3-link", Top, files,
+            new Dictionary<string, byte[]>
+            {
+                ["miniguest-config.json"] = Encoding.UTF8.GetBytes(Config),
+                ["kernel-params"] = Encoding.UTF8.GetBytes("console=ttyS0\n"),
+            },
+            [], new Dictionary<string, string> { ["db"] = "655360\n" }, true, "libvirtd (pid 42)",
+            "22 1 0:21 / /nix/store rw,relatime - ext4 /dev/sda1 rw\n");
 }

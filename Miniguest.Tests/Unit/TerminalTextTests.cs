@@ -44,7 +44,8 @@ public sealed class TerminalTextTests
     [Test]
     public void The_other_hosts_name_for_its_libvirtd_is_escaped()
     {
-        var facts = TargetFacts.Parse(GuestName.Parse("web"), "web1", "mounts\t" + Encode(ClearScreen + "libvirtd") + "\t" + Encode("") + "\n", pathCount: 0);
+        var facts = TargetFacts.From(GuestName.Parse("web"), "web1", Description() with { MountsOwner = ClearScreen + "libvirtd", Mountinfo = "" },
+            pathCount: 0);
 
         Assert.That(facts.Mounts.Owner, Is.EqualTo(@"\x1b[2Jlibvirtd on web1"));
     }
@@ -53,7 +54,7 @@ public sealed class TerminalTextTests
     public void A_generation_there_that_is_not_a_store_path_is_refused_escaped()
     {
         var refused = Assert.Throws<RemoteHostException>(() =>
-            TargetFacts.Parse(GuestName.Parse("web"), "web1", "top\t" + Encode("/nix/store/" + ClearScreen) + "\n", pathCount: 0));
+            TargetFacts.From(GuestName.Parse("web"), "web1", Description() with { Top = "/nix/store/" + ClearScreen }, pathCount: 0));
 
         using (Assert.EnterMultipleScope())
         {
@@ -63,5 +64,7 @@ public sealed class TerminalTextTests
         }
     }
 
-    private static string Encode(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+    private static HostDescription Description() =>
+        new(null, null, new Dictionary<string, GuestSystem.ResolvedFile>(), new Dictionary<string, byte[]>(), [], new Dictionary<string, string>(), false,
+            null, null);
 }

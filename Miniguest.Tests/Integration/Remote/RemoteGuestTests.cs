@@ -11,6 +11,7 @@ namespace Miniguest.Tests.Integration.Remote;
 /// when the host is unreachable; remove leaves nothing there; and a failure leaves nothing half-done on either host.
 /// </summary>
 [TestFixture, Category(TestCategories.Remote), NonParallelizable]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RemoteGuestTests : HostFixture
 {
     private const string Profiles = "/nix/var/nix/profiles/miniguest-profiles";
@@ -250,6 +251,43 @@ public sealed class RemoteGuestTests : HostFixture
     }
 
     [Test]
+    public void A_host_without_miniguest_or_with_one_of_another_protocol_is_refused_in_one_line_that_says_what_to_install()
+    {
+        var name = MiniguestHost.UniqueName("rvm");
+        var agent = Path.Combine(Remote.Directory, "fs", "usr", "local", "bin", "miniguest");
+        var own = File.ReadAllText(agent);
+        CommandResult missing, other;
+        try
+        {
+            File.Delete(agent);
+            missing = Host.Run("-c", Remote.QemuUri, "install", "-n", name, Vm);
+            File.WriteAllText(agent, "#!/bin/sh\necho '{\"agent\":\"miniguest-agent\",\"protocol\":99,\"version\":\"9.9\"}'\n");
+            File.SetUnixFileMode(agent, (UnixFileMode)0b111_101_101);
+            other = Host.Run("-c", Remote.QemuUri, "install", "-n", name, Vm);
+        }
+        finally
+        {
+            File.WriteAllText(agent, own);
+            File.SetUnixFileMode(agent, (UnixFileMode)0b111_101_101);
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            foreach (var refused in new[] { missing, other })
+            {
+                Assert.That(refused.ExitCode, Is.EqualTo(1));
+                Assert.That(refused.ErrorLines.Where(line => line.StartsWith("miniguest: error:", StringComparison.Ordinal)).ToList(),
+                    Has.Count.EqualTo(1).And.Some.Contains(Remote.Address).And.Some.Contains($"install miniguest {MiniguestAgent.Version} there"));
+            }
+            Assert.That(missing.Error, Does.Contain("no miniguest to run"));
+            Assert.That(other.Error, Does.Contain("9.9").And.Contain("protocol 99"));
+            Assert.That(missing.Error + other.Error, Does.Not.Contain("copying"), "nothing copied there");
+            Assert.That(Remote.PathExists($"{Profiles}/{name}"), Is.False, "nothing made there");
+            Assert.That(Host.Ok("list", "--json").Out, Does.Not.Contain(name), "nor recorded here");
+        }
+    }
+
+    [Test]
     public void A_link_there_that_is_not_miniguests_is_left_alone()
     {
         var name = MiniguestHost.UniqueName("rvm");
@@ -260,7 +298,7 @@ public sealed class RemoteGuestTests : HostFixture
         using (Assert.EnterMultipleScope())
         {
             Assert.That(install.ExitCode, Is.EqualTo(1));
-            Assert.That(install.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains("left alone"));
+            Assert.That(install.ErrorLines, Has.Count.EqualTo(1).And.Some.Contains("refusing to touch it"));
             Assert.That(Remote.Exec("readlink", $"/etc/miniguests/{name}").Out.Trim(), Is.EqualTo("/etc/hostname"));
             Assert.That(Remote.PathExists($"{Profiles}/{name}"), Is.False, "no profile made either");
             Assert.That(Host.Ok("list", "--json").Out, Does.Not.Contain(name), "and this host records no guest");

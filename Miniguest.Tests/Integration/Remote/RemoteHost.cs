@@ -53,7 +53,9 @@ internal sealed class RemoteHost : IDisposable
         File.WriteAllText(Path.Combine(Directory, OwnerFile), ThisProcess());
         try
         {
-            var up = RunScript(UpTimeout, "up", Directory);
+            // Its own miniguest, which this host's runs there as its agent: the one under test.
+            var up = Run(Repository.PathOf("scripts/remote-host"), ["up", Directory], UpTimeout,
+                new Dictionary<string, string> { ["MINIGUEST_REMOTE_AGENT"] = Cli.MiniguestHost.Executable });
             if (up.ExitCode != 0)
             {
                 throw new InvalidOperationException($"scripts/remote-host up {Directory} failed:\n{up}");
@@ -109,6 +111,19 @@ internal sealed class RemoteHost : IDisposable
 
     /// <summary>Runs <paramref name="program"/> on this host with <see cref="Environment"/>: Nix copying to the simulated host, say.</summary>
     public CommandResult RunHere(string program, params string[] arguments) => Run(program, arguments, CommandTimeout, Environment);
+
+    /// <summary>Sets the environment of the simulated host's agent for the commands to come (the crash points'
+    /// variables): the lines of <paramref name="assignments"/>, or none.</summary>
+    public void SetAgentEnvironment(params string[] assignments)
+    {
+        var file = Path.Combine(Directory, "fs", "root", "agent.env");
+        if (assignments.Length == 0)
+        {
+            File.Delete(file);
+            return;
+        }
+        File.WriteAllLines(file, assignments.Select(assignment => "export " + assignment));
+    }
 
     /// <summary>Whether something is at <paramref name="path"/> inside the simulated host (a link counts, dangling or not).</summary>
     public bool PathExists(string path) => Exec("stat", "--format=%F", "--", path).ExitCode == 0;
