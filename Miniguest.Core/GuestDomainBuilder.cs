@@ -3,11 +3,12 @@ namespace Miniguest.Core;
 
 /// <summary>What the host offers a guest's domain, as the caller found it: the building itself inspects nothing.</summary>
 /// <param name="Mounts">The mount table of libvirtd's namespace (<see cref="MountTable.OfLibvirtd"/>).</param>
-/// <param name="Virtualization">What a VM runs on when nothing asks otherwise (<see cref="HostVirtualization.Choose(Miniguest.Libvirt.Connection, string)"/>).</param>
+/// <param name="Virtualization">What a VM runs on when nothing asks otherwise (<see cref="HostVirtualization.Choose(Miniguest.Libvirt.Connection, string)"/>);
+/// <see langword="null"/> where the definition takes it from elsewhere, so that the host's capabilities are not asked for.</param>
 /// <param name="UserNamespaces">Whether the kernel offers containers user namespaces (<see cref="StoreGuard.UserNamespacesAvailable"/>).</param>
 /// <param name="DefaultNetwork">The network a new guest is attached to when none is asked for: libvirt's
 /// <see cref="DomainOptions.DefaultNetwork"/> where it is active, else <see langword="null"/>.</param>
-internal sealed record HostFacts(MountTable Mounts, VirtType Virtualization, bool UserNamespaces, string? DefaultNetwork = null)
+internal sealed record HostFacts(MountTable Mounts, VirtType? Virtualization, bool UserNamespaces, string? DefaultNetwork = null)
 {
     /// <summary>The host ids a container's user namespace maps to where <see cref="UserNamespaces"/> are offered: the
     /// range the host allocated to the guest (<see cref="ContainerIds"/>).</summary>
@@ -93,7 +94,8 @@ internal static class GuestDomainBuilder
             StoreShare = system.Config.StoreShare,
             MemoryMiB = options.MemoryMiB ?? existingVm?.MemoryMiB ?? takenOver?.MemoryMiB ?? 1024,
             VCpus = options.VCpus ?? existingVm?.VCpus ?? takenOver?.VCpus ?? 1,
-            VirtType = options.VirtType ?? existingVm?.VirtType ?? host.Virtualization,
+            VirtType = options.VirtType ?? existingVm?.VirtType ?? host.Virtualization
+                ?? throw new InvalidOperationException("the host's virtualisation was not asked for a VM that needs it"),
             FreePageReporting = options.FreePageReporting ?? existingVm?.FreePageReporting ?? false,
             Interfaces = Interfaces(options.Interfaces, existingVm?.Interfaces ?? takenOver?.Interfaces, host.DefaultNetwork),
             Shares = Shares(name, system, metadata.ShareSources, paths, share => share.Tag),

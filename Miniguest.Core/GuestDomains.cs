@@ -217,7 +217,11 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         var ids = system.Config.GuestType == GuestType.Lxc && userNamespaces
             ? idRange(existing.Own is { } own ? DomainXml.ReadIdRanges(own.Xml).FirstOrDefault() : null, OtherIdRanges(connection, name))
             : null;
-        var host = new HostFacts(mounts, HostVirtualization.Choose(connection), userNamespaces,
+        // The host's capabilities (a large answer, slow over SSH) only where the VM takes its virtualisation from them.
+        var virtualization = system.Config.GuestType == GuestType.Qemu && options.VirtType is null && existing.Own?.Description.Vm is null
+            ? HostVirtualization.Choose(connection)
+            : (VirtType?)null;
+        var host = new HostFacts(mounts, virtualization, userNamespaces,
             connection.TryGetNetwork(DomainOptions.DefaultNetwork, out var active) && active ? DomainOptions.DefaultNetwork : null)
         {
             ContainerIds = ids,

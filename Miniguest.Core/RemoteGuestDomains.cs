@@ -50,10 +50,17 @@ internal sealed class RemoteGuestDomains(GuestHostContext host)
     /// <summary>Makes <paramref name="domain"/>, of the guest on the host of <paramref name="site"/>, ready to start: refuses
     /// it as <see cref="GuestDomains.EnsureSafeToStart(GuestDomain, GuestName)"/> does here, with the host's mounts and its own resolution
     /// of the files the domain boots from, then roots there the generation it boots (<see cref="GuestRoots.Booted"/>).</summary>
-    public async Task<StoreProtection> PrepareToStartAsync(GuestName name, GuestSite site, GuestDomain domain, CancellationToken cancellationToken)
+    /// <param name="name">The guest.</param>
+    /// <param name="site">Its host.</param>
+    /// <param name="domain">Its domain there.</param>
+    /// <param name="opened">The command's own session with the host, if it opened one already (<see cref="Open"/>).</param>
+    /// <param name="cancellationToken">Cancels the checks.</param>
+    public async Task<StoreProtection> PrepareToStartAsync(GuestName name, GuestSite site, GuestDomain domain, OtherHost? opened,
+        CancellationToken cancellationToken)
     {
         var description = domain.Description;
-        using var there = Open(site);
+        using var own = opened is null ? Open(site) : null;
+        var there = opened ?? own!;
         {
             var (target, remote) = (there.Target, there.Files);
             // The files first, by what the domain names; the store each must lie in depends on the host's mounts, asked for
@@ -81,7 +88,7 @@ internal sealed class RemoteGuestDomains(GuestHostContext host)
         await there.Files.RootAsync(name, GuestRoots.Booted, null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<GuestDomainDefinition> BuildAsync(GuestName name, There there, Connection connection,
+    private async Task<GuestDomainDefinition> BuildAsync(GuestName name, OtherHost there, Connection connection,
         DomainOptions options, ExistingDomain existing, CancellationToken cancellationToken)
     {
         var target = there.Target;
@@ -106,15 +113,19 @@ internal sealed class RemoteGuestDomains(GuestHostContext host)
             facts.Mounts, facts.UserNamespaces, existing, (own, inUse) => ContainerIds.Mapping(ContainerIds.Choose(name, facts.IdRanges, own, inUse)));
     }
 
-    private There Open(GuestSite site)
+    /// <summary>The other host of <paramref name="site"/> for one command: one login, and its agent over it, started at once
+    /// so that its login overlaps libvirt's; the caller disposes of it.</summary>
+    public OtherHost Open(GuestSite site)
     {
         var target = site.Target ?? throw new InvalidDomainOptionsException($"'{site.Uri}' names no other host reached over SSH");
         var session = new SshSession(target);
-        return new There(target, session, host.FilesOn(site, session));
+        var files = host.FilesOn(site, session);
+        files.StartEarly();
+        return new OtherHost(target, session, files);
     }
 
-    // The other host for one command: one login, and one agent over it, ended before the login.
-    private sealed record There(SshTarget Target, SshSession Session, RemoteGuestFiles Files) : IDisposable
+    /// <summary>Another host for one command: one login, and one agent over it, ended before the login.</summary>
+    public sealed record OtherHost(SshTarget Target, SshSession Session, RemoteGuestFiles Files) : IDisposable
     {
         public void Dispose()
         {

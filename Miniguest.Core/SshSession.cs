@@ -5,7 +5,7 @@ namespace Miniguest.Core;
 /// <summary>
 /// One SSH login to a target for the length of a command, shared by every ssh the command runs there, Nix's included:
 /// OpenSSH's connection sharing (a control socket in a directory only root can enter). A login costs a key exchange and
-/// an authentication, about a third of a second; a remote install runs three ssh commands. The first one opens the
+/// an authentication, about a third of a second; a remote install runs its agent and a nix copy there. The first one opens the
 /// shared connection; it closes when the command ends, or at the latest 30 s after its last use if the command was
 /// killed.
 /// </summary>

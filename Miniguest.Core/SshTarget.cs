@@ -5,8 +5,8 @@ namespace Miniguest.Core;
 /// <summary>
 /// Another host, reached over SSH: named by a libvirt URI whose transport is SSH (<c>qemu+ssh://root@web1/system</c>),
 /// and reached by Nix and by Miniguest's own commands through the same login. Miniguest builds nothing of its own for
-/// transport: libvirt carries the domains' calls, Nix the closures (<c>nix copy</c>), and <c>ssh</c> the few commands
-/// that have to run on the target (setting a profile, a link).
+/// transport: libvirt carries the domains' calls, Nix the closures (<c>nix copy</c>), and <c>ssh</c> the standard streams
+/// of Miniguest's agent there (<see cref="AgentConnection"/>), which works on the guests' files.
 /// </summary>
 /// <param name="User">The login's user; <see langword="null"/>: ssh's default.</param>
 /// <param name="Host">The host name or address.</param>

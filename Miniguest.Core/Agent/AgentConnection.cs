@@ -18,6 +18,7 @@ internal sealed class AgentConnection(SshTarget target, SshSession? session, Age
 
     private readonly SemaphoreSlim _turn = new(1, 1);
     private Process? _process;
+    private Task<Process>? _started;
     private Task<string>? _error;
     private bool _hello;
 
@@ -34,7 +35,7 @@ internal sealed class AgentConnection(SshTarget target, SshSession? session, Age
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var process = _process ?? await StartAsync(cancellationToken).ConfigureAwait(false);
+            var process = await (_started ??= StartAsync()).WaitAsync(cancellationToken).ConfigureAwait(false);
             logger.LogDebug("Asking the agent on {Host}: {Operation}", target.Host, operation);
             var request = new AgentRequest(operation, JsonSerializer.SerializeToElement(arguments, argumentsType));
             await process.StandardInput.WriteLineAsync(AgentProtocol.Line(request, AgentJsonContext.Default.AgentRequest)).ConfigureAwait(false);
@@ -68,6 +69,10 @@ internal sealed class AgentConnection(SshTarget target, SshSession? session, Age
         }
     }
 
+    /// <summary>Starts the agent now, without waiting for it: its login then overlaps what the command does meanwhile
+    /// (libvirt's own login to the host, say). What goes wrong is told by the first request.</summary>
+    public void StartEarly() => _started ??= StartAsync();
+
     /// <summary>Ends the agent: its input closes, and it ends as a command would; killed if it does not within 10 s.</summary>
     public void Dispose()
     {
@@ -92,7 +97,7 @@ internal sealed class AgentConnection(SshTarget target, SshSession? session, Age
     }
 
     // Starts ssh and the agent, and reads its hello: an agent of this protocol, or a refusal that says what to install there.
-    private async Task<Process> StartAsync(CancellationToken cancellationToken)
+    private async Task<Process> StartAsync()
     {
         var start = target.Command(program.CommandLine, ConnectTimeout, session);
         logger.LogDebug("Starting the agent on {Host}: {Program}", target.Host, program.Program);
@@ -107,7 +112,8 @@ internal sealed class AgentConnection(SshTarget target, SshSession? session, Age
         }
         _process = process;
         _error = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        var line = await process.StandardOutput.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+        // Not cancelled: a request that is stops waiting for it, and kills the agent.
+        var line = await process.StandardOutput.ReadLineAsync(CancellationToken.None).ConfigureAwait(false);
         AgentHello? hello = null;
         try
         {

@@ -17,7 +17,7 @@ internal sealed class RemoteGuestFiles : IGuestFiles, IDisposable
     private readonly ILogger _logger;
     private readonly AgentProgram _program;
     private readonly AgentConnection _agent;
-    private bool _copied;
+    private Task? _ready;
 
     public RemoteGuestFiles(SshTarget target, SshSession? session, NixCli nix, ILogger logger, AgentProgram? program = null)
     {
@@ -134,20 +134,27 @@ internal sealed class RemoteGuestFiles : IGuestFiles, IDisposable
         System.Text.Json.Serialization.Metadata.JsonTypeInfo<TArguments> argumentsType, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TResult> resultType,
         GuestName? guest, CancellationToken cancellationToken)
     {
-        if (!_copied && _program.StorePath is { } package)
-        {
-            await CopyProgramAsync(package, cancellationToken).ConfigureAwait(false);
-        }
+        await (_ready ??= ReadyAsync()).WaitAsync(cancellationToken).ConfigureAwait(false);
         return await _agent.RequestAsync(operation, arguments, argumentsType, resultType, guest, cancellationToken).ConfigureAwait(false);
     }
 
-    // This miniguest's package copied there, once per command: nothing is copied where the target holds it already.
-    private async Task CopyProgramAsync(string package, CancellationToken cancellationToken)
+    /// <summary>Starts the agent there now (its program copied there first, where it is this one's package), without
+    /// waiting for it: its login overlaps what the command does meanwhile.</summary>
+    public void StartEarly() => _ready ??= ReadyAsync();
+
+    // The agent started, once this miniguest's package is there, where the agent is that: copied once per command, and
+    // nothing copied where the target holds it already.
+    private async Task ReadyAsync()
     {
+        if (_program.StorePath is not { } package)
+        {
+            _agent.StartEarly();
+            return;
+        }
         try
         {
-            await _nix.CopyAsync(_target.NixStoreUri, [package], null, _session?.NixEnvironment, cancellationToken).ConfigureAwait(false);
-            _copied = true;
+            await _nix.CopyAsync(_target.NixStoreUri, [package], null, _session?.NixEnvironment, CancellationToken.None).ConfigureAwait(false);
+            _agent.StartEarly();
         }
         catch (NixException e)
         {

@@ -12,6 +12,8 @@ internal static class Start
         CancellationToken cancellationToken)
     {
         var site = host.DomainSite(name);
+        // Another host's agent is started first: its login overlaps libvirt's.
+        using var other = site.IsHere ? null : host.RemoteDomains.Open(site);
         using var connection = site.Connect(host.Connector);
         var domain = host.Domains.Get(connection, name);
         try
@@ -21,7 +23,7 @@ internal static class Start
                 throw new GuestAlreadyRunningException(name.Value);
             }
             var paused = pausedFor(domain);
-            await CheckedAsync(host, site, name, domain, paused, cancellationToken, connection).ConfigureAwait(false);
+            await CheckedAsync(host, site, name, domain, paused, cancellationToken, connection, other).ConfigureAwait(false);
             return (domain, paused);
         }
         catch
@@ -43,13 +45,14 @@ internal static class Start
     }
 
     /// <summary>The guest's domain, at <paramref name="site"/>, started once that host's store is known to be protected and
-    /// its networks active; <paramref name="connection"/> is the command's own to that host, where it has one.</summary>
+    /// its networks active; <paramref name="connection"/> is the command's own to that host, and <paramref name="other"/> its
+    /// session with another host, where it has them.</summary>
     public static async Task CheckedAsync(GuestHostContext host, GuestSite site, GuestName name, GuestDomain domain, bool paused,
-        CancellationToken cancellationToken, Connection? connection = null)
+        CancellationToken cancellationToken, Connection? connection = null, RemoteGuestDomains.OtherHost? other = null)
     {
         if (!site.IsHere)
         {
-            await host.RemoteDomains.PrepareToStartAsync(name, site, domain, cancellationToken).ConfigureAwait(false);
+            await host.RemoteDomains.PrepareToStartAsync(name, site, domain, other, cancellationToken).ConfigureAwait(false);
         }
         else
         {
