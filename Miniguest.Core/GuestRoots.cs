@@ -37,12 +37,17 @@ internal sealed class GuestRoots(MiniguestPaths paths, NixCli nix, ILogger logge
             Drop(name, root);
             return;
         }
+        var link = Path.Combine(paths.GenerationRoots(name), root);
+        if (NixRootRegistration.Holds(link, storePath))
+        {
+            return;
+        }
         using (var state = DirectoryHandle.OpenOrCreate(paths.GuestState(name), GuestStateDirectory.DirectoryMode))
         {
             // Made here, refusing a link in its place; Nix then writes the link in it by its path, which only root can change.
             state.CreateDirectory(Path.GetFileName(paths.GenerationRoots(name)), GuestStateDirectory.DirectoryMode).Dispose();
         }
-        await nix.AddRootAsync(storePath, Path.Combine(paths.GenerationRoots(name), root), cancellationToken).ConfigureAwait(false);
+        await nix.AddRootAsync(storePath, link, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes <paramref name="root"/> of guest <paramref name="name"/>, if it has it: the generation it held is

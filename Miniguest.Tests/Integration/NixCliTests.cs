@@ -49,6 +49,35 @@ public sealed class NixCliTests
     }
 
     [Test]
+    public async Task A_root_nix_made_is_found_registered_where_miniguest_looks_and_one_it_did_not_is_not()
+    {
+        var guest = await TestGuestFlake.BuildAsync("container");
+        var storePath = Directory.ResolveLinkTarget(guest.Directory, true)?.FullName ?? guest.Directory;
+        var directory = Directory.CreateTempSubdirectory("miniguest-root-").FullName;
+        try
+        {
+            var link = Path.Combine(directory, "defined");
+            var bare = Path.Combine(directory, "bare");
+            File.CreateSymbolicLink(bare, storePath);
+
+            await Nix.AddRootAsync(storePath, link);
+
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(NixRootRegistration.Holds(link, storePath), Is.True, "Nix registered the root as Miniguest computes it");
+                Assert.That(NixRootRegistration.Holds(link, guest.Directory + "-other"), Is.False, "a root of another path");
+                Assert.That(NixRootRegistration.Holds(bare, storePath), Is.False, "a link Nix never registered");
+            }
+            File.Delete(link);
+            Assert.That(NixRootRegistration.Holds(link, storePath), Is.False, "a root whose link is gone");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task Diff_closures_names_what_changed_between_two_guests()
     {
         var vm = await TestGuestFlake.BuildAsync("vm");
