@@ -30,10 +30,9 @@ internal static partial class StandardStreams
     /// <summary>Whether standard error is a terminal.</summary>
     public static bool ErrorIsTerminal => isatty(ErrorDescriptor) == 1;
 
-    /// <summary>Standard input as text, read as it comes (a pipe's, say).</summary>
-    public static TextReader OpenInput() =>
-        new StreamReader(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(InputDescriptor, ownsHandle: false), FileAccess.Read, bufferSize: 0),
-            new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+    /// <summary>Standard input as bytes, read as they come (a pipe's, say).</summary>
+    public static Stream OpenInput() =>
+        new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(InputDescriptor, ownsHandle: false), FileAccess.Read, bufferSize: 0);
 
     /// <summary>Standard output as bytes, unbuffered: what a guest's console prints goes through as it comes.</summary>
     public static Stream OpenOutput() => new DescriptorStream(OutputDescriptor);

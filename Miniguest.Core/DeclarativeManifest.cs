@@ -52,9 +52,31 @@ public sealed record DeclarativeManifest(int Version, Dictionary<string, Declara
 /// which it turns off; on another host, libvirt's autostart there as well).</param>
 /// <param name="RestartIfChanged">Whether a running guest restarts on a new generation.</param>
 /// <param name="Shares">The host directories the admin gives its shares, by tag; the others are in the guest's own.</param>
+/// <param name="Credentials">The host files of its systemd credentials, by ID (<see cref="GuestCredentials"/>): the guest has
+/// these and no other.</param>
 public sealed record DeclarativeGuest(string? Uri, int Memory, int Vcpus, IReadOnlyList<string>? Networks, IReadOnlyList<string>? Bridges,
-    bool Autostart, bool RestartIfChanged, IReadOnlyDictionary<string, string>? Shares = null)
+    bool Autostart, bool RestartIfChanged, IReadOnlyDictionary<string, string>? Shares = null, IReadOnlyDictionary<string, string>? Credentials = null)
 {
+    /// <summary>Its credentials' contents, read now from the files declared.</summary>
+    /// <exception cref="GuestFileException">A file is missing, cannot be read, or is larger than a credential may be.</exception>
+    public async Task<IReadOnlyDictionary<string, byte[]?>> ReadCredentialsAsync(CancellationToken cancellationToken = default)
+    {
+        var contents = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
+        foreach (var (id, path) in Credentials ?? new Dictionary<string, string>())
+        {
+            try
+            {
+                await using var file = File.OpenRead(path);
+                contents[GuestCredentials.RequireId(id)] = await GuestCredentials.ReadAsync(file, $"credential '{id}'", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new GuestFileException(path, e.Message, e);
+            }
+        }
+        return contents;
+    }
+
     /// <summary>The host directories of the guest's shares <paramref name="tags"/> and of those declared: each declared one
     /// (a tag the guest lacks is refused when its domain is built), and the guest's own for the rest (what an earlier
     /// declaration gave is taken back).</summary>

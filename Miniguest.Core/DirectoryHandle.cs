@@ -126,6 +126,17 @@ public sealed class DirectoryHandle : IDisposable
         }
     }
 
+    /// <summary>Makes <paramref name="owner"/> and <paramref name="group"/> own the entry <paramref name="name"/> itself (a
+    /// link there, not what it leads to).</summary>
+    /// <exception cref="IOException">The change failed (changing owners needs root).</exception>
+    public void ChangeOwner(string name, uint owner, uint group)
+    {
+        if (LibC.fchownat(Descriptor, CheckName(name), owner, group, LibC.AtSymlinkNoFollow) != 0)
+        {
+            throw Failure(Child(name), $"cannot make {owner}:{group} its owner", Marshal.GetLastPInvokeError());
+        }
+    }
+
     /// <summary>Sets this directory's mode.</summary>
     /// <exception cref="IOException">The change failed.</exception>
     public void SetMode(UnixFileMode mode)
@@ -141,7 +152,11 @@ public sealed class DirectoryHandle : IDisposable
     /// at <paramref name="name"/> (a link there is replaced, never written through). A reader sees the old file or the
     /// new one, never a part.</summary>
     /// <exception cref="IOException">It cannot be written.</exception>
-    public void WriteFile(string name, ReadOnlySpan<byte> content, UnixFileMode mode)
+    public void WriteFile(string name, ReadOnlySpan<byte> content, UnixFileMode mode) => WriteFile(name, content, mode, owner: null);
+
+    /// <summary>As <see cref="WriteFile(string, ReadOnlySpan{byte}, UnixFileMode)"/>, the new file given to
+    /// <paramref name="owner"/> before anything is written in it.</summary>
+    public void WriteFile(string name, ReadOnlySpan<byte> content, UnixFileMode mode, (uint Uid, uint Gid)? owner)
     {
         var temporary = TemporaryName(CheckName(name));
         RemoveEntry(temporary);
@@ -158,6 +173,10 @@ public sealed class DirectoryHandle : IDisposable
                 if (LibC.fchmod(descriptor, (uint)mode) != 0)
                 {
                     throw Failure(Child(name), "cannot set its mode", Marshal.GetLastPInvokeError());
+                }
+                if (owner is var (uid, gid) && LibC.fchown(descriptor, uid, gid) != 0)
+                {
+                    throw Failure(Child(name), $"cannot make {uid}:{gid} its owner", Marshal.GetLastPInvokeError());
                 }
                 RandomAccess.Write(file, content, fileOffset: 0);
                 RandomAccess.FlushToDisk(file);

@@ -13,6 +13,9 @@ internal sealed record HostFacts(MountTable Mounts, VirtType? Virtualization, bo
     /// <summary>The host ids a container's user namespace maps to where <see cref="UserNamespaces"/> are offered: the
     /// range the host allocated to the guest (<see cref="ContainerIds"/>).</summary>
     public UserNamespaceMapping? ContainerIds { get; init; }
+
+    /// <summary>The IDs of the credentials the guest has on the host once the domain is defined (<see cref="GuestCredentials"/>).</summary>
+    public IReadOnlyList<string> Credentials { get; init; } = [];
 }
 
 /// <summary>
@@ -75,9 +78,15 @@ internal static class GuestDomainBuilder
                 SharesHostNetwork = hostNetwork,
                 Shares = Shares(name, system, metadata.ShareSources, paths, share => share.MountPoint),
                 Metadata = metadata with { HostNetwork = hostNetwork },
+                CredentialsDirectory = host.Credentials.Count > 0 ? paths.Credentials(name) : null,
             }, host.ContainerIds, host.UserNamespaces);
             return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container), container.Interfaces,
-                system.Config, HostNetwork: container.SharesHostNetwork) { GivenShareSources = metadata.ShareSources, Description = DomainDescription.Of(container) };
+                system.Config, HostNetwork: container.SharesHostNetwork)
+            {
+                GivenShareSources = metadata.ShareSources,
+                Description = DomainDescription.Of(container),
+                CredentialChanges = options.Credentials,
+            };
         }
         var existingVm = existing is null ? null : existing.Vm ?? throw new FormatException("the domain is not a Miniguest VM");
         var vm = new VmDomain
@@ -100,6 +109,8 @@ internal static class GuestDomainBuilder
             Interfaces = Interfaces(options.Interfaces, existingVm?.Interfaces ?? takenOver?.Interfaces, host.DefaultNetwork),
             Shares = Shares(name, system, metadata.ShareSources, paths, share => share.Tag),
             ConsoleLog = paths.ConsoleLog(name),
+            FirmwareFiles = host.Credentials
+                .Select(id => new FirmwareFile(GuestCredentials.FwCfgPrefix + id, Path.Combine(paths.Credentials(name), id))).ToValueList(),
             Metadata = metadata,
         };
         if (vm.StoreShare == StoreShareType.Virtiofs && StoreView.ForVirtiofs(host.Mounts) is { IsAvailable: true } view)
@@ -113,6 +124,7 @@ internal static class GuestDomainBuilder
             GivenShareSources = metadata.ShareSources,
             TakenOver = takenOver is null ? null : Kept(takenOver, vm),
             Description = DomainDescription.Of(vm),
+            CredentialChanges = options.Credentials,
         };
     }
 

@@ -92,6 +92,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
             ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), ids, paths.FormerContainerRoot(guest.Name));
         }
         GuestShareDirectories.Prepare(paths, guest.Name, definition.OwnShareTags, ids);
+        GuestCredentials.Write(paths, guest.Name, definition.CredentialChanges, ids);
         return DefineRecorded(connection, guest.Name, definition);
     }
 
@@ -187,7 +188,8 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         var metadata = new GuestMetadata(guest.Name.Value, guest.Profile.Current?.Number, guest.StorePath);
         var (mounts, userNamespaces) = (MountTable.OfLibvirtd(), StoreGuard.UserNamespacesAvailable());
         (UserNamespaceMapping? Existing, IReadOnlyCollection<UserNamespaceMapping> InUse)? asked = null;
-        var definition = Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces, existing, (own, inUse) =>
+        var credentials = GuestCredentials.Ids(paths, guest.Name);
+        var definition = Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces, credentials, existing, (own, inUse) =>
         {
             asked = (own, inUse);
             return ids.Peek(guest.Name, own, inUse);
@@ -202,17 +204,36 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         var allocated = ids.Allocate(guest.Name, range.Existing, range.InUse);
         return allocated == definition.Description.Container!.UserNamespace
             ? definition
-            : Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces, existing, (_, _) => allocated);
+            : Build(connection, guest.Name, system, metadata, options, paths, mounts, userNamespaces, credentials, existing, (_, _) => allocated);
     }
 
     /// <summary>The domain of guest <paramref name="name"/> of <paramref name="system"/>, on the host of
-    /// <paramref name="connection"/>, whose files are at <paramref name="hostPaths"/> and whose libvirtd has
-    /// <paramref name="mounts"/>: this host's, or another's, where <paramref name="idRange"/> gives a container in a
-    /// user namespace its id range, from the range its domain maps now and those the host's other domains map.</summary>
+    /// <paramref name="connection"/>, whose files are at <paramref name="hostPaths"/>, whose libvirtd has
+    /// <paramref name="mounts"/> and where the guest has the credentials <paramref name="credentials"/>: this host's, or
+    /// another's, where <paramref name="idRange"/> gives a container in a user namespace its id range, from the range its
+    /// domain maps now and those the host's other domains map.</summary>
     internal GuestDomainDefinition Build(Connection connection, GuestName name, GuestSystem system, GuestMetadata metadata, DomainOptions options,
-        MiniguestPaths hostPaths, MountTable mounts, bool userNamespaces, ExistingDomain existing,
+        MiniguestPaths hostPaths, MountTable mounts, bool userNamespaces, IReadOnlyList<string> credentials, ExistingDomain existing,
         Func<UserNamespaceMapping?, IReadOnlyCollection<UserNamespaceMapping>, UserNamespaceMapping> idRange)
     {
+        if (options is { OnlyTheseCredentials: true, Credentials: var declared })
+        {
+            var kept = declared ?? new Dictionary<string, byte[]?>();
+            options = options with
+            {
+                Credentials = kept.Concat(credentials.Where(id => !kept.ContainsKey(id)).Select(id => KeyValuePair.Create(id, (byte[]?)null)))
+                    .ToDictionary(StringComparer.Ordinal),
+                OnlyTheseCredentials = false,
+            };
+        }
+        foreach (var (id, content) in options.Credentials ?? new Dictionary<string, byte[]?>())
+        {
+            GuestCredentials.RequireId(id);
+            if (content?.Length > GuestCredentials.MaxBytes)
+            {
+                throw new InvalidDomainOptionsException($"credential '{id}' is larger than {GuestCredentials.MaxBytes} bytes, systemd's limit");
+            }
+        }
         DomainOptionsCheck.Check(connection, name, system.Config.GuestType, options);
         var ids = system.Config.GuestType == GuestType.Lxc && userNamespaces
             ? idRange(existing.Own is { } own ? DomainXml.ReadIdRanges(own.Xml).FirstOrDefault() : null, OtherIdRanges(connection, name))
@@ -225,6 +246,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
             connection.TryGetNetwork(DomainOptions.DefaultNetwork, out var active) && active ? DomainOptions.DefaultNetwork : null)
         {
             ContainerIds = ids,
+            Credentials = GuestCredentials.After(credentials, options.Credentials),
         };
         return GuestDomainBuilder.Build(name, system, metadata, options, existing.Own?.Description, hostPaths, host, existing.TakenOver);
     }
@@ -289,6 +311,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         var description = domain.Description;
         var protection = StartSafety.EnsureProtected(description, MountTable.OfLibvirtd(), NixStore.Resolve);
         ShareSourceGuard.Check(name, description, paths, () => OtherGuestsShares(name), atStart: true);
+        StartSafety.RequireOwnCredentials(name, description, paths);
         StartSafety.RequireOwnNetwork(description);
         return protection;
     }

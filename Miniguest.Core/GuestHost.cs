@@ -63,6 +63,10 @@ public sealed record DefinedDomain(GuestDomainDefinition Definition, string Uri,
     /// next start.</summary>
     public bool ChangedWhileRunning { get; init; }
 
+    /// <summary>Whether the guest runs with the credentials it started with, which this definition changed: the new ones
+    /// reach it at its next start.</summary>
+    public bool CredentialsChangedWhileRunning { get; init; }
+
     /// <summary>The libvirt networks the domain is on that are not active: its start fails until they are started.</summary>
     public IReadOnlyList<string> InactiveNetworks { get; init; } = [];
 }

@@ -74,6 +74,9 @@ internal static partial class LibC
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int fchown(int fd, uint owner, uint group);
 
+    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int fchownat(int dirfd, string path, uint owner, uint group, int flags);
+
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int fchmod(int fd, uint mode);
 

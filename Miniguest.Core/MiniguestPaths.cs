@@ -71,6 +71,9 @@ public sealed record MiniguestPaths
     /// <summary>The host directory of the guest's share <paramref name="tag"/> that declares no source of its own.</summary>
     public string ShareDirectory(GuestName name, string tag) => Path.Combine(GuestShares(name), tag);
 
+    /// <summary>The guest's credentials (<see cref="GuestCredentials"/>).</summary>
+    public string Credentials(GuestName name) => Path.Combine(GuestState(name), "credentials");
+
     /// <summary>The libvirt URI the guest's domain was defined on.</summary>
     public string ConnectionUriFile(GuestName name) => Path.Combine(GuestState(name), "connection-uri");
 

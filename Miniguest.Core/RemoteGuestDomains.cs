@@ -36,7 +36,7 @@ internal sealed class RemoteGuestDomains(GuestHostContext host)
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
             var remote = there.Files;
             await remote.PrepareAsync(name, definition.Config.GuestType, definition.Uuid, SshTarget.UriOnTarget(site.Uri), ids,
-                [.. definition.OwnShareTags], cancellationToken).ConfigureAwait(false);
+                [.. definition.OwnShareTags], definition.CredentialChanges, cancellationToken).ConfigureAwait(false);
             // The generations the domain needs rooted there, as here (Define.HereAsync): the one it runs, where it
             // runs, which the new definition may leave; and the one it is defined on, made before the definition names it.
             await remote.RootAsync(name, GuestRoots.Booted, existing.Own is { IsActive: true } running
@@ -68,6 +68,7 @@ internal sealed class RemoteGuestDomains(GuestHostContext host)
             var named = StartSafety.BootFiles(description, new MountTable([], target.Host)).Select(file => file.Path).ToList();
             var facts = await remote.DescribeAsync(name, named, cancellationToken).ConfigureAwait(false);
             ShareSourceGuard.RequireOwn(name, description, HostPaths);
+            StartSafety.RequireOwnCredentials(name, description, HostPaths);
             StartSafety.RequireOwnNetwork(description);
             var protection = StartSafety.EnsureProtected(description, facts.Mounts, (path, store) =>
             {
@@ -110,7 +111,7 @@ internal sealed class RemoteGuestDomains(GuestHostContext host)
         // A container's id range is chosen here from the ranges recorded there, and recorded there by the preparation,
         // which refuses it if another guest's record holds it by then.
         return host.Domains.Build(connection, name, system, new GuestMetadata(name.Value, facts.Generation, system.Directory), options, HostPaths,
-            facts.Mounts, facts.UserNamespaces, existing, (own, inUse) => ContainerIds.Mapping(ContainerIds.Choose(name, facts.IdRanges, own, inUse)));
+            facts.Mounts, facts.UserNamespaces, facts.Credentials, existing, (own, inUse) => ContainerIds.Mapping(ContainerIds.Choose(name, facts.IdRanges, own, inUse)));
     }
 
     /// <summary>The other host of <paramref name="site"/> for one command: one login, and its agent over it, started at once

@@ -24,7 +24,7 @@ internal static class AgentCommand
             var level = parse.GetValue(GlobalOptions.Verbose) ? LogLevel.Debug : LogLevel.Warning;
             using var loggers = new LoggerFactory([new StderrLoggerProvider(level, parse.InvocationConfiguration.Error)],
                 new LoggerFilterOptions { MinLevel = level });
-            using var input = StandardStreams.OpenInput();
+            using var input = new StreamReader(StandardStreams.OpenInput(), new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
             return await MiniguestAgent.RunAsync(input, parse.InvocationConfiguration.Output, parse.GetRequiredValue(protocol),
                 CliContext.NixSettingsFrom(MiniguestRootCommand.EnvironmentOf(parse)), loggers, cancellationToken);
         });

@@ -39,6 +39,13 @@ internal static class CreateCommand
                 + "a share whose build output names a directory needs one; kept when create runs again (TAG= gives it back its own); repeat for more",
             HelpName = "TAG=PATH",
         };
+        var credential = new Option<string[]>("--credential")
+        {
+            Description = "Give the guest the systemd credential ID (a secret its services read with LoadCredential=ID), copied from "
+                + "PATH (- for standard input) into Miniguest's root-only state; kept when create runs again; repeat for more",
+            HelpName = "ID=PATH",
+        };
+        var noCredential = new Option<string[]>("--no-credential") { Description = "Take the credential ID away from the guest; repeat for more", HelpName = "ID" };
         var printXml = new Option<bool>("--print-xml") { Description = "Print the domain XML instead of defining it" };
         var allowWritableStore = new Option<bool>("--allow-writable-store")
         {
@@ -55,7 +62,8 @@ internal static class CreateCommand
             "Define the guest's libvirt domain (a VM or a container, from its guestType); run again, it updates the domain, "
             + "keeping the settings not given (and each interface's MAC address)")
         {
-            name, memory, vcpus, virtType, freePageReporting, noFreePageReporting, network, bridge, share, printXml, allowWritableStore, takeOver, type,
+            name, memory, vcpus, virtType, freePageReporting, noFreePageReporting, network, bridge, share, credential, noCredential, printXml,
+            allowWritableStore, takeOver, type,
         };
         command.Validators.Add(result =>
         {
@@ -70,6 +78,10 @@ internal static class CreateCommand
             if (ShareSources(Given(result, share)).Problem is { } shares)
             {
                 result.AddError(shares);
+            }
+            if (CredentialSources(Given(result, credential), Given(result, noCredential)).Problem is { } credentials)
+            {
+                result.AddError(credentials);
             }
         });
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
@@ -86,6 +98,8 @@ internal static class CreateCommand
                 HostNetwork = hostNetwork,
                 AllowWritableStore = parse.GetValue(allowWritableStore) ? true : null,
                 ShareSources = ShareSources(parse.GetValue(share) ?? []).Sources,
+                Credentials = await ReadCredentialsAsync(CredentialSources(parse.GetValue(credential) ?? [], parse.GetValue(noCredential) ?? []).Sources,
+                    cancellationToken),
                 TakeOver = parse.GetValue(takeOver),
                 ExpectedType = parse.GetValue(type) switch { "lxc" => GuestType.Lxc, "libvirt" => GuestType.Qemu, _ => null },
             };
@@ -99,6 +113,11 @@ internal static class CreateCommand
             var defined = await context.Host.DefineAsync(guest, options, cancellationToken);
             LogProtection(context, defined.Definition.Protection);
             await context.ReportAsync($"defined '{guest}' on {defined.Uri}");
+            if (defined.CredentialsChangedWhileRunning)
+            {
+                context.Logger.LogWarning("'{Guest}' runs with the credentials it started with: the new ones reach it at its next start (miniguest restart {Guest})",
+                    guest, guest);
+            }
             if (defined.ChangedWhileRunning)
             {
                 context.Logger.LogWarning("'{Guest}' runs on its previous definition: the new one applies from its next start (miniguest restart {Guest})",
@@ -189,6 +208,60 @@ internal static class CreateCommand
             }
         }
         return (sources, null);
+    }
+
+    // ID=PATH to give and ID to take away, each ID once, checked as Core checks it. A usage error otherwise.
+    private static (Dictionary<string, string?>? Sources, string? Problem) CredentialSources(string[] given, string[] takenAway)
+    {
+        if (given.Length == 0 && takenAway.Length == 0)
+        {
+            return (null, null);
+        }
+        var sources = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (id, path) in given.Select(pair => pair.IndexOf('=', StringComparison.Ordinal) is var equals and > 0 && equals < pair.Length - 1
+                     ? (pair[..equals], pair[(equals + 1)..])
+                     : (pair, (string?)null))
+                 .Concat(takenAway.Select(id => (id, (string?)null))))
+        {
+            if (path is null && !takenAway.Contains(id))
+            {
+                return (null, $"--credential takes ID=PATH (PATH - for standard input), not '{id}'");
+            }
+            try
+            {
+                GuestCredentials.RequireId(id);
+            }
+            catch (FormatException e)
+            {
+                return (null, e.Message);
+            }
+            if (!sources.TryAdd(id, path))
+            {
+                return (null, $"credential '{id}' is given twice");
+            }
+        }
+        return (sources, null);
+    }
+
+    // Each credential's content, read now (standard input for -), at most systemd's limit; a null takes one away.
+    private static async Task<Dictionary<string, byte[]?>?> ReadCredentialsAsync(Dictionary<string, string?>? sources, CancellationToken cancellationToken)
+    {
+        if (sources is null)
+        {
+            return null;
+        }
+        var credentials = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
+        foreach (var (id, path) in sources)
+        {
+            if (path is null)
+            {
+                credentials[id] = null;
+                continue;
+            }
+            await using var stream = path == "-" ? StandardStreams.OpenInput() : File.OpenRead(path);
+            credentials[id] = await GuestCredentials.ReadAsync(stream, $"credential '{id}' ({(path == "-" ? "standard input" : path)})", cancellationToken);
+        }
+        return credentials;
     }
 
     // What the guest's domain kept of the original miniguest's domain it took over, and what it did not.

@@ -78,7 +78,9 @@ internal sealed record GuestArguments(string Guest)
 /// <param name="Uri">The domain's URI there.</param>
 /// <param name="FirstId">The first host id of a user-namespaced container's range; <see langword="null"/> otherwise.</param>
 /// <param name="Shares">The tags of the guest's own shares.</param>
-internal sealed record PrepareArguments(bool Container, Guid Uuid, string Uri, uint? FirstId, IReadOnlyList<string> Shares);
+/// <param name="Credentials">The changes to the guest's credentials: a content (base64 in JSON) gives one, a null takes one away.</param>
+internal sealed record PrepareArguments(bool Container, Guid Uuid, string Uri, uint? FirstId, IReadOnlyList<string> Shares,
+    IReadOnlyDictionary<string, byte[]?>? Credentials = null);
 
 /// <summary>The arguments of an operation on several guests (<see cref="AgentOperation.Show"/>).</summary>
 internal sealed record GuestsArguments(IReadOnlyList<string> Guests);

@@ -9,6 +9,7 @@ namespace Miniguest.Core;
 /// <param name="Paths">Where each path asked about really is; <see langword="null"/> where nothing is.</param>
 /// <param name="IdRanges">The text of each containers' id-range record, by the name of its guest's state directory.</param>
 /// <param name="UserNamespaces">Whether the kernel offers user namespaces.</param>
+/// <param name="Credentials">The IDs of the guest's credentials there.</param>
 /// <param name="MountsOwner">The libvirt daemon whose mount table <paramref name="Mountinfo"/> is; <see langword="null"/> where none runs.</param>
 /// <param name="Mountinfo">That daemon's <c>/proc/PID/mountinfo</c>.</param>
 internal sealed record HostDescription(
@@ -19,5 +20,6 @@ internal sealed record HostDescription(
     IReadOnlyList<GuestSystem.ResolvedFile?> Paths,
     IReadOnlyDictionary<string, string> IdRanges,
     bool UserNamespaces,
+    IReadOnlyList<string> Credentials,
     string? MountsOwner,
     string? Mountinfo);

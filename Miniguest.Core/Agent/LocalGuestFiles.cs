@@ -93,11 +93,12 @@ internal sealed class LocalGuestFiles(GuestStore store, NixCli nix, GuestRoots r
         }
         var mounts = MountTable.ReadOfLibvirtd(out _);
         return new HostDescription(link, top, files, contents, [.. paths.Select(Resolve)],
-            new ContainerIds(Paths).RecordedText(), StoreGuard.UserNamespacesAvailable(), mounts?.Owner, mounts?.Mountinfo);
+            new ContainerIds(Paths).RecordedText(), StoreGuard.UserNamespacesAvailable(), GuestCredentials.Ids(Paths, name), mounts?.Owner,
+            mounts?.Mountinfo);
     }
 
     public Task PrepareAsync(GuestName name, GuestType type, Guid uuid, string uri, UserNamespaceMapping? ids, IReadOnlyList<string> shares,
-        CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, byte[]?>? credentials, CancellationToken cancellationToken)
     {
         if (!new GuestProfile(Paths, name).Exists)
         {
@@ -113,6 +114,7 @@ internal sealed class LocalGuestFiles(GuestStore store, NixCli nix, GuestRoots r
             ContainerRoot.Prepare(Paths.ContainerRoot(name), ids, Paths.FormerContainerRoot(name));
         }
         GuestShareDirectories.Prepare(Paths, name, shares, ids);
+        GuestCredentials.Write(Paths, name, credentials, ids);
         CrashPoint.Reach(CrashPoint.RecordDomain);
         var state = new GuestStateDirectory(Paths, name);
         state.Write(Paths.ConnectionUriFile(name), uri);

@@ -110,7 +110,7 @@ public static class MiniguestAgent
                 var prepare = Required(arguments.Prepare, "prepare");
                 await files.PrepareAsync(name, prepare.Container ? GuestType.Lxc : GuestType.Qemu, prepare.Uuid, OneLine(prepare.Uri),
                     prepare.FirstId is { } first ? ContainerIds.Mapping(first) : null, prepare.Shares.Select(GuestShare.RequireTag).ToList(),
-                    cancellationToken).ConfigureAwait(false);
+                    prepare.Credentials, cancellationToken).ConfigureAwait(false);
                 return Result(new DoneAnswer(), context.DoneAnswer);
             case AgentOperation.Rollback:
                 return Result(Answer(await files.RollbackAsync(name, arguments.Generation, cancellationToken).ConfigureAwait(false)), context.GenerationAnswer);

@@ -46,10 +46,10 @@ internal sealed class RemoteGuestFiles : IGuestFiles, IDisposable
     }
 
     public Task PrepareAsync(GuestName name, GuestType type, Guid uuid, string uri, UserNamespaceMapping? ids, IReadOnlyList<string> shares,
-        CancellationToken cancellationToken) =>
+        IReadOnlyDictionary<string, byte[]?>? credentials, CancellationToken cancellationToken) =>
         GuestAsync(AgentOperation.Prepare, name, new GuestArguments(name.Value)
         {
-            Prepare = new PrepareArguments(type == GuestType.Lxc, uuid, uri, ids?.UidTarget, shares),
+            Prepare = new PrepareArguments(type == GuestType.Lxc, uuid, uri, ids?.UidTarget, shares, credentials),
         }, Json.DoneAnswer, cancellationToken);
 
     public async Task<Generation> RollbackAsync(GuestName name, int? to, CancellationToken cancellationToken) =>

@@ -10,8 +10,9 @@ namespace Miniguest.Core;
 /// <param name="Mounts">The mount table of the target's libvirtd.</param>
 /// <param name="UserNamespaces">Whether the target's kernel offers containers user namespaces.</param>
 /// <param name="IdRanges">The containers' id ranges recorded there (<see cref="ContainerIds"/>): each one's first id, by guest.</param>
+/// <param name="Credentials">The IDs of the guest's credentials there.</param>
 internal sealed record TargetFacts(int? Generation, GuestSystem? System, IReadOnlyList<GuestSystem.ResolvedFile?> Paths, MountTable Mounts,
-    bool UserNamespaces, IReadOnlyDictionary<string, uint> IdRanges)
+    bool UserNamespaces, IReadOnlyDictionary<string, uint> IdRanges, IReadOnlyList<string> Credentials)
 {
     /// <summary>Checks what <paramref name="host"/> said (<paramref name="description"/>), asked about <paramref name="pathCount"/> paths.</summary>
     /// <exception cref="GuestFileException">A file of the guest is missing, corrupt or outside the store.</exception>
@@ -39,7 +40,8 @@ internal sealed record TargetFacts(int? Generation, GuestSystem? System, IReadOn
             real => files.FirstOrDefault(pair => pair.Value.RealPath == real).Key is { } file && description.Contents.TryGetValue(file, out var bytes)
                 ? bytes
                 : throw new IOException("not read there"));
-        return new TargetFacts(generation, system, description.Paths, mounts, description.UserNamespaces, idRanges);
+        return new TargetFacts(generation, system, description.Paths, mounts, description.UserNamespaces, idRanges,
+            [.. description.Credentials.Where(GuestCredentials.IsId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>The guest's system there.</summary>

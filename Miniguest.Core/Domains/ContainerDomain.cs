@@ -53,6 +53,10 @@ internal sealed record ContainerDomain
     /// A container with interfaces always has its own.</summary>
     public bool SharesHostNetwork { get; init; }
 
+    /// <summary>The host directory of the guest's credentials, bound read-only at <see cref="GuestCredentials.ContainerDirectory"/>
+    /// and named to its init by <c>CREDENTIALS_DIRECTORY</c>; <see langword="null"/> for none.</summary>
+    public string? CredentialsDirectory { get; init; }
+
     /// <summary>Miniguest's record of the guest, or <see langword="null"/> for an unmarked domain.</summary>
     public GuestMetadata? Metadata { get; init; }
 }

@@ -40,6 +40,15 @@ public sealed record DomainOptions
     /// build output asks for a directory of its own needs one given here: a build output never chooses one.</summary>
     public IReadOnlyDictionary<string, string?>? ShareSources { get; init; }
 
+    /// <summary>The guest's systemd credentials to give or take (<see cref="GuestCredentials"/>), by ID: a content gives one
+    /// (or replaces it), <see langword="null"/> takes one away; the IDs not named keep what the guest has. Copied into
+    /// Miniguest's state, readable by root alone (by the guest's root), and reaching the guest from its next start.</summary>
+    public IReadOnlyDictionary<string, byte[]?>? Credentials { get; init; }
+
+    /// <summary>Whether <see cref="Credentials"/> names every credential the guest keeps (a declaration): any other it has
+    /// is taken away.</summary>
+    public bool OnlyTheseCredentials { get; init; }
+
     /// <summary>Take over the domain of the guest's name that the original miniguest's <c>create</c> defined (a VM booting
     /// the kernel of the guest's link, with a <c>nix-store</c> share; see <see cref="TakenOverDomain"/>): the guest's domain
     /// is defined in its place with its UUID, its interfaces' MAC addresses on their networks or bridges, its memory, vCPUs

@@ -29,6 +29,10 @@ internal static class DomainXml
                 new XElement("kernel", vm.Kernel),
                 new XElement("initrd", vm.Initrd),
                 new XElement("cmdline", vm.CommandLine)),
+            vm.FirmwareFiles.Count == 0
+                ? null
+                : new XElement("sysinfo", new XAttribute("type", "fwcfg"),
+                    vm.FirmwareFiles.Select(file => new XElement("entry", new XAttribute("name", file.Name), new XAttribute("file", file.File)))),
             new XElement("features", new XElement("acpi")),
             // virtiofsd maps guest memory: it must be shared.
             virtiofs
@@ -64,7 +68,10 @@ internal static class DomainXml
             Identity(container.Name, container.Uuid, container.Metadata),
             new XElement("memory", new XAttribute("unit", "MiB"), container.MemoryMiB),
             new XElement("vcpu", container.VCpus),
-            new XElement("os", new XElement("type", "exe"), new XElement("init", container.Init)),
+            new XElement("os", new XElement("type", "exe"), new XElement("init", container.Init),
+                container.CredentialsDirectory is null
+                    ? null
+                    : new XElement("initenv", new XAttribute("name", GuestCredentials.DirectoryVariable), GuestCredentials.ContainerDirectory)),
             container.UserNamespace is { } ids
                 ? new XElement("idmap",
                     new XElement("uid", new XAttribute("start", 0), new XAttribute("target", ids.UidTarget), new XAttribute("count", ids.Count)),
@@ -77,6 +84,7 @@ internal static class DomainXml
                 Bind(container.StoreSource, container.StoreTarget, readOnly: true),
                 Bind(container.BootSource, "/boot", readOnly: true),
                 container.Shares.Select(share => Bind(share.Source, share.Target, share.ReadOnly)),
+                container.CredentialsDirectory is null ? null : Bind(container.CredentialsDirectory, GuestCredentials.ContainerDirectory, readOnly: true),
                 container.Interfaces.Select(nic => Interface(nic, virtio: false)),
                 new XElement("console", new XAttribute("type", "pty"))));
         return domain.ToString();
@@ -154,6 +162,11 @@ internal static class DomainXml
                 .Select(f => new SharedDirectory(ShareSource(f), (string?)f.Element("target")?.Attribute("dir") ?? "", f.Element("readonly") is not null))
                 .ToValueList(),
             Interfaces = ReadInterfaces(devices),
+            FirmwareFiles = domain.Elements("sysinfo").Where(sysinfo => (string?)sysinfo.Attribute("type") == "fwcfg")
+                .SelectMany(sysinfo => sysinfo.Elements("entry"))
+                .Where(entry => entry.Attribute("file") is not null)
+                .Select(entry => new FirmwareFile((string?)entry.Attribute("name") ?? "", (string)entry.Attribute("file")!))
+                .ToValueList(),
         };
     }
 
@@ -165,9 +178,11 @@ internal static class DomainXml
         }
         var devices = Required(domain, "devices");
         var interfaces = ReadInterfaces(devices);
-        var binds = devices.Elements("filesystem")
+        var allBinds = devices.Elements("filesystem")
             .Select(f => new SharedDirectory(ShareSource(f), (string?)f.Element("target")?.Attribute("dir") ?? "", f.Element("readonly") is not null))
             .ToList();
+        var credentials = allBinds.FirstOrDefault(bind => bind.Target == GuestCredentials.ContainerDirectory);
+        var binds = allBinds.Where(bind => bind != credentials).ToList();
         string Bound(string target) =>
             binds.FirstOrDefault(b => b.Target == target)?.Source ?? throw new FormatException($"nothing is bound at {target}");
         // The store is the first bind besides the root and /boot, wherever the guest's store directory is; the shares follow.
@@ -194,6 +209,7 @@ internal static class DomainXml
             Shares = others.Skip(1).ToValueList(),
             Interfaces = interfaces,
             SharesHostNetwork = devices.Elements("interface").FirstOrDefault() is null && domain.Element("features")?.Element("privnet") is null,
+            CredentialsDirectory = credentials?.Source,
         };
     }
 

@@ -13,6 +13,9 @@ public sealed record GuestDomainDefinition(string Xml, Guid Uuid, StoreProtectio
     /// <see langword="null"/> when it takes over none.</summary>
     public TakenOverDomain? TakenOver { get; init; }
 
+    /// <summary>The changes to the guest's credentials that defining the domain makes (<see cref="DomainOptions.Credentials"/>).</summary>
+    internal IReadOnlyDictionary<string, byte[]?>? CredentialChanges { get; init; }
+
     /// <summary>The domain <see cref="Xml"/> describes, as built.</summary>
     internal DomainDescription Description { get; init; } = null!;
 

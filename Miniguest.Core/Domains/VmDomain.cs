@@ -67,6 +67,15 @@ internal sealed record VmDomain
     /// <summary>The guest's network interfaces, virtio NICs, in order.</summary>
     public ValueList<GuestInterface> Interfaces { get; init; } = [];
 
+    /// <summary>Files QEMU hands the guest as fw_cfg entries (<c>&lt;sysinfo type='fwcfg'&gt;</c>), each read by QEMU when
+    /// the VM starts: the guest's systemd credentials, named <c>opt/io.systemd.credentials/ID</c>.</summary>
+    public ValueList<FirmwareFile> FirmwareFiles { get; init; } = [];
+
     /// <summary>Miniguest's record of the guest, or <see langword="null"/> for an unmarked domain.</summary>
     public GuestMetadata? Metadata { get; init; }
 }
+
+/// <summary>A host file QEMU hands a VM as the fw_cfg entry <paramref name="Name"/>.</summary>
+/// <param name="Name">The entry's name, <c>opt/…</c>.</param>
+/// <param name="File">The host file it holds.</param>
+internal sealed record FirmwareFile(string Name, string File);

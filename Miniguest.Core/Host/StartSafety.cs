@@ -43,4 +43,22 @@ internal static class StartSafety
                 + "(miniguest create), or share the host's on purpose (create --network host)");
         }
     }
+
+    /// <summary>Refuses a domain that hands its guest any file but its own credentials (<see cref="GuestCredentials"/>),
+    /// at <paramref name="paths"/>: a fw_cfg entry QEMU fills from another file, or a credentials directory elsewhere,
+    /// would give the guest that file, which root reads.</summary>
+    /// <exception cref="GuestStateException">Such a domain.</exception>
+    public static void RequireOwnCredentials(GuestName name, DomainDescription description, MiniguestPaths paths)
+    {
+        var own = paths.Credentials(name);
+        var foreign = description.Container is { } container
+            ? container.CredentialsDirectory is { } directory && directory != own ? directory : null
+            : description.Vm!.FirmwareFiles.FirstOrDefault(file => !file.Name.StartsWith(GuestCredentials.FwCfgPrefix, StringComparison.Ordinal)
+                || file.Name[GuestCredentials.FwCfgPrefix.Length..] is var id && (!GuestCredentials.IsId(id) || file.File != Path.Combine(own, id)))?.File;
+        if (foreign is not null)
+        {
+            throw new GuestStateException($"guest '{name}': its domain hands it {TerminalText.Escape(foreign)}, which is not one of its credentials in "
+                + $"{own}: define it again (miniguest create {name})");
+        }
+    }
 }

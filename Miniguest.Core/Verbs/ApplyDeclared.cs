@@ -45,6 +45,8 @@ internal static class ApplyDeclared
             Interfaces = settings.Attachments,
             HostNetwork = settings.HostNetwork,
             ShareSources = settings.ShareSources(config.Shares.Select(share => share.Tag)),
+            Credentials = await settings.ReadCredentialsAsync(cancellationToken).ConfigureAwait(false),
+            OnlyTheseCredentials = true,
         };
         var site = GuestSite.At(uri);
         string? before;

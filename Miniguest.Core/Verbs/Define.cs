@@ -43,6 +43,7 @@ internal static class Define
         {
             ChangedWhileRunning = existing.Own is { IsActive: true } running
                 && !Resync.SameDefinition(defined.GetXml(DomainXmlFlags.Inactive), running.Xml),
+            CredentialsChangedWhileRunning = existing.Own is { IsActive: true } && options.Credentials is { Count: > 0 },
             InactiveNetworks = InactiveNetworks(connection, definition.Interfaces),
         };
     }

@@ -27,6 +27,14 @@ else
   say "store-write=refused"
 fi
 read -r uid_in uid_out uid_count < /proc/self/uid_map; say "uid_map=$uid_in $uid_out $uid_count"
+# Its systemd credentials, where systemd finds them: a VM's among QEMU's fw_cfg entries, a container's in
+# $CREDENTIALS_DIRECTORY. Each said by its ID and the SHA-256 of its content, never the content.
+[ -e /sys/firmware ] || { $bb mkdir -p /sys && $bb mount -t sysfs sysfs /sys 2>/dev/null; }
+for file in /sys/firmware/qemu_fw_cfg/by_name/opt/io.systemd.credentials/*/raw ${CREDENTIALS_DIRECTORY:+"$CREDENTIALS_DIRECTORY"/*}; do
+  [ -f "$file" ] || continue
+  case "$file" in */raw) id=${file%/raw} ;; *) id=$file ;; esac
+  say "credential ${id##*/} sha256=$($bb sha256sum <"$file" | $bb cut -d' ' -f1)"
+done
 # A guest with a data share counts its boots there, and leaves in it what a hostile guest would: a setuid copy of its
 # shell, a device node anyone may open (the null device, harmless) and links to a host file and a host directory.
 data=@data@

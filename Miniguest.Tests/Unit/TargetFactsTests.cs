@@ -30,6 +30,7 @@ public sealed class TargetFactsTests
             Assert.That(facts.Mounts.Owner, Is.EqualTo("libvirtd (pid 42) on web1"));
             Assert.That(facts.Mounts.Entries, Has.Count.EqualTo(1));
             Assert.That(facts.IdRanges, Is.EqualTo(new Dictionary<string, uint> { ["db"] = 655360 }));
+            Assert.That(facts.Credentials, Is.EqualTo(new[] { "web-key" }), "its credentials' IDs, none that is not an ID");
         }
     }
 
@@ -59,7 +60,7 @@ public sealed class TargetFactsTests
     public void A_guest_not_installed_there_has_no_system_and_a_host_without_libvirtd_no_mounts()
     {
         var description = new HostDescription(null, null, new Dictionary<string, GuestSystem.ResolvedFile>(), new Dictionary<string, byte[]>(),
-            [new GuestSystem.ResolvedFile("/srv/data", true), null], new Dictionary<string, string>(), false, null, null);
+            [new GuestSystem.ResolvedFile("/srv/data", true), null], new Dictionary<string, string>(), false, [], null, null);
 
         var facts = TargetFacts.From(Web, "web1", description, pathCount: 2);
 
@@ -107,6 +108,6 @@ public sealed class TargetFactsTests
                 ["miniguest-config.json"] = Encoding.UTF8.GetBytes(Config),
                 ["kernel-params"] = Encoding.UTF8.GetBytes("console=ttyS0\n"),
             },
-            [], new Dictionary<string, string> { ["db"] = "655360\n" }, true, "libvirtd (pid 42)",
+            [], new Dictionary<string, string> { ["db"] = "655360\n" }, true, ["web-key", "../escape", "web-key"], "libvirtd (pid 42)",
             "22 1 0:21 / /nix/store rw,relatime - ext4 /dev/sda1 rw\n");
 }

@@ -66,5 +66,5 @@ public sealed class TerminalTextTests
 
     private static HostDescription Description() =>
         new(null, null, new Dictionary<string, GuestSystem.ResolvedFile>(), new Dictionary<string, byte[]>(), [], new Dictionary<string, string>(), false,
-            null, null);
+            [], null, null);
 }

@@ -194,6 +194,34 @@ public sealed class GuestLifeTests
         }
     }
 
+    [TestCase(GuestType.Qemu)]
+    [TestCase(GuestType.Lxc)]
+    public async Task Credentials_given_at_create_are_kept_across_definitions_and_a_change_under_a_running_guest_is_said(GuestType type)
+    {
+        var name = _host.NewName("creds");
+        var guest = GuestName.Parse(name);
+        _host.Install(name, type);
+        byte[] secret = [0x73, 0x65, 0x63, 0x72, 0x65, 0x74, 0x2d, 0x31];
+
+        var first = await _host.Host.DefineAsync(name, new DomainOptions { Credentials = new Dictionary<string, byte[]?> { ["token"] = secret } });
+        var kept = await _host.Host.DefineAsync(name, new DomainOptions { MemoryMiB = 300 });
+        await _host.Host.StartAsync(name);
+        var whileRunning = await _host.Host.DefineAsync(name, new DomainOptions { Credentials = new Dictionary<string, byte[]?> { ["token"] = [1] } });
+        var unchangedWhileRunning = await _host.Host.DefineAsync(name, new DomainOptions { MemoryMiB = 300 });
+        var xml = _host.DomainOf(name)!.GetXml();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first.Definition.Xml, Does.Contain(type == GuestType.Qemu ? "opt/io.systemd.credentials/token" : "CREDENTIALS_DIRECTORY"));
+            Assert.That(first.Definition.Xml, Does.Not.Contain("secret-1"), "the XML names the copy, never its content");
+            Assert.That(kept.Definition.Xml, Does.Contain(_host.Paths.Credentials(guest)), "a definition that names none keeps it");
+            Assert.That(File.ReadAllBytes(Path.Combine(_host.Paths.Credentials(guest), "token")), Is.EqualTo(new byte[] { 1 }));
+            Assert.That(whileRunning.CredentialsChangedWhileRunning, Is.True, "the guest runs with the one it started with");
+            Assert.That(unchangedWhileRunning.CredentialsChangedWhileRunning, Is.False);
+            Assert.That(xml, Does.Contain(_host.Paths.Credentials(guest)));
+        }
+    }
+
     [Test]
     public async Task Show_gives_one_guest_whole_with_its_generations_memory_and_vcpus()
     {

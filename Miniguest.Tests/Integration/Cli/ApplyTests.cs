@@ -12,7 +12,7 @@ public sealed class ApplyTests : HostFixture
 {
     /// <summary>One guest of a manifest.</summary>
     private sealed record Declared(string Name, bool Autostart = false, bool RestartIfChanged = true, int Memory = 128, int Vcpus = 1,
-        IReadOnlyDictionary<string, string>? Shares = null);
+        IReadOnlyDictionary<string, string>? Shares = null, IReadOnlyDictionary<string, string>? Credentials = null);
 
     [Test]
     public async Task Apply_defines_declared_guests_and_undefines_those_no_longer_declared_but_never_an_installed_one()
@@ -128,6 +128,33 @@ public sealed class ApplyTests : HostFixture
             Assert.That(Directory.Exists(Host.Paths.ShareDirectory(droppedGuest, "data")), Is.True, "its data kept");
             Assert.That(connection.TryGetDomain(kept, out var still), Is.True, "still declared: kept");
             still?.Dispose();
+        }
+    }
+
+    [Test]
+    public async Task A_declared_guest_has_the_credentials_declared_read_at_each_apply_and_no_other()
+    {
+        var name = MiniguestHost.UniqueName("decl");
+        var guest = Miniguest.Core.GuestName.Parse(name);
+        Link(name, await TestGuestFlake.BuildAsync("container"));
+        var (token, key) = (Path.Combine(Host.Root, "token"), Path.Combine(Host.Root, "key"));
+        File.WriteAllText(token, "first token");
+        File.WriteAllText(key, "host key");
+        Host.Ok("apply", "--manifest", Manifest(new Declared(name, Credentials: new Dictionary<string, string> { ["token"] = token, ["key"] = key })));
+        var first = CredentialsOf(guest);
+
+        File.WriteAllText(token, "second token");
+        Host.Ok("apply", "--manifest", Manifest(new Declared(name, Credentials: new Dictionary<string, string> { ["token"] = token })));
+        var second = CredentialsOf(guest);
+        File.Delete(token);
+        var missing = Host.Run("apply", "--manifest", Manifest(new Declared(name, Credentials: new Dictionary<string, string> { ["token"] = token })));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first, Is.EqualTo(new Dictionary<string, string> { ["key"] = "host key", ["token"] = "first token" }));
+            Assert.That(second, Is.EqualTo(new Dictionary<string, string> { ["token"] = "second token" }), "read again, and the one no longer declared gone");
+            Assert.That(missing.ExitCode, Is.EqualTo(1));
+            Assert.That(missing.Error, Does.Contain(token), "a declared file that is gone is named");
         }
     }
 
@@ -278,10 +305,15 @@ public sealed class ApplyTests : HostFixture
             {
                 ["autostart"] = guest.Autostart, ["memory"] = guest.Memory, ["vcpus"] = guest.Vcpus, ["networks"] = Array.Empty<string>(),
                 ["bridges"] = Array.Empty<string>(), ["restartIfChanged"] = guest.RestartIfChanged, ["uri"] = null, ["shares"] = guest.Shares,
+                ["credentials"] = guest.Credentials,
             }),
         }));
         return manifest;
     }
+
+    // The guest's credentials as Miniguest keeps them, by ID.
+    private Dictionary<string, string> CredentialsOf(Miniguest.Core.GuestName guest) =>
+        Directory.EnumerateFiles(Host.Paths.Credentials(guest)).ToDictionary(file => Path.GetFileName(file), File.ReadAllText);
 
     private bool ListedAutostart(string name)
     {

@@ -8,14 +8,11 @@ namespace Miniguest.Tests.Integration.Remote;
 /// leaving on the other host the guest as the command makes it and nothing temporary beside it.
 /// </summary>
 [TestFixture, Category(TestCategories.Remote), NonParallelizable]
-public sealed class RemoteCrashPointTests : HostFixture
+public sealed class RemoteCrashPointTests : RemoteHostFixture
 {
     private const string Profiles = "/nix/var/nix/profiles/miniguest-profiles";
     private static readonly string Vm = TestGuestFlake.Reference + "#vm";
     private static readonly string Container = TestGuestFlake.Reference + "#container";
-    private RemoteHost? _remote;
-
-    private RemoteHost Remote => _remote ?? throw new InvalidOperationException("the simulated host is up only while the fixture runs");
 
     /// <summary>A command on a guest of the other host.</summary>
     /// <param name="Command">How the test names it.</param>
@@ -57,25 +54,6 @@ public sealed class RemoteCrashPointTests : HostFixture
             Assert.That(test.Remote.PathExists($"/var/lib/miniguest/guests/{name}"), Is.False, "no state there");
         }),
     ];
-
-    [OneTimeSetUp]
-    public void BringUpTheOtherHost()
-    {
-        RemoteHost.RequirePrerequisites();
-        _remote = new RemoteHost();
-    }
-
-    [OneTimeTearDown]
-    public void TakeDownTheOtherHost() => _remote?.Dispose();
-
-    [SetUp]
-    public void ReachTheOtherHost()
-    {
-        foreach (var (variable, value) in Remote.Environment)
-        {
-            Host.Environment[variable] = value;
-        }
-    }
 
     [TearDown]
     public void ForgetTheCrash() => Remote.SetAgentEnvironment();

@@ -12,33 +12,11 @@ namespace Miniguest.Tests.Integration.Remote;
 /// </summary>
 [TestFixture, Category(TestCategories.Remote), NonParallelizable]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class RemoteGuestTests : HostFixture
+public sealed class RemoteGuestTests : RemoteHostFixture
 {
     private const string Profiles = "/nix/var/nix/profiles/miniguest-profiles";
     private static readonly string Vm = TestGuestFlake.Reference + "#vm";
     private static readonly TimeSpan BootPatience = TimeSpan.FromMinutes(3);
-    private RemoteHost? _remote;
-
-    private RemoteHost Remote => _remote ?? throw new InvalidOperationException("the simulated host is up only while the fixture runs");
-
-    [OneTimeSetUp]
-    public void BringUpTheOtherHost()
-    {
-        RemoteHost.RequirePrerequisites();
-        _remote = new RemoteHost();
-    }
-
-    [OneTimeTearDown]
-    public void TakeDownTheOtherHost() => _remote?.Dispose();
-
-    [SetUp]
-    public void ReachTheOtherHost()
-    {
-        foreach (var (variable, value) in Remote.Environment)
-        {
-            Host.Environment[variable] = value;
-        }
-    }
 
     [TearDown]
     public void LeaveNothingThere()
@@ -285,6 +263,31 @@ public sealed class RemoteGuestTests : HostFixture
             Assert.That(Remote.PathExists($"{Profiles}/{name}"), Is.False, "nothing made there");
             Assert.That(Host.Ok("list", "--json").Out, Does.Not.Contain(name), "nor recorded here");
         }
+    }
+
+    [Test]
+    public void A_credential_given_to_a_guest_there_is_copied_there_root_only_and_its_domain_names_the_copy()
+    {
+        var name = MiniguestHost.UniqueName("rct");
+        var source = Path.Combine(Host.Root, "token");
+        var secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        File.WriteAllText(source, secret);
+        Host.Ok("-c", Remote.LxcUri, "install", "-n", name, TestGuestFlake.Reference + "#container");
+
+        Host.Ok("create", name, "--credential", $"token={source}");
+
+        var copy = $"/var/lib/miniguest/guests/{name}/credentials/token";
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Remote.Exec("stat", "-c", "%a", copy, Path.GetDirectoryName(copy)!).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+                Is.EqualTo(new[] { "400", "700" }));
+            Assert.That(Remote.Exec("cat", copy).Out, Is.EqualTo(secret), "copied whole");
+            var xml = Remote.Exec("virsh", "-c", "lxc:///", "dumpxml", name).Out;
+            Assert.That(xml, Does.Contain("CREDENTIALS_DIRECTORY").And.Contain(Path.GetDirectoryName(copy)!).And.Not.Contain(secret));
+            Assert.That(Directory.Exists(Host.Paths.Credentials(GuestName.Parse(name))), Is.False, "nothing of it kept here");
+        }
+        Host.Ok("remove", "--purge", name);
+        Assert.That(Remote.PathExists(copy), Is.False, "remove deletes the copy there");
     }
 
     [Test]
