@@ -15,6 +15,16 @@ let
   oneOf = what: allowed: value:
     if elem value allowed then value
     else throw "miniguest: ${what} is ${toJSON value}; expected one of ${concatStringsSep ", " (map toJSON allowed)}";
+
+  # An absolute path whose every part is a name: no empty, `.` or `..` part.
+  isPlainAbsolute = path:
+    substring 0 1 path == "/"
+    && (path == "/" || all (part: part != "" && part != "." && part != "..") (tail (filter isString (split "/" path))));
+
+  # Whether the plain absolute path `inner` is `outer` or lies below it.
+  contains = outer: inner: inner == outer || substring 0 (stringLength outer + 1) inner == (if outer == "/" then "/" else outer + "/");
+
+  store = "/nix/store";
 in
 rec {
   # `boot.miniguest.guestType`: a VM booted by QEMU, or a libvirt-LXC container.
@@ -178,12 +188,6 @@ rec {
   # the CLI takes. `vmOnVirtiofs`: a VM whose shares are virtiofs, which cannot make one read-only.
   shareProblems = { shares, vmOnVirtiofs ? false }:
     let
-      # An absolute path whose every part is a name: no empty, `.` or `..` part.
-      isPlainAbsolute = path:
-        substring 0 1 path == "/"
-        && (path == "/" || all (part: part != "" && part != "." && part != "..") (tail (filter isString (split "/" path))));
-      contains = outer: inner: inner == outer || substring 0 (stringLength outer + 1) inner == (if outer == "/" then "/" else outer + "/");
-      store = "/nix/store";
       ofShare = tag:
         let
           share = shares.${tag};
