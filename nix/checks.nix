@@ -66,6 +66,7 @@ let
         boot.isContainer = true; # nothing to boot: only the evaluation is checked
         system.stateVersion = "26.05";
         miniguests.vm.configuration.boot.miniguest.qemu.fsType = "virtiofs";
+        miniguests.vm.credentials.ssh_host_ed25519_key = "/run/secrets/vm-host-key";
         miniguests.container = {
           configuration.boot.miniguest.guestType = "lxc";
           autostart = true;
@@ -75,6 +76,22 @@ let
       }
     ];
   };
+
+  # A host whose one guest declares `credentials`, and one whose guest declares some it refuses.
+  hostOfCredentials = credentials: nixpkgs.lib.nixosSystem {
+    inherit system;
+    modules = [
+      self.nixosModules.declarative
+      {
+        boot.isContainer = true;
+        system.stateVersion = "26.05";
+        miniguests.web = { configuration = { }; inherit credentials; };
+      }
+    ];
+  };
+  refusedCredentials = { key = "run/secrets/key"; stored = "/nix/store/00000000000000000000000000000000-key"; ".key" = "/run/secrets/key"; };
+  hostOfRefusedCredentials = hostOfCredentials refusedCredentials;
+  refused = miniguest.credentialProblems { guest = "web"; credentials = refusedCredentials; };
 in
 {
   eval-guest-vm-9p-scripted-stage-1 = evaluation "vm-9p-scripted-stage-1"
@@ -135,6 +152,11 @@ in
         actual = lib.any (p: lib.getName p == "virtiofsd") host.config.virtualisation.libvirtd.qemu.vhostUserPackages;
         expected = true;
       };
+      # What `miniguest apply` is handed: the credentials of the guest that declares some, none for the others.
+      "the declared credentials" = {
+        actual = lib.mapAttrs (_: guest: guest.credentials) (builtins.fromJSON (miniguest.declarativeManifest host.config.miniguests)).guests;
+        expected = { vm.ssh_host_ed25519_key = "/run/secrets/vm-host-key"; container = { }; configured = { }; };
+      };
       # The flake's own package, not one built with the host's nixpkgs.
       "the default package" = {
         actual = host.config.services.miniguest.package.drvPath;
@@ -142,6 +164,21 @@ in
       };
     } // facts.hostFacts { inherit (host) config; remote = false; uris = [ "qemu:///system" "lxc:///" ]; })
     [ host.config.system.build.toplevel ];
+
+  eval-host-refused-credentials = evaluation "host-refused-credentials"
+    {
+      "the refused credentials" = {
+        actual = map (assertion: assertion.message) (builtins.filter (assertion: !assertion.assertion) hostOfRefusedCredentials.config.assertions);
+        includes = refused;
+      };
+      "the number of refused credentials" = { actual = builtins.length refused; expected = 3; };
+      # Refused by its type, before anything could copy it into the store.
+      "a Nix path as a credential" = {
+        actual = (builtins.tryEval (builtins.deepSeq (hostOfCredentials { key = ./facts.nix; }).config.miniguests.web.credentials true)).success;
+        expected = false;
+      };
+    }
+    [ ];
 
   eval-host-remote-guest = evaluation "host-remote-guest"
     (facts.hostFacts { inherit (hostOfRemoteGuest) config; remote = true; uris = [ "qemu+ssh://root@web1/system" ]; })
