@@ -35,6 +35,9 @@ let
   vmWritableStore = guest { boot.initrd.systemd.enable = true; boot.miniguest.writableStore.enable = true; };
   container = guest { boot.miniguest.guestType = "lxc"; };
 
+  # A guest that serves SSH with the host key of a credential.
+  vmSshHostKey = guest { services.openssh.enable = true; boot.miniguest.sshHostKeyCredential = "ssh_host_ed25519_key"; };
+
   # A guest of the other platform the flake offers, evaluated only: its serial console is its own.
   otherSystem = if system == "x86_64-linux" then "aarch64-linux" else "x86_64-linux";
   vmOtherPlatform = nixpkgs.lib.nixosSystem {
@@ -122,6 +125,10 @@ in
   eval-guest-container = evaluation "container"
     (facts.containerFacts { inherit (container) config; })
     [ container.config.system.build.miniguest ];
+
+  eval-guest-ssh-host-key = evaluation "guest-ssh-host-key"
+    (facts.sshHostKeyFacts { inherit (vmSshHostKey) config; credential = "ssh_host_ed25519_key"; })
+    [ vmSshHostKey.config.system.build.miniguest ];
 
   eval-guest-vm-other-platform = evaluation "vm-other-platform"
     {

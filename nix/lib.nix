@@ -1,12 +1,13 @@
 # Miniguest's decisions about a guest, as plain functions that need only Nix's builtins: the kernel
 # command line, the shares' mount options and tags, `miniguest-config.json`, the files of a guest's
-# build output, and the manifest the declarative host module hands to the CLI and the credentials it
-# refuses. The NixOS modules and the test guest (Miniguest.Tests/TestGuest) compute these things here,
-# and the tests evaluate these functions with a bare `nix`, no nixpkgs needed.
+# build output, the manifest the declarative host module hands to the CLI and the credentials it
+# refuses, and the unit that installs a guest's SSH host key from a credential. The NixOS modules and
+# the test guest (Miniguest.Tests/TestGuest) compute these things here, and the tests evaluate these
+# functions with a bare `nix`, no nixpkgs needed.
 #
 # Exported by the flake as `lib`.
 let
-  inherit (builtins) all attrNames attrValues concatLists concatStringsSep elem filter head isList isPath isString length listToAttrs
+  inherit (builtins) all attrNames attrValues concatLists concatStringsSep dirOf elem filter head isList isPath isString length listToAttrs
     mapAttrs match split substring stringLength tail toJSON;
 
   # `null`, one value or a list of them, as a list.
@@ -213,9 +214,9 @@ rec {
     in
     concatLists (map ofShare tags) ++ map (mountPoint: "two shares are mounted at ${mountPoint}") (attrNames (listToAttrs (map (name: { inherit name; value = null; }) twice)));
 
-  # A systemd credential's ID (`miniguests.<name>.credentials`): 1 to 28 letters, digits, `_`, `.` and `-`,
-  # not starting with `.` or `-`. A VM gets each credential as the QEMU fw_cfg entry
-  # `opt/io.systemd.credentials/<ID>`, and QEMU keeps such names to 55 bytes.
+  # A systemd credential's ID (`miniguests.<name>.credentials`, `boot.miniguest.sshHostKeyCredential`): 1 to 28
+  # letters, digits, `_`, `.` and `-`, not starting with `.` or `-`. A VM gets each credential as the QEMU fw_cfg
+  # entry `opt/io.systemd.credentials/<ID>`, and QEMU keeps such names to 55 bytes.
   credentialIdPattern = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,27}";
 
   # What the host module refuses in a declared guest's credentials (`miniguests.<guest>.credentials`: ID -> the
@@ -239,6 +240,34 @@ rec {
           [ "${option}.${id}: ${path} is in the Nix store, which every user can read" ]
         else [ ])
       (attrNames credentials));
+
+  # The one SSH host key of a guest that takes it from a credential (`boot.miniguest.sshHostKeyCredential`), where
+  # NixOS's sshd looks for its ed25519 key.
+  sshHostKey = { type = "ed25519"; path = "/etc/ssh/ssh_host_ed25519_key"; };
+
+  # The unit that installs the host key from the credential `credential` before sshd starts, with its public key
+  # beside it (derived with `sshKeygen`); `keyPath` is where, `sshHostKey.path` but in the tests. `LoadCredential=`
+  # with an ID alone takes the system credential of that ID, which systemd imports from QEMU's fw_cfg in a VM and
+  # from its own $CREDENTIALS_DIRECTORY in a container. sshd and NixOS's key generator require the unit: without
+  # the credential neither runs, and the guest never answers with a key made up at boot.
+  sshHostKeyService = { credential, sshKeygen, keyPath ? sshHostKey.path }: {
+    description = "Miniguest: the SSH host key from the credential ${credential}";
+    wantedBy = [ "multi-user.target" ];
+    requiredBy = [ "sshd.service" "sshd-keygen.service" ];
+    before = [ "sshd.service" "sshd-keygen.service" ];
+    serviceConfig = {
+      Type = "oneshot";
+      RemainAfterExit = true;
+      LoadCredential = credential;
+    };
+    script = ''
+      mkdir -p -m 0755 ${dirOf keyPath}
+      umask 0077
+      install -m 0600 "$CREDENTIALS_DIRECTORY/${credential}" ${keyPath}
+      ${sshKeygen} -y -f ${keyPath} > ${keyPath}.pub
+      chmod 0644 ${keyPath}.pub
+    '';
+  };
 
   # The files of a guest's build output (`system.build.miniguest`), sorted.
   outputLayout = { guestType }:

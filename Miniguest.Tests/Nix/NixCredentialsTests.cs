@@ -5,11 +5,15 @@ namespace Miniguest.Tests.Nix;
 
 /// <summary>
 /// The credentials of nix/lib.nix, evaluated by the real nix: what the host module refuses in a declared guest's
-/// credentials, and what the manifest hands to <c>miniguest apply</c>.
+/// credentials, what the manifest hands to <c>miniguest apply</c>, and the guest module's unit that installs an SSH host
+/// key from a credential, whose script runs here as NixOS runs it.
 /// </summary>
 [TestFixture, Category(TestCategories.Nix)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class NixCredentialsTests
 {
+    private const string HostKeyCredential = "ssh_host_ed25519_key";
+
     // A guest of the manifest as the host module gives it, but for its credentials.
     private const string Guest = "uri = null; memory = 1024; vcpus = 1; network = null; autostart = false; restartIfChanged = true;";
 
@@ -117,6 +121,86 @@ public sealed class NixCredentialsTests
             Assert.That($"opt/io.systemd.credentials/{longest}", Has.Length.EqualTo(fwCfgNameMax));
         }
     }
+
+    [Test]
+    public async Task The_ssh_host_key_unit_loads_the_credential_at_boot_before_sshd_and_its_key_generator_which_require_it()
+    {
+        var unit = await NixLib.EvalAsync($"lib.sshHostKeyService {{ credential = {NixLib.Literal(HostKeyCredential)}; sshKeygen = \"ssh-keygen\"; }}");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(unit?["serviceConfig"]?["LoadCredential"]?.GetValue<string>(), Is.EqualTo(HostKeyCredential),
+                "an ID alone: the system credential of that ID");
+            Assert.That(unit?["serviceConfig"]?["Type"]?.GetValue<string>(), Is.EqualTo("oneshot"));
+            Assert.That(unit?["serviceConfig"]?["RemainAfterExit"]?.GetValue<bool>(), Is.True);
+            Assert.That(Strings(unit?["wantedBy"]), Is.EqualTo(new[] { "multi-user.target" }));
+            Assert.That(Strings(unit?["before"]), Is.EquivalentTo(new[] { "sshd.service", "sshd-keygen.service" }));
+            Assert.That(Strings(unit?["requiredBy"]), Is.EquivalentTo(new[] { "sshd.service", "sshd-keygen.service" }),
+                "without the key, no sshd and no key made up in its place");
+        }
+    }
+
+    [Test]
+    public async Task Sshd_has_one_host_key_the_ed25519_one_the_unit_installs()
+    {
+        var key = await NixLib.EvalAsync("lib.sshHostKey");
+        Assert.That(JsonNode.DeepEquals(key, JsonNode.Parse("""{ "type": "ed25519", "path": "/etc/ssh/ssh_host_ed25519_key" }""")), Is.True,
+            key?.ToJsonString());
+    }
+
+    [Test]
+    public async Task The_ssh_host_key_unit_installs_the_credential_for_root_alone_and_its_public_key_beside_it()
+    {
+        const string privateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nstub\n-----END OPENSSH PRIVATE KEY-----\n";
+        var credentials = Directory.CreateDirectory(Path.Combine(_scratch, "credentials")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(credentials, HostKeyCredential), privateKey);
+        File.SetUnixFileMode(Path.Combine(credentials, HostKeyCredential), (UnixFileMode)0b110_100_100);
+        var keygen = StubKeygen();
+        var key = Path.Combine(_scratch, "etc", "ssh", "ssh_host_ed25519_key");
+
+        RunScript(await ScriptAsync(keygen, key), credentials).Ok();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await File.ReadAllTextAsync(key), Is.EqualTo(privateKey));
+            Assert.That(File.GetUnixFileMode(key), Is.EqualTo((UnixFileMode)0b110_000_000), "0600");
+            Assert.That(await File.ReadAllTextAsync(key + ".pub"), Is.EqualTo("ssh-ed25519 AAAAstub web\n"));
+            Assert.That(File.GetUnixFileMode(key + ".pub"), Is.EqualTo((UnixFileMode)0b110_100_100), "0644");
+            Assert.That(await File.ReadAllLinesAsync(keygen + ".args"), Is.EqualTo(new[] { "-y", "-f", key }));
+        }
+    }
+
+    [Test]
+    public async Task The_ssh_host_key_unit_fails_without_its_credential_and_installs_nothing()
+    {
+        var credentials = Directory.CreateDirectory(Path.Combine(_scratch, "credentials")).FullName;
+        var key = Path.Combine(_scratch, "etc", "ssh", "ssh_host_ed25519_key");
+
+        var result = RunScript(await ScriptAsync(StubKeygen(), key), credentials).Run();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.ExitCode, Is.Not.Zero);
+            Assert.That(File.Exists(key), Is.False);
+            Assert.That(File.Exists(key + ".pub"), Is.False);
+        }
+    }
+
+    // An ssh-keygen that records its arguments beside itself and prints a public key.
+    private string StubKeygen()
+    {
+        var keygen = Path.Combine(_scratch, "ssh-keygen");
+        File.WriteAllText(keygen, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$0.args\"\necho 'ssh-ed25519 AAAAstub web'\n");
+        File.SetUnixFileMode(keygen, (UnixFileMode)0b111_101_101);
+        return keygen;
+    }
+
+    private static Task<string> ScriptAsync(string keygen, string key) =>
+        NixLib.EvalStringAsync(
+            $"(lib.sshHostKeyService {{ credential = {NixLib.Literal(HostKeyCredential)}; sshKeygen = {NixLib.Literal(keygen)}; keyPath = {NixLib.Literal(key)}; }}).script");
+
+    // As NixOS runs a unit's script: bash -e, with the unit's credentials in $CREDENTIALS_DIRECTORY.
+    private static TestCommand RunScript(string script, string credentials) =>
+        new("bash", ["-e", "-c", script]) { Environment = new Dictionary<string, string?> { ["CREDENTIALS_DIRECTORY"] = credentials } };
 
     private static string[] Strings(JsonNode? node) =>
         node?.AsArray().Select(item => item!.GetValue<string>()).ToArray() ?? throw new InvalidOperationException("null instead of a list");

@@ -209,7 +209,8 @@ in
               (agenix's or sops-nix's path under /run), outside the store; a Nix path is refused, since it would
               copy the secret into the store, where every user can read it. `miniguest apply` copies each file into
               Miniguest's state, which root alone can read, never into the store; a changed file reaches the guest at
-              its next start. The guest's services take a credential with `LoadCredential=<ID>`.
+              its next start. The guest's services take a credential with `LoadCredential=<ID>`
+              (`boot.miniguest.sshHostKeyCredential` does so for its SSH host key).
             '';
           };
 
