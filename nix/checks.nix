@@ -35,6 +35,9 @@ let
   vmWritableStore = guest { boot.initrd.systemd.enable = true; boot.miniguest.writableStore.enable = true; };
   container = guest { boot.miniguest.guestType = "lxc"; };
 
+  # A guest that serves SSH with the host key of a credential.
+  vmSshHostKey = guest { services.openssh.enable = true; boot.miniguest.sshHostKeyCredential = "ssh_host_ed25519_key"; };
+
   # A guest of the other platform the flake offers, evaluated only: its serial console is its own.
   otherSystem = if system == "x86_64-linux" then "aarch64-linux" else "x86_64-linux";
   vmOtherPlatform = nixpkgs.lib.nixosSystem {
@@ -66,6 +69,7 @@ let
         boot.isContainer = true; # nothing to boot: only the evaluation is checked
         system.stateVersion = "26.05";
         miniguests.vm.configuration.boot.miniguest.qemu.fsType = "virtiofs";
+        miniguests.vm.credentials.ssh_host_ed25519_key = "/run/secrets/vm-host-key";
         miniguests.container = {
           configuration.boot.miniguest.guestType = "lxc";
           autostart = true;
@@ -75,6 +79,22 @@ let
       }
     ];
   };
+
+  # A host whose one guest declares `credentials`, and one whose guest declares some it refuses.
+  hostOfCredentials = credentials: nixpkgs.lib.nixosSystem {
+    inherit system;
+    modules = [
+      self.nixosModules.declarative
+      {
+        boot.isContainer = true;
+        system.stateVersion = "26.05";
+        miniguests.web = { configuration = { }; inherit credentials; };
+      }
+    ];
+  };
+  refusedCredentials = { key = "run/secrets/key"; stored = "/nix/store/00000000000000000000000000000000-key"; ".key" = "/run/secrets/key"; };
+  hostOfRefusedCredentials = hostOfCredentials refusedCredentials;
+  refused = miniguest.credentialProblems { guest = "web"; credentials = refusedCredentials; };
 in
 {
   eval-guest-vm-9p-scripted-stage-1 = evaluation "vm-9p-scripted-stage-1"
@@ -106,6 +126,10 @@ in
     (facts.containerFacts { inherit (container) config; })
     [ container.config.system.build.miniguest ];
 
+  eval-guest-ssh-host-key = evaluation "guest-ssh-host-key"
+    (facts.sshHostKeyFacts { inherit (vmSshHostKey) config; credential = "ssh_host_ed25519_key"; })
+    [ vmSshHostKey.config.system.build.miniguest ];
+
   eval-guest-vm-other-platform = evaluation "vm-other-platform"
     {
       "kernel-params" = {
@@ -135,6 +159,11 @@ in
         actual = lib.any (p: lib.getName p == "virtiofsd") host.config.virtualisation.libvirtd.qemu.vhostUserPackages;
         expected = true;
       };
+      # What `miniguest apply` is handed: the credentials of the guest that declares some, none for the others.
+      "the declared credentials" = {
+        actual = lib.mapAttrs (_: guest: guest.credentials) (builtins.fromJSON (miniguest.declarativeManifest host.config.miniguests)).guests;
+        expected = { vm.ssh_host_ed25519_key = "/run/secrets/vm-host-key"; container = { }; configured = { }; };
+      };
       # The flake's own package, not one built with the host's nixpkgs.
       "the default package" = {
         actual = host.config.services.miniguest.package.drvPath;
@@ -142,6 +171,21 @@ in
       };
     } // facts.hostFacts { inherit (host) config; remote = false; uris = [ "qemu:///system" "lxc:///" ]; })
     [ host.config.system.build.toplevel ];
+
+  eval-host-refused-credentials = evaluation "host-refused-credentials"
+    {
+      "the refused credentials" = {
+        actual = map (assertion: assertion.message) (builtins.filter (assertion: !assertion.assertion) hostOfRefusedCredentials.config.assertions);
+        includes = refused;
+      };
+      "the number of refused credentials" = { actual = builtins.length refused; expected = 3; };
+      # Refused by its type, before anything could copy it into the store.
+      "a Nix path as a credential" = {
+        actual = (builtins.tryEval (builtins.deepSeq (hostOfCredentials { key = ./facts.nix; }).config.miniguests.web.credentials true)).success;
+        expected = false;
+      };
+    }
+    [ ];
 
   eval-host-remote-guest = evaluation "host-remote-guest"
     (facts.hostFacts { inherit (hostOfRemoteGuest) config; remote = true; uris = [ "qemu+ssh://root@web1/system" ]; })

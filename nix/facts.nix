@@ -84,6 +84,22 @@ rec {
     };
   };
 
+  # The facts of a guest whose SSH host key comes from the credential `credential`: the unit that installs it runs
+  # at boot before sshd and its key generator, which require it, and the key is sshd's only one.
+  sshHostKeyFacts = { config, credential }:
+    let unit = config.systemd.services.miniguest-ssh-host-key; in
+    {
+      "the SSH host key's credential" = { actual = unit.serviceConfig.LoadCredential; expected = credential; };
+      "the SSH host key's unit at boot" = { actual = unit.wantedBy; includes = [ "multi-user.target" ]; };
+      "the SSH host key's unit before sshd" = { actual = unit.before; includes = [ "sshd.service" "sshd-keygen.service" ]; };
+      "sshd's requirement of the SSH host key" = { actual = unit.requiredBy; includes = [ "sshd.service" "sshd-keygen.service" ]; };
+      "the SSH host key's installation" = {
+        actual = unit.script;
+        expected = (miniguest.sshHostKeyService { inherit credential; sshKeygen = "${config.programs.ssh.package}/bin/ssh-keygen"; }).script;
+      };
+      "sshd's host keys" = { actual = config.services.openssh.hostKeys; expected = [ miniguest.sshHostKey ]; };
+    };
+
   # The facts of a host that declares guests (`nixosModules.declarative`): `remote` when one of them lives
   # on another host, `uris` the URIs of its guests.
   hostFacts = { config, remote, uris }:

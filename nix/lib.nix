@@ -1,13 +1,14 @@
 # Miniguest's decisions about a guest, as plain functions that need only Nix's builtins: the kernel
 # command line, the shares' mount options and tags, `miniguest-config.json`, the files of a guest's
-# build output, and the manifest the declarative host module hands to the CLI. The NixOS modules and
+# build output, the manifest the declarative host module hands to the CLI and the credentials it
+# refuses, and the unit that installs a guest's SSH host key from a credential. The NixOS modules and
 # the test guest (Miniguest.Tests/TestGuest) compute these things here, and the tests evaluate these
 # functions with a bare `nix`, no nixpkgs needed.
 #
 # Exported by the flake as `lib`.
 let
-  inherit (builtins) all attrNames attrValues concatLists concatStringsSep elem filter head isList isString length listToAttrs mapAttrs
-    match split substring stringLength tail toJSON;
+  inherit (builtins) all attrNames attrValues concatLists concatStringsSep dirOf elem filter head isList isPath isString length listToAttrs
+    mapAttrs match split substring stringLength tail toJSON;
 
   # `null`, one value or a list of them, as a list.
   toList = value: if value == null then [ ] else if isList value then value else [ value ];
@@ -15,6 +16,16 @@ let
   oneOf = what: allowed: value:
     if elem value allowed then value
     else throw "miniguest: ${what} is ${toJSON value}; expected one of ${concatStringsSep ", " (map toJSON allowed)}";
+
+  # An absolute path whose every part is a name: no empty, `.` or `..` part.
+  isPlainAbsolute = path:
+    substring 0 1 path == "/"
+    && (path == "/" || all (part: part != "" && part != "." && part != "..") (tail (filter isString (split "/" path))));
+
+  # Whether the plain absolute path `inner` is `outer` or lies below it.
+  contains = outer: inner: inner == outer || substring 0 (stringLength outer + 1) inner == (if outer == "/" then "/" else outer + "/");
+
+  store = "/nix/store";
 in
 rec {
   # `boot.miniguest.guestType`: a VM booted by QEMU, or a libvirt-LXC container.
@@ -178,12 +189,6 @@ rec {
   # the CLI takes. `vmOnVirtiofs`: a VM whose shares are virtiofs, which cannot make one read-only.
   shareProblems = { shares, vmOnVirtiofs ? false }:
     let
-      # An absolute path whose every part is a name: no empty, `.` or `..` part.
-      isPlainAbsolute = path:
-        substring 0 1 path == "/"
-        && (path == "/" || all (part: part != "" && part != "." && part != "..") (tail (filter isString (split "/" path))));
-      contains = outer: inner: inner == outer || substring 0 (stringLength outer + 1) inner == (if outer == "/" then "/" else outer + "/");
-      store = "/nix/store";
       ofShare = tag:
         let
           share = shares.${tag};
@@ -208,6 +213,61 @@ rec {
       twice = filter (mountPoint: mountPoint != null && length (filter (other: other == mountPoint) mountPoints) > 1) mountPoints;
     in
     concatLists (map ofShare tags) ++ map (mountPoint: "two shares are mounted at ${mountPoint}") (attrNames (listToAttrs (map (name: { inherit name; value = null; }) twice)));
+
+  # A systemd credential's ID (`miniguests.<name>.credentials`, `boot.miniguest.sshHostKeyCredential`): 1 to 28
+  # letters, digits, `_`, `.` and `-`, not starting with `.` or `-`. A VM gets each credential as the QEMU fw_cfg
+  # entry `opt/io.systemd.credentials/<ID>`, and QEMU keeps such names to 55 bytes.
+  credentialIdPattern = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,27}";
+
+  # What the host module refuses in a declared guest's credentials (`miniguests.<guest>.credentials`: ID -> the
+  # path of a file on the host), each message naming the guest and the ID; an empty list for credentials
+  # `miniguest apply` can take. A Nix path, or a file in the store, is a secret every user of the host can read.
+  credentialProblems = { guest, credentials }:
+    concatLists (map
+      (id:
+        let
+          option = "miniguests.${guest}.credentials";
+          path = credentials.${id};
+        in
+        if match credentialIdPattern id == null then
+          [ "${option}: '${id}' is not a credential ID (1 to 28 letters, digits, _, . and -, not starting with . or -)" ]
+        # `toString`, never interpolation: interpolating a Nix path copies the file into the store.
+        else if isPath path then
+          [ "${option}.${id}: ${toString path} is a Nix path, which would copy the secret into the store for every user to read; give the file's path as a string" ]
+        else if !isString path || !isPlainAbsolute path then
+          [ "${option}.${id}: '${toString path}' is not an absolute path without empty, . or .. parts" ]
+        else if contains store path then
+          [ "${option}.${id}: ${path} is in the Nix store, which every user can read" ]
+        else [ ])
+      (attrNames credentials));
+
+  # The one SSH host key of a guest that takes it from a credential (`boot.miniguest.sshHostKeyCredential`), where
+  # NixOS's sshd looks for its ed25519 key.
+  sshHostKey = { type = "ed25519"; path = "/etc/ssh/ssh_host_ed25519_key"; };
+
+  # The unit that installs the host key from the credential `credential` before sshd starts, with its public key
+  # beside it (derived with `sshKeygen`); `keyPath` is where, `sshHostKey.path` but in the tests. `LoadCredential=`
+  # with an ID alone takes the system credential of that ID, which systemd imports from QEMU's fw_cfg in a VM and
+  # from its own $CREDENTIALS_DIRECTORY in a container. sshd and NixOS's key generator require the unit: without
+  # the credential neither runs, and the guest never answers with a key made up at boot.
+  sshHostKeyService = { credential, sshKeygen, keyPath ? sshHostKey.path }: {
+    description = "Miniguest: the SSH host key from the credential ${credential}";
+    wantedBy = [ "multi-user.target" ];
+    requiredBy = [ "sshd.service" "sshd-keygen.service" ];
+    before = [ "sshd.service" "sshd-keygen.service" ];
+    serviceConfig = {
+      Type = "oneshot";
+      RemainAfterExit = true;
+      LoadCredential = credential;
+    };
+    script = ''
+      mkdir -p -m 0755 ${dirOf keyPath}
+      umask 0077
+      install -m 0600 "$CREDENTIALS_DIRECTORY/${credential}" ${keyPath}
+      ${sshKeygen} -y -f ${keyPath} > ${keyPath}.pub
+      chmod 0644 ${keyPath}.pub
+    '';
+  };
 
   # The files of a guest's build output (`system.build.miniguest`), sorted.
   outputLayout = { guestType }:
@@ -246,16 +306,24 @@ rec {
   # attribute set `miniguests`) with the settings the CLI acts on. Other attributes of each guest (its
   # configuration, its system) are not part of it. `uri = null` leaves the choice to the CLI. `network`
   # and `bridge` are each `null`, a name or a list of names: one interface per name, networks first.
-  # `shares` gives host directories to the guest's shares, by tag.
+  # `shares` gives host directories to the guest's shares, by tag; `credentials` the files on the host that
+  # `miniguest apply` hands to the guest as systemd credentials, by ID. A manifest never carries credentials the host
+  # module refuses (`credentialProblems`).
   declarativeManifest = guests:
     toJSON {
       version = 1;
       guests = mapAttrs
-        (_: guest: {
+        (name: guest: {
           inherit (guest) uri memory vcpus autostart restartIfChanged;
           shares = guest.shares or { };
           networks = toList guest.network;
           bridges = toList (guest.bridge or null);
+          credentials =
+            let
+              credentials = guest.credentials or { };
+              problems = credentialProblems { guest = name; inherit credentials; };
+            in
+            if problems == [ ] then credentials else throw "miniguest: ${concatStringsSep "; " problems}";
         })
         guests;
     };

@@ -80,6 +80,48 @@ public sealed class NixFactsTests
             .And.Some.StartsWith("what libvirt does").And.Some.StartsWith("the URIs libvirt-guests"));
     }
 
+    [Test]
+    public async Task The_ssh_host_key_facts_hold_for_the_modules_unit()
+    {
+        var failures = await SshHostKeyFailuresAsync("lib.sshHostKeyService { inherit credential sshKeygen; }", "[ lib.sshHostKey ]");
+        Assert.That(failures, Is.Empty);
+    }
+
+    [Test]
+    public async Task The_ssh_host_key_facts_fail_for_another_credential_no_order_and_nixoss_own_keys()
+    {
+        // A unit that loads another credential, in no order with sshd and not required by it, and NixOS's default host keys.
+        var failures = await SshHostKeyFailuresAsync(
+            """(lib.sshHostKeyService { credential = "other"; inherit sshKeygen; }) // { before = [ ]; requiredBy = [ ]; }""",
+            """[ { type = "rsa"; bits = 4096; path = "/etc/ssh/ssh_host_rsa_key"; } lib.sshHostKey ]""");
+        Assert.That(failures, Has.Some.StartsWith("the SSH host key's credential").And.Some.StartsWith("the SSH host key's unit before sshd")
+            .And.Some.StartsWith("sshd's requirement of the SSH host key").And.Some.StartsWith("the SSH host key's installation")
+            .And.Some.StartsWith("sshd's host keys"));
+    }
+
+    // The failed facts of a guest whose SSH host key comes from a credential: its unit `unit` (a Nix expression in
+    // `credential` and `sshKeygen`), completed with the defaults NixOS gives a unit's other options, and sshd's `hostKeys`.
+    private static async Task<string[]> SshHostKeyFailuresAsync(string unit, string hostKeys)
+    {
+        var expression = $$"""
+            let
+              facts = {{Facts}};
+              credential = "ssh_host_ed25519_key";
+              openssh = "/nix/store/00000000000000000000000000000000-openssh";
+              sshKeygen = "${openssh}/bin/ssh-keygen";
+            in
+            facts.failures (facts.sshHostKeyFacts {
+              inherit credential;
+              config = {
+                systemd.services.miniguest-ssh-host-key = { after = [ ]; wants = [ ]; requires = [ ]; environment = { }; path = [ ]; } // {{unit}};
+                services.openssh.hostKeys = {{hostKeys}};
+                programs.ssh.package = openssh;
+              };
+            })
+            """;
+        return Strings(await NixLib.EvalAsync(expression));
+    }
+
     // The failed host facts of a host whose unit has the order `order` (a Nix expression in `remote`), the tools `path`,
     // libvirtd's `onShutdown` and libvirt-guests' URIS `uris` (in `uris`, the guests' URIs).
     private static async Task<string[]> HostFailuresAsync(bool remote, string order, string onShutdown, string urisValue,

@@ -250,9 +250,10 @@ public sealed class NixLibTests
             {
               "version": 1,
               "guests": {
-                "web": { "uri": null, "memory": 1024, "vcpus": 1, "networks": [], "bridges": [], "autostart": false, "restartIfChanged": true, "shares": {} },
+                "web": { "uri": null, "memory": 1024, "vcpus": 1, "networks": [], "bridges": [], "autostart": false, "restartIfChanged": true, "shares": {},
+                  "credentials": {} },
                 "db": { "uri": "lxc:///", "memory": 512, "vcpus": 2, "networks": ["default", "backend"], "bridges": ["br0"], "autostart": true, "restartIfChanged": false,
-                  "shares": { "data": "/srv/db" } }
+                  "shares": { "data": "/srv/db" }, "credentials": {} }
               }
             }
             """);

@@ -146,6 +146,19 @@ in
       '';
     };
 
+    sshHostKeyCredential = mkOption {
+      type = types.nullOr (types.strMatching miniguest.credentialIdPattern);
+      default = null;
+      example = "ssh_host_ed25519_key";
+      description = ''
+        The ID of the systemd credential that holds the guest's SSH host key: an ed25519 private key without a
+        passphrase, so that a guest which keeps nothing across its boots keeps its SSH identity. Before sshd starts,
+        the key is installed as /etc/ssh/ssh_host_ed25519_key (mode 0600) with its public key beside it, and it is
+        sshd's only host key (`services.openssh.hostKeys`); without the credential, sshd does not start. A NixOS host
+        gives the credential as `miniguests.<name>.credentials.<ID>`.
+      '';
+    };
+
     writableStore = {
       enable = mkOption {
         type = types.bool;
@@ -228,6 +241,14 @@ in
       # guest that builds wants `writableStore`, whose overlay the daemon can change.
       boot.postBootCommands = mkIf config.nix.enable (miniguest.bootCommands config.nix.package.out);
     }
+
+    (mkIf (cfg.sshHostKeyCredential != null) {
+      systemd.services.miniguest-ssh-host-key = miniguest.sshHostKeyService {
+        credential = cfg.sshHostKeyCredential;
+        sshKeygen = "${config.programs.ssh.package}/bin/ssh-keygen";
+      };
+      services.openssh.hostKeys = [ miniguest.sshHostKey ];
+    })
 
     (mkIf (cfg.guestType == "lxc") {
       boot.isContainer = mkDefault true;

@@ -1,19 +1,33 @@
 # The declarative host module (`nixosModules.declarative`): guests declared in the host's own NixOS
 # configuration as `miniguests.<name>`. Each is built with the host's nixpkgs together with the host
 # system and appears at /etc/miniguests/<name>, as with the original miniguest. In addition, the unit
-# miniguest-declarative.service hands the guests' libvirt settings to `miniguest apply` at every boot and
-# every switch: it defines or updates each guest's domain, starts the guests declared to autostart,
-# restarts changed running guests whose `restartIfChanged` is set, and shuts down and removes the guests
-# no longer declared, several guests at once. At host shutdown libvirt-guests shuts every guest down.
+# miniguest-declarative.service hands the guests' libvirt settings and credentials to `miniguest apply` at
+# every boot and every switch: it defines or updates each guest's domain, starts the guests declared to
+# autostart, restarts changed running guests whose `restartIfChanged` is set, and shuts down and removes
+# the guests no longer declared, several guests at once. At host shutdown libvirt-guests shuts every guest
+# down.
 { config, lib, options, pkgs, specialArgs, ... }:
 
 let
   miniguest = import ../lib.nix;
-  inherit (lib) any attrNames attrValues concatStringsSep filterAttrs literalExpression mapAttrs mapAttrs' mapAttrsToList mkDefault
-    mkIf mkMerge mkOption mkOptionDefault nameValuePair optional optionalAttrs types unique;
+  inherit (lib) any attrNames attrValues concatLists concatStringsSep filterAttrs literalExpression mapAttrs mapAttrs' mapAttrsToList
+    mergeEqualOption mkDefault mkIf mkMerge mkOption mkOptionDefault mkOptionType nameValuePair optional optionalAttrs types unique;
 
   guests = config.miniguests;
   cfg = config.services.miniguest;
+
+  # A credential's file on the host, as a string. A Nix path would copy the secret into the store, where every user
+  # can read it: its type refuses one, in words that say why.
+  credentialFile = mkOptionType {
+    name = "credentialFile";
+    description = "path of a file on the host, as a string (a Nix path would copy the secret into the store)";
+    check = builtins.isString;
+    merge = mergeEqualOption;
+  };
+
+  credentialProblems = concatLists (mapAttrsToList
+    (name: guest: miniguest.credentialProblems { guest = name; inherit (guest) credentials; })
+    guests);
 
   # A guest's NixOS system, evaluated with the host's nixpkgs (a path, not a string: on a host whose
   # nixpkgs is a channel, interpolating it would copy nixpkgs into the store). A guest for the host's
@@ -185,6 +199,21 @@ in
             '';
           };
 
+          credentials = mkOption {
+            type = types.attrsOf credentialFile;
+            default = { };
+            example = { ssh_host_ed25519_key = "/run/secrets/web-host-key"; };
+            description = ''
+              Secrets the guest gets as systemd credentials, by credential ID (1 to 28 letters, digits, `_`, `.` and
+              `-`, not starting with `.` or `-`). Each is the absolute path of a file on the host, given as a string
+              (agenix's or sops-nix's path under /run), outside the store; a Nix path is refused, since it would
+              copy the secret into the store, where every user can read it. `miniguest apply` copies each file into
+              Miniguest's state, which root alone can read, never into the store; a changed file reaches the guest at
+              its next start. The guest's services take a credential with `LoadCredential=<ID>`
+              (`boot.miniguest.sshHostKeyCredential` does so for its SSH host key).
+            '';
+          };
+
           restartIfChanged = mkOption {
             type = types.bool;
             default = true;
@@ -255,7 +284,7 @@ in
             boot.nixStoreMountOpts (or boot.readOnlyNixStore = true on older NixOS).
           '';
         }
-      ];
+      ] ++ map (problem: { assertion = false; message = problem; }) credentialProblems;
 
       warnings = optional (virtiofsGuests != [ ] && !hasVhostUserPackages) ''
         This NixOS has no virtualisation.libvirtd.qemu.vhostUserPackages: libvirt may not find virtiofsd
