@@ -172,6 +172,36 @@ public sealed class Connection : IDisposable
         }
     }
 
+    /// <summary>
+    /// The statistics of every domain that matches <paramref name="flags"/> (all of them by default), in one call
+    /// (<c>virConnectGetAllDomainStats</c>): a record per domain, in libvirt's order, holding the groups in
+    /// <paramref name="stats"/> that the driver supports (<see cref="DomainStatsTypes.Supported"/>: all of those).
+    /// </summary>
+    /// <exception cref="LibvirtException">With <see cref="ErrorCode.ArgumentUnsupported"/>: a group asked for with
+    /// <see cref="ConnectGetAllDomainStatsFlags.EnforceStats"/> is not supported by the driver.</exception>
+    public unsafe IReadOnlyList<DomainStatsRecord> GetAllDomainStats(DomainStatsTypes stats,
+        ConnectGetAllDomainStatsFlags flags = ConnectGetAllDomainStatsFlags.None)
+    {
+        Interop.DomainStatsRecordNative** array = null;
+        try
+        {
+            var count = Ensure.Success(Interop.virConnectGetAllDomainStats(_handle, (uint)stats, &array, (uint)flags),
+                "virConnectGetAllDomainStats");
+            var records = new DomainStatsRecord[count];
+            var uuid = stackalloc byte[Interop.VIR_UUID_STRING_BUFLEN];
+            for (var i = 0; i < count; i++)
+            {
+                records[i] = DomainStatsRecord.FromNative(array[i], uuid);
+            }
+            return records;
+        }
+        finally
+        {
+            // The list owns the records' domain references, parameters and strings: all are copied by now.
+            Interop.virDomainStatsRecordListFree(array);
+        }
+    }
+
     /// <summary>Every network defined on the connection, with whether it is active, in one call
     /// (<c>virConnectListAllNetworks</c>).</summary>
     public unsafe IReadOnlyList<(string Name, bool IsActive)> ListAllNetworks()

@@ -50,6 +50,25 @@ public sealed class Domain : IDisposable
         return new DomainStateInfo((DomainState)state, reason);
     }
 
+    /// <summary>The domain's state, memory and CPU time in one call (<c>virDomainGetInfo</c>): what a driver without bulk
+    /// statistics (LXC's) tells of a domain.</summary>
+    public unsafe DomainInfo GetInfo()
+    {
+        Interop.DomainInfoNative info;
+        Ensure.Success(Interop.virDomainGetInfo(_handle, &info), "virDomainGetInfo");
+        return new DomainInfo((DomainState)info.State, info.MaxMem, info.Memory, info.NrVirtCpu, info.CpuTime);
+    }
+
+    /// <summary>The traffic counters of the domain's interface <paramref name="device"/> (its host-side name, such as
+    /// <c>vnet0</c>, or its MAC address) (<c>virDomainInterfaceStats</c>).</summary>
+    public unsafe InterfaceStats GetInterfaceStats(string device)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(device);
+        Interop.InterfaceStatsNative stats;
+        Ensure.Success(Interop.virDomainInterfaceStats(_handle, device, &stats, (nuint)sizeof(Interop.InterfaceStatsNative)), "virDomainInterfaceStats");
+        return new InterfaceStats(stats.RxBytes, stats.RxPackets, stats.RxErrs, stats.RxDrop, stats.TxBytes, stats.TxPackets, stats.TxErrs, stats.TxDrop);
+    }
+
     /// <summary>The domain's XML description.</summary>
     public unsafe string GetXml(DomainXmlFlags flags = DomainXmlFlags.None) =>
         Ensure.OwnedString(Interop.virDomainGetXMLDesc(_handle, (uint)flags), "virDomainGetXMLDesc");

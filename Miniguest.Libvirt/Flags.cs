@@ -164,3 +164,90 @@ public enum DomainConsoleFlags : uint
     /// <summary>Open it only where the driver can tell that the console is in use safely (<c>VIR_DOMAIN_CONSOLE_SAFE</c>).</summary>
     Safe = 1 << 1,
 }
+
+/// <summary>The groups of statistics <see cref="Connection.GetAllDomainStats"/> returns (<c>virDomainStatsTypes</c>).
+/// A driver leaves out the groups it does not know, unless asked to fail
+/// (<see cref="ConnectGetAllDomainStatsFlags.EnforceStats"/>).</summary>
+[Flags]
+public enum DomainStatsTypes : uint
+{
+    /// <summary>Every group the driver supports (libvirt's 0).</summary>
+    Supported = 0,
+
+    /// <summary>The domain's state and its reason: <c>state.*</c> (<c>VIR_DOMAIN_STATS_STATE</c>).</summary>
+    State = 1 << 0,
+
+    /// <summary>CPU time used: <c>cpu.*</c> (<c>VIR_DOMAIN_STATS_CPU_TOTAL</c>).</summary>
+    CpuTotal = 1 << 1,
+
+    /// <summary>Memory balloon: <c>balloon.*</c> (<c>VIR_DOMAIN_STATS_BALLOON</c>).</summary>
+    Balloon = 1 << 2,
+
+    /// <summary>Virtual CPUs: <c>vcpu.*</c> (<c>VIR_DOMAIN_STATS_VCPU</c>).</summary>
+    Vcpu = 1 << 3,
+
+    /// <summary>Network interfaces: <c>net.*</c> (<c>VIR_DOMAIN_STATS_INTERFACE</c>).</summary>
+    Interface = 1 << 4,
+
+    /// <summary>Block devices: <c>block.*</c> (<c>VIR_DOMAIN_STATS_BLOCK</c>).</summary>
+    Block = 1 << 5,
+
+    /// <summary>Perf events: <c>perf.*</c> (<c>VIR_DOMAIN_STATS_PERF</c>).</summary>
+    Perf = 1 << 6,
+
+    /// <summary>I/O threads: <c>iothread.*</c> (<c>VIR_DOMAIN_STATS_IOTHREAD</c>).</summary>
+    IoThread = 1 << 7,
+
+    /// <summary>Memory bandwidth: <c>memory.*</c> (<c>VIR_DOMAIN_STATS_MEMORY</c>).</summary>
+    Memory = 1 << 8,
+
+    /// <summary>Memory dirty rate: <c>dirtyrate.*</c> (<c>VIR_DOMAIN_STATS_DIRTYRATE</c>).</summary>
+    DirtyRate = 1 << 9,
+
+    /// <summary>The hypervisor's own statistics of the VM: <c>vm.*</c> (<c>VIR_DOMAIN_STATS_VM</c>).</summary>
+    Vm = 1 << 10,
+}
+
+/// <summary>Which domains <see cref="Connection.GetAllDomainStats"/> reports on, and how
+/// (<c>virConnectGetAllDomainStatsFlags</c>); no flag in a group means no filter on it.</summary>
+[Flags]
+public enum ConnectGetAllDomainStatsFlags : uint
+{
+    /// <summary>Every domain.</summary>
+    None = 0,
+
+    /// <summary>Running or paused domains (<c>VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE</c>).</summary>
+    Active = 1 << 0,
+
+    /// <summary>Shut-off domains (<c>VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE</c>).</summary>
+    Inactive = 1 << 1,
+
+    /// <summary>Domains with a persistent definition (<c>VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT</c>).</summary>
+    Persistent = 1 << 2,
+
+    /// <summary>Domains that exist only while running (<c>VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT</c>).</summary>
+    Transient = 1 << 3,
+
+    /// <summary>Running domains (<c>VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING</c>).</summary>
+    Running = 1 << 4,
+
+    /// <summary>Paused domains (<c>VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED</c>).</summary>
+    Paused = 1 << 5,
+
+    /// <summary>Shut-off domains (<c>VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF</c>).</summary>
+    Shutoff = 1 << 6,
+
+    /// <summary>Domains in any other state (<c>VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER</c>).</summary>
+    Other = 1 << 7,
+
+    /// <summary>Only what can be read at once, without waiting on a busy domain
+    /// (<c>VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT</c>).</summary>
+    NoWait = 1 << 29,
+
+    /// <summary>Block statistics include each disk's backing chain (<c>VIR_CONNECT_GET_ALL_DOMAINS_STATS_BACKING</c>).</summary>
+    Backing = 1 << 30,
+
+    /// <summary>Fail, rather than leave them out, when a group asked for is not supported by the driver
+    /// (<c>VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS</c>).</summary>
+    EnforceStats = 1u << 31,
+}

@@ -112,4 +112,56 @@ internal static unsafe partial class Interop
 
     [LibraryImport(Libvirt)]
     internal static partial void virDomainInterfaceFree(DomainInterfaceNative* iface);
+
+    /// <summary><c>virDomainInfo</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct DomainInfoNative
+    {
+        public byte State;
+        public nuint MaxMem;
+        public nuint Memory;
+        public ushort NrVirtCpu;
+        public ulong CpuTime;
+    }
+
+    [LibraryImport(Libvirt)]
+    internal static partial int virDomainGetInfo(DomainHandle domain, DomainInfoNative* info);
+
+    /// <summary><c>virDomainInterfaceStatsStruct</c>: eight counters, -1 where the driver does not count one.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct InterfaceStatsNative
+    {
+        public long RxBytes;
+        public long RxPackets;
+        public long RxErrs;
+        public long RxDrop;
+        public long TxBytes;
+        public long TxPackets;
+        public long TxErrs;
+        public long TxDrop;
+    }
+
+    [LibraryImport(Libvirt, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainInterfaceStats(DomainHandle domain, string device, InterfaceStatsNative* stats, nuint size);
+
+    /// <summary><c>virDomainStatsRecord</c>: one domain's statistics. The list it is in owns the domain reference and
+    /// the parameters (their strings too): <see cref="virDomainStatsRecordListFree"/> frees them all.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct DomainStatsRecordNative
+    {
+        public IntPtr Domain;
+        public TypedParameterNative* Params;
+        public int ParamCount;
+    }
+
+    /// <summary>Returns the records' count and fills <paramref name="retStats"/> with a NULL-terminated array of
+    /// records, to be freed with <see cref="virDomainStatsRecordListFree"/>; on error returns -1 and leaves it
+    /// NULL.</summary>
+    [LibraryImport(Libvirt)]
+    internal static partial int virConnectGetAllDomainStats(ConnectionHandle conn, uint stats, DomainStatsRecordNative*** retStats,
+        uint flags);
+
+    /// <summary>Frees the records, their parameters and domain references, and the array; NULL is a no-op.</summary>
+    [LibraryImport(Libvirt)]
+    internal static partial void virDomainStatsRecordListFree(DomainStatsRecordNative** stats);
 }

@@ -33,8 +33,8 @@ internal static unsafe partial class Interop
     [LibraryImport(Libvirt)]
     internal static partial int virConnectDomainEventDeregisterAny(ConnectionHandle conn, int callbackID);
 
-    // An event callback receives a borrowed virDomainPtr: it must not be freed, so it cannot be a DomainHandle.
-    // These overloads of Interop.Domain.cs's imports read it.
+    // An event callback, like a statistics record (DomainStatsRecordNative), holds a borrowed virDomainPtr: it must
+    // not be freed, so it cannot be a DomainHandle. These overloads of Interop.Domain.cs's imports read it.
 
     /// <summary>Borrowed: the string lives as long as the domain object and must not be freed.</summary>
     [LibraryImport(Libvirt)]

@@ -32,6 +32,26 @@ public sealed class DomainTests
     }
 
     [Test]
+    public void Info_gives_state_memory_vcpus_and_cpu_time_and_interface_counters_come_by_device()
+    {
+        var stopped = _domain.GetInfo();
+        _domain.Start();
+        var running = _domain.GetInfo();
+        using var test = _connection.GetDomain("test");
+        var counters = test.GetInterfaceStats("testnet0");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((stopped.State, stopped.MaxMemoryKiB, stopped.VCpus), Is.EqualTo((DomainState.Shutoff, 64UL * 1024, (ushort)1)));
+            Assert.That(running.State, Is.EqualTo(DomainState.Running));
+            Assert.That(running.CpuTimeNanoseconds, Is.GreaterThan(0UL), "the test driver's running domains count CPU time");
+            Assert.That(counters.RxBytes, Is.GreaterThan(0));
+            Assert.That(counters.TxBytes, Is.GreaterThan(0));
+            Assert.That(() => test.GetInterfaceStats("nosuchif0"), Throws.InstanceOf<LibvirtException>());
+        }
+    }
+
+    [Test]
     public void Activity_persistence_and_id_follow_the_life_of_the_domain()
     {
         using (Assert.EnterMultipleScope())
