@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Miniguest.Core;
 
 namespace Miniguest.Cli;
 
@@ -62,12 +63,26 @@ internal sealed record GenerationJson(int Generation, string StorePath, string C
             generation.Number == current, generation.Number == running);
 }
 
+/// <summary>A guest's load as <c>stats --json</c> prints it (docs/output.schema.json's <c>guestStats</c>).</summary>
+internal sealed record GuestStatsJson(string Name, string? Host, string? GuestType, bool Running, double? IntervalSeconds, double? CpuSeconds,
+    double? CpuPercent, ulong? MemoryBytes, ulong? MemoryGivenBytes, ulong? NetworkReceivedBytes, ulong? NetworkSentBytes, ulong? DiskReadBytes,
+    ulong? DiskWrittenBytes, double? NetworkReceivedPerSecond, double? NetworkSentPerSecond, double? DiskReadPerSecond, double? DiskWrittenPerSecond,
+    string? Problem)
+{
+    /// <summary>The guest's load as printed.</summary>
+    public static GuestStatsJson Of(GuestStats stats) => new(stats.Name, stats.Host, stats.Type is { } type ? Words.Of(type) : null, stats.Running,
+        stats.Interval?.TotalSeconds, stats.CpuSeconds, stats.CpuPercent, stats.MemoryBytes, stats.MemoryGivenBytes, stats.NetworkReceivedBytes,
+        stats.NetworkSentBytes, stats.DiskReadBytes, stats.DiskWrittenBytes, stats.NetworkReceivedPerSecond, stats.NetworkSentPerSecond,
+        stats.DiskReadPerSecond, stats.DiskWrittenPerSecond, stats.Problem);
+}
+
 // Guest paths and flake URLs are printed as they are ('&', '+' unescaped): the output is for people and jq, not HTML.
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(List<GuestJson>))]
 [JsonSerializable(typeof(GuestDetailsJson))]
 [JsonSerializable(typeof(List<GenerationJson>))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(List<GuestStatsJson>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>The context the CLI prints with.</summary>

@@ -141,6 +141,10 @@ public sealed class GuestHost : IGuestHost
         Guarded(() => Show.RunAsync(_host, GuestName.Parse(name), cancellationToken));
 
     /// <inheritdoc/>
+    public Task<IReadOnlyList<GuestStats>> StatsAsync(IReadOnlyList<string> names, TimeSpan? interval = null, CancellationToken cancellationToken = default) =>
+        Guarded(() => Stats.RunAsync(_host, [.. names.Select(GuestName.Parse)], interval, cancellationToken));
+
+    /// <inheritdoc/>
     public Task<InstallResult> InstallAsync(InstallableReference reference, string? name = null, bool force = false, bool buildOnTarget = false,
         IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Guarded(() =>

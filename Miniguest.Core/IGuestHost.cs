@@ -29,6 +29,12 @@ public interface IGuestHost
     /// <exception cref="GuestNotFoundException">No such guest is installed, here or on another host.</exception>
     Task<GuestDetails> ShowAsync(string name, CancellationToken cancellationToken = default);
 
+    /// <summary>What the guests named (every guest, for none) do to their hosts: the counters of each running guest's domain,
+    /// and, with <paramref name="interval"/>, their rates between two samples that far apart. A host that does not answer
+    /// gives its guests a problem, never the failure of the whole.</summary>
+    /// <exception cref="GuestNotFoundException">A guest named is not installed.</exception>
+    Task<IReadOnlyList<GuestStats>> StatsAsync(IReadOnlyList<string> names, TimeSpan? interval = null, CancellationToken cancellationToken = default);
+
     /// <summary>Builds <paramref name="reference"/> and installs it as guest <paramref name="name"/> (default: the
     /// attribute's name), on this host or on the other host the guest lives on: the one the URI given names (an SSH
     /// transport), else the one it was installed on. There, its closure is copied with <c>nix copy</c> and its profile and

@@ -18,11 +18,15 @@ public sealed class GuestLifeTests : EditableFlakeFixture
     public void Vm_install_create_start_upgrade_rollback_remove()
     {
         var name = MiniguestHost.UniqueName("vm");
+        // A credential, which the guest finds among QEMU's fw_cfg entries, where systemd looks (CredentialTests has the rest).
+        var credential = Path.Combine(Host.Root, "token");
+        File.WriteAllText(credential, "first token");
         Host.Ok("install", "-n", name, $"path:{Flake}#vm");
-        Host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
+        Host.Ok("create", name, "--virt-type", "qemu", "--memory", "256", "--credential", $"token={credential}");
 
         var boot = Host.Ok("start", name, "--console");
         Assert.That(boot.Out, Does.Contain("miniguest-test-guest: vm is up").And.Contain("store-write=refused"));
+        Assert.That(boot.Out, Does.Contain($"miniguest-test-guest: credential token sha256={Sha256("first token")}"));
         var firstInit = InitOf(boot.Out);
 
         TestGuestFlake.ChangeGuest(Flake, "upgrade 1");
@@ -31,8 +35,11 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         Assert.That(upgrade.Out, Does.Match(@"\n  no version changes; [1-9][0-9]* new store paths?\n"), "the test guest's paths carry no versions");
         Assert.That(Host.Ok("upgrade", name).Out, Does.Contain("up to date"), "a second upgrade finds nothing new");
 
+        File.WriteAllText(credential, "second token");
+        Host.Ok("create", name, "--credential", $"token={credential}");
         var second = Host.Ok("start", name, "--console");
         Assert.That(InitOf(second.Out), Is.Not.EqualTo(firstInit), "the re-synced domain boots the new generation's init");
+        Assert.That(second.Out, Does.Contain($"credential token sha256={Sha256("second token")}"), "a replaced credential, at the next start");
 
         Assert.That(Host.Ok("rollback", name).Out, Does.Contain("generation 1"));
         var third = Host.Ok("start", name, "--console");
@@ -220,4 +227,7 @@ public sealed class GuestLifeTests : EditableFlakeFixture
 
     private static string InitOf(string console) =>
         console.Split('\n').Single(l => l.Contains("is up (init ", StringComparison.Ordinal)).Trim();
+
+    private static string Sha256(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 }

@@ -151,7 +151,7 @@ internal sealed class MiniguestHost : IDisposable
     private static CommandResult Checked(string[] arguments, CommandResult result)
     {
         if (result.ExitCode == 0 && arguments.Contains("--json")
-            && arguments.FirstOrDefault(word => word is "list" or "show" or "generations" or "address") is { } command)
+            && arguments.FirstOrDefault(word => word is "list" or "show" or "generations" or "address" or "stats") is { } command)
         {
             OutputSchema.Check(result.Out, command == "address" ? "addresses" : command);
         }

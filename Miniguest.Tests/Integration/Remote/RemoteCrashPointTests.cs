@@ -10,7 +10,6 @@ namespace Miniguest.Tests.Integration.Remote;
 [TestFixture, Category(TestCategories.Remote), NonParallelizable]
 public sealed class RemoteCrashPointTests : RemoteHostFixture
 {
-    private const string Profiles = "/nix/var/nix/profiles/miniguest-profiles";
     private static readonly string Vm = TestGuestFlake.Reference + "#vm";
     private static readonly string Container = TestGuestFlake.Reference + "#container";
 
@@ -81,7 +80,6 @@ public sealed class RemoteCrashPointTests : RemoteHostFixture
                 Assert.That(Remote.Exec("sh", "-c", $"ls -A /etc/miniguests {Profiles} /var/lib/miniguest/guests/{name} 2>/dev/null | grep -c -- '\\.tmp\\|^\\.'").Out.Trim(),
                     Is.EqualTo("0"), "nothing temporary left there");
             }
-            Host.Run("remove", "--purge", "--force", name);
         }
     }
 
@@ -97,7 +95,6 @@ public sealed class RemoteCrashPointTests : RemoteHostFixture
         Remote.SetAgentEnvironment();
         var steps = File.Exists(trace) ? File.ReadAllLines(trace) : [];
         TestContext.Out.WriteLine($"{scenario.Command}: {steps.Length} steps there: {string.Join(", ", steps)}");
-        Host.Run("remove", "--purge", "--force", name);
         return steps;
     }
 }

@@ -14,24 +14,8 @@ namespace Miniguest.Tests.Integration.Remote;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RemoteGuestTests : RemoteHostFixture
 {
-    private const string Profiles = "/nix/var/nix/profiles/miniguest-profiles";
     private static readonly string Vm = TestGuestFlake.Reference + "#vm";
     private static readonly TimeSpan BootPatience = TimeSpan.FromMinutes(3);
-
-    [TearDown]
-    public void LeaveNothingThere()
-    {
-        // A test that failed half-way still leaves the other host as it found it, for the next test.
-        if (!Remote.PathExists(Profiles))
-        {
-            return;
-        }
-        Remote.Exec("sh", "-c", $"rm -f /etc/miniguests/* {Profiles}/*");
-        Remote.Exec("sh", "-c", "for uri in qemu:///system lxc:///; do for domain in $(virsh -c $uri list --all --name); do "
-            + "virsh -c $uri destroy $domain; virsh -c $uri undefine $domain; done; done >/dev/null 2>&1");
-        Remote.StartSshdIfStopped();
-        Remote.StartLibvirtdIfStopped();
-    }
 
     [Test]
     public async Task Create_defines_the_vm_there_and_it_boots_there_with_its_console_read_through_the_connection()

@@ -6,6 +6,9 @@ namespace Miniguest.Tests.Integration.Remote;
 /// which each test's <c>miniguest</c> reaches over SSH.</summary>
 public abstract class RemoteHostFixture : HostFixture
 {
+    /// <summary>Where the simulated host keeps the guests' profiles.</summary>
+    protected const string Profiles = "/nix/var/nix/profiles/miniguest-profiles";
+
     private RemoteHost? _remote;
 
     /// <summary>The simulated host.</summary>
@@ -28,5 +31,20 @@ public abstract class RemoteHostFixture : HostFixture
         {
             Host.Environment[variable] = value;
         }
+    }
+
+    [TearDown]
+    public void LeaveNothingThere()
+    {
+        // A test that failed half-way still leaves the other host as it found it, for the next test.
+        if (!Remote.PathExists(Profiles))
+        {
+            return;
+        }
+        Remote.Exec("sh", "-c", "for uri in qemu:///system lxc:///; do for domain in $(virsh -c $uri list --all --name); do "
+            + "virsh -c $uri destroy $domain; virsh -c $uri undefine $domain; done; done >/dev/null 2>&1");
+        Remote.Exec("sh", "-c", $"rm -f /etc/miniguests/* {Profiles}/*; rm -rf /var/lib/miniguest/guests/* /var/lib/miniguest/shares/*");
+        Remote.StartSshdIfStopped();
+        Remote.StartLibvirtdIfStopped();
     }
 }
