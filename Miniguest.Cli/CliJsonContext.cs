@@ -51,7 +51,7 @@ internal sealed record ShareJson(string Tag, string MountPoint, string Source, b
 internal sealed record InterfaceJson(string Mac, string? Network, string? Bridge);
 
 /// <summary>A guest as <c>show --json</c> prints it: as <c>list --json</c> does, with its generations.</summary>
-internal sealed record GuestDetailsJson(GuestJson Guest, IReadOnlyList<GenerationJson> Generations);
+internal sealed record GuestDetailsJson(GuestJson Guest, IReadOnlyList<GenerationJson> Generations, IReadOnlyList<string> Credentials);
 
 /// <summary>A generation as <c>generations --json</c> prints it: its number (<c>generation</c>, as <c>list</c> names it), and when
 /// it was made, to the second, in UTC (<c>2026-12-06T08:00:00Z</c>).</summary>

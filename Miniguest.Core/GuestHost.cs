@@ -32,7 +32,11 @@ public sealed record DomainResync(ResyncOutcome Outcome, bool RunsOtherGeneratio
 /// <summary>All that is known of one guest (<see cref="GuestHost.ShowAsync"/>).</summary>
 /// <param name="Guest">Its listing, read whole: with its store's protection, its domain's memory and vCPUs.</param>
 /// <param name="Generations">Its generations, oldest first (none for a broken guest).</param>
-public sealed record GuestDetails(GuestListing Guest, IReadOnlyList<Generation> Generations);
+public sealed record GuestDetails(GuestListing Guest, IReadOnlyList<Generation> Generations)
+{
+    /// <summary>The IDs of its systemd credentials (never their content).</summary>
+    public IReadOnlyList<string> Credentials { get; init; } = [];
+}
 
 /// <summary>What an install did, here or on another host.</summary>
 /// <param name="Name">The guest's name.</param>

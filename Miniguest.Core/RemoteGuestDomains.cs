@@ -25,7 +25,9 @@ internal sealed class RemoteGuestDomains(GuestHostContext host)
     }
 
     /// <summary>Defines the guest's domain on its host, or updates the one it has there; the caller disposes of the domain.</summary>
-    public async Task<(Domain Domain, GuestDomainDefinition Definition)> DefineAsync(GuestName name, GuestSite site, DomainOptions options, CancellationToken cancellationToken)
+    /// <returns>The domain, its definition, and the XML of the domain that ran when it was defined, if one did.</returns>
+    public async Task<(Domain Domain, GuestDomainDefinition Definition, string? RanXml)> DefineAsync(GuestName name, GuestSite site, DomainOptions options,
+        CancellationToken cancellationToken)
     {
         using var there = Open(site);
         {
@@ -43,7 +45,7 @@ internal sealed class RemoteGuestDomains(GuestHostContext host)
                 ? DomainXml.ReadMetadataElement(running.Handle.GetMetadata(GuestMetadata.Namespace))?.StorePath
                 : null, cancellationToken).ConfigureAwait(false);
             await remote.RootAsync(name, GuestRoots.Defined, definition.Description.Metadata?.StorePath, cancellationToken).ConfigureAwait(false);
-            return (host.Domains.DefineRecorded(connection, name, definition), definition);
+            return (host.Domains.DefineRecorded(connection, name, definition), definition, existing.Own is { IsActive: true } ran ? ran.Xml : null);
         }
     }
 

@@ -23,10 +23,14 @@ internal static class ShowCommand
             var generations = details.Generations.Select(generation => GenerationJson.Of(generation, guest.Generation, guest.RunningGeneration)).ToList();
             if (parse.GetValue(json))
             {
-                await context.Out.WriteLineAsync(JsonSerializer.Serialize(new GuestDetailsJson(guest, generations), CliJsonContext.Output.GuestDetailsJson));
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(new GuestDetailsJson(guest, generations, details.Credentials), CliJsonContext.Output.GuestDetailsJson));
                 return CommandAction.Success;
             }
             var facts = Facts(guest, generations).ToList();
+            if (details.Credentials.Count > 0)
+            {
+                facts.Add(new("credentials", string.Join(", ", details.Credentials)));
+            }
             var width = facts.Max(fact => fact.Key.Length) + 1;
             foreach (var (key, value) in facts)
             {

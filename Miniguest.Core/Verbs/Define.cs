@@ -29,9 +29,15 @@ internal static class Define
         // Where it lives is asked again under its lock, where nothing else changes it.
         if (host.Elsewhere(name) is { } site)
         {
-            var (remote, remoteDefinition) = await host.RemoteDomains.DefineAsync(name, site, options, cancellationToken).ConfigureAwait(false);
-            remote.Dispose();
-            return new DefinedDomain(remoteDefinition, site.Uri, RemoteGuestDomains.HostPaths);
+            var (remote, remoteDefinition, ranXml) = await host.RemoteDomains.DefineAsync(name, site, options, cancellationToken).ConfigureAwait(false);
+            using (remote)
+            {
+                return new DefinedDomain(remoteDefinition, site.Uri, RemoteGuestDomains.HostPaths)
+                {
+                    ChangedWhileRunning = ranXml is not null && !Resync.SameDefinition(remote.GetXml(DomainXmlFlags.Inactive), ranXml),
+                    CredentialsChangedWhileRunning = ranXml is not null && options.Credentials is { Count: > 0 },
+                };
+            }
         }
         var guest = host.Store.Get(name);
         using var connection = host.SiteOf(guest).Connect(host.Connector);

@@ -44,7 +44,7 @@ internal static class Resync
             }
             before = existing.Xml;
         }
-        var (updated, definition) = await host.RemoteDomains.DefineAsync(name, site, new DomainOptions(), cancellationToken).ConfigureAwait(false);
+        var (updated, definition, _) = await host.RemoteDomains.DefineAsync(name, site, new DomainOptions(), cancellationToken).ConfigureAwait(false);
         using (updated)
         {
             return Resynced(host, updated, name, before, definition.Description.Metadata);

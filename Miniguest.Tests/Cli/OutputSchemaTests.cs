@@ -37,8 +37,15 @@ public sealed class OutputSchemaTests
 
         OutputSchema.Check(JsonSerializer.Serialize(rows, CliJsonContext.Output.ListGuestJson), "list");
         OutputSchema.Check(JsonSerializer.Serialize(new GuestDetailsJson(rows[1],
-            [GenerationJson.Of(new Generation(2, "/nix/store/bbbb-web", new DateTime(2026, 12, 6, 8, 0, 0, 123, DateTimeKind.Utc)), 3, 2)]),
+            [GenerationJson.Of(new Generation(2, "/nix/store/bbbb-web", new DateTime(2026, 12, 6, 8, 0, 0, 123, DateTimeKind.Utc)), 3, 2)], ["api-token"]),
             CliJsonContext.Output.GuestDetailsJson), "show");
+        OutputSchema.Check(JsonSerializer.Serialize(new List<GuestStatsJson>
+        {
+            GuestStatsJson.Of(new GuestStats { Name = "web", Type = GuestType.Qemu, Running = true, Interval = TimeSpan.FromSeconds(1), CpuSeconds = 3.5,
+                CpuPercent = 12.5, MemoryBytes = 300 << 20, MemoryGivenBytes = 1 << 30, NetworkReceivedBytes = 10, NetworkSentBytes = 20,
+                DiskReadBytes = 0, DiskWrittenBytes = 0, NetworkReceivedPerSecond = 1.5, NetworkSentPerSecond = 0, DiskReadPerSecond = 0, DiskWrittenPerSecond = 0 }),
+            GuestStatsJson.Of(new GuestStats { Name = "db", Type = GuestType.Lxc, Host = "web1", Running = false, Problem = "web1 did not answer within 15 s" }),
+        }, CliJsonContext.Output.ListGuestStatsJson), "stats");
     }
 
     [Test]

@@ -8,6 +8,9 @@ namespace Miniguest.Tests.Cli;
 /// and host, label values escaped as the format says, and read back by Prometheus's own parser (the Python client's).</summary>
 public sealed class PrometheusTextTests
 {
+    // Debian's interpreter, whose package python3-prometheus-client is (another python3 may come first on the PATH).
+    private const string Python = "/usr/bin/python3";
+
     private static readonly GuestStats[] Guests =
     [
         new() { Name = "web", Type = GuestType.Qemu, Running = true, CpuSeconds = 12.5, MemoryBytes = 300 << 20, MemoryGivenBytes = 1024UL << 20,
@@ -38,14 +41,14 @@ public sealed class PrometheusTextTests
     [Test]
     public void Prometheus_s_own_parser_reads_it_back()
     {
-        var check = TestCommand.Run("python3", ["-c", "import prometheus_client"]);
+        var check = TestCommand.Run(Python, ["-c", "import prometheus_client"]);
         IntegrationEnvironment.RequireHost(check.ExitCode == 0, "python3-prometheus-client is missing (scripts/setup-host installs it)");
         var text = PrometheusText.Of(Guests);
         var file = Path.GetTempFileName();
         try
         {
             File.WriteAllText(file, text);
-            var parsed = TestCommand.Run("python3", ["-c", """
+            var parsed = TestCommand.Run(Python, ["-c", """
                 import sys
                 from prometheus_client.parser import text_string_to_metric_families
                 for family in text_string_to_metric_families(open(sys.argv[1]).read()):

@@ -31,7 +31,8 @@ public sealed class CredentialTests : HostFixture
         var boot = Host.Ok("start", name, "--console");
         var copy = Path.Combine(Host.Paths.Credentials(guest), "web-key");
         var xml = DomainXml(uri, name);
-        var listing = Host.Ok("list", "--json").Out + Host.Ok("show", name, "--json").Out;
+        var shown = Host.Ok("show", name, "--json").Out;
+        var listing = Host.Ok("list", "--json").Out + shown + Host.Ok("show", name).Out;
         var byNobody = AsNobody.Run("cat", copy);
         var modes = (File.GetUnixFileMode(Host.Paths.Credentials(guest)), File.GetUnixFileMode(copy));
 
@@ -52,6 +53,8 @@ public sealed class CredentialTests : HostFixture
             Assert.That(xml, Does.Not.Contain(first), "the domain's XML holds none of it");
             Assert.That(xml, Does.Contain("CREDENTIALS_DIRECTORY"));
             Assert.That(listing, Does.Not.Contain(first));
+            Assert.That(System.Text.Json.JsonDocument.Parse(shown).RootElement.GetProperty("credentials").EnumerateArray().Select(id => id.GetString()),
+                Is.EqualTo(new[] { "web-key" }), "show names it, and only by its ID");
             Assert.That(again.Out, Does.Contain($"credential web-key sha256={Sha256(second)}"), "the replaced one, at the next start");
             Assert.That(again.Out, Does.Not.Contain(Sha256(first)));
             Assert.That(copyWithout, Is.False, "one taken away is gone");

@@ -12,7 +12,7 @@ namespace Miniguest.Tests.Integration.Remote;
 /// </summary>
 [TestFixture, Category(TestCategories.Remote), NonParallelizable]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class RemoteGuestTests : RemoteHostFixture
+public sealed partial class RemoteGuestTests : RemoteHostFixture
 {
     private static readonly string Vm = TestGuestFlake.Reference + "#vm";
     private static readonly TimeSpan BootPatience = TimeSpan.FromMinutes(3);

@@ -36,6 +36,7 @@ public abstract class RemoteHostFixture : HostFixture
     [TearDown]
     public void LeaveNothingThere()
     {
+        Remote.SetAgentEnvironment();
         // A test that failed half-way still leaves the other host as it found it, for the next test.
         if (!Remote.PathExists(Profiles))
         {

@@ -2,33 +2,32 @@ using Miniguest.Tests.Integration.Cli;
 
 namespace Miniguest.Tests.Integration.Remote;
 
-/// <summary>
-/// The steps a command takes on another host's files are Core's own steps, run there by the agent: the agent is killed
-/// at each of them in turn (<c>MINIGUEST_CRASH_AT</c> in the simulated host's agent), and the command, run again, completes,
-/// leaving on the other host the guest as the command makes it and nothing temporary beside it.
-/// </summary>
-[TestFixture, Category(TestCategories.Remote), NonParallelizable]
-public sealed class RemoteCrashPointTests : RemoteHostFixture
+// The steps a command takes on another host's files are Core's own steps, run there by the agent: the agent is killed at
+// each of them in turn (MINIGUEST_CRASH_AT in the simulated host's agent), and the command, run again, completes, leaving
+// on the other host the guest as the command makes it and nothing temporary beside it. Part of RemoteGuestTests' fixture,
+// whose simulated host it shares.
+public sealed partial class RemoteGuestTests
 {
-    private static readonly string Vm = TestGuestFlake.Reference + "#vm";
-    private static readonly string Container = TestGuestFlake.Reference + "#container";
+    // Properties, not fields: the fields of the class's other part may not be set yet when the scenarios are.
+    private static string CrashVm => TestGuestFlake.Reference + "#vm";
+    private static string CrashContainer => TestGuestFlake.Reference + "#container";
 
     /// <summary>A command on a guest of the other host.</summary>
     /// <param name="Command">How the test names it.</param>
     /// <param name="SetUp">Prepares the guest of the given name; returns the arguments to run.</param>
     /// <param name="Done">Asserts what the command did there, once run again.</param>
-    public sealed record Scenario(string Command, Func<RemoteCrashPointTests, string, string[]> SetUp, Action<RemoteCrashPointTests, string> Done)
+    public sealed record CrashScenario(string Command, Func<RemoteGuestTests, string, string[]> SetUp, Action<RemoteGuestTests, string> Done)
     {
         public override string ToString() => Command;
     }
 
-    private static readonly Scenario[] Scenarios =
+    private static readonly CrashScenario[] CrashScenarios =
     [
-        new("install", (test, name) => ["-c", test.Remote.QemuUri, "install", "-n", name, Vm],
+        new("install", (test, name) => ["-c", test.Remote.QemuUri, "install", "-n", name, CrashVm],
             (test, name) => Assert.That(test.Remote.Exec("readlink", $"/etc/miniguests/{name}").Out.Trim(), Is.EqualTo($"{Profiles}/{name}"))),
         new("create (container)", (test, name) =>
         {
-            test.Host.Ok("-c", test.Remote.LxcUri, "install", "-n", name, Container);
+            test.Host.Ok("-c", test.Remote.LxcUri, "install", "-n", name, CrashContainer);
             return ["create", name];
         }, (test, name) =>
         {
@@ -37,13 +36,13 @@ public sealed class RemoteCrashPointTests : RemoteHostFixture
         }),
         new("rollback", (test, name) =>
         {
-            test.Host.Ok("-c", test.Remote.QemuUri, "install", "-n", name, Vm);
+            test.Host.Ok("-c", test.Remote.QemuUri, "install", "-n", name, CrashVm);
             test.Host.Ok("install", "--force", "-n", name, TestGuestFlake.Reference + "#vm-virtiofs");
             return ["rollback", name, "--to", "1"];
         }, (test, name) => Assert.That(test.Remote.Exec("readlink", $"{Profiles}/{name}").Out.Trim(), Is.EqualTo($"{name}-1-link"))),
         new("remove --purge (container)", (test, name) =>
         {
-            test.Host.Ok("-c", test.Remote.LxcUri, "install", "-n", name, Container);
+            test.Host.Ok("-c", test.Remote.LxcUri, "install", "-n", name, CrashContainer);
             test.Host.Ok("create", name);
             return ["remove", "--purge", name];
         }, (test, name) =>
@@ -54,11 +53,8 @@ public sealed class RemoteCrashPointTests : RemoteHostFixture
         }),
     ];
 
-    [TearDown]
-    public void ForgetTheCrash() => Remote.SetAgentEnvironment();
-
-    [TestCaseSource(nameof(Scenarios))]
-    public void Killed_at_each_of_its_steps_there_a_command_completes_when_run_again(Scenario scenario)
+    [TestCaseSource(nameof(CrashScenarios))]
+    public void Killed_at_each_of_its_steps_there_a_command_completes_when_run_again(CrashScenario scenario)
     {
         var steps = LearnSteps(scenario);
         Assert.That(steps, Is.Not.Empty, "the agent reaches no step of the command: a build without crash points, or no agent ran");
@@ -84,7 +80,7 @@ public sealed class RemoteCrashPointTests : RemoteHostFixture
     }
 
     // The steps the agent reaches when nothing stops it.
-    private IReadOnlyList<string> LearnSteps(Scenario scenario)
+    private IReadOnlyList<string> LearnSteps(CrashScenario scenario)
     {
         var name = MiniguestHost.UniqueName("rc");
         var arguments = scenario.SetUp(this, name);
