@@ -2,27 +2,15 @@ using Miniguest.Tests.Integration.Cli;
 
 namespace Miniguest.Tests.Integration.Remote;
 
-/// <summary>A <see cref="HostFixture"/> with a second host simulated for the whole fixture (<see cref="RemoteHost"/>),
-/// which each test's <c>miniguest</c> reaches over SSH.</summary>
+/// <summary>A <see cref="HostFixture"/> with the tier's simulated second host (<see cref="RemoteTier"/>), which each test's
+/// <c>miniguest</c> reaches over SSH, left after each test as the test found it.</summary>
 public abstract class RemoteHostFixture : HostFixture
 {
     /// <summary>Where the simulated host keeps the guests' profiles.</summary>
     protected const string Profiles = "/nix/var/nix/profiles/miniguest-profiles";
 
-    private RemoteHost? _remote;
-
     /// <summary>The simulated host.</summary>
-    internal RemoteHost Remote => _remote ?? throw new InvalidOperationException("the simulated host is up only while the fixture runs");
-
-    [OneTimeSetUp]
-    public void BringUpTheOtherHost()
-    {
-        RemoteHost.RequirePrerequisites();
-        _remote = new RemoteHost();
-    }
-
-    [OneTimeTearDown]
-    public void TakeDownTheOtherHost() => _remote?.Dispose();
+    internal RemoteHost Remote => RemoteTier.Host;
 
     [SetUp]
     public void ReachTheOtherHost()

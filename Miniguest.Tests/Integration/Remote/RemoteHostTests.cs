@@ -11,23 +11,7 @@ namespace Miniguest.Tests.Integration.Remote;
 [TestFixture, Category(TestCategories.Remote), NonParallelizable]
 public sealed class RemoteHostTests
 {
-    private RemoteHost? _host;
-
-    private RemoteHost Host => _host ?? throw new InvalidOperationException("the simulated host is up only while the fixture runs");
-
-    [OneTimeSetUp]
-    public void BringUp()
-    {
-        RemoteHost.RequirePrerequisites();
-        _host = new RemoteHost();
-    }
-
-    [OneTimeTearDown]
-    public void TakeDown()
-    {
-        _host?.Dispose();
-        _host = null;
-    }
+    private static RemoteHost Host => RemoteTier.Host;
 
     [TestCase("qemu:///system")]
     [TestCase("lxc:///")]
@@ -36,7 +20,7 @@ public sealed class RemoteHostTests
         var remoteUri = localUri.StartsWith("qemu:", StringComparison.Ordinal) ? Host.QemuUri : Host.LxcUri;
         var here = DomainNames(localUri);
         var there = DomainNames(remoteUri);
-        Assert.That(there, Is.Empty, $"a new host has no domains, and this host's ({string.Join(", ", here)}) are not its own");
+        Assert.That(there, Is.Empty, $"its domains are its own, and this host's ({string.Join(", ", here)}) are not among them");
     }
 
     [Test]
