@@ -85,8 +85,5 @@ public sealed class IntegrationEnvironment
         {
             Assert.Fail("The real stack is not ready (run scripts/setup-host as root): " + string.Join("; ", missing));
         }
-        // The native miniguest the CLI tests run takes most of a minute to publish: begun now, beside the tests that boot
-        // guests through the library, it is ready, or nearly, when the first command needs it.
-        _ = Task.Run(() => Cli.NativeMiniguest.Executable);
     }
 }
