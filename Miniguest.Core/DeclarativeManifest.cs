@@ -66,8 +66,7 @@ public sealed record DeclarativeGuest(string? Uri, int Memory, int Vcpus, IReadO
         {
             try
             {
-                await using var file = File.OpenRead(path);
-                contents[GuestCredentials.RequireId(id)] = await GuestCredentials.ReadAsync(file, $"credential '{id}'", cancellationToken).ConfigureAwait(false);
+                contents[GuestCredentials.RequireId(id)] = await GuestCredentials.ReadFileAsync(path, $"credential '{id}'", cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -55,6 +55,39 @@ public static partial class GuestCredentials
         return content.ToArray();
     }
 
+    /// <summary>Reads the credential in the file at <paramref name="path"/> (<paramref name="what"/> names it in errors), at
+    /// most <see cref="MaxBytes"/>, where root alone can change what that path leads to: every directory on the way, and
+    /// every link, is root's and no one else may write in it, and the file is root's and no one else may write it. Root
+    /// hands what it reads to a guest: a path a local user could swap would have root hand the guest any file of the host.</summary>
+    /// <exception cref="IOException">Someone else than root can change it, it is missing, or it cannot be read.</exception>
+    public static async Task<byte[]> ReadFileAsync(string path, string what, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        await using var file = File.OpenRead(RootsOwn(Path.GetFullPath(path), what, links: 0));
+        return await ReadAsync(file, what, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Where path really is, provided root alone can change that; links followed one by one, each checked the same way.
+    private static string RootsOwn(string path, string what, int links)
+    {
+        var (problem, directory) = ShareSourceGuard.WhoElseCanChange(Path.GetDirectoryName(path) ?? "/", leafOwners: [0u]);
+        if (problem is not null)
+        {
+            throw new IOException($"{what}: {path}: {problem}: root reads a credential only where no one else can change it");
+        }
+        var entry = Path.Combine(directory, Path.GetFileName(path));
+        return FileStatus.OfEntry(entry) switch
+        {
+            null => throw new IOException($"{what}: {path} does not exist"),
+            { Kind: FileKind.SymbolicLink } when links < 40 =>
+                RootsOwn(Path.GetFullPath(new FileInfo(entry).LinkTarget ?? "", directory), what, links + 1),
+            { Kind: FileKind.Other, Uid: 0, WritableByOthers: false } => entry,
+            { Kind: FileKind.Other } status => throw new IOException(
+                $"{what}: {entry} is uid {status.Uid}'s, mode {status.OctalMode}: root reads a credential only from a file no one else can write"),
+            _ => throw new IOException($"{what}: {entry} is not a file"),
+        };
+    }
+
     /// <summary>The IDs of the guest's credentials, sorted.</summary>
     internal static IReadOnlyList<string> Ids(MiniguestPaths paths, GuestName name)
     {

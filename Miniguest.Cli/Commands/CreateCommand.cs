@@ -258,8 +258,9 @@ internal static class CreateCommand
                 credentials[id] = null;
                 continue;
             }
-            await using var stream = path == "-" ? StandardStreams.OpenInput() : File.OpenRead(path);
-            credentials[id] = await GuestCredentials.ReadAsync(stream, $"credential '{id}' ({(path == "-" ? "standard input" : path)})", cancellationToken);
+            credentials[id] = path == "-"
+                ? await GuestCredentials.ReadAsync(StandardStreams.OpenInput(), $"credential '{id}' (standard input)", cancellationToken)
+                : await GuestCredentials.ReadFileAsync(path, $"credential '{id}'", cancellationToken);
         }
         return credentials;
     }

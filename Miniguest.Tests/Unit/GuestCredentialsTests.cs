@@ -124,6 +124,41 @@ public sealed class GuestCredentialsTests
     }
 
     [Test]
+    public async Task A_credential_is_read_only_where_root_alone_can_change_what_its_path_leads_to()
+    {
+        var root = Directory.CreateTempSubdirectory("miniguest-credential-source-").FullName;
+        try
+        {
+            var own = Directory.CreateDirectory(Path.Combine(root, "own")).FullName;
+            var open = Directory.CreateDirectory(Path.Combine(root, "open")).FullName;
+            File.SetUnixFileMode(open, (UnixFileMode)0b111_111_111);
+            File.WriteAllText(Path.Combine(own, "token"), "secret");
+            File.WriteAllText(Path.Combine(open, "token"), "swappable");
+            File.CreateSymbolicLink(Path.Combine(own, "through-open"), Path.Combine(open, "token"));
+            File.CreateSymbolicLink(Path.Combine(own, "linked"), "token");
+            File.WriteAllText(Path.Combine(own, "writable"), "writable");
+            File.SetUnixFileMode(Path.Combine(own, "writable"), (UnixFileMode)0b110_110_110);
+
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(await GuestCredentials.ReadFileAsync(Path.Combine(own, "token"), "credential 't'"), Is.EqualTo("secret"u8.ToArray()));
+                Assert.That(await GuestCredentials.ReadFileAsync(Path.Combine(own, "linked"), "credential 't'"), Is.EqualTo("secret"u8.ToArray()),
+                    "a link root made, to a file root alone can change");
+                Assert.That(() => GuestCredentials.ReadFileAsync(Path.Combine(open, "token"), "credential 't'"),
+                    Throws.InstanceOf<IOException>().With.Message.Contains("may write in " + open));
+                Assert.That(() => GuestCredentials.ReadFileAsync(Path.Combine(own, "through-open"), "credential 't'"),
+                    Throws.InstanceOf<IOException>().With.Message.Contains(open), "a link that leads through a directory others write in");
+                Assert.That(() => GuestCredentials.ReadFileAsync(Path.Combine(own, "writable"), "credential 't'"),
+                    Throws.InstanceOf<IOException>().With.Message.Contains("no one else can write"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Test]
     public void A_credential_larger_than_systemd_takes_is_refused_as_it_is_read()
     {
         using var stream = new MemoryStream(new byte[GuestCredentials.MaxBytes + 1]);
