@@ -53,6 +53,10 @@ internal sealed class CliContext : IDisposable
     /// <summary>Where errors, warnings and logs go: standard error, unless the caller gave another writer.</summary>
     public TextWriter Error { get; }
 
+    /// <summary>Whether the terminal, where there is one, can move its cursor and redraw (<c>TERM</c> says what it is,
+    /// and not <c>dumb</c>).</summary>
+    public bool TerminalRedraws => _redraws;
+
     /// <summary>Whether <see cref="Error"/> is a terminal.</summary>
     public bool ErrorIsTerminal => ReferenceEquals(Error, StandardStreams.Error) && StandardStreams.ErrorIsTerminal;
 
@@ -61,7 +65,7 @@ internal sealed class CliContext : IDisposable
     public Task ReportAsync(string line) => Quiet ? Task.CompletedTask : Out.WriteLineAsync(line);
 
     /// <summary>A display of build progress for one build; dispose of it before printing anything else.</summary>
-    public BuildProgress BuildProgress() => new(Logger, Error, inPlace: !Verbose && ErrorIsTerminal && _redraws);
+    public BuildProgress BuildProgress() => new(Logger, Error, inPlace: !Verbose && ErrorIsTerminal && TerminalRedraws);
 
     public void Dispose() => _loggers.Dispose();
 

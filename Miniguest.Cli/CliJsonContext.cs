@@ -59,19 +59,22 @@ internal sealed record GenerationJson(int Generation, string StorePath, string C
 {
     /// <summary>The generation as printed.</summary>
     public static GenerationJson Of(Core.Generation generation, int? current, int? running) =>
-        new(generation.Number, generation.StorePath, generation.CreatedUtc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        new(generation.Number, generation.StorePath, generation.CreatedUtc.ToString(GuestStatsJson.Timestamp, System.Globalization.CultureInfo.InvariantCulture),
             generation.Number == current, generation.Number == running);
 }
 
 /// <summary>A guest's load as <c>stats --json</c> prints it (docs/output.schema.json's <c>guestStats</c>).</summary>
-internal sealed record GuestStatsJson(string Name, string? Host, string? GuestType, bool Running, double? IntervalSeconds, double? CpuSeconds,
+internal sealed record GuestStatsJson(string Name, string? Host, string? GuestType, bool Running, string? Started, double? IntervalSeconds, double? CpuSeconds,
     double? CpuPercent, ulong? MemoryBytes, ulong? MemoryGivenBytes, ulong? NetworkReceivedBytes, ulong? NetworkSentBytes, ulong? DiskReadBytes,
     ulong? DiskWrittenBytes, double? NetworkReceivedPerSecond, double? NetworkSentPerSecond, double? DiskReadPerSecond, double? DiskWrittenPerSecond,
     string? Problem)
 {
+    /// <summary>How the JSON writes a time: UTC, to the second.</summary>
+    public const string Timestamp = "yyyy-MM-dd'T'HH:mm:ss'Z'";
+
     /// <summary>The guest's load as printed.</summary>
     public static GuestStatsJson Of(GuestStats stats) => new(stats.Name, stats.Host, stats.Type is { } type ? Words.Of(type) : null, stats.Running,
-        stats.Interval?.TotalSeconds, stats.CpuSeconds, stats.CpuPercent, stats.MemoryBytes, stats.MemoryGivenBytes, stats.NetworkReceivedBytes,
+        stats.Started?.UtcDateTime.ToString(Timestamp, System.Globalization.CultureInfo.InvariantCulture), stats.Interval?.TotalSeconds, stats.CpuSeconds, stats.CpuPercent, stats.MemoryBytes, stats.MemoryGivenBytes, stats.NetworkReceivedBytes,
         stats.NetworkSentBytes, stats.DiskReadBytes, stats.DiskWrittenBytes, stats.NetworkReceivedPerSecond, stats.NetworkSentPerSecond,
         stats.DiskReadPerSecond, stats.DiskWrittenPerSecond, stats.Problem);
 }

@@ -47,7 +47,7 @@ internal static class MiniguestCommand
         [
             InstallCommand.Create(), UpgradeCommand.Create(), RollbackCommand.Create(), GenerationsCommand.Create(),
             RemoveCommand.Create(), CreateCommand.Create(), StartCommand.Create(), StopCommand.Create(),
-            RestartCommand.Create(), AutostartCommand.Create(), ConsoleCommand.Create(), LogsCommand.Create(), ShowCommand.Create(), AddressCommand.Create(), ListCommand.Create(), StatsCommand.Create(),
+            RestartCommand.Create(), AutostartCommand.Create(), ConsoleCommand.Create(), LogsCommand.Create(), ShowCommand.Create(), AddressCommand.Create(), ListCommand.Create(), StatsCommand.Create(), TopCommand.Create(),
             TemplateCommand.Create(), ApplyCommand.Create(), CompletionsCommand.Create(), AgentCommand.Create(),
         ];
         foreach (var command in commands)

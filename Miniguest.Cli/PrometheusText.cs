@@ -15,6 +15,8 @@ internal static class PrometheusText
     private static readonly Family[] Families =
     [
         new("miniguest_guest_running", "gauge", "Whether the guest's domain runs (1) or not (0).", stats => stats.Running ? 1 : 0),
+        new("miniguest_guest_start_time_seconds", "gauge", "When the guest's domain started, in seconds since the epoch (this host's guests).",
+            stats => stats.Started?.ToUnixTimeMilliseconds() / 1000.0),
         new("miniguest_guest_cpu_seconds_total", "counter", "CPU time the guest has used, in seconds.", stats => stats.CpuSeconds),
         new("miniguest_guest_memory_bytes", "gauge", "Memory the host really holds for the guest, in bytes.", stats => stats.MemoryBytes),
         new("miniguest_guest_memory_given_bytes", "gauge", "Memory the guest was given, in bytes.", stats => stats.MemoryGivenBytes),

@@ -42,6 +42,11 @@ internal static partial class StandardStreams
     public static int? Columns(bool error = false) =>
         ioctl(error ? ErrorDescriptor : OutputDescriptor, WindowSizeRequest, out var size) == 0 && size.Columns > 0 ? size.Columns : null;
 
+    /// <summary>How many columns and rows the terminal on standard output has; <see langword="null"/> when it is no
+    /// terminal, or does not say.</summary>
+    public static (int Columns, int Rows)? Size() =>
+        ioctl(OutputDescriptor, WindowSizeRequest, out var size) == 0 && size.Columns > 0 && size.Rows > 0 ? (size.Columns, size.Rows) : null;
+
     private static TextWriter Writer(int descriptor) =>
         TextWriter.Synchronized(new StreamWriter(new DescriptorStream(descriptor), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });
 

@@ -14,6 +14,9 @@ namespace Miniguest.Core;
 internal sealed record DomainCounters(long Taken, ulong? CpuNanoseconds, ulong? MemoryKiB, ulong? GivenKiB, ulong? Received, ulong? Sent,
     ulong? Read, ulong? Written)
 {
+    /// <summary>When the domain started, where this host can tell (<see cref="DomainStartTime"/>).</summary>
+    public DateTimeOffset? Started { get; init; }
+
     /// <summary>The statistics libvirt's bulk call is asked for.</summary>
     public const DomainStatsTypes Asked =
         DomainStatsTypes.State | DomainStatsTypes.CpuTotal | DomainStatsTypes.Balloon | DomainStatsTypes.Interface | DomainStatsTypes.Block;
@@ -48,6 +51,7 @@ internal sealed record DomainCounters(long Taken, ulong? CpuNanoseconds, ulong? 
         return guest with
         {
             Interval = seconds > 0 ? TimeSpan.FromSeconds(seconds) : null,
+            Started = Started,
             CpuSeconds = CpuNanoseconds / 1e9,
             CpuPercent = Rate(CpuNanoseconds, earlier?.CpuNanoseconds) / 1e9 * 100,
             MemoryBytes = MemoryKiB * 1024,

@@ -149,6 +149,10 @@ public sealed class GuestHost : IGuestHost
         Guarded(() => Stats.RunAsync(_host, [.. names.Select(GuestName.Parse)], interval, cancellationToken));
 
     /// <inheritdoc/>
+    public IAsyncEnumerable<IReadOnlyList<GuestStats>> WatchStatsAsync(IReadOnlyList<string> names, TimeSpan interval, CancellationToken cancellationToken = default) =>
+        Guarded(Stats.WatchAsync(_host, [.. names.Select(GuestName.Parse)], interval, cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
     public Task<InstallResult> InstallAsync(InstallableReference reference, string? name = null, bool force = false, bool buildOnTarget = false,
         IProgress<NixProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Guarded(() =>

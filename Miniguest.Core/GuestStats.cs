@@ -20,6 +20,10 @@ public sealed record GuestStats
     /// <summary>The time between the two samples its rates come from; <see langword="null"/> for one sample.</summary>
     public TimeSpan? Interval { get; init; }
 
+    /// <summary>When its domain started, where this host can tell: its own guests' (libvirt keeps no start time; another
+    /// host's process is not seen from here).</summary>
+    public DateTimeOffset? Started { get; init; }
+
     /// <summary>The CPU time it has used, in seconds.</summary>
     public double? CpuSeconds { get; init; }
 

@@ -35,6 +35,13 @@ public interface IGuestHost
     /// <exception cref="GuestNotFoundException">A guest named is not installed.</exception>
     Task<IReadOnlyList<GuestStats>> StatsAsync(IReadOnlyList<string> names, TimeSpan? interval = null, CancellationToken cancellationToken = default);
 
+    /// <summary>What the guests named (every guest, for none) do to their hosts, sampled at once and then every
+    /// <paramref name="interval"/> until <paramref name="cancellationToken"/> ends it, each sample's rates from the one
+    /// before: for a live view. Each host's connection stays open between samples; guests installed or removed meanwhile
+    /// show within half a minute.</summary>
+    /// <exception cref="GuestNotFoundException">A guest named is not installed.</exception>
+    IAsyncEnumerable<IReadOnlyList<GuestStats>> WatchStatsAsync(IReadOnlyList<string> names, TimeSpan interval, CancellationToken cancellationToken = default);
+
     /// <summary>Builds <paramref name="reference"/> and installs it as guest <paramref name="name"/> (default: the
     /// attribute's name), on this host or on the other host the guest lives on: the one the URI given names (an SSH
     /// transport), else the one it was installed on. There, its closure is copied with <c>nix copy</c> and its profile and

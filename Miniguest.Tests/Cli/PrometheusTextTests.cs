@@ -13,7 +13,7 @@ public sealed class PrometheusTextTests
 
     private static readonly GuestStats[] Guests =
     [
-        new() { Name = "web", Type = GuestType.Qemu, Running = true, CpuSeconds = 12.5, MemoryBytes = 300 << 20, MemoryGivenBytes = 1024UL << 20,
+        new() { Name = "web", Type = GuestType.Qemu, Running = true, Started = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), CpuSeconds = 12.5, MemoryBytes = 300 << 20, MemoryGivenBytes = 1024UL << 20,
             NetworkReceivedBytes = 1000, NetworkSentBytes = 2000, DiskReadBytes = 0, DiskWrittenBytes = 4096 },
         new() { Name = "db", Type = GuestType.Lxc, Host = "web1 \"east\"\\\n", Running = true, CpuSeconds = 0.25, MemoryBytes = 50 << 20, MemoryGivenBytes = 512UL << 20 },
         new() { Name = "old", Type = GuestType.Lxc, Running = false },
@@ -28,8 +28,9 @@ public sealed class PrometheusTextTests
         {
             Assert.That(lines, Does.Contain("# TYPE miniguest_guest_cpu_seconds_total counter"));
             Assert.That(lines, Does.Contain("# TYPE miniguest_guest_memory_bytes gauge"));
-            Assert.That(lines.Count(line => line.StartsWith("# HELP ", StringComparison.Ordinal)), Is.EqualTo(8));
+            Assert.That(lines.Count(line => line.StartsWith("# HELP ", StringComparison.Ordinal)), Is.EqualTo(9));
             Assert.That(lines, Does.Contain("miniguest_guest_cpu_seconds_total{guest=\"web\",type=\"vm\",host=\"\"} 12.5"));
+            Assert.That(lines, Does.Contain("miniguest_guest_start_time_seconds{guest=\"web\",type=\"vm\",host=\"\"} 1700000000"));
             Assert.That(lines, Does.Contain("miniguest_guest_running{guest=\"old\",type=\"container\",host=\"\"} 0"));
             Assert.That(lines.Where(line => line.Contains("guest=\"old\"", StringComparison.Ordinal)), Has.Exactly(1).Items);
             Assert.That(lines, Has.Some.Contains("host=\"web1 \\\"east\\\"\\\\\\n\""), "quote, backslash and line feed escaped");

@@ -114,11 +114,18 @@ internal sealed class MiniguestHost : IDisposable
     /// <summary>Starts <c>miniguest</c> on a pseudo-terminal of its own (util-linux's <c>script</c>): its standard input,
     /// output and error are that terminal; what the test writes to the process's standard input is typed on it, and
     /// the process's standard output is what the terminal shows.</summary>
-    public Process StartOnTerminal(params string[] arguments)
+    public Process StartOnTerminal(params string[] arguments) => StartOnTerminal(arguments, showModes: false);
+
+    /// <summary><see cref="StartOnTerminal(string[])"/>; with <paramref name="showModes"/>, the terminal's modes are shown
+    /// before the command starts and after it ends (<c>modes: </c> and <c>stty -g</c>'s line), to compare; with
+    /// <paramref name="columns"/>, the terminal is that wide.</summary>
+    public Process StartOnTerminal(string[] arguments, bool showModes, int? columns = null)
     {
         var executable = Executable;
         IEnumerable<string> words = executable.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", executable] : [executable];
-        var command = $"umask {Umask} && exec " + string.Join(' ', words.Concat(arguments).Select(Quoted));
+        var run = string.Join(' ', words.Concat(arguments).Select(Quoted));
+        var size = columns is { } wide ? $"stty cols {wide} rows 40 && " : "";
+        var command = showModes ? $"umask {Umask} && {size}echo modes: $(stty -g) && {run}; echo modes: $(stty -g)" : $"umask {Umask} && {size}exec {run}";
         var startInfo = new TestCommand("script", ["--quiet", "--flush", "--return", "--command", command, "/dev/null"])
         {
             Environment = CommandEnvironment(),

@@ -31,6 +31,8 @@ public sealed class StatsTests : HostFixture
         var table = Host.Ok("stats").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var prometheus = Host.Ok("stats", "--prometheus", busy, stopped).Out;
         var unknown = Host.Run("stats", "nosuchguest");
+        var (sorted, resorted, quit) = await WatchWithTopAsync(busy, idle, stopped);
+        var interrupted = await InterruptTopAsync(busy);
         Host.Ok("stop", busy, idle, "--force", "--timeout", "0");
 
         using var document = JsonDocument.Parse(json.Out);
@@ -51,8 +53,85 @@ public sealed class StatsTests : HostFixture
             Assert.That(prometheus, Does.Not.Contain(idle), "only the guests named");
             Assert.That(unknown.ExitCode, Is.EqualTo(1));
             Assert.That(unknown.Error, Does.Contain("nosuchguest"));
+            Assert.That(rows[busy].GetProperty("started").GetString(), Is.Not.Null, "this host's running guest has its start");
+            Assert.That(sorted.Select(FirstWord), Is.EqualTo(new[] { busy, idle, stopped }), "top: the busy one on top, the stopped last");
+            Assert.That(sorted[0], Does.Match("[▅▆▇█]"), "its sparkline at more than half a core");
+            Assert.That(sorted[0], Does.Match(@" [0-9]+s$"), "its uptime");
+            Assert.That(resorted.Select(FirstWord), Is.EqualTo(new[] { busy, idle, stopped }.Take(2).Order(StringComparer.Ordinal).Append(stopped)),
+                "n: by name, the running first");
+            foreach (var (session, how) in new[] { (quit, "q"), (interrupted, "Ctrl+C") })
+            {
+                Assert.That(session.ExitCode, Is.Zero, how);
+                Assert.That(session.ModesAfter, Is.EqualTo(session.ModesBefore).And.Not.Empty, $"{how}: the terminal's modes as they were");
+                Assert.That(session.Shown, Does.Contain("\x1b[?1049h").And.EndsWith("\x1b[?25h\x1b[?1049l"), $"{how}: the screen and the cursor given back");
+            }
         }
     }
+
+    private sealed record TopSession(int ExitCode, string ModesBefore, string ModesAfter, string Shown);
+
+    // top on a terminal of the guests named: the table's rows as first drawn with every guest's CPU, then after 'n'; and
+    // how it ended on 'q'.
+    private async Task<(List<string> Sorted, List<string> Resorted, TopSession Quit)> WatchWithTopAsync(params string[] names)
+    {
+        Host.Environment["TERM"] = "xterm-256color";
+        using var top = new TerminalSession(Host.StartOnTerminal(["top", "--interval", "1", .. names], showModes: true, columns: 160));
+        // Every running guest has its CPU use from the second sample on.
+        await top.WaitForAsync("top, by CPU");
+        var sorted = await FrameAsync(top, rows => rows.Count(row => row.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3] != "-") == 2);
+        top.Type((byte)'n');
+        await top.WaitForAsync("top, by name");
+        var resorted = Rows(LastFrame(top.Screen));
+        top.Type((byte)'q');
+        return (sorted, resorted, Ended(top));
+    }
+
+    // top ended by Ctrl+C, which raw mode makes a key rather than a signal.
+    private async Task<TopSession> InterruptTopAsync(string name)
+    {
+        using var top = new TerminalSession(Host.StartOnTerminal(["top", name], showModes: true));
+        await top.WaitForAsync("top, by CPU");
+        top.Type(0x03);
+        return Ended(top);
+    }
+
+    private static TopSession Ended(TerminalSession top)
+    {
+        var exitCode = top.WaitForExit();
+        var modes = System.Text.RegularExpressions.Regex.Matches(top.Screen, "modes: ([^\r\n]*)").Select(match => match.Groups[1].Value).ToList();
+        Assert.That(modes, Has.Count.EqualTo(2), top.Screen);
+        var shown = top.Screen[(top.Screen.IndexOf("\n", StringComparison.Ordinal) + 1)..top.Screen.LastIndexOf("modes: ", StringComparison.Ordinal)];
+        return new TopSession(exitCode, modes[0], modes[1], shown);
+    }
+
+    // The table's rows of the first frame that satisfies the condition.
+    private static async Task<List<string>> FrameAsync(TerminalSession top, Func<List<string>, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition(Rows(LastFrame(top.Screen))))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"top never drew the frame awaited; it showed:\n{top.Screen}");
+            }
+            await Task.Delay(100);
+        }
+        return Rows(LastFrame(top.Screen));
+    }
+
+    // The last whole frame top drew: from its last move to the top left, through its clearing of the rest of the screen.
+    private static string LastFrame(string screen)
+    {
+        var end = screen.LastIndexOf("\x1b[J", StringComparison.Ordinal);
+        var start = screen.LastIndexOf("\x1b[H", end, StringComparison.Ordinal);
+        return screen[(start + 3)..end];
+    }
+
+    // The table's rows in a frame: after the title and the header, up to the blank line.
+    private static List<string> Rows(string frame) =>
+        [.. frame.Split("\r\n").Select(line => line.Replace("\x1b[K", "", StringComparison.Ordinal)).Skip(2).TakeWhile(line => line.Length > 0)];
+
+    private static string FirstWord(string row) => row.Split(' ')[0];
 
     private async Task WaitUntilIdleAsync(string name)
     {

@@ -31,7 +31,8 @@ internal sealed class TerminalSession : IDisposable
         });
     }
 
-    private string Screen
+    /// <summary>All the terminal was sent so far, escape sequences and all.</summary>
+    public string Screen
     {
         get
         {
@@ -65,7 +66,7 @@ internal sealed class TerminalSession : IDisposable
         }
     }
 
-    /// <summary>The command's exit code; fails the test if it does not end within ten seconds.</summary>
+    /// <summary>The command's exit code, once all it showed is read; fails the test if it does not end within ten seconds.</summary>
     public int WaitForExit()
     {
         if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
@@ -73,6 +74,8 @@ internal sealed class TerminalSession : IDisposable
             Assert.Fail($"the command did not end; the terminal showed:\n{Screen}");
         }
         _process.WaitForExit();
+        // What it printed last may still be on its way to the reader.
+        _reader.Wait(TimeSpan.FromSeconds(10));
         return _process.ExitCode;
     }
 
