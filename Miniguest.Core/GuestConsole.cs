@@ -18,7 +18,7 @@ public sealed class GuestConsole : IDisposable
     private readonly Domain _domain;
     private readonly GuestConsoleStream _console;
 
-    private GuestConsole(GuestName guest, Domain domain, DomainConsole console)
+    private GuestConsole(GuestName guest, Domain domain, DomainStream console)
     {
         GuestName = guest.Value;
         _domain = domain;
@@ -53,7 +53,7 @@ public sealed class GuestConsole : IDisposable
     {
         try
         {
-            DomainConsole console;
+            DomainStream console;
             try
             {
                 console = domain.OpenConsole(flags: takeOver ? DomainConsoleFlags.Force : DomainConsoleFlags.None);

@@ -4,7 +4,7 @@ namespace Miniguest.Core;
 
 /// <summary>A guest's console as a plain stream: libvirt's failures of a read or a write reach the caller as
 /// <see cref="IOException"/>, as any stream's do (libvirt's error is the inner exception).</summary>
-internal sealed class GuestConsoleStream(DomainConsole console) : Stream
+internal sealed class GuestConsoleStream(DomainStream console) : Stream
 {
     public override bool CanRead => true;
 

@@ -148,7 +148,7 @@ public sealed class Domain : IDisposable
     /// <summary>Attaches to the domain's console (its first console, or <paramref name="device"/>).</summary>
     /// <param name="device">A console or serial alias, such as <c>serial0</c>; <see langword="null"/> for the first.</param>
     /// <param name="flags">Whether to take the console over from another client that holds it, or refuse to.</param>
-    public DomainConsole OpenConsole(string? device = null, DomainConsoleFlags flags = DomainConsoleFlags.None)
+    public DomainStream OpenConsole(string? device = null, DomainConsoleFlags flags = DomainConsoleFlags.None)
     {
         using var connection = OwningConnection();
         var stream = Ensure.Valid(Interop.virStreamNew(connection, 0), "virStreamNew");
@@ -156,7 +156,28 @@ public sealed class Domain : IDisposable
         {
             Ensure.Success(Interop.virDomainOpenConsole(_handle, device, stream, (uint)flags),
                 "virDomainOpenConsole");
-            return new DomainConsole(stream);
+            return new DomainStream(stream);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens one of the domain's channels (<c>virDomainOpenChannel</c>): a QEMU domain's virtio-serial port
+    /// <c>&lt;channel type='unix'&gt;</c>, by its target name (<c>org.example.agent.0</c>) or alias.</summary>
+    /// <param name="name">The channel's target name or alias.</param>
+    /// <param name="flags">Whether to take the channel over from another client that holds it, or refuse to.</param>
+    public DomainStream OpenChannel(string name, DomainChannelFlags flags = DomainChannelFlags.None)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        using var connection = OwningConnection();
+        var stream = Ensure.Valid(Interop.virStreamNew(connection, 0), "virStreamNew");
+        try
+        {
+            Ensure.Success(Interop.virDomainOpenChannel(_handle, name, stream, (uint)flags), "virDomainOpenChannel");
+            return new DomainStream(stream);
         }
         catch
         {

@@ -151,6 +151,17 @@ public enum DomainShutdownFlags : uint
     Paravirt = 1 << 4,
 }
 
+/// <summary>How a channel is opened (<c>virDomainChannelFlags</c>).</summary>
+[Flags]
+public enum DomainChannelFlags : uint
+{
+    /// <summary>Fail when another client holds the channel.</summary>
+    None = 0,
+
+    /// <summary>Take the channel over from another client that holds it (<c>VIR_DOMAIN_CHANNEL_FORCE</c>).</summary>
+    Force = 1 << 0,
+}
+
 /// <summary>How a console is opened (<c>virDomainConsoleFlags</c>).</summary>
 [Flags]
 public enum DomainConsoleFlags : uint

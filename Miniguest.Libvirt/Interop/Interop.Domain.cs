@@ -47,6 +47,9 @@ internal static unsafe partial class Interop
     [LibraryImport(Libvirt, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int virDomainOpenConsole(DomainHandle domain, string? devName, StreamHandle stream, uint flags);
 
+    [LibraryImport(Libvirt, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainOpenChannel(DomainHandle domain, string name, StreamHandle stream, uint flags);
+
     /// <summary>Borrowed: the domain's connection, without a new reference.</summary>
     [LibraryImport(Libvirt)]
     internal static partial IntPtr virDomainGetConnect(DomainHandle domain);

@@ -6,7 +6,7 @@ namespace Miniguest.Tests.Integration;
 /// <summary>Reads a domain's console on a background thread, line by line, until the console closes.</summary>
 internal sealed class GuestConsoleReader : IDisposable
 {
-    private readonly DomainConsole _console;
+    private readonly DomainStream _console;
     private readonly List<string> _lines = [];
     private readonly string _label;
 

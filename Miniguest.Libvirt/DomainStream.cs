@@ -1,17 +1,17 @@
 namespace Miniguest.Libvirt;
 
 /// <summary>
-/// A domain's console as a byte stream: what the guest writes to its console is read here, and what is
-/// written here reaches the guest. Reads block until data arrives; a read returns 0 once the console
-/// closes (the domain stopped).
+/// A domain's console or channel as a byte stream (<see cref="Domain.OpenConsole"/>, <see cref="Domain.OpenChannel"/>):
+/// what the guest writes to the device is read here, and what is written here reaches the guest. Reads block until data
+/// arrives; a read returns 0 once the device closes (the domain stopped).
 /// </summary>
 /// <remarks>One reader and one writer may use it at once; it is not safe for concurrent reads.</remarks>
-public sealed class DomainConsole : Stream
+public sealed class DomainStream : Stream
 {
     private readonly StreamHandle _handle;
     private bool _finished;
 
-    internal DomainConsole(StreamHandle handle) => _handle = handle;
+    internal DomainStream(StreamHandle handle) => _handle = handle;
 
     /// <inheritdoc/>
     public override bool CanRead => !_handle.IsClosed;

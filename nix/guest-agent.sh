@@ -1,0 +1,74 @@
+# Miniguest's agent inside a guest: answers the host on the guest's channel, one request a line, and decides itself
+# what it runs. The channel is DEVICE, the first argument: a VM's virtio-serial port org.miniguest.agent.0, a
+# container's second console (/dev/tty1). POSIX sh: NixOS runs it with bash and coreutils, the test guest with busybox.
+#
+#   hello               ->  agent 1
+#   switch SYSTEM       ->  out LINE ... (the activation's output), then one of:
+#                             done
+#                             failed STATUS switched-back     (the system it ran before, activated again)
+#                             failed STATUS
+#                           or at once: refused REASON
+#   anything else       ->  refused REASON
+#
+# SYSTEM must be a NixOS system in the store: /nix/store/<hash>-<name>, with bin/switch-to-configuration. The agent runs
+# that, and only that, as `switch-to-configuration switch`, as nixos-rebuild does.
+set -u
+device=${1:?usage: guest-agent DEVICE}
+
+reply() { printf '%s\n' "$*" >&3; }
+
+# A store path's name part: the 32 characters of its hash, a dash, then a name without a slash.
+is_system() {
+  case $1 in
+    /nix/store/*/* | */../* | */./*) return 1 ;;
+  esac
+  hash_and_name=${1#/nix/store/}
+  [ "$hash_and_name" != "$1" ] || return 1
+  expr "$hash_and_name" : '[0-9a-df-np-sv-z]\{32\}-[^/]\{1,\}$' >/dev/null || return 1
+  [ -x "$1/bin/switch-to-configuration" ]
+}
+
+# Runs SYSTEM's switch-to-configuration, its output a line at a time; its exit status in $status.
+activate() {
+  status_file=$(mktemp)
+  { "$1/bin/switch-to-configuration" switch 2>&1; echo $? >"$status_file"; } | while IFS= read -r line; do reply "out $line"; done
+  status=$(cat "$status_file")
+  rm -f "$status_file"
+}
+
+switch() {
+  if ! is_system "$1"; then
+    reply "refused not a NixOS system in the store: $1"
+    return
+  fi
+  before=$(readlink -f /run/current-system 2>/dev/null || true)
+  activate "$1"
+  if [ "$status" = 0 ]; then
+    reply "done"
+  elif [ -n "$before" ] && [ "$before" != "$1" ] && is_system "$before"; then
+    failed=$status
+    activate "$before"
+    if [ "$status" = 0 ]; then reply "failed $failed switched-back"; else reply "failed $failed"; fi
+  else
+    reply "failed $status"
+  fi
+}
+
+# A console is a terminal: bytes as they come, nothing echoed or translated.
+if [ "${device#/dev/tty}" != "$device" ]; then
+  stty raw -echo <"$device" 2>/dev/null || true
+fi
+exec 3<>"$device"
+while :; do
+  # A virtio port reads nothing while the host is not connected to it: wait, and read again.
+  if ! IFS= read -r request <&3; then
+    sleep 1
+    continue
+  fi
+  request=$(printf '%s' "$request" | tr -d '\r')
+  case $request in
+    hello) reply "agent 1" ;;
+    "switch "*) switch "${request#switch }" ;;
+    *) reply "refused unknown request" ;;
+  esac
+done
