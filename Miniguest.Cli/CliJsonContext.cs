@@ -41,11 +41,18 @@ internal sealed record GuestJson
     public int? VCpus { get; init; }
     /// <summary>Its shares, with the host directory of each.</summary>
     public IReadOnlyList<ShareJson> Shares { get; init; } = [];
+    /// <summary>Its volumes, with the image or directory of each on this host.</summary>
+    public IReadOnlyList<VolumeJson> Volumes { get; init; } = [];
     public string? Error { get; init; }
 }
 
 /// <summary>A guest's share as <c>list --json</c> prints it: <see cref="Source"/> is its host directory.</summary>
 internal sealed record ShareJson(string Tag, string MountPoint, string Source, bool ReadOnly);
+
+/// <summary>A guest's volume as <c>list --json</c> prints it: <see cref="File"/> is its image (a VM's) or directory (a
+/// container's); an image's size as it reads (<see cref="ApparentBytes"/>) and what the host's disk holds of it
+/// (<see cref="AllocatedBytes"/>), null for a directory or an image not made yet.</summary>
+internal sealed record VolumeJson(string Name, string MountPoint, long SizeMiB, string FsType, string File, long? ApparentBytes, long? AllocatedBytes);
 
 /// <summary>A guest's network interface as <c>list --json</c> prints it: its MAC and its network or bridge.</summary>
 internal sealed record InterfaceJson(string Mac, string? Network, string? Bridge);

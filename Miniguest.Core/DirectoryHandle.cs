@@ -115,6 +115,50 @@ public sealed class DirectoryHandle : IDisposable
         return child;
     }
 
+    /// <summary>Makes the regular file <paramref name="name"/>, which must not exist (<c>O_EXCL</c>: a link there is not
+    /// followed), with <paramref name="mode"/> whatever the umask, and opens it for reading and writing.</summary>
+    /// <exception cref="IOException">Something is there, or it cannot be made.</exception>
+    public SafeFileHandle CreateFile(string name, UnixFileMode mode)
+    {
+        var descriptor = LibC.openat(Descriptor, CheckName(name),
+            LibC.ReadWrite | LibC.Create | LibC.Exclusive | LibC.NoFollow | LibC.CloseOnExec, (uint)mode);
+        if (descriptor < 0)
+        {
+            throw Failure(Child(name), "cannot create the file", Marshal.GetLastPInvokeError());
+        }
+        var file = new SafeFileHandle(descriptor, ownsHandle: true);
+        if (LibC.fchmod(descriptor, (uint)mode) != 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            file.Dispose();
+            throw Failure(Child(name), "cannot set its mode", error);
+        }
+        return file;
+    }
+
+    /// <summary>Opens the file <paramref name="name"/> for reading and writing, never through a link and without waiting
+    /// on a pipe or a device; <see langword="null"/> where there is none. The caller looks at what it opened
+    /// (<see cref="FileStatus.OfDescriptor"/>).</summary>
+    /// <exception cref="IOException">It is a link (not followed) or a directory, or cannot be opened.</exception>
+    public SafeFileHandle? TryOpenFile(string name)
+    {
+        var descriptor = LibC.openat(Descriptor, CheckName(name), LibC.ReadWrite | LibC.NoFollow | LibC.NonBlocking | LibC.CloseOnExec, 0);
+        if (descriptor < 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            return error switch
+            {
+                LibC.ENOENT => null,
+                LibC.ELOOP => throw new IOException($"{Child(name)}: a symbolic link, where a file should be; not following it", error),
+                _ => throw Failure(Child(name), "cannot open the file", error),
+            };
+        }
+        return new SafeFileHandle(descriptor, ownsHandle: true);
+    }
+
+    /// <summary>What this directory is now, and whose (the one held open, wherever it is now).</summary>
+    internal FileStatus Status => FileStatus.OfDescriptor(_descriptor);
+
     /// <summary>Makes <paramref name="owner"/> and <paramref name="group"/> own this directory (the one held open,
     /// wherever it is now).</summary>
     /// <exception cref="IOException">The change failed (changing owners needs root).</exception>

@@ -16,6 +16,19 @@ internal readonly record struct FileStatus(FileKind Kind, uint Uid, UnixFileMode
     private const int TypeMask = 0xF000; // S_IFMT
     private const int DirectoryType = 0x4000; // S_IFDIR
     private const int LinkType = 0xA000; // S_IFLNK
+    private const int RegularType = 0x8000; // S_IFREG
+
+    /// <summary>Whether it is a regular file (not a link, a device, a socket or a pipe).</summary>
+    public bool IsRegularFile { get; init; }
+
+    /// <summary>How many names it has (its hard links).</summary>
+    public uint Links { get; init; }
+
+    /// <summary>Its size in bytes, as it reads (a sparse file's holes counted).</summary>
+    public ulong Size { get; init; }
+
+    /// <summary>The bytes its file system holds for it (a sparse file's holes not counted).</summary>
+    public ulong AllocatedBytes { get; init; }
 
     /// <summary>Whether a user other than its owner may create, rename or delete names in it (a directory) or write it.</summary>
     public bool WritableByOthers => (Mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0;
@@ -68,8 +81,8 @@ internal readonly record struct FileStatus(FileKind Kind, uint Uid, UnixFileMode
             var error = Marshal.GetLastPInvokeError();
             return error is LibC.ENOENT or LibC.ENOTDIR ? null : throw new IOException($"{what}: {Marshal.GetPInvokeErrorMessage(error)}");
         }
-        // struct statx: stx_uid at 20, stx_mode (16 bits) at 28, stx_ino at 32, stx_dev_major and stx_dev_minor at 136 and
-        // 140, on every architecture.
+        // struct statx: stx_nlink at 16, stx_uid at 20, stx_mode (16 bits) at 28, stx_ino at 32, stx_size at 40, stx_blocks
+        // (of 512 bytes) at 48, stx_dev_major and stx_dev_minor at 136 and 140, on every architecture.
         var bytes = new ReadOnlySpan<byte>(buffer, LibC.StatxSize);
         var mode = MemoryMarshal.Read<ushort>(bytes[28..]);
         var kind = (mode & TypeMask) switch
@@ -79,7 +92,13 @@ internal readonly record struct FileStatus(FileKind Kind, uint Uid, UnixFileMode
             _ => FileKind.Other,
         };
         return new FileStatus(kind, MemoryMarshal.Read<uint>(bytes[20..]), (UnixFileMode)(mode & 0xFFF),
-            MemoryMarshal.Read<ulong>(bytes[32..]), (MemoryMarshal.Read<uint>(bytes[136..]), MemoryMarshal.Read<uint>(bytes[140..])));
+            MemoryMarshal.Read<ulong>(bytes[32..]), (MemoryMarshal.Read<uint>(bytes[136..]), MemoryMarshal.Read<uint>(bytes[140..])))
+        {
+            IsRegularFile = (mode & TypeMask) == RegularType,
+            Links = MemoryMarshal.Read<uint>(bytes[16..]),
+            Size = MemoryMarshal.Read<ulong>(bytes[40..]),
+            AllocatedBytes = MemoryMarshal.Read<ulong>(bytes[48..]) * 512,
+        };
     }
 }
 

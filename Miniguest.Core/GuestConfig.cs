@@ -19,6 +19,9 @@ public sealed record GuestConfig(GuestType GuestType, StoreShareType StoreShare)
     /// <summary>The host directories the guest mounts, in the order of their tags (<c>boot.miniguest.shares</c>).</summary>
     public ValueList<GuestShare> Shares { get; init; } = [];
 
+    /// <summary>The block devices the guest formats and mounts, in the order of their names (<c>boot.miniguest.volumes</c>).</summary>
+    public ValueList<GuestVolume> Volumes { get; init; } = [];
+
     /// <summary>The file's name in a guest's build output.</summary>
     public const string FileName = "miniguest-config.json";
 
@@ -60,7 +63,8 @@ public sealed record GuestConfig(GuestType GuestType, StoreShareType StoreShare)
             "virtiofs" => StoreShareType.Virtiofs,
             var other => throw new GuestFileException(path, $"\"qemu.fsType\" is \"{other}\"; expected \"9p\" or \"virtiofs\""),
         };
-        return new GuestConfig(guestType, share) { Shares = ReadShares(path, json.Shares, guestType, share) };
+        var shares = ReadShares(path, json.Shares, guestType, share);
+        return new GuestConfig(guestType, share) { Shares = shares, Volumes = ReadVolumes(path, json.Volumes, shares) };
     }
 
     private static ValueList<GuestShare> ReadShares(string path, List<ShareJson?>? shares, GuestType type, StoreShareType share)
@@ -94,10 +98,45 @@ public sealed record GuestConfig(GuestType GuestType, StoreShareType StoreShare)
         }
         return read.OrderBy(s => s.Tag, StringComparer.Ordinal).ToValueList();
     }
+
+    private static ValueList<GuestVolume> ReadVolumes(string path, List<VolumeJson?>? volumes, ValueList<GuestShare> shares)
+    {
+        // One virtio disk each, vda to vdz.
+        if (volumes?.Count > 26)
+        {
+            throw new GuestFileException(path, $"\"volumes\": {volumes.Count} volumes; a guest has at most 26");
+        }
+        var read = new List<GuestVolume>();
+        foreach (var json in volumes ?? [])
+        {
+            GuestVolume volume;
+            try
+            {
+                volume = json is null ? throw new FormatException("a volume is null") : GuestVolume.Create(json.Name, json.MountPoint, json.SizeMiB, json.FsType);
+            }
+            catch (FormatException e)
+            {
+                throw new GuestFileException(path, $"\"volumes\": {e.Message}", e);
+            }
+            if (read.Any(other => other.Name == volume.Name))
+            {
+                throw new GuestFileException(path, $"\"volumes\": the name '{volume.Name}' is given twice");
+            }
+            if (read.Any(other => other.MountPoint == volume.MountPoint) || shares.Any(other => other.MountPoint == volume.MountPoint))
+            {
+                throw new GuestFileException(path, $"\"volumes\": volume '{volume.Name}' is mounted at {volume.MountPoint}, where another volume or a share is");
+            }
+            read.Add(volume);
+        }
+        return read.OrderBy(v => v.Name, StringComparer.Ordinal).ToValueList();
+    }
 }
 
 /// <summary>The JSON shape of <c>miniguest-config.json</c>.</summary>
-internal sealed record GuestConfigJson(bool? Enable, string? GuestType, QemuConfigJson? Qemu, List<ShareJson?>? Shares);
+internal sealed record GuestConfigJson(bool? Enable, string? GuestType, QemuConfigJson? Qemu, List<ShareJson?>? Shares, List<VolumeJson?>? Volumes);
+
+/// <summary>One of the <c>volumes</c> of <c>miniguest-config.json</c>.</summary>
+internal sealed record VolumeJson(string? Name, string? MountPoint, long? SizeMiB, string? FsType);
 
 /// <summary>One of the <c>shares</c> of <c>miniguest-config.json</c>.</summary>
 internal sealed record ShareJson(string? Tag, string? MountPoint, string? Source, bool? ReadOnly);

@@ -76,7 +76,9 @@ internal static class GuestDomainBuilder
                 VCpus = options.VCpus ?? existingContainer?.VCpus ?? 1,
                 Interfaces = hostNetwork ? [] : Interfaces(options.Interfaces, existingContainer?.Interfaces, host.DefaultNetwork),
                 SharesHostNetwork = hostNetwork,
-                Shares = Shares(name, system, metadata.ShareSources, paths, share => share.MountPoint),
+                // A container has no disks: each volume is a directory of its own, bound after the shares.
+                Shares = [.. Shares(name, system, metadata.ShareSources, paths, share => share.MountPoint),
+                    .. system.Config.Volumes.Select(volume => new SharedDirectory(paths.VolumeDirectory(name, volume.Name), volume.MountPoint, ReadOnly: false))],
                 Metadata = metadata with { HostNetwork = hostNetwork },
                 CredentialsDirectory = host.Credentials.Count > 0 ? paths.Credentials(name) : null,
             }, host.ContainerIds, host.UserNamespaces);
@@ -108,6 +110,7 @@ internal static class GuestDomainBuilder
             FreePageReporting = options.FreePageReporting ?? existingVm?.FreePageReporting ?? false,
             Interfaces = Interfaces(options.Interfaces, existingVm?.Interfaces ?? takenOver?.Interfaces, host.DefaultNetwork),
             Shares = Shares(name, system, metadata.ShareSources, paths, share => share.Tag),
+            Volumes = system.Config.Volumes.Select(volume => new VolumeDisk(paths.VolumeImage(name, volume.Name), volume.Name)).ToValueList(),
             ConsoleLog = paths.ConsoleLog(name),
             FirmwareFiles = host.Credentials
                 .Select(id => new FirmwareFile(GuestCredentials.FwCfgPrefix + id, Path.Combine(paths.Credentials(name), id))).ToValueList(),

@@ -92,6 +92,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
             ContainerRoot.Prepare(paths.ContainerRoot(guest.Name), ids, paths.FormerContainerRoot(guest.Name));
         }
         GuestShareDirectories.Prepare(paths, guest.Name, definition.OwnShareTags, ids);
+        GuestVolumes.Prepare(paths, guest.Name, config.GuestType, config.Volumes, ids);
         GuestCredentials.Write(paths, guest.Name, definition.CredentialChanges, ids);
         return DefineRecorded(connection, guest.Name, definition);
     }
@@ -304,6 +305,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
     /// <exception cref="UnprotectedStoreException">Nothing keeps the guest from writing to the host's store.</exception>
     /// <exception cref="GuestFileException">A file the domain boots from lies outside the store.</exception>
     /// <exception cref="UnsafeShareException">A share's directory is not safe to share.</exception>
+    /// <exception cref="GuestStateException">A volume is not the guest's own as Miniguest made it (<see cref="GuestVolumes.CheckAtStart"/>).</exception>
     /// <exception cref="FormatException">The domain is not of the shape Miniguest defines (edited since, say).</exception>
     public StoreProtection EnsureSafeToStart(GuestDomain domain, GuestName name)
     {
@@ -311,6 +313,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         var description = domain.Description;
         var protection = StartSafety.EnsureProtected(description, MountTable.OfLibvirtd(), NixStore.Resolve);
         ShareSourceGuard.Check(name, description, paths, () => OtherGuestsShares(name), atStart: true);
+        GuestVolumes.CheckAtStart(paths, name, description);
         StartSafety.RequireOwnCredentials(name, description, paths);
         StartSafety.RequireOwnNetwork(description);
         return protection;

@@ -23,14 +23,7 @@ public sealed partial record GuestShare(string Tag, string MountPoint, string? S
     public static GuestShare Create(string? tag, string? mountPoint, string? source, bool readOnly)
     {
         tag = RequireTag(tag);
-        if (mountPoint is null || !IsPlainAbsolute(mountPoint) || mountPoint == "/")
-        {
-            throw new FormatException($"share '{tag}': its mount point '{mountPoint}' is not an absolute path without . or .. parts");
-        }
-        if (Contains(mountPoint, NixStore.DefaultDirectory) || Contains(NixStore.DefaultDirectory, mountPoint) || Contains("/boot", mountPoint))
-        {
-            throw new FormatException($"share '{tag}': a share at {mountPoint} would hide the guest's store or /boot");
-        }
+        RequireMountPoint($"share '{tag}'", "a share", mountPoint);
         if (source is not null && !IsPlainAbsolute(source))
         {
             throw new FormatException($"share '{tag}': its source '{source}' is not an absolute path without . or .. parts");
@@ -40,6 +33,21 @@ public sealed partial record GuestShare(string Tag, string MountPoint, string? S
             throw new FormatException($"share '{tag}': its source {source} is the Nix store, inside it or above it");
         }
         return new GuestShare(tag, mountPoint, source, readOnly);
+    }
+
+    /// <summary>Refuses a mount point, of <paramref name="what"/> (<c>share 'TAG'</c>; <paramref name="kind"/>, <c>a share</c>),
+    /// that is not absolute and plain, is <c>/</c>, or hides the store or <c>/boot</c>.</summary>
+    /// <exception cref="FormatException">It is so.</exception>
+    internal static void RequireMountPoint(string what, string kind, [System.Diagnostics.CodeAnalysis.NotNull] string? mountPoint)
+    {
+        if (mountPoint is null || !IsPlainAbsolute(mountPoint) || mountPoint == "/")
+        {
+            throw new FormatException($"{what}: its mount point '{mountPoint}' is not an absolute path without . or .. parts");
+        }
+        if (Contains(mountPoint, NixStore.DefaultDirectory) || Contains(NixStore.DefaultDirectory, mountPoint) || Contains("/boot", mountPoint))
+        {
+            throw new FormatException($"{what}: {kind} at {mountPoint} would hide the guest's store or /boot");
+        }
     }
 
     /// <summary><paramref name="tag"/>, checked as <see cref="Create"/> checks it.</summary>

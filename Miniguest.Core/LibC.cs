@@ -16,8 +16,10 @@ internal static partial class LibC
 
     public const int ReadOnly = 0;
     public const int WriteOnly = 1;
+    public const int ReadWrite = 2;
     public const int Create = 0x40;
     public const int Exclusive = 0x80;
+    public const int NonBlocking = 0x800;
     public const int CloseOnExec = 0x80000;
     public const int PathOnly = 0x200000;
     public const uint RenameNoReplace = 1;
@@ -82,6 +84,9 @@ internal static partial class LibC
 
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int close(int fd);
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int ftruncate(int fd, long length);
 
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int kill(int pid, int signal);

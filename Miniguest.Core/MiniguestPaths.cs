@@ -71,6 +71,18 @@ public sealed record MiniguestPaths
     /// <summary>The host directory of the guest's share <paramref name="tag"/> that declares no source of its own.</summary>
     public string ShareDirectory(GuestName name, string tag) => Path.Combine(GuestShares(name), tag);
 
+    /// <summary>The directory of the guests' volumes (<see cref="GuestVolumes"/>), which only their owners can enter.</summary>
+    public string Volumes => Path.Combine(State, "volumes");
+
+    /// <summary>The directory of the guest's volumes: its data, which <c>remove</c> keeps.</summary>
+    public string GuestVolumes(GuestName name) => Path.Combine(Volumes, name.Value);
+
+    /// <summary>A VM's volume <paramref name="volume"/>: a sparse raw image, <c>NAME.img</c>.</summary>
+    public string VolumeImage(GuestName name, string volume) => Path.Combine(GuestVolumes(name), volume + Core.GuestVolumes.ImageSuffix);
+
+    /// <summary>A container's volume <paramref name="volume"/>: a directory bound at its mount point.</summary>
+    public string VolumeDirectory(GuestName name, string volume) => Path.Combine(GuestVolumes(name), volume);
+
     /// <summary>The guest's credentials (<see cref="GuestCredentials"/>).</summary>
     public string Credentials(GuestName name) => Path.Combine(GuestState(name), "credentials");
 

@@ -38,7 +38,7 @@ internal sealed class RemoteGuestDomains(GuestHostContext host)
             CrashPoint.Reach(CrashPoint.PrepareContainerRoot);
             var remote = there.Files;
             await remote.PrepareAsync(name, definition.Config.GuestType, definition.Uuid, SshTarget.UriOnTarget(site.Uri), ids,
-                [.. definition.OwnShareTags], definition.CredentialChanges, cancellationToken).ConfigureAwait(false);
+                [.. definition.OwnShareTags], definition.Config.Volumes, definition.CredentialChanges, cancellationToken).ConfigureAwait(false);
             // The generations the domain needs rooted there, as here (Define.HereAsync): the one it runs, where it
             // runs, which the new definition may leave; and the one it is defined on, made before the definition names it.
             await remote.RootAsync(name, GuestRoots.Booted, existing.Own is { IsActive: true } running

@@ -152,6 +152,12 @@ internal static class CreateCommand
                 await context.ReportAsync($"  share '{guestShare.Tag}' at {guestShare.MountPoint}{(guestShare.ReadOnly ? " (read-only)" : "")}: "
                     + (given ?? defined.HostPaths.ShareDirectory(guestName, guestShare.Tag) + " (its own)"));
             }
+            foreach (var volume in defined.Definition.Config.Volumes)
+            {
+                await context.ReportAsync($"  volume '{volume.Name}' at {volume.MountPoint}: " + (defined.Definition.Config.GuestType == GuestType.Lxc
+                    ? defined.HostPaths.VolumeDirectory(guestName, volume.Name)
+                    : $"{defined.HostPaths.VolumeImage(guestName, volume.Name)} ({volume.SizeMiB} MiB, sparse)"));
+            }
             return CommandAction.Success;
         });
         return command;

@@ -100,6 +100,8 @@ internal static class ListCommand
         MemoryMiB = guest.MemoryMiB,
         VCpus = guest.VCpus,
         Shares = guest.Shares?.Select(share => new ShareJson(share.Tag, share.MountPoint, share.Source!, share.ReadOnly)).ToList() ?? [],
+        Volumes = guest.Volumes?.Select(volume => new VolumeJson(volume.Volume.Name, volume.Volume.MountPoint, volume.Volume.SizeMiB,
+            volume.Volume.FsType, volume.File, volume.ApparentBytes, volume.AllocatedBytes)).ToList() ?? [],
         Error = guest.Problem,
     };
 }

@@ -95,6 +95,11 @@ internal static class ShowCommand
         {
             yield return Fact("share", TerminalText.Escape($"{share.Tag} at {share.MountPoint}{(share.ReadOnly ? " (read-only)" : "")}: {share.Source}"));
         }
+        foreach (var volume in guest.Volumes)
+        {
+            yield return Fact("volume", $"{volume.Name} at {volume.MountPoint} ({volume.FsType}, {volume.SizeMiB} MiB): {volume.File}"
+                + (volume.AllocatedBytes is { } allocated ? $", {allocated / 1024 / 1024} MiB used" : ""));
+        }
         if (guest.FreePageReporting is { } reporting)
         {
             yield return Fact("free pages", reporting ? "given back to the host (free page reporting)" : "kept (no free page reporting)");

@@ -79,8 +79,9 @@ internal sealed record GuestArguments(string Guest)
 /// <param name="FirstId">The first host id of a user-namespaced container's range; <see langword="null"/> otherwise.</param>
 /// <param name="Shares">The tags of the guest's own shares.</param>
 /// <param name="Credentials">The changes to the guest's credentials: a content (base64 in JSON) gives one, a null takes one away.</param>
+/// <param name="Volumes">The guest's volumes, as its <c>miniguest-config.json</c> declares them.</param>
 internal sealed record PrepareArguments(bool Container, Guid Uuid, string Uri, uint? FirstId, IReadOnlyList<string> Shares,
-    IReadOnlyDictionary<string, byte[]?>? Credentials = null);
+    IReadOnlyDictionary<string, byte[]?>? Credentials = null, IReadOnlyList<VolumeJson?>? Volumes = null);
 
 /// <summary>The arguments of an operation on several guests (<see cref="AgentOperation.Show"/>).</summary>
 internal sealed record GuestsArguments(IReadOnlyList<string> Guests);

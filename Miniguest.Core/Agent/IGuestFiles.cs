@@ -23,11 +23,11 @@ internal interface IGuestFiles
     Task<TargetFacts> DescribeAsync(GuestName name, IReadOnlyList<string> paths, CancellationToken cancellationToken);
 
     /// <summary>Makes ready what the guest's domain needs before it is defined: a container's root and id range, the
-    /// directories of its own shares (<paramref name="shares"/>), its credentials (<paramref name="credentials"/>' changes,
+    /// directories of its own shares (<paramref name="shares"/>), its volumes (<paramref name="volumes"/>), its credentials (<paramref name="credentials"/>' changes,
     /// <see cref="GuestCredentials.Write"/>), and the records of the domain (<paramref name="uuid"/> at <paramref name="uri"/>,
     /// as the host names it).</summary>
     Task PrepareAsync(GuestName name, GuestType type, Guid uuid, string uri, UserNamespaceMapping? ids, IReadOnlyList<string> shares,
-        IReadOnlyDictionary<string, byte[]?>? credentials, CancellationToken cancellationToken);
+        IReadOnlyList<GuestVolume> volumes, IReadOnlyDictionary<string, byte[]?>? credentials, CancellationToken cancellationToken);
 
     /// <summary>Points the guest's profile at generation <paramref name="to"/>, or at the one before the current.</summary>
     Task<Generation> RollbackAsync(GuestName name, int? to, CancellationToken cancellationToken);

@@ -98,7 +98,7 @@ internal sealed class LocalGuestFiles(GuestStore store, NixCli nix, GuestRoots r
     }
 
     public Task PrepareAsync(GuestName name, GuestType type, Guid uuid, string uri, UserNamespaceMapping? ids, IReadOnlyList<string> shares,
-        IReadOnlyDictionary<string, byte[]?>? credentials, CancellationToken cancellationToken)
+        IReadOnlyList<GuestVolume> volumes, IReadOnlyDictionary<string, byte[]?>? credentials, CancellationToken cancellationToken)
     {
         if (!new GuestProfile(Paths, name).Exists)
         {
@@ -114,6 +114,7 @@ internal sealed class LocalGuestFiles(GuestStore store, NixCli nix, GuestRoots r
             ContainerRoot.Prepare(Paths.ContainerRoot(name), ids, Paths.FormerContainerRoot(name));
         }
         GuestShareDirectories.Prepare(Paths, name, shares, ids);
+        GuestVolumes.Prepare(Paths, name, type, volumes, ids);
         GuestCredentials.Write(Paths, name, credentials, ids);
         CrashPoint.Reach(CrashPoint.RecordDomain);
         var state = new GuestStateDirectory(Paths, name);
@@ -173,10 +174,10 @@ internal sealed class LocalGuestFiles(GuestStore store, NixCli nix, GuestRoots r
         return Task.FromResult<IReadOnlyList<string>>(data);
     }
 
-    /// <summary>What <c>remove</c> keeps of a guest: its shares' directories and a container's root (where it is, or was
-    /// before it had a directory of its own).</summary>
+    /// <summary>What <c>remove</c> keeps of a guest: its shares' directories, its volumes and a container's root (where it
+    /// is, or was before it had a directory of its own).</summary>
     public IReadOnlyList<string> GuestData(GuestName name) =>
-        [.. new[] { GuestShareDirectories.Existing(Paths, name), Paths.ContainerRoot(name), Paths.FormerContainerRoot(name) }
+        [.. new[] { GuestShareDirectories.Existing(Paths, name), GuestVolumes.Existing(Paths, name), Paths.ContainerRoot(name), Paths.FormerContainerRoot(name) }
             .OfType<string>().Where(Directory.Exists)];
 
     /// <summary>Deletes the guest's data and state, following no link.</summary>
@@ -184,6 +185,7 @@ internal sealed class LocalGuestFiles(GuestStore store, NixCli nix, GuestRoots r
     {
         CrashPoint.Reach(CrashPoint.DeleteState);
         GuestShareDirectories.Delete(Paths, name);
+        GuestVolumes.Delete(Paths, name);
         new GuestStateDirectory(Paths, name).Delete();
     }
 

@@ -110,6 +110,7 @@ public static class MiniguestAgent
                 var prepare = Required(arguments.Prepare, "prepare");
                 await files.PrepareAsync(name, prepare.Container ? GuestType.Lxc : GuestType.Qemu, prepare.Uuid, OneLine(prepare.Uri),
                     prepare.FirstId is { } first ? ContainerIds.Mapping(first) : null, prepare.Shares.Select(GuestShare.RequireTag).ToList(),
+                    [.. (prepare.Volumes ?? []).Select(volume => GuestVolume.Create(volume?.Name, volume?.MountPoint, volume?.SizeMiB, volume?.FsType))],
                     prepare.Credentials, cancellationToken).ConfigureAwait(false);
                 return Result(new DoneAnswer(), context.DoneAnswer);
             case AgentOperation.Rollback:

@@ -46,10 +46,11 @@ internal sealed class RemoteGuestFiles : IGuestFiles, IDisposable
     }
 
     public Task PrepareAsync(GuestName name, GuestType type, Guid uuid, string uri, UserNamespaceMapping? ids, IReadOnlyList<string> shares,
-        IReadOnlyDictionary<string, byte[]?>? credentials, CancellationToken cancellationToken) =>
+        IReadOnlyList<GuestVolume> volumes, IReadOnlyDictionary<string, byte[]?>? credentials, CancellationToken cancellationToken) =>
         GuestAsync(AgentOperation.Prepare, name, new GuestArguments(name.Value)
         {
-            Prepare = new PrepareArguments(type == GuestType.Lxc, uuid, uri, ids?.UidTarget, shares, credentials),
+            Prepare = new PrepareArguments(type == GuestType.Lxc, uuid, uri, ids?.UidTarget, shares, credentials,
+                [.. volumes.Select(volume => new VolumeJson(volume.Name, volume.MountPoint, volume.SizeMiB, volume.FsType))]),
         }, Json.DoneAnswer, cancellationToken);
 
     public async Task<Generation> RollbackAsync(GuestName name, int? to, CancellationToken cancellationToken) =>

@@ -64,6 +64,9 @@ internal sealed record VmDomain
     /// never become the host's.</summary>
     public ValueList<SharedDirectory> Shares { get; init; } = [];
 
+    /// <summary>The guest's volumes, virtio disks in the order of their names (<see cref="GuestVolume"/>).</summary>
+    public ValueList<VolumeDisk> Volumes { get; init; } = [];
+
     /// <summary>The guest's network interfaces, virtio NICs, in order.</summary>
     public ValueList<GuestInterface> Interfaces { get; init; } = [];
 
@@ -79,3 +82,13 @@ internal sealed record VmDomain
 /// <param name="Name">The entry's name, <c>opt/…</c>.</param>
 /// <param name="File">The host file it holds.</param>
 internal sealed record FirmwareFile(string Name, string File);
+
+/// <summary>A host file QEMU gives a VM as a virtio disk: one of its volumes.</summary>
+/// <param name="File">The image.</param>
+/// <param name="Serial">The disk's serial, the volume's name: <c>/dev/disk/by-id/virtio-SERIAL</c> in the guest.</param>
+/// <param name="Format">The format QEMU reads it in: Miniguest's are always <see cref="RawFormat"/>, never probed.</param>
+internal sealed record VolumeDisk(string File, string Serial, string Format = VolumeDisk.RawFormat)
+{
+    /// <summary>The raw format: the image's bytes are the disk's, with no header a guest could write to name another file.</summary>
+    public const string RawFormat = "raw";
+}

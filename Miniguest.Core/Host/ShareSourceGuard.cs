@@ -38,7 +38,8 @@ internal static class ShareSourceGuard
         var (shares, metadata, ownersReachHost, mappedRoot) = Read(description);
         var given = metadata?.ShareSources ?? [];
         var otherShares = new Lazy<IReadOnlyList<OtherShare>>(others);
-        foreach (var share in shares)
+        // A container's volumes are binds too: GuestVolumes checks those.
+        foreach (var share in shares.Where(share => GuestVolumes.VolumeOf(paths, name, share.Source, suffix: "") is null))
         {
             if (OwnTag(paths, name, share.Source) is { } tag)
             {
@@ -63,7 +64,8 @@ internal static class ShareSourceGuard
     internal static void RequireOwn(GuestName name, DomainDescription description, MiniguestPaths paths)
     {
         var (shares, _, _, _) = Read(description);
-        if (shares.FirstOrDefault(share => OwnTag(paths, name, share.Source) is null) is { } other)
+        if (shares.FirstOrDefault(share => OwnTag(paths, name, share.Source) is null && GuestVolumes.VolumeOf(paths, name, share.Source, suffix: "") is null)
+            is { } other)
         {
             throw new UnsafeShareException(name.Value, $"its domain shares {other.Source} at {other.Target}, which is not its own share directory");
         }

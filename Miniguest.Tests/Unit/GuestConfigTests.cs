@@ -104,4 +104,63 @@ public sealed class GuestConfigTests
         File.WriteAllText(_file, """{"enable":true,"guestType":"qemu","qemu":{"fsType":"virtiofs"},"shares":[{"tag":"a","mountPoint":"/a","readOnly":true}]}""");
         Assert.That(() => GuestConfig.Load(_file), Throws.TypeOf<GuestFileException>().With.Message.Contain("virtiofs cannot enforce"));
     }
+
+    [Test]
+    public void Volumes_are_read_in_the_order_of_their_names()
+    {
+        File.WriteAllText(_file, "{" + Vm + """
+            ,"volumes":[
+              {"name":"store","mountPoint":"/nix/.rw-store","sizeMiB":8192,"fsType":"ext4"},
+              {"name":"db","mountPoint":"/var/lib/postgresql","sizeMiB":1024,"fsType":"xfs"}]}
+            """);
+        Assert.That(GuestConfig.Load(_file).Volumes, Is.EqualTo(new[]
+        {
+            new GuestVolume("db", "/var/lib/postgresql", 1024, "xfs"),
+            new GuestVolume("store", "/nix/.rw-store", 8192, "ext4"),
+        }));
+    }
+
+    [TestCase("""[{"name":"a b","mountPoint":"/a","sizeMiB":1,"fsType":"ext4"}]""", "'a b' is not a volume name")]
+    [TestCase("""[{"name":"../../etc/x","mountPoint":"/a","sizeMiB":1,"fsType":"ext4"}]""", "is not a volume name")]
+    [TestCase("""[{"name":"abcdefghijklmnopqrstu","mountPoint":"/a","sizeMiB":1,"fsType":"ext4"}]""", "is not a volume name")]
+    [TestCase("""[{"mountPoint":"/a","sizeMiB":1,"fsType":"ext4"}]""", "is not a volume name")]
+    [TestCase("""[{"name":"a","mountPoint":"var/lib","sizeMiB":1,"fsType":"ext4"}]""", "volume 'a': its mount point 'var/lib' is not an absolute path")]
+    [TestCase("""[{"name":"a","mountPoint":"/var/../etc","sizeMiB":1,"fsType":"ext4"}]""", "is not an absolute path without . or .. parts")]
+    [TestCase("""[{"name":"a","mountPoint":"/","sizeMiB":1,"fsType":"ext4"}]""", "is not an absolute path")]
+    [TestCase("""[{"name":"a","mountPoint":"/nix","sizeMiB":1,"fsType":"ext4"}]""", "a volume at /nix would hide the guest's store or /boot")]
+    [TestCase("""[{"name":"a","mountPoint":"/boot","sizeMiB":1,"fsType":"ext4"}]""", "would hide the guest's store or /boot")]
+    [TestCase("""[{"name":"a","mountPoint":"/a","sizeMiB":0,"fsType":"ext4"}]""", "volume 'a': its size 0 MiB is not from 1 to 16777216 MiB")]
+    [TestCase("""[{"name":"a","mountPoint":"/a","sizeMiB":-5,"fsType":"ext4"}]""", "is not from 1 to")]
+    [TestCase("""[{"name":"a","mountPoint":"/a","sizeMiB":16777217,"fsType":"ext4"}]""", "is not from 1 to")]
+    [TestCase("""[{"name":"a","mountPoint":"/a","fsType":"ext4"}]""", "its size (none) MiB")]
+    [TestCase("""[{"name":"a","mountPoint":"/a","sizeMiB":1,"fsType":"qcow2"}]""", "its file system 'qcow2' is not one of ext4, ext3, ext2, xfs, btrfs")]
+    [TestCase("""[{"name":"a","mountPoint":"/a","sizeMiB":1}]""", "its file system '' is not one of")]
+    [TestCase("""[{"name":"a","mountPoint":"/a","sizeMiB":1,"fsType":"ext4"},{"name":"a","mountPoint":"/b","sizeMiB":1,"fsType":"ext4"}]""",
+        "the name 'a' is given twice")]
+    [TestCase("""[{"name":"a","mountPoint":"/a","sizeMiB":1,"fsType":"ext4"},{"name":"b","mountPoint":"/a","sizeMiB":1,"fsType":"ext4"}]""",
+        "volume 'b' is mounted at /a, where another volume or a share is")]
+    [TestCase("""[null]""", "a volume is null")]
+    public void A_volume_that_is_not_plain_bounded_or_of_a_known_file_system_is_refused(string volumes, string problem)
+    {
+        File.WriteAllText(_file, "{" + Vm + ",\"volumes\":" + volumes + "}");
+        var error = Assert.Throws<GuestFileException>(() => GuestConfig.Load(_file));
+        Assert.That(error.Message, Does.StartWith(_file + ": \"volumes\": ").And.Contain(problem));
+    }
+
+    [Test]
+    public void A_volume_and_a_share_on_one_mount_point_are_refused()
+    {
+        File.WriteAllText(_file, "{" + Vm + """
+            ,"shares":[{"tag":"data","mountPoint":"/var/lib/data"}],"volumes":[{"name":"data","mountPoint":"/var/lib/data","sizeMiB":64,"fsType":"ext4"}]}
+            """);
+        Assert.That(() => GuestConfig.Load(_file), Throws.TypeOf<GuestFileException>().With.Message.Contain("where another volume or a share is"));
+    }
+
+    [Test]
+    public void More_volumes_than_a_vm_has_disk_names_for_are_refused()
+    {
+        var volumes = string.Join(",", Enumerable.Range(0, 27).Select(i => $$"""{"name":"v{{i}}","mountPoint":"/v{{i}}","sizeMiB":1,"fsType":"ext4"}"""));
+        File.WriteAllText(_file, "{" + Vm + ",\"volumes\":[" + volumes + "]}");
+        Assert.That(() => GuestConfig.Load(_file), Throws.TypeOf<GuestFileException>().With.Message.Contain("27 volumes; a guest has at most 26"));
+    }
 }

@@ -205,4 +205,34 @@ public sealed class GuestDomainBuilderTests
 
         Assert.That(container.UserNamespace, Is.EqualTo(ids));
     }
+
+    [Test]
+    public void A_vm_gets_each_volume_as_a_raw_virtio_disk_named_by_its_serial_and_a_container_as_a_bound_directory()
+    {
+        var volumes = new ValueList<GuestVolume>([new GuestVolume("db", "/var/lib/db", 64, "ext4"), new GuestVolume("logs", "/var/log", 32, "xfs")]);
+        var vmSystem = Vm() with { Config = new GuestConfig(GuestType.Qemu, StoreShareType.NineP) { Volumes = volumes } };
+        var containerSystem = Container with { Config = new GuestConfig(GuestType.Lxc, StoreShareType.NineP) { Volumes = volumes } };
+        var vmXml = GuestDomainBuilder.Build(Web, vmSystem, Metadata, new DomainOptions(), null, Paths, Debian).Xml;
+        var container = DomainXml.Read(GuestDomainBuilder.Build(Db, containerSystem, Metadata with { GuestName = "db" }, new DomainOptions(), null, Paths,
+            Debian).Xml).Container!;
+        var disks = System.Xml.Linq.XElement.Parse(vmXml).Element("devices")!.Elements("disk").ToList();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(DomainXml.Read(vmXml).Vm!.Volumes, Is.EqualTo(new[]
+            {
+                new VolumeDisk("/var/lib/miniguest/volumes/web/db.img", "db"),
+                new VolumeDisk("/var/lib/miniguest/volumes/web/logs.img", "logs"),
+            }));
+            Assert.That(disks.Select(disk => disk.Element("driver")!.ToString()),
+                Is.All.EqualTo("<driver name=\"qemu\" type=\"raw\" />"), "the format is given, never probed");
+            Assert.That(disks.Select(disk => (string?)disk.Element("target")!.Attribute("dev")), Is.EqualTo(new[] { "vda", "vdb" }));
+            Assert.That(disks.Select(disk => (string?)disk.Element("target")!.Attribute("bus")), Is.All.EqualTo("virtio"));
+            Assert.That(container.Shares, Is.EqualTo(new[]
+            {
+                new SharedDirectory("/var/lib/miniguest/volumes/db/db", "/var/lib/db", false),
+                new SharedDirectory("/var/lib/miniguest/volumes/db/logs", "/var/log", false),
+            }));
+        }
+    }
 }
