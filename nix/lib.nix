@@ -7,7 +7,7 @@
 #
 # Exported by the flake as `lib`.
 let
-  inherit (builtins) all attrNames attrValues concatLists concatStringsSep dirOf elem filter head isList isPath isString length listToAttrs
+  inherit (builtins) all any attrNames attrValues concatLists concatStringsSep dirOf elem filter head isList isPath isString length listToAttrs
     mapAttrs match split substring stringLength tail toJSON;
 
   # `null`, one value or a list of them, as a list.
@@ -154,8 +154,10 @@ rec {
 
   # The text of `miniguest-config.json`: the three options of the original module, in its shape, and
   # the guest's shares (`boot.miniguest.shares`: tag -> { mountPoint; source; readOnly; }), sorted by
-  # tag, only when it has any. The CLI checks them (tags, plain absolute paths, nothing on the store).
-  configJson = { guestType, fsType ? "9p", shares ? { } }:
+  # tag, and its volumes (`boot.miniguest.volumes`: name -> { mountPoint; sizeMiB; fsType; }), sorted by
+  # name, each only when it has any. The CLI checks them (names, plain absolute paths, nothing on the
+  # store, sizes, file systems).
+  configJson = { guestType, fsType ? "9p", shares ? { }, volumes ? { } }:
     toJSON ({
       enable = true;
       guestType = oneOf "guestType" guestTypes guestType;
@@ -169,7 +171,70 @@ rec {
           readOnly = shares.${tag}.readOnly or false;
         })
         (attrNames shares);
+    }) // (if volumes == { } then { } else {
+      volumes = map
+        (name: {
+          inherit name;
+          inherit (volumes.${name}) mountPoint sizeMiB;
+          fsType = volumes.${name}.fsType or "ext4";
+        })
+        (attrNames volumes);
     }));
+
+  # The file systems a guest may make on a volume, as the CLI takes them.
+  volumeFsTypes = [ "ext4" "ext3" "ext2" "xfs" "btrfs" ];
+
+  # The largest size a volume may declare, in MiB: 16 TiB.
+  maxVolumeSizeMiB = 16 * 1024 * 1024;
+
+  # The device of a VM's volume `name`: its virtio disk, whose serial is the volume's name.
+  volumeDevice = name: "/dev/disk/by-id/virtio-${name}";
+
+  # The kernel module a VM's stage 1 needs for its volumes' disks.
+  volumeKernelModules = [ "virtio_blk" ];
+
+  # A VM's volume as a NixOS file system (`fileSystems.<mountPoint>`): found by its serial, formatted the
+  # first time, grown to its disk when the disk grows. Needed for boot where NixOS does not already
+  # know its mount point to be (/var and the like): the upper layer of a writable store, which stage 1
+  # mounts before the store.
+  volumeFileSystem = name: volume: {
+    device = volumeDevice name;
+    fsType = volume.fsType or "ext4";
+    autoFormat = true;
+    autoResize = true;
+  } // (if volume.mountPoint == "/nix/.rw-store" then { neededForBoot = true; } else { });
+
+  # What the CLI refuses in a guest's volumes (`boot.miniguest.volumes`: name -> { mountPoint; sizeMiB;
+  # fsType; }) beside its shares, in its words, so that the guest module refuses it at evaluation.
+  volumeProblems = { volumes, shares ? { } }:
+    let
+      ofVolume = name:
+        let
+          volume = volumes.${name};
+          mountPoint = volume.mountPoint or null;
+          size = volume.sizeMiB or null;
+          fsType = volume.fsType or "ext4";
+        in
+        if match "[A-Za-z0-9_-]{1,20}" name == null then
+          [ "'${name}' is not a volume name (1 to 20 letters, digits, _ and -)" ]
+        else if mountPoint == null || !isPlainAbsolute mountPoint || mountPoint == "/" then
+          [ "volume '${name}': its mount point '${toString mountPoint}' is not an absolute path without . or .. parts" ]
+        else if contains mountPoint store || contains store mountPoint || contains "/boot" mountPoint then
+          [ "volume '${name}': a volume at ${mountPoint} would hide the guest's store or /boot" ]
+        else if size == null || size < 1 || size > maxVolumeSizeMiB then
+          [ "volume '${name}': its size ${toString size} MiB is not from 1 to ${toString maxVolumeSizeMiB} MiB" ]
+        else if !(elem fsType volumeFsTypes) then
+          [ "volume '${name}': its file system '${fsType}' is not one of ${concatStringsSep ", " volumeFsTypes}" ]
+        else [ ];
+      names = attrNames volumes;
+      taken = map (tag: shares.${tag}.mountPoint or null) (attrNames shares);
+      # As the CLI reads them, in the order of their names: the later of two on one mount point is the one refused.
+      clash = name:
+        let mountPoint = volumes.${name}.mountPoint or null; in
+        mountPoint != null && (elem mountPoint taken || any (other: other < name && (volumes.${other}.mountPoint or null) == mountPoint) names);
+    in
+    concatLists (map ofVolume names)
+    ++ map (name: "volume '${name}' is mounted at ${volumes.${name}.mountPoint}, where another volume or a share is") (filter clash names);
 
   # The mount options of a VM's data share (`boot.miniguest.shares`): as the store's, but written
   # through to the host: 9p's `cache=mmap` caches nothing but what mmap needs, so the host and the

@@ -303,6 +303,67 @@ public sealed class NixLibTests
         Assert.That(problems, refusal is null ? Is.Empty : Is.EqualTo(new[] { refusal }));
     }
 
+    // Volumes as a guest's configuration declares them (`boot.miniguest.volumes`), beside a share at /srv.
+    private static IEnumerable<TestCaseData> Volumes() =>
+    [
+        new TestCaseData("""{ db = { mountPoint = "/var/lib/db"; sizeMiB = 64; }; store = { mountPoint = "/nix/.rw-store"; sizeMiB = 8192; fsType = "xfs"; }; }""")
+            .SetArgDisplayNames("good ones"),
+        new TestCaseData("""{ "a b" = { mountPoint = "/x"; sizeMiB = 1; }; }""").SetArgDisplayNames("a bad name"),
+        new TestCaseData("""{ abcdefghijklmnopqrstu = { mountPoint = "/x"; sizeMiB = 1; }; }""").SetArgDisplayNames("a name longer than a serial"),
+        new TestCaseData("""{ db = { mountPoint = "/srv/../etc"; sizeMiB = 1; }; }""").SetArgDisplayNames("a .. part"),
+        new TestCaseData("""{ db = { mountPoint = "/nix"; sizeMiB = 1; }; }""").SetArgDisplayNames("above the store"),
+        new TestCaseData("""{ db = { mountPoint = "/x"; sizeMiB = 0; }; }""").SetArgDisplayNames("no size"),
+        new TestCaseData("""{ db = { mountPoint = "/x"; sizeMiB = 16777217; }; }""").SetArgDisplayNames("too large"),
+        new TestCaseData("""{ db = { mountPoint = "/x"; sizeMiB = 1; fsType = "qcow2"; }; }""").SetArgDisplayNames("an unknown file system"),
+        new TestCaseData("""{ db = { mountPoint = "/srv"; sizeMiB = 1; }; }""").SetArgDisplayNames("on a share's mount point"),
+        new TestCaseData("""{ a = { mountPoint = "/x"; sizeMiB = 1; }; b = { mountPoint = "/x"; sizeMiB = 1; }; }""").SetArgDisplayNames("one mount point twice"),
+    ];
+
+    [TestCaseSource(nameof(Volumes))]
+    public async Task The_guest_module_refuses_in_the_CLIs_words_the_volumes_the_CLI_refuses(string volumes)
+    {
+        const string shares = """{ data = { mountPoint = "/srv"; }; }""";
+        var problems = Strings(await NixLib.EvalAsync($"lib.volumeProblems {{ volumes = {volumes}; shares = {shares}; }}"));
+        var json = await NixLib.EvalStringAsync($"lib.configJson {{ guestType = \"qemu\"; shares = {shares}; volumes = {volumes}; }}");
+        string? refusal = null;
+        try
+        {
+            GuestConfig.Parse(System.Text.Encoding.UTF8.GetBytes(json), "miniguest-config.json");
+        }
+        catch (GuestFileException e)
+        {
+            refusal = e.Message[(e.Message.IndexOf("\"volumes\": ", StringComparison.Ordinal) + "\"volumes\": ".Length)..];
+        }
+        // The CLI stops at the first problem; the module names each.
+        Assert.That(refusal is null ? problems : problems.Take(1), refusal is null ? Is.Empty : Is.EqualTo(new[] { refusal }));
+    }
+
+    [Test]
+    public async Task A_vms_volume_is_found_by_its_serial_formatted_grown_and_needed_for_boot_under_a_writable_store()
+    {
+        var db = await NixLib.EvalAsync("""lib.volumeFileSystem "db" { mountPoint = "/var/lib/db"; sizeMiB = 64; }""");
+        var store = await NixLib.EvalAsync("""lib.volumeFileSystem "store" { mountPoint = "/nix/.rw-store"; sizeMiB = 64; fsType = "xfs"; }""");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(JsonNode.DeepEquals(db, JsonNode.Parse("""{"device":"/dev/disk/by-id/virtio-db","fsType":"ext4","autoFormat":true,"autoResize":true}""")),
+                Is.True, db?.ToJsonString());
+            Assert.That(store?["neededForBoot"]?.GetValue<bool>(), Is.True);
+            Assert.That(store?["fsType"]?.GetValue<string>(), Is.EqualTo("xfs"));
+        }
+    }
+
+    [Test]
+    public async Task The_module_offers_the_file_systems_and_sizes_the_CLI_takes()
+    {
+        var fsTypes = Strings(await NixLib.EvalAsync("lib.volumeFsTypes"));
+        var max = await NixLib.EvalAsync("lib.maxVolumeSizeMiB");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(fsTypes, Is.EqualTo(GuestVolume.FsTypes));
+            Assert.That(max?.GetValue<long>(), Is.EqualTo(GuestVolume.MaxSizeMiB));
+        }
+    }
+
     [TestCase("qemu+ssh://root@web1/system")]
     [TestCase("lxc+ssh://web1/")]
     [TestCase("qemu+libssh2://web1/system?keyfile=/root/.ssh/id")]

@@ -5,7 +5,7 @@
 #
 #   boot/init                   -> <toplevel>/init, the stage-2 init
 #   boot/nix-path-registration     the closure's registration, loaded into the guest's Nix database at boot
-#   miniguest-config.json          {"enable":true,"guestType":…,"qemu":{"fsType":…}}, and "shares":[…] if any
+#   miniguest-config.json          {"enable":true,"guestType":…,"qemu":{"fsType":…}}, and "shares":[…], "volumes":[…] if any
 #   kernel, initrd              -> <toplevel>/kernel, <toplevel>/initrd          (VMs only)
 #   kernel-params                  console=<serial> init=<toplevel>/init <boot.kernelParams>   (VMs only)
 #
@@ -146,6 +146,41 @@ in
       '';
     };
 
+    volumes = mkOption {
+      type = types.attrsOf (types.submodule {
+        options = {
+          mountPoint = mkOption {
+            type = types.str;
+            description = "Where the guest mounts the volume: an absolute path without empty, . or .. parts, not on or above the store or /boot.";
+          };
+          sizeMiB = mkOption {
+            type = types.ints.positive;
+            description = ''
+              The volume's size in MiB (at most 16 TiB). A VM's image is sparse: it takes on the host only what the
+              guest writes. A larger size grows the image at the next `miniguest create`, upgrade or `apply`, and
+              the file system with it at the next boot; a smaller one leaves both as they are.
+            '';
+          };
+          fsType = mkOption {
+            type = types.enum miniguest.volumeFsTypes;
+            default = "ext4";
+            description = "The file system the guest makes on the volume the first time it boots with it blank.";
+          };
+        };
+      });
+      default = { };
+      example = literalExpression ''{ db = { mountPoint = "/var/lib/postgresql"; sizeMiB = 8192; }; }'';
+      description = ''
+        Block devices the guest formats and mounts, by name (1 to 20 letters, digits, `_` and `-`), for state
+        that needs a real file system: a database (`O_DIRECT`, reliable locks), or a writable store's upper
+        layer kept across boots (`fileSystems."/nix/.rw-store"`). A VM gets each as a virtio disk backed by a
+        sparse raw image in Miniguest's state (`/var/lib/miniguest/volumes/<guest>/<name>.img`), found by its
+        serial (`/dev/disk/by-id/virtio-<name>`), formatted on first use and grown with its size; a container
+        gets a directory bound at the mount point instead. Volumes live as shares do: kept by upgrades,
+        rollbacks, `install --force` and `remove`, deleted by `remove --purge` alone.
+      '';
+    };
+
     sshHostKeyCredential = mkOption {
       type = types.nullOr (types.strMatching miniguest.credentialIdPattern);
       default = null;
@@ -177,10 +212,11 @@ in
         description = ''
           Whether the overlay's upper layer, /nix/.rw-store, is a tmpfs (what the guest builds is lost
           at shutdown and takes guest memory). Set to `false` and define `fileSystems."/nix/.rw-store"`
-          (with `neededForBoot = true`) yourself to keep it: on a writable share of the guest's
-          (`boot.miniguest.shares`; a virtiofs one gets the overlay's `userxattr` option, since an
-          unprivileged virtiofsd keeps no `trusted.` attributes, and 9p cannot carry an overlay's upper
-          layer), or on a disk of the guest's own.
+          (with `neededForBoot = true`) yourself to keep it: on a volume (`boot.miniguest.volumes`,
+          with its mount point at /nix/.rw-store, which the module declares so), or on a writable share
+          of the guest's (`boot.miniguest.shares`; a virtiofs one gets the overlay's `userxattr` option,
+          since an unprivileged virtiofsd keeps no `trusted.` attributes, and 9p cannot carry an
+          overlay's upper layer).
         '';
       };
     };
@@ -201,11 +237,14 @@ in
         }
       ] ++ map
         (problem: { assertion = false; message = "boot.miniguest.shares: ${problem}"; })
-        (miniguest.shareProblems { inherit (cfg) shares; vmOnVirtiofs = isVm && cfg.qemu.fsType == "virtiofs"; });
+        (miniguest.shareProblems { inherit (cfg) shares; vmOnVirtiofs = isVm && cfg.qemu.fsType == "virtiofs"; })
+      ++ map
+        (problem: { assertion = false; message = "boot.miniguest.volumes: ${problem}"; })
+        (miniguest.volumeProblems { inherit (cfg) volumes shares; });
 
       system.build.miniguest = pkgs.runCommand "miniguest-${config.system.name}-${config.system.nixos.label}"
         {
-          configJson = miniguest.configJson { inherit (cfg) guestType shares; inherit (cfg.qemu) fsType; };
+          configJson = miniguest.configJson { inherit (cfg) guestType shares volumes; inherit (cfg.qemu) fsType; };
           kernelParams = miniguest.kernelParams {
             init = "${toplevel}/init";
             extraParams = config.boot.kernelParams;
@@ -267,8 +306,10 @@ in
       boot.loader.grub.enable = mkDefault false;
 
       # Loaded early in both stage 1s, so that the shares' virtio devices exist before the mounts.
-      boot.initrd.availableKernelModules = miniguest.initrdKernelModules cfg.qemu.fsType;
-      boot.initrd.kernelModules = miniguest.initrdKernelModules cfg.qemu.fsType;
+      boot.initrd.availableKernelModules = miniguest.initrdKernelModules cfg.qemu.fsType
+        ++ lib.optionals (cfg.volumes != { }) miniguest.volumeKernelModules;
+      boot.initrd.kernelModules = miniguest.initrdKernelModules cfg.qemu.fsType
+        ++ lib.optionals (cfg.volumes != { }) miniguest.volumeKernelModules;
 
       # The balloon that gives the memory the guest frees back to the host (see `vmKernelModules` in lib.nix).
       boot.kernelModules = miniguest.vmKernelModules;
@@ -299,6 +340,8 @@ in
             neededForBoot = true;
           })
           cfg.shares)
+
+        (mapAttrs' (name: volume: nameValuePair volume.mountPoint (miniguest.volumeFileSystem name volume)) cfg.volumes)
 
         (mkIf cfg.statelessRoot {
           "/" = mkDefault {
