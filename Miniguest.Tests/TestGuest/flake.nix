@@ -4,7 +4,8 @@
 # nix/lib.nix as `lib.nix`, the functions the NixOS module computes its output with:
 #   inputs/busybox/busybox          a static busybox
 #   inputs/kernel.nix               a kernel, uncompressed (booted at its PVH entry point), named by path and hash
-#   inputs/modules/*.ko, load-order the virtio (transport, net, balloon), 9p and virtiofs modules and the order to load them
+#   inputs/modules/*.ko, load-order the virtio (transport, net, balloon, block), 9p, virtiofs and ext4 modules and the order to load them
+#   inputs/e2fsprogs/               mke2fs and resize2fs with their libraries, as their paths are on the host
 {
   description = "Miniguest test guest (no nixpkgs)";
 
@@ -49,16 +50,30 @@
       # `tag:mountPoint` of each share, for stage 1 to mount (the NixOS module declares them as file systems).
       shareMounts = shares: builtins.concatStringsSep " " (map (tag: "${tag}:${shares.${tag}.mountPoint}") (builtins.attrNames shares));
 
+      # `device:mountPoint` of each volume, for stage 1 to format, grow and mount, as the module's `autoFormat` and
+      # `autoResize` have NixOS do.
+      volumeMounts = volumes: builtins.concatStringsSep " "
+        (map (name: "${miniguest.volumeDevice name}:${volumes.${name}.mountPoint}") (builtins.attrNames volumes));
+
       # Stage 1: loads the modules, mounts the store and boot shares read-only over a tmpfs root, and the
-      # guest's data shares writable, then runs the init named on the kernel command line.
-      initrd = fsType: shares: run "initrd-${fsType}" { } ''
+      # guest's data shares and volumes writable, then runs the init named on the kernel command line.
+      initrd = fsType: shares: volumes: run "initrd-${fsType}" { } (''
         mkdir -p root/bin root/lib/modules
         cp ${busyboxBin} root/bin/busybox
         cp ${./inputs/modules}/* root/lib/modules/
-        cp ${script "initrd-init" ./initrd-init.sh { inherit fsType; shares = shareMounts shares; msize = toString miniguest.defaults.msize; }} root/init
+        cp ${script "initrd-init" ./initrd-init.sh {
+          inherit fsType;
+          shares = shareMounts shares;
+          volumes = volumeMounts volumes;
+          msize = toString miniguest.defaults.msize;
+        }} root/init
+      '' + (if volumes == { } then "" else ''
+        cp -r ${./inputs/e2fsprogs}/. root/
+        chmod -R u+w root
+      '') + ''
         cd root
         find . | cpio -o -H newc -R 0:0 2>/dev/null | gzip -9 > "$out"
-      '';
+      '');
 
       # Stage 2: the guest system's init, the same for VMs and containers; `data` is where its data share is, if any;
       # a server variant serves over its network interface; an idle variant waits to be stopped.
@@ -72,12 +87,12 @@
       systemKernelParams = [ "panic=-1" "loglevel=4" ];
 
       # The system's top level, as NixOS lays it out.
-      toplevel = { variant, fsType ? null, shares }: run "test-guest-system-${variant}" { } (''
+      toplevel = { variant, fsType ? null, shares, volumes }: run "test-guest-system-${variant}" { } (''
         mkdir -p "$out"
-        ln -s ${init variant (dataOf shares)} "$out/init"
+        ln -s ${init variant (dataOf shares volumes)} "$out/init"
       '' + (if fsType == null then "" else ''
         ln -s ${kernel} "$out/kernel"
-        ln -s ${initrd fsType shares} "$out/initrd"
+        ln -s ${initrd fsType shares volumes} "$out/initrd"
         echo -n "${builtins.concatStringsSep " " systemKernelParams}" > "$out/kernel-params"
       ''));
 
@@ -85,14 +100,14 @@
       # reference graph (the format of `nix-store --register-validity`; the test guest never loads it),
       # and `init=` names the init itself rather than the top level's link to it: the busybox stage 1
       # checks it under /sysroot, where an absolute link would not resolve.
-      build = { variant, guestType, fsType ? "9p", shares ? { } }:
+      build = { variant, guestType, fsType ? "9p", shares ? { }, volumes ? { } }:
         let
           isVm = guestType == "qemu";
-          system = toplevel { inherit variant shares; fsType = if isVm then fsType else null; };
+          system = toplevel { inherit variant shares volumes; fsType = if isVm then fsType else null; };
         in run "miniguest-${variant}"
           {
-            configJson = miniguest.configJson { inherit guestType fsType shares; };
-            kernelParams = miniguest.kernelParams { init = init variant (dataOf shares); extraParams = systemKernelParams; };
+            configJson = miniguest.configJson { inherit guestType fsType shares volumes; };
+            kernelParams = miniguest.kernelParams { init = init variant (dataOf shares volumes); extraParams = systemKernelParams; };
             passAsFile = [ "configJson" "kernelParams" ];
             exportReferencesGraph = [ "closure" system ];
           }
@@ -107,11 +122,14 @@
             cp "$kernelParamsPath" "$out/kernel-params"
           '' else ""));
 
-      # Where the guest's data share is, or "" without one.
-      dataOf = shares: if shares ? data then shares.data.mountPoint else "";
+      # Where the guest's data share or volume is, or "" without one.
+      dataOf = shares: volumes: if shares ? data then shares.data.mountPoint else if volumes ? data then volumes.data.mountPoint else "";
 
       # The stateful variants' one share, the guest's own directory on the host.
       dataShare = { data = { mountPoint = "/var/lib/data"; source = null; readOnly = false; }; };
+
+      # The volume variants' one volume, in place of the share (the tests grow it by editing its size here).
+      dataVolume = { data = { mountPoint = "/var/lib/data"; sizeMiB = 64; fsType = "ext4"; }; };
 
       # A hostile build output: the guest `of`, with its `file` replaced by a link to `target`, out of the store.
       escaping = { of, file, target }: run "miniguest-escaping-${builtins.replaceStrings [ "/" ] [ "-" ] file}" { } ''
@@ -129,6 +147,9 @@
         vm-state = build { variant = "vm-state"; guestType = "qemu"; fsType = "9p"; shares = dataShare; };
         vm-virtiofs-state = build { variant = "vm-virtiofs-state"; guestType = "qemu"; fsType = "virtiofs"; shares = dataShare; };
         container-state = build { variant = "container-state"; guestType = "lxc"; shares = dataShare; };
+        # With a data volume instead, formatted on their first boot, where they count their boots as well.
+        vm-volume = build { variant = "vm-volume"; guestType = "qemu"; fsType = "9p"; volumes = dataVolume; };
+        container-volume = build { variant = "container-volume"; guestType = "lxc"; volumes = dataVolume; };
         # Serving over their network interface until stopped (see guest-init.sh).
         vm-server = build { variant = "vm-server"; guestType = "qemu"; fsType = "9p"; };
         container-server = build { variant = "container-server"; guestType = "lxc"; };

@@ -35,7 +35,7 @@ for file in /sys/firmware/qemu_fw_cfg/by_name/opt/io.systemd.credentials/*/raw $
   case "$file" in */raw) id=${file%/raw} ;; *) id=$file ;; esac
   say "credential ${id##*/} sha256=$($bb sha256sum <"$file" | $bb cut -d' ' -f1)"
 done
-# A guest with a data share counts its boots there, and leaves in it what a hostile guest would: a setuid copy of its
+# A guest with a data share or volume counts its boots there, and leaves in it what a hostile guest would: a setuid copy of its
 # shell, a device node anyone may open (the null device, harmless) and links to a host file and a host directory.
 data=@data@
 if [ -n "$data" ]; then
@@ -48,6 +48,8 @@ if [ -n "$data" ]; then
   $bb ln -sfn /var/tmp/miniguest-test-share-target-dir "$data/link-to-host-directory"
   $bb sync
   say "boots=$boots"
+  # The size of the file system it is on: a volume's grows with the volume.
+  say "data-kib=$($bb df -kP "$data" | $bb tail -n 1 | $bb awk '{print $2}')"
 fi
 shut_down() {
   if [ -n "$data" ]; then
