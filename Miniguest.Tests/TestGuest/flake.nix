@@ -76,10 +76,12 @@
       '');
 
       # Stage 2: the guest system's init, the same for VMs and containers; `data` is where its data share is, if any;
-      # a server variant serves over its network interface; an idle variant waits to be stopped.
+      # a server variant serves over its network interface; an idle variant waits to be stopped; a bench variant measures
+      # its data's throughput.
       init = variant: data: script "init" ./guest-init.sh {
         inherit busybox variant data;
         serve = if builtins.match ".*-server" variant != null then "yes" else "no";
+        bench = if builtins.match ".*-bench" variant != null then "yes" else "no";
         idle = if builtins.match ".*-idle" variant != null then "yes" else "no";
       };
 
@@ -150,6 +152,10 @@
         # With a data volume instead, formatted on their first boot, where they count their boots as well.
         vm-volume = build { variant = "vm-volume"; guestType = "qemu"; fsType = "9p"; volumes = dataVolume; };
         container-volume = build { variant = "container-volume"; guestType = "lxc"; volumes = dataVolume; };
+        # Measuring sequential writes and reads of their data (bench/volumes), on a volume of 512 MiB or a writable share.
+        vm-volume-bench = build { variant = "vm-volume-bench"; guestType = "qemu"; fsType = "9p"; volumes.data = dataVolume.data // { sizeMiB = 512; }; };
+        vm-state-bench = build { variant = "vm-state-bench"; guestType = "qemu"; fsType = "9p"; shares = dataShare; };
+        vm-virtiofs-state-bench = build { variant = "vm-virtiofs-state-bench"; guestType = "qemu"; fsType = "virtiofs"; shares = dataShare; };
         # Serving over their network interface until stopped (see guest-init.sh).
         vm-server = build { variant = "vm-server"; guestType = "qemu"; fsType = "9p"; };
         container-server = build { variant = "container-server"; guestType = "lxc"; };

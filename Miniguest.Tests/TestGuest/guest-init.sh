@@ -7,6 +7,7 @@
 # A server variant serves instead of powering off: it asks for an address by DHCP on its interface, says it, and
 # serves a page naming itself over HTTP until it is stopped. (Only the server variants: a container that an admin let
 # share the host's network namespace must never touch the host's interfaces.)
+# A bench variant measures its data's sequential writes and reads.
 # An idle variant waits until it is stopped; a VM's first touches 48 MiB and frees it again, memory that free page
 # reporting can give back to the host. One with a data share takes two seconds to shut down when asked, as a real guest
 # saving its state does, and then leaves /shut-down in the share: the mark of a clean shutdown, which a guest pulled off
@@ -50,6 +51,21 @@ if [ -n "$data" ]; then
   say "boots=$boots"
   # The size of the file system it is on: a volume's grows with the volume.
   say "data-kib=$($bb df -kP "$data" | $bb tail -n 1 | $bb awk '{print $2}')"
+fi
+# A bench variant writes 256 MiB to its data share or volume and reads them back with its caches dropped, and says how
+# long each took, in hundredths of a second (bench/volumes).
+if [ "@bench@" = yes ] && [ -n "$data" ]; then
+  now() { $bb cut -d' ' -f1 /proc/uptime | $bb tr -d .; }
+  start=$(now)
+  $bb dd if=/dev/zero of="$data/bench" bs=1M count=256 conv=fsync 2>/dev/null
+  wrote=$(($(now) - start))
+  $bb sync
+  echo 3 >/proc/sys/vm/drop_caches
+  start=$(now)
+  $bb dd if="$data/bench" of=/dev/null bs=1M 2>/dev/null
+  read=$(($(now) - start))
+  $bb rm -f "$data/bench"
+  say "bench write-cs=$wrote read-cs=$read"
 fi
 shut_down() {
   if [ -n "$data" ]; then
