@@ -291,15 +291,7 @@ public sealed class NixLibTests
         var problems = Strings(await NixLib.EvalAsync(
             $"lib.shareProblems {{ shares = {shares}; vmOnVirtiofs = {NixLib.Literal(fsType)} == \"virtiofs\"; }}"));
         var json = await NixLib.EvalStringAsync($"lib.configJson {{ guestType = \"qemu\"; fsType = {NixLib.Literal(fsType)}; shares = {shares}; }}");
-        string? refusal = null;
-        try
-        {
-            GuestConfig.Parse(System.Text.Encoding.UTF8.GetBytes(json), "miniguest-config.json");
-        }
-        catch (GuestFileException e)
-        {
-            refusal = e.Message[(e.Message.IndexOf("\"shares\": ", StringComparison.Ordinal) + "\"shares\": ".Length)..];
-        }
+        var refusal = Refusal(json, "shares");
         Assert.That(problems, refusal is null ? Is.Empty : Is.EqualTo(new[] { refusal }));
     }
 
@@ -325,15 +317,7 @@ public sealed class NixLibTests
         const string shares = """{ data = { mountPoint = "/srv"; }; }""";
         var problems = Strings(await NixLib.EvalAsync($"lib.volumeProblems {{ volumes = {volumes}; shares = {shares}; }}"));
         var json = await NixLib.EvalStringAsync($"lib.configJson {{ guestType = \"qemu\"; shares = {shares}; volumes = {volumes}; }}");
-        string? refusal = null;
-        try
-        {
-            GuestConfig.Parse(System.Text.Encoding.UTF8.GetBytes(json), "miniguest-config.json");
-        }
-        catch (GuestFileException e)
-        {
-            refusal = e.Message[(e.Message.IndexOf("\"volumes\": ", StringComparison.Ordinal) + "\"volumes\": ".Length)..];
-        }
+        var refusal = Refusal(json, "volumes");
         // The CLI stops at the first problem; the module names each.
         Assert.That(refusal is null ? problems : problems.Take(1), refusal is null ? Is.Empty : Is.EqualTo(new[] { refusal }));
     }
@@ -403,6 +387,21 @@ public sealed class NixLibTests
             Assert.That(Strings(order?["after"]), Is.EqualTo(after));
             Assert.That(Strings(order?["wants"]), Is.EqualTo(wants));
             Assert.That(Strings(order?["before"]), Is.EqualTo(new[] { "libvirt-guests.service" }), "before libvirt-guests starts the guests that ran");
+        }
+    }
+
+    // What the CLI says of the field of a miniguest-config.json, after the field's name; null where it takes the file.
+    private static string? Refusal(string json, string field)
+    {
+        try
+        {
+            GuestConfig.Parse(System.Text.Encoding.UTF8.GetBytes(json), "miniguest-config.json");
+            return null;
+        }
+        catch (GuestFileException e)
+        {
+            var prefix = $"\"{field}\": ";
+            return e.Message[(e.Message.IndexOf(prefix, StringComparison.Ordinal) + prefix.Length)..];
         }
     }
 
