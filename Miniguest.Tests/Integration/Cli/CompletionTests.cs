@@ -114,8 +114,8 @@ public sealed class CompletionTests : HostFixture
         {
             Assert.That(Suggest($"miniguest install {flake}#"),
                 Is.SupersetOf(new[] { $"{flake}#vm", $"{flake}#vm-virtiofs", $"{flake}#container" }), "every configuration");
-            Assert.That(Suggest($"miniguest install -n web {flake}#vm-v"),
-                Is.EquivalentTo(new[] { $"{flake}#vm-virtiofs", $"{flake}#vm-virtiofs-idle", $"{flake}#vm-virtiofs-state" }), "those that fit what is typed");
+            Assert.That(Suggest($"miniguest install -n web {flake}#container-s"),
+                Is.EquivalentTo(new[] { $"{flake}#container-server", $"{flake}#container-state", $"{flake}#container-state-idle" }), "those that fit what is typed");
             Assert.That(Suggest($"miniguest install {flake}"), Is.Empty, "no '#' yet");
             Assert.That(Suggest("miniguest install path:/nonexistent#"), Is.Empty, "a flake that is not there");
         }
