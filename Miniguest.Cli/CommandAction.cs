@@ -71,6 +71,8 @@ internal static class CommandAction
         GuestRunningException => " or use --force",
         GuestNotRunningException notRunning => $"; start it with: miniguest start {notRunning.Name} --console",
         GuestStopTimeoutException => "; use --force to pull the plug",
+        GuestSwitchFailedException { SwitchedBack: false } failed => $"; restart it: miniguest restart {failed.Name}",
+        GuestHasNoChannelException noChannel => $": miniguest restart {noChannel.Name}",
         GuestConsoleBusyException => "; use --force to take it over",
         GuestHasNoInterfaceException noInterface => $"; add one with: miniguest create {noInterface.Name} --network NAME",
         ShareSourceNotGivenException notGiven => $"; give it with: miniguest create {notGiven.Name} --share {notGiven.Tag}=PATH",

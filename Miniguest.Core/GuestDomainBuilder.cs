@@ -81,6 +81,7 @@ internal static class GuestDomainBuilder
                     .. system.Config.Volumes.Select(volume => new SharedDirectory(paths.VolumeDirectory(name, volume.Name), volume.MountPoint, ReadOnly: false))],
                 Metadata = metadata with { HostNetwork = hostNetwork },
                 CredentialsDirectory = host.Credentials.Count > 0 ? paths.Credentials(name) : null,
+                AgentChannel = true,
             }, host.ContainerIds, host.UserNamespaces);
             return new GuestDomainDefinition(DomainXml.Write(container), container.Uuid!.Value, StoreGuard.EnsureProtected(container), container.Interfaces,
                 system.Config, HostNetwork: container.SharesHostNetwork)
@@ -112,6 +113,7 @@ internal static class GuestDomainBuilder
             Shares = Shares(name, system, metadata.ShareSources, paths, share => share.Tag),
             Volumes = system.Config.Volumes.Select(volume => new VolumeDisk(paths.VolumeImage(name, volume.Name), volume.Name)).ToValueList(),
             ConsoleLog = paths.ConsoleLog(name),
+            AgentChannel = true,
             FirmwareFiles = host.Credentials
                 .Select(id => new FirmwareFile(GuestCredentials.FwCfgPrefix + id, Path.Combine(paths.Credentials(name), id))).ToValueList(),
             Metadata = metadata,

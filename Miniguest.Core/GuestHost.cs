@@ -253,6 +253,10 @@ public sealed class GuestHost : IGuestHost
         Guarded(() => Addresses.RunAsync(_host, GuestName.Parse(name), wait, cancellationToken));
 
     /// <inheritdoc/>
+    public Task<SwitchResult> SwitchAsync(string name, IProgress<string>? output = null, CancellationToken cancellationToken = default) =>
+        Guarded(() => Switch.RunAsync(_host, GuestName.Parse(name), output, cancellationToken));
+
+    /// <inheritdoc/>
     public Task<StopOutcome> StopAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default) =>
         Guarded(() => Stop.RunAsync(_host, GuestName.Parse(name), timeout, force, cancellationToken));
 

@@ -74,3 +74,16 @@ public sealed class GuestDomainElsewhereException(string name, string uri, strin
     /// <summary>The URI given.</summary>
     public string Requested { get; } = requested;
 }
+
+/// <summary>The guest's running domain has no channel to Miniguest's agent (<see cref="GuestChannel"/>): it was defined by
+/// an older Miniguest, or by the original tool.</summary>
+public sealed class GuestHasNoChannelException(string name)
+    : GuestStateException($"guest '{name}' runs a domain without Miniguest's guest channel: restart it once, and it has one")
+{
+    /// <summary>The guest.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>Miniguest's agent in the running guest did not answer as it should: the generation it runs has no agent (built
+/// by an older guest module, or the original's), the agent is busy, or it speaks another protocol.</summary>
+public sealed class GuestAgentException(string message) : GuestStateException(message);

@@ -164,6 +164,19 @@ public interface IGuestHost
     /// <exception cref="GuestHasNoInterfaceException">Its domain has no network interface to have an address on.</exception>
     Task<IReadOnlyList<GuestAddress>> AddressesAsync(string name, TimeSpan wait = default, CancellationToken cancellationToken = default);
 
+    /// <summary>Moves running guest <paramref name="name"/> to its current generation without a restart: Miniguest's agent
+    /// in the guest activates that generation's NixOS system with its own <c>switch-to-configuration switch</c>, each line of
+    /// its output going to <paramref name="output"/> (escaped) as it comes. On success the domain is defined on the
+    /// generation, the running domain's record names it, and its garbage-collector root moves to it; when the generation's
+    /// kernel, initrd or command line differ from those booted, they take effect at the next restart
+    /// (<see cref="SwitchResult.RestartNeeded"/>).</summary>
+    /// <exception cref="GuestNotRunningException">The guest does not run.</exception>
+    /// <exception cref="GuestHasNoChannelException">Its running domain has no channel to the agent.</exception>
+    /// <exception cref="GuestAgentException">The agent does not answer, or answers out of its protocol.</exception>
+    /// <exception cref="GuestSwitchFailedException">The activation failed (the guest then activates the generation it ran
+    /// again), or the agent refused the generation: nothing is recorded.</exception>
+    Task<SwitchResult> SwitchAsync(string name, IProgress<string>? output = null, CancellationToken cancellationToken = default);
+
     /// <summary>Shuts the guest down, waiting up to <paramref name="timeout"/>; then pulls the plug with
     /// <paramref name="force"/>, or fails. The answer says which it took, or that it was not running.</summary>
     /// <exception cref="GuestStopTimeoutException">It did not shut down in time, and <paramref name="force"/> was not given.</exception>

@@ -98,7 +98,7 @@ let
 in
 {
   eval-guest-vm-9p-scripted-stage-1 = evaluation "vm-9p-scripted-stage-1"
-    (facts.vmFacts { inherit (vm9p) config; inherit system; fsType = "9p"; } // {
+    (facts.vmFacts { inherit (vm9p) config; inherit system; fsType = "9p"; } // facts.agentFacts { inherit (vm9p) config; guestType = "qemu"; } // {
       "the stateless root" = { actual = vm9p.config.fileSystems."/".fsType; expected = "tmpfs"; };
       "the fallback to /boot/init" = {
         actual = lib.hasInfix "stage2Init=/boot/init" vm9p.config.boot.initrd.postMountCommands;
@@ -123,7 +123,7 @@ in
     [ vmWritableStore.config.system.build.miniguest ];
 
   eval-guest-container = evaluation "container"
-    (facts.containerFacts { inherit (container) config; })
+    (facts.containerFacts { inherit (container) config; } // facts.agentFacts { inherit (container) config; guestType = "lxc"; })
     [ container.config.system.build.miniguest ];
 
   eval-guest-ssh-host-key = evaluation "guest-ssh-host-key"

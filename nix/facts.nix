@@ -84,6 +84,20 @@ rec {
     };
   };
 
+  # The facts of any guest: Miniguest's agent runs on the guest type's channel, and a container's agent console has no
+  # getty.
+  agentFacts = { config, guestType }:
+    let unit = config.systemd.services.miniguest-agent; in
+    {
+      "the agent's channel" = {
+        actual = builtins.match ".* (/dev/[^ ]+)" unit.serviceConfig.ExecStart;
+        expected = [ (miniguest.agentDevice guestType) ];
+      };
+      "the agent's start" = { actual = unit.wantedBy; includes = [ "multi-user.target" ]; };
+    } // (if guestType == "lxc" then {
+      "no getty on the agent's console" = { actual = config.systemd.services.${miniguest.agentConsoleGetty}.enable; expected = false; };
+    } else { });
+
   # The facts of a guest whose SSH host key comes from the credential `credential`: the unit that installs it runs
   # at boot before sshd and its key generator, which require it, and the key is sshd's only one.
   sshHostKeyFacts = { config, credential }:

@@ -1,6 +1,6 @@
 # Miniguest's agent inside a guest: answers the host on the guest's channel, one request a line, and decides itself
 # what it runs. The channel is DEVICE, the first argument: a VM's virtio-serial port org.miniguest.agent.0, a
-# container's second console (/dev/tty1). POSIX sh: NixOS runs it with bash and coreutils, the test guest with busybox.
+# container's second console (/dev/tty2). POSIX sh: NixOS runs it with bash and coreutils, the test guest with busybox.
 #
 #   hello               ->  agent 1
 #   switch SYSTEM       ->  out LINE ... (the activation's output), then one of:
@@ -28,11 +28,13 @@ is_system() {
   [ -x "$1/bin/switch-to-configuration" ]
 }
 
-# Runs SYSTEM's switch-to-configuration, its output a line at a time; its exit status in $status.
+# Runs SYSTEM's switch-to-configuration, its output a line at a time; its exit status in $status (kept in /run, the one
+# directory a NixOS system and a bare container's root both have).
 activate() {
-  status_file=$(mktemp)
+  status_file=/run/miniguest-agent.status
+  rm -f "$status_file"
   { "$1/bin/switch-to-configuration" switch 2>&1; echo $? >"$status_file"; } | while IFS= read -r line; do reply "out $line"; done
-  status=$(cat "$status_file")
+  status=$(cat "$status_file" 2>/dev/null || echo 1)
   rm -f "$status_file"
 }
 

@@ -334,6 +334,29 @@ rec {
     '';
   };
 
+  # Miniguest's agent in a guest (nix/guest-agent.sh), which `miniguest switch` asks to activate a generation, on the
+  # guest's channel: a VM's virtio-serial port of this name, a container's second console, its /dev/tty2 (libvirt gives
+  # the first as /dev/console and /dev/tty1). The same as Miniguest.Core's GuestChannel.
+  agentPort = "org.miniguest.agent.0";
+  agentDevice = guestType: { qemu = "/dev/virtio-ports/${agentPort}"; lxc = "/dev/tty2"; }.${oneOf "guestType" guestTypes guestType};
+
+  # systemd in a libvirt-LXC container starts a getty on each console but the first (libvirt lists them in
+  # $container_ttys): never on the agent's.
+  agentConsoleGetty = "container-getty@1";
+
+  # The agent's unit: `shell` runs `agent` (the script in the store) on the guest type's channel, again a second after
+  # it ends (a VM's port may appear after the unit starts). `path` gives it readlink, cat, rm, expr, stty, tr, sleep.
+  agentService = { guestType, shell, agent, path }: {
+    description = "Miniguest's agent on the guest's channel";
+    wantedBy = [ "multi-user.target" ];
+    inherit path;
+    serviceConfig = {
+      ExecStart = "${shell} ${agent} ${agentDevice guestType}";
+      Restart = "always";
+      RestartSec = 1;
+    };
+  };
+
   # The files of a guest's build output (`system.build.miniguest`), sorted.
   outputLayout = { guestType }:
     {

@@ -14,13 +14,14 @@ internal static class InstallCommand
         reference.CompletionSources.Add(context => Configurations(context.ParseResult, context.WordToComplete));
         var name = new Option<string?>("--name", "-n") { Description = "The guest's name (default: ATTR)" };
         var force = new Option<bool>("--force", "-f") { Description = "Replace an installed guest of that name, and re-sync its domain" };
+        var switching = SwitchCommand.AfterOption();
         var buildOnTarget = new Option<bool>("--build-on-target")
         {
             Description = "With -c naming another host: build the guest there (evaluated here), and bring the build back for its profile",
         };
         var command = new Command("install", "Build a guest into its own Nix profile and link it at /etc/miniguests/NAME")
         {
-            reference, name, force, buildOnTarget,
+            reference, name, force, buildOnTarget, switching,
         };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
@@ -31,13 +32,13 @@ internal static class InstallCommand
                 installed = await context.Host.InstallAsync(installable, parse.GetValue(name), parse.GetValue(force), parse.GetValue(buildOnTarget),
                     progress, cancellationToken);
             }
-            if (installed.Domain is { } domain)
-            {
-                DomainSync.Report(context, installed.Name, domain);
-            }
             await context.ReportAsync(installed.Host is null
                 ? $"installed '{installed.Name}', generation {installed.Generation}: {installed.StorePath}"
                 : $"installed '{installed.Name}' on {installed.Host}, generation {installed.Generation}: {installed.StorePath}");
+            if (installed.Domain is { } domain)
+            {
+                await DomainSync.FollowAsync(context, installed.Name, domain, parse.GetValue(switching), cancellationToken);
+            }
             // A new guest has no domain yet (another host's says nothing of its domain, which only a new one lacks).
             if (installed.Domain is { Outcome: ResyncOutcome.NoDomain } || (installed.Domain is null && !parse.GetValue(force)))
             {

@@ -14,13 +14,14 @@ internal static class RollbackCommand
             CustomParser = result => OptionParsers.Generation(result),
         };
         to.CompletionSources.Add(context => MiniguestCommand.GenerationsOf(context.ParseResult, context.ParseResult.GetValue(name)));
-        var command = new Command("rollback", "Point a guest at an earlier generation") { name, to };
+        var switching = SwitchCommand.AfterOption();
+        var command = new Command("rollback", "Point a guest at an earlier generation") { name, to, switching };
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guestName = parse.GetRequiredValue(name);
             var (generation, domain) = await context.Host.RollbackAsync(guestName, parse.GetValue(to), cancellationToken);
             await context.ReportAsync($"'{guestName}': now at generation {generation.Number}");
-            DomainSync.Report(context, guestName, domain);
+            await DomainSync.FollowAsync(context, guestName, domain, parse.GetValue(switching), cancellationToken);
             return CommandAction.Success;
         });
         return command;

@@ -18,9 +18,10 @@ internal static class UpgradeCommand
         {
             Description = "Build a guest that lives on another host there (evaluated here), and bring the build back for its profile",
         };
+        var switching = SwitchCommand.AfterOption();
         var command = new Command("upgrade", "Rebuild guests from their flakes where the flake changed, each as a new generation")
         {
-            names, all, restart, buildOnTarget,
+            names, all, restart, switching, buildOnTarget,
         };
         command.Validators.Add(result =>
         {
@@ -29,10 +30,14 @@ internal static class UpgradeCommand
             {
                 result.AddError(named ? "give a guest NAME or --all, not both" : "give a guest NAME or --all");
             }
+            if (result.GetValue(restart) && result.GetValue(switching))
+            {
+                result.AddError("give --restart or --switch, not both");
+            }
         });
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
-            var restarting = parse.GetValue(restart);
+            var (restarting, switchingTo) = (parse.GetValue(restart), parse.GetValue(switching));
             if (!parse.GetValue(all))
             {
                 return await EachGuest.RunAsync(context, parse.GetRequiredValue(names), async guestName =>
@@ -42,7 +47,7 @@ internal static class UpgradeCommand
                     {
                         upgraded = await context.Host.UpgradeAsync(guestName, parse.GetValue(buildOnTarget), progress, cancellationToken);
                     }
-                    await ReportAsync(context, guestName, upgraded.Upgrade, upgraded.Domain, restarting, cancellationToken);
+                    await ReportAsync(context, guestName, upgraded.Upgrade, upgraded.Domain, restarting, switchingTo, cancellationToken);
                 });
             }
             var plan = await context.Host.PlanUpgradeAllAsync(cancellationToken);
@@ -51,18 +56,26 @@ internal static class UpgradeCommand
                 WarnSkipped(context, skipped);
             }
             await context.ReportAsync(plan.Guests.Count == 0 ? "no guest installed with miniguest install" : "upgrading: " + string.Join(", ", plan.Guests));
+            var followed = true;
             await foreach (var guest in context.Host.UpgradeAllAsync(plan, parse.GetValue(buildOnTarget), _ => context.BuildProgress(), cancellationToken))
             {
                 if (guest.Skipped is { } skipped)
                 {
                     WarnSkipped(context, skipped);
+                    continue;
                 }
-                else
+                try
                 {
-                    await ReportAsync(context, guest.Name, guest.Upgrade!, guest.Domain, restarting, cancellationToken);
+                    await ReportAsync(context, guest.Name, guest.Upgrade!, guest.Domain, restarting, switchingTo, cancellationToken);
+                }
+                catch (MiniguestException e)
+                {
+                    // One guest that does not restart or switch leaves the others to go on: its upgrade itself stands.
+                    await context.Error.WriteLineAsync(CommandAction.ErrorLine(e, guest.Name));
+                    followed = false;
                 }
             }
-            return CommandAction.Success;
+            return followed ? CommandAction.Success : CommandAction.Failure;
         });
         return command;
     }
@@ -70,9 +83,10 @@ internal static class UpgradeCommand
     private static void WarnSkipped(CliContext context, SkippedGuest skipped) =>
         context.Logger.LogWarning("skipping '{Guest}': {Problem}", skipped.Name, skipped.Problem);
 
-    // What the upgrade did; then, with restart, the guest restarted where it runs another generation than its new one.
+    // What the upgrade did; then, with restart, the guest restarted where it runs another generation than its new one, or
+    // with switch, switched to it.
     private static async Task ReportAsync(CliContext context, string guestName, UpgradeResult result, DomainResync? domain, bool restart,
-        CancellationToken cancellationToken)
+        bool switching, CancellationToken cancellationToken)
     {
         switch (result.Outcome)
         {
@@ -100,6 +114,6 @@ internal static class UpgradeCommand
             await context.ReportAsync(Shutdown.Told(guestName, stopped, Shutdown.DefaultTimeoutSeconds, restarted: true));
             return;
         }
-        DomainSync.Report(context, guestName, domain);
+        await DomainSync.FollowAsync(context, guestName, domain, switching, cancellationToken);
     }
 }

@@ -57,6 +57,9 @@ internal sealed record ContainerDomain
     /// and named to its init by <c>CREDENTIALS_DIRECTORY</c>; <see langword="null"/> for none.</summary>
     public string? CredentialsDirectory { get; init; }
 
+    /// <summary>Whether the container has a second console, the channel of Miniguest's agent (<see cref="GuestChannel"/>).</summary>
+    public bool AgentChannel { get; init; }
+
     /// <summary>Miniguest's record of the guest, or <see langword="null"/> for an unmarked domain.</summary>
     public GuestMetadata? Metadata { get; init; }
 }

@@ -54,6 +54,10 @@ internal static class DomainXml
                     new XElement("target", new XAttribute("port", 0))),
                 new XElement("console", new XAttribute("type", "pty"),
                     new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", 0))),
+                vm.AgentChannel
+                    ? new XElement("channel", new XAttribute("type", "unix"),
+                        new XElement("target", new XAttribute("type", "virtio"), new XAttribute("name", GuestChannel.PortName)))
+                    : null,
                 // libvirt adds a USB controller unless told not to; nothing of a guest's system needs one, so it is one
                 // emulated device less for QEMU to set up and for the guest to probe.
                 new XElement("controller", new XAttribute("type", "usb"), new XAttribute("model", "none")),
@@ -87,7 +91,10 @@ internal static class DomainXml
                 container.Shares.Select(share => Bind(share.Source, share.Target, share.ReadOnly)),
                 container.CredentialsDirectory is null ? null : Bind(container.CredentialsDirectory, GuestCredentials.ContainerDirectory, readOnly: true),
                 container.Interfaces.Select(nic => Interface(nic, virtio: false)),
-                new XElement("console", new XAttribute("type", "pty"))));
+                new XElement("console", new XAttribute("type", "pty")),
+                container.AgentChannel
+                    ? new XElement("console", new XAttribute("type", "pty"), new XElement("target", new XAttribute("type", "lxc"), new XAttribute("port", 1)))
+                    : null));
         return domain.ToString();
     }
 
@@ -156,6 +163,7 @@ internal static class DomainXml
                 || (store.Element("readonly") is not null && boot.Element("readonly") is not null),
             VirtiofsdPath = (string?)store.Element("binary")?.Attribute("path"),
             ConsoleLog = (string?)devices.Element("serial")?.Element("log")?.Attribute("file"),
+            AgentChannel = devices.Elements("channel").Any(channel => (string?)channel.Element("target")?.Attribute("name") == GuestChannel.PortName),
             FreePageReporting = devices.Element("memballoon") is { } balloon
                 && (string?)balloon.Attribute("model") == "virtio" && (string?)balloon.Attribute("freePageReporting") == "on",
             Shares = devices.Elements("filesystem")
@@ -212,6 +220,7 @@ internal static class DomainXml
             Interfaces = interfaces,
             SharesHostNetwork = devices.Elements("interface").FirstOrDefault() is null && domain.Element("features")?.Element("privnet") is null,
             CredentialsDirectory = credentials?.Source,
+            AgentChannel = devices.Elements("console").Count() > 1,
         };
     }
 

@@ -56,6 +56,9 @@ internal sealed record VmDomain
     /// <summary>The QEMU machine type.</summary>
     public string Machine { get; init; } = "pc";
 
+    /// <summary>Whether the VM has the virtio-serial port of Miniguest's agent (<see cref="GuestChannel"/>).</summary>
+    public bool AgentChannel { get; init; }
+
     /// <summary>A file that receives everything the guest writes to its serial console, or <see langword="null"/>.</summary>
     public string? ConsoleLog { get; init; }
 

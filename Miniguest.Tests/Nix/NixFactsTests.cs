@@ -177,6 +177,51 @@ public sealed class NixFactsTests
         return Strings(await NixLib.EvalAsync(expression));
     }
 
+    [TestCase("qemu")]
+    [TestCase("lxc")]
+    public async Task The_agent_facts_hold_for_the_modules_unit_and_fail_for_another_channel(string guestType)
+    {
+        var ours = await AgentFailuresAsync(guestType,
+            $"lib.agentService {{ guestType = {NixLib.Literal(guestType)}; shell = \"/bin/sh\"; agent = \"/nix/store/agent\"; path = [ ]; }}", gettyEnabled: false);
+        var other = await AgentFailuresAsync(guestType, "{ serviceConfig.ExecStart = \"/bin/sh /nix/store/agent /dev/ttyS1\"; wantedBy = [ ]; }",
+            gettyEnabled: true);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ours, Is.Empty);
+            Assert.That(other, Has.Some.StartsWith("the agent's channel").And.Some.StartsWith("the agent's start"));
+            Assert.That(other.Any(failure => failure.StartsWith("no getty on the agent's console", StringComparison.Ordinal)), Is.EqualTo(guestType == "lxc"));
+        }
+    }
+
+    [Test]
+    public async Task The_agents_channel_is_the_one_the_host_opens_and_it_answers_as_the_host_expects()
+    {
+        var port = await NixLib.EvalAsync("lib.agentPort");
+        var vm = await NixLib.EvalAsync("lib.agentDevice \"qemu\"");
+        var script = await File.ReadAllTextAsync(Repository.PathOf("nix/guest-agent.sh"));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(port!.GetValue<string>(), Is.EqualTo(Miniguest.Core.GuestChannel.PortName));
+            Assert.That(vm!.GetValue<string>(), Is.EqualTo("/dev/virtio-ports/" + Miniguest.Core.GuestChannel.PortName));
+            Assert.That(script, Does.Contain($"hello) reply \"{Miniguest.Core.GuestChannel.Hello}\""));
+        }
+    }
+
+    private static async Task<string[]> AgentFailuresAsync(string guestType, string unit, bool gettyEnabled)
+    {
+        var expression = $$"""
+            let facts = {{Facts}}; in
+            facts.failures (facts.agentFacts {
+              guestType = {{NixLib.Literal(guestType)}};
+              config.systemd.services = {
+                miniguest-agent = {{unit}};
+                ${lib.agentConsoleGetty}.enable = {{(gettyEnabled ? "true" : "false")}};
+              };
+            })
+            """;
+        return Strings(await NixLib.EvalAsync(expression));
+    }
+
     private static async Task<string[]> ContainerFailuresAsync(string useHostResolvConf, string nixRemote, string buildUsersGroup)
     {
         var expression = $$"""

@@ -1,10 +1,11 @@
 # Miniguest's test guest: a guest with exactly the output layout of the NixOS module's
 # `system.build.miniguest`, built without nixpkgs from the host distribution's kernel and a static
-# busybox. The test fixture stages this directory together with `inputs/` and with the repository's
-# nix/lib.nix as `lib.nix`, the functions the NixOS module computes its output with:
+# busybox. The test fixture stages this directory together with `inputs/`, with the repository's
+# nix/lib.nix as `lib.nix`, the functions the NixOS module computes its output with, and with the module's agent,
+# nix/guest-agent.sh, which the test guest runs as the module's service does (see guest-init.sh):
 #   inputs/busybox/busybox          a static busybox
 #   inputs/kernel.nix               a kernel, uncompressed (booted at its PVH entry point), named by path and hash
-#   inputs/modules/*.ko, load-order the virtio (transport, net, balloon, block), 9p, virtiofs and ext4 modules and the order to load them
+#   inputs/modules/*.ko, load-order the virtio (transport, console, net, balloon, block), 9p, virtiofs and ext4 modules and the order to load them
 #   inputs/e2fsprogs/               mke2fs and resize2fs with their libraries, as their paths are on the host
 {
   description = "Miniguest test guest (no nixpkgs)";
@@ -80,6 +81,7 @@
       # its data's throughput.
       init = variant: data: script "init" ./guest-init.sh {
         inherit busybox variant data;
+        agent = ./guest-agent.sh;
         serve = if builtins.match ".*-server" variant != null then "yes" else "no";
         bench = if builtins.match ".*-bench" variant != null then "yes" else "no";
         idle = if builtins.match ".*-idle" variant != null then "yes" else "no";
@@ -90,8 +92,9 @@
 
       # The system's top level, as NixOS lays it out.
       toplevel = { variant, fsType ? null, shares, volumes }: run "test-guest-system-${variant}" { } (''
-        mkdir -p "$out"
+        mkdir -p "$out/bin"
         ln -s ${init variant (dataOf shares volumes)} "$out/init"
+        ln -s ${script "switch-to-configuration" ./switch-to-configuration.sh { inherit busybox; }} "$out/bin/switch-to-configuration"
       '' + (if fsType == null then "" else ''
         ln -s ${kernel} "$out/kernel"
         ln -s ${initrd fsType shares volumes} "$out/initrd"

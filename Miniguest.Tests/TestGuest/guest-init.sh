@@ -12,6 +12,8 @@
 # reporting can give back to the host. One with a data share takes two seconds to shut down when asked, as a real guest
 # saving its state does, and then leaves /shut-down in the share: the mark of a clean shutdown, which a guest pulled off
 # never leaves.
+# Every variant runs Miniguest's agent on its channel, as the guest module's service does, with its system as the current
+# one, so that `miniguest switch` can move it to another (see switch-to-configuration.sh).
 # Each report line goes to the console and to /miniguest-test-report: a container's root is the host's to read, and a
 # container can finish before a console is attached to it (libvirt-LXC cannot start one paused).
 bb=@busybox@/bin/busybox
@@ -36,6 +38,18 @@ for file in /sys/firmware/qemu_fw_cfg/by_name/opt/io.systemd.credentials/*/raw $
   case "$file" in */raw) id=${file%/raw} ;; *) id=$file ;; esac
   say "credential ${id##*/} sha256=$($bb sha256sum <"$file" | $bb cut -d' ' -f1)"
 done
+# The system booted, as NixOS links it: the top level the boot directory's init belongs to. The agent on the channel: a
+# VM's virtio port by its name, a container's second console.
+$bb mkdir -p /run
+$bb ln -sfn "$($bb dirname "$($bb readlink /boot/init)")" /run/current-system
+case "@variant@" in container*) channel=/dev/tty2 ;; *) channel= ;; esac
+for port in /sys/class/virtio-ports/*; do
+  [ "$($bb cat "$port/name" 2>/dev/null)" = org.miniguest.agent.0 ] && channel=/dev/${port##*/}
+done
+if [ -n "$channel" ] && [ -e "$channel" ]; then
+  $bb mkdir -p /run/agent-bin && $bb --install -s /run/agent-bin
+  PATH=/run/agent-bin $bb sh @agent@ "$channel" </dev/null >/dev/null 2>&1 &
+fi
 # A guest with a data share or volume counts its boots there, and leaves in it what a hostile guest would: a setuid copy of its
 # shell, a device node anyone may open (the null device, harmless) and links to a host file and a host directory.
 data=@data@

@@ -279,6 +279,15 @@ in
       # given `--option build-users-group ""`. Nothing can be built into a read-only store anyway; a
       # guest that builds wants `writableStore`, whose overlay the daemon can change.
       boot.postBootCommands = mkIf config.nix.enable (miniguest.bootCommands config.nix.package.out);
+
+      # The agent `miniguest switch` asks to activate a generation, over the guest's channel (see agentService in
+      # lib.nix): the guest runs only a NixOS system of the store, with its own switch-to-configuration.
+      systemd.services.miniguest-agent = miniguest.agentService {
+        inherit (cfg) guestType;
+        shell = "${pkgs.bash}/bin/bash";
+        agent = ../guest-agent.sh;
+        path = [ pkgs.coreutils ];
+      };
     }
 
     (mkIf (cfg.sshHostKeyCredential != null) {
@@ -291,6 +300,9 @@ in
 
     (mkIf (cfg.guestType == "lxc") {
       boot.isContainer = mkDefault true;
+
+      # The agent's console is the agent's alone.
+      systemd.services.${miniguest.agentConsoleGetty}.enable = false;
 
       # `boot.isContainer` assumes a systemd-nspawn container of a NixOS host (see `containerSettings` in
       # lib.nix). Above its `mkDefault` for the resolver; above its plain definition of NIX_REMOTE, and
