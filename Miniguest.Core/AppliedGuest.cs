@@ -38,6 +38,9 @@ public enum AppliedRun
 
     /// <summary>It ran an older generation and asks to restart when changed: it was shut down and started on its new one.</summary>
     Restarted,
+
+    /// <summary>It ran an older generation and asks to switch when changed: it moved to its new one without a restart.</summary>
+    Switched,
 }
 
 /// <summary>What <see cref="GuestHost.ApplyAsync"/> did to one guest, declared or no longer; where it failed, how far it
@@ -51,7 +54,7 @@ public sealed record AppliedGuest(string Name)
     /// <summary>What became of its domain.</summary>
     public AppliedDomain Domain { get; init; }
 
-    /// <summary>Whether it was started or restarted.</summary>
+    /// <summary>Whether it was started, restarted or switched.</summary>
     public AppliedRun Run { get; init; }
 
     /// <summary>How it was shut down, for a restart or before its removal; <see langword="null"/> where it was not.</summary>

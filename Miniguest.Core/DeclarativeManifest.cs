@@ -54,8 +54,12 @@ public sealed record DeclarativeManifest(int Version, Dictionary<string, Declara
 /// <param name="Shares">The host directories the admin gives its shares, by tag; the others are in the guest's own.</param>
 /// <param name="Credentials">The host files of its systemd credentials, by ID (<see cref="GuestCredentials"/>): the guest has
 /// these and no other.</param>
+/// <param name="SwitchIfChanged">Whether a running guest whose new generation changes only its userspace is switched to it
+/// without a restart (<see cref="IGuestHost.SwitchAsync"/>) rather than restarted; one whose kernel, initrd or kernel command
+/// line changed, or whose running domain has no agent's channel, is restarted where <paramref name="RestartIfChanged"/> says.</param>
 public sealed record DeclarativeGuest(string? Uri, int Memory, int Vcpus, IReadOnlyList<string>? Networks, IReadOnlyList<string>? Bridges,
-    bool Autostart, bool RestartIfChanged, IReadOnlyDictionary<string, string>? Shares = null, IReadOnlyDictionary<string, string>? Credentials = null)
+    bool Autostart, bool RestartIfChanged, IReadOnlyDictionary<string, string>? Shares = null, IReadOnlyDictionary<string, string>? Credentials = null,
+    bool SwitchIfChanged = false)
 {
     /// <summary>Its credentials' contents, read now from the files declared.</summary>
     /// <exception cref="GuestFileException">A file is missing, cannot be read, or is larger than a credential may be.</exception>

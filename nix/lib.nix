@@ -403,6 +403,7 @@ rec {
       guests = mapAttrs
         (name: guest: {
           inherit (guest) uri memory vcpus autostart restartIfChanged;
+          switchIfChanged = guest.switchIfChanged or true;
           shares = guest.shares or { };
           networks = toList guest.network;
           bridges = toList (guest.bridge or null);

@@ -72,6 +72,7 @@ internal static class ApplyCommand
             {
                 AppliedRun.Started => ", started",
                 AppliedRun.Restarted => $", {Stopped(guest.Stop)}restarted on its new generation",
+                AppliedRun.Switched => ", switched to its new generation without a restart",
                 _ => "",
             },
         };

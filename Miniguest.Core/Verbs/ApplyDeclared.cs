@@ -98,8 +98,9 @@ internal static class ApplyDeclared
         }
     }
 
-    // A declared guest started if it starts with the host and is not running, or restarted on its new generation if it
-    // asks for that, once one of the jobs is free; then its lock and domain let go.
+    // A declared guest switched to its new generation if it asks for that and only its userspace changed; else started if
+    // it starts with the host and is not running, or restarted on its new generation if it asks for that, once one of the
+    // jobs is free; then its lock and domain let go.
     private static async Task<AppliedGuest> StartAsync(GuestHostContext host, DeclaredDomain defined, DeclarativeGuest settings, GuestLock guestLock,
         ApplyOptions options, SemaphoreSlim jobs, CancellationToken cancellationToken)
     {
@@ -108,7 +109,24 @@ internal static class ApplyDeclared
         using (guestLock)
         using (domain)
         {
-            var restart = settings.RestartIfChanged && host.Domains.Status(domain.Handle, guest) == GuestStatus.Outdated;
+            var changed = host.Domains.Status(domain.Handle, guest) == GuestStatus.Outdated;
+            if (changed && settings.SwitchIfChanged && Switch.SwitchesAlone(guest, domain.Handle))
+            {
+                try
+                {
+                    await Switch.LockedAsync(host, guest, domain.Handle, output: null, cancellationToken).ConfigureAwait(false);
+                    return applied with { Run = AppliedRun.Switched };
+                }
+                catch (GuestAgentException) when (settings.RestartIfChanged)
+                {
+                    // Its generation has no agent that answers: a restart moves it, and its next generation switches.
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    return applied with { Error = e };
+                }
+            }
+            var restart = changed && settings.RestartIfChanged;
             if (!restart && !(settings.Autostart && !domain.IsActive))
             {
                 return applied;

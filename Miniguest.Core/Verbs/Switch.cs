@@ -16,16 +16,25 @@ internal static class Switch
         }
         var guest = host.Store.Get(name);
         using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
-        var system = guest.LoadSystem();
-        var metadata = new GuestMetadata(name.Value, guest.Profile.Current?.Number, guest.StorePath);
         using var connection = host.SiteOf(guest).Connect(host.Connector);
         using var domain = host.Domains.Get(connection, name);
+        return await LockedAsync(host, guest, domain.Handle, output, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The switch of <paramref name="guest"/>'s running <paramref name="domain"/>, for a caller that holds the
+    /// guest's lock (<c>apply</c>).</summary>
+    public static async Task<SwitchResult> LockedAsync(GuestHostContext host, Guest guest, Domain domain, IProgress<string>? output,
+        CancellationToken cancellationToken)
+    {
+        var name = guest.Name;
         if (!domain.IsActive)
         {
             throw new GuestNotRunningException(name.Value);
         }
-        var running = DomainXml.Read(domain.Handle.GetXml());
-        var ran = DomainXml.ReadMetadataElement(domain.Handle.GetMetadata(GuestMetadata.Namespace));
+        var system = guest.LoadSystem();
+        var metadata = new GuestMetadata(name.Value, guest.Profile.Current?.Number, guest.StorePath);
+        var running = DomainXml.Read(domain.GetXml());
+        var ran = DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace));
         var result = new SwitchResult { Name = name.Value, Outcome = SwitchOutcome.AlreadyCurrent, From = ran?.Generation, To = metadata.Generation };
         if (ran?.StorePath == metadata.StorePath)
         {
@@ -33,7 +42,7 @@ internal static class Switch
         }
         var topLevel = TopLevel(system);
         GuestActivation activation;
-        using (var agent = await GuestAgent.ConnectAsync(domain.Handle, running, name.Value, cancellationToken).ConfigureAwait(false))
+        using (var agent = await GuestAgent.ConnectAsync(domain, running, name.Value, cancellationToken).ConfigureAwait(false))
         {
             activation = await agent.SwitchAsync(topLevel, output, cancellationToken).ConfigureAwait(false);
         }
@@ -45,10 +54,19 @@ internal static class Switch
         }
         // The generation it now runs: its root first, then the running domain's record, then the definition.
         await host.Roots.KeepAsync(name, GuestRoots.Booted, metadata.StorePath, cancellationToken).ConfigureAwait(false);
-        domain.Handle.SetMetadata(GuestMetadata.Namespace, DomainXml.MetadataPrefix,
+        domain.SetMetadata(GuestMetadata.Namespace, DomainXml.MetadataPrefix,
             DomainXml.MetadataForDomain((ran ?? metadata) with { Generation = metadata.Generation, StorePath = metadata.StorePath }), DomainModificationImpact.Live);
         await Resync.HereAsync(host, guest, cancellationToken).ConfigureAwait(false);
         return result with { Outcome = SwitchOutcome.Switched, RestartNeeded = BootChanged(running, system) };
+    }
+
+    /// <summary>Whether running <paramref name="domain"/> of <paramref name="guest"/> can move to the guest's current
+    /// generation by a switch alone: it has the agent's channel, and the generation boots as it did (the same kernel, initrd
+    /// and kernel command line).</summary>
+    public static bool SwitchesAlone(Guest guest, Domain domain)
+    {
+        var running = DomainXml.Read(domain.GetXml());
+        return (running.Vm?.AgentChannel ?? running.Container!.AgentChannel) && !BootChanged(running, guest.LoadSystem());
     }
 
     private static string Generation(int? number, string otherwise) => number is { } n ? $"generation {n}" : otherwise;

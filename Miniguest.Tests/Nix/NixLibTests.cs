@@ -241,7 +241,7 @@ public sealed class NixLibTests
                 configuration = { boot.miniguest.enable = true; }; system = "x86_64-linux";
               };
               db = {
-                uri = "lxc:///"; memory = 512; vcpus = 2; network = [ "default" "backend" ]; bridge = "br0"; autostart = true; restartIfChanged = false;
+                uri = "lxc:///"; memory = 512; vcpus = 2; network = [ "default" "backend" ]; bridge = "br0"; autostart = true; restartIfChanged = false; switchIfChanged = false;
                 shares = { data = "/srv/db"; }; configuration = { }; system = "aarch64-linux";
               };
             }
@@ -250,10 +250,10 @@ public sealed class NixLibTests
             {
               "version": 1,
               "guests": {
-                "web": { "uri": null, "memory": 1024, "vcpus": 1, "networks": [], "bridges": [], "autostart": false, "restartIfChanged": true, "shares": {},
+                "web": { "uri": null, "memory": 1024, "vcpus": 1, "networks": [], "bridges": [], "autostart": false, "restartIfChanged": true, "switchIfChanged": true, "shares": {},
                   "credentials": {} },
                 "db": { "uri": "lxc:///", "memory": 512, "vcpus": 2, "networks": ["default", "backend"], "bridges": ["br0"], "autostart": true, "restartIfChanged": false,
-                  "shares": { "data": "/srv/db" }, "credentials": {} }
+                  "switchIfChanged": false, "shares": { "data": "/srv/db" }, "credentials": {} }
               }
             }
             """);

@@ -3,7 +3,7 @@
 # system and appears at /etc/miniguests/<name>, as with the original miniguest. In addition, the unit
 # miniguest-declarative.service hands the guests' libvirt settings and credentials to `miniguest apply` at
 # every boot and every switch: it defines or updates each guest's domain, starts the guests declared to
-# autostart, restarts changed running guests whose `restartIfChanged` is set, and shuts down and removes
+# autostart, switches or restarts changed running guests (`switchIfChanged`, `restartIfChanged`), and shuts down and removes
 # the guests no longer declared, several guests at once. At host shutdown libvirt-guests shuts every guest
 # down.
 { config, lib, options, pkgs, specialArgs, ... }:
@@ -214,12 +214,25 @@ in
             '';
           };
 
+          switchIfChanged = mkOption {
+            type = types.bool;
+            default = true;
+            description = ''
+              Whether a running guest whose new system changes only its userspace is switched to it without a
+              restart (`miniguest switch`: its own `switch-to-configuration switch`, run by Miniguest's agent in
+              it), as a NixOS container is reloaded. A new kernel, initrd or kernel command line, or a guest that
+              runs a system without the agent, is restarted instead where `restartIfChanged` says so. A failed
+              activation is switched back, and reported as the guest's failure.
+            '';
+          };
+
           restartIfChanged = mkOption {
             type = types.bool;
             default = true;
             description = ''
-              Whether a running guest is restarted when a new host configuration changes it, so that it
-              runs the new system at once. If not, it runs the new system from its next start.
+              Whether a running guest is restarted when a new host configuration changes it (and it was not
+              switched: see `switchIfChanged`), so that it runs the new system at once. If not, it runs the new
+              system from its next start.
             '';
           };
         };

@@ -12,7 +12,7 @@ public sealed class ApplyTests : HostFixture
 {
     /// <summary>One guest of a manifest.</summary>
     private sealed record Declared(string Name, bool Autostart = false, bool RestartIfChanged = true, int Memory = 128, int Vcpus = 1,
-        IReadOnlyDictionary<string, string>? Shares = null, IReadOnlyDictionary<string, string>? Credentials = null);
+        IReadOnlyDictionary<string, string>? Shares = null, IReadOnlyDictionary<string, string>? Credentials = null, bool SwitchIfChanged = false);
 
     [Test]
     public async Task Apply_defines_declared_guests_and_undefines_those_no_longer_declared_but_never_an_installed_one()
@@ -224,6 +224,41 @@ public sealed class ApplyTests : HostFixture
     }
 
     [Test]
+    public async Task A_changed_running_guest_that_asks_to_switch_is_switched_without_a_restart()
+    {
+        var name = MiniguestHost.UniqueName("dsw");
+        var copy = TestGuestFlake.CopyForEditing();
+        try
+        {
+            Link(name, await TestGuestFlake.BuildAsync("container-idle"));
+            var manifest = Manifest(new Declared(name, Autostart: true, SwitchIfChanged: true));
+            Host.Ok("apply", "--manifest", manifest);
+            var report = Path.Combine(Host.Paths.ContainerRoot(Miniguest.Core.GuestName.Parse(name)), "miniguest-test-report");
+            await GuestSays.WaitAsync(report, "miniguest-test-guest: waiting for shutdown");
+            TestGuestFlake.ChangeGuest(copy, "a new generation");
+            var second = await TestGuestFlake.BuildAsync("container-idle", copy);
+            Link(name, second);
+
+            var applied = Host.Ok("apply", "--manifest", manifest);
+            var said = await File.ReadAllTextAsync(report);
+            var current = RunsCurrentGeneration(name);
+            Host.Ok("stop", name, "--force", "--timeout", "0");
+
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(applied.Out.Trim(), Is.EqualTo($"'{name}': updated on lxc:///, switched to its new generation without a restart"));
+                Assert.That(said, Does.Contain($"miniguest-test-guest: switched to {Miniguest.Core.Switch.TopLevel(second)}"), "the guest activated it itself");
+                Assert.That(said.Split("is up").Length - 1, Is.EqualTo(1), "booted once");
+                Assert.That(current, Is.True, "it runs its current generation");
+            }
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task A_guest_that_fails_stops_none_of_the_others_and_apply_fails_at_the_end()
     {
         var failing = MiniguestHost.UniqueName("fail");
@@ -305,7 +340,7 @@ public sealed class ApplyTests : HostFixture
             {
                 ["autostart"] = guest.Autostart, ["memory"] = guest.Memory, ["vcpus"] = guest.Vcpus, ["networks"] = Array.Empty<string>(),
                 ["bridges"] = Array.Empty<string>(), ["restartIfChanged"] = guest.RestartIfChanged, ["uri"] = null, ["shares"] = guest.Shares,
-                ["credentials"] = guest.Credentials,
+                ["credentials"] = guest.Credentials, ["switchIfChanged"] = guest.SwitchIfChanged,
             }),
         }));
         return manifest;

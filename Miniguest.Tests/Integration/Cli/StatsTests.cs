@@ -25,7 +25,7 @@ public sealed class StatsTests : HostFixture
         File.WriteAllText(Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(busy)), "miniguest-test-attack"), "while :; do :; done\n");
         Host.Ok("start", busy);
         Host.Ok("start", idle);
-        await WaitUntilIdleAsync(idle);
+        await GuestSays.WaitAsync(Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(idle)), "miniguest-test-report"), "miniguest-test-guest: idle", GuestRun.BootTimeout);
 
         var json = Host.Ok("stats", "--json", "--interval", "2");
         var table = Host.Ok("stats").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -132,18 +132,4 @@ public sealed class StatsTests : HostFixture
         [.. frame.Split("\r\n").Select(line => line.Replace("\x1b[K", "", StringComparison.Ordinal)).Skip(2).TakeWhile(line => line.Length > 0)];
 
     private static string FirstWord(string row) => row.Split(' ')[0];
-
-    private async Task WaitUntilIdleAsync(string name)
-    {
-        var report = Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-report");
-        var deadline = DateTime.UtcNow + GuestRun.BootTimeout;
-        while (!(File.Exists(report) && (await File.ReadAllTextAsync(report)).Contains("miniguest-test-guest: idle", StringComparison.Ordinal)))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"'{name}' was not idle within {GuestRun.BootTimeout}");
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(250));
-        }
-    }
 }

@@ -23,7 +23,7 @@ public sealed class SwitchTests : EditableFlakeFixture
         Host.Ok("create", name, "--network", "none");
         Host.Ok("start", name);
         var report = Path.Combine(Host.Paths.ContainerRoot(guest), "miniguest-test-report");
-        await WaitForAsync(report, "miniguest-test-guest: waiting for shutdown");
+        await GuestSays.WaitAsync(report, "miniguest-test-guest: waiting for shutdown");
 
         TestGuestFlake.ChangeGuest(Flake, "second");
         Host.Ok("upgrade", name);
@@ -71,7 +71,7 @@ public sealed class SwitchTests : EditableFlakeFixture
         Host.Ok("create", name, "--virt-type", "qemu", "--memory", "256", "--network", "none");
         Host.Ok("start", name);
         var log = Host.Paths.ConsoleLog(guest);
-        await WaitForAsync(log, "miniguest-test-guest: idle", GuestRun.BootTimeout);
+        await GuestSays.WaitAsync(log, "miniguest-test-guest: idle", GuestRun.BootTimeout);
         var qemu = await File.ReadAllTextAsync($"/run/libvirt/qemu/{name}.pid");
 
         // A new generation whose system changes, and whose kernel command line does too.
@@ -81,7 +81,7 @@ public sealed class SwitchTests : EditableFlakeFixture
         Host.Ok("upgrade", name);
         var second = SystemOf(name);
         var switched = Host.Run("switch", name);
-        await WaitForAsync(log, $"miniguest-test-guest: switched to {second}");
+        await GuestSays.WaitAsync(log, $"miniguest-test-guest: switched to {second}");
         var listed = Listed(name);
         var sameProcess = await File.ReadAllTextAsync($"/run/libvirt/qemu/{name}.pid");
         var console = await File.ReadAllTextAsync(log);
@@ -119,18 +119,5 @@ public sealed class SwitchTests : EditableFlakeFixture
         using var list = JsonDocument.Parse(Host.Ok("list", "--json", name).Out);
         var guest = list.RootElement[0];
         return (guest.GetProperty("status").GetString()!, guest.GetProperty("runningGeneration").GetInt32());
-    }
-
-    private static async Task WaitForAsync(string file, string text, TimeSpan? patience = null)
-    {
-        var deadline = DateTime.UtcNow + (patience ?? TimeSpan.FromSeconds(30));
-        while (!(File.Exists(file) && (await File.ReadAllTextAsync(file)).Contains(text, StringComparison.Ordinal)))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"{file} never said \"{text}\"; it holds:\n{(File.Exists(file) ? await File.ReadAllTextAsync(file) : "nothing")}");
-            }
-            await Task.Delay(100);
-        }
     }
 }
