@@ -47,7 +47,7 @@ internal static class MiniguestCommand
         [
             InstallCommand.Create(), UpgradeCommand.Create(), RollbackCommand.Create(), GenerationsCommand.Create(),
             RemoveCommand.Create(), CreateCommand.Create(), StartCommand.Create(), StopCommand.Create(),
-            RestartCommand.Create(), SwitchCommand.Create(), AutostartCommand.Create(), ConsoleCommand.Create(), LogsCommand.Create(), ShowCommand.Create(), AddressCommand.Create(), ListCommand.Create(), StatsCommand.Create(), TopCommand.Create(),
+            RestartCommand.Create(), SwitchCommand.Create(), RunCommand.Create(), AutostartCommand.Create(), ConsoleCommand.Create(), LogsCommand.Create(), ShowCommand.Create(), AddressCommand.Create(), ListCommand.Create(), StatsCommand.Create(), TopCommand.Create(),
             TemplateCommand.Create(), ApplyCommand.Create(), CompletionsCommand.Create(), AgentCommand.Create(),
         ];
         foreach (var command in commands)
@@ -95,11 +95,11 @@ internal static class MiniguestCommand
         }
     }
 
-    // Which guests a command's NAME offers, by whether they run (null: any, whether or not they run): a console, a stop or a switch
+    // Which guests a command's NAME offers, by whether they run (null: any, whether or not they run): a console, a stop, a switch or a run
     // needs a running guest, a start a stopped one; a restart starts a stopped one too, and the rest take any.
     private static bool? GuestsWanted(string command) => command switch
     {
-        "console" or "stop" or "switch" => true,
+        "console" or "stop" or "switch" or "run" => true,
         "start" => false,
         _ => null,
     };

@@ -83,6 +83,39 @@ internal sealed class GuestAgent : IDisposable
         }
     }
 
+    /// <summary>Asks the agent to run <paramref name="command"/> with <c>sh -c</c> as the guest's root, its input empty;
+    /// each line of its standard output and error goes to <paramref name="output"/> and <paramref name="errors"/>, escaped,
+    /// as it comes.</summary>
+    /// <returns>The command's exit status.</returns>
+    /// <exception cref="GuestAgentException">The agent refused, stopped answering, or answered out of its protocol.</exception>
+    public async Task<int> RunAsync(string command, IProgress<string> output, IProgress<string> errors, CancellationToken cancellationToken)
+    {
+        Send($"run {command}");
+        while (true)
+        {
+            var line = await NextLineAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false)
+                ?? throw new GuestAgentException($"guest '{_guest}' closed its channel while the command ran (it stopped?)");
+            var (word, rest) = line.IndexOf(' ', StringComparison.Ordinal) is var space and >= 0 ? (line[..space], line[(space + 1)..]) : (line, "");
+            switch (word)
+            {
+                case "out":
+                    output.Report(TerminalText.Escape(rest));
+                    break;
+                case "err":
+                    errors.Report(TerminalText.Escape(rest));
+                    break;
+                case "exit" when int.TryParse(rest, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var status):
+                    return status;
+                case "refused":
+                    throw new GuestAgentException(rest == "unknown request"
+                        ? $"guest '{_guest}' runs an agent that cannot run commands: restart it on a generation built with this Miniguest's guest module"
+                        : $"guest '{_guest}' refused the command: {TerminalText.Escape(rest)}");
+                default:
+                    throw new GuestAgentException($"guest '{_guest}' answered out of the agent's protocol: {TerminalText.Escape(line)}");
+            }
+        }
+    }
+
     public void Dispose() => _stream.Dispose();
 
     // Says hello until the agent says who it is: what came before on the channel (an earlier session's end, a terminal's

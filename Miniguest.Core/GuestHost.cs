@@ -257,6 +257,11 @@ public sealed class GuestHost : IGuestHost
         Guarded(() => Switch.RunAsync(_host, GuestName.Parse(name), output, cancellationToken));
 
     /// <inheritdoc/>
+    public Task<int> RunAsync(string name, IReadOnlyList<string> command, IProgress<string> output, IProgress<string> errors,
+        CancellationToken cancellationToken = default) =>
+        Guarded(() => Run.RunAsync(_host, GuestName.Parse(name), command, output, errors, cancellationToken));
+
+    /// <inheritdoc/>
     public Task<StopOutcome> StopAsync(string name, TimeSpan timeout, bool force = false, CancellationToken cancellationToken = default) =>
         Guarded(() => Stop.RunAsync(_host, GuestName.Parse(name), timeout, force, cancellationToken));
 

@@ -177,6 +177,17 @@ public interface IGuestHost
     /// again), or the agent refused the generation: nothing is recorded.</exception>
     Task<SwitchResult> SwitchAsync(string name, IProgress<string>? output = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Runs <paramref name="command"/> (its words, as <c>exec</c> takes them) inside running guest
+    /// <paramref name="name"/> as its root, its input empty: Miniguest's agent in the guest runs it, over the guest's
+    /// channel, on this host's guest or another's. Each line of its standard output and error goes to
+    /// <paramref name="output"/> and <paramref name="errors"/>, escaped, as it comes.</summary>
+    /// <returns>The command's exit status.</returns>
+    /// <exception cref="GuestNotRunningException">The guest does not run.</exception>
+    /// <exception cref="GuestHasNoChannelException">Its running domain has no channel to the agent.</exception>
+    /// <exception cref="GuestAgentException">The agent does not answer, cannot run commands, or answers out of its protocol.</exception>
+    Task<int> RunAsync(string name, IReadOnlyList<string> command, IProgress<string> output, IProgress<string> errors,
+        CancellationToken cancellationToken = default);
+
     /// <summary>Shuts the guest down, waiting up to <paramref name="timeout"/>; then pulls the plug with
     /// <paramref name="force"/>, or fails. The answer says which it took, or that it was not running.</summary>
     /// <exception cref="GuestStopTimeoutException">It did not shut down in time, and <paramref name="force"/> was not given.</exception>

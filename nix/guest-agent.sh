@@ -8,6 +8,8 @@
 #                             failed STATUS switched-back     (the system it ran before, activated again)
 #                             failed STATUS
 #                           or at once: refused REASON
+#   run COMMAND         ->  out LINE ... (its standard output), err LINE ... (its standard error), then exit STATUS:
+#                           COMMAND run by sh -c as root, its input empty (`miniguest run`)
 #   anything else       ->  refused REASON
 #
 # SYSTEM must be a NixOS system in the store: /nix/store/<hash>-<name>, with bin/switch-to-configuration. The agent runs
@@ -28,14 +30,35 @@ is_system() {
   [ -x "$1/bin/switch-to-configuration" ]
 }
 
-# Runs SYSTEM's switch-to-configuration, its output a line at a time; its exit status in $status (kept in /run, the one
-# directory a NixOS system and a bare container's root both have).
+# Each line read from standard input, the last one even without its line feed, told with WORD before it.
+tell() { while IFS= read -r line || [ -n "$line" ]; do reply "$1 $line"; done; }
+
+# Its state is kept in /run, the one directory a NixOS system and a bare container's root both have.
+status_file=/run/miniguest-agent.status
+errors_fifo=/run/miniguest-agent.errors
+
+# Runs SYSTEM's switch-to-configuration, its output a line at a time; its exit status in $status.
 activate() {
-  status_file=/run/miniguest-agent.status
   rm -f "$status_file"
-  { "$1/bin/switch-to-configuration" switch 2>&1; echo $? >"$status_file"; } | while IFS= read -r line; do reply "out $line"; done
+  { "$1/bin/switch-to-configuration" switch 2>&1; echo $? >"$status_file"; } | tell out
   status=$(cat "$status_file" 2>/dev/null || echo 1)
   rm -f "$status_file"
+}
+
+# Runs COMMAND with sh, its standard output and error each a line at a time as they come, then its exit status.
+run_command() {
+  rm -f "$status_file" "$errors_fifo"
+  if ! mkfifo -m 600 "$errors_fifo"; then
+    reply "refused cannot make $errors_fifo"
+    return
+  fi
+  tell err <"$errors_fifo" &
+  errors=$!
+  # As root's login finds its commands on NixOS (wrappers first), whatever the agent's own PATH.
+  { PATH=/run/wrappers/bin:/run/current-system/sw/bin:$PATH sh -c "$1" </dev/null 2>"$errors_fifo"; echo $? >"$status_file"; } | tell out
+  wait "$errors"
+  reply "exit $(cat "$status_file" 2>/dev/null || echo 1)"
+  rm -f "$status_file" "$errors_fifo"
 }
 
 switch() {
@@ -71,6 +94,7 @@ while :; do
   case $request in
     hello) reply "agent 1" ;;
     "switch "*) switch "${request#switch }" ;;
+    "run "*) run_command "${request#run }" ;;
     *) reply "refused unknown request" ;;
   esac
 done

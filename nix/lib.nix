@@ -345,7 +345,7 @@ rec {
   agentConsoleGetty = "container-getty@1";
 
   # The agent's unit: `shell` runs `agent` (the script in the store) on the guest type's channel, again a second after
-  # it ends (a VM's port may appear after the unit starts). `path` gives it readlink, cat, rm, expr, stty, tr, sleep.
+  # it ends (a VM's port may appear after the unit starts). `path` gives it readlink, cat, rm, mkfifo, expr, stty, tr, sleep.
   agentService = { guestType, shell, agent, path }: {
     description = "Miniguest's agent on the guest's channel";
     wantedBy = [ "multi-user.target" ];

@@ -33,7 +33,7 @@ internal static class SwitchCommand
     public static async Task<int> RunAsync(CliContext context, string guest, CancellationToken cancellationToken)
     {
         // The guest's lines as they come, each under its name, on standard output: what the admin asked to see.
-        var output = new SynchronousProgress(line => context.Out.WriteLine($"{guest}> {line}"));
+        var output = new LineProgress(line => context.Out.WriteLine($"{guest}> {line}"));
         var result = await context.Host.SwitchAsync(guest, output, cancellationToken);
         var generation = result.To is { } to ? $"generation {to}" : "its current generation";
         if (result.Outcome == SwitchOutcome.AlreadyCurrent)
@@ -48,11 +48,5 @@ internal static class SwitchCommand
                 + $"those it booted: they take effect at its next restart (miniguest restart {guest})");
         }
         return CommandAction.Success;
-    }
-
-    // Progress<T> posts to the thread pool, out of order; each line must be written before the next.
-    private sealed class SynchronousProgress(Action<string> report) : IProgress<string>
-    {
-        public void Report(string value) => report(value);
     }
 }

@@ -8,6 +8,7 @@ namespace Miniguest.Tests.Integration.Cli;
 /// restart, by Miniguest's agent inside it (the test guest runs the module's nix/guest-agent.sh) over its channel, a VM's
 /// virtio-serial port or a container's second console; the guest's own activation output shown; the records following
 /// (list, the running domain's generation, its garbage-collector root); a failed activation switched back and exit 1.
+/// <c>miniguest run</c> goes through the same agent and channel.
 /// Each new generation's system is visible inside the guest through the store share it booted with (9p with the module's
 /// cache mode, virtiofs, a container's bind): the agent runs nothing it cannot see.
 /// </summary>
@@ -38,6 +39,7 @@ public sealed class SwitchTests : EditableFlakeFixture
         Host.Ok("upgrade", name);
         var failed = Host.Run("switch", name);
         var afterFailure = Listed(name);
+        var ran = Host.Run("run", name, "--", "sh", "-c", "echo \"$1\" from $(cat /proc/1/comm); echo to-errors >&2; printf last; exit 7", "sh", "it's 'quoted'");
         var said = await File.ReadAllTextAsync(report);
         var boots = await File.ReadAllTextAsync(Path.Combine(Host.Paths.ShareDirectory(guest, "data"), "boots"));
         Host.Ok("stop", name, "--force", "--timeout", "0");
@@ -58,6 +60,8 @@ public sealed class SwitchTests : EditableFlakeFixture
             Assert.That(said.Split('\n').Last(line => line.Contains("switched to", StringComparison.Ordinal)), Does.EndWith(second),
                 "back on the generation it ran");
             Assert.That(afterFailure, Is.EqualTo(("outdated", 2)), "list: it still runs generation 2");
+            Assert.That((ran.ExitCode, ran.Out, ran.Error), Is.EqualTo((7, "it's 'quoted' from init\nlast\n", "to-errors\n")),
+                "run: the guest's output, errors and exit status, the words as given");
         }
     }
 
@@ -83,6 +87,7 @@ public sealed class SwitchTests : EditableFlakeFixture
         var switched = Host.Run("switch", name);
         await GuestSays.WaitAsync(log, $"miniguest-test-guest: switched to {second}");
         var listed = Listed(name);
+        var ran = Host.Run("run", name, "--", "cat", "/proc/cmdline");
         var sameProcess = await File.ReadAllTextAsync($"/run/libvirt/qemu/{name}.pid");
         var console = await File.ReadAllTextAsync(log);
         Host.Ok("stop", name, "--force", "--timeout", "0");
@@ -95,6 +100,8 @@ public sealed class SwitchTests : EditableFlakeFixture
             Assert.That(sameProcess, Is.EqualTo(qemu), "the same QEMU: no restart");
             Assert.That(console.Split("is up").Length - 1, Is.EqualTo(1), "booted once");
             Assert.That(listed, Is.EqualTo(("current", 2)));
+            Assert.That(ran.ExitCode, Is.Zero, "run over the VM's channel: " + ran);
+            Assert.That(ran.Out, Does.Contain("loglevel=4").And.Not.Contain("loglevel=5"), "the kernel line it booted with: the new one waits for a restart");
         }
     }
 
