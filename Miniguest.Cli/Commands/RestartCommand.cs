@@ -19,7 +19,8 @@ internal static class RestartCommand
             var seconds = parse.GetValue(timeout);
             return EachGuest.RunAsync(context, parse.GetRequiredValue(names), async guest =>
             {
-                var stopped = await context.Host.RestartAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken);
+                var stopped = await Shutdown.CountingDownAsync(context, seconds,
+                    context.Host.RestartAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken));
                 await context.ReportAsync(Shutdown.Told(guest, stopped, seconds, restarted: true));
             });
         });

@@ -18,6 +18,30 @@ internal static class Shutdown
 
     public static Option<bool> Force() => new("--force", "-f") { Description = "Pull the plug if the guest does not stop in time" };
 
+    /// <summary>What <paramref name="stopping"/> gives, while the time left of the <paramref name="seconds"/> a guest has to
+    /// shut down counts down a second at a time on the terminal (below the line that said how long it waits), where
+    /// standard error is one that can redraw; the countdown is cleared when the wait ends.</summary>
+    public static async Task<T> CountingDownAsync<T>(CliContext context, int seconds, Task<T> stopping)
+    {
+        if (!context.ErrorIsTerminal || !context.TerminalRedraws || context.Quiet || seconds < 2)
+        {
+            return await stopping;
+        }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var shown = false;
+        while (await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromSeconds(1))) != stopping)
+        {
+            var left = Math.Max(0, seconds - (int)Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds));
+            await context.Error.WriteAsync($"\r\x1b[Kminiguest: {left} s left");
+            shown = true;
+        }
+        if (shown)
+        {
+            await context.Error.WriteAsync("\r\x1b[K");
+        }
+        return await stopping;
+    }
+
     /// <summary>How guest <paramref name="guest"/> was stopped, given <paramref name="seconds"/> to shut down; then what
     /// <paramref name="restarted"/> says followed.</summary>
     public static string Told(string guest, StopOutcome outcome, int seconds, bool restarted) => outcome switch

@@ -16,7 +16,8 @@ internal static class StopCommand
             var seconds = parse.GetValue(timeout);
             return EachGuest.RunAsync(context, parse.GetRequiredValue(names), async guest =>
             {
-                var outcome = await context.Host.StopAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken);
+                var outcome = await Shutdown.CountingDownAsync(context, seconds,
+                    context.Host.StopAsync(guest, TimeSpan.FromSeconds(seconds), parse.GetValue(force), cancellationToken));
                 await context.ReportAsync(Shutdown.Told(guest, outcome, seconds, restarted: false));
             });
         });

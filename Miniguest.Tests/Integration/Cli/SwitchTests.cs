@@ -90,7 +90,14 @@ public sealed class SwitchTests : EditableFlakeFixture
         var ran = Host.Run("run", name, "--", "cat", "/proc/cmdline");
         var sameProcess = await File.ReadAllTextAsync($"/run/libvirt/qemu/{name}.pid");
         var console = await File.ReadAllTextAsync(log);
-        Host.Ok("stop", name, "--force", "--timeout", "0");
+        // The test guest's init ignores the power button: stop waits its whole time, counting down on a terminal.
+        Host.Environment["TERM"] = "xterm-256color";
+        string stopShown;
+        using (var stop = new TerminalSession(Host.StartOnTerminal("stop", name, "--force", "--timeout", "3")))
+        {
+            Assert.That(stop.WaitForExit(), Is.Zero);
+            stopShown = stop.Screen;
+        }
 
         using (Assert.EnterMultipleScope())
         {
@@ -102,6 +109,8 @@ public sealed class SwitchTests : EditableFlakeFixture
             Assert.That(listed, Is.EqualTo(("current", 2)));
             Assert.That(ran.ExitCode, Is.Zero, "run over the VM's channel: " + ran);
             Assert.That(ran.Out, Does.Contain("loglevel=4").And.Not.Contain("loglevel=5"), "the kernel line it booted with: the new one waits for a restart");
+            Assert.That(stopShown, Does.Contain("waiting up to 3 s").And.Contain("\r\x1b[Kminiguest: 2 s left").And.Contain("\r\x1b[K'" + name + "' did not shut down"),
+                "stop counts down the seconds left, then clears the count for its outcome");
         }
     }
 
