@@ -16,6 +16,7 @@ internal static class Words
         GuestListStatus.NotDefined => "not-defined",
         GuestListStatus.Stopped => "stopped",
         GuestListStatus.Current => "current",
+        GuestListStatus.RestartPending => "restart-pending",
         _ => "outdated",
     };
 

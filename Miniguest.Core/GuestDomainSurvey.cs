@@ -14,7 +14,7 @@ internal sealed class GuestDomainSurvey(MiniguestPaths paths)
         null => GuestStatus.NotDefined,
         { IsActive: false } => GuestStatus.Stopped,
         // The live XML keeps the metadata the domain was started with, even after a re-sync.
-        _ when domain.Metadata?.StorePath == installedStorePath => GuestStatus.Current,
+        _ when domain.Metadata?.StorePath == installedStorePath => domain.Metadata?.RestartPending == true ? GuestStatus.RestartPending : GuestStatus.Current,
         _ => GuestStatus.Outdated,
     };
 

@@ -24,6 +24,10 @@ public enum GuestListStatus
     /// <summary>Its domain runs its current generation.</summary>
     Current,
 
+    /// <summary>Its domain runs its current generation's userspace, switched to without a restart, with the kernel, initrd
+    /// or kernel command line of the generation it booted: a restart boots the current generation's.</summary>
+    RestartPending,
+
     /// <summary>Its domain runs another generation than the current one (an older one after an upgrade, a newer one after a
     /// rollback): a restart runs the current one.</summary>
     Outdated,
@@ -286,6 +290,7 @@ internal sealed class GuestLister(GuestHostContext host)
                 GuestStatus.NotDefined => GuestListStatus.NotDefined,
                 GuestStatus.Stopped => GuestListStatus.Stopped,
                 GuestStatus.Current => GuestListStatus.Current,
+                GuestStatus.RestartPending => GuestListStatus.RestartPending,
                 _ => GuestListStatus.Outdated,
             },
         };

@@ -273,6 +273,7 @@ internal static class DomainXml
             metadata.StorePath is { } path ? new XAttribute("store-path", path) : null,
             metadata.AllowWritableStore ? new XAttribute("allow-writable-store", "true") : null,
             metadata.HostNetwork ? new XAttribute("network", "host") : null,
+            metadata.RestartPending ? new XAttribute("restart-pending", "true") : null,
             metadata.ShareSources.Select(given => new XElement(ns + "share", new XAttribute("tag", given.Tag), new XAttribute("source", given.Directory))));
     }
 
@@ -306,6 +307,7 @@ internal static class DomainXml
         {
             AllowWritableStore = (bool?)guest.Attribute("allow-writable-store") ?? false,
             HostNetwork = (string?)guest.Attribute("network") == "host",
+            RestartPending = (bool?)guest.Attribute("restart-pending") ?? false,
             ShareSources = guest.Elements(guest.Name.Namespace + "share")
                 .Select(share => new GivenShareSource(
                     (string?)share.Attribute("tag") ?? throw new FormatException("Miniguest metadata with a share without a tag"),

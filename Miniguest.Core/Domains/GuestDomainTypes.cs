@@ -45,6 +45,11 @@ internal sealed record GuestMetadata(string GuestName, int? Generation = null, s
     /// that a later definition keeps it. Without it, a container without interfaces has a network namespace of its own.
     /// </summary>
     public bool HostNetwork { get; init; }
+
+    /// <summary>Set on a running domain by a switch (<see cref="IGuestHost.SwitchAsync"/>) to a generation whose kernel, initrd
+    /// or kernel command line differ from those the domain booted: its userspace runs <see cref="Generation"/>, the rest
+    /// waits for a restart. Never in a definition.</summary>
+    public bool RestartPending { get; init; }
 }
 
 /// <summary>A host directory an admin gave one of a guest's shares.</summary>

@@ -12,6 +12,10 @@ internal enum GuestStatus
     /// <summary>The domain runs the guest's current generation.</summary>
     Current,
 
+    /// <summary>The domain runs the current generation's userspace, switched to without a restart, with the kernel, initrd
+    /// or kernel command line of the generation it booted: a restart boots the current generation's.</summary>
+    RestartPending,
+
     /// <summary>The domain runs another generation than the current one: restart it to run the current one.</summary>
     Outdated,
 }

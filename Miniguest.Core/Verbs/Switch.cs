@@ -53,11 +53,14 @@ internal static class Switch
                 activation.Refusal);
         }
         // The generation it now runs: its root first, then the running domain's record, then the definition.
+        var restartNeeded = BootChanged(running, system);
         await host.Roots.KeepAsync(name, GuestRoots.Booted, metadata.StorePath, cancellationToken).ConfigureAwait(false);
-        domain.SetMetadata(GuestMetadata.Namespace, DomainXml.MetadataPrefix,
-            DomainXml.MetadataForDomain((ran ?? metadata) with { Generation = metadata.Generation, StorePath = metadata.StorePath }), DomainModificationImpact.Live);
+        domain.SetMetadata(GuestMetadata.Namespace, DomainXml.MetadataPrefix, DomainXml.MetadataForDomain((ran ?? metadata) with
+        {
+            Generation = metadata.Generation, StorePath = metadata.StorePath, RestartPending = restartNeeded,
+        }), DomainModificationImpact.Live);
         await Resync.HereAsync(host, guest, cancellationToken).ConfigureAwait(false);
-        return result with { Outcome = SwitchOutcome.Switched, RestartNeeded = BootChanged(running, system) };
+        return result with { Outcome = SwitchOutcome.Switched, RestartNeeded = restartNeeded };
     }
 
     /// <summary>Whether running <paramref name="domain"/> of <paramref name="guest"/> can move to the guest's current

@@ -106,7 +106,7 @@ public sealed class SwitchTests : EditableFlakeFixture
             Assert.That(switched.Error, Does.Contain("differ from those it booted: they take effect at its next restart"));
             Assert.That(sameProcess, Is.EqualTo(qemu), "the same QEMU: no restart");
             Assert.That(console.Split("is up").Length - 1, Is.EqualTo(1), "booted once");
-            Assert.That(listed, Is.EqualTo(("current", 2)));
+            Assert.That(listed, Is.EqualTo(("restart-pending", 2)), "list: it runs generation 2, but not yet its kernel line");
             Assert.That(ran.ExitCode, Is.Zero, "run over the VM's channel: " + ran);
             Assert.That(ran.Out, Does.Contain("loglevel=4").And.Not.Contain("loglevel=5"), "the kernel line it booted with: the new one waits for a restart");
             Assert.That(stopShown, Does.Contain("waiting up to 3 s").And.Contain("\r\x1b[Kminiguest: 2 s left").And.Contain("\r\x1b[K'" + name + "' did not shut down"),
