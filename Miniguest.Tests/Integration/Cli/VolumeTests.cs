@@ -9,12 +9,14 @@ namespace Miniguest.Tests.Integration.Cli;
 /// first boot and counts its boots there. The count goes on through its next start, an upgrade that grows the volume (its file
 /// system grows with it), <c>install --force</c> and a remove and reinstall; only <c>remove --purge</c> starts it again. The
 /// image stays sparse, a qcow2 header written into it is never read as one, and an image swapped for a link is refused.
+/// <c>container-volume</c> counts its boots in its volume's directory, bound at its mount point, in the same way.
 /// </summary>
 [TestFixture, Category(TestCategories.Integration), NonParallelizable]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed partial class VolumeTests : EditableFlakeFixture
 {
     private const string Variant = "vm-volume";
+    private const string ContainerVariant = "container-volume";
 
     [Test]
     public void A_volume_outlives_restarts_upgrades_and_a_reinstall_grows_with_its_size_and_only_a_purge_deletes_it()
@@ -83,6 +85,47 @@ public sealed partial class VolumeTests : EditableFlakeFixture
         Host.Ok("remove", name, "--purge");
     }
 
+    [Test]
+    public void A_containers_volume_is_a_directory_of_its_root_that_outlives_restarts_and_install_force_and_only_a_purge_deletes_it()
+    {
+        var name = MiniguestHost.UniqueName("ct");
+        var guest = GuestName.Parse(name);
+        var directory = Host.Paths.VolumeDirectory(guest, "data");
+        Host.Ok("install", "-n", name, $"path:{Flake}#{ContainerVariant}");
+        var created = Host.Ok("create", name);
+
+        var first = Boot(name, container: true);
+        // The host id of the container's root, as the container sees its own map.
+        var mappedRoot = UidMapLine().Match(first.Said).Groups[1].Value;
+        var listed = JsonDocument.Parse(Host.Ok("list", "--json").Out).RootElement.EnumerateArray()
+            .Single(entry => entry.GetProperty("name").GetString() == name).GetProperty("volumes")[0];
+        var owners = $"{FileStatus.OfEntry(directory)?.Uid} {FileStatus.OfEntry(Host.Paths.GuestVolumes(guest))?.Uid}";
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(created.Out, Does.Contain($"  volume 'data' at /var/lib/data: {directory}\n"), "create says what the guest gets of the host");
+            Assert.That(first.Boots, Is.EqualTo(1));
+            Assert.That(File.ReadAllText(Path.Combine(directory, "boots")).Trim(), Is.EqualTo("1"), "the directory is bound at the volume's mount point");
+            Assert.That(owners, Is.EqualTo($"{mappedRoot} {mappedRoot}"), "the directory and the one above it are the container's root's");
+            Assert.That(Convert.ToString((int)File.GetUnixFileMode(Host.Paths.GuestVolumes(guest)), 8), Is.EqualTo("700"));
+            Assert.That((listed.GetProperty("file").GetString(), listed.GetProperty("apparentBytes").ValueKind), Is.EqualTo((directory, JsonValueKind.Null)),
+                "list --json gives the directory, which has no image's size");
+        }
+
+        Assert.That(Boot(name, container: true).Boots, Is.EqualTo(2), "started again");
+        Host.Ok("install", "--force", "-n", name, $"path:{Flake}#{ContainerVariant}");
+        Assert.That(Boot(name, container: true).Boots, Is.EqualTo(3), "after install --force");
+
+        var removed = Host.Ok("remove", name);
+        var kept = File.ReadAllText(Path.Combine(directory, "boots")).Trim();
+        Host.Ok("remove", name, "--purge");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(removed.Out, Does.Contain(Host.Paths.GuestVolumes(guest)), "remove says where the volume stays");
+            Assert.That(kept, Is.EqualTo("3"), "remove keeps it");
+            Assert.That(Directory.Exists(Host.Paths.GuestVolumes(guest)), Is.False, "the purge deletes it");
+        }
+    }
+
     private void Install(string name)
     {
         Host.Ok("install", "-n", name, $"path:{Flake}#{Variant}");
@@ -94,13 +137,24 @@ public sealed partial class VolumeTests : EditableFlakeFixture
     // Boots the guest to its end (it powers off) and reads what it said of its volume.
     private (int Boots, long FileSystemKiB) Boot(string name)
     {
+        var (boots, size, _) = Boot(name, container: false);
+        return (boots, size);
+    }
+
+    // As Boot, from the report a container keeps in its root where it finished before its console was attached.
+    private (int Boots, long FileSystemKiB, string Said) Boot(string name, bool container)
+    {
         var said = Host.Ok("start", name, "--console").Out;
+        if (container && !BootsLine().IsMatch(said))
+        {
+            said = File.ReadAllText(Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-report"));
+        }
         var boots = BootsLine().Matches(said);
         var size = SizeLine().Matches(said);
         Assert.That(boots, Is.Not.Empty, $"the guest said no count: {said}");
         Assert.That(size, Is.Not.Empty, $"the guest said no size: {said}");
         return (int.Parse(boots[^1].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
-            long.Parse(size[^1].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            long.Parse(size[^1].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), said);
     }
 
     // A qcow2 version 2 header (magic, version, backing file offset and length) at the image's start.
@@ -121,4 +175,7 @@ public sealed partial class VolumeTests : EditableFlakeFixture
 
     [GeneratedRegex(@"miniguest-test-guest: data-kib=(\d+)")]
     private static partial Regex SizeLine();
+
+    [GeneratedRegex(@"miniguest-test-guest: uid_map=0 (\d+) ")]
+    private static partial Regex UidMapLine();
 }
