@@ -313,7 +313,7 @@ internal sealed class GuestDomains(MiniguestPaths paths, ILibvirtConnector conne
         var description = domain.Description;
         var protection = StartSafety.EnsureProtected(description, MountTable.OfLibvirtd(), NixStore.Resolve);
         ShareSourceGuard.Check(name, description, paths, () => OtherGuestsShares(name), atStart: true);
-        GuestVolumes.CheckAtStart(paths, name, description);
+        GuestVolumes.CheckAtStart(paths, name, DomainVolumes.Of(paths, name, description));
         StartSafety.RequireOwnCredentials(name, description, paths);
         StartSafety.RequireOwnNetwork(description);
         return protection;

@@ -53,23 +53,19 @@ internal static class GuestVolumes
         }
     }
 
-    /// <summary>Refuses to start the domain of <paramref name="description"/>, guest <paramref name="name"/>'s, where a disk is
-    /// not one of its volumes' images as Miniguest made them (<see cref="RequireOwnImage"/>), or a volume's directory of a
-    /// container is not its own.</summary>
+    /// <summary>Refuses to start guest <paramref name="name"/>'s domain where what it gives the guest as volumes
+    /// (<paramref name="volumes"/>) is not as Miniguest made it: a disk that is not one of its images
+    /// (<see cref="RequireOwnImage"/>), or a directory that is not one of its volumes' directories of a container's.</summary>
     /// <exception cref="GuestStateException">Such a disk or directory.</exception>
-    public static void CheckAtStart(MiniguestPaths paths, GuestName name, DomainDescription description)
+    public static void CheckAtStart(MiniguestPaths paths, GuestName name, DomainVolumes volumes)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        ArgumentNullException.ThrowIfNull(description);
-        if (description.Container is { } container)
+        ArgumentNullException.ThrowIfNull(volumes);
+        foreach (var directory in volumes.Directories)
         {
-            foreach (var bind in container.Shares.Where(bind => VolumeOf(paths, name, bind.Source, suffix: "") is not null))
-            {
-                RequireOwnDirectory(paths, name, bind.Source, container.UserNamespace?.UidTarget);
-            }
-            return;
+            RequireOwnDirectory(paths, name, directory, volumes.MappedRoot);
         }
-        foreach (var disk in description.Vm!.Volumes)
+        foreach (var disk in volumes.Disks)
         {
             RequireOwnImage(paths, name, disk);
         }
@@ -194,9 +190,15 @@ internal static class GuestVolumes
         }
     }
 
-    // A container's volume directory: a directory (not a link) of host root's or of the container's mapped root.
+    // A container's volume directory: one of its volumes', a directory (not a link) of host root's or of the container's
+    // mapped root, as are those above it.
     private static void RequireOwnDirectory(MiniguestPaths paths, GuestName name, string source, uint? mappedRoot)
     {
+        if (VolumeOf(paths, name, source, suffix: "") is null)
+        {
+            throw new GuestStateException($"guest '{name}': its domain binds {TerminalText.Escape(source)}, which is not one of its volumes in "
+                + $"{paths.GuestVolumes(name)}: define it again (miniguest create {name})");
+        }
         foreach (var directory in new[] { paths.Volumes, paths.GuestVolumes(name), source })
         {
             switch (FileStatus.OfEntry(directory))

@@ -6,9 +6,10 @@ namespace Miniguest.Core;
 /// <summary>
 /// The domain of a guest on another host, through that host's libvirtd: built from what the host says of the guest and of
 /// itself (<see cref="TargetFacts"/>), by the same rules as a domain here; what it needs there (a container's root, its
-/// shares' directories) made ready there by its agent (<see cref="RemoteGuestFiles"/>); recorded here as a domain here is, so that
-/// finding it again, listing it and removing it are the same as here; and started only once the host's own answers say
-/// that its store is protected and that the domain boots from files in its store.
+/// shares' directories, its volumes) made ready there by its agent (<see cref="RemoteGuestFiles"/>); recorded here as a
+/// domain here is, so that finding it again, listing it and removing it are the same as here; and started only once the
+/// host's own answers say that its store is protected and that the domain boots from files in its store, and its agent
+/// found its volumes as Miniguest made them there.
 /// </summary>
 internal sealed class RemoteGuestDomains(GuestHostContext host)
 {
@@ -51,7 +52,8 @@ internal sealed class RemoteGuestDomains(GuestHostContext host)
 
     /// <summary>Makes <paramref name="domain"/>, of the guest on the host of <paramref name="site"/>, ready to start: refuses
     /// it as <see cref="GuestDomains.EnsureSafeToStart(GuestDomain, GuestName)"/> does here, with the host's mounts and its own resolution
-    /// of the files the domain boots from, then roots there the generation it boots (<see cref="GuestRoots.Booted"/>).</summary>
+    /// of the files the domain boots from, its volumes checked there by its agent, then roots there the generation it boots
+    /// (<see cref="GuestRoots.Booted"/>).</summary>
     /// <param name="name">The guest.</param>
     /// <param name="site">Its host.</param>
     /// <param name="domain">Its domain there.</param>
@@ -70,6 +72,11 @@ internal sealed class RemoteGuestDomains(GuestHostContext host)
             var named = StartSafety.BootFiles(description, new MountTable([], target.Host)).Select(file => file.Path).ToList();
             var facts = await remote.DescribeAsync(name, named, cancellationToken).ConfigureAwait(false);
             ShareSourceGuard.RequireOwn(name, description, HostPaths);
+            // Its volumes are checked there, by the same code as here, on the files as they are there now.
+            if (DomainVolumes.Of(HostPaths, name, description) is { } volumes && volumes.Disks.Count + volumes.Directories.Count > 0)
+            {
+                await remote.CheckVolumesAsync(name, volumes, cancellationToken).ConfigureAwait(false);
+            }
             StartSafety.RequireOwnCredentials(name, description, HostPaths);
             StartSafety.RequireOwnNetwork(description);
             var protection = StartSafety.EnsureProtected(description, facts.Mounts, (path, store) =>

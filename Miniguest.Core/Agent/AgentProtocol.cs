@@ -12,8 +12,9 @@ namespace Miniguest.Core;
 /// </summary>
 internal static class AgentProtocol
 {
-    /// <summary>The protocol's version: both ends speak the same one, or nothing is done.</summary>
-    public const int Version = 1;
+    /// <summary>The protocol's version: both ends speak the same one, or nothing is done. Raised whenever an agent of the
+    /// version before would misread a request of this one: 2 brought volumes, which an agent of 1 would skip in silence.</summary>
+    public const int Version = 2;
 
     /// <summary>The hidden subcommand that runs the agent.</summary>
     public const string Command = "agent";
@@ -50,6 +51,7 @@ internal static class AgentOperation
     public const string Link = "link";
     public const string Describe = "describe";
     public const string Prepare = "prepare";
+    public const string CheckVolumes = "check-volumes";
     public const string Rollback = "rollback";
     public const string Unlink = "unlink";
     public const string Root = "root";
@@ -70,6 +72,7 @@ internal sealed record GuestArguments(string Guest)
     public bool KeptDomain { get; init; }
     public string? Root { get; init; }
     public PrepareArguments? Prepare { get; init; }
+    public DomainVolumes? Volumes { get; init; }
 }
 
 /// <summary>What the preparation of a guest's domain there needs (<see cref="IGuestFiles.PrepareAsync"/>).</summary>

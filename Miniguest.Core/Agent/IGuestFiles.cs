@@ -29,6 +29,11 @@ internal interface IGuestFiles
     Task PrepareAsync(GuestName name, GuestType type, Guid uuid, string uri, UserNamespaceMapping? ids, IReadOnlyList<string> shares,
         IReadOnlyList<GuestVolume> volumes, IReadOnlyDictionary<string, byte[]?>? credentials, CancellationToken cancellationToken);
 
+    /// <summary>Refuses to start the guest's domain where what it gives the guest as volumes is not as Miniguest made it
+    /// there (<see cref="GuestVolumes.CheckAtStart"/>).</summary>
+    /// <exception cref="GuestStateException">A volume is not the guest's own.</exception>
+    Task CheckVolumesAsync(GuestName name, DomainVolumes volumes, CancellationToken cancellationToken);
+
     /// <summary>Points the guest's profile at generation <paramref name="to"/>, or at the one before the current.</summary>
     Task<Generation> RollbackAsync(GuestName name, int? to, CancellationToken cancellationToken);
 

@@ -123,6 +123,12 @@ internal sealed class LocalGuestFiles(GuestStore store, NixCli nix, GuestRoots r
         return Task.CompletedTask;
     }
 
+    public Task CheckVolumesAsync(GuestName name, DomainVolumes volumes, CancellationToken cancellationToken)
+    {
+        GuestVolumes.CheckAtStart(Paths, name, volumes);
+        return Task.CompletedTask;
+    }
+
     public Task<Generation> RollbackAsync(GuestName name, int? to, CancellationToken cancellationToken)
     {
         var guest = store.Get(name);

@@ -96,6 +96,9 @@ public static class MiniguestAgent
                 var (all, current) = await files.GenerationsAsync(name, cancellationToken).ConfigureAwait(false);
                 return Result(new GenerationsAnswer([.. all.Select(Answer)], current), context.GenerationsAnswer);
             }
+            case AgentOperation.CheckVolumes:
+                await files.CheckVolumesAsync(name, Required(arguments.Volumes, "volumes"), cancellationToken).ConfigureAwait(false);
+                return Result(new DoneAnswer(), context.DoneAnswer);
         }
         using var guestLock = await LockAsync(files, logger, name, cancellationToken).ConfigureAwait(false);
         switch (request.Operation)

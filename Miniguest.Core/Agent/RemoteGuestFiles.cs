@@ -53,6 +53,9 @@ internal sealed class RemoteGuestFiles : IGuestFiles, IDisposable
                 [.. volumes.Select(volume => new VolumeJson(volume.Name, volume.MountPoint, volume.SizeMiB, volume.FsType))]),
         }, Json.DoneAnswer, cancellationToken);
 
+    public Task CheckVolumesAsync(GuestName name, DomainVolumes volumes, CancellationToken cancellationToken) =>
+        GuestAsync(AgentOperation.CheckVolumes, name, new GuestArguments(name.Value) { Volumes = volumes }, Json.DoneAnswer, cancellationToken);
+
     public async Task<Generation> RollbackAsync(GuestName name, int? to, CancellationToken cancellationToken) =>
         Generation(name, await GuestAsync(AgentOperation.Rollback, name, new GuestArguments(name.Value) { Generation = to }, Json.GenerationAnswer,
             cancellationToken).ConfigureAwait(false));

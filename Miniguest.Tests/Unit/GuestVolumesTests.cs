@@ -3,7 +3,7 @@ using Miniguest.Core;
 namespace Miniguest.Tests.Unit;
 
 /// <summary>The guests' volumes on the host: sparse images made exclusively, grown and never shrunk or replaced, and
-/// refused at start once they are not as Miniguest made them.</summary>
+/// refused at start once they are not as Miniguest made them; a container's directories likewise.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class GuestVolumesTests
 {
@@ -24,10 +24,7 @@ public sealed class GuestVolumesTests
     [TearDown]
     public void DeleteLayout() => Directory.Delete(_root, recursive: true);
 
-    private DomainDescription Domain(params VolumeDisk[] disks) => DomainDescription.Of(new VmDomain
-    {
-        Name = "vm", Kernel = "/k", Initrd = "/i", CommandLine = "", BootSource = "/b", StoreSource = "/nix/store", Volumes = [.. disks],
-    });
+    private static DomainVolumes Disks(params VolumeDisk[] disks) => new(disks, [], null);
 
     private VolumeDisk DataDisk => new(_paths.VolumeImage(Vm, "data"), "data");
 
@@ -50,7 +47,7 @@ public sealed class GuestVolumesTests
             Assert.That(status.Size, Is.EqualTo(128UL * 1024 * 1024), "never shrunk");
             Assert.That(status.AllocatedBytes, Is.LessThan(1024UL * 1024), "sparse");
             Assert.That(File.ReadAllText(image)[..4], Is.EqualTo("kept"), "the same file, never replaced");
-            Assert.DoesNotThrow(() => GuestVolumes.CheckAtStart(_paths, Vm, Domain(DataDisk)));
+            Assert.DoesNotThrow(() => GuestVolumes.CheckAtStart(_paths, Vm, Disks(DataDisk)));
         }
     }
 
@@ -77,7 +74,7 @@ public sealed class GuestVolumesTests
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(() => GuestVolumes.CheckAtStart(_paths, Vm, Domain(DataDisk)), Throws.TypeOf<IOException>().With.Message.Contain("a symbolic link"));
+            Assert.That(() => GuestVolumes.CheckAtStart(_paths, Vm, Disks(DataDisk)), Throws.TypeOf<IOException>().With.Message.Contain("a symbolic link"));
             Assert.That(() => GuestVolumes.Prepare(_paths, Vm, GuestType.Qemu, [Data with { SizeMiB = 128 }], ids: null),
                 Throws.TypeOf<IOException>().With.Message.Contain("not following it"));
             Assert.That(File.ReadAllText(target), Is.EqualTo("host"));
@@ -91,10 +88,10 @@ public sealed class GuestVolumesTests
         var image = _paths.VolumeImage(Vm, "data");
         var hardLink = Path.Combine(_root, "second-name");
         Assert.That(new TestCommand("ln", [image, hardLink]).Run().ExitCode, Is.Zero);
-        var twoNames = Assert.Throws<GuestStateException>(() => GuestVolumes.CheckAtStart(_paths, Vm, Domain(DataDisk)));
+        var twoNames = Assert.Throws<GuestStateException>(() => GuestVolumes.CheckAtStart(_paths, Vm, Disks(DataDisk)));
         File.Delete(hardLink);
         Assert.That(new TestCommand("chown", ["1000:1000", image]).Run().ExitCode, Is.Zero);
-        var owner = Assert.Throws<GuestStateException>(() => GuestVolumes.CheckAtStart(_paths, Vm, Domain(DataDisk)));
+        var owner = Assert.Throws<GuestStateException>(() => GuestVolumes.CheckAtStart(_paths, Vm, Disks(DataDisk)));
 
         using (Assert.EnterMultipleScope())
         {
@@ -111,7 +108,36 @@ public sealed class GuestVolumesTests
     {
         GuestVolumes.Prepare(_paths, Vm, GuestType.Qemu, [Data], ids: null);
         var disk = new VolumeDisk(file.Replace("VOLUMES", _paths.GuestVolumes(Vm), StringComparison.Ordinal), serial, format);
-        Assert.That(() => GuestVolumes.CheckAtStart(_paths, Vm, Domain(disk)), Throws.TypeOf<GuestStateException>().With.Message.Contain(problem));
+        Assert.That(() => GuestVolumes.CheckAtStart(_paths, Vm, Disks(disk)), Throws.TypeOf<GuestStateException>().With.Message.Contain(problem));
+    }
+
+    [Test]
+    public void A_containers_binds_of_its_volumes_are_checked_at_start_and_a_directory_not_among_them_or_swapped_for_a_link_refused()
+    {
+        var ct = GuestName.Parse("ct");
+        GuestVolumes.Prepare(_paths, ct, GuestType.Lxc, [Data], ids: null);
+        var directory = _paths.VolumeDirectory(ct, "data");
+        var domain = DomainDescription.Of(new ContainerDomain
+        {
+            Name = "ct", RootDirectory = "/r", BootSource = "/b", StoreSource = "/nix/store", StoreTarget = "/nix/store",
+            UserNamespace = new UserNamespaceMapping(655360, 655360, 65536),
+            Shares = [new SharedDirectory(_paths.ShareDirectory(ct, "web"), "/srv", ReadOnly: true), new SharedDirectory(directory, "/var/lib/data", ReadOnly: false)],
+        });
+        var volumes = DomainVolumes.Of(_paths, ct, domain);
+        Assert.DoesNotThrow(() => GuestVolumes.CheckAtStart(_paths, ct, volumes));
+        var elsewhere = Assert.Throws<GuestStateException>(() => GuestVolumes.CheckAtStart(_paths, ct, new DomainVolumes([], ["/etc"], null)));
+        Directory.Move(directory, directory + "-moved");
+        Directory.CreateSymbolicLink(directory, directory + "-moved");
+        var linked = Assert.Throws<GuestStateException>(() => GuestVolumes.CheckAtStart(_paths, ct, volumes));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(volumes.Directories, Is.EqualTo(new[] { directory }), "its volume's bind, not its share's");
+            Assert.That(volumes.MappedRoot, Is.EqualTo(655360u));
+            Assert.That(elsewhere.Message, Is.EqualTo($"guest 'ct': its domain binds /etc, which is not one of its volumes in {_paths.GuestVolumes(ct)}: "
+                + "define it again (miniguest create ct)"));
+            Assert.That(linked.Message, Does.Contain("is a link or not a directory; not following it"));
+        }
     }
 
     [Test]

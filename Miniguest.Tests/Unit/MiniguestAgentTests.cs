@@ -171,6 +171,29 @@ public sealed class MiniguestAgentTests
         }
     }
 
+    [Test]
+    public async Task It_checks_a_guests_volumes_there_as_a_start_here_would()
+    {
+        Integration.IntegrationEnvironment.RequireHost(Environment.UserName == "root", "the volumes are root's");
+        Directory.CreateDirectory(Paths.Profiles);
+        File.CreateSymbolicLink(Path.Combine(Paths.Profiles, "web-1-link"), Build);
+        File.CreateSymbolicLink(Paths.Profile(Web), "web-1-link");
+        GuestVolumes.Prepare(Paths, Web, GuestType.Qemu, [new GuestVolume("data", "/var/lib/data", 64, "ext4")], ids: null);
+        var image = Paths.VolumeImage(Web, "data");
+        var check = Request("check-volumes", new { guest = "web", volumes = new { disks = new[] { new { file = image, serial = "data", format = "raw" } }, directories = Array.Empty<string>() } });
+
+        var (_, before) = await RunAsync(new RecordingNix(), AgentProtocol.Version, check);
+        File.Move(image, image + ".moved");
+        File.CreateSymbolicLink(image, image + ".moved");
+        var (_, after) = await RunAsync(new RecordingNix(), AgentProtocol.Version, check);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Answer(before[1]).Error, Is.Null, before[1]);
+            Assert.That(Answer(after[1]).Error, Does.Contain("a symbolic link, where a file should be; not following it"));
+        }
+    }
+
     private async Task<(int Exit, List<string> Lines)> RunAsync(RecordingNix nix, int protocol, params string[] requests)
     {
         using var input = new StringReader(string.Join('\n', requests) + "\n");

@@ -32,7 +32,7 @@ public abstract class RemoteHostFixture : HostFixture
         }
         Remote.Exec("sh", "-c", "for uri in qemu:///system lxc:///; do for domain in $(virsh -c $uri list --all --name); do "
             + "virsh -c $uri destroy $domain; virsh -c $uri undefine $domain; done; done >/dev/null 2>&1");
-        Remote.Exec("sh", "-c", $"rm -f /etc/miniguests/* {Profiles}/*; rm -rf /var/lib/miniguest/guests/* /var/lib/miniguest/shares/*");
+        Remote.Exec("sh", "-c", $"rm -f /etc/miniguests/* {Profiles}/*; rm -rf /var/lib/miniguest/guests/* /var/lib/miniguest/shares/* /var/lib/miniguest/volumes/*");
         Remote.StartSshdIfStopped();
         Remote.StartLibvirtdIfStopped();
     }
