@@ -99,7 +99,7 @@ internal sealed class GuestInstaller(GuestStore store, NixCli nix, LocalGuestFil
         var storePath = guest.StorePath ?? throw new GuestStateException($"guest '{guest.Name}' leads nowhere: its link is broken");
         using var session = new SshSession(target);
         using var remote = new RemoteGuestFiles(target, session, nix, logger);
-        if ((await remote.ShowAsync([guest.Name], cancellationToken).ConfigureAwait(false)).GetValueOrDefault(guest.Name)?.StorePath == storePath)
+        if ((await remote.ShowAsync([guest.Name], cancellationToken).ConfigureAwait(false)).GetValueOrDefault(guest.Name)?.Current.StorePath == storePath)
         {
             return;
         }

@@ -103,8 +103,8 @@ public sealed record GuestListing
     /// <summary>Its shares, each with the host directory it is (its own source, or its directory in Miniguest's state).</summary>
     public IReadOnlyList<GuestShare>? Shares { get; init; }
 
-    /// <summary>Its volumes, each with its image or directory on this host and, for an image, its sizes; <see langword="null"/>
-    /// for a guest of another host, whose files this host does not read.</summary>
+    /// <summary>Its volumes, each with its image or directory on its host and, for an image, its sizes there (the agent's
+    /// word, for a guest of another host).</summary>
     public IReadOnlyList<VolumeFile>? Volumes { get; init; }
 
     /// <summary>What is wrong, for a broken or foreign guest.</summary>
@@ -236,7 +236,7 @@ internal sealed class GuestLister(GuestHostContext host)
             Generation = generation?.Number,
             StorePath = storePath,
             Shares = config?.Shares.Select(share => share with { Source = share.Source ?? store.Paths.ShareDirectory(name, share.Tag) }).ToList(),
-            Volumes = config is null ? null : GuestVolumes.Describe(store.Paths, name, config.GuestType, config.Volumes),
+            Volumes = config is null ? null : GuestVolumes.Describe(store.Paths, name, config.GuestType, config.Volumes, GuestVolumes.ImageSizes(store.Paths, name)),
             Problem = problem,
         };
         if (guest is null || config is null)

@@ -85,19 +85,37 @@ internal static class GuestVolumes
             : null;
     }
 
-    /// <summary>Each of the guest's volumes there is, with what it holds: a VM's image's size and the bytes the host's disk
-    /// holds for it; a container's directory alone.</summary>
-    public static IReadOnlyList<VolumeFile> Describe(MiniguestPaths paths, GuestName name, GuestType type, IEnumerable<GuestVolume> volumes)
+    /// <summary>Each of <paramref name="volumes"/>, guest <paramref name="name"/>'s on the host whose files are at
+    /// <paramref name="paths"/>, with its image or directory there and, for a VM's, the sizes of its image, where
+    /// <paramref name="images"/> (<see cref="ImageSizes"/>) has them.</summary>
+    public static IReadOnlyList<VolumeFile> Describe(MiniguestPaths paths, GuestName name, GuestType type, IEnumerable<GuestVolume> volumes,
+        IReadOnlyDictionary<string, ImageSize> images)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        return [.. volumes.Select(volume =>
+        ArgumentNullException.ThrowIfNull(images);
+        return [.. volumes.Select(volume => type == GuestType.Lxc
+            ? new VolumeFile(volume, paths.VolumeDirectory(name, volume.Name), null, null)
+            : images.TryGetValue(volume.Name, out var image)
+                ? new VolumeFile(volume, paths.VolumeImage(name, volume.Name), image.ApparentBytes, image.AllocatedBytes)
+                : new VolumeFile(volume, paths.VolumeImage(name, volume.Name), null, null))];
+    }
+
+    /// <summary>The sizes of the guest's images there are, each a regular file, by volume name: as cheap as reading its
+    /// directory, and no link followed.</summary>
+    public static IReadOnlyDictionary<string, ImageSize> ImageSizes(MiniguestPaths paths, GuestName name)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        using var guest = DirectoryHandle.TryOpen(paths.GuestVolumes(name));
+        var sizes = new Dictionary<string, ImageSize>(StringComparer.Ordinal);
+        foreach (var file in guest?.Names() ?? [])
         {
-            var file = type == GuestType.Lxc ? paths.VolumeDirectory(name, volume.Name) : paths.VolumeImage(name, volume.Name);
-            var status = FileStatus.OfEntry(file);
-            return type == GuestType.Qemu && status is { IsRegularFile: true } image
-                ? new VolumeFile(volume, file, (long)image.Size, (long)image.AllocatedBytes)
-                : new VolumeFile(volume, file, null, null);
-        })];
+            if (file.EndsWith(ImageSuffix, StringComparison.Ordinal) && file[..^ImageSuffix.Length] is var volume && GuestVolume.IsName(volume)
+                && FileStatus.OfEntry(Path.Combine(guest!.Path, file)) is { IsRegularFile: true } image)
+            {
+                sizes[volume] = new ImageSize((long)image.Size, (long)image.AllocatedBytes);
+            }
+        }
+        return sizes;
     }
 
     /// <summary>The directory of the guest's volumes, if it has one: what <c>remove</c> keeps.</summary>
@@ -220,3 +238,8 @@ internal static class GuestVolumes
 /// <param name="ApparentBytes">The image's size, holes counted; <see langword="null"/> for a directory or where none is yet.</param>
 /// <param name="AllocatedBytes">The bytes the host's disk holds for the image; <see langword="null"/> as <paramref name="ApparentBytes"/>.</param>
 public sealed record VolumeFile(GuestVolume Volume, string File, long? ApparentBytes, long? AllocatedBytes);
+
+/// <summary>The sizes of a VM's volume's image.</summary>
+/// <param name="ApparentBytes">Its size, holes counted.</param>
+/// <param name="AllocatedBytes">The bytes the host's disk holds for it.</param>
+internal sealed record ImageSize(long ApparentBytes, long AllocatedBytes);

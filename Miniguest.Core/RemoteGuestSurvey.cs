@@ -49,7 +49,7 @@ internal static class RemoteGuestSurvey
             return new GuestDomainSurvey(paths).Survey(connection, nameSet, withProtection: false);
         }, CancellationToken.None);
         string? problem = null;
-        IReadOnlyDictionary<GuestName, Generation>? found = null;
+        IReadOnlyDictionary<GuestName, InstalledGuest>? found = null;
         IReadOnlyDictionary<GuestName, GuestDomainInfo>? domains = null;
         try
         {
@@ -69,15 +69,23 @@ internal static class RemoteGuestSurvey
         }
         return [.. names.Select(name => problem is not null
             ? (name, Row(name, uri, target.Host, GuestListStatus.Unknown, problem), null)
-            : found!.TryGetValue(name, out var generation)
-                ? (name, Row(name, uri, target.Host, GuestListStatus.NotDefined, null) with
-                {
-                    Generation = generation.Number,
-                    StorePath = generation.StorePath,
-                    Type = LocalConfig(generation.StorePath)?.GuestType,
-                    Source = LocalSource(generation.StorePath),
-                }, domains)
+            : found!.TryGetValue(name, out var installed)
+                ? (name, Listed(name, uri, target.Host, installed), domains)
                 : (name, Row(name, uri, target.Host, GuestListStatus.Broken, $"{target.Host} holds no profile of '{name}'"), null))];
+    }
+
+    // A guest installed there, as this host reads its build: its volumes with the sizes of their images there.
+    private static GuestListing Listed(GuestName name, string uri, string host, InstalledGuest installed)
+    {
+        var config = LocalConfig(installed.Current.StorePath);
+        return Row(name, uri, host, GuestListStatus.NotDefined, null) with
+        {
+            Generation = installed.Current.Number,
+            StorePath = installed.Current.StorePath,
+            Type = config?.GuestType,
+            Source = LocalSource(installed.Current.StorePath),
+            Volumes = config is null ? null : GuestVolumes.Describe(RemoteGuestDomains.HostPaths, name, config.GuestType, config.Volumes, installed.VolumeImages),
+        };
     }
 
     private static GuestListing Row(GuestName name, string uri, string host, GuestListStatus status, string? problem) =>

@@ -101,8 +101,10 @@ internal sealed record GenerationAnswer(int Number, string StorePath, long Creat
 /// <summary>A guest's generations there, oldest first, and the current one's number.</summary>
 internal sealed record GenerationsAnswer(IReadOnlyList<GenerationAnswer> All, int? Current);
 
-/// <summary>The current generation of each guest named that is installed there, by name.</summary>
-internal sealed record ShowAnswer(IReadOnlyDictionary<string, GenerationAnswer> Current);
+/// <summary>The current generation of each guest named that is installed there, and the sizes of its volumes' images, by
+/// the guest's name and by the volume's.</summary>
+internal sealed record ShowAnswer(IReadOnlyDictionary<string, GenerationAnswer> Current,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, ImageSize>>? VolumeImages = null);
 
 /// <summary>Paths: the data a remove kept, a build's outputs, a closure.</summary>
 internal sealed record PathsAnswer(IReadOnlyList<string> Paths);

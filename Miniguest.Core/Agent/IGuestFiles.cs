@@ -46,8 +46,8 @@ internal interface IGuestFiles
     /// <paramref name="storePath"/>; drops it for <see langword="null"/>.</summary>
     Task RootAsync(GuestName name, string root, string? storePath, CancellationToken cancellationToken);
 
-    /// <summary>The current generation of each guest named that is installed.</summary>
-    Task<IReadOnlyDictionary<GuestName, Generation>> ShowAsync(IReadOnlyCollection<GuestName> names, CancellationToken cancellationToken);
+    /// <summary>Each guest named that is installed: its current generation and the sizes of its volumes' images.</summary>
+    Task<IReadOnlyDictionary<GuestName, InstalledGuest>> ShowAsync(IReadOnlyCollection<GuestName> names, CancellationToken cancellationToken);
 
     /// <summary>The guest's generations, oldest first, and the current one's number; none where it is not installed.</summary>
     Task<(IReadOnlyList<Generation> All, int? Current)> GenerationsAsync(GuestName name, CancellationToken cancellationToken);

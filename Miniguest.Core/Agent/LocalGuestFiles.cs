@@ -209,11 +209,11 @@ internal sealed class LocalGuestFiles(GuestStore store, NixCli nix, GuestRoots r
         await roots.KeepAsync(name, root, storePath, cancellationToken).ConfigureAwait(false);
     }
 
-    public Task<IReadOnlyDictionary<GuestName, Generation>> ShowAsync(IReadOnlyCollection<GuestName> names, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyDictionary<GuestName, Generation>>(names
+    public Task<IReadOnlyDictionary<GuestName, InstalledGuest>> ShowAsync(IReadOnlyCollection<GuestName> names, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<GuestName, InstalledGuest>>(names
             .Select(name => (Name: name, Current: new GuestProfile(Paths, name).Current))
             .Where(found => found.Current is not null)
-            .ToDictionary(found => found.Name, found => found.Current!));
+            .ToDictionary(found => found.Name, found => new InstalledGuest(found.Current!, GuestVolumes.ImageSizes(Paths, found.Name))));
 
     public Task<(IReadOnlyList<Generation> All, int? Current)> GenerationsAsync(GuestName name, CancellationToken cancellationToken)
     {

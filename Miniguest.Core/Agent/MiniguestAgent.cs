@@ -76,7 +76,8 @@ public static class MiniguestAgent
             {
                 var names = Arguments(request, context.GuestsArguments).Guests.Select(GuestName.Parse).ToList();
                 var shown = await files.ShowAsync(names, cancellationToken).ConfigureAwait(false);
-                return Result(new ShowAnswer(shown.ToDictionary(pair => pair.Key.Value, pair => Answer(pair.Value))), context.ShowAnswer);
+                return Result(new ShowAnswer(shown.ToDictionary(pair => pair.Key.Value, pair => Answer(pair.Value.Current)),
+                    shown.ToDictionary(pair => pair.Key.Value, pair => pair.Value.VolumeImages)), context.ShowAnswer);
             }
             case AgentOperation.Realise:
                 return Result(new PathsAnswer([await files.RealiseAsync(Arguments(request, context.StoreArguments).Path, cancellationToken).ConfigureAwait(false)]),

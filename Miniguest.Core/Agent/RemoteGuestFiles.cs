@@ -79,19 +79,20 @@ internal sealed class RemoteGuestFiles : IGuestFiles, IDisposable
             cancellationToken);
     }
 
-    public async Task<IReadOnlyDictionary<GuestName, Generation>> ShowAsync(IReadOnlyCollection<GuestName> names, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<GuestName, InstalledGuest>> ShowAsync(IReadOnlyCollection<GuestName> names, CancellationToken cancellationToken)
     {
         var shown = await RequestAsync(AgentOperation.Show, new GuestsArguments([.. names.Select(name => name.Value)]), Json.GuestsArguments,
             Json.ShowAnswer, null, cancellationToken).ConfigureAwait(false);
-        var generations = new Dictionary<GuestName, Generation>();
+        var guests = new Dictionary<GuestName, InstalledGuest>();
         foreach (var (shownName, generation) in shown.Current)
         {
             if (GuestName.TryParse(shownName, out var name) && names.Contains(name))
             {
-                generations[name] = Generation(name, generation);
+                guests[name] = new InstalledGuest(Generation(name, generation),
+                    InstalledGuest.CheckImages(_target.Host, name, shown.VolumeImages?.GetValueOrDefault(shownName)));
             }
         }
-        return generations;
+        return guests;
     }
 
     public async Task<(IReadOnlyList<Generation> All, int? Current)> GenerationsAsync(GuestName name, CancellationToken cancellationToken)

@@ -141,6 +141,27 @@ public sealed class GuestVolumesTests
     }
 
     [Test]
+    public void The_sizes_of_a_guests_images_are_read_by_volume_name_following_no_link()
+    {
+        GuestVolumes.Prepare(_paths, Vm, GuestType.Qemu, [Data], ids: null);
+        var target = Path.Combine(_root, "host-file");
+        File.WriteAllText(target, "host");
+        File.CreateSymbolicLink(Path.Combine(_paths.GuestVolumes(Vm), "other.img"), target);
+
+        var sizes = GuestVolumes.ImageSizes(_paths, Vm);
+        var described = GuestVolumes.Describe(_paths, Vm, GuestType.Qemu, [Data, Data with { Name = "other" }], sizes);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(sizes.Keys, Is.EqualTo(new[] { "data" }), "a link is no image");
+            Assert.That(sizes["data"].ApparentBytes, Is.EqualTo(64L << 20));
+            Assert.That(described.Select(volume => (volume.File, volume.ApparentBytes)),
+                Is.EqualTo(new (string, long?)[] { (_paths.VolumeImage(Vm, "data"), 64L << 20), (_paths.VolumeImage(Vm, "other"), null) }));
+            Assert.That(GuestVolumes.ImageSizes(_paths, GuestName.Parse("none")), Is.Empty);
+        }
+    }
+
+    [Test]
     public void Purging_deletes_the_volumes_and_no_link_s_target()
     {
         GuestVolumes.Prepare(_paths, Vm, GuestType.Qemu, [Data], ids: null);

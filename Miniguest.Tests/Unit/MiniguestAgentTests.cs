@@ -172,7 +172,7 @@ public sealed class MiniguestAgentTests
     }
 
     [Test]
-    public async Task It_checks_a_guests_volumes_there_as_a_start_here_would()
+    public async Task It_checks_a_guests_volumes_there_as_a_start_here_would_and_shows_the_sizes_of_their_images()
     {
         Integration.IntegrationEnvironment.RequireHost(Environment.UserName == "root", "the volumes are root's");
         Directory.CreateDirectory(Paths.Profiles);
@@ -182,14 +182,16 @@ public sealed class MiniguestAgentTests
         var image = Paths.VolumeImage(Web, "data");
         var check = Request("check-volumes", new { guest = "web", volumes = new { disks = new[] { new { file = image, serial = "data", format = "raw" } }, directories = Array.Empty<string>() } });
 
-        var (_, before) = await RunAsync(new RecordingNix(), AgentProtocol.Version, check);
+        var (_, before) = await RunAsync(new RecordingNix(), AgentProtocol.Version, Request("show", new { guests = new[] { "web" } }), check);
         File.Move(image, image + ".moved");
         File.CreateSymbolicLink(image, image + ".moved");
         var (_, after) = await RunAsync(new RecordingNix(), AgentProtocol.Version, check);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Answer(before[1]).Error, Is.Null, before[1]);
+            Assert.That(Result(before[1]).GetProperty("volumeImages").GetProperty("web").GetProperty("data").GetProperty("apparentBytes").GetInt64(),
+                Is.EqualTo(64L << 20), before[1]);
+            Assert.That(Answer(before[2]).Error, Is.Null, before[2]);
             Assert.That(Answer(after[1]).Error, Does.Contain("a symbolic link, where a file should be; not following it"));
         }
     }

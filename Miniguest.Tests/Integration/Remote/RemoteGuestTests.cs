@@ -594,13 +594,15 @@ public sealed partial class RemoteGuestTests : RemoteHostFixture
     }
 
     [Test]
-    public void A_vms_volume_is_made_there_and_refused_at_start_there_once_swapped_for_a_link()
+    public void A_vms_volume_is_made_there_listed_with_its_sizes_there_and_refused_at_start_there_once_swapped_for_a_link()
     {
         var name = MiniguestHost.UniqueName("rvm");
         Host.Ok("-c", Remote.QemuUri, "install", "-n", name, TestGuestFlake.Reference + "#vm-volume");
         Host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
         var image = $"/var/lib/miniguest/volumes/{name}/data.img";
         var made = Remote.Exec("stat", "--format=%u %a %s %b %F", image).Out.Trim();
+        var listed = JsonDocument.Parse(Host.Ok("list", "--json").Out).RootElement.EnumerateArray()
+            .Single(row => row.GetProperty("name").GetString() == name).GetProperty("volumes")[0];
         // What only someone on that host could do: the image swapped for a link to another file there.
         Remote.Exec("mv", image, "/root/volume-target.img");
         Remote.Exec("ln", "-s", "/root/volume-target.img", image);
@@ -611,6 +613,8 @@ public sealed partial class RemoteGuestTests : RemoteHostFixture
         using (Assert.EnterMultipleScope())
         {
             Assert.That(made, Is.EqualTo($"0 600 {64L << 20} 0 regular file"), "a sparse image of root's, made there by create");
+            Assert.That((listed.GetProperty("file").GetString(), listed.GetProperty("apparentBytes").GetInt64()), Is.EqualTo((image, 64L << 20)),
+                "list gives its image there with its size there");
             Assert.That(refused.ExitCode, Is.EqualTo(1));
             Assert.That(refused.Error, Does.StartWith($"miniguest: error: {Remote.Address}: ").And.Contain("a symbolic link, where a file should be; not following it"));
             Assert.That(refused.Error.TrimEnd().Split('\n'), Has.Length.EqualTo(1), "in one line");
