@@ -5,14 +5,13 @@ namespace Miniguest.Core;
 /// The guest's own share directories: made when its domain is defined, kept by <c>remove</c> and deleted by
 /// <c>remove --purge</c> (<see cref="ShareSourceGuard"/> checks every share's directory). A share without a source of its own is
 /// <see cref="MiniguestPaths.ShareDirectory"/>, below <see cref="MiniguestPaths.GuestShares"/>, which only the guest's
-/// root can enter: host root for a VM, the mapped root for a user-namespaced container (no one on the host). So
-/// nothing the guest makes there (a setuid file, a link) is within any host user's reach. The guest writes in those
-/// directories, so everything there goes through <see cref="DirectoryHandle"/>: a link is refused or deleted, never followed.
+/// root can enter (<see cref="GuestDataDirectory"/>): host root for a VM, the mapped root for a user-namespaced container
+/// (no one on the host). So nothing the guest makes there (a setuid file, a link) is within any host user's reach. The
+/// guest writes in those directories, so everything there goes through <see cref="DirectoryHandle"/>: a link is refused or
+/// deleted, never followed.
 /// </summary>
 internal static class GuestShareDirectories
 {
-    private const UnixFileMode TraverseOnly = (UnixFileMode)0b111_001_001; // 0711: a container's mapped root passes through
-    private const UnixFileMode OwnerOnly = (UnixFileMode)0b111_000_000; // 0700
     private const UnixFileMode ShareMode = (UnixFileMode)0b111_101_101; // 0755: as the guest's root sees its share
 
     /// <summary>Makes the directories of the guest's own shares, <paramref name="tags"/> (those no admin gave a directory
@@ -28,11 +27,7 @@ internal static class GuestShareDirectories
             return;
         }
         var (uid, gid) = ids is null ? (0u, 0u) : (ids.UidTarget, ids.GidTarget);
-        using var top = DirectoryHandle.OpenOrCreate(paths.Shares, TraverseOnly);
-        top.SetMode(TraverseOnly);
-        using var guest = top.CreateDirectory(name.Value, OwnerOnly);
-        guest.SetMode(OwnerOnly);
-        guest.ChangeOwner(uid, gid);
+        using var guest = GuestDataDirectory.Open(paths.Shares, name, (uid, gid));
         foreach (var tag in own)
         {
             using var directory = guest.CreateDirectory(tag, ShareMode);
@@ -40,19 +35,11 @@ internal static class GuestShareDirectories
         }
     }
 
-    /// <summary>The host directory of the guest's shares, if it has one: what <c>remove</c> keeps.</summary>
-    public static string? Existing(MiniguestPaths paths, GuestName name)
-    {
-        ArgumentNullException.ThrowIfNull(paths);
-        return Directory.Exists(paths.GuestShares(name)) ? paths.GuestShares(name) : null;
-    }
-
     /// <summary>Deletes the guest's share directories and everything in them, following no link (a link there is
     /// deleted, never its target).</summary>
     public static void Delete(MiniguestPaths paths, GuestName name)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        using var top = DirectoryHandle.TryOpen(paths.Shares);
-        top?.Delete(name.Value);
+        GuestDataDirectory.Delete(paths.Shares, name);
     }
 }

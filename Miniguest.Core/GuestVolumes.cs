@@ -6,9 +6,9 @@ namespace Miniguest.Core;
 /// <summary>
 /// The guest's volumes on its host (<see cref="GuestVolume"/>): made when its domain is defined, grown when their declared
 /// size grows, kept by <c>remove</c> and deleted by <c>remove --purge</c>. A VM's is a sparse raw image,
-/// <see cref="MiniguestPaths.VolumeImage"/>, host root's and mode 0600 in a directory of the guest's mode 0700, which QEMU
-/// opens as root; a container's is a directory of its root's, <see cref="MiniguestPaths.VolumeDirectory"/>, bound at its
-/// mount point. The guest writes what it likes into them, so root reaches them only through <see cref="DirectoryHandle"/>,
+/// <see cref="MiniguestPaths.VolumeImage"/>, host root's and mode 0600 in a directory of the guest's mode 0700
+/// (<see cref="GuestDataDirectory"/>), which QEMU opens as root; a container's is a directory of its root's,
+/// <see cref="MiniguestPaths.VolumeDirectory"/>, bound at its mount point. The guest writes what it likes into them, so root reaches them only through <see cref="DirectoryHandle"/>,
 /// and checks them again before every start: an image swapped for a link, given another name or owner, is refused.
 /// </summary>
 internal static class GuestVolumes
@@ -16,8 +16,6 @@ internal static class GuestVolumes
     /// <summary>What a VM's volume's name is followed by in its image's name.</summary>
     public const string ImageSuffix = ".img";
 
-    private const UnixFileMode TraverseOnly = (UnixFileMode)0b111_001_001; // 0711: a container's mapped root passes through
-    private const UnixFileMode OwnerOnly = (UnixFileMode)0b111_000_000; // 0700
     private const UnixFileMode ImageMode = (UnixFileMode)0b110_000_000; // 0600
     private const UnixFileMode VolumeDirectoryMode = (UnixFileMode)0b111_101_101; // 0755: as the guest's root sees it
 
@@ -36,11 +34,7 @@ internal static class GuestVolumes
             return;
         }
         var (uid, gid) = type == GuestType.Lxc && ids is not null ? (ids.UidTarget, ids.GidTarget) : (0u, 0u);
-        using var top = DirectoryHandle.OpenOrCreate(paths.Volumes, TraverseOnly);
-        top.SetMode(TraverseOnly);
-        using var guest = top.CreateDirectory(name.Value, OwnerOnly);
-        guest.SetMode(OwnerOnly);
-        guest.ChangeOwner(uid, gid);
+        using var guest = GuestDataDirectory.Open(paths.Volumes, name, (uid, gid));
         foreach (var volume in volumes)
         {
             if (type == GuestType.Lxc)
@@ -118,19 +112,11 @@ internal static class GuestVolumes
         return sizes;
     }
 
-    /// <summary>The directory of the guest's volumes, if it has one: what <c>remove</c> keeps.</summary>
-    public static string? Existing(MiniguestPaths paths, GuestName name)
-    {
-        ArgumentNullException.ThrowIfNull(paths);
-        return Directory.Exists(paths.GuestVolumes(name)) ? paths.GuestVolumes(name) : null;
-    }
-
     /// <summary>Deletes the guest's volumes, following no link (a link there is deleted, never its target).</summary>
     public static void Delete(MiniguestPaths paths, GuestName name)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        using var top = DirectoryHandle.TryOpen(paths.Volumes);
-        top?.Delete(name.Value);
+        GuestDataDirectory.Delete(paths.Volumes, name);
     }
 
     // Makes the image, or grows it, never through a link: made with O_EXCL, opened with O_NOFOLLOW, then looked at as

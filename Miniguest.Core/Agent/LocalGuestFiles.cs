@@ -183,8 +183,8 @@ internal sealed class LocalGuestFiles(GuestStore store, NixCli nix, GuestRoots r
     /// <summary>What <c>remove</c> keeps of a guest: its shares' directories, its volumes and a container's root (where it
     /// is, or was before it had a directory of its own).</summary>
     public IReadOnlyList<string> GuestData(GuestName name) =>
-        [.. new[] { GuestShareDirectories.Existing(Paths, name), GuestVolumes.Existing(Paths, name), Paths.ContainerRoot(name), Paths.FormerContainerRoot(name) }
-            .OfType<string>().Where(Directory.Exists)];
+        [.. new[] { Paths.GuestShares(name), Paths.GuestVolumes(name), Paths.ContainerRoot(name), Paths.FormerContainerRoot(name) }
+            .Where(Directory.Exists)];
 
     /// <summary>Deletes the guest's data and state, following no link.</summary>
     public void Purge(GuestName name)
