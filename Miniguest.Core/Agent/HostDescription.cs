@@ -12,6 +12,7 @@ namespace Miniguest.Core;
 /// <param name="Credentials">The IDs of the guest's credentials there.</param>
 /// <param name="MountsOwner">The libvirt daemon whose mount table <paramref name="Mountinfo"/> is; <see langword="null"/> where none runs.</param>
 /// <param name="Mountinfo">That daemon's <c>/proc/PID/mountinfo</c>.</param>
+/// <param name="InitLink">Where the build output's <c>boot/init</c> links, one link followed (<see cref="SystemTopLevel"/>).</param>
 internal sealed record HostDescription(
     string? GenerationLink,
     string? Top,
@@ -22,4 +23,5 @@ internal sealed record HostDescription(
     bool UserNamespaces,
     IReadOnlyList<string> Credentials,
     string? MountsOwner,
-    string? Mountinfo);
+    string? Mountinfo,
+    string? InitLink = null);

@@ -94,7 +94,7 @@ internal sealed class LocalGuestFiles(GuestStore store, NixCli nix, GuestRoots r
         var mounts = MountTable.ReadOfLibvirtd(out _);
         return new HostDescription(link, top, files, contents, [.. paths.Select(Resolve)],
             new ContainerIds(Paths).RecordedText(), StoreGuard.UserNamespacesAvailable(), GuestCredentials.Ids(Paths, name), mounts?.Owner,
-            mounts?.Mountinfo);
+            mounts?.Mountinfo, files.TryGetValue("boot", out var boot) && boot.IsDirectory ? SystemTopLevel.InitLinkOf(boot.RealPath) : null);
     }
 
     public Task PrepareAsync(GuestName name, GuestType type, Guid uuid, string uri, UserNamespaceMapping? ids, IReadOnlyList<string> shares,

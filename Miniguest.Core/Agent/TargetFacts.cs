@@ -14,6 +14,10 @@ namespace Miniguest.Core;
 internal sealed record TargetFacts(int? Generation, GuestSystem? System, IReadOnlyList<GuestSystem.ResolvedFile?> Paths, MountTable Mounts,
     bool UserNamespaces, IReadOnlyDictionary<string, uint> IdRanges, IReadOnlyList<string> Credentials)
 {
+    /// <summary>The NixOS system the guest's generation there boots (<see cref="SystemTopLevel"/>); <see langword="null"/>
+    /// where it is not installed, or the host did not say it as a store path.</summary>
+    public string? TopLevel { get; init; }
+
     /// <summary>Checks what <paramref name="host"/> said (<paramref name="description"/>), asked about <paramref name="pathCount"/> paths.</summary>
     /// <exception cref="GuestFileException">A file of the guest is missing, corrupt or outside the store.</exception>
     /// <exception cref="RemoteHostException">The description is not one of the guest, or of that many paths.</exception>
@@ -41,7 +45,10 @@ internal sealed record TargetFacts(int? Generation, GuestSystem? System, IReadOn
                 ? bytes
                 : throw new IOException("not read there"));
         return new TargetFacts(generation, system, description.Paths, mounts, description.UserNamespaces, idRanges,
-            [.. description.Credentials.Where(GuestCredentials.IsId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
+            [.. description.Credentials.Where(GuestCredentials.IsId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)])
+        {
+            TopLevel = system is null ? null : SystemTopLevel.Of(description.InitLink),
+        };
     }
 
     /// <summary>The guest's system there.</summary>

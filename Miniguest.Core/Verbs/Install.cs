@@ -46,11 +46,17 @@ internal static class Install
         {
             throw new GuestStateException($"guest '{name}' lives on {recorded}: remove it there first, or give the new one another name");
         }
-        using var session = new SshSession(target);
-        using var remote = host.FilesOn(site, session);
-        var (generation, storePath) = await host.Installer.InstallRemoteAsync(reference.Installable, name, site.Uri, target, remote, session, force,
-            buildOnTarget, progress, cancellationToken)
-            .ConfigureAwait(false);
-        return new InstallResult(name.Value, generation, storePath, target.Host, site.Uri);
+        int generation;
+        string storePath;
+        using (var session = new SshSession(target))
+        using (var remote = host.FilesOn(site, session))
+        {
+            (generation, storePath) = await host.Installer.InstallRemoteAsync(reference.Installable, name, site.Uri, target, remote, session, force,
+                buildOnTarget, progress, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        // As here: a replaced guest's domain there is defined again on the new generation.
+        var domain = force ? await Resync.ElsewhereAsync(host, name, site, cancellationToken).ConfigureAwait(false) : Resync.NoDomain;
+        return new InstallResult(name.Value, generation, storePath, target.Host, site.Uri, domain);
     }
 }

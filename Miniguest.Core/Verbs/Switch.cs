@@ -5,34 +5,63 @@ namespace Miniguest.Core;
 /// <summary>A running guest moved to its current generation without a restart (<see cref="GuestHost.SwitchAsync"/>): the
 /// generation's NixOS system activated inside the guest by its own agent, over the guest's channel, then the records
 /// made to follow: the domain defined on the generation, the running domain's metadata naming it, and its garbage-collector
-/// root moved to it. Under the guest's lock, as every change of a guest.</summary>
+/// root moved to it; on this host or another. Under the guest's lock, as every change of a guest.</summary>
 internal static class Switch
 {
     public static async Task<SwitchResult> RunAsync(GuestHostContext host, GuestName name, IProgress<string>? output, CancellationToken cancellationToken)
     {
-        if (host.Elsewhere(name) is not null)
-        {
-            throw new GuestStateException($"guest '{name.Value}' lives on another host: switching it there is not supported yet; restart it there");
-        }
-        var guest = host.Store.Get(name);
+        var guest = host.Elsewhere(name) is null ? host.Store.Get(name) : null;
         using var guestLock = await host.LockAsync(name, cancellationToken).ConfigureAwait(false);
-        using var connection = host.SiteOf(guest).Connect(host.Connector);
+        if (host.Elsewhere(name) is { } site)
+        {
+            return await ElsewhereAsync(host, name, site, output, cancellationToken).ConfigureAwait(false);
+        }
+        using var connection = host.SiteOf(guest!).Connect(host.Connector);
         using var domain = host.Domains.Get(connection, name);
-        return await LockedAsync(host, guest, domain.Handle, output, cancellationToken).ConfigureAwait(false);
+        return await LockedAsync(host, guest!, domain.Handle, output, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The switch of <paramref name="guest"/>'s running <paramref name="domain"/>, for a caller that holds the
-    /// guest's lock (<c>apply</c>).</summary>
+    /// <summary>The switch of <paramref name="guest"/>'s running <paramref name="domain"/> on this host, for a caller that
+    /// holds the guest's lock (<c>apply</c>).</summary>
     public static async Task<SwitchResult> LockedAsync(GuestHostContext host, Guest guest, Domain domain, IProgress<string>? output,
         CancellationToken cancellationToken)
     {
-        var name = guest.Name;
+        var system = guest.LoadSystem();
+        var topLevel = SystemTopLevel.Of(SystemTopLevel.InitLinkOf(system.BootDirectory))
+            ?? throw new GuestFileException(Path.Combine(system.BootDirectory, "init"), "does not lead to the init of a system in the store");
+        return await ActivateAsync(domain, guest.Name, new GuestMetadata(guest.Name.Value, guest.Profile.Current?.Number, guest.StorePath), system,
+            topLevel, storePath => host.Roots.KeepAsync(guest.Name, GuestRoots.Booted, storePath, cancellationToken),
+            () => Resync.HereAsync(host, guest, cancellationToken), output, cancellationToken).ConfigureAwait(false);
+    }
+
+    // A guest of another host: its generation there as that host's agent describes it (checked here), its domain through
+    // the libvirt connection to that host, its root and definition there.
+    private static async Task<SwitchResult> ElsewhereAsync(GuestHostContext host, GuestName name, GuestSite site, IProgress<string>? output,
+        CancellationToken cancellationToken)
+    {
+        using var there = host.RemoteDomains.Open(site);
+        var facts = await there.Files.DescribeAsync(name, [], cancellationToken).ConfigureAwait(false);
+        var system = facts.RequireSystem(name, there.Target.Host);
+        var topLevel = facts.TopLevel
+            ?? throw new RemoteHostException(there.Target.Host, $"it does not say which system the generation of '{name.Value}' boots: its miniguest is older "
+                + "than this one's switch");
+        using var connection = site.Connect(host.Connector);
+        using var domain = host.Domains.Get(connection, name);
+        return await ActivateAsync(domain.Handle, name, new GuestMetadata(name.Value, facts.Generation, system.Directory), system, topLevel,
+            storePath => there.Files.RootAsync(name, GuestRoots.Booted, storePath, cancellationToken),
+            () => Resync.ElsewhereAsync(host, name, site, cancellationToken), output, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The switch itself, wherever the domain runs: its agent asked to activate the system of the generation that
+    // metadata names, then the records made to follow: the generation's root (root), the running domain's record, the
+    // definition (resync).
+    private static async Task<SwitchResult> ActivateAsync(Domain domain, GuestName name, GuestMetadata metadata, GuestSystem system, string topLevel,
+        Func<string?, Task> root, Func<Task> resync, IProgress<string>? output, CancellationToken cancellationToken)
+    {
         if (!domain.IsActive)
         {
             throw new GuestNotRunningException(name.Value);
         }
-        var system = guest.LoadSystem();
-        var metadata = new GuestMetadata(name.Value, guest.Profile.Current?.Number, guest.StorePath);
         var running = DomainXml.Read(domain.GetXml());
         var ran = DomainXml.ReadMetadataElement(domain.GetMetadata(GuestMetadata.Namespace));
         var result = new SwitchResult { Name = name.Value, Outcome = SwitchOutcome.AlreadyCurrent, From = ran?.Generation, To = metadata.Generation };
@@ -40,7 +69,6 @@ internal static class Switch
         {
             return result;
         }
-        var topLevel = TopLevel(system);
         GuestActivation activation;
         using (var agent = await GuestAgent.ConnectAsync(domain, running, name.Value, cancellationToken).ConfigureAwait(false))
         {
@@ -52,14 +80,13 @@ internal static class Switch
                 Generation(ran?.Generation, "the generation it ran"), activation.Status, activation.Outcome == ActivationOutcome.FailedSwitchedBack,
                 activation.Refusal);
         }
-        // The generation it now runs: its root first, then the running domain's record, then the definition.
         var restartNeeded = BootChanged(running, system);
-        await host.Roots.KeepAsync(name, GuestRoots.Booted, metadata.StorePath, cancellationToken).ConfigureAwait(false);
+        await root(metadata.StorePath).ConfigureAwait(false);
         domain.SetMetadata(GuestMetadata.Namespace, DomainXml.MetadataPrefix, DomainXml.MetadataForDomain((ran ?? metadata) with
         {
             Generation = metadata.Generation, StorePath = metadata.StorePath, RestartPending = restartNeeded,
         }), DomainModificationImpact.Live);
-        await Resync.HereAsync(host, guest, cancellationToken).ConfigureAwait(false);
+        await resync().ConfigureAwait(false);
         return result with { Outcome = SwitchOutcome.Switched, RestartNeeded = restartNeeded };
     }
 
@@ -73,19 +100,6 @@ internal static class Switch
     }
 
     private static string Generation(int? number, string otherwise) => number is { } n ? $"generation {n}" : otherwise;
-
-    /// <summary>The NixOS system of a guest's build output: the top level its boot directory's init belongs to
-    /// (<c>boot/init</c> links to <c>&lt;toplevel&gt;/init</c>), a path directly in the store.</summary>
-    /// <exception cref="GuestFileException">The init leads elsewhere.</exception>
-    internal static string TopLevel(GuestSystem system)
-    {
-        var init = Path.Combine(system.BootDirectory, "init");
-        var target = File.ResolveLinkTarget(init, returnFinalTarget: false)?.FullName;
-        var topLevel = target is null ? null : Path.GetDirectoryName(target);
-        return topLevel is not null && Path.GetFileName(target) == "init" && NixStore.IsRootable(topLevel)
-            ? topLevel
-            : throw new GuestFileException(init, "does not lead to the init of a system in the store");
-    }
 
     // A VM's kernel, initrd and command line, as its running domain booted them and as its generation's definition has them.
     private static bool BootChanged(DomainDescription running, GuestSystem system) =>

@@ -247,7 +247,7 @@ public sealed class ApplyTests : HostFixture
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(applied.Out.Trim(), Is.EqualTo($"'{name}': updated on lxc:///, switched to its new generation without a restart"));
-                Assert.That(said, Does.Contain($"miniguest-test-guest: switched to {Miniguest.Core.Switch.TopLevel(second)}"), "the guest activated it itself");
+                Assert.That(said, Does.Contain($"miniguest-test-guest: switched to {SystemTopLevel.Of(SystemTopLevel.InitLinkOf(second.BootDirectory))}"), "the guest activated it itself");
                 Assert.That(said.Split("is up").Length - 1, Is.EqualTo(1), "booted once");
                 Assert.That(current, Is.True, "it runs its current generation");
             }

@@ -67,6 +67,22 @@ public sealed partial class RemoteGuestTests : RemoteHostFixture
         var roots = $"/var/lib/miniguest/guests/{name}/gcroots";
         var generation = Remote.Exec("readlink", "-f", $"{Profiles}/{name}").Out.Trim();
         var rootsWhileRunning = Remote.Exec("nix-store", "--query", "--roots", generation).Out;
+        // A new generation there, switched to through the container's channel, over the connection to that host.
+        var copy = TestGuestFlake.CopyForEditing();
+        CommandResult switched, ran;
+        try
+        {
+            TestGuestFlake.ChangeGuest(copy, "a second generation there");
+            switched = Host.Run("install", "--force", "--switch", "-n", name, $"path:{copy}#container");
+            ran = Host.Run("run", name, "--", "cat", "/proc/1/comm");
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+        var second = Remote.Exec("readlink", "-f", $"{Profiles}/{name}").Out.Trim();
+        var report = Remote.Exec("cat", $"{root}/miniguest-test-report").Out;
+        var bootedAfterSwitch = Remote.Exec("readlink", $"{roots}/booted").Out.Trim();
         // The test container's init is a shell that libvirt-LXC's default request does not reach: it is pulled off.
         var stop = Host.Ok("stop", "--force", "--timeout", "2", name);
 
@@ -83,6 +99,12 @@ public sealed partial class RemoteGuestTests : RemoteHostFixture
             Assert.That(running, Does.Contain("\"domainState\": \"running\""), "list sees it run there");
             Assert.That(stop.Out, Does.Contain("forced it off").Or.Contain("stopped"));
             Assert.That(Remote.Exec("virsh", "-c", "lxc:///", "domstate", name).Out.Trim(), Is.EqualTo("shut off"));
+            Assert.That(switched.ExitCode, Is.Zero, switched.ToString());
+            Assert.That(switched.Out, Does.Contain($"{name}> activating /nix/store/").And.Contain($"'{name}' switched to generation 2 without a restart"));
+            Assert.That(report.Split("is up").Length - 1, Is.EqualTo(1), "switched there without a restart");
+            Assert.That(report, Does.Contain("miniguest-test-guest: switched to /nix/store/"));
+            Assert.That(bootedAfterSwitch, Is.EqualTo(second), "the root there moved to the generation it now runs");
+            Assert.That((ran.ExitCode, ran.Out), Is.EqualTo((0, "init\n")), "run there, through the same channel");
         }
     }
 
