@@ -115,15 +115,35 @@ public sealed class SwitchTests : EditableFlakeFixture
     }
 
     [Test]
-    public void A_guest_that_does_not_run_is_not_switched()
+    public async Task A_guest_that_does_not_run_or_runs_a_domain_without_the_channel_is_told_what_to_do()
     {
-        var name = MiniguestHost.UniqueName("swoff");
+        var name = MiniguestHost.UniqueName("swold");
         Host.Ok("install", "-n", name, $"path:{Flake}#container-idle");
         Host.Ok("create", name, "--network", "none");
+        var stopped = Host.Run("switch", name);
+        // Its domain as an older Miniguest defined it: one console, no channel.
+        using (var connection = Miniguest.Libvirt.Connection.Open("lxc:///"))
+        using (var domain = connection.GetDomain(name))
+        {
+            var before = System.Xml.Linq.XElement.Parse(domain.GetXml(Miniguest.Libvirt.DomainXmlFlags.Inactive));
+            System.Xml.Linq.Extensions.Remove(before.Element("devices")!.Elements("console").Skip(1));
+            connection.DefineDomain(before.ToString()).Dispose();
+        }
+        Host.Ok("start", name);
+        await GuestSays.WaitAsync(Path.Combine(Host.Paths.ContainerRoot(GuestName.Parse(name)), "miniguest-test-report"),
+            "miniguest-test-guest: waiting for shutdown");
+        TestGuestFlake.ChangeGuest(Flake, "second");
+        Host.Ok("upgrade", name);
+        var old = Host.Run("switch", name);
+        Host.Ok("stop", name, "--force", "--timeout", "0");
 
-        var refused = Host.Run("switch", name);
-
-        Assert.That((refused.ExitCode, refused.Error.Trim()), Is.EqualTo((1, $"miniguest: error: guest '{name}' is not running; start it with: miniguest start {name} --console")));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((stopped.ExitCode, stopped.Error.Trim()),
+                Is.EqualTo((1, $"miniguest: error: guest '{name}' is not running; start it with: miniguest start {name} --console")));
+            Assert.That((old.ExitCode, old.Error.Trim()), Is.EqualTo((1, $"miniguest: error: guest '{name}' runs a domain without Miniguest's guest "
+                + $"channel: restart it once, and it has one: miniguest restart {name}")));
+        }
     }
 
     // The NixOS system of the guest's current generation: the top level its boot directory's init belongs to.
