@@ -78,7 +78,7 @@ internal sealed class GuestAgent : IDisposable
                 case "refused":
                     return new GuestActivation(ActivationOutcome.Refused, null, TerminalText.Escape(rest));
                 default:
-                    throw new GuestAgentException($"guest '{_guest}' answered out of the agent's protocol: {TerminalText.Escape(line)}");
+                    throw new GuestAgentException($"guest '{_guest}' answered out of the agent's protocol: {Shown(line)}");
             }
         }
     }
@@ -111,12 +111,15 @@ internal sealed class GuestAgent : IDisposable
                         ? $"guest '{_guest}' runs an agent that cannot run commands: restart it on a generation built with this Miniguest's guest module"
                         : $"guest '{_guest}' refused the command: {TerminalText.Escape(rest)}");
                 default:
-                    throw new GuestAgentException($"guest '{_guest}' answered out of the agent's protocol: {TerminalText.Escape(line)}");
+                    throw new GuestAgentException($"guest '{_guest}' answered out of the agent's protocol: {Shown(line)}");
             }
         }
     }
 
     public void Dispose() => _stream.Dispose();
+
+    // A line the guest sent, as an error quotes it: escaped, and no longer than an error line can be read.
+    private static string Shown(string line) => TerminalText.Escape(line.Length > 80 ? line[..80] + "…" : line);
 
     // Says hello until the agent says who it is: what came before on the channel (an earlier session's end, a terminal's
     // echo of the hello itself before the agent made the console raw) is not the answer.
@@ -137,7 +140,7 @@ internal sealed class GuestAgent : IDisposable
             }
             if (line is not null)
             {
-                throw new GuestAgentException($"guest '{_guest}' runs an agent of another protocol ({TerminalText.Escape(line)}; this Miniguest speaks "
+                throw new GuestAgentException($"guest '{_guest}' runs an agent of another protocol ({Shown(line)}; this Miniguest speaks "
                     + $"'{GuestChannel.Hello}'): restart it on a generation built with this Miniguest's guest module");
             }
         }

@@ -12,8 +12,8 @@
 # reporting can give back to the host. One with a data share takes two seconds to shut down when asked, as a real guest
 # saving its state does, and then leaves /shut-down in the share: the mark of a clean shutdown, which a guest pulled off
 # never leaves.
-# Every variant runs Miniguest's agent on its channel, as the guest module's service does, with its system as the current
-# one, so that `miniguest switch` can move it to another (see switch-to-configuration.sh).
+# Every variant that waits runs Miniguest's agent on its channel, as the guest module's service does, with its system as
+# the current one, so that `miniguest switch` can move it to another (see switch-to-configuration.sh).
 # Each report line goes to the console and to /miniguest-test-report: a container's root is the host's to read, and a
 # container can finish before a console is attached to it (libvirt-LXC cannot start one paused).
 bb=@busybox@/bin/busybox
@@ -41,15 +41,22 @@ done
 # The system booted, as NixOS links it: the top level the boot directory's init belongs to. The agent on the channel: a
 # VM's virtio port by its name, a container's second console.
 $bb mkdir -p /run
+# Waiting, as an idle init does, starts no process: a read with a time limit from a pipe nobody writes to, which a trapped
+# signal ends at once. (A process a second would touch new guest memory all the time.)
+$bb mkfifo -m 600 /run/miniguest-test-idle && exec 5<>/run/miniguest-test-idle
+idle() { while :; do read -r -t 60 _ <&5; done; }
 $bb ln -sfn "$($bb dirname "$($bb readlink /boot/init)")" /run/current-system
 case "@variant@" in container*) channel=/dev/tty2 ;; *) channel= ;; esac
 for port in /sys/class/virtio-ports/*; do
   [ "$($bb cat "$port/name" 2>/dev/null)" = org.miniguest.agent.0 ] && channel=/dev/${port##*/}
 done
-if [ -n "$channel" ] && [ -e "$channel" ]; then
-  $bb mkdir -p /run/agent-bin && $bb --install -s /run/agent-bin
-  PATH=/run/agent-bin $bb sh @agent@ "$channel" </dev/null >/dev/null 2>&1 &
-fi
+# Started once the init has done all it does before it waits (a VM's memory ballast freed, a container's shutdown pipe
+# made), and aside, so that it delays nothing: a shutdown request the init is not ready for yet is lost.
+start_agent() {
+  if [ -n "$channel" ] && [ -e "$channel" ]; then
+    ($bb mkdir -p /run/agent-bin && $bb --install -s /run/agent-bin && PATH=/run/agent-bin exec $bb sh @agent@ "$channel") </dev/null >/dev/null 2>&1 &
+  fi
+}
 # A guest with a data share or volume counts its boots there, and leaves in it what a hostile guest would: a setuid copy of its
 # shell, a device node anyone may open (the null device, harmless) and links to a host file and a host directory.
 data=@data@
@@ -113,8 +120,9 @@ if [ "@serve@" = yes ]; then
   echo "served by @variant@" >/srv/index.html
   $bb httpd -p 80 -h /srv
   trap 'say "shutdown requested"; $bb sync; exit 0' TERM INT
+  start_agent
   say "serving"
-  while :; do $bb sleep 1 & wait $!; done
+  idle
 fi
 if [ "@idle@" = yes ]; then
   case "@variant@" in
@@ -135,8 +143,9 @@ if [ -e /miniguest-test-wait ] || [ "@idle@" = yes ]; then
       fi
       ;;
   esac
+  start_agent
   say "waiting for shutdown"
-  while :; do $bb sleep 1 & wait $!; done
+  idle
 fi
 say "powering off"
 $bb sync
