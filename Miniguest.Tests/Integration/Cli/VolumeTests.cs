@@ -39,21 +39,20 @@ public sealed partial class VolumeTests : EditableFlakeFixture
             Assert.That(Convert.ToString((int)File.GetUnixFileMode(Host.Paths.GuestVolumes(guest)), 8), Is.EqualTo("700"));
         }
 
-        Assert.That(Boot(name).Boots, Is.EqualTo(2), "started again");
-
-        // An upgrade that declares a larger volume grows the image, and the guest's file system with it.
+        // An upgrade that declares a larger volume grows the image, and the guest's file system with it; install --force
+        // keeps it as it is. (A boot after each only repeats the one after both: the image is the same file throughout.)
         File.WriteAllText(Path.Combine(Flake, "flake.nix"), File.ReadAllText(Path.Combine(Flake, "flake.nix")).Replace("sizeMiB = 64;", "sizeMiB = 96;", StringComparison.Ordinal));
         Host.Ok("upgrade", name);
+        var grownImage = new FileInfo(image).Length;
+        Host.Ok("install", "--force", "-n", name, $"path:{Flake}#{Variant}");
         var grown = Boot(name);
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(grown.Boots, Is.EqualTo(3), "after an upgrade");
-            Assert.That(new FileInfo(image).Length, Is.EqualTo(96L << 20), "the upgrade grew the image");
+            Assert.That(grown.Boots, Is.EqualTo(2), "started again after an upgrade and install --force");
+            Assert.That(grownImage, Is.EqualTo(96L << 20), "the upgrade grew the image");
+            Assert.That(new FileInfo(image).Length, Is.EqualTo(96L << 20), "install --force kept it");
             Assert.That(grown.FileSystemKiB, Is.GreaterThan(first.FileSystemKiB + 24 * 1024), "the guest's file system grew with it");
         }
-
-        Host.Ok("install", "--force", "-n", name, $"path:{Flake}#{Variant}");
-        Assert.That(Boot(name).Boots, Is.EqualTo(4), "after install --force");
 
         var removed = Host.Ok("remove", name);
         Assert.That(removed.Out, Does.Contain(Host.Paths.GuestVolumes(guest)), "remove says where the volume stays");
@@ -62,7 +61,7 @@ public sealed partial class VolumeTests : EditableFlakeFixture
         WriteQcow2Header(image, backingFile: "/etc/shadow");
         Install(name);
         var reinstalled = Boot(name);
-        Assert.That(reinstalled.Boots, Is.EqualTo(5), "a reinstalled guest finds its volume, read raw whatever it holds");
+        Assert.That(reinstalled.Boots, Is.EqualTo(3), "a reinstalled guest finds its volume, read raw whatever it holds");
 
         // An image swapped for a link after it was made is refused at start, and the link's target is left alone.
         var target = Path.Combine(Path.GetTempPath(), name + "-target.img");
