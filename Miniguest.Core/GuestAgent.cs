@@ -62,9 +62,7 @@ internal sealed class GuestAgent : IDisposable
         Send($"switch {system}");
         while (true)
         {
-            var line = await NextLineAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false)
-                ?? throw new GuestAgentException($"guest '{_guest}' closed its channel during the switch (it stopped?)");
-            var (word, rest) = line.IndexOf(' ', StringComparison.Ordinal) is var space and >= 0 ? (line[..space], line[(space + 1)..]) : (line, "");
+            var (line, word, rest) = await NextAnswerAsync("during the switch", cancellationToken).ConfigureAwait(false);
             switch (word)
             {
                 case "out":
@@ -93,9 +91,7 @@ internal sealed class GuestAgent : IDisposable
         Send($"run {command}");
         while (true)
         {
-            var line = await NextLineAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false)
-                ?? throw new GuestAgentException($"guest '{_guest}' closed its channel while the command ran (it stopped?)");
-            var (word, rest) = line.IndexOf(' ', StringComparison.Ordinal) is var space and >= 0 ? (line[..space], line[(space + 1)..]) : (line, "");
+            var (line, word, rest) = await NextAnswerAsync("while the command ran", cancellationToken).ConfigureAwait(false);
             switch (word)
             {
                 case "out":
@@ -149,6 +145,14 @@ internal sealed class GuestAgent : IDisposable
     }
 
     private void Send(string request) => _stream.Write(Encoding.UTF8.GetBytes(request + "\n"));
+
+    // The next line of an answer, its first word and the text after it; the channel closing (when) ends the session.
+    private async Task<(string Line, string Word, string Text)> NextAnswerAsync(string when, CancellationToken cancellationToken)
+    {
+        var line = await NextLineAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false)
+            ?? throw new GuestAgentException($"guest '{_guest}' closed its channel {when} (it stopped?)");
+        return line.IndexOf(' ', StringComparison.Ordinal) is var space and >= 0 ? (line, line[..space], line[(space + 1)..]) : (line, line, "");
+    }
 
     // The next line from the guest; null when none came within the time, or the channel closed.
     private async Task<string?> NextLineAsync(TimeSpan wait, CancellationToken cancellationToken)

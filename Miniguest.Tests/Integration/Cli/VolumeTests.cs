@@ -6,8 +6,8 @@ namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary>
 /// Volumes on the real stack: the test guest's <c>vm-volume</c> formats its blank virtio disk (found by its serial) on its
-/// first boot and counts its boots there. The count goes on through its next start, an upgrade that grows the volume (its file
-/// system grows with it), <c>install --force</c> and a remove and reinstall; only <c>remove --purge</c> starts it again. The
+/// first boot and counts its boots there. The count goes on through an upgrade that grows the volume (its file system grows
+/// with it), <c>install --force</c>, and a remove and reinstall; only <c>remove --purge</c> starts it again. The
 /// image stays sparse, a qcow2 header written into it is never read as one, and an image swapped for a link is refused.
 /// <c>container-volume</c> counts its boots in its volume's directory, bound at its mount point, in the same way.
 /// </summary>
