@@ -96,7 +96,10 @@ rec {
       "the agent's start" = { actual = unit.wantedBy; includes = [ "multi-user.target" ]; };
     } // (if guestType == "lxc" then {
       "no getty on the agent's console" = { actual = config.systemd.services.${miniguest.agentConsoleGetty}.enable; expected = false; };
-    } else { });
+      "the agent only where its console is" = { actual = unit.unitConfig.ConditionPathExists or null; expected = miniguest.agentDevice guestType; };
+    } else {
+      "the agent waits for its port" = { actual = unit.bindsTo or [ ]; includes = [ miniguest.agentPortUnit ]; };
+    });
 
   # The facts of a guest whose SSH host key comes from the credential `credential`: the unit that installs it runs
   # at boot before sshd and its key generator, which require it, and the key is sshd's only one.

@@ -340,22 +340,36 @@ rec {
   agentPort = "org.miniguest.agent.0";
   agentDevice = guestType: { qemu = "/dev/virtio-ports/${agentPort}"; lxc = "/dev/tty2"; }.${oneOf "guestType" guestTypes guestType};
 
+  # systemd's name of the VM's port's device unit: /dev/virtio-ports/<port>, its dash escaped.
+  agentPortUnit = "dev-virtio\\x2dports-${agentPort}.device";
+
   # systemd in a libvirt-LXC container starts a getty on each console but the first (libvirt lists them in
   # $container_ttys): never on the agent's.
   agentConsoleGetty = "container-getty@1";
 
   # The agent's unit: `shell` runs `agent` (the script in the store) on the guest type's channel, again a second after
-  # it ends (a VM's port may appear after the unit starts). `path` gives it readlink, cat, rm, mkfifo, expr, stty, tr, sleep.
-  agentService = { guestType, shell, agent, path }: {
-    description = "Miniguest's agent on the guest's channel";
-    wantedBy = [ "multi-user.target" ];
-    inherit path;
-    serviceConfig = {
-      ExecStart = "${shell} ${agent} ${agentDevice guestType}";
-      Restart = "always";
-      RestartSec = 1;
-    };
-  };
+  # it ends. `path` gives it readlink, cat, rm, mkfifo, expr, stty and tr.
+  # A domain defined before the channel existed has none: a VM's unit then waits for a port that never comes, and a
+  # container's is skipped, rather than failing again and again.
+  agentService = { guestType, shell, agent, path }:
+    let
+      device = agentDevice guestType;
+    in
+    {
+      description = "Miniguest's agent on the guest's channel";
+      wantedBy = [ "multi-user.target" ];
+      inherit path;
+      serviceConfig = {
+        ExecStart = "${shell} ${agent} ${device}";
+        Restart = "always";
+        RestartSec = 1;
+      };
+    } // (if guestType == "qemu" then {
+      bindsTo = [ agentPortUnit ];
+      after = [ agentPortUnit ];
+    } else {
+      unitConfig.ConditionPathExists = device;
+    });
 
   # The files of a guest's build output (`system.build.miniguest`), sorted.
   outputLayout = { guestType }:

@@ -190,6 +190,8 @@ public sealed class NixFactsTests
             Assert.That(ours, Is.Empty);
             Assert.That(other, Has.Some.StartsWith("the agent's channel").And.Some.StartsWith("the agent's start"));
             Assert.That(other.Any(failure => failure.StartsWith("no getty on the agent's console", StringComparison.Ordinal)), Is.EqualTo(guestType == "lxc"));
+            Assert.That(other, Has.Some.StartsWith(guestType == "lxc" ? "the agent only where its console is" : "the agent waits for its port"),
+                "an older domain without the channel: no unit failing again and again");
         }
     }
 
