@@ -64,8 +64,8 @@ internal sealed class TopView(TimeSpan interval)
             guest.Problem is not null ? "problem" : guest.Running ? "running" : "stopped",
             guest.CpuPercent is { } cpu ? cpu.ToString("0.0", CultureInfo.InvariantCulture) : "-",
             Sparkline(guest),
-            StatsCommand.Size(guest.MemoryBytes), StatsCommand.Size(guest.MemoryGivenBytes), Rate(guest.NetworkReceivedPerSecond),
-            Rate(guest.NetworkSentPerSecond), Rate(guest.DiskReadPerSecond), Rate(guest.DiskWrittenPerSecond),
+            StatsCommand.Size(guest.MemoryBytes), StatsCommand.Size(guest.MemoryGivenBytes), StatsCommand.Size(guest.NetworkReceivedPerSecond),
+            StatsCommand.Size(guest.NetworkSentPerSecond), StatsCommand.Size(guest.DiskReadPerSecond), StatsCommand.Size(guest.DiskWrittenPerSecond),
             guest.Started is { } started ? Uptime(now - started) : "-",
         ]).Prepend(header).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(column => table.Max(cells => cells[column].Length)).ToArray();
@@ -118,7 +118,6 @@ internal sealed class TopView(TimeSpan interval)
 
     private static string Key(GuestStats guest) => guest.Host + "\0" + guest.Name;
 
-    private static string Rate(double? bytesPerSecond) => bytesPerSecond is null ? "-" : StatsCommand.Size(bytesPerSecond);
 
     /// <summary>A duration as <c>top</c> shows it: <c>45s</c>, <c>12m</c>, <c>3h05m</c>, <c>2d04h</c>.</summary>
     internal static string Uptime(TimeSpan time) => time switch

@@ -68,8 +68,8 @@ internal static class StatsCommand
                 guest.Name, .. withHost ? [guest.Host ?? "-"] : Array.Empty<string>(), guest.Type is { } type ? Words.Of(type) : "-",
                 guest.Problem is { } problem ? TerminalText.Escape(problem) : guest.Running ? "running" : "stopped",
                 guest.CpuPercent is { } cpu ? cpu.ToString("0.0", CultureInfo.InvariantCulture) : "-",
-                Size(guest.MemoryBytes), Size(guest.MemoryGivenBytes), Rate(guest.NetworkReceivedPerSecond), Rate(guest.NetworkSentPerSecond),
-                Rate(guest.DiskReadPerSecond), Rate(guest.DiskWrittenPerSecond),
+                Size(guest.MemoryBytes), Size(guest.MemoryGivenBytes), Size(guest.NetworkReceivedPerSecond), Size(guest.NetworkSentPerSecond),
+                Size(guest.DiskReadPerSecond), Size(guest.DiskWrittenPerSecond),
             ]).Prepend(header).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(column => rows.Max(cells => cells[column].Length)).ToArray();
         var state = Array.IndexOf(header, "STATE");
@@ -77,7 +77,7 @@ internal static class StatsCommand
             column <= state ? cell.PadRight(widths[column]) : cell.PadLeft(widths[column]))).TrimEnd() + newLine));
     }
 
-    // Bytes in the largest unit that keeps a number of at least 1: 512K, 1.5G.
+    // Bytes (or bytes a second) in the largest unit that keeps a number of at least 1: 512K, 1.5G; "-" for none.
     internal static string Size(double? bytes)
     {
         if (bytes is not { } value)
@@ -94,5 +94,4 @@ internal static class StatsCommand
         return (unit == 0 || value >= 10 ? value.ToString("0", CultureInfo.InvariantCulture) : value.ToString("0.0", CultureInfo.InvariantCulture)) + units[unit];
     }
 
-    private static string Rate(double? bytesPerSecond) => bytesPerSecond is null ? "-" : Size(bytesPerSecond);
 }
