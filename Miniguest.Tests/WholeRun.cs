@@ -1,6 +1,12 @@
 using Miniguest.Cli;
 using Miniguest.Tests.Integration;
 
+// Fixtures marked [Parallelizable] run two at a time, each on its own guests, profiles and state directory: most of an
+// integration fixture's time is a guest booting under emulation on one core, a stop timeout or Nix, which leaves the
+// other core idle. The rest run alone: those that measure the host (memory, CPU, processes, time), stop a daemon, or
+// hold something host-wide (networks, the remote host's sshd, fixed paths).
+[assembly: LevelOfParallelism(2)]
+
 namespace Miniguest.Tests;
 
 /// <summary>What every namespace's tests share for the whole run: the libvirt library the environment names, as the
