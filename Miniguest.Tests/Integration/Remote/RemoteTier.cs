@@ -2,7 +2,7 @@ namespace Miniguest.Tests.Integration.Remote;
 
 /// <summary>The second host the Remote tier's fixtures share, simulated once for them all (bringing one up takes seconds),
 /// when the first of them needs it, and taken down after the last.</summary>
-[SetUpFixture]
+[SetUpFixture, Parallelizable]
 public sealed class RemoteTier
 {
     private static readonly Lazy<RemoteHost> Shared = new(() =>
