@@ -86,4 +86,7 @@ public sealed class IntegrationEnvironment
             Assert.Fail("The real stack is not ready (run scripts/setup-host as root): " + string.Join("; ", missing));
         }
     }
+
+    [OneTimeTearDown]
+    public void TakeDownTheOtherHost() => Remote.RemoteTier.TakeDown();
 }
