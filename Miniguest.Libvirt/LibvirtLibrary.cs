@@ -22,17 +22,7 @@ public static unsafe class LibvirtLibrary
     public static string? Path
     {
         get => _path;
-        set
-        {
-            lock (Gate)
-            {
-                if (_loaded)
-                {
-                    throw new InvalidOperationException("libvirt is already loaded; set LibvirtLibrary.Path before opening a connection");
-                }
-                _path = value;
-            }
-        }
+        set => BeforeLoad(nameof(Path), () => _path = value);
     }
 
     /// <summary>
@@ -55,16 +45,19 @@ public static unsafe class LibvirtLibrary
     public static bool RunEventLoop
     {
         get => _runEventLoop;
-        set
+        set => BeforeLoad(nameof(RunEventLoop), () => _runEventLoop = value);
+    }
+
+    // A setting that loading reads: changed only while libvirt is not loaded yet.
+    private static void BeforeLoad(string setting, Action change)
+    {
+        lock (Gate)
         {
-            lock (Gate)
+            if (_loaded)
             {
-                if (_loaded)
-                {
-                    throw new InvalidOperationException("libvirt is already loaded; set LibvirtLibrary.RunEventLoop before opening a connection");
-                }
-                _runEventLoop = value;
+                throw new InvalidOperationException($"libvirt is already loaded; set LibvirtLibrary.{setting} before opening a connection");
             }
+            change();
         }
     }
 
