@@ -243,14 +243,12 @@ public sealed class Connection : IDisposable
     /// <returns><see langword="false"/> when the daemon does not support keep-alive messages.</returns>
     /// <exception cref="LibvirtException">With <see cref="ErrorCode.NoSupport"/>: the driver has no daemon to
     /// keep alive (<c>test:///default</c>, for one).</exception>
-    /// <exception cref="InvalidOperationException">libvirt's event loop is off (<see cref="LibvirtLibrary.RunEventLoop"/>).</exception>
     public bool SetKeepAlive(TimeSpan interval, int count)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNotEqual(interval.Ticks % TimeSpan.TicksPerSecond, 0, nameof(interval));
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var seconds = checked((int)(interval.Ticks / TimeSpan.TicksPerSecond));
-        EventLoop.Require("keep-alive");
         return Ensure.Success(Interop.virConnectSetKeepAlive(_handle, seconds, (uint)count), "virConnectSetKeepAlive") == 0;
     }
 
@@ -260,8 +258,7 @@ public sealed class Connection : IDisposable
     /// (<c>test:///default</c>) never raise it. Not raised after <see cref="Dispose"/>.
     /// </summary>
     /// <remarks>The first handler or <see cref="ConnectionLost"/> registers libvirt's close callback; disposing the
-    /// connection removes it. With libvirt's event loop off (<see cref="LibvirtLibrary.RunEventLoop"/>), subscribing throws
-    /// <see cref="InvalidOperationException"/>.</remarks>
+    /// connection removes it.</remarks>
     public event EventHandler<ConnectionClosedEventArgs>? Closed
     {
         add
@@ -300,11 +297,9 @@ public sealed class Connection : IDisposable
     /// missed (and an event raised just before subscribing may still arrive). It ends when disposed, or when this
     /// connection is.
     /// </summary>
-    /// <exception cref="InvalidOperationException">libvirt's event loop is off (<see cref="LibvirtLibrary.RunEventLoop"/>).</exception>
     public DomainLifecycleSubscription SubscribeLifecycleEvents(Domain? domain = null)
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        EventLoop.Require("a domain event subscription");
         return _lifecycleEvents.Subscribe(domain?.Uuid);
     }
 
@@ -336,7 +331,6 @@ public sealed class Connection : IDisposable
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         if (_closeCallback is null)
         {
-            EventLoop.Require("Closed and ConnectionLost");
             // OnClosed takes _closeGate, so it cannot run before _lost is set.
             _closeCallback = ConnectionCloseCallback.Register(_handle, OnClosed);
             _lost = new CancellationTokenSource();

@@ -15,19 +15,7 @@ internal static class EventLoop
     {
         Ensure.Success(Interop.virEventRegisterDefaultImpl(), "virEventRegisterDefaultImpl");
         new Thread(Run) { Name = "libvirt event loop", IsBackground = true }.Start();
-        _running = true;
     }
-
-    /// <summary>Throws unless the loop runs: what <paramref name="feature"/> waits for would never come.</summary>
-    internal static void Require(string feature)
-    {
-        if (!_running)
-        {
-            throw new InvalidOperationException($"{feature} needs libvirt's event loop, which LibvirtLibrary.RunEventLoop turned off");
-        }
-    }
-
-    private static volatile bool _running;
 
     private static void Run()
     {

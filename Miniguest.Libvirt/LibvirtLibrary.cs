@@ -4,14 +4,13 @@ using System.Runtime.InteropServices;
 namespace Miniguest.Libvirt;
 
 /// <summary>Where the native libvirt library is loaded from, and its loading: libvirt is loaded and initialised, and its
-/// event loop started (unless <see cref="RunEventLoop"/> is off), by <see cref="Load"/>, which opening a connection calls.</summary>
+/// event loop started, by <see cref="Load"/>, which opening a connection calls.</summary>
 public static unsafe class LibvirtLibrary
 {
     private static readonly Lock Gate = new();
     private static string? _path;
     private static nint _library;
     private static volatile bool _loaded;
-    private static bool _runEventLoop = true;
 
     /// <summary>
     /// The full path of <c>libvirt.so.0</c> for hosts that keep it outside the loader's search path (NixOS
@@ -22,7 +21,17 @@ public static unsafe class LibvirtLibrary
     public static string? Path
     {
         get => _path;
-        set => BeforeLoad(nameof(Path), () => _path = value);
+        set
+        {
+            lock (Gate)
+            {
+                if (_loaded)
+                {
+                    throw new InvalidOperationException("libvirt is already loaded; set LibvirtLibrary.Path before opening a connection");
+                }
+                _path = value;
+            }
+        }
     }
 
     /// <summary>
@@ -34,36 +43,8 @@ public static unsafe class LibvirtLibrary
     public static bool SilenceXmlErrors { get; set; }
 
     /// <summary>
-    /// Whether <see cref="Load"/> registers libvirt's default event loop and runs it on a thread of its own: on unless
-    /// turned off. Domain events (<see cref="Connection.SubscribeLifecycleEvents"/>), <see cref="Connection.Closed"/> and
-    /// keep-alive need it, and libvirt lets only connections opened after it is registered use it. A program that uses
-    /// none of them, such as a command-line tool that makes a few calls and exits, can turn it off: each call then waits
-    /// on the connection's socket itself, without the loop's thread and its wake-ups. Set it before the first connection;
-    /// with it off, those three throw <see cref="InvalidOperationException"/>.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">libvirt is already loaded.</exception>
-    public static bool RunEventLoop
-    {
-        get => _runEventLoop;
-        set => BeforeLoad(nameof(RunEventLoop), () => _runEventLoop = value);
-    }
-
-    // A setting that loading reads: changed only while libvirt is not loaded yet.
-    private static void BeforeLoad(string setting, Action change)
-    {
-        lock (Gate)
-        {
-            if (_loaded)
-            {
-                throw new InvalidOperationException($"libvirt is already loaded; set LibvirtLibrary.{setting} before opening a connection");
-            }
-            change();
-        }
-    }
-
-    /// <summary>
     /// Loads and initialises libvirt, stops it from printing errors (they reach callers as exceptions), and starts its
-    /// event loop (<see cref="RunEventLoop"/>), once; opening a connection does so first. Loading libvirt and the libraries it needs takes several
+    /// event loop, once; opening a connection does so first. Loading libvirt and the libraries it needs takes several
     /// milliseconds: a program with other work to do first can start it with <see cref="LoadInBackground"/>, and its
     /// first connection finds libvirt ready.
     /// </summary>
@@ -98,10 +79,7 @@ public static unsafe class LibvirtLibrary
             {
                 SilenceLibxml2();
             }
-            if (_runEventLoop)
-            {
-                EventLoop.Start();
-            }
+            EventLoop.Start();
             _loaded = true;
         }
     }

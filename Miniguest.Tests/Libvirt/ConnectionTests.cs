@@ -14,14 +14,6 @@ public sealed class ConnectionTests
         $"<domain type='test'><name>{name}</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>";
 
     [Test]
-    public void The_event_loop_stays_as_it_was_once_libvirt_is_loaded()
-    {
-        using var connection = Connection.Open(TestUri);
-        Assert.That(() => LibvirtLibrary.RunEventLoop = false, Throws.InvalidOperationException.With.Message.Contains("already loaded"));
-        Assert.That(LibvirtLibrary.RunEventLoop, Is.True, "this process subscribes to events: its loop runs");
-    }
-
-    [Test]
     public void Open_reports_uri_host_and_versions()
     {
         using var connection = Connection.Open(TestUri);
