@@ -5,7 +5,7 @@ namespace Miniguest.Tests.Integration;
 
 /// <summary>The whole chain: Nix builds the test guest into the host's store, libvirt boots it with no disk
 /// image, and the guest runs from the shared store, unable to write to it.</summary>
-[TestFixture, Category(TestCategories.Integration), Parallelizable]
+[TestFixture, Category(TestCategories.Integration)]
 public sealed class BootTests
 {
     private const string Hello = "miniguest-test-guest: {0} is up";

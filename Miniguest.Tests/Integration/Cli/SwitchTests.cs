@@ -12,7 +12,7 @@ namespace Miniguest.Tests.Integration.Cli;
 /// Each new generation's system is visible inside the guest through the store share it booted with (9p with the module's
 /// cache mode, virtiofs, a container's bind): the agent runs nothing it cannot see.
 /// </summary>
-[TestFixture, Category(TestCategories.Integration), Parallelizable]
+[TestFixture, Category(TestCategories.Integration)]
 public sealed class SwitchTests : EditableFlakeFixture
 {
     [Test]
