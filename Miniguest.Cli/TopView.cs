@@ -118,7 +118,6 @@ internal sealed class TopView(TimeSpan interval)
 
     private static string Key(GuestStats guest) => guest.Host + "\0" + guest.Name;
 
-
     /// <summary>A duration as <c>top</c> shows it: <c>45s</c>, <c>12m</c>, <c>3h05m</c>, <c>2d04h</c>.</summary>
     internal static string Uptime(TimeSpan time) => time switch
     {

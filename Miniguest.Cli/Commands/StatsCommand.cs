@@ -93,5 +93,4 @@ internal static class StatsCommand
         }
         return (unit == 0 || value >= 10 ? value.ToString("0", CultureInfo.InvariantCulture) : value.ToString("0.0", CultureInfo.InvariantCulture)) + units[unit];
     }
-
 }
