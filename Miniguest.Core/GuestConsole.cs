@@ -4,8 +4,9 @@ namespace Miniguest.Core;
 
 /// <summary>
 /// A running guest's console, attached: what the guest writes to its serial console (a VM) or its console (a
-/// container) is read from <see cref="Stream"/>, and what is written there reaches the guest. The stream ends when the
-/// guest stops. Disposing of it leaves the guest running.
+/// container) is read from <see cref="Stream"/>, and what is written there reaches the guest (not when opened for its
+/// output only: <see cref="GuestConsoleMode.Output"/>). The stream ends when the guest stops. Disposing of it leaves the
+/// guest running.
 /// </summary>
 public sealed class GuestConsole : IDisposable
 {
@@ -16,20 +17,21 @@ public sealed class GuestConsole : IDisposable
     private static readonly TimeSpan FailureSettleTime = TimeSpan.FromSeconds(2);
 
     private readonly Domain _domain;
-    private readonly GuestConsoleStream _console;
+    private readonly Stream _console;
 
-    private GuestConsole(GuestName guest, Domain domain, DomainStream console)
+    private GuestConsole(GuestName guest, Domain domain, Stream console)
     {
         GuestName = guest.Value;
         _domain = domain;
-        _console = new GuestConsoleStream(console);
+        _console = console;
     }
 
     /// <summary>The guest.</summary>
     public string GuestName { get; }
 
-    /// <summary>The console's bytes, both ways. Reads block until the guest writes; a read returns 0 once it stopped, or
-    /// fails with an <see cref="IOException"/> as the guest is torn down or another session takes the console.</summary>
+    /// <summary>The console's bytes, both ways (read only when opened for the guest's output). Reads block until the guest
+    /// writes; a read returns 0 once it stopped, or fails with an <see cref="IOException"/> as the guest is torn down or
+    /// another session takes the console.</summary>
     public Stream Stream => _console;
 
     /// <summary>Whether the guest is still running.</summary>
@@ -83,7 +85,7 @@ public sealed class GuestConsole : IDisposable
                 console.Dispose();
                 throw;
             }
-            return new GuestConsole(guest, domain, console) { StartedBeforeAttached = startedBeforeAttached };
+            return new GuestConsole(guest, domain, new GuestConsoleStream(console)) { StartedBeforeAttached = startedBeforeAttached };
         }
         catch
         {
@@ -91,6 +93,31 @@ public sealed class GuestConsole : IDisposable
             throw;
         }
     }
+
+    /// <summary>The output of the running VM <paramref name="domain"/>, read from its console log at
+    /// <paramref name="log"/>: all of it since it started (<paramref name="fromStart"/>), or from now on. Takes ownership
+    /// of the domain.</summary>
+    internal static GuestConsole FollowLog(GuestName guest, Domain domain, string log, bool fromStart)
+    {
+        try
+        {
+            return new GuestConsole(guest, domain, new ConsoleLogStream(log, domain, fromStart));
+        }
+        catch
+        {
+            domain.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The console log to read <paramref name="domain"/>'s output from, for <paramref name="mode"/>: a VM's of
+    /// this host, where its definition keeps it in Miniguest's state; otherwise <see langword="null"/>, and the console
+    /// is read.</summary>
+    internal static string? LogToFollow(GuestHostContext host, GuestName name, GuestDomain domain, GuestConsoleMode mode) =>
+        mode == GuestConsoleMode.Output && domain.Description.Vm?.ConsoleLog is { } log && log == host.Paths.ConsoleLog(name)
+            && host.DomainSite(name).IsHere
+            ? log
+            : null;
 
     /// <summary>
     /// Waits, up to thirty seconds, for libvirt to report the guest stopped: its console closes as it powers off, a
@@ -108,6 +135,11 @@ public sealed class GuestConsole : IDisposable
     /// <exception cref="GuestConsoleTakenOverException">The guest runs on: another session took its console.</exception>
     public Task ThrowIfTakenOverAsync(IOException error, CancellationToken cancellationToken = default) => LibvirtGuard.Guarded(async () =>
     {
+        if (_console is ConsoleLogStream)
+        {
+            // Nobody takes a log over: reading it failed.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
         await SettleAsync(_domain, FailureSettleTime, cancellationToken).ConfigureAwait(false);
         if (_domain.IsActive)
         {

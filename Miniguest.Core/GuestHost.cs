@@ -237,12 +237,14 @@ public sealed class GuestHost : IGuestHost
         Guarded(async () => (await Start.RunAsync(_host, GuestName.Parse(name), _ => paused, cancellationToken).ConfigureAwait(false)).Domain.Dispose());
 
     /// <inheritdoc/>
-    public Task<GuestConsole?> StartWithConsoleAsync(string name, CancellationToken cancellationToken = default) =>
-        Guarded(() => Start.WithConsoleAsync(_host, GuestName.Parse(name), cancellationToken));
+    public Task<GuestConsole?> StartWithConsoleAsync(string name, GuestConsoleMode mode = GuestConsoleMode.Interactive,
+        CancellationToken cancellationToken = default) =>
+        Guarded(() => Start.WithConsoleAsync(_host, GuestName.Parse(name), mode, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<GuestConsole?> OpenConsoleAsync(string name, bool takeOver = false, CancellationToken cancellationToken = default) =>
-        Guarded(() => OpenConsole.RunAsync(_host, GuestName.Parse(name), takeOver, cancellationToken));
+    public Task<GuestConsole?> OpenConsoleAsync(string name, bool takeOver = false, GuestConsoleMode mode = GuestConsoleMode.Interactive,
+        CancellationToken cancellationToken = default) =>
+        Guarded(() => OpenConsole.RunAsync(_host, GuestName.Parse(name), takeOver, mode, cancellationToken));
 
     /// <inheritdoc/>
     public IAsyncEnumerable<string> ConsoleLogAsync(string name, int? last = null, bool follow = false, CancellationToken cancellationToken = default) =>

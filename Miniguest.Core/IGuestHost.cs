@@ -142,13 +142,18 @@ public interface IGuestHost
     /// <summary>Starts the guest (as <see cref="StartAsync(string, bool, CancellationToken)"/>) with its console attached
     /// from its first line: a VM starts paused and runs once the console is open. libvirt-LXC cannot start a container
     /// paused, so a container that finishes within milliseconds may stop first: then the answer is
-    /// <see langword="null"/>.</summary>
-    Task<GuestConsole?> StartWithConsoleAsync(string name, CancellationToken cancellationToken = default);
+    /// <see langword="null"/>. For its output only (<paramref name="mode"/>), a VM of this host's is read from its console
+    /// log from its start.</summary>
+    Task<GuestConsole?> StartWithConsoleAsync(string name, GuestConsoleMode mode = GuestConsoleMode.Interactive,
+        CancellationToken cancellationToken = default);
 
     /// <summary>Attaches to the running guest's console; <see langword="null"/> if it stopped meanwhile. With
-    /// <paramref name="takeOver"/>, a console another client holds is taken from it.</summary>
+    /// <paramref name="takeOver"/>, a console another client holds is taken from it. For its output only
+    /// (<paramref name="mode"/>), a VM of this host's is read from its console log from now on, and its console is
+    /// left to whoever holds it.</summary>
     /// <exception cref="GuestNotRunningException">The guest is not running.</exception>
-    Task<GuestConsole?> OpenConsoleAsync(string name, bool takeOver = false, CancellationToken cancellationToken = default);
+    Task<GuestConsole?> OpenConsoleAsync(string name, bool takeOver = false, GuestConsoleMode mode = GuestConsoleMode.Interactive,
+        CancellationToken cancellationToken = default);
 
     /// <summary>The lines of a VM's console log, the guest's serial console since its last start (<c>console.log</c> in its
     /// state), as the guest wrote them, control characters included: all, or the last <paramref name="last"/>; with

@@ -12,7 +12,8 @@ internal static class ConsoleCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var guest = parse.GetRequiredValue(name);
-            return await ConsoleSession.RunAsync(context, context.Host.OpenConsoleAsync(guest, parse.GetValue(force), cancellationToken), guest, cancellationToken);
+            return await ConsoleSession.RunAsync(context, mode => context.Host.OpenConsoleAsync(guest, parse.GetValue(force), mode, cancellationToken),
+                guest, cancellationToken);
         });
         return command;
     }

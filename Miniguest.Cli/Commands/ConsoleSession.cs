@@ -3,25 +3,28 @@ using Miniguest.Core;
 namespace Miniguest.Cli.Commands;
 
 /// <summary>Connects the terminal to a guest's console. On a terminal it is interactive until Ctrl+] (told on
-/// entry); otherwise it copies the guest's output to standard output until the guest stops.</summary>
+/// entry); otherwise it copies the guest's output to standard output until the guest stops, all of it (a VM's from its
+/// console log).</summary>
 internal static class ConsoleSession
 {
     private const byte Escape = 0x1d; // Ctrl+]
 
     /// <param name="context">The command's context: its warnings go to its error writer.</param>
-    /// <param name="opening">Attaches the console; <see langword="null"/> from it means the guest stopped first.</param>
+    /// <param name="open">Attaches the console, for the session's use of it; <see langword="null"/> from it means the guest
+    /// stopped first.</param>
     /// <param name="name">The guest.</param>
     /// <param name="cancellationToken">Stops the session.</param>
-    public static async Task<int> RunAsync(CliContext context, Task<GuestConsole?> opening, string name, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliContext context, Func<GuestConsoleMode, Task<GuestConsole?>> open, string name,
+        CancellationToken cancellationToken)
     {
-        using var console = await opening;
+        var interactive = StandardStreams.InputIsTerminal && StandardStreams.OutputIsTerminal;
+        using var console = await open(interactive ? GuestConsoleMode.Interactive : GuestConsoleMode.Output);
         if (console is null)
         {
             await context.Error.WriteLineAsync($"miniguest: warning: '{name}' stopped before its console could be attached");
             return CommandAction.Success;
         }
         var output = StandardStreams.OpenOutput();
-        var interactive = StandardStreams.InputIsTerminal && StandardStreams.OutputIsTerminal;
         Task<(IOException? Error, long Copied)> StartCopyingOut() =>
             Task.Factory.StartNew(() => CopyOut(console.Stream, output), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         Task<(IOException? Error, long Copied)> copyOut;

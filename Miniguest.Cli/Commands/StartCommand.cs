@@ -26,11 +26,13 @@ internal static class StartCommand
                 // A running guest is what start asks for: its console attached.
                 try
                 {
-                    return await ConsoleSession.RunAsync(context, context.Host.StartWithConsoleAsync(guest, cancellationToken), guest, cancellationToken);
+                    return await ConsoleSession.RunAsync(context, mode => context.Host.StartWithConsoleAsync(guest, mode, cancellationToken), guest,
+                        cancellationToken);
                 }
                 catch (GuestAlreadyRunningException)
                 {
-                    return await ConsoleSession.RunAsync(context, context.Host.OpenConsoleAsync(guest, cancellationToken: cancellationToken), guest, cancellationToken);
+                    return await ConsoleSession.RunAsync(context, mode => context.Host.OpenConsoleAsync(guest, mode: mode, cancellationToken: cancellationToken),
+                        guest, cancellationToken);
                 }
             }
             return await EachGuest.RunAsync(context, guests, async guest =>

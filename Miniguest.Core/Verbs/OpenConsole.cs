@@ -4,7 +4,8 @@ namespace Miniguest.Core;
 /// attached is <see cref="Start.WithConsoleAsync"/>.</summary>
 internal static class OpenConsole
 {
-    public static async Task<GuestConsole?> RunAsync(GuestHostContext host, GuestName name, bool takeOver, CancellationToken cancellationToken)
+    public static async Task<GuestConsole?> RunAsync(GuestHostContext host, GuestName name, bool takeOver, GuestConsoleMode mode,
+        CancellationToken cancellationToken)
     {
         var domain = host.OpenDomain(host.DomainSite(name), name);
         try
@@ -12,6 +13,10 @@ internal static class OpenConsole
             if (!domain.IsActive)
             {
                 throw new GuestNotRunningException(name.Value);
+            }
+            if (GuestConsole.LogToFollow(host, name, domain, mode) is { } log)
+            {
+                return GuestConsole.FollowLog(name, domain.Handle, log, fromStart: false);
             }
         }
         catch

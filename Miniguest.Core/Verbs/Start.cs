@@ -34,13 +34,24 @@ internal static class Start
     }
 
     /// <summary>The guest started with its console attached from its first line: a VM starts paused and runs once the
-    /// console is open; a container runs at once.</summary>
-    public static async Task<GuestConsole?> WithConsoleAsync(GuestHostContext host, GuestName name, CancellationToken cancellationToken)
+    /// console is open; a container runs at once. A VM whose output is all that is asked for is read from its console log
+    /// from its start.</summary>
+    public static async Task<GuestConsole?> WithConsoleAsync(GuestHostContext host, GuestName name, GuestConsoleMode mode,
+        CancellationToken cancellationToken)
     {
+        string? log = null;
         // Nothing between the start and the console: a container runs at once, and may be over in milliseconds.
-        var (domain, vm) = await RunAsync(host, name, domain => !domain.Description.IsContainer, cancellationToken).ConfigureAwait(false);
-        return await GuestConsole.AttachAsync(name, domain.Handle, vm ? domain.Handle.Resume : null, takeOver: false, cancellationToken,
-                startedBeforeAttached: !vm)
+        var (domain, paused) = await RunAsync(host, name, domain =>
+        {
+            log = GuestConsole.LogToFollow(host, name, domain, mode);
+            return log is null && !domain.Description.IsContainer;
+        }, cancellationToken).ConfigureAwait(false);
+        if (log is not null)
+        {
+            return GuestConsole.FollowLog(name, domain.Handle, log, fromStart: true);
+        }
+        return await GuestConsole.AttachAsync(name, domain.Handle, paused ? domain.Handle.Resume : null, takeOver: false, cancellationToken,
+                startedBeforeAttached: !paused)
             .ConfigureAwait(false);
     }
 

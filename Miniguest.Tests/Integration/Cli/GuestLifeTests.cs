@@ -44,6 +44,8 @@ public sealed class GuestLifeTests : EditableFlakeFixture
         Assert.That(Host.Ok("rollback", name).Out, Does.Contain("generation 1"));
         var third = Host.Ok("start", name, "--console");
         Assert.That(InitOf(third.Out), Is.EqualTo(firstInit), "after the rollback the first generation boots again");
+        Assert.That(third.Out, Is.EqualTo(File.ReadAllText(Host.Paths.ConsoleLog(GuestName.Parse(name)))),
+            "start --console, its output not a terminal, prints all the guest wrote to its console, its first byte to its last");
 
         Assert.That(Guest(name).GetProperty("consoleLog").GetString(), Is.EqualTo(Host.Paths.ConsoleLog(GuestName.Parse(name))));
         Assert.That(Guest(name).GetProperty("storeProtection").GetString(), Is.EqualTo("read-only-9p-share"));
