@@ -1,12 +1,19 @@
 using Miniguest.Cli;
 using Miniguest.Tests.Integration;
 
+// Fixtures marked [Parallelizable] run two at a time, each on its own guests, profiles and state directory: most of an
+// integration fixture's time is a guest booting under emulation on one core, a stop timeout or Nix, which leaves the
+// other core idle. The rest run alone: those that measure the host (memory, CPU, processes, time), stop a daemon, or
+// hold something host-wide (libvirt's networks, the remote host's sshd). Every set-up fixture is [Parallelizable] too:
+// an unmarked one would run its namespace's fixtures apart from all others, two at a time among themselves only.
+[assembly: LevelOfParallelism(2)]
+
 namespace Miniguest.Tests;
 
 /// <summary>What every namespace's tests share for the whole run: the libvirt library the environment names, as the
 /// miniguest command loads it, for the tests that connect themselves; and the staged test guest, which the Integration,
 /// Reliability and Packaging tests all build from, in whatever order they run, removed once the last test ran.</summary>
-[SetUpFixture]
+[SetUpFixture, Parallelizable]
 public sealed class WholeRun
 {
     [OneTimeSetUp]

@@ -6,6 +6,7 @@ namespace Miniguest.Tests.Cli;
 /// <c>script</c>) on a host layout of its own, with a Nix that builds two steps and fails. It leaves the terminal's
 /// modes as it found them (.NET's console would switch it to keypad mode, <c>ESC[?1h ESC=</c>, for good), and redraws
 /// its progress line only where the terminal can (not under <c>TERM=dumb</c>).</summary>
+[Parallelizable]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TerminalTests
 {

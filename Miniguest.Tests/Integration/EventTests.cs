@@ -5,7 +5,7 @@ namespace Miniguest.Tests.Integration;
 
 /// <summary>Events from the real daemon: lifecycle events of a booting guest, and the close callback of a
 /// connection whose daemon goes away (through a private relay, so that the shared daemon never does).</summary>
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class EventTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);

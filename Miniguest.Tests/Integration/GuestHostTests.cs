@@ -7,7 +7,7 @@ namespace Miniguest.Tests.Integration;
 
 /// <summary>Core's door to a guest's life, called as a .NET tool that embeds Miniguest calls it: the rules hold without
 /// the command line.</summary>
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class GuestHostTests : HostFixture
 {
     private GuestHost Guests => new(new GuestHostOptions

@@ -8,7 +8,7 @@ namespace Miniguest.Tests.Integration;
 /// kernel and busybox. A missing piece fails every integration test with the reason. Outside CI, setting
 /// MINIGUEST_SKIP_INTEGRATION=1 skips them instead; in CI (CI set) that opt-out is refused.
 /// </summary>
-[SetUpFixture]
+[SetUpFixture, Parallelizable]
 public sealed class IntegrationEnvironment
 {
     public const string SkipVariable = "MINIGUEST_SKIP_INTEGRATION";
@@ -86,4 +86,7 @@ public sealed class IntegrationEnvironment
             Assert.Fail("The real stack is not ready (run scripts/setup-host as root): " + string.Join("; ", missing));
         }
     }
+
+    [OneTimeTearDown]
+    public void TakeDownTheOtherHost() => Remote.RemoteTier.TakeDown();
 }

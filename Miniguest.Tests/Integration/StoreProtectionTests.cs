@@ -7,7 +7,7 @@ namespace Miniguest.Tests.Integration;
 /// Every kind of guest, running as root and remounting its store read-write as an attacker would, fails to write
 /// to the host's store: the test guest's init tries, and both its console and the host's store are checked.
 /// </summary>
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class StoreProtectionTests
 {
     private static readonly UserNamespaceMapping Unprivileged = new(100_000, 100_000, 65_536);

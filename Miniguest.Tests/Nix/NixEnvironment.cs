@@ -4,7 +4,7 @@ using Miniguest.Core;
 namespace Miniguest.Tests.Nix;
 
 /// <summary>Checks once that nix and nix-instantiate run; without them every Nix test fails with the reason.</summary>
-[SetUpFixture]
+[SetUpFixture, Parallelizable]
 public sealed class NixEnvironment
 {
     [OneTimeSetUp]

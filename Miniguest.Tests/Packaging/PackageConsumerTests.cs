@@ -14,7 +14,7 @@ namespace Miniguest.Tests.Packaging;
 /// into its own artifacts directory and the consumer restores into its own package folder, so neither the
 /// repository's bin/obj nor the machine's NuGet cache sees the package.
 /// </summary>
-[TestFixture, Category(TestCategories.Packaging)]
+[TestFixture, Category(TestCategories.Packaging), Parallelizable]
 public sealed class PackageConsumerTests
 {
     private const string PackageId = "Miniguest.Libvirt";

@@ -6,7 +6,7 @@ namespace Miniguest.Tests.Integration.Reliability;
 
 /// <summary>Commands at once: on different guests they all succeed; on the same guest they take turns, and exactly the
 /// ones that should succeed do.</summary>
-[TestFixture, Category(TestCategories.Reliability)]
+[TestFixture, Category(TestCategories.Reliability), Parallelizable]
 public sealed class ConcurrencyTests : HostFixture
 {
     private const string Prefix = ReliabilitySuite.Prefix + "-conc";

@@ -14,7 +14,7 @@ namespace Miniguest.Tests.Integration.Reliability;
 /// container's files, nor a host user anything of its own. The container's root is read from its domain, so that these
 /// tests run against an older <c>miniguest</c> too (<c>MINIGUEST_TEST_EXECUTABLE</c>).
 /// </summary>
-[TestFixture, Category(TestCategories.Reliability)]
+[TestFixture, Category(TestCategories.Reliability), Parallelizable]
 public sealed class ContainerIsolationTests
 {
     private static readonly TimeSpan AttackTimeout = TimeSpan.FromSeconds(90);

@@ -12,7 +12,7 @@ namespace Miniguest.Tests.Integration.Reliability;
 /// lead out of the store, names that collide with another guest's files, a domain that copies Miniguest's metadata.
 /// Each must leave the host as it was: the store verified by Nix, the victims' files intact.
 /// </summary>
-[TestFixture, Category(TestCategories.Reliability)]
+[TestFixture, Category(TestCategories.Reliability), Parallelizable]
 public sealed class HostileGuestTests
 {
     private static readonly TimeSpan AttackTimeout = TimeSpan.FromSeconds(90);

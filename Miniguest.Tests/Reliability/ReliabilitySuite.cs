@@ -96,7 +96,7 @@ internal static class Figures
 /// <summary>Times the suite and writes its figures once every test in it ran: to the test results
 /// (<c>reliability-figures.md</c>, attached to the run), or where <c>MINIGUEST_RELIABILITY_FIGURES</c> says
 /// (<c>scripts/reliability-figures</c> points it at docs/RELIABILITY.md). A test run never changes the repository.</summary>
-[SetUpFixture]
+[SetUpFixture, Parallelizable]
 public sealed class ReliabilitySuite
 {
     /// <summary>Guests and domains of this suite start with this, so that a snapshot of libvirt's domains can leave

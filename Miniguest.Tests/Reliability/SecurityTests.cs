@@ -7,7 +7,7 @@ namespace Miniguest.Tests.Integration.Reliability;
 
 /// <summary>What a guest, another tool's domain, a planted link or a crafted argument can do to the host through
 /// <c>miniguest</c>: nothing.</summary>
-[TestFixture, Category(TestCategories.Reliability)]
+[TestFixture, Category(TestCategories.Reliability), Parallelizable]
 public sealed class SecurityTests
 {
     private MiniguestHost _host = null!;

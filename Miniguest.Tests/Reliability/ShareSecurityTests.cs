@@ -9,7 +9,7 @@ namespace Miniguest.Tests.Integration.Reliability;
 /// after <c>create</c>, a share inside another guest's, and a virtiofs guest whose root leaves a setuid-root file and a
 /// device node in a writable share for a host user.
 /// </summary>
-[TestFixture, Category(TestCategories.Reliability)]
+[TestFixture, Category(TestCategories.Reliability), Parallelizable]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ShareSecurityTests
 {

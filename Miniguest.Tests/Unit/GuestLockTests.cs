@@ -5,6 +5,7 @@ namespace Miniguest.Tests.Unit;
 
 /// <summary>The guest lock on this host's file system: one holder at a time, and no file left once it is released,
 /// even when its file is deleted and made again under commands waiting for it.</summary>
+[Parallelizable]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class GuestLockTests
 {

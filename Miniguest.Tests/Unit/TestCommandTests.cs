@@ -1,6 +1,7 @@
 namespace Miniguest.Tests.Unit;
 
 /// <summary>The tests' one way to run a program keeps its promises: both streams, input, environment, time limit.</summary>
+[Parallelizable]
 public sealed class TestCommandTests
 {
     [Test]

@@ -7,7 +7,7 @@ namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary><c>miniguest apply</c>, as the NixOS host module runs it at each boot and each switch: declared guests are
 /// links straight into the store, their settings come in a manifest.</summary>
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class ApplyTests : HostFixture
 {
     /// <summary>One guest of a manifest.</summary>

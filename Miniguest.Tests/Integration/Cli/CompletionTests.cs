@@ -2,7 +2,7 @@ using Miniguest.Core;
 
 namespace Miniguest.Tests.Integration.Cli;
 
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class CompletionTests : HostFixture
 {
 

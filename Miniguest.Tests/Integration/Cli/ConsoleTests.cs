@@ -9,7 +9,7 @@ namespace Miniguest.Tests.Integration.Cli;
 /// <c>miniguest console</c> on a real terminal, as an admin types into it: a pseudo-terminal runs the command, and a
 /// container guest that reads its console raw says each byte it gets.
 /// </summary>
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class ConsoleTests : HostFixture
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

@@ -17,7 +17,7 @@ namespace Miniguest.Tests.Integration.Cli;
 /// under <c>/nix/var/nix/profiles</c>, deleting their old generations, is done here to the guest's profile with
 /// <c>nix-env --delete-generations</c>: then only Miniguest's roots hold the old generation.
 /// </remarks>
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class GcRootTests : EditableFlakeFixture
 {
     [TestCase(true, TestName = "A_guest_started_by_miniguest_keeps_the_generation_it_runs_after_an_upgrade_until_it_stops")]

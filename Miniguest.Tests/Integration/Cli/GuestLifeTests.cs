@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary>A guest's whole life through <c>miniguest</c>, on the real stack, for a VM and a container.</summary>
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class GuestLifeTests : EditableFlakeFixture
 {
     [TearDown]

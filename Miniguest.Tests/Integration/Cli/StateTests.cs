@@ -11,7 +11,7 @@ namespace Miniguest.Tests.Integration.Cli;
 /// <c>install --force</c> and a remove and reinstall; only <c>remove --purge</c> starts it again, deleting the links and
 /// never their targets. The store stays read-only to the guest all along.
 /// </summary>
-[TestFixture, Category(TestCategories.Integration), NonParallelizable]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed partial class StateTests : EditableFlakeFixture
 {

@@ -11,7 +11,7 @@ namespace Miniguest.Tests.Integration.Cli;
 /// runs, on its next start; and any other foreign domain of the guest's name refused, untouched. The interfaces are on a
 /// network the fixture makes: a bridge of its own, with no address and no DHCP, so that it needs no free subnet.
 /// </summary>
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class TakeOverTests : HostFixture
 {
     private const string Uri = "qemu:///system";

@@ -11,7 +11,7 @@ namespace Miniguest.Tests.Integration.Cli;
 /// image stays sparse, a qcow2 header written into it is never read as one, and an image swapped for a link is refused.
 /// <c>container-volume</c> counts its boots in its volume's directory, bound at its mount point, in the same way.
 /// </summary>
-[TestFixture, Category(TestCategories.Integration), NonParallelizable]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed partial class VolumeTests : EditableFlakeFixture
 {

@@ -10,7 +10,7 @@ namespace Miniguest.Tests.Integration.Remote;
 /// install copies the closure there and links the guest there only; list shows it with its host, and keeps listing
 /// when the host is unreachable; remove leaves nothing there; and a failure leaves nothing half-done on either host.
 /// </summary>
-[TestFixture, Category(TestCategories.Remote), NonParallelizable]
+[TestFixture, Category(TestCategories.Remote), Parallelizable]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed partial class RemoteGuestTests : RemoteHostFixture
 {
