@@ -85,6 +85,9 @@ public sealed class IntegrationEnvironment
         {
             Assert.Fail("The real stack is not ready (run scripts/setup-host as root): " + string.Join("; ", missing));
         }
+        // The miniguest the CLI tests run takes most of a minute to compile: begun now, beside the first fixtures, rather
+        // than in the first test that runs it (which waits for it, and sees its failure).
+        _ = Task.Run(() => Cli.MiniguestHost.Executable);
     }
 
     [OneTimeTearDown]

@@ -10,7 +10,7 @@ namespace Miniguest.Tests.Integration.Reliability;
 /// crash the host must be consistent (what is left for the next command to clear aside) and <c>list</c> must work;
 /// the same command run again must complete, and then nothing may be left behind.
 /// </summary>
-[TestFixture, Category(TestCategories.Reliability)]
+[TestFixture, Category(TestCategories.Reliability), Parallelizable]
 public sealed class CrashPointTests
 {
     private const string Prefix = ReliabilitySuite.Prefix + "-cr";
