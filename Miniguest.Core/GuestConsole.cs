@@ -50,8 +50,10 @@ public sealed class GuestConsole : IDisposable
     /// </summary>
     /// <exception cref="GuestConsoleBusyException">Another client holds the console, and <paramref name="takeOver"/> is
     /// not given.</exception>
+    /// <remarks><paramref name="notAttached"/> runs when the console cannot be attached, before the error propagates: a VM
+    /// started paused for its console is stopped again rather than left paused, half started.</remarks>
     internal static async Task<GuestConsole?> AttachAsync(GuestName guest, Domain domain, Action? attached, bool takeOver,
-        CancellationToken cancellationToken, bool startedBeforeAttached = false)
+        CancellationToken cancellationToken, bool startedBeforeAttached = false, Action? notAttached = null)
     {
         try
         {
@@ -89,6 +91,14 @@ public sealed class GuestConsole : IDisposable
         }
         catch
         {
+            try
+            {
+                notAttached?.Invoke();
+            }
+            catch (LibvirtException)
+            {
+                // The console's failure is the one to report; libvirt's connection may be what failed both.
+            }
             domain.Dispose();
             throw;
         }

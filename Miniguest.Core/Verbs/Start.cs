@@ -50,8 +50,9 @@ internal static class Start
         {
             return GuestConsole.FollowLog(name, domain.Handle, log, fromStart: true);
         }
+        // A VM that cannot have its console never ran: it is stopped again, not left paused.
         return await GuestConsole.AttachAsync(name, domain.Handle, paused ? domain.Handle.Resume : null, takeOver: false, cancellationToken,
-                startedBeforeAttached: !paused)
+                startedBeforeAttached: !paused, notAttached: paused ? domain.Handle.Destroy : null)
             .ConfigureAwait(false);
     }
 

@@ -101,6 +101,45 @@ public sealed class EnvironmentFaultTests
     }
 
     [Test]
+    public async Task A_vm_whose_console_libvirt_refuses_is_stopped_again_not_left_paused()
+    {
+        var name = MiniguestHost.UniqueName("cutc", ReliabilitySuite.Prefix);
+        _host.Ok("install", "-n", name, TestGuestFlake.Reference + "#vm");
+        _host.Ok("create", name, "--virt-type", "qemu", "--memory", "256");
+        // libvirt refuses a console whose pty a live process holds a lock file for, as it does when one of its own was
+        // left behind (seen after a console session's client was killed while its domain was destroyed): here, for every
+        // pty the VM could get. Only a console on a terminal opens one: a piped one reads the console log.
+        var planted = new List<string>();
+        try
+        {
+            for (var pty = 0; pty < 64; pty++)
+            {
+                var lockFile = $"/run/lock/LCK.._pts_{pty}";
+                if (!File.Exists($"/dev/pts/{pty}") && !File.Exists(lockFile))
+                {
+                    File.WriteAllText(lockFile, $"{Environment.ProcessId,10}\n");
+                    planted.Add(lockFile);
+                }
+            }
+            using var session = new TerminalSession(_host.StartOnTerminal("start", name, "--console"));
+            await session.WaitForAsync("miniguest: error:");
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(session.WaitForExit(), Is.EqualTo(1));
+                Assert.That(session.Screen, Does.Not.Contain("Press Ctrl+]"), "no console was attached");
+            }
+        }
+        finally
+        {
+            planted.ForEach(File.Delete);
+        }
+        using var connection = Connection.Open("qemu:///system");
+        using var domain = connection.GetDomain(name);
+        Assert.That(domain.IsActive, Is.False, "the VM started paused for its console never ran, and is stopped again");
+        Assert.That(_host.Ok("start", name, "--console").Out, Does.Contain("miniguest-test-guest: powering off"), "and starts once libvirt lets it");
+    }
+
+    [Test]
     public async Task Libvirt_going_away_during_list_is_reported_and_the_retry_succeeds()
     {
         var name = MiniguestHost.UniqueName("cutl", ReliabilitySuite.Prefix);
