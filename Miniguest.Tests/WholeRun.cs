@@ -4,7 +4,7 @@ using Miniguest.Tests.Integration;
 // Fixtures marked [Parallelizable] run two at a time, each on its own guests, profiles and state directory: most of an
 // integration fixture's time is a guest booting under emulation on one core, a stop timeout or Nix, which leaves the
 // other core idle. The rest run alone: those that measure the host (memory, CPU, processes, time), stop a daemon, or
-// hold something host-wide (libvirt's networks, the remote host's sshd). Every set-up fixture is [Parallelizable] too:
+// hold something host-wide (the remote host's sshd, every pty's console lock). Every set-up fixture is [Parallelizable] too:
 // an unmarked one would run its namespace's fixtures apart from all others, two at a time among themselves only.
 [assembly: LevelOfParallelism(2)]
 

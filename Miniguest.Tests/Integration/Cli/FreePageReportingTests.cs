@@ -11,7 +11,7 @@ namespace Miniguest.Tests.Integration.Cli;
 /// only for the one without. Each VM has 256 MiB: Linux reports free pages only while a memory zone has more than its low
 /// watermark plus 64 MiB free (32 blocks of 2 MiB), which a 128 MiB guest of the test kernel never has.
 /// </summary>
-[TestFixture, Category(TestCategories.Integration), NonParallelizable]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class FreePageReportingTests : HostFixture
 {
     private const int MemoryMiB = 256;

@@ -10,7 +10,7 @@ namespace Miniguest.Tests.Integration.Cli;
 /// <c>list</c> report, serve a page the host fetches, and keep their MAC address, and so their address, through a
 /// reinstall. Traffic goes only to the fixture's own guests, a few requests, each bounded in time.
 /// </summary>
-[TestFixture, Category(TestCategories.Integration), NonParallelizable]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed partial class NetworkTests
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
