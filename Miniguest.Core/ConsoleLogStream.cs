@@ -8,7 +8,7 @@ namespace Miniguest.Core;
 /// bytes of the first second after a console is attached, and on every version what the guest still writes as it powers
 /// off (the pty's unread bytes go with it when QEMU ends).
 /// </summary>
-internal sealed class ConsoleLogStream : Stream
+internal sealed class ConsoleLogStream : SequentialStream
 {
     // A console writes in bursts, read as they come; a guest that stopped has its last bytes in the log within
     // milliseconds (virtlogd copies QEMU's pipe to the file), and the log is read until it has been still this long.
@@ -38,16 +38,6 @@ internal sealed class ConsoleLogStream : Stream
     public override bool CanRead => true;
 
     public override bool CanWrite => false;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -93,10 +83,6 @@ internal sealed class ConsoleLogStream : Stream
     public override void Flush()
     {
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -4,21 +4,11 @@ namespace Miniguest.Core;
 
 /// <summary>A guest's console as a plain stream: libvirt's failures of a read or a write reach the caller as
 /// <see cref="IOException"/>, as any stream's do (libvirt's error is the inner exception).</summary>
-internal sealed class GuestConsoleStream(DomainStream console) : Stream
+internal sealed class GuestConsoleStream(DomainStream console) : SequentialStream
 {
     public override bool CanRead => true;
 
     public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -49,10 +39,6 @@ internal sealed class GuestConsoleStream(DomainStream console) : Stream
     }
 
     public override void Flush() => console.Flush();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
