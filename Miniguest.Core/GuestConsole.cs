@@ -10,9 +10,9 @@ namespace Miniguest.Core;
 /// </summary>
 public sealed class GuestConsole : IDisposable
 {
-    // libvirt-LXC tears a container down after its init has gone, which a busy host can stretch past ten seconds; the
-    // wait ends as soon as libvirt reports the guest stopped.
-    private static readonly TimeSpan StopSettleTime = TimeSpan.FromSeconds(30);
+    // libvirt-LXC tears a container down after its init has gone, which a busy host can stretch past thirty seconds
+    // (seen with two VMs booting under emulation beside it); the wait ends as soon as libvirt reports the guest stopped.
+    private static readonly TimeSpan StopSettleTime = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan AttachSettleTime = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan FailureSettleTime = TimeSpan.FromSeconds(2);
 
@@ -130,7 +130,7 @@ public sealed class GuestConsole : IDisposable
             : null;
 
     /// <summary>
-    /// Waits, up to thirty seconds, for libvirt to report the guest stopped: its console closes as it powers off, a
+    /// Waits, up to ninety seconds, for libvirt to report the guest stopped: its console closes as it powers off, a
     /// moment before that. Whatever runs next (a listing, a start) then sees the guest as it is.
     /// </summary>
     public Task WaitUntilStoppedAsync(CancellationToken cancellationToken = default) =>

@@ -37,6 +37,10 @@ internal static class ConsoleSession
                 await console.ThrowIfTakenOverAsync(error, cancellationToken);
             }
             await console.WaitUntilStoppedAsync(cancellationToken);
+            if (console.IsRunning)
+            {
+                await context.Error.WriteLineAsync($"miniguest: warning: '{name}' ended its console but libvirt has not yet reported it stopped");
+            }
             // A container that finished as its console was attached may have printed all it had before: said, not hidden.
             if (copied == 0 && console.StartedBeforeAttached && !console.IsRunning)
             {
