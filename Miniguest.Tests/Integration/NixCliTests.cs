@@ -4,7 +4,7 @@ using Miniguest.Core;
 namespace Miniguest.Tests.Integration;
 
 /// <summary>The typed nix wrapper against the real Nix, on the test guest.</summary>
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class NixCliTests
 {
     private static NixCli Nix => IntegrationEnvironment.Nix;

@@ -8,7 +8,7 @@ namespace Miniguest.Tests.Nix;
 /// what the C# side reads and writes: the domain's share tags, the kernel command line, miniguest-config.json, a
 /// guest's files, the declarative manifest.
 /// </summary>
-[TestFixture, Category(TestCategories.Nix)]
+[TestFixture, Category(TestCategories.Nix), Parallelizable]
 public sealed class NixLibTests
 {
     private const string Init = "/nix/store/00000000000000000000000000000000-nixos-system-vm/init";

@@ -28,6 +28,9 @@ public sealed class PackageConsumerTests
     [OneTimeSetUp]
     public void Pack()
     {
+        // After the CLI tests' own native compile, if it has begun: two at once on two cores slow each other, and every CLI
+        // fixture waits for that one.
+        NativeMiniguest.WaitIfBegun();
         _work = Directory.CreateTempSubdirectory("mgpack-").FullName;
         var feed = Path.Combine(_work, "feed");
         foreach (var id in new[] { PackageId, CorePackageId })
@@ -178,7 +181,7 @@ public sealed class PackageConsumerTests
         var rid = RuntimeInformation.RuntimeIdentifier; // linux-x64 or linux-arm64: each has its package
         var feed = Path.Combine(_work, "tool-feed");
         var project = Repository.PathOf("Miniguest.Cli/Miniguest.Cli.csproj");
-        var artifacts = Path.Combine(_work, "tool-artifacts");
+        var artifacts = Path.Combine(_work, "artifacts"); // the libraries' Release build, packed in Pack, is reused
         RunDotNet(_work, nugetPackages: null, environment: null, "pack", project, "-c", "Release", "-o", feed, "--artifacts-path", artifacts);
         RunDotNet(_work, nugetPackages: null, environment: null, "pack", project, "-c", "Release", "-r", rid, "-o", feed, "--artifacts-path", artifacts);
         var tools = Path.Combine(_work, "tools");

@@ -3,7 +3,7 @@ using Miniguest.Core;
 namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary>Bad input gives one clear line on standard error, a non-zero exit, and leaves nothing behind.</summary>
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class BadInputTests : HostFixture
 {
 

@@ -4,7 +4,7 @@ using Miniguest.Core;
 namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary>The original miniguest's imperative checks, on the real Nix store.</summary>
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class InstallTests : HostFixture
 {
     private static readonly GuestName VmName = GuestName.Parse("vm");

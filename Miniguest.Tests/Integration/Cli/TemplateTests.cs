@@ -2,7 +2,7 @@ namespace Miniguest.Tests.Integration.Cli;
 
 /// <summary><c>miniguest template</c>: the repository's template, with its miniguest input at the Miniguest given or the one
 /// miniguest was built from, which resolves as written.</summary>
-[TestFixture, Category(TestCategories.Integration)]
+[TestFixture, Category(TestCategories.Integration), Parallelizable]
 public sealed class TemplateTests : HostFixture
 {
     private const string Placeholder = "miniguest.url = \"git+file:///path/to/miniguest\";";
