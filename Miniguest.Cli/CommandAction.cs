@@ -73,7 +73,7 @@ internal static class CommandAction
         GuestStopTimeoutException => "; use --force to pull the plug",
         GuestSwitchFailedException { SwitchedBack: false } failed => $"; restart it: miniguest restart {failed.Name}",
         GuestHasNoChannelException noChannel => $": miniguest restart {noChannel.Name}",
-        GuestConsoleBusyException => "; use --force to take it over",
+        GuestConsoleBusyException busy => $"; take it over with: miniguest console --force {busy.Name}",
         GuestHasNoInterfaceException noInterface => $"; add one with: miniguest create {noInterface.Name} --network NAME",
         ShareSourceNotGivenException notGiven => $"; give it with: miniguest create {notGiven.Name} --share {notGiven.Tag}=PATH",
         UnsafeShareException unsafeShare => $" (miniguest create {unsafeShare.Name} --share TAG=PATH gives a share another directory)",

@@ -50,6 +50,7 @@ public sealed class GuestConsole : IDisposable
     /// </summary>
     /// <exception cref="GuestConsoleBusyException">Another client holds the console, and <paramref name="takeOver"/> is
     /// not given.</exception>
+    /// <exception cref="GuestConsoleRefusedException">libvirt refused the console of a VM started paused for it.</exception>
     /// <remarks><paramref name="notAttached"/> runs when the console cannot be attached, before the error propagates: a VM
     /// started paused for its console is stopped again rather than left paused, half started.</remarks>
     internal static async Task<GuestConsole?> AttachAsync(GuestName guest, Domain domain, Action? attached, bool takeOver,
@@ -65,10 +66,12 @@ public sealed class GuestConsole : IDisposable
             catch (LibvirtException e)
             {
                 // libvirt lets one session at a time have a VM's console (operation failed: "Active console session
-                // exists"): no need to wait and see whether the guest stopped.
+                // exists"): no need to wait and see whether the guest stopped. A VM started paused for this console (the
+                // caller gives notAttached) has had no other session: libvirt refused it for a reason of its own, a pty's
+                // lock file left behind, say, and says which.
                 if (!takeOver && e.Code == ErrorCode.OperationFailed && domain.IsActive)
                 {
-                    throw new GuestConsoleBusyException(guest.Value);
+                    throw notAttached is null ? new GuestConsoleBusyException(guest.Value) : new GuestConsoleRefusedException(guest.Value, e);
                 }
                 await SettleAsync(domain, AttachSettleTime, cancellationToken).ConfigureAwait(false);
                 if (domain.IsActive)
@@ -179,6 +182,20 @@ public sealed class GuestConsoleBusyException(string name) : GuestStateException
 {
     /// <summary>The guest.</summary>
     public string Name { get; } = name;
+}
+
+/// <summary>libvirt refused the console of a VM started paused for it, which no other session can have held (a pty's lock
+/// file left behind keeps libvirt from opening it): the VM was stopped again, never run.</summary>
+public sealed class GuestConsoleRefusedException : MiniguestException
+{
+    internal GuestConsoleRefusedException(string name, LibvirtException error)
+        : base($"libvirt refused the console of '{name}' ({error.Message}); it was stopped again, never run", error)
+    {
+        Name = name;
+    }
+
+    /// <summary>The guest.</summary>
+    public string Name { get; }
 }
 
 /// <summary>Another session took over the guest's console while this one had it.</summary>

@@ -127,6 +127,9 @@ public sealed class EnvironmentFaultTests
             {
                 Assert.That(session.WaitForExit(), Is.EqualTo(1));
                 Assert.That(session.Screen, Does.Not.Contain("Press Ctrl+]"), "no console was attached");
+                // libvirt's own reason, and no advice to take over a console nobody else had.
+                Assert.That(session.Screen, Does.Contain($"miniguest: error: libvirt refused the console of '{name}' (").And.Contain("lock")
+                    .And.Contain("it was stopped again, never run").And.Not.Contain("--force"));
             }
         }
         finally

@@ -56,7 +56,8 @@ public sealed class ConsoleTests : HostFixture
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(refused.WaitForExit(), Is.EqualTo(1));
-                Assert.That(refused.Screen.Trim().Split('\n'), Has.Length.EqualTo(1), "one line, naming --force");
+                Assert.That(refused.Screen.Trim(), Is.EqualTo($"miniguest: error: the console of '{name}' is in use by another session; "
+                    + $"take it over with: miniguest console --force {name}"), "one line, naming the command that takes it over");
                 Assert.That(first.HasExited, Is.False, "the refused session leaves the first alone");
             }
         }
