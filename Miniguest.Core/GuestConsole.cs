@@ -42,20 +42,19 @@ public sealed class GuestConsole : IDisposable
     public bool StartedBeforeAttached { get; private init; }
 
     /// <summary>
-    /// Opens the console of <paramref name="domain"/>, then runs <paramref name="attached"/> (which resumes a domain
-    /// started paused, so that not a line of its boot is missed). Takes ownership of the domain. Returns
-    /// <see langword="null"/> (and disposes of the domain) when the guest stopped before its console could be
-    /// attached, as a container that finishes within milliseconds can. With <paramref name="takeOver"/>, a console
-    /// another client holds is taken from it.
+    /// Opens the console of <paramref name="domain"/>, which stands as <paramref name="start"/> says: a VM started paused
+    /// runs once its console is open, so that not a line of its boot is missed, and is stopped again, never run, when its
+    /// console cannot be opened. Takes ownership of the domain. Returns <see langword="null"/> (and disposes of the
+    /// domain) when the guest stopped before its console could be attached, as a container that finishes within
+    /// milliseconds can. With <paramref name="takeOver"/>, a console another client holds is taken from it.
     /// </summary>
     /// <exception cref="GuestConsoleBusyException">Another client holds the console, and <paramref name="takeOver"/> is
     /// not given.</exception>
     /// <exception cref="GuestConsoleRefusedException">libvirt refused the console of a VM started paused for it.</exception>
-    /// <remarks><paramref name="notAttached"/> runs when the console cannot be attached, before the error propagates: a VM
-    /// started paused for its console is stopped again rather than left paused, half started.</remarks>
-    internal static async Task<GuestConsole?> AttachAsync(GuestName guest, Domain domain, Action? attached, bool takeOver,
-        CancellationToken cancellationToken, bool startedBeforeAttached = false, Action? notAttached = null)
+    internal static async Task<GuestConsole?> AttachAsync(GuestName guest, Domain domain, ConsoleStart start, bool takeOver,
+        CancellationToken cancellationToken)
     {
+        var startedPaused = start == ConsoleStart.StartedPaused;
         try
         {
             DomainStream console;
@@ -66,12 +65,12 @@ public sealed class GuestConsole : IDisposable
             catch (LibvirtException e)
             {
                 // libvirt lets one session at a time have a VM's console (operation failed: "Active console session
-                // exists"): no need to wait and see whether the guest stopped. A VM started paused for this console (the
-                // caller gives notAttached) has had no other session: libvirt refused it for a reason of its own, a pty's
-                // lock file left behind, say, and says which.
+                // exists"): no need to wait and see whether the guest stopped. A VM started paused for this console has had
+                // no other session: libvirt refused it for a reason of its own, a pty's lock file left behind, say, and
+                // says which.
                 if (!takeOver && e.Code == ErrorCode.OperationFailed && domain.IsActive)
                 {
-                    throw notAttached is null ? new GuestConsoleBusyException(guest.Value) : new GuestConsoleRefusedException(guest.Value, e);
+                    throw startedPaused ? new GuestConsoleRefusedException(guest.Value, e) : new GuestConsoleBusyException(guest.Value);
                 }
                 await SettleAsync(domain, AttachSettleTime, cancellationToken).ConfigureAwait(false);
                 if (domain.IsActive)
@@ -83,24 +82,30 @@ public sealed class GuestConsole : IDisposable
             }
             try
             {
-                attached?.Invoke();
+                if (startedPaused)
+                {
+                    domain.Resume();
+                }
             }
             catch
             {
                 console.Dispose();
                 throw;
             }
-            return new GuestConsole(guest, domain, new GuestConsoleStream(console)) { StartedBeforeAttached = startedBeforeAttached };
+            return new GuestConsole(guest, domain, new GuestConsoleStream(console)) { StartedBeforeAttached = start == ConsoleStart.StartedRunning };
         }
         catch
         {
-            try
+            if (startedPaused)
             {
-                notAttached?.Invoke();
-            }
-            catch (LibvirtException)
-            {
-                // The console's failure is the one to report; libvirt's connection may be what failed both.
+                try
+                {
+                    domain.Destroy();
+                }
+                catch (LibvirtException)
+                {
+                    // The console's failure is the one to report; libvirt's connection may be what failed both.
+                }
             }
             domain.Dispose();
             throw;

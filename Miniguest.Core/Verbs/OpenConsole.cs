@@ -24,6 +24,6 @@ internal static class OpenConsole
             domain.Dispose();
             throw;
         }
-        return await GuestConsole.AttachAsync(name, domain.Handle, attached: null, takeOver, cancellationToken).ConfigureAwait(false);
+        return await GuestConsole.AttachAsync(name, domain.Handle, ConsoleStart.AlreadyRunning, takeOver, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -50,9 +50,8 @@ internal static class Start
         {
             return GuestConsole.FollowLog(name, domain.Handle, log, fromStart: true);
         }
-        // A VM that cannot have its console never ran: it is stopped again, not left paused.
-        return await GuestConsole.AttachAsync(name, domain.Handle, paused ? domain.Handle.Resume : null, takeOver: false, cancellationToken,
-                startedBeforeAttached: !paused, notAttached: paused ? domain.Handle.Destroy : null)
+        return await GuestConsole.AttachAsync(name, domain.Handle, paused ? ConsoleStart.StartedPaused : ConsoleStart.StartedRunning,
+                takeOver: false, cancellationToken)
             .ConfigureAwait(false);
     }
 
