@@ -16,14 +16,16 @@ public sealed class GuestConsole : IDisposable
     private static readonly TimeSpan AttachSettleTime = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan FailureSettleTime = TimeSpan.FromSeconds(2);
 
-    private readonly Domain _domain;
     private readonly Stream _console;
+    private readonly Func<Domain>? _reopen;
+    private Domain _domain;
 
-    private GuestConsole(GuestName guest, Domain domain, Stream console)
+    private GuestConsole(GuestName guest, Domain domain, Stream console, Func<Domain>? reopen)
     {
         GuestName = guest.Value;
         _domain = domain;
         _console = console;
+        _reopen = reopen;
     }
 
     /// <summary>The guest.</summary>
@@ -47,12 +49,14 @@ public sealed class GuestConsole : IDisposable
     /// console cannot be opened. Takes ownership of the domain. Returns <see langword="null"/> (and disposes of the
     /// domain) when the guest stopped before its console could be attached, as a container that finishes within
     /// milliseconds can. With <paramref name="takeOver"/>, a console another client holds is taken from it.
+    /// <paramref name="reopen"/> looks the domain up again on a connection of its own, for when the console fails
+    /// (<see cref="ThrowIfTakenOverAsync"/>).
     /// </summary>
     /// <exception cref="GuestConsoleBusyException">Another client holds the console, and <paramref name="takeOver"/> is
     /// not given.</exception>
     /// <exception cref="GuestConsoleRefusedException">libvirt refused the console of a VM started paused for it.</exception>
     internal static async Task<GuestConsole?> AttachAsync(GuestName guest, Domain domain, ConsoleStart start, bool takeOver,
-        CancellationToken cancellationToken)
+        Func<Domain> reopen, CancellationToken cancellationToken)
     {
         var startedPaused = start == ConsoleStart.StartedPaused;
         try
@@ -92,7 +96,10 @@ public sealed class GuestConsole : IDisposable
                 console.Dispose();
                 throw;
             }
-            return new GuestConsole(guest, domain, new GuestConsoleStream(console)) { StartedBeforeAttached = start == ConsoleStart.StartedRunning };
+            return new GuestConsole(guest, domain, new GuestConsoleStream(console), reopen)
+            {
+                StartedBeforeAttached = start == ConsoleStart.StartedRunning,
+            };
         }
         catch
         {
@@ -119,7 +126,7 @@ public sealed class GuestConsole : IDisposable
     {
         try
         {
-            return new GuestConsole(guest, domain, new ConsoleLogStream(log, domain, fromStart));
+            return new GuestConsole(guest, domain, new ConsoleLogStream(log, domain, fromStart), reopen: null);
         }
         catch
         {
@@ -148,16 +155,22 @@ public sealed class GuestConsole : IDisposable
     /// After a read of <see cref="Stream"/> failed with <paramref name="error"/>, tells whether another session took the
     /// console over: libvirt fails the console of a guest that runs on when that happens. A console torn down with its
     /// guest can fail too, a moment before libvirt reports the guest stopped: that is waited for, up to two seconds,
-    /// and then this returns.
+    /// and then this returns. From here on the guest is watched over a connection of its own (see the remarks).
     /// </summary>
+    /// <remarks>libvirtd tears the console's stream down in the thread of the session that took it, after it has told this
+    /// one; a call this session makes on its connection in that moment can be dropped unanswered (libvirtd's stream filter
+    /// frees any message it sees while the stream goes), and would wait forever. A new connection has no stream.</remarks>
     /// <exception cref="GuestConsoleTakenOverException">The guest runs on: another session took its console.</exception>
     public Task ThrowIfTakenOverAsync(IOException error, CancellationToken cancellationToken = default) => LibvirtGuard.Guarded(async () =>
     {
-        if (_console is ConsoleLogStream)
+        if (_reopen is null)
         {
-            // Nobody takes a log over: reading it failed.
+            // A console log, the one console opened without a way back to its domain: nobody takes it over; reading it failed.
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
         }
+        var watched = _reopen();
+        _domain.Dispose();
+        _domain = watched;
         await SettleAsync(_domain, FailureSettleTime, cancellationToken).ConfigureAwait(false);
         if (_domain.IsActive)
         {

@@ -100,6 +100,18 @@ internal sealed class GuestHostContext
         return Domains.Get(connection, name);
     }
 
+    /// <summary>Looks <paramref name="domain"/> up again by its UUID, at <paramref name="site"/>, on a connection of its own;
+    /// the caller disposes of what it returns.</summary>
+    public Func<Domain> Reopener(GuestSite site, GuestDomain domain)
+    {
+        var uuid = domain.Handle.Uuid;
+        return () =>
+        {
+            using var connection = site.Connect(Connector);
+            return connection.GetDomain(uuid);
+        };
+    }
+
     /// <summary>Whether the guest may have a domain: one was defined for it (recorded here, for a guest of another host
     /// too), or a URI was given to look at.</summary>
     public bool HasDomainRecord(GuestName name) => Options.Uri is not null || File.Exists(Paths.ConnectionUriFile(name));

@@ -7,7 +7,8 @@ internal static class OpenConsole
     public static async Task<GuestConsole?> RunAsync(GuestHostContext host, GuestName name, bool takeOver, GuestConsoleMode mode,
         CancellationToken cancellationToken)
     {
-        var domain = host.OpenDomain(host.DomainSite(name), name);
+        var site = host.DomainSite(name);
+        var domain = host.OpenDomain(site, name);
         try
         {
             if (!domain.IsActive)
@@ -24,6 +25,7 @@ internal static class OpenConsole
             domain.Dispose();
             throw;
         }
-        return await GuestConsole.AttachAsync(name, domain.Handle, ConsoleStart.AlreadyRunning, takeOver, cancellationToken).ConfigureAwait(false);
+        return await GuestConsole.AttachAsync(name, domain.Handle, ConsoleStart.AlreadyRunning, takeOver, host.Reopener(site, domain),
+            cancellationToken).ConfigureAwait(false);
     }
 }

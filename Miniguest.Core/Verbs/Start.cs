@@ -51,7 +51,7 @@ internal static class Start
             return GuestConsole.FollowLog(name, domain.Handle, log, fromStart: true);
         }
         return await GuestConsole.AttachAsync(name, domain.Handle, paused ? ConsoleStart.StartedPaused : ConsoleStart.StartedRunning,
-                takeOver: false, cancellationToken)
+                takeOver: false, host.Reopener(host.DomainSite(name), domain), cancellationToken)
             .ConfigureAwait(false);
     }
 
