@@ -7,8 +7,8 @@ namespace Miniguest.Core;
 internal static class Start
 {
     /// <summary>The guest's domain, through one connection, started paused if <paramref name="pausedFor"/> says so of its
-    /// description; and whether it was.</summary>
-    public static async Task<(GuestDomain Domain, bool Paused)> RunAsync(GuestHostContext host, GuestName name, Func<GuestDomain, bool> pausedFor,
+    /// description; whether it was; and where the domain is.</summary>
+    public static async Task<(GuestDomain Domain, bool Paused, GuestSite Site)> RunAsync(GuestHostContext host, GuestName name, Func<GuestDomain, bool> pausedFor,
         CancellationToken cancellationToken)
     {
         var site = host.DomainSite(name);
@@ -24,7 +24,7 @@ internal static class Start
             }
             var paused = pausedFor(domain);
             await CheckedAsync(host, site, name, domain, paused, cancellationToken, connection, other).ConfigureAwait(false);
-            return (domain, paused);
+            return (domain, paused, site);
         }
         catch
         {
@@ -41,7 +41,7 @@ internal static class Start
     {
         string? log = null;
         // Nothing between the start and the console: a container runs at once, and may be over in milliseconds.
-        var (domain, paused) = await RunAsync(host, name, domain =>
+        var (domain, paused, site) = await RunAsync(host, name, domain =>
         {
             log = GuestConsole.LogToFollow(host, name, domain, mode);
             return log is null && !domain.Description.IsContainer;
@@ -51,7 +51,7 @@ internal static class Start
             return GuestConsole.FollowLog(name, domain.Handle, log, fromStart: true);
         }
         return await GuestConsole.AttachAsync(name, domain.Handle, paused ? ConsoleStart.StartedPaused : ConsoleStart.StartedRunning,
-                takeOver: false, host.Reopener(host.DomainSite(name), domain), cancellationToken)
+                takeOver: false, host.Reopener(site, domain), cancellationToken)
             .ConfigureAwait(false);
     }
 
